@@ -1,0 +1,34 @@
+"""Test-session set-up shared by the unit tests, nbval and the exercise harness.
+
+Every notebook (nbval) gets its own empty MLflow tracking store, exactly as the reference outputs were made
+(`mlopslab run --update` runs each lab on a fresh store), so runs and model versions never leak between labs
+and the suite passes twice in a row.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_STORES = Path(tempfile.mkdtemp(prefix="mlopslab-tests-"))
+os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
+def fresh_store(name: str) -> str:
+    """A new, empty SQLite tracking store for one notebook or test."""
+    from mlopslab.config import sqlite_uri
+
+    return sqlite_uri(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_STORES)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a notebook's kernel starts (nbval sets it up with its first cell), give it a fresh store."""
+    path = Path(str(item.fspath))
+    if path.suffix == ".ipynb" and os.environ.get("MLOPSLAB_NBVAL_NOTEBOOK") != path.name:
+        os.environ["MLOPSLAB_NBVAL_NOTEBOOK"] = path.name
+        os.environ["MLFLOW_TRACKING_URI"] = fresh_store(path.stem)

@@ -1,0 +1,1 @@
+"""MLOps Lab: shared code for the teaching notebooks."""

@@ -1,0 +1,1 @@
+"""Per-lab exercise checks: module ``labNN`` declares the exercises of lab NN."""

@@ -1,0 +1,97 @@
+"""Paths and settings shared by every lab: where the repo, data and tracking store are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SEED = 42
+"""The one seed every lab and generator starts from."""
+
+EXPERIMENT = "churn-retention"
+"""The MLflow experiment the labs log to."""
+
+MODEL_NAME = "churn"
+"""The registered model name (aliases: ``challenger``, ``champion``)."""
+
+
+def repo_root() -> Path:
+    """The course repository: ``MLOPSLAB_HOME`` if set, else found from this file or the cwd."""
+    if os.environ.get("MLOPSLAB_HOME"):
+        return Path(os.environ["MLOPSLAB_HOME"]).resolve()
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for candidate in (start, *start.parents):
+            if (candidate / "data" / "SHA256SUMS").is_file() and (candidate / "labs").is_dir():
+                return candidate
+    raise FileNotFoundError(
+        "Cannot find the course repository (a folder with data/SHA256SUMS and labs/). "
+        "Install the package with `pip install -e ./lib` from the repo, or set MLOPSLAB_HOME."
+    )
+
+
+def data_dir() -> Path:
+    """The shipped data folder."""
+    return repo_root() / "data"
+
+
+def labs_dir() -> Path:
+    """The folder of the numbered lab notebooks."""
+    return repo_root() / "labs"
+
+
+def default_store_dir() -> Path:
+    """The git-ignored folder of the embedded MLflow store."""
+    return repo_root() / ".mlflow"
+
+
+def sqlite_uri(folder: Path) -> str:
+    """An MLflow SQLite tracking URI for a store kept in ``folder``."""
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
+def tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else the embedded SQLite store of the repo."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or sqlite_uri(default_store_dir())
+
+
+def setup_tracking(experiment: str = EXPERIMENT) -> str:
+    """Point MLflow at the course store, select the course experiment, return the URI.
+
+    Artifacts of a new experiment go beside the SQLite database (not into the cwd).
+    """
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(experiment) is None and uri.startswith("sqlite:///"):
+        artifacts = Path(uri.removeprefix("sqlite:///")).parent / "artifacts"
+        try:
+            mlflow.create_experiment(experiment, artifact_location=artifacts.as_uri())
+        except Exception:  # created meanwhile by a parallel lab
+            if mlflow.get_experiment_by_name(experiment) is None:
+                raise
+    mlflow.set_experiment(experiment)
+    return uri
+
+
+def quiet() -> None:
+    """Silence library warnings and MLflow's logging, so lab outputs stay deterministic and readable."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    for name in ("mlflow", "alembic", "urllib3", "git"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+
+
+def init_store(uri: str) -> None:
+    """Create the tables of a SQLite store once, before parallel labs use it (avoids racing migrations)."""
+    if not uri.startswith("sqlite:///"):
+        return
+    from mlflow.tracking import MlflowClient
+
+    MlflowClient(tracking_uri=uri).search_experiments(max_results=1)

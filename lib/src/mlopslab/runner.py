@@ -1,0 +1,141 @@
+"""The headless runner: execute labs with papermill in parallel worker processes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from . import notebooks
+from .config import init_store, labs_dir, sqlite_uri, tracking_uri as default_tracking_uri
+
+
+@dataclass(frozen=True)
+class LabRun:
+    """The outcome of executing one lab."""
+
+    lab: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    output: Path
+    error: str = ""
+
+
+def _failed_cell(output: Path) -> str:
+    """'cell N' for the cell papermill marked as failing in an output notebook, else ''."""
+    try:
+        nb = notebooks.read(output)
+    except Exception:
+        return ""
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("papermill", {})
+        if meta.get("exception") or meta.get("status") == "running":
+            return f"cell {index}"
+    return ""
+
+
+def _describe(err: BaseException, output: Path) -> str:
+    """One line naming the failing cell and the error."""
+    ename = getattr(err, "ename", type(err).__name__)
+    evalue = getattr(err, "evalue", str(err)).strip().splitlines()
+    cell_index = getattr(err, "cell_index", None)
+    where = f"cell {cell_index}" if cell_index is not None else _failed_cell(output)
+    count = getattr(err, "exec_count", None)
+    if count is not None:
+        where += f" (In [{count}])"
+    message = evalue[-1] if evalue else ""
+    if "Timeout" in ename or "timed out" in message.lower():
+        ename = "Timeout"
+    return f"{where or 'before any cell'}: {ename}: {message}"[:500]
+
+
+def run_lab(
+    path: Path,
+    output: Path,
+    parameters: dict[str, Any] | None = None,
+    timeout: float = 300,
+    tracking_uri: str | None = None,
+) -> LabRun:
+    """Execute one lab into ``output`` (cwd: labs/); never raises for a failing lab."""
+    import papermill
+
+    if tracking_uri:
+        os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(output),
+            parameters=parameters or {},
+            kernel_name=notebooks.KERNEL,
+            cwd=str(labs_dir()),
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
+        )
+    except BaseException as err:  # a failing lab is a result, not a crash of the batch
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        return LabRun(path.stem, "failed", time.perf_counter() - start, output, _describe(err, output))
+    return LabRun(path.stem, "ok", time.perf_counter() - start, output)
+
+
+def run_labs(
+    paths: list[Path],
+    out_dir: Path,
+    workers: int | None = None,
+    parameters: dict[str, Any] | None = None,
+    timeout: float = 300,
+    tracking_uri: str | None = None,
+    fresh_stores: bool = False,
+    on_done: Callable[[LabRun, int, int], None] | None = None,
+) -> list[LabRun]:
+    """Execute ``paths`` in parallel; results in the order of ``paths``.
+
+    ``fresh_stores`` gives every lab its own empty tracking store under ``out_dir`` (what the
+    reference outputs are made with); otherwise every lab uses ``tracking_uri`` or the default.
+    """
+    out_dir = Path(out_dir)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
+    results: dict[Path, LabRun] = {}
+    if not fresh_stores:
+        tracking_uri = tracking_uri or default_tracking_uri()
+        init_store(tracking_uri)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {}
+        for path in paths:
+            uri = sqlite_uri(out_dir / "stores" / path.stem) if fresh_stores else tracking_uri
+            future = pool.submit(run_lab, path, out_dir / path.name, parameters, timeout, uri)
+            futures[future] = path
+        for future in as_completed(futures):
+            run = future.result()
+            results[futures[future]] = run
+            if on_done:
+                on_done(run, len(results), len(paths))
+    return [results[p] for p in paths]
+
+
+def update_references(paths: list[Path], workers: int | None = None, timeout: float = 300,
+                      on_done: Callable[[LabRun, int, int], None] | None = None) -> list[LabRun]:
+    """Re-execute labs on fresh stores and write them back to labs/ with clean metadata."""
+    with tempfile.TemporaryDirectory(prefix="mlopslab-update-") as tmp:
+        runs = run_labs(paths, Path(tmp), workers=workers, timeout=timeout, fresh_stores=True, on_done=on_done)
+        for path, run in zip(paths, runs):
+            if run.status == "ok":
+                notebooks.write(notebooks.clean(notebooks.read(run.output)), path)
+    return runs
+
+
+def table(runs: list[LabRun]) -> str:
+    """The closing table: lab, status, seconds; then the errors."""
+    width = max([len(r.lab) for r in runs] + [3])
+    lines = [f"{'lab':<{width}}  status  seconds", f"{'-' * width}  ------  -------"]
+    lines += [f"{r.lab:<{width}}  {r.status:<6}  {r.seconds:7.1f}" for r in runs]
+    lines += [f"FAILED {r.lab}: {r.error}" for r in runs if r.status != "ok"]
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""The headless runner and the CLI: a failing lab names its cell; help texts explain themselves."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from mlopslab import cli
+
+
+def make_repo(tmp_path, cells: list[str]) -> dict:
+    """A minimal course repo with one lab made of ``cells``; returns an environment pointing at it."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "SHA256SUMS").write_text("")
+    (tmp_path / "labs").mkdir()
+    nb = new_notebook(cells=[new_code_cell(src) for src in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "labs" / "01_tiny.ipynb")
+    return {**os.environ, "MLOPSLAB_HOME": str(tmp_path)}
+
+
+def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mlopslab", *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_broken_cell_fails_the_run_and_is_named(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1", "y = x / 0"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out")], env)
+    assert proc.returncode == 1
+    assert "01_tiny" in proc.stdout and "cell 1" in proc.stdout and "ZeroDivisionError" in proc.stdout
+    assert (tmp_path / "out" / "01_tiny.ipynb").is_file()
+
+
+def test_parameters_reach_the_lab(tmp_path) -> None:
+    env = make_repo(tmp_path, ["assert n_customers == 5, n_customers"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), "-p", "n_customers", "5"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "01_tiny  ok" in proc.stdout
+
+
+def test_unknown_lab_is_a_clear_error(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1"])
+    proc = run_cli(["run", "--labs", "42"], env)
+    assert proc.returncode == 2 and "no lab named 42" in proc.stderr and "01_tiny" in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["data", "--help"]])
+def test_help_explains_itself(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: mlopslab" in out and len(out.splitlines()) > 5
