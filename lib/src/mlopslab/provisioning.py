@@ -1,0 +1,390 @@
+"""Data provisioning with governance (lab 03): catalog entry, data contract, validation with quarantine, lineage.
+
+Public API used by later labs:
+
+* :func:`customer_contract` — the pandera contract for customer rows (labelled or not);
+* :func:`validate_batch` — accepted rows, quarantined rows and a violations table, reconciled;
+* :func:`read_batch_csv` — read an incoming CSV as text, with a clear error for a malformed file;
+* :func:`data_version` — the content hash of a data version (a file or a DataFrame).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .config import data_dir
+from .data import CATEGORIES, FEATURES, LEAKY, TARGET, sha256_file
+from .privacy import contains_pii, mask_pii
+
+# --- the catalog entry ------------------------------------------------------------------------------------------
+
+CATALOG_ENTRY: dict[str, object] = {
+    "name": "telconova_customers",
+    "title": "TelcoNova customer churn",
+    "description": "One row per customer observed in a month: contract, services, charges, and churn the next month.",
+    "datasheet": "data/README.md",
+    "owner": "Head of Customer Retention (business owner)",
+    "steward": "Data Steward, analytics team",
+    "producer": "Data Engineer, analytics team (nightly extract from billing and CRM)",
+    "source_systems": ["billing", "CRM"],
+    "files": ["customers.csv", "production/batch_2026-MM.csv", "production/labels_2026-MM.csv", "dirty_batch.csv"],
+    "classification": "confidential: pseudonymous customer data; free-text notes may hold personal data",
+    "personal_data": ["customerID (pseudonymous identifier)", "notes (free text: may hold contact details)"],
+    "protected_attributes": ["gender", "SeniorCitizen"],
+    "allowed_uses": ["churn prediction for retention offers", "aggregate reporting", "teaching and testing"],
+    "prohibited_uses": ["pricing individual customers by gender or age", "re-identifying customers", "selling"],
+    "retention": "raw batches 24 months, then deleted; quarantined rows 90 days; lineage records kept indefinitely",
+    "quality_contract": "mlopslab.provisioning.customer_contract",
+}
+"""The catalog entry of the churn data: who owns it, who may use it for what, and for how long."""
+
+
+def catalog_entry() -> dict[str, object]:
+    """The catalog entry, with the current content hash of each shipped file of the training data."""
+    entry = dict(CATALOG_ENTRY)
+    entry["version_customers_csv"] = data_version(data_dir() / "customers.csv")
+    return entry
+
+
+# --- the data contract ------------------------------------------------------------------------------------------
+
+INTEGER_COLUMNS = ["SeniorCitizen", "tenure"]
+FLOAT_COLUMNS = ["MonthlyCharges", "TotalCharges", LEAKY]
+RANGES: dict[str, tuple[float, float | None]] = {
+    "SeniorCitizen": (0, 1),
+    "tenure": (0, 72),
+    "MonthlyCharges": (0.0, 200.0),
+    "TotalCharges": (0.0, None),
+    LEAKY: (0.0, None),
+}
+"""Allowed ranges (inclusive; None means unbounded). Monthly charges leave room for price rises."""
+TOTAL_TOLERANCE = 0.20
+"""TotalCharges may differ from tenure x MonthlyCharges by this share (plus 1.00 for rounding)."""
+ID_PATTERN = r"^\d{4}-[A-Z]{5}$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+RULE_DEFECTS: dict[str, str] = {
+    "not_nullable": "missing_value",
+    "is_number": "wrong_type",
+    "in_range": "out_of_range",
+    "greater_than_or_equal_to": "out_of_range",
+    "less_than_or_equal_to": "out_of_range",
+    "isin": "unknown_category",
+    "field_uniqueness": "duplicate_id",
+    "total_matches_tenure_x_monthly": "inconsistent_total",
+    "no_personal_data": "personal_data",
+    "str_matches": "wrong_format",
+}
+"""Rule (pandera check name, without its arguments) -> defect class of the datasheet."""
+RULE_COLUMNS: dict[str, str] = {"total_matches_tenure_x_monthly": "TotalCharges"}
+"""The column a row-level (cross-column) rule reports its violation under."""
+
+
+def _in_range(column: str) -> pa.Check:
+    low, high = RANGES[column]
+    return pa.Check.ge(low) if high is None else pa.Check.in_range(low, high)
+
+
+def total_matches_tenure_x_monthly(df: pd.DataFrame) -> pd.Series:
+    """True where TotalCharges is close to tenure x MonthlyCharges (or where the rule cannot be judged).
+
+    The rule is judged only where its three inputs are present and tenure and monthly charges are in range:
+    otherwise the range rule already reports the row, and this rule would only repeat it.
+    """
+    tenure, monthly, total = (pd.to_numeric(df[c], errors="coerce") for c in ("tenure", "MonthlyCharges", "TotalCharges"))
+    judged = total.notna() & tenure.between(*RANGES["tenure"]) & monthly.between(*RANGES["MonthlyCharges"])
+    expected = tenure * monthly
+    close = (total - expected).abs() <= TOTAL_TOLERANCE * expected + 1.0
+    return (~judged | close).fillna(True).astype(bool)
+
+
+def no_personal_data(notes: pd.Series) -> pd.Series:
+    """True for each note without detected personal data."""
+    return ~contains_pii(notes)
+
+
+def customer_contract(labelled: bool = True, extra_checks: list[pa.Check] | tuple = ()) -> pa.DataFrameSchema:
+    """The data contract for customer rows: types, ranges, categories, unique ids, cross-column rules.
+
+    ``labelled=False`` is the contract of a production batch (no ``Churn``, no ``RefundAmount``).
+    ``extra_checks`` adds row-level rules (pandera checks on the whole frame returning one bool per row).
+    An optional free-text ``notes`` column must not hold personal data; other extra columns are allowed.
+    """
+    columns: dict[str, pa.Column] = {
+        "customerID": pa.Column(str, pa.Check.str_matches(ID_PATTERN), unique=True, report_duplicates="all"),
+        "month": pa.Column(str, pa.Check.str_matches(MONTH_PATTERN)),
+    }
+    for name in FEATURES:
+        if name in INTEGER_COLUMNS:
+            columns[name] = pa.Column("Int64", _in_range(name), coerce=True)
+        elif name in FLOAT_COLUMNS:
+            columns[name] = pa.Column("float64", _in_range(name), coerce=True)
+        else:
+            columns[name] = pa.Column(str, pa.Check.isin(CATEGORIES[name]))
+    if labelled:
+        columns[LEAKY] = pa.Column("float64", _in_range(LEAKY), coerce=True)
+        columns[TARGET] = pa.Column(str, pa.Check.isin(["No", "Yes"]))
+    columns["notes"] = pa.Column(str, pa.Check(no_personal_data, name="no_personal_data"), nullable=True, required=False)
+    checks = [pa.Check(total_matches_tenure_x_monthly, name="total_matches_tenure_x_monthly"), *extra_checks]
+    name = "customer rows (labelled)" if labelled else "customer rows (production batch)"
+    return pa.DataFrameSchema(columns, checks=checks, strict=False, name=name)
+
+
+class ContractError(ValueError):
+    """A batch that cannot be judged row by row (e.g. a required column is missing)."""
+
+
+class BatchFileError(ValueError):
+    """A batch file that cannot be read as a table (empty, truncated, wrong delimiter, missing columns)."""
+
+
+# --- validation with quarantine ---------------------------------------------------------------------------------
+
+VIOLATION_COLUMNS = ["row", "column", "rule", "value", "defect"]
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of validating a batch: every row is accepted or quarantined, every violation listed."""
+
+    rows_in: int
+    accepted: pd.DataFrame
+    """Rows that passed every rule, with proper types."""
+    quarantined: pd.DataFrame
+    """Rows that broke a rule, as received, with a ``quarantine_reason`` column."""
+    violations: pd.DataFrame
+    """One row per broken rule and cell: row (index label), column, rule, value, defect."""
+
+    @property
+    def reconciles(self) -> bool:
+        """True when rows in = accepted + quarantined and no row is in both."""
+        both = self.accepted.index.intersection(self.quarantined.index)
+        return self.rows_in == len(self.accepted) + len(self.quarantined) and both.empty
+
+    def reconciliation(self) -> pd.Series:
+        """Rows in, accepted, quarantined, and whether they add up."""
+        return pd.Series({"rows_in": self.rows_in, "accepted": len(self.accepted),
+                          "quarantined": len(self.quarantined), "reconciles": self.reconciles})
+
+    def summary(self) -> pd.DataFrame:
+        """Per defect class: how many violations, in how many rows, and a few example rows."""
+        v = self.violations
+        if v.empty:
+            return pd.DataFrame(columns=["violations", "rows", "example_rows"]).rename_axis("defect")
+        return v.groupby("defect").agg(
+            violations=("row", "size"),
+            rows=("row", "nunique"),
+            example_rows=("row", lambda r: ", ".join(str(x) for x in sorted(set(r))[:5])),
+        )
+
+    def __repr__(self) -> str:
+        return (f"ValidationResult(rows_in={self.rows_in}, accepted={len(self.accepted)}, "
+                f"quarantined={len(self.quarantined)}, violations={len(self.violations)})")
+
+
+def validate_batch(df: pd.DataFrame, contract: pa.DataFrameSchema | None = None) -> ValidationResult:
+    """Validate a batch (text as read, or typed) against the contract, collecting every violation.
+
+    Two lazy pandera passes: first, can each value be read as its type (else ``wrong_type``); then the
+    contract on the typed rows. Rows with any violation are quarantined; the others are accepted. Nothing is
+    dropped: ``rows_in == len(accepted) + len(quarantined)``. The contract defaults to
+    ``customer_contract(labelled=...)``, labelled when the batch has a ``Churn`` column.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"validate_batch needs a pandas DataFrame, got {type(df).__name__}")
+    if not df.index.is_unique:
+        raise ContractError("the batch's index has repeated labels, so rows could not be told apart: reset_index() it")
+    contract = contract if contract is not None else customer_contract(labelled=TARGET in df.columns)
+    _require_columns(df, contract)
+    text = _blank_to_missing(df)
+    type_errors = _failure_cases(_type_contract(text, contract), text)
+    typed = _parse_numbers(text, contract)
+    contract_errors = _failure_cases(contract, typed)
+    violations = _violations(type_errors, contract_errors, typed)
+    bad = violations["row"].unique()
+    quarantined = df.loc[df.index.isin(bad)].copy()
+    reasons = violations.groupby("row")["defect"].agg(lambda d: ", ".join(sorted(set(d))))
+    quarantined["quarantine_reason"] = quarantined.index.map(reasons)
+    accepted = typed.loc[~typed.index.isin(bad)]
+    result = ValidationResult(len(df), accepted, quarantined, violations)
+    assert result.reconciles, "validate_batch lost rows: this is a bug in the course package"
+    return result
+
+
+def _require_columns(df: pd.DataFrame, contract: pa.DataFrameSchema) -> None:
+    required = [name for name, col in contract.columns.items() if col.required]
+    missing = [name for name in required if name not in df.columns]
+    if missing:
+        raise ContractError(
+            f"the batch lacks required column(s) {', '.join(missing)}; "
+            f"the contract '{contract.name}' needs: {', '.join(required)}"
+        )
+
+
+def _blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for column in out.columns:
+        if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
+            stripped = out[column].map(lambda v: v.strip() if isinstance(v, str) else v)
+            out[column] = stripped.mask(stripped.map(lambda v: isinstance(v, str) and v == ""))
+    return out
+
+
+_NUMBER = {"Int64": r"^[+-]?\d+$", "float64": r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"}
+
+
+def _type_contract(df: pd.DataFrame, contract: pa.DataFrameSchema) -> pa.DataFrameSchema:
+    """Pass 1: numeric columns that arrive as text must hold numbers."""
+    columns = {}
+    for name, col in contract.columns.items():
+        dtype = str(col.dtype)
+        if dtype in _NUMBER and name in df.columns and not pd.api.types.is_numeric_dtype(df[name]):
+            is_number = pa.Check(lambda s, pattern=_NUMBER[dtype]: s.astype(str).str.fullmatch(pattern), name="is_number")
+            columns[name] = pa.Column(None, is_number, nullable=True)
+    return pa.DataFrameSchema(columns, strict=False, name="readable types")
+
+
+def _parse_numbers(df: pd.DataFrame, contract: pa.DataFrameSchema) -> pd.DataFrame:
+    """Numeric columns as numbers; a value that is not a number becomes missing (pass 1 reported it)."""
+    out = df.copy()
+    for name, col in contract.columns.items():
+        if str(col.dtype) in _NUMBER and name in out.columns:
+            number = pd.to_numeric(out[name], errors="coerce")
+            if str(col.dtype) == "Int64":
+                whole = number.notna() & (number % 1 == 0)
+                number = number.where(whole).astype("Int64")
+            out[name] = number
+    return out
+
+
+def _failure_cases(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame:
+    try:
+        schema.validate(df, lazy=True)
+    except SchemaErrors as err:
+        return err.failure_cases
+    return pd.DataFrame(columns=["schema_context", "column", "check", "failure_case", "index"])
+
+
+def _violations(type_errors: pd.DataFrame, contract_errors: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    cases = pd.concat([type_errors, contract_errors], ignore_index=True)
+    whole_table = cases[cases["index"].isna()]
+    if not whole_table.empty:
+        first = whole_table.iloc[0]
+        raise ContractError(f"the batch breaks the contract as a whole: {first['check']} "
+                            f"on column {first['column']!r}: {first['failure_case']}")
+    row_rules = cases["schema_context"] == "DataFrameSchema"
+    rows = [_column_violation(case) for case in cases[~row_rules].itertuples(index=False)]
+    for (row, rule), _ in cases[row_rules].groupby(["index", "check"], sort=False):
+        column = RULE_COLUMNS.get(rule, "(row)")
+        rows.append((row, column, rule, _describe_row(typed, row, rule), RULE_DEFECTS.get(rule, rule)))
+    out = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
+    wrong_type = set(zip(out.row[out.defect == "wrong_type"], out.column[out.defect == "wrong_type"]))
+    same_cell = pd.Series([(r, c) in wrong_type for r, c in zip(out.row, out.column)], index=out.index, dtype=bool)
+    out = out[~((out.defect == "missing_value") & same_cell)].drop_duplicates(["row", "column", "rule"])
+    return out.sort_values(["row", "column", "rule"], key=_sort_key).reset_index(drop=True)
+
+
+def _column_violation(case) -> tuple:
+    rule = str(case.check)
+    defect = RULE_DEFECTS.get(rule.split("(", 1)[0], rule)
+    value = mask_pii(case.failure_case) if defect == "personal_data" else case.failure_case
+    return (case.index, case.column, _short_rule(rule), _show(value), defect)
+
+
+def _describe_row(typed: pd.DataFrame, row: object, rule: str) -> str:
+    if rule == "total_matches_tenure_x_monthly":
+        r = typed.loc[row]
+        return f"{r['TotalCharges']:.2f} vs {r['tenure']} x {r['MonthlyCharges']:.2f} = {r['tenure'] * r['MonthlyCharges']:.2f}"
+    return "(whole row)"
+
+
+def _sort_key(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v)))
+
+
+def _short_rule(rule: str) -> str:
+    return rule if len(rule) <= 40 else rule[:37] + "..."
+
+
+def _show(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "(empty)"
+    return str(value)
+
+
+# --- reading a batch file ---------------------------------------------------------------------------------------
+
+REQUIRED_COLUMNS = ["customerID", "month", *FEATURES]
+"""The columns every incoming batch must have (labels are optional)."""
+
+
+def read_batch_csv(path: str | Path, required: list[str] | None = None) -> pd.DataFrame:
+    """Read a batch CSV as text (no value is parsed, so no defect is hidden), or raise a clear BatchFileError.
+
+    Checks, in order: the file exists and is UTF-8 text, is not empty, uses commas, has the ``required``
+    columns (default :data:`REQUIRED_COLUMNS`), and every line has as many fields as the header.
+    """
+    path = Path(path)
+    required = REQUIRED_COLUMNS if required is None else required
+    name = path.name
+    if not path.is_file():
+        raise BatchFileError(f"{name}: no such file (looked in {path.parent.name or '.'}/)")
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise BatchFileError(f"{name}: not UTF-8 text (byte {err.start} cannot be decoded); re-export it as UTF-8 CSV") from None
+    if not content.strip():
+        raise BatchFileError(f"{name}: the file is empty (no header, no rows); was the export interrupted?")
+    lines = list(csv.reader(content.splitlines()))
+    header = lines[0]
+    if len(header) == 1:
+        guess = next((d for d in (";", "\t", "|") if d in header[0]), None)
+        if guess:
+            raise BatchFileError(f"{name}: line 1 has a single column; the file seems to use {guess!r} as "
+                                 f"delimiter, but batches must be comma-separated")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise BatchFileError(f"{name}: missing column(s) {', '.join(missing)} in the header (line 1); "
+                             f"found {len(header)} columns: {', '.join(header[:6])}{', ...' if len(header) > 6 else ''}")
+    for number, fields in enumerate(lines[1:], start=2):
+        if len(fields) != len(header) and fields:
+            last = number == len(lines)
+            cause = ("the file looks truncated (cut off in the middle of a row)" if last and len(fields) < len(header)
+                     else "a value may contain an unquoted comma, or fields are missing")
+            raise BatchFileError(f"{name}: line {number} has {len(fields)} fields but the header has {len(header)}: {cause}")
+    rows = [fields for fields in lines[1:] if fields]
+    return pd.DataFrame(rows, columns=header, dtype=str)
+
+
+# --- lineage ----------------------------------------------------------------------------------------------------
+
+
+def data_version(data: pd.DataFrame | str | Path) -> str:
+    """The SHA-256 content hash of a data version: of a file's bytes, or of a DataFrame's CSV text.
+
+    A DataFrame is hashed as ``to_csv(index=False)`` with ``\\n`` line ends, so a frame read from a CSV that
+    pandas wrote (like the course data) has the same version as the file. Any changed value, row, column or
+    column order gives a different version.
+    """
+    if isinstance(data, pd.DataFrame):
+        return hashlib.sha256(data.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
+    path = Path(data)
+    if not path.is_file():
+        raise FileNotFoundError(f"data_version: no such file {path.name!r}")
+    return sha256_file(path)
+
+
+LINEAGE_COLUMNS = ["dataset", "version", "rows", "derived_from", "step"]
+
+
+def lineage_entry(dataset: str, data: pd.DataFrame | str | Path, derived_from: str = "", step: str = "") -> dict:
+    """One lineage record: which data (name and content hash), how many rows, made from what, by which step."""
+    rows = len(data) if isinstance(data, pd.DataFrame) else len(read_batch_csv(data, required=[]))
+    return {"dataset": dataset, "version": data_version(data), "rows": rows, "derived_from": derived_from, "step": step}
