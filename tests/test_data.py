@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from mlopslab import data
 from mlopslab.config import data_dir
 
@@ -66,7 +65,8 @@ def test_production_drift_and_delayed_labels() -> None:
     labels = data.load_labels("2026-03")
     assert set(labels["label_available"]) == {"2026-04"}
     assert list(labels["customerID"]) == list(data.load_batch("2026-03")["customerID"])
-    calm = data.make_production(data.DataConfig(drift=data.Drift(price_rise=0.0, competitor_effect=0.0, new_customer_shift=0.0)))[0]
+    no_drift = data.Drift(price_rise=0.0, competitor_effect=0.0, new_customer_shift=0.0)
+    calm = data.make_production(data.DataConfig(drift=no_drift))[0]
     assert abs(calm["2026-09"]["MonthlyCharges"].mean() - first["MonthlyCharges"].mean()) < 3
 
 

@@ -8,9 +8,9 @@ yet" for every exercise with no error. Together: the blank lab runs without erro
 from __future__ import annotations
 
 import pytest
+from mlopslab import exercises, harness, notebooks
 
 from conftest import fresh_store
-from mlopslab import exercises, harness, notebooks
 
 LABS = notebooks.lab_paths()
 

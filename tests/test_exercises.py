@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mlopslab import exercises
 from mlopslab.exercises import Feedback, evaluate, is_blank
 

@@ -8,9 +8,8 @@ import sys
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
-
 from mlopslab import cli
+from nbformat.v4 import new_code_cell, new_notebook
 
 
 def make_repo(tmp_path, cells: list[str]) -> dict:
@@ -25,7 +24,8 @@ def make_repo(tmp_path, cells: list[str]) -> dict:
 
 
 def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mlopslab", *args], env=env, capture_output=True, text=True, timeout=300)
+    cmd = [sys.executable, "-m", "mlopslab", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_broken_cell_fails_the_run_and_is_named(tmp_path) -> None:
@@ -56,3 +56,38 @@ def test_help_explains_itself(argv, capsys) -> None:
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "usage: mlopslab" in out and len(out.splitlines()) > 5
+
+
+def write_lab(repo, name: str, cells: list[str]) -> None:
+    nb = new_notebook(cells=[new_code_cell(src) for src in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, repo / "labs" / name)
+
+
+def test_hang_crash_and_memory_are_reported_while_other_labs_finish(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1"])
+    write_lab(tmp_path, "02_hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.1)"])
+    write_lab(tmp_path, "03_crash.ipynb", ["import os\nos._exit(1)"])
+    write_lab(tmp_path, "04_memory.ipynb", ["hog = bytearray(4 * 1024**3)"])
+    write_lab(tmp_path, "05_fine.ipynb", ["y = 2"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), "--timeout", "3", "--memory-limit", "1500"], env)
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert "01_tiny    ok" in out and "05_fine    ok" in out
+    failed = {line.split(":", 1)[0].removeprefix("FAILED "): line
+              for line in out.splitlines() if line.startswith("FAILED")}
+    assert set(failed) == {"02_hang", "03_crash", "04_memory"}
+    assert "Timeout" in failed["02_hang"] and "cell 0" in failed["02_hang"] and "timed out" in failed["02_hang"]
+    assert "cell 0" in failed["03_crash"] and "DeadKernel" in failed["03_crash"]
+    assert "MemoryError" in failed["04_memory"]
+
+
+def test_solutions_command_fills_in_and_verifies_every_check(tmp_path) -> None:
+    proc = run_cli(["solutions", str(tmp_path / "sol"), "--labs", "00"], dict(os.environ))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    nb = nbformat.read(tmp_path / "sol" / "00_welcome.ipynb", as_version=4)
+    from mlopslab import exercises
+
+    statuses = {r.exercise: r.status for r in exercises.results_of(nb)}
+    assert statuses and set(statuses.values()) == {"correct"}
+    assert "papermill" not in nb.metadata

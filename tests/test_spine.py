@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from conftest import fresh_store
 from mlopslab import data, development, preparation, registry
 from mlopslab.development import Economics, expected_profit
+
+from conftest import fresh_store
 
 
 def test_time_split_trains_on_earlier_months() -> None:

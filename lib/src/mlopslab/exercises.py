@@ -14,8 +14,9 @@ import html
 import importlib
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 MIME = "application/vnd.mlopslab.check+json"
 STATUSES = ("correct", "partial", "wrong", "unanswered", "error")
@@ -139,7 +140,8 @@ def evaluate(exercise_id: str, answer: Any, **context: Any) -> Result:
         if not isinstance(feedback, Feedback):
             raise TypeError(f"check of {exercise_id} returned {type(feedback).__name__}, not Feedback")
     except (NotAnswered, NotImplementedError):
-        return Result(exercise_id, "unanswered", 0.0, 0.0, ex.points, "Not answered yet: fill in the exercise cell above and run it.")
+        message = "Not answered yet: fill in the exercise cell above and run it."
+        return Result(exercise_id, "unanswered", 0.0, 0.0, ex.points, message)
     except Exception as err:  # the student's code raised inside the check
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = f"Your answer raised {type(err).__name__}: {err} (in {where.name})"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import notebooks
-from .config import init_store, labs_dir, sqlite_uri, tracking_uri as default_tracking_uri
+from .config import init_store, labs_dir, sqlite_uri
+from .config import tracking_uri as default_tracking_uri
 
 
 @dataclass(frozen=True)
@@ -26,31 +28,39 @@ class LabRun:
 
 
 def _failed_cell(output: Path) -> str:
-    """'cell N' for the cell papermill marked as failing in an output notebook, else ''."""
+    """'cell N' for the last cell that started executing in an output notebook, else ''."""
     try:
         nb = notebooks.read(output)
     except Exception:
         return ""
-    for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("papermill", {})
-        if meta.get("exception") or meta.get("status") == "running":
-            return f"cell {index}"
-    return ""
+    started = [i for i, cell in enumerate(nb.cells)
+               if cell.get("metadata", {}).get("papermill", {}).get("status") not in (None, "pending")
+               and cell.cell_type == "code"]
+    return f"cell {started[-1]}" if started else ""
 
 
 def _describe(err: BaseException, output: Path) -> str:
     """One line naming the failing cell and the error."""
     ename = getattr(err, "ename", type(err).__name__)
-    evalue = getattr(err, "evalue", str(err)).strip().splitlines()
     cell_index = getattr(err, "cell_index", None)
     where = f"cell {cell_index}" if cell_index is not None else _failed_cell(output)
     count = getattr(err, "exec_count", None)
     if count is not None:
         where += f" (In [{count}])"
-    message = evalue[-1] if evalue else ""
-    if "Timeout" in ename or "timed out" in message.lower():
+    lines = [line.strip() for line in str(getattr(err, "evalue", err)).splitlines() if line.strip(" -")]
+    message = lines[-1] if hasattr(err, "evalue") and lines else (lines[0] if lines else "")
+    if "Timeout" in ename:
         ename = "Timeout"
     return f"{where or 'before any cell'}: {ename}: {message}"[:500]
+
+
+def limit_memory(megabytes: int | None) -> None:
+    """Cap this process's data segment (inherited by the kernels it starts): a runaway lab gets MemoryError."""
+    if megabytes:
+        import resource
+
+        limit = int(megabytes) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def run_lab(
@@ -59,10 +69,12 @@ def run_lab(
     parameters: dict[str, Any] | None = None,
     timeout: float = 300,
     tracking_uri: str | None = None,
+    memory_mb: int | None = None,
 ) -> LabRun:
     """Execute one lab into ``output`` (cwd: labs/); never raises for a failing lab."""
     import papermill
 
+    limit_memory(memory_mb)
     if tracking_uri:
         os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -95,6 +107,7 @@ def run_labs(
     tracking_uri: str | None = None,
     fresh_stores: bool = False,
     on_done: Callable[[LabRun, int, int], None] | None = None,
+    memory_mb: int | None = None,
 ) -> list[LabRun]:
     """Execute ``paths`` in parallel; results in the order of ``paths``.
 
@@ -111,10 +124,14 @@ def run_labs(
         futures = {}
         for path in paths:
             uri = sqlite_uri(out_dir / "stores" / path.stem) if fresh_stores else tracking_uri
-            future = pool.submit(run_lab, path, out_dir / path.name, parameters, timeout, uri)
+            future = pool.submit(run_lab, path, out_dir / path.name, parameters, timeout, uri, memory_mb)
             futures[future] = path
         for future in as_completed(futures):
-            run = future.result()
+            try:
+                run = future.result()
+            except Exception as err:  # the worker process itself died: still a result for this lab
+                path = futures[future]
+                run = LabRun(path.stem, "failed", 0.0, out_dir / path.name, f"runner worker died: {err!r}")
             results[futures[future]] = run
             if on_done:
                 on_done(run, len(results), len(paths))
@@ -122,10 +139,12 @@ def run_labs(
 
 
 def update_references(paths: list[Path], workers: int | None = None, timeout: float = 300,
-                      on_done: Callable[[LabRun, int, int], None] | None = None) -> list[LabRun]:
+                      on_done: Callable[[LabRun, int, int], None] | None = None,
+                      memory_mb: int | None = None) -> list[LabRun]:
     """Re-execute labs on fresh stores and write them back to labs/ with clean metadata."""
     with tempfile.TemporaryDirectory(prefix="mlopslab-update-") as tmp:
-        runs = run_labs(paths, Path(tmp), workers=workers, timeout=timeout, fresh_stores=True, on_done=on_done)
+        runs = run_labs(paths, Path(tmp), workers=workers, timeout=timeout, fresh_stores=True, on_done=on_done,
+                        memory_mb=memory_mb)
         for path, run in zip(paths, runs):
             if run.status == "ok":
                 notebooks.write(notebooks.clean(notebooks.read(run.output)), path)
