@@ -23,7 +23,7 @@ PII_PATTERNS: dict[str, re.Pattern] = {
     "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     "phone": re.compile(r"(?<![\w-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\d-])"),
     "address": re.compile(
-        rf"(?<!\d)\d{{1,5}} (?:[A-Z][a-z]+ ){{1,3}}{_STREET}\b\.?"
+        rf"(?<!\d)\d{{1,5}} (?:[A-Z][a-z]* ){{1,3}}{_STREET}\b\.?"
         r"(?:,? (?:[A-Z][a-z]+ ){1,3}[A-Z]{2} \d{5}(?:-\d{4})?)?"
     ),
 }
@@ -146,7 +146,8 @@ ROLE_POLICIES: dict[str, dict[str, str]] = {
 """Role -> column -> action. A column a policy does not name is dropped (deny by default)."""
 
 
-def role_view(df: pd.DataFrame, role: str, salt: str, policies: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+def role_view(df: pd.DataFrame, role: str, salt: str,
+              policies: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
     """What ``role`` may see of ``df``, following its policy (``ROLE_POLICIES`` unless ``policies`` is given)."""
     policies = ROLE_POLICIES if policies is None else policies
     if role not in policies:

@@ -98,7 +98,8 @@ def total_matches_tenure_x_monthly(df: pd.DataFrame) -> pd.Series:
     The rule is judged only where its three inputs are present and tenure and monthly charges are in range:
     otherwise the range rule already reports the row, and this rule would only repeat it.
     """
-    tenure, monthly, total = (pd.to_numeric(df[c], errors="coerce") for c in ("tenure", "MonthlyCharges", "TotalCharges"))
+    tenure, monthly, total = (pd.to_numeric(df[c], errors="coerce")
+                              for c in ("tenure", "MonthlyCharges", "TotalCharges"))
     judged = total.notna() & tenure.between(*RANGES["tenure"]) & monthly.between(*RANGES["MonthlyCharges"])
     expected = tenure * monthly
     close = (total - expected).abs() <= TOTAL_TOLERANCE * expected + 1.0
@@ -131,7 +132,8 @@ def customer_contract(labelled: bool = True, extra_checks: list[pa.Check] | tupl
     if labelled:
         columns[LEAKY] = pa.Column("float64", _in_range(LEAKY), coerce=True)
         columns[TARGET] = pa.Column(str, pa.Check.isin(["No", "Yes"]))
-    columns["notes"] = pa.Column(str, pa.Check(no_personal_data, name="no_personal_data"), nullable=True, required=False)
+    no_pii = pa.Check(no_personal_data, name="no_personal_data")
+    columns["notes"] = pa.Column(str, no_pii, nullable=True, required=False)
     checks = [pa.Check(total_matches_tenure_x_monthly, name="total_matches_tenure_x_monthly"), *extra_checks]
     name = "customer rows (labelled)" if labelled else "customer rows (production batch)"
     return pa.DataFrameSchema(columns, checks=checks, strict=False, name=name)
@@ -161,6 +163,8 @@ class ValidationResult:
     """Rows that broke a rule, as received, with a ``quarantine_reason`` column."""
     violations: pd.DataFrame
     """One row per broken rule and cell: row (index label), column, rule, value, defect."""
+    contract: str = ""
+    """The name of the contract the batch was validated against."""
 
     @property
     def reconciles(self) -> bool:
@@ -213,7 +217,7 @@ def validate_batch(df: pd.DataFrame, contract: pa.DataFrameSchema | None = None)
     reasons = violations.groupby("row")["defect"].agg(lambda d: ", ".join(sorted(set(d))))
     quarantined["quarantine_reason"] = quarantined.index.map(reasons)
     accepted = typed.loc[~typed.index.isin(bad)]
-    result = ValidationResult(len(df), accepted, quarantined, violations)
+    result = ValidationResult(len(df), accepted, quarantined, violations, contract.name)
     assert result.reconciles, "validate_batch lost rows: this is a bug in the course package"
     return result
 
@@ -229,11 +233,17 @@ def _require_columns(df: pd.DataFrame, contract: pa.DataFrameSchema) -> None:
 
 
 def _blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Text values stripped of surrounding spaces; an empty text is a missing value."""
     out = df.copy()
     for column in out.columns:
-        if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
-            stripped = out[column].map(lambda v: v.strip() if isinstance(v, str) else v)
-            out[column] = stripped.mask(stripped.map(lambda v: isinstance(v, str) and v == ""))
+        values = out[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            stripped = values.str.strip()
+        elif values.dtype == object:
+            stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        else:
+            continue
+        out[column] = stripped.mask(stripped == "")
     return out
 
 
@@ -246,7 +256,8 @@ def _type_contract(df: pd.DataFrame, contract: pa.DataFrameSchema) -> pa.DataFra
     for name, col in contract.columns.items():
         dtype = str(col.dtype)
         if dtype in _NUMBER and name in df.columns and not pd.api.types.is_numeric_dtype(df[name]):
-            is_number = pa.Check(lambda s, pattern=_NUMBER[dtype]: s.astype(str).str.fullmatch(pattern), name="is_number")
+            is_number = pa.Check(lambda s, pattern=_NUMBER[dtype]: s.astype(str).str.fullmatch(pattern),
+                                 name="is_number")
             columns[name] = pa.Column(None, is_number, nullable=True)
     return pa.DataFrameSchema(columns, strict=False, name="readable types")
 
@@ -285,8 +296,10 @@ def _violations(type_errors: pd.DataFrame, contract_errors: pd.DataFrame, typed:
         column = RULE_COLUMNS.get(rule, "(row)")
         rows.append((row, column, rule, _describe_row(typed, row, rule), RULE_DEFECTS.get(rule, rule)))
     out = pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
-    wrong_type = set(zip(out.row[out.defect == "wrong_type"], out.column[out.defect == "wrong_type"]))
-    same_cell = pd.Series([(r, c) in wrong_type for r, c in zip(out.row, out.column)], index=out.index, dtype=bool)
+    is_wrong_type = out.defect == "wrong_type"
+    wrong_type = set(zip(out.row[is_wrong_type], out.column[is_wrong_type], strict=True))
+    same_cell = pd.Series([(r, c) in wrong_type for r, c in zip(out.row, out.column, strict=True)],
+                          index=out.index, dtype=bool)
     out = out[~((out.defect == "missing_value") & same_cell)].drop_duplicates(["row", "column", "rule"])
     return out.sort_values(["row", "column", "rule"], key=_sort_key).reset_index(drop=True)
 
@@ -301,7 +314,8 @@ def _column_violation(case) -> tuple:
 def _describe_row(typed: pd.DataFrame, row: object, rule: str) -> str:
     if rule == "total_matches_tenure_x_monthly":
         r = typed.loc[row]
-        return f"{r['TotalCharges']:.2f} vs {r['tenure']} x {r['MonthlyCharges']:.2f} = {r['tenure'] * r['MonthlyCharges']:.2f}"
+        expected = r["tenure"] * r["MonthlyCharges"]
+        return f"{r['TotalCharges']:.2f} vs {r['tenure']} x {r['MonthlyCharges']:.2f} = {expected:.2f}"
     return "(whole row)"
 
 
@@ -339,7 +353,8 @@ def read_batch_csv(path: str | Path, required: list[str] | None = None) -> pd.Da
     try:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
-        raise BatchFileError(f"{name}: not UTF-8 text (byte {err.start} cannot be decoded); re-export it as UTF-8 CSV") from None
+        raise BatchFileError(f"{name}: not UTF-8 text (byte {err.start} cannot be decoded); "
+                             "re-export it as UTF-8 CSV") from None
     if not content.strip():
         raise BatchFileError(f"{name}: the file is empty (no header, no rows); was the export interrupted?")
     lines = list(csv.reader(content.splitlines()))
@@ -351,14 +366,16 @@ def read_batch_csv(path: str | Path, required: list[str] | None = None) -> pd.Da
                                  f"delimiter, but batches must be comma-separated")
     missing = [c for c in required if c not in header]
     if missing:
+        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
         raise BatchFileError(f"{name}: missing column(s) {', '.join(missing)} in the header (line 1); "
-                             f"found {len(header)} columns: {', '.join(header[:6])}{', ...' if len(header) > 6 else ''}")
+                             f"found {len(header)} columns: {shown}")
     for number, fields in enumerate(lines[1:], start=2):
         if len(fields) != len(header) and fields:
             last = number == len(lines)
             cause = ("the file looks truncated (cut off in the middle of a row)" if last and len(fields) < len(header)
                      else "a value may contain an unquoted comma, or fields are missing")
-            raise BatchFileError(f"{name}: line {number} has {len(fields)} fields but the header has {len(header)}: {cause}")
+            raise BatchFileError(f"{name}: line {number} has {len(fields)} fields "
+                                 f"but the header has {len(header)}: {cause}")
     rows = [fields for fields in lines[1:] if fields]
     return pd.DataFrame(rows, columns=header, dtype=str)
 

@@ -1,4 +1,4 @@
-"""Checks of lab 03 (data provisioning with governance): a contract rule, card masking, reconciliation."""
+"""Checks of lab 03 (data provisioning with governance): a contract rule, reconciliation, card masking."""
 
 from __future__ import annotations
 
@@ -80,45 +80,6 @@ def services_consistent(answer, **_):
                    "MultipleLines against PhoneService as well as the add-ons against InternetService.")
 
 
-# --- 03.mask_card -----------------------------------------------------------------------------------------------
-
-CARD_TEXTS = {
-    "Card ending 4111 1111 1111 1111 declined": "Card ending [CARD ending 1111] declined",
-    "Paid with 5500-0000-0000-0004 yesterday": "Paid with [CARD ending 0004] yesterday",
-    "cards 4012888888881881 and 3782 822463 10005 on file": "cards [CARD ending 1881] and [CARD ending 0005] on file",
-    "Call back on +1 303-555-0147 about the router": "Call back on +1 303-555-0147 about the router",
-    "No card mentioned, invoice 2025-117 paid": "No card mentioned, invoice 2025-117 paid",
-}
-"""Text -> the expected masked text (cards become ``[CARD ending NNNN]``; nothing else changes)."""
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
-@exercise("03.mask_card", points=1, title="Mask payment cards, keep the last four digits")
-def mask_card(answer, **_):
-    if not callable(answer):
-        return wrong("Define a function `mask_card(text)` that returns the masked text.")
-    results = {text: answer(text) for text in CARD_TEXTS}
-    if all(r is None for r in results.values()):
-        raise NotAnswered
-    bad = {text: got for text, got in results.items() if got != CARD_TEXTS[text]}
-    if not bad:
-        return correct("Right: card numbers are hidden except their last four digits, and nothing else changed.")
-    leaked = [t for t, got in bad.items() if isinstance(got, str) and any(
-        _digits(card) in _digits(got) for card in re.findall(r"\d[\d -]{12,}\d", t) if len(_digits(card)) >= 13)]
-    if leaked:
-        return wrong(f"A full card number is still visible in mask_card({leaked[0]!r}). Use "
-                     "privacy.PII_PATTERNS['card'] to find every card number in the text.")
-    text, got = next(iter(bad.items()))
-    score = round(1 - len(bad) / len(CARD_TEXTS), 2)
-    hint = (f"mask_card({text!r}) returned {got!r}; expected {CARD_TEXTS[text]!r}. "
-            "Replace each match with '[CARD ending ' + its last four digits + ']' (re.sub accepts a function), "
-            "and leave text without a card unchanged.")
-    return partial(score, hint) if score > 0 else wrong(hint)
-
-
 # --- 03.reconcile -----------------------------------------------------------------------------------------------
 
 
@@ -166,3 +127,42 @@ def reconcile(answer, **_):
         return correct(f"Right: the legacy job lost {len(expected['silently_dropped'])} rows without a word and "
                        f"loaded {len(expected['slipped_through'])} rows that break the contract.")
     return partial(0.5, " ".join(notes)) if right else wrong(" ".join(notes))
+
+
+# --- 03.mask_card -----------------------------------------------------------------------------------------------
+
+CARD_TEXTS = {
+    "Card ending 4111 1111 1111 1111 declined": "Card ending [CARD ending 1111] declined",
+    "Paid with 5500-0000-0000-0004 yesterday": "Paid with [CARD ending 0004] yesterday",
+    "cards 4012888888881881 and 3782 822463 10005 on file": "cards [CARD ending 1881] and [CARD ending 0005] on file",
+    "Call back on +1 303-555-0147 about the router": "Call back on +1 303-555-0147 about the router",
+    "No card mentioned, invoice 2025-117 paid": "No card mentioned, invoice 2025-117 paid",
+}
+"""Text -> the expected masked text (cards become ``[CARD ending NNNN]``; nothing else changes)."""
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+@exercise("03.mask_card", points=1, title="Mask payment cards, keep the last four digits")
+def mask_card(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `mask_card(text)` that returns the masked text.")
+    results = {text: answer(text) for text in CARD_TEXTS}
+    if all(r is None for r in results.values()):
+        raise NotAnswered
+    bad = {text: got for text, got in results.items() if got != CARD_TEXTS[text]}
+    if not bad:
+        return correct("Right: card numbers are hidden except their last four digits, and nothing else changed.")
+    leaked = [t for t, got in bad.items() if isinstance(got, str) and any(
+        _digits(card) in _digits(got) for card in re.findall(r"\d[\d -]{12,}\d", t) if len(_digits(card)) >= 13)]
+    if leaked:
+        return wrong(f"A full card number is still visible in mask_card({leaked[0]!r}). Use "
+                     "privacy.PII_PATTERNS['card'] to find every card number in the text.")
+    text, got = next(iter(bad.items()))
+    score = round(1 - len(bad) / len(CARD_TEXTS), 2)
+    hint = (f"mask_card({text!r}) returned {got!r}; expected {CARD_TEXTS[text]!r}. "
+            "Replace each match with '[CARD ending ' + its last four digits + ']' (re.sub accepts a function), "
+            "and leave text without a card unchanged.")
+    return partial(score, hint) if score > 0 else wrong(hint)
