@@ -12,7 +12,10 @@ SOLUTIONS = {
         "}\n"
     ),
     # value per point instead of WSJF: S03, S08, S06, S07 carry more business value in 15 points
-    "02.sprint_plan": 'sprint_plan = [s.id for s in scrum.plan_sprint(scrum.BACKLOG, 18, done_after_sprint_1, by="value_per_point")]\n',
+    "02.sprint_plan": (
+        'best = scrum.plan_sprint(scrum.BACKLOG, 18, done_after_sprint_1, by="value_per_point")\n'
+        "sprint_plan = [s.id for s in best]\n"
+    ),
     "02.sprint_kpis": (
         "def sprint_kpis(hist):\n"
         "    last = hist.tail(3)\n"

@@ -505,25 +505,31 @@ def review(result: SprintResult, goal: Iterable[str], done_before: Iterable[str]
             "shippable increment": bool(result.done) and not any(unmet.values())}
 
 
-def retrospective(result: SprintResult) -> dict[str, list[str]]:
+def retrospective(result: SprintResult, days: int = SPRINT_DAYS) -> dict[str, list[str]]:
     """Start / stop / continue, derived from what happened in the simulated sprint."""
     log = result.standup
     blockers = log[log["blocker"] != ""]
     waits = blockers[blockers["blocker"].str.startswith("waiting for")]
-    impediments = blockers[~blockers["blocker"].str.startswith("waiting for")]
-    start, stop, cont = [], [], ["the 15-minute daily stand-up: blockers were visible the same day"]
+    impediments = blockers.loc[~blockers["blocker"].str.startswith("waiting for"), "blocker"].unique()
+    start, stop = [], []
+    cont = ["the 15-minute daily stand-up: every blocker was known the same morning"]
     if len(waits):
-        start.append(f"ordering stories so dependencies finish early ({len(waits)} stand-ups reported a wait)")
+        worst = waits["story"].value_counts()
+        start.append(f"ordering stories so that dependencies finish first ({worst.index[0]} waited "
+                     f"{worst.iloc[0]} days)")
     if len(impediments):
-        top = impediments["blocker"].value_counts().index[0]
-        start.append(f"removing the most frequent impediment: '{top}'")
+        start.append("removing impediments at their source: " + "; ".join(f"'{i}'" for i in impediments))
+    first_finish = min(result.finished.values(), default=days + 1)
+    if first_finish > 0.3 * days:
+        start.append(f"limiting work in progress: with several stories open at once, the first one was done "
+                     f"only on day {first_finish}" if first_finish <= days else "finishing at least one story")
     if result.done_points < result.committed_points:
         stop.append(f"committing to more than we finish ({result.committed_points} points committed, "
                     f"{result.done_points} done): plan at our measured velocity")
     else:
         cont.append("committing to what our velocity supports")
     if result.done:
-        cont.append(f"finishing stories one by one ({len(result.done)} done)")
+        cont.append(f"delivering finished stories the stakeholders can use ({', '.join(result.done)})")
     return {"start": start, "stop": stop, "continue": cont}
 
 

@@ -42,6 +42,24 @@ SITUATIONS = {
 """The situations of exercise 02.accountable and the stage each belongs to."""
 
 
+@exercise("02.accountable", points=3, title="Who is accountable?")
+def accountable_persona(answer, **_):
+    if not isinstance(answer, dict):
+        return wrong("Give a dict: situation -> persona name.")
+    names = {p.lower(): p for p in PERSONAS}
+    given = {k: names.get(str(v).strip().lower()) for k, v in answer.items() if v is not ...}
+    bad = [answer[k] for k, v in given.items() if v is None]
+    if bad:
+        return wrong(f"{bad[0]!r} is not one of the personas {list(PERSONAS)}.")
+    right = [k for k, stage in SITUATIONS.items() if given.get(k) == accountable(stage)]
+    if len(right) == len(SITUATIONS):
+        return correct("All right: find the stage first, then the one A in its column of the RACI matrix.")
+    first = next(k for k in SITUATIONS if k not in right)
+    hint = (f"{len(right)} of {len(SITUATIONS)} right. {first!r} belongs to the stage "
+            f"'{STAGES[SITUATIONS[first]]}': who holds the A in that column? (R does the work; A owns the outcome.)")
+    return partial(len(right) / len(SITUATIONS), hint) if right else wrong(hint)
+
+
 @exercise("02.sprint_plan", points=3, title="Plan a sprint within capacity and dependencies")
 def sprint_plan(answer, **_):
     if isinstance(answer, str) or not isinstance(answer, (list, tuple, set)):
@@ -103,21 +121,3 @@ def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
         return ("commitment_reliability: divide the *total* done by the *total* committed over the last three "
                 "sprints; the mean of the per-sprint ratios over-weights small sprints.")
     return f"commitment_reliability is points done / points committed over the last three sprints; yours: {given!r}."
-
-
-@exercise("02.accountable", points=3, title="Who is accountable?")
-def accountable_persona(answer, **_):
-    if not isinstance(answer, dict):
-        return wrong("Give a dict: situation -> persona name.")
-    names = {p.lower(): p for p in PERSONAS}
-    given = {k: names.get(str(v).strip().lower()) for k, v in answer.items() if v is not ...}
-    bad = [answer[k] for k, v in given.items() if v is None]
-    if bad:
-        return wrong(f"{bad[0]!r} is not one of the personas {list(PERSONAS)}.")
-    right = [k for k, stage in SITUATIONS.items() if given.get(k) == accountable(stage)]
-    if len(right) == len(SITUATIONS):
-        return correct("All right: find the stage first, then the one A in its column of the RACI matrix.")
-    first = next(k for k in SITUATIONS if k not in right)
-    hint = (f"{len(right)} of {len(SITUATIONS)} right. {first!r} belongs to the stage "
-            f"'{STAGES[SITUATIONS[first]]}': who holds the A in that column? (R does the work; A owns the outcome.)")
-    return partial(len(right) / len(SITUATIONS), hint) if right else wrong(hint)

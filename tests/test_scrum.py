@@ -1,0 +1,223 @@
+"""The Scrum module: RACI, backlog, prioritisation, the sprint planner (property-based), simulation and KPIs."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mlopslab import scrum
+from mlopslab.scrum import Story
+
+# --- roles ---------------------------------------------------------------------------------------------------
+
+
+def test_every_stage_has_exactly_one_accountable_and_a_responsible() -> None:
+    frame = scrum.raci_frame()
+    assert list(frame.columns) == list(scrum.STAGES.values())
+    assert (frame == "A").sum().eq(1).all()
+    assert (frame == "R").sum().ge(1).all()
+    assert set(frame.to_numpy().ravel()) <= set(scrum.RACI_MEANING)
+
+
+def test_accountable_is_a_lead_of_its_stage() -> None:
+    leads = {"provisioning": {"Data Steward", "Data Engineer"}, "preparation": {"Data Engineer", "Data Scientist"},
+             "development": {"Data Scientist", "Business Analyst"}, "validation": {"Data Scientist", "Data Engineer"},
+             "deployment": {"Data Engineer", "App Developer"}, "monitoring": {"Data Engineer", "Data Scientist"}}
+    for stage, personas in leads.items():
+        assert scrum.accountable(stage) in personas
+        assert scrum.accountable(scrum.STAGES[stage]) == scrum.accountable(stage)
+
+
+def test_unknown_stage_is_named() -> None:
+    with pytest.raises(KeyError, match="unknown stage 'testing'"):
+        scrum.accountable("testing")
+
+
+# --- backlog -------------------------------------------------------------------------------------------------
+
+
+def test_backlog_is_valid_and_covers_every_persona_and_stage() -> None:
+    scrum.validate_backlog(scrum.BACKLOG)
+    assert len(scrum.BACKLOG) >= 20
+    assert {s.persona for s in scrum.BACKLOG} == set(scrum.PERSONAS)
+    assert {s.stage for s in scrum.BACKLOG} == set(scrum.STAGES)
+    for s in scrum.BACKLOG:
+        assert s.text.startswith(f"As a{'n' if s.persona[0] in 'AEIOU' else ''} {s.persona}, I want"), s.id
+        assert ", so that " in s.text and s.tasks, s.id
+
+
+@pytest.mark.parametrize("stories, message", [
+    ([Story("A", "x", "s", "t", 3, 1), Story("A", "x", "s", "t", 2, 1)], "duplicate story ids"),
+    ([Story("A", "x", "s", "t", 0, 1)], "story A: points must be a positive"),
+    ([Story("A", "x", "s", "t", 3, 1, depends_on=("Z",))], r"story A depends on \['Z'\]"),
+    ([Story("A", "x", "s", "t", 3, 1, depends_on=("B",)), Story("B", "x", "s", "t", 3, 1, depends_on=("A",))],
+     "dependency cycle"),
+])
+def test_invalid_backlogs_are_explained(stories, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        scrum.validate_backlog(stories)
+
+
+def test_wsjf_and_value_per_point() -> None:
+    s = Story("A", "x", "s", "t", points=4, value=6, time_criticality=3, risk_reduction=3)
+    assert scrum.value_per_point(s) == 1.5
+    assert scrum.wsjf(s) == 3.0
+
+
+def test_prioritise_orders_best_first_with_ties_by_id() -> None:
+    ordered = scrum.prioritise(scrum.BACKLOG, by="wsjf")
+    scores = [scrum.wsjf(s) for s in ordered]
+    assert scores == sorted(scores, reverse=True)
+    for a, b in pairwise(ordered):
+        assert scrum.wsjf(a) > scrum.wsjf(b) or a.id < b.id
+    with pytest.raises(ValueError, match="unknown ranking"):
+        scrum.prioritise(scrum.BACKLOG, by="gut feeling")
+
+
+# --- the sprint planner (property-based) ---------------------------------------------------------------------
+
+
+@st.composite
+def backlogs(draw) -> tuple[list[Story], set[str]]:
+    """An acyclic backlog (stories depend only on earlier ones) and a set of ids already done."""
+    n = draw(st.integers(1, 14))
+    ids = [f"S{i:02d}" for i in range(n)]
+    stories = []
+    for i, sid in enumerate(ids):
+        deps = draw(st.lists(st.sampled_from(ids[:i]), unique=True, max_size=3)) if i else []
+        stories.append(Story(sid, "Data Scientist", "development", "t", draw(st.sampled_from([1, 2, 3, 5, 8, 13])),
+                             draw(st.integers(1, 10)), draw(st.integers(1, 10)), draw(st.integers(1, 10)),
+                             tuple(deps)))
+    done = set(draw(st.lists(st.sampled_from(ids), unique=True, max_size=n)))
+    return stories, done
+
+
+@settings(max_examples=200, deadline=None)
+@given(backlogs(), st.integers(0, 40), st.sampled_from(sorted(scrum.RANKINGS)))
+def test_plan_respects_capacity_and_dependencies(backlog, capacity, by) -> None:
+    stories, done = backlog
+    plan = scrum.plan_sprint(stories, capacity, done, by)
+    ids = [s.id for s in plan]
+    assert sum(s.points for s in plan) <= capacity
+    assert len(ids) == len(set(ids)) and not set(ids) & done
+    for s in plan:
+        assert set(s.depends_on) <= done | set(ids), f"{s.id} planned before its dependencies"
+    assert scrum.check_plan(ids, capacity, done, stories).ok
+
+
+@settings(max_examples=200, deadline=None)
+@given(backlogs(), st.integers(0, 40))
+def test_plan_leaves_no_ready_story_that_would_still_fit(backlog, capacity) -> None:
+    stories, done = backlog
+    plan = scrum.plan_sprint(stories, capacity, done)
+    taken = {s.id for s in plan}
+    room = capacity - sum(s.points for s in plan)
+    for s in stories:
+        if s.id not in taken | done and set(s.depends_on) <= done | taken:
+            assert s.points > room, f"{s.id} is ready and fits, but was left out"
+
+
+@settings(max_examples=50, deadline=None)
+@given(backlogs(), st.integers(0, 40))
+def test_plan_is_deterministic(backlog, capacity) -> None:
+    stories, done = backlog
+    assert scrum.plan_sprint(stories, capacity, done) == scrum.plan_sprint(list(reversed(stories)), capacity, done)
+
+
+def test_plan_rejects_negative_capacity() -> None:
+    with pytest.raises(ValueError, match="capacity"):
+        scrum.plan_sprint(scrum.BACKLOG, -1)
+
+
+def test_check_plan_names_each_problem() -> None:
+    result = scrum.check_plan(["S07", "S01", "S99", "S11"], capacity=10, done=["S01"])
+    assert result.points == 2 + 3 + 8 and result.over_capacity and not result.ok
+    assert result.unknown == ["S99"] and result.already_done == ["S01"]
+    assert result.missing_dependencies == {"S07": ["S06"], "S11": ["S06", "S10"]}
+    problems = " | ".join(result.problems())
+    assert "S99: not in the backlog" in problems and "13 points is over the capacity of 10" in problems
+
+
+# --- simulation, review and KPIs -----------------------------------------------------------------------------
+
+
+def test_simulation_is_seeded_and_consistent() -> None:
+    plan = scrum.plan_sprint(scrum.BACKLOG, 20)
+    a, b = scrum.simulate_sprint(plan), scrum.simulate_sprint(plan)
+    assert a.remaining == b.remaining and a.standup.equals(b.standup)
+    assert a.remaining != scrum.simulate_sprint(plan, seed=7).remaining
+    assert a.remaining[0] == a.committed_points == sum(s.points for s in plan)
+    assert all(x >= y for x, y in pairwise(a.remaining)), "work left never grows"
+    assert len(a.remaining) == scrum.SPRINT_DAYS + 1
+    assert set(a.done) | set(a.carry_over) == set(a.committed) and not set(a.done) & set(a.carry_over)
+    for sid, day in a.finished.items():
+        deps = scrum.story(sid).depends_on
+        assert all(a.finished.get(d, 99) <= day for d in deps if d in a.committed), "finished before a dependency"
+
+
+def test_review_goal_and_shippable() -> None:
+    plan = scrum.plan_sprint(scrum.BACKLOG, 20)
+    result = scrum.simulate_sprint(plan)
+    met = scrum.review(result, goal=result.done)
+    assert met["sprint goal met"] and met["done points"] == result.done_points
+    assert met["committed points"] == sum(s.points for s in plan)
+    missed = scrum.review(result, goal=result.committed)
+    assert missed["sprint goal met"] is (not result.carry_over)
+
+
+def test_retrospective_reflects_the_sprint() -> None:
+    result = scrum.simulate_sprint(scrum.plan_sprint(scrum.BACKLOG, 20))
+    retro = scrum.retrospective(result)
+    assert set(retro) == {"start", "stop", "continue"}
+    assert bool(retro["stop"]) == (result.done_points < result.committed_points)
+
+
+def _history(committed, done) -> pd.DataFrame:
+    return pd.DataFrame({"sprint": range(1, len(done) + 1), "committed": committed, "done": done}).set_index("sprint")
+
+
+def test_kpis_on_a_known_history() -> None:
+    hist = _history([30, 25, 20, 22, 18], [12, 21, 20, 15, 18])
+    assert scrum.velocity(hist) == pytest.approx((20 + 15 + 18) / 3)
+    assert scrum.commitment_reliability(hist, last=3) == pytest.approx(53 / 60)
+    assert scrum.commitment_reliability(hist) == pytest.approx(86 / 115)
+    assert scrum.forecast_capacity(hist) == {"low": 15, "expected": 18, "high": 20}
+    assert scrum.forecast_capacity(hist, availability=0.5) == {"low": 7, "expected": 9, "high": 10}
+    with pytest.raises(ValueError, match="availability"):
+        scrum.forecast_capacity(hist, availability=0)
+    with pytest.raises(ValueError, match="no points were committed"):
+        scrum.commitment_reliability(_history([0], [0]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 40)), min_size=1, max_size=8))
+def test_kpi_properties(rows) -> None:
+    committed = [c for c, _ in rows]
+    done = [min(d, c) for c, d in rows]
+    hist = _history(committed, done)
+    assert 0 <= scrum.commitment_reliability(hist) <= 1
+    low, expected, high = scrum.forecast_capacity(hist).values()
+    assert low <= expected <= high + 1  # expected is rounded, the range rounded down
+    assert min(done[-3:]) <= scrum.velocity(hist) <= max(done[-3:])
+
+
+def test_run_sprints_never_redoes_a_story_and_keeps_capacity() -> None:
+    results = scrum.run_sprints(5, 20)
+    finished = [sid for r in results for sid in r.done]
+    assert len(finished) == len(set(finished))
+    assert all(r.committed_points <= 20 for r in results)
+    hist = scrum.history(results)
+    assert list(hist.index) == [1, 2, 3, 4, 5] and (hist["done"] <= hist["committed"]).all()
+    cycles = scrum.cycle_times(results)
+    assert set(cycles.index) == set(finished) and (cycles["cycle days"] >= 1).all()
+    with pytest.raises(ValueError, match="capacities"):
+        scrum.run_sprints(3, [20, 20])
+
+
+def test_widget_uses_check_plan() -> None:
+    widget = scrum.planner_widget(20, preselected=["S07"])
+    bar, status = widget.children[0], widget.children[1]
+    assert bar.value == 2 and bar.bar_style == "warning" and "S07 needs S06" in status.value
