@@ -7,14 +7,17 @@ worth ``customer_value``. Customers who are not contacted cost and earn nothing 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
+from threadpoolctl import threadpool_limits
 
 from .config import SEED
 from .preparation import make_pipeline, split_xy
@@ -74,20 +77,106 @@ def candidate_models(seed: int = SEED) -> dict:
     }
 
 
+def one_thread():
+    """A context in which OpenMP/BLAS use one thread: gradient boosting on a small, shared machine is far faster
+    single-threaded than with threads competing for the same cores."""
+    return threadpool_limits(limits=1)
+
+
 def fit_candidate(model, train: pd.DataFrame):
     """Fit ``make_pipeline(model)`` on a training frame of customers."""
     X, y = split_xy(train)
-    return make_pipeline(model).fit(X, y)
+    with one_thread():
+        return make_pipeline(model).fit(X, y)
+
+
+def churn_scores(pipeline, frame: pd.DataFrame) -> np.ndarray:
+    """The churn probability a fitted pipeline gives each customer of ``frame``."""
+    X, _ = split_xy(frame)
+    with one_thread():
+        return pipeline.predict_proba(X)[:, 1]
 
 
 def evaluate(pipeline, test: pd.DataFrame, economics: Economics = Economics()) -> dict[str, float]:
     """AUC, the profit-optimal threshold and its profit on a frame of labelled customers."""
-    X, y = split_xy(test)
-    scores = pipeline.predict_proba(X)[:, 1]
+    _, y = split_xy(test)
+    scores = churn_scores(pipeline, test)
     auc = roc_auc_score(y, scores) if y.nunique() > 1 else float("nan")
     threshold, profit = best_threshold(y, scores, economics)
     return {"auc": round(float(auc), 4), "best_threshold": threshold, "profit": round(profit, 2),
             "profit_at_0.5": round(expected_profit(y, scores, 0.5, economics), 2)}
+
+
+def month_folds(train: pd.DataFrame, n_folds: int = 3) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Forward-chaining folds by month: fit on every month before month m, validate on month m.
+
+    The last ``n_folds`` months of ``train`` are validated in turn, so a fold never learns from the future.
+    Yields (fit row positions, validation row positions).
+    """
+    months = sorted(train["month"].unique())
+    if not 0 < n_folds < len(months):
+        raise ValueError(f"n_folds must be between 1 and {len(months) - 1} for {len(months)} months, got {n_folds}")
+    month = train["month"].to_numpy()
+    for m in months[-n_folds:]:
+        yield np.flatnonzero(month < m), np.flatnonzero(month == m)
+
+
+def cross_validate(model, train: pd.DataFrame, n_folds: int = 3, economics: Economics = Economics()) -> pd.DataFrame:
+    """AUC and best-threshold profit of ``make_pipeline(model)`` on each forward-chaining month fold."""
+    rows = []
+    for fit_rows, val_rows in month_folds(train, n_folds):
+        pipeline = fit_candidate(clone(model), train.iloc[fit_rows])
+        scores = evaluate(pipeline, train.iloc[val_rows], economics)
+        rows.append({"validation_month": train["month"].iloc[val_rows[0]], "fit_rows": len(fit_rows),
+                     "auc": scores["auc"], "profit": scores["profit"]})
+    return pd.DataFrame(rows)
+
+
+def profit_ranking(y_true, scores_by_model: dict[str, np.ndarray], economics: Economics = Economics()) -> pd.DataFrame:
+    """Each model's AUC and its best campaign (threshold, profit, share contacted), best profit first."""
+    rows = []
+    for name, scores in scores_by_model.items():
+        threshold, profit = best_threshold(y_true, scores, economics)
+        auc = roc_auc_score(y_true, scores) if len(np.unique(y_true)) > 1 else float("nan")
+        rows.append({"model": name, "auc": round(float(auc), 4), "best_threshold": threshold, "profit": round(profit, 2),
+                     "contacted_share": round(float((np.asarray(scores) >= threshold).mean()), 3)})
+    ranking = pd.DataFrame(rows).sort_values(["profit", "model"], ascending=[False, True], kind="stable")
+    return ranking.reset_index(drop=True)
+
+
+def roc_figure(y_true, scores_by_model: dict[str, np.ndarray], title: str = "ROC curve on the test months"):
+    """A matplotlib figure of each model's ROC curve (true vs false positive rate), with its AUC in the legend."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    for name, scores in scores_by_model.items():
+        fpr, tpr, _ = roc_curve(y_true, scores)
+        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y_true, scores):.3f})")
+    ax.plot([0, 1], [0, 1], ls=":", color="grey", label="chance (AUC 0.5)")
+    ax.set(xlabel="false positive rate (stayers contacted)", ylabel="true positive rate (churners contacted)",
+           title=title)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def profit_figure(y_true, scores_by_model: dict[str, np.ndarray], economics: Economics = Economics(),
+                  title: str = "Campaign profit by threshold"):
+    """A matplotlib figure of each model's profit curve, its best threshold marked."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for name, scores in scores_by_model.items():
+        curve = profit_curve(y_true, scores, economics)
+        line, = ax.plot(curve["threshold"], curve["profit"], label=name)
+        best = curve.loc[curve["profit"].idxmax()]
+        ax.plot(best["threshold"], best["profit"], "o", color=line.get_color())
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(xlabel="threshold (contact customers with churn score >= threshold)", ylabel="expected profit (EUR)",
+           title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 SKOPS_TRUSTED = [
@@ -106,25 +195,38 @@ def model_requirements() -> list[str]:
 
 def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, data_version: str,
             economics: Economics = Economics(), tags: dict[str, str] | None = None,
-            log_model: bool = True) -> str:
+            log_model: bool = True, metrics: dict[str, float] | None = None, log_curves: bool = False,
+            figures: dict | None = None) -> str:
     """Log a fitted pipeline as an MLflow run: params, metrics, lineage tags, dataset and model; return the run id.
 
-    Call :func:`mlopslab.config.setup_tracking` first.
+    ``metrics`` adds metrics (e.g. cross-validation scores) to the test-month ones; ``log_curves`` logs the
+    ROC and profit curves on the test months as ``plots/roc.png`` and ``plots/profit.png``; ``figures`` logs
+    more matplotlib figures by artifact file name. Call :func:`mlopslab.config.setup_tracking` first.
     """
+    import matplotlib.pyplot as plt
     import mlflow
     from mlflow.models import infer_signature
 
     X_train, _ = split_xy(train)
-    metrics = evaluate(pipeline, test, economics)
+    scores = evaluate(pipeline, test, economics)
     model = pipeline.named_steps["model"]
+    figures = dict(figures or {})
+    if log_curves:
+        _, y_test = split_xy(test)
+        test_scores = {run_name: churn_scores(pipeline, test)}
+        figures["plots/roc.png"] = roc_figure(y_test, test_scores)
+        figures["plots/profit.png"] = profit_figure(y_test, test_scores, economics)
     with mlflow.start_run(run_name=run_name) as run:
         mlflow.log_params({"model": type(model).__name__, **{k: v for k, v in model.get_params().items()
                                                               if isinstance(v, (int, float, str, bool))}})
         mlflow.log_params({f"economics.{k}": v for k, v in economics.as_dict().items()})
-        mlflow.log_metrics({k: v for k, v in metrics.items() if not np.isnan(v)})
+        mlflow.log_metrics({k: v for k, v in {**scores, **(metrics or {})}.items() if not np.isnan(v)})
         mlflow.set_tags({"data_version": data_version, "train_rows": str(len(train)),
                          "test_months": ",".join(sorted(test["month"].unique())), **(tags or {})})
         mlflow.log_input(mlflow.data.from_pandas(train, name="customers-train", targets="Churn"), context="training")
+        for file_name, figure in figures.items():
+            mlflow.log_figure(figure, file_name)
+            plt.close(figure)
         if log_model:
             example = X_train.head(3)
             signature = infer_signature(example, pipeline.predict_proba(example)[:, 1])

@@ -7,6 +7,8 @@ only. Inputs are the columns of :data:`mlopslab.data.FEATURES`; ``Churn`` become
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .data import ADDONS, CATEGORIES, FEATURES, TARGET
+from .config import SEED
+from .data import ADDONS, CATEGORIES, FEATURES, LEAKY, TARGET
 
 TENURE_BANDS = [-1, 12, 24, 48, 72]
 TENURE_LABELS = ["0-12", "13-24", "25-48", "49-72"]
@@ -59,7 +62,7 @@ def add_features(X: pd.DataFrame) -> pd.DataFrame:
 class FeatureEngineer(TransformerMixin, BaseEstimator):
     """A stateless scikit-learn transformer wrapping :func:`add_features`."""
 
-    def fit(self, X: pd.DataFrame, y=None) -> "FeatureEngineer":
+    def fit(self, X: pd.DataFrame, y=None) -> FeatureEngineer:
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
 
@@ -93,3 +96,155 @@ def frame_hash(df: pd.DataFrame) -> str:
     digest.update("|".join(f"{c}:{t}" for c, t in df.dtypes.astype(str).items()).encode())
     digest.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+# --- cleaning: declared, logged, reversible -----------------------------------------------------------------
+
+NUMBER_COLUMNS = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+
+
+@dataclass(frozen=True)
+class CleaningStep:
+    """One declared cleaning decision: a name, the reason for it, and a function frame -> cleaned frame."""
+
+    name: str
+    reason: str
+    fn: Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def trim_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Strip leading and trailing blanks from every text value; an empty text becomes a missing value."""
+    out = df.copy()
+    for column in out.columns:
+        if pd.api.types.is_string_dtype(out[column]):
+            text = out[column].str.strip()
+            out[column] = text.where(text != "")
+    return out
+
+
+def parse_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Read the number columns as numbers: drop currency signs, accept a decimal comma; unreadable -> missing."""
+    out = df.copy()
+    for column in [c for c in NUMBER_COLUMNS if c in out.columns]:
+        text = out[column].astype(str).str.replace("$", "", regex=False).str.replace(",", ".", regex=False)
+        out[column] = pd.to_numeric(text.where(out[column].notna()), errors="coerce")
+    return out
+
+
+def drop_duplicate_ids(df: pd.DataFrame) -> pd.DataFrame:
+    """Keep the first row of each customer id."""
+    return df[~df["customerID"].duplicated(keep="first")]
+
+
+def repair_total_charges(df: pd.DataFrame, tolerance: float = 0.25) -> pd.DataFrame:
+    """Replace a TotalCharges further than ``tolerance`` from tenure x MonthlyCharges by that product."""
+    out = df.copy()
+    expected = (out["tenure"] * out["MonthlyCharges"]).round(2)
+    off = (out["TotalCharges"] - expected).abs() > tolerance * expected.clip(lower=1) + 1
+    out.loc[off & expected.notna(), "TotalCharges"] = expected
+    return out
+
+
+def drop_incomplete_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows that miss a value in any model input column."""
+    return df.dropna(subset=[c for c in FEATURES if c in df.columns])
+
+
+CLEANING_STEPS = [
+    CleaningStep("trim_text", "stray blanks make ' Yes' a new category", trim_text),
+    CleaningStep("parse_numbers", "'$70.35' and '79,90' are numbers written differently", parse_numbers),
+    CleaningStep("drop_duplicate_ids", "a customer counted twice weighs twice in training", drop_duplicate_ids),
+    CleaningStep("repair_total_charges", "TotalCharges must be about tenure x MonthlyCharges", repair_total_charges),
+    CleaningStep("drop_incomplete_rows", "the model needs every input; we do not invent values", drop_incomplete_rows),
+]
+"""The team's declared cleaning decisions, in the order they run."""
+
+
+def _comparable(column: pd.Series) -> np.ndarray:
+    """A column as text keys for comparison: missing -> "<missing>", anything that reads as a number -> that
+    number ("70.35" and 70.35 are the same value), else the text."""
+    values = column.astype(object)
+    number = pd.to_numeric(values, errors="coerce")
+    keys = values.astype(str).to_numpy(dtype=object)
+    is_number = number.notna().to_numpy()
+    keys[is_number] = number[is_number].astype(float).astype(str).to_numpy()
+    keys[values.isna().to_numpy()] = "<missing>"
+    return keys
+
+
+def _changed_cells(before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """Cells of rows kept by a step whose value changed."""
+    kept = before.loc[after.index]
+    columns = [c for c in after.columns.intersection(before.columns) if not kept[c].equals(after[c])]
+    return int(sum((_comparable(kept[c]) != _comparable(after[c])).sum() for c in columns))
+
+
+def apply_cleaning(raw: pd.DataFrame, steps: list[CleaningStep] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the cleaning ``steps`` (default :data:`CLEANING_STEPS`) on a copy of ``raw``.
+
+    Returns the cleaned frame and a log with one row per step: rows in and out, rows dropped, cells changed.
+    ``raw`` itself is never modified, so any decision can be undone by running again without that step.
+    """
+    steps = CLEANING_STEPS if steps is None else steps
+    if raw.index.has_duplicates:
+        raise ValueError("apply_cleaning needs a frame with a unique index (call reset_index first)")
+    frame, log = raw.copy(deep=True), []
+    for step in steps:
+        if not isinstance(step, CleaningStep):
+            raise TypeError(f"cleaning steps must be CleaningStep objects, got {type(step).__name__} ({step!r})")
+        after = step.fn(frame.copy(deep=True))
+        if not isinstance(after, pd.DataFrame):
+            raise TypeError(f"cleaning step {step.name!r} returned {type(after).__name__}, not a DataFrame")
+        if not after.index.isin(frame.index).all():
+            raise ValueError(f"cleaning step {step.name!r} invented rows: a step may drop or change rows, not add them")
+        log.append({"step": step.name, "rows_in": len(frame), "rows_out": len(after),
+                    "rows_dropped": len(frame) - len(after), "cells_changed": _changed_cells(frame, after),
+                    "reason": step.reason})
+        frame = after
+    return frame, pd.DataFrame(log)
+
+
+# --- leakage and reproducibility ----------------------------------------------------------------------------
+
+
+def single_feature_auc(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """How well each column alone ranks churners above stayers (AUC; 0.5 = no signal, 1.0 = perfect).
+
+    A number is its own score; a category scores as its churn rate in ``df``. A column that alone comes close
+    to 1.0 deserves the question: is it known *before* the outcome?
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y = (df[TARGET] == "Yes").astype(int)
+    columns = columns or [c for c in df.columns if c not in (TARGET, "customerID", "month")]
+    rows = []
+    for column in columns:
+        values = df[column]
+        score = values if pd.api.types.is_numeric_dtype(values) else values.map(y.groupby(values).mean())
+        auc = roc_auc_score(y, score.astype(float))
+        rows.append({"column": column, "auc_alone": round(max(auc, 1 - auc), 4)})
+    return pd.DataFrame(rows).sort_values(["auc_alone", "column"], ascending=[False, True]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The output of :func:`prepare`: training and test frames and one hash naming both."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    version: str
+
+
+def prepare(raw: pd.DataFrame, seed: int | None = SEED, test_months: int = 3,
+            steps: list[CleaningStep] | None = None) -> Prepared:
+    """The team's preparation step: clean, drop the leaky column, split by time, shuffle training rows.
+
+    Training rows are shuffled with ``seed`` (learners that read rows in order, e.g. in mini-batches, then see
+    the months mixed); ``seed=None`` shuffles differently every call, which breaks reproducibility on purpose.
+    """
+    cleaned, _ = apply_cleaning(raw, steps)
+    cleaned = cleaned.drop(columns=[LEAKY], errors="ignore").reset_index(drop=True)
+    train, test = time_split(cleaned, test_months)
+    train = train.sample(frac=1.0, random_state=np.random.default_rng(seed)).reset_index(drop=True)
+    version = hashlib.sha256((frame_hash(train) + frame_hash(test)).encode()).hexdigest()
+    return Prepared(train, test, version)
