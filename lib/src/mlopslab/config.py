@@ -94,8 +94,11 @@ def quiet() -> None:
 
 def init_store(uri: str) -> None:
     """Create the tables of a SQLite store once, before parallel labs use it (avoids racing migrations)."""
-    if not uri.startswith("sqlite:///"):
+    if not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).is_file():
         return
+    import logging
+
     from mlflow.tracking import MlflowClient
 
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Creating initial MLflow database tables" noise
     MlflowClient(tracking_uri=uri).search_experiments(max_results=1)

@@ -25,6 +25,7 @@ class LabRun:
     seconds: float
     output: Path
     error: str = ""
+    peak_mb: float = 0.0  # peak resident memory of the lab's kernel
 
 
 def _failed_cell(output: Path) -> str:
@@ -54,6 +55,43 @@ def _describe(err: BaseException, output: Path) -> str:
     return f"{where or 'before any cell'}: {ename}: {message}"[:500]
 
 
+class PeakMemory:
+    """Poll the resident memory of this process's children (the kernel) in a thread; keep the peak."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        import threading
+
+        self.interval, self.peak = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def megabytes(self) -> float:
+        return self.peak / 2**20
+
+
 def limit_memory(megabytes: int | None) -> None:
     """Cap this process's data segment (inherited by the kernels it starts): a runaway lab gets MemoryError."""
     if megabytes:
@@ -80,22 +118,25 @@ def run_lab(
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     output.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    memory = PeakMemory()
     try:
-        papermill.execute_notebook(
-            str(path),
-            str(output),
-            parameters=parameters or {},
-            kernel_name=notebooks.KERNEL,
-            cwd=str(labs_dir()),
-            execution_timeout=timeout,
-            progress_bar=False,
-            log_output=False,
-        )
+        with memory:
+            papermill.execute_notebook(
+                str(path),
+                str(output),
+                parameters=parameters or {},
+                kernel_name=notebooks.KERNEL,
+                cwd=str(labs_dir()),
+                execution_timeout=timeout,
+                progress_bar=False,
+                log_output=False,
+            )
     except BaseException as err:  # a failing lab is a result, not a crash of the batch
         if isinstance(err, KeyboardInterrupt):
             raise
-        return LabRun(path.stem, "failed", time.perf_counter() - start, output, _describe(err, output))
-    return LabRun(path.stem, "ok", time.perf_counter() - start, output)
+        return LabRun(path.stem, "failed", time.perf_counter() - start, output, _describe(err, output),
+                      memory.megabytes)
+    return LabRun(path.stem, "ok", time.perf_counter() - start, output, peak_mb=memory.megabytes)
 
 
 def run_labs(
@@ -154,7 +195,7 @@ def update_references(paths: list[Path], workers: int | None = None, timeout: fl
 def table(runs: list[LabRun]) -> str:
     """The closing table: lab, status, seconds; then the errors."""
     width = max([len(r.lab) for r in runs] + [3])
-    lines = [f"{'lab':<{width}}  status  seconds", f"{'-' * width}  ------  -------"]
-    lines += [f"{r.lab:<{width}}  {r.status:<6}  {r.seconds:7.1f}" for r in runs]
+    lines = [f"{'lab':<{width}}  status  seconds  peak MB", f"{'-' * width}  ------  -------  -------"]
+    lines += [f"{r.lab:<{width}}  {r.status:<6}  {r.seconds:7.1f}  {r.peak_mb:7.0f}" for r in runs]
     lines += [f"FAILED {r.lab}: {r.error}" for r in runs if r.status != "ok"]
     return "\n".join(lines)
