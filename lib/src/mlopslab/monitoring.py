@@ -1,0 +1,344 @@
+"""Model monitoring (lab 09): data drift, prediction drift, performance with delayed labels, alerts, a dashboard.
+
+The monitor compares each monthly production batch with the **reference** data the model was trained on:
+
+* data drift per feature: population stability index (PSI) and the Kolmogorov–Smirnov statistic (KS);
+* prediction drift: the PSI of the model's scores and their mean;
+* performance once the labels arrive (a month after the batch): AUC, Brier score, the calibration gap of
+  the worst segment, and the campaign profit.
+
+:func:`monitor_year` runs all of it over the production year and applies :class:`AlertRules`;
+:func:`dashboard` draws the result with months on the x-axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from . import data
+from .development import Economics, best_threshold, expected_profit
+
+KEY_FEATURES = ["MonthlyCharges", "TotalCharges", "tenure"]
+"""The numeric features the dashboard shows (price, bill to date, time with the company)."""
+SEGMENTS = ["InternetService", "Contract"]
+"""Customer segments whose calibration is watched: a drift that hits one segment shows here first."""
+EPSILON = 1e-4
+"""Floor for an empty bin's share in PSI, so that the logarithm stays finite."""
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(values)
+
+
+def _as_series(values, where: str) -> pd.Series:
+    series = pd.Series(values).reset_index(drop=True)
+    if series.isna().any():
+        raise ValueError(f"{where} holds {int(series.isna().sum())} missing value(s); drop or impute them first")
+    if series.empty:
+        raise ValueError(f"{where} is empty: PSI and KS need at least one value")
+    return series
+
+
+def bin_shares(reference, current, bins: int = 10) -> pd.DataFrame:
+    """The share of reference and current values per bin (the table PSI is computed from).
+
+    Numbers: ``bins`` quantile bins of the reference (outer edges open, so new extremes still count).
+    Categories (text): one bin per category seen in either sample.
+    """
+    ref, cur = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
+    if _is_categorical(ref) or _is_categorical(cur):
+        ref_share = ref.astype(str).value_counts(normalize=True)
+        cur_share = cur.astype(str).value_counts(normalize=True)
+        labels = sorted(ref_share.index.union(cur_share.index))
+        ref_share, cur_share = ref_share.reindex(labels, fill_value=0.0), cur_share.reindex(labels, fill_value=0.0)
+        return pd.DataFrame({"bin": labels, "reference": ref_share.to_numpy(), "current": cur_share.to_numpy()})
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    edges = np.unique(np.quantile(ref.to_numpy(dtype=float), np.linspace(0, 1, bins + 1)))
+    edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]]) if len(edges) > 2 else np.array([-np.inf, np.inf])
+    ref_count = np.histogram(ref.to_numpy(dtype=float), edges)[0]
+    cur_count = np.histogram(cur.to_numpy(dtype=float), edges)[0]
+    names = [f"({lo:.4g}, {hi:.4g}]" for lo, hi in zip(edges[:-1], edges[1:])]
+    return pd.DataFrame({"bin": names, "reference": ref_count / len(ref), "current": cur_count / len(cur)})
+
+
+def psi(reference, current, bins: int = 10) -> float:
+    """Population stability index of ``current`` against ``reference``: sum of (cur - ref) * ln(cur / ref).
+
+    0 means the same distribution; by custom below 0.1 is stable, 0.1–0.25 a moderate shift, above 0.25 a
+    major one. Empty bins count as a share of :data:`EPSILON`.
+    """
+    shares = bin_shares(reference, current, bins)
+    ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
+    cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
+    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+
+
+def ks(reference, current) -> float:
+    """The two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical CDFs (0 to 1)."""
+    ref, cur = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
+    if _is_categorical(ref) or _is_categorical(cur):
+        raise TypeError("KS compares numbers; use psi() for a categorical feature")
+    # the statistic does not depend on how the p-value is computed; "asymp" avoids exact-mode warnings
+    return float(stats.ks_2samp(ref.to_numpy(dtype=float), cur.to_numpy(dtype=float), method="asymp").statistic)
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """When the monitor raises an alert (and when it only warns).
+
+    PSI 0.1 / 0.25 are the customary credit-scoring cut-offs: below 0.1 sampling noise of a few hundred rows,
+    0.1–0.25 worth a look, above 0.25 a shift big enough to change a model's inputs materially.
+    """
+
+    psi_warn: float = 0.10
+    psi_alert: float = 0.25
+    prediction_psi_alert: float = 0.25
+    auc_drop: float = 0.05
+    """Alert when AUC falls this far below the reference AUC."""
+    segment_gap: float = 0.05
+    """Alert when a segment's observed churn rate exceeds its mean predicted churn by more than this."""
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def feature_drift(reference: pd.DataFrame, batch: pd.DataFrame, features: list[str] | None = None,
+                  rules: AlertRules = AlertRules()) -> pd.DataFrame:
+    """PSI (and KS for numbers) of each feature of ``batch`` against ``reference``, with its alert level."""
+    features = list(features or data.FEATURES)
+    missing = [f for f in features if f not in reference.columns or f not in batch.columns]
+    if missing:
+        raise KeyError(f"feature(s) {missing} missing from the reference or the batch")
+    rows = []
+    for feature in features:
+        value = psi(reference[feature], batch[feature])
+        numeric = not (_is_categorical(reference[feature]) or _is_categorical(batch[feature]))
+        rows.append({"feature": feature, "psi": round(value, 4),
+                     "ks": round(ks(reference[feature], batch[feature]), 4) if numeric else np.nan,
+                     "level": level(value, rules)})
+    return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
+
+
+def level(psi_value: float, rules: AlertRules = AlertRules()) -> str:
+    """"ok", "warn" or "alert" for a PSI value under ``rules``."""
+    return "alert" if psi_value >= rules.psi_alert else "warn" if psi_value >= rules.psi_warn else "ok"
+
+
+def score(model, X: pd.DataFrame) -> np.ndarray:
+    """Churn probabilities from a scikit-learn pipeline or an MLflow pyfunc model (loaded by alias).
+
+    Runs on one thread: for batches of a few thousand rows that is faster than OpenMP's thread team, and it
+    keeps a shared machine (Binder, a 2-core CI runner) from being oversubscribed.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        if hasattr(model, "predict_proba"):
+            return np.asarray(model.predict_proba(X[data.FEATURES]))[:, 1]
+        out = np.asarray(model.predict(X[data.FEATURES]), dtype=float)
+    return out[:, 1] if out.ndim == 2 else out
+
+
+def segment_gaps(y, scores, segments: pd.DataFrame) -> pd.DataFrame:
+    """Observed churn rate minus mean predicted churn per segment value (positive = the model under-predicts)."""
+    frame = segments.reset_index(drop=True).copy()
+    frame["observed"], frame["predicted"] = np.asarray(y, dtype=float), np.asarray(scores, dtype=float)
+    rows = []
+    for column in segments.columns:
+        grouped = frame.groupby(column)[["observed", "predicted"]].mean()
+        for value, row in grouped.iterrows():
+            rows.append({"segment": f"{column}={value}", "observed": row["observed"], "predicted": row["predicted"],
+                         "gap": row["observed"] - row["predicted"]})
+    return pd.DataFrame(rows).sort_values("gap", ascending=False, ignore_index=True)
+
+
+def performance(y, scores, threshold: float, segments: pd.DataFrame | None = None,
+                economics: Economics = Economics()) -> dict[str, float | str]:
+    """How the model did on a labelled batch: AUC, Brier score, churn observed vs predicted, worst segment, profit."""
+    y, scores = np.asarray(y, dtype=int), np.asarray(scores, dtype=float)
+    if len(y) != len(scores):
+        raise ValueError(f"{len(y)} labels but {len(scores)} scores: they must describe the same customers")
+    result: dict[str, float | str] = {
+        "auc": round(float(roc_auc_score(y, scores)), 4) if len(set(y)) > 1 else float("nan"),
+        "brier": round(float(brier_score_loss(y, scores)), 4),
+        "churn_rate": round(float(y.mean()), 4),
+        "predicted_rate": round(float(scores.mean()), 4),
+        "profit": round(expected_profit(y, scores, threshold, economics), 2),
+    }
+    if segments is not None:
+        worst = segment_gaps(y, scores, segments).iloc[0]
+        result.update(worst_segment=worst["segment"], segment_gap=round(float(worst["gap"]), 4))
+    return result
+
+
+@dataclass
+class Monitoring:
+    """The monitor's view of a year: one row per batch month, and the alerts raised."""
+
+    table: pd.DataFrame
+    """Per batch month: PSI of every feature (``psi_<feature>``), prediction drift and (once labelled) performance."""
+    alerts: pd.DataFrame
+    """One row per alert: the month it was raised in, the batch it concerns, the rule, the value and threshold."""
+    rules: AlertRules = field(default_factory=AlertRules)
+    reference_auc: float = float("nan")
+    """The model's AUC on its hold-out data: the level performance is compared with."""
+    threshold: float = 0.5
+    """The campaign threshold the profit is computed at."""
+
+    def alert_months(self, kind: str | None = None) -> list[str]:
+        """The months in which an alert (of ``kind``: "data", "prediction", "performance") was raised."""
+        alerts = self.alerts if kind is None else self.alerts[self.alerts["kind"] == kind]
+        return sorted(alerts["raised_in"].unique())
+
+    def first_alert(self, kind: str | None = None) -> str | None:
+        """The first month with an alert (of ``kind``), or None."""
+        months = self.alert_months(kind)
+        return months[0] if months else None
+
+
+def next_month(month: str) -> str:
+    """"2026-02" for "2026-01"; "2027-01" for "2026-12"."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + mon // 12}-{mon % 12 + 1:02d}"
+
+
+def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = None,
+                 batches: dict[str, pd.DataFrame] | None = None, labels: dict[str, pd.DataFrame] | None = None,
+                 threshold: float | None = None, rules: AlertRules = AlertRules(),
+                 economics: Economics = Economics()) -> Monitoring:
+    """Monitor a production year month by month, as the team would have seen it.
+
+    ``model`` scores (sklearn pipeline or pyfunc); ``reference`` is the data it was trained on; ``holdout``
+    (labelled, not trained on) gives the reference AUC and the campaign threshold (default: ``reference``).
+    ``batches``/``labels`` default to the shipped production year. Data and prediction drift are known in
+    the batch's month; performance only when its labels arrive, the month after.
+    """
+    if batches is None or labels is None:
+        months = data.PRODUCTION_MONTHS
+        batches = {m: data.load_batch(m) for m in months} if batches is None else batches
+        labels = {m: data.load_labels(m) for m in months} if labels is None else labels
+    missing = sorted(set(batches) - set(labels))
+    if missing:
+        raise KeyError(f"no labels for batch month(s) {missing}")
+    holdout = reference if holdout is None else holdout
+    y_holdout, holdout_scores = (holdout[data.TARGET] == "Yes").astype(int), score(model, holdout)
+    reference_auc = float(roc_auc_score(y_holdout, holdout_scores))
+    if threshold is None:
+        threshold = best_threshold(y_holdout, holdout_scores, economics)[0]
+    reference_scores = holdout_scores if holdout is reference else score(model, reference)
+    rows, alerts = [], []
+    for month in sorted(batches):
+        batch, known = batches[month], next_month(month)
+        drift = feature_drift(reference, batch, rules=rules).set_index("feature")
+        scores = score(model, batch)
+        y = (batch[["customerID"]].merge(labels[month], on="customerID", how="left")[data.TARGET] == "Yes")
+        perf = performance(y.astype(int), scores, threshold, batch[SEGMENTS], economics)
+        pred_psi = psi(reference_scores, scores)
+        row = {"month": month, **{f"psi_{f}": drift.at[f, "psi"] for f in data.FEATURES},
+               "ks_MonthlyCharges": drift.at["MonthlyCharges", "ks"], "prediction_mean": round(float(scores.mean()), 4),
+               "prediction_psi": round(pred_psi, 4), "labels_known": known, **perf}
+        rows.append(row)
+        for feature, value in drift.loc[drift["level"] == "alert", "psi"].items():
+            alerts.append((month, month, "data", f"PSI {feature}", value, rules.psi_alert))
+        if pred_psi >= rules.prediction_psi_alert:
+            alerts.append((month, month, "prediction", "PSI of the scores", round(pred_psi, 4), rules.prediction_psi_alert))
+        if perf["auc"] < reference_auc - rules.auc_drop:
+            alerts.append((known, month, "performance", "AUC drop", perf["auc"], round(reference_auc - rules.auc_drop, 4)))
+        if perf["segment_gap"] > rules.segment_gap:
+            alerts.append((known, month, "performance", f"under-predicted churn in {perf['worst_segment']}",
+                           perf["segment_gap"], rules.segment_gap))
+    columns = ["raised_in", "batch", "kind", "rule", "value", "threshold"]
+    alert_table = pd.DataFrame(alerts, columns=columns).sort_values(["raised_in", "kind", "rule"], ignore_index=True)
+    return Monitoring(pd.DataFrame(rows), alert_table, rules, round(reference_auc, 4), threshold)
+
+
+def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: str = "Churn model monitoring"):
+    """The monitoring dashboard: feature PSI, prediction vs observed churn, and AUC / segment gap by arrival month.
+
+    Returns the matplotlib figure. Performance points sit at the month their labels arrived (one month late).
+    """
+    import matplotlib.pyplot as plt
+
+    features = features or KEY_FEATURES
+    table, rules = monitoring.table, monitoring.rules
+    months = list(table["month"])
+    arrival = list(table["labels_known"])
+    axis = months + [m for m in arrival if m not in months]
+    x = {m: i for i, m in enumerate(axis)}
+    fig, axes = plt.subplots(3, 1, figsize=(9, 8.5), sharex=True)
+
+    ax = axes[0]
+    for feature in features:
+        ax.plot([x[m] for m in months], table[f"psi_{feature}"], marker="o", label=feature)
+    ax.axhline(rules.psi_warn, color="orange", ls="--", lw=1, label=f"warn ({rules.psi_warn:g})")
+    ax.axhline(rules.psi_alert, color="red", ls="--", lw=1, label=f"alert ({rules.psi_alert:g})")
+    ax.set_ylabel("PSI vs training data")
+    ax.set_title("Data drift (known when the batch arrives)")
+    ax.legend(fontsize=8, ncol=3, loc="upper left")
+
+    ax = axes[1]
+    ax.plot([x[m] for m in months], table["prediction_mean"], marker="o", label="mean predicted churn (batch month)")
+    ax.plot([x[m] for m in arrival], table["churn_rate"], marker="s", ls=":",
+            label="observed churn rate (when labels arrive)")
+    ax.set_ylabel("churn share")
+    ax.set_title("Prediction drift and what actually happened")
+    ax.legend(fontsize=8, loc="upper left")
+
+    ax = axes[2]
+    ax.plot([x[m] for m in arrival], table["auc"], marker="o", color="tab:blue", label="AUC")
+    ax.axhline(monitoring.reference_auc - rules.auc_drop, color="tab:blue", ls="--", lw=1,
+               label=f"AUC alert (reference {monitoring.reference_auc:.2f} − {rules.auc_drop:g})")
+    ax.set_ylabel("AUC")
+    ax.set_ylim(0.5, 1.0)
+    twin = ax.twinx()
+    twin.plot([x[m] for m in arrival], table["segment_gap"], marker="s", color="tab:red",
+              label="worst segment: observed − predicted churn")
+    twin.axhline(rules.segment_gap, color="tab:red", ls="--", lw=1, label=f"segment alert ({rules.segment_gap:g})")
+    twin.set_ylabel("calibration gap", color="tab:red")
+    ax.set_title("Performance (plotted when the labels arrive, a month after the batch)")
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="lower left")
+    ax.axvspan(-0.5, 0.5, color="grey", alpha=0.15)
+    ax.text(0, 0.53, "no labels\nyet", ha="center", fontsize=8)
+
+    for ax in axes:
+        for month in monitoring.alert_months():
+            ax.axvline(x[month], color="red", alpha=0.08, lw=8)
+        ax.grid(alpha=0.3)
+    axes[-1].set_xticks(range(len(axis)), [m[2:] for m in axis], rotation=45)
+    axes[-1].set_xlabel("month (shaded: an alert was raised)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def production_year(drift: data.Drift = data.Drift(), batch_size: int = data.BATCH_SIZE
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Regenerate the production year in memory with another drift (the defaults give the shipped files)."""
+    return data.make_production(data.DataConfig(drift=drift, batch_size=batch_size))
+
+
+def champion_data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The course champion's training data and its hold-out months (the split of ``registry.train_reference_model``)."""
+    from .preparation import time_split
+
+    return time_split(data.load_customers(), test_months=3)
+
+
+def monitor_champion(rules: AlertRules = AlertRules(), drift: data.Drift | None = None) -> Monitoring:
+    """Monitor the served champion (``models:/churn@champion``, created if missing) over the production year.
+
+    ``drift`` regenerates the year in memory with another drift; default: the shipped batches.
+    """
+    from . import registry
+
+    registry.ensure_champion()
+    batches, labels = production_year(drift) if drift is not None else (None, None)
+    train, holdout = champion_data()
+    return monitor_year(registry.load(), train, holdout, batches=batches, labels=labels, rules=rules)

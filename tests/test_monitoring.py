@@ -1,0 +1,133 @@
+"""Drift metrics (properties), alert rules, and the monitor detecting the injected production drift in time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mlopslab import data, monitoring, registry
+
+numbers = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300)
+words = st.lists(st.sampled_from(["DSL", "Fiber optic", "No", "5G"]), min_size=1, max_size=300)
+
+
+@given(numbers, numbers)
+def test_psi_is_never_negative(reference, current) -> None:
+    assert monitoring.psi(reference, current) >= 0
+
+
+@given(numbers)
+def test_psi_of_a_sample_with_itself_is_zero(values) -> None:
+    assert monitoring.psi(values, values) == pytest.approx(0, abs=1e-12)
+
+
+@given(words, words)
+def test_categorical_psi_is_symmetric(reference, current) -> None:
+    # with categories as bins the formula is symmetric: (q - p) ln(q / p) = (p - q) ln(p / q)
+    assert monitoring.psi(reference, current) == pytest.approx(monitoring.psi(current, reference))
+
+
+@given(numbers, numbers, st.randoms(use_true_random=False))
+def test_drift_metrics_ignore_row_order(reference, current, rnd) -> None:
+    shuffled = current[:]
+    rnd.shuffle(shuffled)
+    assert monitoring.psi(reference, shuffled) == pytest.approx(monitoring.psi(reference, current))
+    assert monitoring.ks(reference, shuffled) == pytest.approx(monitoring.ks(reference, current))
+
+
+@given(numbers, numbers)
+def test_ks_is_between_zero_and_one_and_symmetric(reference, current) -> None:
+    value = monitoring.ks(reference, current)
+    assert 0 <= value <= 1
+    assert value == pytest.approx(monitoring.ks(current, reference))
+
+
+@settings(max_examples=30)
+@given(st.floats(0.5, 3.0))
+def test_a_bigger_shift_gives_a_bigger_psi(shift) -> None:
+    rng = np.random.default_rng(0)
+    reference = rng.normal(0, 1, 2000)
+    small = monitoring.psi(reference, reference + shift / 4)
+    large = monitoring.psi(reference, reference + shift)
+    assert large > small > 0
+    assert monitoring.ks(reference, reference + shift) > monitoring.ks(reference, reference + shift / 4) > 0
+
+
+def test_bin_shares_sum_to_one_and_count_new_extremes() -> None:
+    shares = monitoring.bin_shares([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [100, 200])
+    assert shares["reference"].sum() == pytest.approx(1) and shares["current"].sum() == pytest.approx(1)
+    assert shares["current"].iloc[-1] == 1.0  # values above the reference's maximum land in the open last bin
+
+
+def test_bad_input_says_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match="current sample.*missing"):
+        monitoring.psi([1.0, 2.0], [1.0, None])
+    with pytest.raises(ValueError, match="empty"):
+        monitoring.psi([], [1.0])
+    with pytest.raises(TypeError, match="categorical"):
+        monitoring.ks(["a", "b"], ["a"])
+    with pytest.raises(KeyError, match="tenure"):
+        monitoring.feature_drift(data.load_batch("2026-01"), data.load_batch("2026-02").drop(columns="tenure"))
+    with pytest.raises(ValueError, match="same customers"):
+        monitoring.performance([0, 1], [0.5], 0.5)
+
+
+def test_alert_levels_follow_the_rules() -> None:
+    rules = monitoring.AlertRules(psi_warn=0.1, psi_alert=0.25)
+    assert [monitoring.level(v, rules) for v in (0.05, 0.1, 0.2, 0.25, 0.6)] == ["ok", "warn", "warn", "alert", "alert"]
+    assert monitoring.next_month("2026-12") == "2027-01" and monitoring.next_month("2026-01") == "2026-02"
+
+
+@pytest.fixture(scope="module")
+def year() -> monitoring.Monitoring:
+    pipeline, train, test = registry.train_reference_model()
+    return monitoring.monitor_year(pipeline, train, test)
+
+
+def test_no_alert_before_the_drift(year) -> None:
+    before = year.alerts[year.alerts["raised_in"] < "2026-06"]
+    assert before.empty, before
+
+
+def test_price_rise_is_a_monthlycharges_alert_in_june(year) -> None:
+    june = year.alerts[(year.alerts["raised_in"] == "2026-06") & (year.alerts["kind"] == "data")]
+    assert "PSI MonthlyCharges" in set(june["rule"])
+    assert year.first_alert("data") == "2026-06"
+
+
+def test_competitor_shows_as_performance_decay_when_july_labels_arrive(year) -> None:
+    assert year.first_alert("performance") == "2026-08"
+    first = year.alerts[year.alerts["kind"] == "performance"].iloc[0]
+    assert first["batch"] == "2026-07" and "Fiber optic" in first["rule"]
+    table = year.table.set_index("month")
+    assert table.loc["2026-07":, "churn_rate"].min() > table.loc[:"2026-06", "churn_rate"].max()
+
+
+def test_stronger_drift_is_seen_more_strongly() -> None:
+    pipeline, train, test = registry.train_reference_model()
+    mild = monitoring.production_year(data.Drift(price_rise=0.05, competitor_effect=0.0))
+    strong = monitoring.production_year(data.Drift(price_rise=0.30, competitor_effect=2.5))
+    results = [monitoring.monitor_year(pipeline, train, test, *year) for year in (mild, strong)]
+    june = [r.table.set_index("month").at["2026-06", "psi_MonthlyCharges"] for r in results]
+    gap = [r.table.set_index("month").loc["2026-07":, "segment_gap"].mean() for r in results]
+    assert june[1] > june[0] and gap[1] > gap[0]
+    assert results[0].first_alert("performance") is None
+
+
+def test_dashboard_has_a_panel_per_signal(year) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = monitoring.dashboard(year)
+    assert len(fig.axes) == 4  # three panels, one with a twin axis
+    labels = [t.get_text() for t in fig.axes[2].get_xticklabels()]
+    assert labels[0] == "26-01" and labels[-1] == "27-01"  # the last labels arrive in January 2027
+
+
+def test_default_production_year_equals_the_shipped_files() -> None:
+    batches, labels = monitoring.production_year()
+    pd.testing.assert_frame_equal(batches["2026-03"].reset_index(drop=True), data.load_batch("2026-03"),
+                                  check_dtype=False)
+    assert list(labels["2026-12"]["label_available"].unique()) == ["2027-01"]
