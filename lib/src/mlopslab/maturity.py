@@ -203,9 +203,10 @@ def questionnaire(answers: dict[str, bool] | None = None):
     Starts from ``answers`` (default: :data:`DEFAULT_TEAM`). The same computation is
     ``plot_assessment(assess(answers))``, which a lab calls headlessly.
     """
+    import io
+
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     start = dict(DEFAULT_TEAM if answers is None else answers)
     boxes = {
@@ -213,21 +214,20 @@ def questionnaire(answers: dict[str, bool] | None = None):
                                 indent=False, layout=widgets.Layout(width="auto"))
         for q in QUESTIONS
     }
-    out = widgets.Output()
+    chart = widgets.Image(format="png", layout=widgets.Layout(max_width="900px"))
 
     def redraw(*_) -> None:
-        result = assess({k: b.value for k, b in boxes.items()})
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_assessment(result, title="Your team: ")
-            display(fig)
-            plt.close(fig)
+        fig = plot_assessment(assess({k: b.value for k, b in boxes.items()}), title="Your team: ")
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=80)
+        plt.close(fig)
+        chart.value = png.getvalue()
 
     for box in boxes.values():
         box.observe(redraw, names="value")
     redraw()
     header = widgets.HTML("<b>Tick every statement that is true for your team today.</b>")
-    return widgets.VBox([header, *boxes.values(), out])
+    return widgets.VBox([header, *boxes.values(), chart])
 
 
 # --- the audit ---------------------------------------------------------------------------------
