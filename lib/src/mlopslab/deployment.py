@@ -1,0 +1,524 @@
+"""Deployment and insight consumption (lab 08): batch scoring, a real scoring server, its client, latency.
+
+Two ways to put the champion to work:
+
+* **batch** — :func:`score_batch` scores a month's production batch in-process and :func:`write_scores` hands
+  the ranked list to the marketing team as a CSV file;
+* **real time** — :class:`ScoringServer` runs ``mlflow models serve --env-manager local`` on a free 127.0.0.1
+  port, and :class:`ScoringClient` calls it over HTTP.
+
+The served model is :class:`ValidatingModel`, a thin MLflow pyfunc around ``churn@champion`` that checks every
+request against the model's inputs (:data:`mlopslab.data.FEATURES`) and answers a bad one with HTTP 400 and a
+message naming the column. :func:`ensure_service` registers it as ``churn-service@champion``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+from . import registry
+from .config import MODEL_NAME, setup_tracking
+from .data import CATEGORIES, FEATURES
+
+SERVICE_NAME = f"{MODEL_NAME}-service"
+"""The registered name of the validating wrapper that the scoring server serves."""
+
+MAX_ROWS = 5000
+"""Most rows one real-time request may carry; larger requests get HTTP 400 (use the batch job for those)."""
+
+INTEGER_COLUMNS = ["SeniorCitizen", "tenure"]
+DECIMAL_COLUMNS = ["MonthlyCharges", "TotalCharges"]
+CONTEXT_COLUMNS = ["Contract", "tenure", "MonthlyCharges"]
+"""Columns copied into the scored list so that marketing sees why a customer is on it."""
+
+
+# --------------------------------------------------------------------------------------------------- batch job
+
+def churn_probability(model, features: pd.DataFrame) -> np.ndarray:
+    """The churn probability of each row, from a pyfunc or scikit-learn model of the course."""
+    scores = np.asarray(model.predict(features[FEATURES]), dtype=float)
+    return scores[:, 1] if scores.ndim == 2 else scores
+
+
+def score_batch(model, batch: pd.DataFrame) -> pd.DataFrame:
+    """Score a production batch: one row per customer, highest churn probability first, with its ``rank``.
+
+    Columns: rank, customerID, month, churn_probability and the context columns Contract, tenure, MonthlyCharges.
+    """
+    missing = [c for c in ["customerID", "month", *FEATURES] if c not in batch.columns]
+    if missing:
+        raise KeyError(f"the batch is missing the column(s) {missing}")
+    scored = batch[["customerID", "month"]].copy()
+    scored["churn_probability"] = churn_probability(model, batch)
+    scored[CONTEXT_COLUMNS] = batch[CONTEXT_COLUMNS]
+    scored = scored.sort_values(["churn_probability", "customerID"], ascending=[False, True], ignore_index=True)
+    scored.insert(0, "rank", range(1, len(scored) + 1))
+    return scored
+
+
+def write_scores(scored: pd.DataFrame, folder: Path | str, name: str = "retention_list") -> Path:
+    """Write a scored list as ``<folder>/<name>_<month>.csv`` for the teams that consume it; return the path."""
+    months = sorted(scored["month"].unique()) if "month" in scored.columns else []
+    suffix = f"_{months[0]}" if len(months) == 1 else ""
+    path = Path(folder) / f"{name}{suffix}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scored.to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
+    return path
+
+
+# ------------------------------------------------------------------------------------- request validation
+
+class InvalidRequest(MlflowException):
+    """A scoring request that does not match the model's inputs; the server answers it with HTTP 400."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, error_code=INVALID_PARAMETER_VALUE)
+
+
+def _first_bad(values: pd.Series, is_ok) -> tuple[int, Any] | None:
+    """(row position, value) of the first value for which ``is_ok`` is false, else None."""
+    for position, value in enumerate(values.tolist()):
+        if not is_ok(value):
+            return position, value
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _column_problem(name: str, values: pd.Series) -> str | None:
+    """What is wrong with one input column (the first bad row), or None."""
+    found = _first_bad(values, lambda v: not (v is None or (isinstance(v, float) and np.isnan(v))))
+    if found:
+        return f"column '{name}' has no value in row {found[0]}"
+    if name in CATEGORIES:
+        found = _first_bad(values, lambda v: isinstance(v, str))
+        if found:
+            return f"column '{name}' must hold text, got {found[1]!r} in row {found[0]}"
+        found = _first_bad(values, lambda v: v in CATEGORIES[name])
+        if found:
+            return f"column '{name}' has the unknown value {found[1]!r} in row {found[0]} (allowed: {CATEGORIES[name]})"
+        return None
+    found = _first_bad(values, _is_number)
+    if found:
+        return f"column '{name}' must hold numbers, got {found[1]!r} in row {found[0]}"
+    if name in INTEGER_COLUMNS:
+        found = _first_bad(values, lambda v: float(v).is_integer())
+        if found:
+            return f"column '{name}' must hold whole numbers, got {found[1]!r} in row {found[0]}"
+    allowed = (lambda v: v in (0, 1)) if name == "SeniorCitizen" else (lambda v: v >= 0)
+    found = _first_bad(values, allowed)
+    if found:
+        rule = "0 or 1" if name == "SeniorCitizen" else "0 or more"
+        return f"column '{name}' must be {rule}, got {found[1]!r} in row {found[0]}"
+    return None
+
+
+def validate_request(model_input: Any) -> pd.DataFrame:
+    """The request as the model's input frame (FEATURES, in order, typed), or :class:`InvalidRequest` saying why."""
+    if isinstance(model_input, dict):
+        try:
+            model_input = pd.DataFrame(model_input)
+        except ValueError as err:
+            raise InvalidRequest(f"the request is not a table of customers: {err}") from None
+    if not isinstance(model_input, pd.DataFrame):
+        raise InvalidRequest("send a table of customers (dataframe_split or dataframe_records), "
+                             f"not {type(model_input).__name__}")
+    frame = model_input
+    if len(frame) == 0:
+        raise InvalidRequest("the request holds no customers (0 rows): send at least one row")
+    if len(frame) > MAX_ROWS:
+        raise InvalidRequest(f"the request holds {len(frame)} rows; the real-time endpoint takes at most "
+                             f"{MAX_ROWS} per call: score large batches with the batch job")
+    columns = [str(c) for c in frame.columns]
+    missing = [c for c in FEATURES if c not in columns]
+    extra = [c for c in columns if c not in FEATURES]
+    problems = []
+    if missing:
+        problems.append(f"missing column(s) {missing}")
+    if extra:
+        problems.append(f"unexpected column(s) {extra} (send only the {len(FEATURES)} model inputs; "
+                        "leave identifiers such as customerID out)")
+    if len(set(columns)) < len(columns):
+        problems.append("some columns appear twice")
+    if not problems:
+        problems = [p for p in (_column_problem(c, frame[c]) for c in FEATURES) if p]
+    if problems:
+        raise InvalidRequest("; ".join(problems))
+    typed = frame[FEATURES].copy()
+    typed[INTEGER_COLUMNS] = typed[INTEGER_COLUMNS].astype("int64")
+    typed[DECIMAL_COLUMNS] = typed[DECIMAL_COLUMNS].astype("float64")
+    return typed
+
+
+class ValidatingModel(mlflow.pyfunc.PythonModel):
+    """The served model: validate the request strictly, then return the champion's churn probabilities.
+
+    Artifact ``champion``: the wrapped model. Output: a frame with one column, ``churn_probability``.
+    """
+
+    def load_context(self, context) -> None:
+        self.champion = mlflow.pyfunc.load_model(context.artifacts["champion"])
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        features = validate_request(model_input)
+        return pd.DataFrame({"churn_probability": churn_probability(self.champion, features)})
+
+
+def ensure_service(alias: str = "champion") -> str:
+    """Register the validating wrapper of ``churn@<alias>`` as ``churn-service@<alias>`` (once per champion
+    version) and return the model URI to serve."""
+    from .development import model_requirements
+
+    champion_version = registry.ensure_champion() if alias == "champion" else registry.alias_version(alias)
+    if champion_version is None:
+        raise LookupError(f"there is no model {registry.model_uri(alias)} to serve")
+    service_uri = registry.model_uri(alias, SERVICE_NAME)
+    current = registry.alias_version(alias, SERVICE_NAME)
+    if current is not None:
+        tags = registry.client().get_model_version(SERVICE_NAME, current).tags
+        if tags.get("champion_version") == champion_version:
+            return service_uri
+    setup_tracking()
+    with mlflow.start_run(run_name=SERVICE_NAME) as run:
+        mlflow.set_tags({"wraps": registry.model_uri(alias), "champion_version": champion_version})
+        mlflow.pyfunc.log_model(name="model", python_model=ValidatingModel(),
+                                artifacts={"champion": registry.model_uri(alias)},
+                                pip_requirements=model_requirements())
+    registry.register(run.info.run_id, alias=alias, name=SERVICE_NAME,
+                      tags={"champion_version": champion_version, "wraps": registry.model_uri(alias)})
+    return service_uri
+
+
+# ----------------------------------------------------------------------------------------------- payloads
+
+def payload(frame: pd.DataFrame, orient: str = "split") -> dict:
+    """The JSON body MLflow's scoring server expects: ``{"dataframe_split": {...}}`` (or ``dataframe_records``)."""
+    if orient not in ("split", "records"):
+        raise ValueError(f"orient must be 'split' or 'records', got {orient!r}")
+    table = json.loads(frame.to_json(orient=orient, index=False, double_precision=15))
+    return {f"dataframe_{orient}": table}
+
+
+# ------------------------------------------------------------------------------------------------ the server
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def group_processes(pgid: int) -> list[int]:
+    """The live (non-zombie) processes of a process group."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: signal 0 tells whether any member exists
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return []
+        return [pgid]
+    members = []
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return sorted(members)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux), so a killed kernel leaves no server."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+_LIVE: set[ScoringServer] = set()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """At interpreter exit, stop every server that is still running."""
+    for server in list(_LIVE):
+        server.stop()
+
+
+@dataclass(eq=False)
+class ScoringServer:
+    """A real ``mlflow models serve --env-manager local`` process on a free 127.0.0.1 port.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. It runs in its own process group, which
+    :meth:`stop` ends as a whole (SIGTERM, then SIGKILL), so no worker survives; it is also stopped at
+    interpreter exit and, on Linux, when the starting process dies. ``tracking_uri`` (default: the course store)
+    is passed to the server so that it can resolve a ``models:/name@alias`` URI.
+    """
+
+    model_uri: str
+    tracking_uri: str | None = None
+    startup_timeout: float = 120.0
+    port: int | None = field(default=None, init=False)
+    process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _log: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the scoring server has not been started")
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def pgid(self) -> int | None:
+        """The server's process group id (equal to the pid of the ``mlflow models serve`` process)."""
+        return self.process.pid if self.process is not None else None
+
+    def start(self, attempts: int = 3) -> ScoringServer:
+        """Start the server and wait until ``/ping`` answers; retry on another port if the port was taken."""
+        if self.running:
+            return self
+        for attempt in range(attempts):
+            self._launch(free_port())
+            try:
+                self._wait_healthy()
+                return self
+            except _PortTaken:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise RuntimeError(f"no free port found for the scoring server after {attempts} attempts") from None
+            except BaseException:
+                self.stop()
+                raise
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the whole process group (SIGTERM, SIGKILL after ``timeout`` s) and wait until it is gone."""
+        _LIVE.discard(self)
+        if self.process is None:
+            return
+        pgid = self.process.pid
+        _signal_group(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while group_processes(pgid) and time.monotonic() < deadline:
+            self.process.poll()  # reap our direct child so that it does not linger as a zombie
+            time.sleep(0.05)
+        if group_processes(pgid):
+            _signal_group(pgid, signal.SIGKILL)
+            while group_processes(pgid) and time.monotonic() < deadline + 5:
+                time.sleep(0.05)
+        self.process.wait(timeout=5)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines the server wrote (stdout and stderr), for error messages."""
+        if self._log is None:
+            return ""
+        self._log.flush()
+        return "\n".join(Path(self._log.name).read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> ScoringServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _command(self, port: int) -> list[str]:
+        return [sys.executable, "-m", "mlflow", "models", "serve", "--model-uri", self.model_uri,
+                "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+
+    def _launch(self, port: int) -> None:
+        bin_dir = str(Path(sys.executable).parent)  # `mlflow models serve` runs `uvicorn` from here
+        env = {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri or setup_tracking(), "PYTHONUNBUFFERED": "1",
+               "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+        self._log = tempfile.NamedTemporaryFile("w+", prefix="mlopslab-serve-", suffix=".log", delete=True)
+        self.port = port
+        self.process = subprocess.Popen(
+            self._command(port), env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        _LIVE.add(self)
+
+    def _wait_healthy(self) -> None:
+        import requests
+
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code is not None:
+                tail = self.log_tail()
+                if "address already in use" in tail.lower():
+                    raise _PortTaken
+                raise RuntimeError(f"the scoring server for {self.model_uri} exited (code {code}) before it "
+                                   f"became healthy; its last output:\n{tail}")
+            try:
+                if requests.get(self.url + "/ping", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"the scoring server for {self.model_uri} did not answer /ping within "
+                           f"{self.startup_timeout:.0f} s; its last output:\n{self.log_tail()}")
+
+
+class _PortTaken(Exception):
+    """The chosen port was taken between choosing it and binding it."""
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# ------------------------------------------------------------------------------------------------ the client
+
+class ScoringError(Exception):
+    """The scoring server refused a request: ``status`` (HTTP) and the server's ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP answer of the scoring server: the status, the decoded body, and its message if it is an error."""
+
+    status: int
+    body: Any
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+def server_message(body: Any) -> str:
+    """The useful part of a scoring-server error body (MLflow prefixes it with the whole request)."""
+    text = body.get("message", json.dumps(body)) if isinstance(body, dict) else str(body)
+    if "\nError: " in text:
+        text = text.split("\nError: ", 1)[1]
+    return text.split("\nInput:", 1)[0].strip()[:500]
+
+
+class ScoringClient:
+    """A small HTTP client of the scoring server (one keep-alive session)."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        import requests
+
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def ping(self) -> bool:
+        """Whether the server answers its health check."""
+        import requests
+
+        try:
+            return self.session.get(self.url + "/ping", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def post(self, body: dict | str | bytes) -> Reply:
+        """POST a body to /invocations as JSON (a dict is encoded; text or bytes are sent as they are)."""
+        data = json.dumps(body) if isinstance(body, dict) else body
+        response = self.session.post(self.url + "/invocations", data=data, timeout=self.timeout,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            decoded = response.json()
+        except ValueError:
+            decoded = response.text
+        return Reply(response.status_code, decoded, "" if response.ok else server_message(decoded))
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        """Churn probabilities of the rows of ``frame`` (its index kept); :class:`ScoringError` if refused."""
+        reply = self.post(payload(frame))
+        if not reply.ok:
+            raise ScoringError(reply.status, reply.message)
+        probabilities = [row["churn_probability"] for row in reply.body["predictions"]]
+        return pd.Series(probabilities, index=frame.index, name="churn_probability")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+# ------------------------------------------------------------------------------------------------- latency
+
+@dataclass(frozen=True)
+class Latency:
+    """Measured latencies: single-row calls (ms each) and batch calls (ms each, ``batch_rows`` rows per call)."""
+
+    single_ms: np.ndarray
+    batch_ms: np.ndarray
+    batch_rows: int
+
+    def table(self) -> pd.DataFrame:
+        """p50 and p95 of single-row calls and the throughput of a batch call."""
+        batch = float(np.median(self.batch_ms))
+        rows = [
+            ("single-row call, p50", round(float(np.percentile(self.single_ms, 50)), 1), "ms"),
+            ("single-row call, p95", round(float(np.percentile(self.single_ms, 95)), 1), "ms"),
+            (f"batch call of {self.batch_rows} rows, median", round(batch, 1), "ms"),
+            ("batch throughput", round(self.batch_rows / batch * 1000), "rows/s"),
+        ]
+        return pd.DataFrame(rows, columns=["measure", "value", "unit"]).set_index("measure")
+
+
+def measure_latency(client: ScoringClient, rows: pd.DataFrame, single_calls: int = 50,
+                    batch: pd.DataFrame | None = None, batch_calls: int = 3) -> Latency:
+    """Time ``single_calls`` one-row calls (cycling through ``rows``) and ``batch_calls`` calls with ``batch``.
+
+    One warm-up call is made first and not counted. Every call must succeed (else :class:`ScoringError`).
+    """
+    if single_calls < 1 or batch_calls < 1:
+        raise ValueError("single_calls and batch_calls must be at least 1")
+    batch = rows if batch is None else batch
+    client.predict(rows.head(1))
+
+    def timed(frame: pd.DataFrame) -> float:
+        start = time.perf_counter()
+        client.predict(frame)
+        return (time.perf_counter() - start) * 1000
+
+    single = [timed(rows.iloc[[i % len(rows)]]) for i in range(single_calls)]
+    batched = [timed(batch) for _ in range(batch_calls)]
+    return Latency(np.array(single), np.array(batched), len(batch))
