@@ -1,0 +1,74 @@
+"""A static scan of a student's exercise source for tampering with the check machinery.
+
+Flags *rebinding* the names the checks rely on (``check``, ``display``, ``evaluate``, ...), touching the
+machinery's modules or registry, and the tools that reach around it (``sys.modules``, ``builtins``,
+``importlib``, ``exec``, threads, ``get_ipython``). Merely *calling* ``display`` or ``print`` is fine.
+"""
+
+from __future__ import annotations
+
+import ast
+
+PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_of", "is_blank", "Result", "Feedback",
+             "publish_display_data"}
+"""Names whose rebinding (assignment, def, import-as, attribute assignment) is flagged."""
+
+FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
+                   "importlib", "exec", "eval", "compile", "__import__", "setattr", "globals",
+                   "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel"}
+"""Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
+
+FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
+"""Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
+
+
+def _python_source(source: str) -> str:
+    """IPython magics (``%time``, ``!ls``) turned into Python, so the scan can parse the cell."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 -- unparseable magics: scan the raw text
+        return source
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    """Names a statement binds: assignment targets, def/class names, import aliases."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        return [node.id]
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        return [node.attr]
+    return []
+
+
+def _used_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Attribute):
+        return [node.attr]
+    if isinstance(node, ast.Import):
+        return [part for a in node.names for part in a.name.split(".")]
+    if isinstance(node, ast.ImportFrom):
+        return [*(node.module or "").split("."), *(a.name for a in node.names)]
+    return []
+
+
+def scan(source: str) -> list[str]:
+    """Reasons to distrust an exercise cell's source (empty when nothing suspicious)."""
+    reasons = [f"mentions {text!r}" for text in FORBIDDEN_TEXT if text in source]
+    try:
+        tree = ast.parse(_python_source(source))
+    except SyntaxError:
+        return reasons  # a cell that does not parse does not run, so it cannot tamper
+    for node in ast.walk(tree):
+        for name in _bound_names(node):
+            if name in PROTECTED:
+                reasons.append(f"redefines {name!r} (line {getattr(node, 'lineno', '?')})")
+        for name in _used_names(node):
+            if name in FORBIDDEN_NAMES:
+                reasons.append(f"uses {name!r} (line {getattr(node, 'lineno', '?')})")
+    return list(dict.fromkeys(reasons))
