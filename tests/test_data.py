@@ -81,3 +81,23 @@ def test_dirty_batch_has_every_documented_defect_class() -> None:
     dirty = data.load_dirty_batch()
     assert len(dirty) == data.DIRTY_ROWS and dirty["row"].tolist() == [str(i) for i in range(data.DIRTY_ROWS)]
     assert dirty["customerID"].duplicated(keep=False).sum() == (truth["defect"] == "duplicate_id").sum()
+
+
+def test_config_from_dict_and_cli(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    config = data.DataConfig.from_dict({"seed": 7, "drift": {"price_rise": 0.3}, "bias": {"senior_false_churn": 0.0}})
+    assert config.seed == 7 and config.drift.price_rise == 0.3 and config.bias.senior_false_churn == 0.0
+    with pytest.raises(ValueError, match="price_rise"):
+        data.DataConfig.from_dict({"drift": {"price_hike": 0.3}})
+    (tmp_path / "term.json").write_text(json.dumps({"drift": {"price_rise": 0.3}}))
+    proc = subprocess.run([sys.executable, "-m", "mlopslab", "data", "generate", "--out", str(tmp_path / "d"),
+                           "--config", str(tmp_path / "term.json")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    june = pd.read_csv(tmp_path / "d" / "production" / "batch_2026-06.csv")["MonthlyCharges"].mean()
+    assert june > data.load_batch("2026-06")["MonthlyCharges"].mean() + 5
+    bad = subprocess.run([sys.executable, "-m", "mlopslab", "data", "generate", "--out", str(tmp_path / "e"),
+                          "--config", str(tmp_path / "missing.json")], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "missing.json" in bad.stderr

@@ -71,12 +71,32 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return command.run(args)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    result = bench.run_benchmark(args.labs, students=args.students, with_grading=not args.no_grading,
+                                 with_pytest=not args.no_pytest)
+    print(bench.report(result))
+    out = Path(args.json) if args.json else repo_root() / "build" / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    bench.write_json(result, out)
+    print(f"JSON written to {out}")
+    return 0
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     from . import data
 
     if args.action == "generate":
         out = Path(args.out) if args.out else None
-        written = data.write_all(out)
+        config = data.DataConfig()
+        if args.config:
+            try:
+                config = data.DataConfig.from_dict(json.loads(Path(args.config).read_text()))
+            except (OSError, json.JSONDecodeError, ValueError) as err:
+                print(f"mlopslab data: cannot use --config {args.config}: {err}", file=sys.stderr)
+                return 2
+        written = data.write_all(out, config)
         print(f"wrote {len(written)} files and SHA256SUMS to {written[0].parent}")
         return 0
     status = data.verify_checksums(Path(args.out) if args.out else None)
@@ -135,10 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_grade_arguments(grade)
     grade.set_defaults(func=cmd_grade)
 
+    ben = sub.add_parser(
+        "bench",
+        help="measure running, testing and grading speed and memory (slow; not a test)",
+        description="Benchmark on this machine: (a) every lab as a plain script, serially; (b) the papermill CLI per "
+        "lab, serially; (c) mlopslab run with its defaults; per-lab seconds and kernel peak memory; grading "
+        "throughput against naive papermill on a synthetic class; the wall time of pytest. Prints a table and "
+        "writes JSON.",
+    )
+    ben.add_argument("--labs", nargs="+", metavar="NN", help="lab numbers (default: all)")
+    ben.add_argument("--students", type=int, default=30, help="synthetic class size for grading (default: 30)")
+    ben.add_argument("--no-grading", action="store_true", help="skip the grading measurement")
+    ben.add_argument("--no-pytest", action="store_true", help="skip timing the pytest suite")
+    ben.add_argument("--json", help="where to write the JSON (default: build/bench.json)")
+    ben.set_defaults(func=cmd_bench)
+
     data = sub.add_parser("data", help="regenerate or verify the data set",
                           description="Regenerate the seeded data files (byte-identical) or verify them against data/SHA256SUMS.")
     data.add_argument("action", choices=["generate", "verify"])
     data.add_argument("--out", help="data folder (default: the repo's data/)")
+    data.add_argument("--config", metavar="JSON",
+                      help='generate with another seed, bias or drift, e.g. {"drift": {"price_rise": 0.25}} (see data/README.md)')
     data.set_defaults(func=cmd_data)
     return parser
 

@@ -95,6 +95,19 @@ class DataConfig:
         """A plain dict, for logging."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> DataConfig:
+        """A config from a plain dict such as ``{"seed": 7, "drift": {"price_rise": 0.25}}``; unknown keys are errors."""
+        values = dict(values)
+        try:
+            bias = Bias(**values.pop("bias", {}))
+            drift = Drift(**values.pop("drift", {}))
+            return cls(bias=bias, drift=drift, **values)
+        except TypeError as err:
+            raise ValueError(f"bad data config: {err}; allowed keys: seed, n_customers, batch_size, "
+                             f"bias {{{', '.join(Bias.__dataclass_fields__)}}}, "
+                             f"drift {{{', '.join(Drift.__dataclass_fields__)}}}") from err
+
 
 def _customer_ids(rng: np.random.Generator, n: int, taken: set[str] | None = None) -> list[str]:
     taken = set(taken or ())
