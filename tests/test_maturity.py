@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import matplotlib
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from mlopslab import exercises, maturity
+from mlopslab.maturity import FEATURES, QUESTIONS, THRESHOLD, assess
 
 matplotlib.use("Agg")
-
-import pytest  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from mlopslab import exercises, maturity  # noqa: E402
-from mlopslab.maturity import FEATURES, QUESTIONS, THRESHOLD, assess  # noqa: E402
 
 KEYS = [q.key for q in QUESTIONS]
 answers_strategy = st.fixed_dictionaries({k: st.booleans() for k in KEYS})
@@ -158,9 +156,9 @@ def test_team_levels_check(answer, status) -> None:
 
 def test_who_approved_check_reads_the_record(monkeypatch) -> None:
     import mlflow
+    from mlopslab import config, data
 
     from conftest import fresh_store
-    from mlopslab import config, data
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("test-maturity"))
     config.setup_tracking()

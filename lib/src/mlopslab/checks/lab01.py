@@ -47,7 +47,7 @@ def audit_needs(answer, **_):
     score = max(0.0, (len(picked & needed) - len(extra)) / len(needed))
     reasons = [f"'{k}' is not needed: {AUDIT_ITEMS[k][2]}" for k in extra[:1]]
     reasons += [f"{len(missed)} needed entr{'y is' if len(missed) == 1 else 'ies are'} missing; "
-                f"for one: {AUDIT_ITEMS[missed[0]][2]}"] if missed else []
+                f"(one of them matters because {AUDIT_ITEMS[missed[0]][2]})"] if missed else []
     hint = "; ".join(reasons) + "."
     return partial(score, hint) if 0 < score < 1 else wrong(hint)
 
