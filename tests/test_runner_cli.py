@@ -91,3 +91,33 @@ def test_solutions_command_fills_in_and_verifies_every_check(tmp_path) -> None:
     statuses = {r.exercise: r.status for r in exercises.results_of(nb)}
     assert statuses and set(statuses.values()) == {"correct"}
     assert "papermill" not in nb.metadata
+
+
+def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    env = make_repo(tmp_path, ["import time\nwhile True:\n    time.sleep(0.1)"])
+    write_lab(tmp_path, "02_hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.1)"])
+    cmd = [sys.executable, "-m", "mlopslab", "run", "--out", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        kernels: list[psutil.Process] = []
+        while time.monotonic() < deadline and len(kernels) < 2:
+            time.sleep(0.5)
+            kernels = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                       if "ipykernel" in " ".join(p.cmdline())]
+        assert len(kernels) == 2, "both labs' kernels should be running"
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+        proc.wait(timeout=60)
+        gone, alive = psutil.wait_procs(descendants, timeout=30)
+        assert not alive, [p.cmdline() for p in alive]
+        stderr = proc.stderr.read().decode()
+        assert proc.returncode == 130 and "interrupted" in stderr, stderr[-2000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

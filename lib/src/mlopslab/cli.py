@@ -183,4 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mlopslab`` console script and ``python -m mlopslab``."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"\nmlopslab {args.command}: interrupted; running kernels were shut down.", file=sys.stderr)
+        return 130
