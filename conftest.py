@@ -20,9 +20,9 @@ os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 def fresh_store(name: str) -> str:
     """A new, empty SQLite tracking store for one notebook or test."""
-    from mlopslab.config import sqlite_uri
+    from mlopslab.config import empty_store
 
-    return sqlite_uri(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_STORES)))
+    return empty_store(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_STORES)))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -92,6 +92,23 @@ def quiet() -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
 
 
+def empty_store(folder: Path) -> str:
+    """A new SQLite store in ``folder``, copied from a once-migrated template (MLflow's migrations take seconds)."""
+    import shutil
+    import tempfile
+    from importlib.metadata import version
+
+    template = Path(tempfile.gettempdir()) / f"mlopslab-empty-store-mlflow-{version('mlflow')}.db"
+    if not template.is_file():
+        scratch = Path(tempfile.mkdtemp(prefix="mlopslab-template-"))
+        init_store(sqlite_uri(scratch))
+        os.replace(scratch / "mlflow.db", template)  # atomic: parallel creators never see half a file
+        shutil.rmtree(scratch, ignore_errors=True)
+    uri = sqlite_uri(folder)
+    shutil.copyfile(template, Path(folder) / "mlflow.db")
+    return uri
+
+
 def init_store(uri: str) -> None:
     """Create the tables of a SQLite store once, before parallel labs use it (avoids racing migrations)."""
     if not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).is_file():

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import notebooks
-from .config import init_store, labs_dir, sqlite_uri
+from .config import empty_store, init_store, labs_dir
 from .config import tracking_uri as default_tracking_uri
 
 
@@ -164,7 +164,7 @@ def run_labs(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {}
         for path in paths:
-            uri = sqlite_uri(out_dir / "stores" / path.stem) if fresh_stores else tracking_uri
+            uri = empty_store(out_dir / "stores" / path.stem) if fresh_stores else tracking_uri
             future = pool.submit(run_lab, path, out_dir / path.name, parameters, timeout, uri, memory_mb)
             futures[future] = path
         for future in as_completed(futures):
