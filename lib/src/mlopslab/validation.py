@@ -246,11 +246,18 @@ def metrics_by_group(y, scores, threshold: float, groups: pd.Series) -> pd.DataF
 
 def markdown_table(table: pd.DataFrame) -> str:
     """A small DataFrame as a markdown table (index included; floats with three decimals)."""
-    frame = table.reset_index()
+    frame = (table.rename_axis("") if table.index.names == [None] else table).reset_index()
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + " --- |" * len(frame.columns)]
-    lines += ["| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if not isinstance(value, float):
+        return str(value)
+    if np.isnan(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
 def model_card(sections: dict[str, str], title: str = "Churn retention model") -> str:

@@ -1,0 +1,268 @@
+"""Trustworthy AI (lab 07): explanations, group fairness, a mitigation, and the model's fact sheet.
+
+Explanations work on the raw input columns (``data.FEATURES``), so they speak the business's language:
+*Contract*, *tenure*, *MonthlyCharges* — not one-hot columns. Every function takes a fitted pipeline
+(anything with ``predict_proba`` on a frame of FEATURES columns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from .config import SEED
+from .data import CATEGORIES, FEATURES, Bias, DataConfig, make_customers
+from .validation import markdown_table
+
+SENSITIVE = ["SeniorCitizen", "gender"]
+"""The protected attributes the fairness review looks at."""
+WHAT_IF_DEFAULTS = {"Contract": None, "MonthlyCharges": None}
+"""The what-if inputs; ``None`` keeps the customer's own value."""
+
+
+def scores(model, X: pd.DataFrame) -> np.ndarray:
+    """Churn probabilities of a fitted pipeline (single-threaded: fastest for small frames on a shared machine)."""
+    with threadpool_limits(limits=1):
+        return model.predict_proba(X[FEATURES])[:, 1]
+
+
+def audited_outcomes() -> pd.DataFrame:
+    """The 2025 customers with the *audited* churn outcome instead of the recorded one.
+
+    The Data Steward's audit reconciled every recorded churn with the billing system's account closures. In
+    this course that is the same generator with the injected label bias switched off (see data/README.md):
+    the same customers, rows and order, with only ``Churn`` corrected.
+    """
+    return make_customers(DataConfig(bias=Bias(senior_false_churn=0.0, female_false_churn=0.0)))
+
+
+# --- global explanations ------------------------------------------------------------------------------------------
+
+def sample_rows(X: pd.DataFrame, y: pd.Series | None = None, n: int = 400, seed: int = SEED):
+    """A reproducible sample of ``n`` rows (all rows if fewer): keeps explanations cheap."""
+    picked = X.sample(min(n, len(X)), random_state=seed)
+    return picked if y is None else (picked, y.loc[picked.index])
+
+
+def permutation_importance_table(model, X: pd.DataFrame, y: pd.Series, n_rows: int = 400, n_repeats: int = 5,
+                                 seed: int = SEED) -> pd.DataFrame:
+    """How much the AUC drops when one input column is shuffled (mean and std over repeats), largest first."""
+    from sklearn.inspection import permutation_importance
+
+    Xs, ys = sample_rows(X[FEATURES], y, n_rows, seed)
+    with threadpool_limits(limits=1):
+        result = permutation_importance(model, Xs, ys, scoring="roc_auc", n_repeats=n_repeats, random_state=seed)
+    table = pd.DataFrame({"feature": FEATURES, "auc_drop": result.importances_mean, "std": result.importances_std})
+    return table.sort_values("auc_drop", ascending=False, ignore_index=True).round(4)
+
+
+def partial_dependence_curve(model, X: pd.DataFrame, feature: str, n_rows: int = 400, grid_points: int = 12,
+                             seed: int = SEED) -> pd.DataFrame:
+    """The average churn score when every sampled customer gets each value of ``feature`` (scikit-learn's PDP)."""
+    from sklearn.inspection import partial_dependence
+
+    if feature not in FEATURES:
+        raise KeyError(f"{feature!r} is not a model input; choose one of {FEATURES}")
+    Xs = sample_rows(X[FEATURES], n=n_rows, seed=seed)
+    categorical = feature in CATEGORIES
+    if not categorical:  # scikit-learn wants float columns for a numeric grid
+        Xs = Xs.astype({feature: float})
+    with threadpool_limits(limits=1):
+        result = partial_dependence(model, Xs, [feature], response_method="predict_proba", grid_resolution=grid_points,
+                                    categorical_features=[feature] if categorical else None)
+    return pd.DataFrame({feature: result["grid_values"][0], "mean_score": result["average"][0]})
+
+
+# --- local explanations ---------------------------------------------------------------------------------------------
+
+def comparable_customers(X: pd.DataFrame, customer: pd.Series | pd.DataFrame, n: int = 200,
+                         seed: int = SEED) -> pd.DataFrame:
+    """A sample of customers who, like ``customer``, do or do not have internet and phone service.
+
+    Used as the background of :func:`feature_effects`, so that replacing an add-on never creates an impossible
+    customer (online security without internet).
+    """
+    row = customer_frame(customer).iloc[0]
+    same = ((X["InternetService"] != "No") == (row["InternetService"] != "No")) & (X["PhoneService"] == row["PhoneService"])
+    if not same.any():
+        raise ValueError("no comparable customers in the background data (same internet and phone status)")
+    return sample_rows(X.loc[same, FEATURES], n=n, seed=seed)
+
+
+def feature_effects(model, customer: pd.Series | pd.DataFrame, background: pd.DataFrame, n_background: int = 200,
+                    seed: int = SEED) -> pd.DataFrame:
+    """How much each input moves one customer's churn score.
+
+    The effect of a feature is the customer's score minus their average score when that one feature is replaced
+    by the values of other (background) customers: positive means the customer's own value raises the risk.
+    Effects are not additive (features interact); they answer "what if this were typical?" one feature at a time.
+    """
+    row = customer_frame(customer)
+    base = sample_rows(background[FEATURES], n=n_background, seed=seed)
+    own = float(scores(model, row)[0])
+    variants = []
+    for feature in FEATURES:
+        variant = pd.concat([row] * len(base), ignore_index=True)
+        variant[feature] = base[feature].to_numpy()
+        variants.append(variant)
+    replaced = scores(model, pd.concat(variants, ignore_index=True)).reshape(len(FEATURES), len(base)).mean(axis=1)
+    table = pd.DataFrame({"feature": FEATURES, "value": [row.iloc[0][f] for f in FEATURES], "effect": own - replaced})
+    order = table["effect"].abs().sort_values(ascending=False).index
+    return table.loc[order].reset_index(drop=True).round({"effect": 4})
+
+
+def customer_frame(customer: pd.Series | pd.DataFrame) -> pd.DataFrame:
+    """One customer as a one-row frame of the FEATURES columns (numbers as floats), from a row or a frame."""
+    row = customer.to_frame().T if isinstance(customer, pd.Series) else customer
+    if len(row) != 1:
+        raise ValueError(f"explain one customer at a time: got {len(row)} rows")
+    missing = [f for f in FEATURES if f not in row.columns]
+    if missing:
+        raise KeyError(f"the customer has no value for {missing}")
+    return row[FEATURES].reset_index(drop=True).astype({c: float for c in ("tenure", "MonthlyCharges", "TotalCharges")})
+
+
+def _describe(feature: str, value) -> str:
+    if feature == "SeniorCitizen":
+        return "being a senior citizen" if int(value) == 1 else "not being a senior citizen"
+    if feature == "tenure":
+        return f"a tenure of {int(value)} months"
+    if feature in ("MonthlyCharges", "TotalCharges"):
+        label = "monthly charges" if feature == "MonthlyCharges" else "total charges to date"
+        return f"{label} of €{float(value):,.2f}"
+    if feature == "gender":
+        return f"being {str(value).lower()}"
+    return f"{feature} = {value}"
+
+
+def reasons_in_words(effects: pd.DataFrame, score: float, top: int = 3, min_effect: float = 0.01) -> list[str]:
+    """The largest effects as sentences a retention agent can read."""
+    lines = [f"Churn score {score:.0%}. The main reasons, compared with typical customers:"]
+    for _, r in effects.head(top).iterrows():
+        if abs(r["effect"]) < min_effect:
+            break
+        direction = "raises" if r["effect"] > 0 else "lowers"
+        lines.append(f"- {_describe(r['feature'], r['value'])} {direction} the risk by {abs(r['effect']) * 100:.0f} "
+                     "percentage points")
+    return lines
+
+
+def what_if(model, customer: pd.Series | pd.DataFrame, Contract: str | None = None,
+            MonthlyCharges: float | None = None) -> float:
+    """The customer's churn score with another contract and/or other monthly charges.
+
+    Defaults (``None``) keep the customer's own values. New monthly charges also update TotalCharges
+    (tenure × monthly charges), as the billing system would.
+    """
+    row = customer_frame(customer).copy()
+    if Contract is not None:
+        if Contract not in CATEGORIES["Contract"]:
+            raise ValueError(f"Contract must be one of {CATEGORIES['Contract']}, got {Contract!r}")
+        row["Contract"] = Contract
+    if MonthlyCharges is not None:
+        if not 0 < MonthlyCharges < 500:
+            raise ValueError(f"MonthlyCharges must be between 0 and 500 euros, got {MonthlyCharges}")
+        row["MonthlyCharges"] = float(MonthlyCharges)
+        row["TotalCharges"] = float(MonthlyCharges) * max(float(row.loc[0, "tenure"]), 1.0)
+    return float(scores(model, row)[0])
+
+
+def what_if_widget(model, customer: pd.Series | pd.DataFrame):
+    """An ipywidgets control (contract; change of the monthly bill) showing the score move; calls :func:`what_if`."""
+    import ipywidgets as widgets
+
+    row = customer_frame(customer)
+    before = what_if(model, row)
+
+    def show(Contract: str, change: float) -> None:
+        charges = float(row.loc[0, "MonthlyCharges"]) + change
+        after = what_if(model, row, Contract=Contract, MonthlyCharges=charges)
+        print(f"{Contract}, €{charges:.2f} a month: churn score {after:.1%} "
+              f"(now {before:.1%}, {100 * (after - before):+.1f} points)")
+
+    return widgets.interactive(
+        show,
+        Contract=widgets.Dropdown(options=CATEGORIES["Contract"], value=row.loc[0, "Contract"], description="Contract"),
+        change=widgets.FloatSlider(value=0.0, min=-40.0, max=40.0, step=5.0, description="€ / month ±"),
+    )
+
+
+# --- group fairness and mitigation -----------------------------------------------------------------------------------
+
+def group_metrics(y, contacted, groups: pd.Series):
+    """A fairlearn MetricFrame: customers, churn rate, share contacted, recall and false positive rate per group."""
+    from fairlearn.metrics import MetricFrame, count, false_positive_rate, selection_rate, true_positive_rate
+
+    def churn_rate(y_true, y_pred) -> float:
+        return float(np.mean(y_true))
+
+    return MetricFrame(
+        metrics={"customers": count, "churn_rate": churn_rate, "contacted": selection_rate,
+                 "recall": true_positive_rate, "false_positive_rate": false_positive_rate},
+        y_true=np.asarray(y, dtype=int), y_pred=np.asarray(contacted, dtype=int), sensitive_features=groups,
+    )
+
+
+def fairness_summary(y, contacted, X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.DataFrame:
+    """Demographic parity and equalized odds differences (fairlearn) for each sensitive feature."""
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+
+    y, contacted = np.asarray(y, dtype=int), np.asarray(contacted, dtype=int)
+    rows = {s: {"demographic_parity_difference": demographic_parity_difference(y, contacted, sensitive_features=X[s]),
+                "equalized_odds_difference": equalized_odds_difference(y, contacted, sensitive_features=X[s])}
+            for s in sensitive}
+    return pd.DataFrame(rows).T.astype(float).round(3)
+
+
+def reweighing_weights(groups: pd.Series, y: pd.Series) -> np.ndarray:
+    """Kamiran & Calders reweighing: weight P(group)·P(label) / P(group, label), so label and group look independent."""
+    frame = pd.DataFrame({"g": np.asarray(groups), "y": np.asarray(y, dtype=int)})
+    if frame.isna().any().any():
+        raise ValueError("reweighing needs a group and a label for every row (found missing values)")
+    p_group = frame["g"].map(frame["g"].value_counts(normalize=True))
+    p_label = frame["y"].map(frame["y"].value_counts(normalize=True))
+    p_joint = frame.groupby(["g", "y"])["y"].transform("size") / len(frame)
+    return (p_group * p_label / p_joint).to_numpy()
+
+
+def intersection(X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.Series:
+    """One group label per customer combining the sensitive features, e.g. 'senior=1, gender=Female'."""
+    names = {"SeniorCitizen": "senior"}
+    return X[sensitive].astype(str).apply(lambda r: ", ".join(f"{names.get(k, k)}={v}" for k, v in r.items()), axis=1)
+
+
+def fit_reweighed(model, train: pd.DataFrame, sensitive: list[str] = SENSITIVE):
+    """Fit ``make_pipeline(model)`` with reweighing over the intersection of the sensitive features."""
+    from .preparation import make_pipeline, split_xy
+
+    X, y = split_xy(train)
+    weights = reweighing_weights(intersection(X, sensitive), y)
+    with threadpool_limits(limits=1):
+        return make_pipeline(model).fit(X, y, model__sample_weight=weights)
+
+
+# --- the fact sheet ---------------------------------------------------------------------------------------------------
+
+FACT_SHEET_SECTIONS = ("Purpose", "Lineage", "Performance", "Explanations", "Fairness", "Mitigation", "Review decision")
+"""The sections of the model's fact sheet (after IBM's AI FactSheets, Arnold et al., 2019)."""
+
+
+def fact_sheet(facts: dict[str, str | pd.DataFrame | dict], title: str = "Churn retention model") -> str:
+    """A markdown fact sheet; ``facts`` maps each of :data:`FACT_SHEET_SECTIONS` to text, a dict or a table."""
+    missing = [s for s in FACT_SHEET_SECTIONS if s not in facts]
+    if missing:
+        raise ValueError(f"the fact sheet is missing the section(s) {missing}")
+    parts = [f"# AI fact sheet: {title}"]
+    for section in FACT_SHEET_SECTIONS:
+        parts.append(f"## {section}\n\n{_as_markdown(facts[section])}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _as_markdown(value) -> str:
+    if isinstance(value, pd.DataFrame):
+        return markdown_table(value)
+    if isinstance(value, dict):
+        return "\n".join(f"- **{k}**: {v}" for k, v in value.items())
+    return str(value).strip()
+
