@@ -365,7 +365,10 @@ class ScoringServer:
     def _launch(self, port: int) -> None:
         bin_dir = str(Path(sys.executable).parent)  # `mlflow models serve` runs `uvicorn` from here
         env = {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri or setup_tracking(), "PYTHONUNBUFFERED": "1",
-               "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+               "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+               # one OpenMP thread per request: on a small shared machine, threads competing for the same cores
+               # make each prediction many times slower
+               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         self._log = tempfile.NamedTemporaryFile("w+", prefix="mlopslab-serve-", suffix=".log", delete=True)
         self.port = port
         self.process = subprocess.Popen(
