@@ -231,7 +231,7 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
     reference_auc = float(roc_auc_score(y_holdout, holdout_scores))
     if threshold is None:
         threshold = best_threshold(y_holdout, holdout_scores, economics)[0]
-    reference_scores = holdout_scores if holdout is reference else score(model, reference)
+    reference_scores = holdout_scores  # prediction drift: today's scores against the hold-out months' scores
     rows, alerts = [], []
     for month in sorted(batches):
         batch, known = batches[month], next_month(month)
@@ -303,7 +303,7 @@ def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: 
     twin.set_ylabel("calibration gap", color="tab:red")
     ax.set_title("Performance (plotted when the labels arrive, a month after the batch)")
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="lower left")
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="upper left", ncol=2)
     ax.axvspan(-0.5, 0.5, color="grey", alpha=0.15)
     ax.text(0, 0.53, "no labels\nyet", ha="center", fontsize=8)
 
