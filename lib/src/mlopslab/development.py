@@ -172,7 +172,7 @@ def profit_figure(y_true, scores_by_model: dict[str, np.ndarray], economics: Eco
         best = curve.loc[curve["profit"].idxmax()]
         ax.plot(best["threshold"], best["profit"], "o", color=line.get_color())
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xlabel="threshold (contact customers with churn score >= threshold)", ylabel="expected profit (EUR)",
+    ax.set(xlabel="threshold (contact customers with churn score >= threshold)", ylabel="expected profit (€)",
            title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
