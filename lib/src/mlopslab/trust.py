@@ -169,23 +169,28 @@ def what_if(model, customer: pd.Series | pd.DataFrame, Contract: str | None = No
 
 
 def what_if_widget(model, customer: pd.Series | pd.DataFrame):
-    """An ipywidgets control (contract; change of the monthly bill) showing the score move; calls :func:`what_if`."""
+    """An ipywidgets control (contract; change of the monthly bill) showing the score move; calls :func:`what_if`.
+
+    The result is a label updated on every change (no printed output), so headless runs stay quiet.
+    """
     import ipywidgets as widgets
 
     row = customer_frame(customer)
     before = what_if(model, row)
+    contract = widgets.Dropdown(options=CATEGORIES["Contract"], value=row.loc[0, "Contract"], description="Contract")
+    change = widgets.FloatSlider(value=0.0, min=-40.0, max=40.0, step=5.0, description="€ / month ±")
+    result = widgets.Label()
 
-    def show(Contract: str, change: float) -> None:
-        charges = float(row.loc[0, "MonthlyCharges"]) + change
-        after = what_if(model, row, Contract=Contract, MonthlyCharges=charges)
-        print(f"{Contract}, €{charges:.2f} a month: churn score {after:.1%} "
-              f"(now {before:.1%}, {100 * (after - before):+.1f} points)")
+    def update(_=None) -> None:
+        charges = float(row.loc[0, "MonthlyCharges"]) + change.value
+        after = what_if(model, row, Contract=contract.value, MonthlyCharges=charges)
+        result.value = (f"{contract.value}, €{charges:.2f} a month: churn score {after:.1%} "
+                        f"(now {before:.1%}, {100 * (after - before):+.1f} points)")
 
-    return widgets.interactive(
-        show,
-        Contract=widgets.Dropdown(options=CATEGORIES["Contract"], value=row.loc[0, "Contract"], description="Contract"),
-        change=widgets.FloatSlider(value=0.0, min=-40.0, max=40.0, step=5.0, description="€ / month ±"),
-    )
+    contract.observe(update, names="value")
+    change.observe(update, names="value")
+    update()
+    return widgets.VBox([contract, change, result])
 
 
 # --- group fairness and mitigation -----------------------------------------------------------------------------------

@@ -21,34 +21,6 @@ def _is_bool(value) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
-@exercise("07.false_positive_rates", points=1, title="A group metric: false positive rate by SeniorCitizen")
-def false_positive_rates(answer, y=None, contacted=None, groups=None, **_):
-    if not isinstance(answer, dict):
-        return wrong("Give a dict {0: rate for non-seniors, 1: rate for seniors}.")
-    frame = pd.DataFrame({"y": np.asarray(y, dtype=int), "contacted": np.asarray(contacted, dtype=int),
-                          "group": np.asarray(groups, dtype=int)})
-    stayers = frame[frame["y"] == 0]
-    expected = {g: _rate(stayers.loc[stayers["group"] == g, "contacted"]) for g in (0, 1)}
-    given = {int(k): v for k, v in answer.items() if v is not Ellipsis}
-    if set(given) != {0, 1}:
-        return wrong("Use the keys 0 (not senior) and 1 (senior), one rate each.")
-    if not all(isinstance(v, (int, float, np.floating)) for v in given.values()):
-        return wrong("Each rate must be a number between 0 and 1.")
-    if all(abs(given[g] - expected[g]) < 0.002 for g in (0, 1)):
-        return correct(f"Right: the campaign contacts {expected[1]:.0%} of seniors who stay, against "
-                       f"{expected[0]:.0%} of other customers who stay: seniors receive many more unneeded offers.")
-    recall = {g: _rate(frame.loc[(frame["y"] == 1) & (frame["group"] == g), "contacted"]) for g in (0, 1)}
-    selection = {g: _rate(frame.loc[frame["group"] == g, "contacted"]) for g in (0, 1)}
-    if all(abs(given[g] - recall[g]) < 0.002 for g in (0, 1)):
-        return wrong("That is the recall (share of churners contacted). The false positive rate looks at the "
-                     "customers who did NOT churn (y == 0): which share of them were contacted?")
-    if all(abs(given[g] - selection[g]) < 0.002 for g in (0, 1)):
-        return wrong("That is the share contacted among all customers. Keep only the non-churners (y == 0) first.")
-    if any(abs(given[g] - expected[g]) < 0.002 for g in (0, 1)):
-        return partial(0.5, "One group is right; check the other one (same formula: contacted among y == 0).")
-    return wrong("Among customers with y == 0 in each group, compute the mean of `contacted`.")
-
-
 @exercise("07.feature_effect", points=2, title="Explain one prediction: the effect of one feature")
 def feature_effect(answer, model=None, customer=None, background=None, **_):
     if not callable(answer):
@@ -76,6 +48,34 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
     return wrong(f"For {feature} you returned {got!r}, expected {want:.4f}. Repeat the customer's row once per "
                  "background customer, overwrite only `feature` with the background values, score all rows with "
                  "model.predict_proba(...)[:, 1] and compare their mean with the customer's own score.")
+
+
+@exercise("07.false_positive_rates", points=1, title="A group metric: false positive rate by SeniorCitizen")
+def false_positive_rates(answer, y=None, contacted=None, groups=None, **_):
+    if not isinstance(answer, dict):
+        return wrong("Give a dict {0: rate for non-seniors, 1: rate for seniors}.")
+    frame = pd.DataFrame({"y": np.asarray(y, dtype=int), "contacted": np.asarray(contacted, dtype=int),
+                          "group": np.asarray(groups, dtype=int)})
+    stayers = frame[frame["y"] == 0]
+    expected = {g: _rate(stayers.loc[stayers["group"] == g, "contacted"]) for g in (0, 1)}
+    given = {int(k): v for k, v in answer.items() if v is not Ellipsis}
+    if set(given) != {0, 1}:
+        return wrong("Use the keys 0 (not senior) and 1 (senior), one rate each.")
+    if not all(isinstance(v, (int, float, np.floating)) for v in given.values()):
+        return wrong("Each rate must be a number between 0 and 1.")
+    if all(abs(given[g] - expected[g]) < 0.002 for g in (0, 1)):
+        return correct(f"Right: the campaign contacts {expected[1]:.0%} of seniors who stay, against "
+                       f"{expected[0]:.0%} of other customers who stay: seniors receive many more unneeded offers.")
+    recall = {g: _rate(frame.loc[(frame["y"] == 1) & (frame["group"] == g), "contacted"]) for g in (0, 1)}
+    selection = {g: _rate(frame.loc[frame["group"] == g, "contacted"]) for g in (0, 1)}
+    if all(abs(given[g] - recall[g]) < 0.002 for g in (0, 1)):
+        return wrong("That is the recall (share of churners contacted). The false positive rate looks at the "
+                     "customers who did NOT churn (y == 0): which share of them were contacted?")
+    if all(abs(given[g] - selection[g]) < 0.002 for g in (0, 1)):
+        return wrong("That is the share contacted among all customers. Keep only the non-churners (y == 0) first.")
+    if any(abs(given[g] - expected[g]) < 0.002 for g in (0, 1)):
+        return partial(0.5, "One group is right; check the other one (same formula: contacted among y == 0).")
+    return wrong("Among customers with y == 0 in each group, compute the mean of `contacted`.")
 
 
 @exercise("07.ship_decision", points=2, title="May the model ship? Decide and say why")

@@ -1,0 +1,95 @@
+"""Explanations, fairness, reweighing and the fact sheet (lab 07)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from mlopslab import data, trust
+from mlopslab.data import FEATURES
+
+
+class ContractModel:
+    """A toy model whose score depends on the contract only (and a little on monthly charges)."""
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.where(X["Contract"] == "Month-to-month", 0.6, 0.1) + 0.001 * (X["MonthlyCharges"].astype(float) - 70)
+        return np.column_stack([1 - p, p])
+
+
+@pytest.fixture(scope="module")
+def customers() -> pd.DataFrame:
+    return data.load_customers()
+
+
+def test_audited_outcomes_only_remove_false_churn(customers) -> None:
+    audited = trust.audited_outcomes()
+    assert audited.drop(columns="Churn").equals(customers.drop(columns="Churn"))
+    changed = audited["Churn"] != customers["Churn"]
+    assert changed.any() and (customers.loc[changed, "Churn"] == "Yes").all()
+    seniors = audited["SeniorCitizen"] == 1
+    assert abs((audited.loc[seniors, "Churn"] == "Yes").mean() - (audited.loc[~seniors, "Churn"] == "Yes").mean()) < 0.03
+
+
+def test_feature_effects_find_the_only_input_that_matters(customers) -> None:
+    customer = customers[customers["Contract"] == "Month-to-month"].head(1)
+    effects = trust.feature_effects(ContractModel(), customer, customers.head(300))
+    assert effects.loc[0, "feature"] == "Contract" and effects.loc[0, "effect"] > 0.2
+    others = effects.set_index("feature").drop(index=["Contract", "MonthlyCharges"])["effect"]
+    assert (others.abs() < 1e-12).all()
+    words = trust.reasons_in_words(effects, 0.6, top=2)
+    assert "Contract = Month-to-month raises the risk" in words[1]
+
+
+def test_what_if_and_its_errors(customers) -> None:
+    customer = customers[customers["Contract"] == "Month-to-month"].head(1)
+    model = ContractModel()
+    assert trust.what_if(model, customer) == pytest.approx(model.predict_proba(customer)[0, 1])
+    assert trust.what_if(model, customer, Contract="Two year") < trust.what_if(model, customer)
+    with pytest.raises(ValueError, match="Contract must be one of"):
+        trust.what_if(model, customer, Contract="Monthly")
+    with pytest.raises(ValueError, match="one customer at a time"):
+        trust.what_if(model, customers.head(2))
+    with pytest.raises(KeyError, match="tenure"):
+        trust.what_if(model, customer.drop(columns="tenure"))
+
+
+def test_comparable_customers_share_internet_and_phone_status(customers) -> None:
+    customer = customers[customers["InternetService"] == "No"].head(1)
+    background = trust.comparable_customers(customers, customer, n=50)
+    assert len(background) == 50 and (background["InternetService"] == "No").all()
+    assert list(background.columns) == FEATURES
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.booleans()), min_size=4, max_size=60))
+def test_reweighing_makes_label_independent_of_group(rows) -> None:
+    groups = pd.Series([g for g, _ in rows])
+    y = pd.Series([int(label) for _, label in rows])
+    assume(y.groupby(groups).nunique().eq(2).all())  # every group has churners and stayers
+    w = trust.reweighing_weights(groups, y)
+    assert w.sum() == pytest.approx(len(rows))
+    weighted_rate = (w * y).groupby(groups).sum() / pd.Series(w).groupby(groups).sum()
+    assert np.allclose(weighted_rate, y.mean())
+
+
+def test_fairness_summary_matches_hand_computation() -> None:
+    X = pd.DataFrame({"SeniorCitizen": [0, 0, 0, 0, 1, 1, 1, 1], "gender": ["Female", "Male"] * 4})
+    y = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+    contacted = np.array([1, 0, 0, 0, 1, 1, 1, 1])
+    summary = trust.fairness_summary(y, contacted, X)
+    assert summary.loc["SeniorCitizen", "demographic_parity_difference"] == pytest.approx(0.75)  # 1/4 vs 4/4
+    assert summary.loc["SeniorCitizen", "equalized_odds_difference"] == pytest.approx(1.0)       # FPR 0 vs 1
+    frame = trust.group_metrics(y, contacted, X["SeniorCitizen"])
+    assert frame.by_group.loc[1, "false_positive_rate"] == 1.0 and frame.by_group.loc[0, "recall"] == 0.5
+
+
+def test_fact_sheet_needs_every_section() -> None:
+    facts = {s: f"about {s}" for s in trust.FACT_SHEET_SECTIONS}
+    facts["Fairness"] = pd.DataFrame({"gap": [0.1]}, index=["SeniorCitizen"])
+    sheet = trust.fact_sheet(facts)
+    assert "| SeniorCitizen | 0.100 |" in sheet and "## Review decision" in sheet
+    with pytest.raises(ValueError, match="Lineage"):
+        trust.fact_sheet({k: v for k, v in facts.items() if k != "Lineage"})
