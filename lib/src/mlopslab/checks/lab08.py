@@ -115,6 +115,16 @@ def _expected_payload_rows() -> pd.DataFrame:
     return load_batch(PAYLOAD_MONTH)[FEATURES].head(PAYLOAD_ROWS).reset_index(drop=True)
 
 
+def _holds_ellipsis(value) -> bool:
+    if value is Ellipsis:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_ellipsis(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_ellipsis(v) for v in value)
+    return False
+
+
 @exercise("08.request_body", points=2, title="Build the request body")
 def request_body(answer, **_):
     from mlflow.pyfunc.scoring_server import infer_and_parse_data
@@ -130,6 +140,8 @@ def request_body(answer, **_):
     if not isinstance(body, dict):
         return wrong(f"Build a dict such as {{'dataframe_split': {{'columns': [...], 'data': [...]}}}}, "
                      f"not a {type(body).__name__}.")
+    if _holds_ellipsis(body):
+        return wrong("Replace every `...` in the body with real values: the column names and the rows.")
     try:
         json.dumps(body)
     except TypeError as err:
@@ -146,13 +158,17 @@ def request_body(answer, **_):
                      "'dataframe_split' give 'columns' (a list of names) and 'data' (a list of rows).")
     expected = _expected_payload_rows()
     missing = [c for c in FEATURES if c not in frame.columns]
+    if len(missing) == len(FEATURES):
+        return wrong(f"MLflow read a table without the model's column names (it got {list(frame.columns)[:5]}): "
+                     "put the names, list(rows.columns), under 'columns'.")
     if missing:
         return wrong(f"The table lacks the model input(s) {missing}: send every column of data.FEATURES.")
-    same_rows = len(frame) == len(expected) and frame[FEATURES].astype(str).reset_index(drop=True).equals(
-        expected.astype(str))
-    if not same_rows:
-        return wrong(f"The rows should be the first {PAYLOAD_ROWS} customers of the {PAYLOAD_MONTH} batch, with "
-                     f"their values unchanged; yours has {len(frame)} row(s) that differ.")
+    if len(frame) != len(expected):
+        return wrong(f"Your body holds {len(frame)} row(s); send the first {PAYLOAD_ROWS} customers of the batch "
+                     f"(batch[data.FEATURES].head({PAYLOAD_ROWS})).")
+    if not frame[FEATURES].astype(str).reset_index(drop=True).equals(expected.astype(str)):
+        return wrong(f"The rows should be the first {PAYLOAD_ROWS} customers of the {PAYLOAD_MONTH} batch with "
+                     "their values unchanged, each row's values in the order of 'columns'.")
     extra = [c for c in frame.columns if c not in FEATURES]
     if extra:
         return partial(0.5, f"The rows are right, but the endpoint rejects the extra column(s) {extra}: send "
