@@ -435,7 +435,9 @@ def run_code_checks(test_source: str) -> pd.DataFrame:
 
         def pytest_runtest_logreport(self, report) -> None:
             if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-                message = str(report.longrepr).strip().splitlines()[-1] if report.failed else ""
+                crash = getattr(report.longrepr, "reprcrash", None)  # "AssertionError: ..." without the temp path
+                message = "" if not report.failed else (crash.message.splitlines()[0] if crash else
+                                                         str(report.longrepr).strip().splitlines()[-1])
                 self.rows.append({"test": report.nodeid.split("::")[-1], "outcome": report.outcome,
                                   "message": message})
 
