@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from grading_fixtures import EXPECTED, IDS, UNGRADABLE, build_class, copy_solved
-from mlopslab.grading import collect, execute, tamper
+from mlopslab import exercises, harness, notebooks
+from mlopslab.grading import batch, collect, execute, tamper
 from nbformat.v4 import new_code_cell, new_notebook
 
 LIMITS = ["--timeout", "3", "--lab-cell-timeout", "120", "--notebook-timeout", "180", "--memory-mb", "600"]
@@ -175,3 +178,36 @@ def test_lab_is_found_from_name_or_contents(tmp_path) -> None:
     for name in ["00_welcome.ipynb", "lab00.ipynb", "Lab_00 (1).ipynb", "x__00_welcome.ipynb"]:
         assert collect.lab_of(tmp_path / name, labs) == "00", name
     assert collect.lab_of(tmp_path / "42_future.ipynb", labs) is None
+
+
+def test_memory_cap_counts_child_processes_and_kills_the_tree(tmp_path) -> None:
+    spawn = ("import subprocess, sys, time\n"
+             "children = [subprocess.Popen([sys.executable, '-c', 'x = bytearray(300 * 2**20); import time; "
+             "time.sleep(120)']) for _ in range(3)]\n"
+             "time.sleep(120)")
+    nb = new_notebook(cells=[new_code_cell(spawn, id="spawn")])
+    limits = execute.Limits(cell_timeout=150, lab_cell_timeout=150, notebook_timeout=150, memory_mb=600)
+    start = time.monotonic()
+    outcome = execute.execute(nb, tmp_path / "work", limits)
+    assert time.monotonic() - start < 60
+    assert outcome.status == "memory" and "over the cap of 600 MB" in outcome.reason, outcome
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "bytearray(300" in " ".join(p.info["cmdline"] or [])]
+    assert not leftovers, leftovers
+
+
+LABS_WITH_SOLUTIONS = [p for p in notebooks.lab_paths() if notebooks.lab_number(p) != "00"
+                       and (Path(notebooks.labs_dir()).parent / "tests" / "solutions" / f"lab{p.name[:2]}.py").is_file()]
+
+
+@pytest.mark.skipif(not os.environ.get("MLOPSLAB_GRADE_EVERY_LAB"),
+                    reason="slow (a full run of every lab): set MLOPSLAB_GRADE_EVERY_LAB=1")
+@pytest.mark.parametrize("lab_path", LABS_WITH_SOLUTIONS, ids=lambda p: p.stem)
+def test_reference_solutions_get_full_marks_without_flags(lab_path, tmp_path) -> None:
+    lab = notebooks.lab_number(lab_path)
+    submitted = tmp_path / lab_path.name
+    notebooks.write(notebooks.with_answers(notebooks.read(lab_path), harness.answers(lab, "solution")), submitted)
+    grade = batch.grade_submission(collect.Submission("reference", lab, submitted), lab_path,
+                                   execute.Limits(cell_timeout=300, notebook_timeout=1200))
+    assert grade.status == "ok", grade.reason
+    assert [(e.exercise, e.status) for e in grade.exercises if e.status != "correct"] == []
+    assert grade.points == grade.max_points == sum(ex.points for ex in exercises.exercises_of(lab).values())

@@ -22,7 +22,7 @@ from .hidden import HiddenCheck, load_extra_checks
 from .score import ExerciseGrade, SubmissionGrade, score
 
 GRADER_VERSION = "1"
-"""Bump when a change to the grader changes grades, so that cached results are not reused."""
+"""Part of every cache key (as is the grader's source): bump to invalidate every cached grade."""
 
 
 def _declared_rows(lab: str | None, hidden: dict[str, HiddenCheck], status: str, message: str) -> list[ExerciseGrade]:
@@ -32,15 +32,17 @@ def _declared_rows(lab: str | None, hidden: dict[str, HiddenCheck], status: str,
     rows = []
     for ex in exercises.exercises_of(lab).values():
         rows.append(ExerciseGrade(ex.id, ex.title, 0.0, ex.points, status, message))
-        rows += [ExerciseGrade(h.id, h.title, 0.0, h.points, status, message, h.of) for h in hidden.values() if h.of == ex.id]
+        rows += [ExerciseGrade(h.id, h.title, 0.0, h.points, status, message, hidden_of=h.of)
+                 for h in hidden.values() if h.of == ex.id]
     return rows
 
 
 def cache_key(sub: Submission, lab_path: Path | None, extra_checks: Path | None, limits: Limits) -> str:
-    """A hash of everything a grade depends on: submission, committed lab, checks, data, settings."""
+    """A hash of everything a grade depends on: submission, committed lab, checks, data, grader, settings."""
     digest = hashlib.sha256(f"{GRADER_VERSION}|{limits}".encode())
     package = Path(exercises.__file__).parent
-    parts = [sub.path, lab_path, extra_checks, package / "exercises.py", repo_root() / "data" / "SHA256SUMS"]
+    parts = [sub.path, lab_path, extra_checks, package / "exercises.py", repo_root() / "data" / "SHA256SUMS",
+             *sorted(Path(__file__).parent.glob("*.py"))]  # the grader's own code
     if sub.lab:
         parts.append(package / "checks" / f"lab{sub.lab}.py")
     for part in parts:

@@ -55,7 +55,7 @@ def lab_of(path: Path, known_labs: dict[str, Path]) -> str | None:
 def _notebooks_in(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.rglob("*.ipynb")
-        if p.is_file() and not _SKIP_DIRS & set(p.relative_to(folder).parts[:-1])
+        if p.is_file() and not any(part in _SKIP_DIRS or part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
 

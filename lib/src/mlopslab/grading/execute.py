@@ -57,10 +57,18 @@ class _Watchdog(threading.Thread):
         self.pid, self.limits, self.deadline = pid, limits, started + limits.notebook_timeout
         self.verdict: tuple[str, str] | None = None
         self.peak_mb = 0.0
+        self.seen: dict[int, psutil.Process] = {}  # every process of the tree ever seen, to clean up orphans
         self._stop_event = threading.Event()
 
     def stop(self) -> None:
+        """Stop watching and kill what is left of the tree (a student's background processes)."""
         self._stop_event.set()
+        self.join(timeout=5)
+        for process in self.seen.values():
+            try:
+                process.kill()  # psutil checks the process is still the one seen, not a reused pid
+            except psutil.Error:
+                pass
 
     def _tree(self) -> list[psutil.Process]:
         root = psutil.Process(self.pid)
@@ -72,6 +80,7 @@ class _Watchdog(threading.Thread):
                 tree = self._tree()
             except psutil.Error:
                 return  # the kernel is gone
+            self.seen.update((p.pid, p) for p in tree)
             rss = sum(_rss(p) for p in tree) / 2**20
             self.peak_mb = max(self.peak_mb, rss)
             if rss > self.limits.memory_mb:

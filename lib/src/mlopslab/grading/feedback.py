@@ -9,8 +9,8 @@ from .collect import slug
 from .report import columns, max_points
 from .score import ExerciseGrade, SubmissionGrade
 
-ICONS = {"correct": "✅", "partial": "🟡", "wrong": "❌", "unanswered": "⏳", "error": "💥", "timeout": "⏱️",
-         "missing": "❔", "not-run": "⏹️", "flagged": "🚩"}
+COLOURS = {"correct": "#2e7d32", "partial": "#b7791f", "wrong": "#c62828", "unanswered": "#607d8b",
+           "error": "#c62828", "timeout": "#c62828", "missing": "#6d4c41", "not-run": "#607d8b", "flagged": "#6a1b9a"}
 LABELS = {"correct": "correct", "partial": "partly right", "wrong": "not yet right", "unanswered": "not answered",
           "error": "raised an error", "timeout": "stopped: too slow", "missing": "cell missing",
           "not-run": "not graded", "flagged": "flagged for review"}
@@ -26,6 +26,7 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}td,th{border-botto
 text-align:left;vertical-align:top}th{background:#f3f5f8}.num{text-align:right;white-space:nowrap}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:85%;max-height:24em}.warn{background:#fdecea;
 padding:8px 12px;border-radius:4px}.note{background:#fff8e1;padding:8px 12px;border-radius:4px}
+.badge{color:#fff;border-radius:3px;padding:2px 6px;white-space:nowrap;font-size:90%}
 .bar{background:#5cb85c;height:12px;display:inline-block}.small{color:#666;font-size:90%}"""
 
 
@@ -42,7 +43,8 @@ def _exercise_row(e: ExerciseGrade) -> str:
         detail += f"<details><summary>your exercise cell</summary><pre>{escape(e.source)}</pre></details>"
     if e.error:
         detail += f"<details open><summary>the error</summary><pre>{escape(e.error[-4000:])}</pre></details>"
-    return (f"<tr><td>{ICONS.get(e.status, '')} {LABELS.get(e.status, e.status)}</td><td>{name}{detail}</td>"
+    badge = f"<span class='badge' style='background:{COLOURS.get(e.status, '#555')}'>{LABELS.get(e.status, e.status)}</span>"
+    return (f"<tr><td>{badge}</td><td>{name}{detail}</td>"
             f"<td class='num'>{e.points:g} / {e.max_points:g}</td></tr>")
 
 

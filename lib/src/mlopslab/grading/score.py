@@ -21,6 +21,7 @@ from .incell import VERIFY_MIME
 from .tamper import scan
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")
 
 
 @dataclass
@@ -86,7 +87,8 @@ def _error(outputs: list) -> tuple[str, str]:
     for out in outputs:
         if out.get("output_type") == "error":
             trace = _ANSI.sub("", "\n".join(out.get("traceback", [])))
-            return f"{out.get('ename')}: {out.get('evalue')}", trace
+            value = _CELL_FILE.sub(r"(line \1)", str(out.get("evalue")))  # IPython names a cell '3810094143.py'
+            return f"{out.get('ename')}: {value}", trace
     return "", ""
 
 
@@ -114,13 +116,15 @@ def _grade_exercise(ex: Exercise, nb, built: Assembled, outcome: Outcome, limits
                     verify: dict | None) -> ExerciseGrade:
     source = built.sources.get(ex.id, "")
     if ex.id in built.missing:
-        return ExerciseGrade(ex.id, ex.title, 0.0, ex.points, "missing", built.missing[ex.id] + ": 0 points", source)
+        return ExerciseGrade(ex.id, ex.title, 0.0, ex.points, "missing", built.missing[ex.id] + ": 0 points",
+                             source=source)
     results = [r for r in _payloads(_outputs(nb, built.check_cells.get(ex.id, "")), MIME)]
     if not results:
         status, message, trace = _without_result(ex, nb, built, outcome, limits_s)
-        return ExerciseGrade(ex.id, ex.title, 0.0, ex.points, status, message, source, trace)
+        return ExerciseGrade(ex.id, ex.title, 0.0, ex.points, status, message, source=source, error=trace)
     shown = results[-1]
-    grade = ExerciseGrade(ex.id, ex.title, float(shown["points"]), ex.points, shown["status"], shown["message"], source)
+    grade = ExerciseGrade(ex.id, ex.title, float(shown["points"]), ex.points, shown["status"], shown["message"],
+                          source=source)
     if shown["status"] == "error" or (shown["status"] != "correct" and _error(_outputs(nb, built.exercise_cells[ex.id]))[0]):
         grade.error = _error(_outputs(nb, built.exercise_cells[ex.id]))[1]
     suspicion = _suspicion(ex, results, verify)
@@ -160,7 +164,7 @@ def _hidden_grades(ex: ExerciseGrade, hidden: list[HiddenCheck], verify: dict | 
                                        if ex.status in ("missing", "not-run", "timeout", "error") else "not graded")
         else:
             status, points, message = r["status"], float(r["points"]), r["message"]
-        grades.append(ExerciseGrade(check.id, check.title, points, check.points, status, message, check.of))
+        grades.append(ExerciseGrade(check.id, check.title, points, check.points, status, message, hidden_of=check.of))
     return grades
 
 
