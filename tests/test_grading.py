@@ -14,7 +14,7 @@ import psutil
 import pytest
 from grading_fixtures import EXPECTED, IDS, UNGRADABLE, build_class, copy_solved
 from mlopslab import exercises, harness, notebooks
-from mlopslab.grading import batch, collect, execute, tamper
+from mlopslab.grading import batch, collect, command, execute, tamper
 from nbformat.v4 import new_code_cell, new_notebook
 
 LIMITS = ["--timeout", "3", "--lab-cell-timeout", "120", "--notebook-timeout", "180", "--memory-mb", "600"]
@@ -211,3 +211,11 @@ def test_reference_solutions_get_full_marks_without_flags(lab_path, tmp_path) ->
     assert grade.status == "ok", grade.reason
     assert [(e.exercise, e.status) for e in grade.exercises if e.status != "correct"] == []
     assert grade.points == grade.max_points == sum(ex.points for ex in exercises.exercises_of(lab).values())
+
+
+def test_self_grading_restores_cells_from_the_lab_as_committed_in_git(tmp_path) -> None:
+    lab_path = notebooks.lab_paths(["00"])[0]
+    reference, note = command.committed_lab(lab_path, tmp_path)
+    committed = subprocess.run(["git", "-C", str(lab_path.parents[1]), "show", "HEAD:labs/00_welcome.ipynb"],
+                               capture_output=True, check=True).stdout
+    assert note == "" and reference != lab_path and reference.read_bytes() == committed

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from .. import exercises
+from ..config import repo_root
 from .batch import grade_all, grade_submission, known_labs, with_missing_labs
 from .collect import Submission, find_submissions, lab_of
 from .execute import Limits
@@ -67,6 +70,25 @@ def _limits(args: argparse.Namespace) -> Limits:
                   notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
 
 
+def committed_lab(lab_path: Path, folder: Path) -> tuple[Path, str]:
+    """The lab as committed in git (HEAD), written into ``folder``; else the file itself and a note why.
+
+    A student's working copy is often the lab file itself, so ``--self`` must not restore cells from it.
+    """
+    try:
+        relative = lab_path.resolve().relative_to(repo_root()).as_posix()
+        proc = subprocess.run(["git", "-C", str(repo_root()), "show", f"HEAD:{relative}"], capture_output=True,
+                              timeout=30, check=False)
+    except (ValueError, OSError, subprocess.SubprocessError) as err:
+        return lab_path, f"could not read the committed lab from git ({err}); used {lab_path} as it is"
+    if proc.returncode != 0:
+        reason = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["git failed"]
+        return lab_path, f"could not read the committed lab from git ({reason[0]}); used {lab_path} as it is"
+    copy = folder / lab_path.name
+    copy.write_bytes(proc.stdout)
+    return copy, ""
+
+
 def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None) -> int:
     path = Path(args.self_check)
     if not path.is_file():
@@ -78,7 +100,11 @@ def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None
               file=sys.stderr)
         return 2
     print(f"Grading {path} as lab {lab}, as your instructor would (fresh kernel, restored check cells)...", flush=True)
-    grade = grade_submission(Submission("you", lab, path), labs[lab], _limits(args), extra)
+    with tempfile.TemporaryDirectory(prefix="mlopslab-self-") as tmp:
+        reference, note = committed_lab(labs[lab], Path(tmp))
+        if note:
+            print(f"note: {note}", flush=True)
+        grade = grade_submission(Submission("you", lab, path), reference, _limits(args), extra)
     print(self_table(grade))
     return 0
 
