@@ -15,6 +15,8 @@ import pytest
 
 _STORES = Path(tempfile.mkdtemp(prefix="mlopslab-tests-"))
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # notebooks run side by side on the xdist workers: one thread each
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 

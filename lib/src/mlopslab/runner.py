@@ -92,6 +92,12 @@ class PeakMemory:
         return self.peak / 2**20
 
 
+def one_thread_per_kernel() -> None:
+    """Labs run side by side, one per core: a kernel's BLAS/OpenMP threads would only fight over the cores."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
 def limit_memory(megabytes: int | None) -> None:
     """Cap this process's data segment (inherited by the kernels it starts): a runaway lab gets MemoryError."""
     if megabytes:
@@ -116,6 +122,7 @@ def run_lab(
     if tracking_uri:
         os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    one_thread_per_kernel()
     output.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     memory = PeakMemory()
