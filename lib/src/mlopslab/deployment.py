@@ -349,8 +349,9 @@ class ScoringServer:
         """The last lines the server wrote (stdout and stderr), for error messages."""
         if self._log is None:
             return ""
-        self._log.flush()
-        return "\n".join(Path(self._log.name).read_text(errors="replace").splitlines()[-lines:])
+        fd = self._log.fileno()
+        text = os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", errors="replace")  # keeps the shared offset
+        return "\n".join(text.splitlines()[-lines:])
 
     def __enter__(self) -> ScoringServer:
         return self.start()
@@ -369,7 +370,7 @@ class ScoringServer:
                # one OpenMP thread per request: on a small shared machine, threads competing for the same cores
                # make each prediction many times slower
                "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        self._log = tempfile.NamedTemporaryFile("w+", prefix="mlopslab-serve-", suffix=".log", delete=True)
+        self._log = tempfile.TemporaryFile(prefix="mlopslab-serve-", suffix=".log")  # gone even after a crash
         self.port = port
         self.process = subprocess.Popen(
             self._command(port), env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
