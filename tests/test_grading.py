@@ -84,6 +84,7 @@ def test_gradebook_has_a_row_per_student_with_totals(graded) -> None:
             assert float(book[student][exercise_id]) == expected[exercise_id][0]
     assert book["complete"]["problems"] == ""
     assert "kernel-died" in book["kernel_crash"]["problems"] and "exit code 3" in book["kernel_crash"]["problems"]
+    assert book["tamper_check"]["problems"] == "00: flagged for review: 00.yearly_value"
 
 
 def test_an_unidentifiable_file_is_a_row_with_a_reason(graded) -> None:

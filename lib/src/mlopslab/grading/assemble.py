@@ -44,7 +44,7 @@ def read_submission(path: Path) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise SubmissionError(f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") from err
+        raise SubmissionError(f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from err
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise SubmissionError("valid JSON but not a Jupyter notebook (no list of cells)")
     return data

@@ -50,7 +50,9 @@ def write_gradebook(grades: list[SubmissionGrade], path: Path) -> None:
             row[f"lab {lab} status"] = lab_grade.status if lab_grade else "not-submitted"
         row["total"] = _fmt(round(sum(g.points for g in mine), 4))
         row["max"] = _fmt(round(sum(maxima[e] for ids in cols.values() for e in ids), 4))
-        row["problems"] = "; ".join(f"{g.lab or g.submission}: {g.status}: {g.reason}" for g in mine if g.status != "ok")
+        problems = [f"{g.lab or g.submission}: {g.status}: {g.reason}" for g in mine if g.status != "ok"]
+        problems += [f"{g.lab}: flagged for review: {e.exercise}" for g in mine for e in g.exercises if e.status == "flagged"]
+        row["problems"] = "; ".join(problems)
         rows.append(row)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=header, restval="0")
