@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import nbformat
 
-from ..exercises import MIME, Exercise
+from ..exercises import MIME, STATUSES, Exercise
 from .assemble import GRADER_PREFIX, Assembled
 from .execute import Outcome
 from .hidden import HiddenCheck
@@ -112,26 +112,35 @@ def _without_result(ex: Exercise, nb, built: Assembled, outcome: Outcome, limits
     return "error", "the check cell showed no result", ""
 
 
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _grade_exercise(ex: Exercise, nb, built: Assembled, outcome: Outcome, limits_s: float,
                     verify: dict | None) -> ExerciseGrade:
     source = built.sources.get(ex.id, "")
     if ex.id in built.missing:
         return ExerciseGrade(ex.id, ex.title, 0.0, ex.points, "missing", built.missing[ex.id] + ": 0 points",
                              source=source)
-    results = [r for r in _payloads(_outputs(nb, built.check_cells.get(ex.id, "")), MIME)]
+    results = _payloads(_outputs(nb, built.check_cells.get(ex.id, "")), MIME)
     if not results:
         status, message, trace = _without_result(ex, nb, built, outcome, limits_s)
         return ExerciseGrade(ex.id, ex.title, 0.0, ex.points, status, message, source=source, error=trace)
     shown = results[-1]
-    grade = ExerciseGrade(ex.id, ex.title, float(shown["points"]), ex.points, shown["status"], shown["message"],
-                          source=source)
-    if shown["status"] == "error" or (shown["status"] != "correct" and _error(_outputs(nb, built.exercise_cells[ex.id]))[0]):
-        grade.error = _error(_outputs(nb, built.exercise_cells[ex.id]))[1]
+    points = min(max(_number(shown.get("points")), 0.0), ex.points)  # a result can never exceed the declaration
+    status = shown.get("status") if shown.get("status") in STATUSES else "error"
+    grade = ExerciseGrade(ex.id, ex.title, points, ex.points, status, str(shown.get("message", "")), source=source)
+    ex_error, ex_trace = _error(_outputs(nb, built.exercise_cells[ex.id]))
+    if ex_error and status != "correct":
+        grade.error = ex_trace
     suspicion = _suspicion(ex, results, verify)
     if suspicion:
         fresh = next((r for r in (verify or {}).get("results", []) if r.get("exercise") == ex.id), None)
         fresh_text = f"a fresh re-check gave {fresh['points']:g}/{ex.points:g}" if fresh else "no fresh re-check"
-        grade.message = (f"flagged for review: {suspicion}; the check cell showed {shown['points']:g}/{ex.points:g}, "
+        grade.message = (f"flagged for review: {suspicion}; the check cell showed {points:g}/{ex.points:g}, "
                          f"{fresh_text}. Not counted until your instructor has looked at it.")
         grade.status, grade.points = "flagged", 0.0
     return grade
@@ -147,13 +156,13 @@ def _suspicion(ex: Exercise, results: list[dict], verify: dict | None) -> str:
     if not fresh:
         return f"the fresh re-check could not run ({verify.get('error') or 'no result'})"
     shown, again = results[0], fresh[0]
-    if (shown["status"], float(shown["points"])) != (again["status"], float(again["points"])):
-        return f"a fresh re-check says {again['status']}, the check cell said {shown['status']}"
+    if (shown.get("status"), _number(shown.get("points"))) != (again.get("status"), _number(again.get("points"))):
+        return f"a fresh re-check says {again.get('status')}, the check cell said {shown.get('status')}"
     return ""
 
 
 def _hidden_grades(ex: ExerciseGrade, hidden: list[HiddenCheck], verify: dict | None) -> list[ExerciseGrade]:
-    found = {r["exercise"]: r for r in (verify or {}).get("hidden", [])}
+    found = {r.get("exercise"): r for r in (verify or {}).get("hidden", []) if isinstance(r, dict)}
     grades = []
     for check in hidden:
         r = found.get(check.id)
@@ -163,7 +172,8 @@ def _hidden_grades(ex: ExerciseGrade, hidden: list[HiddenCheck], verify: dict | 
             status, points, message = ("not-run", 0.0, f"not graded: exercise {ex.exercise} was not checked"
                                        if ex.status in ("missing", "not-run", "timeout", "error") else "not graded")
         else:
-            status, points, message = r["status"], float(r["points"]), r["message"]
+            status = r.get("status") if r.get("status") in STATUSES else "error"
+            points, message = min(max(_number(r.get("points")), 0.0), check.points), str(r.get("message", ""))
         grades.append(ExerciseGrade(check.id, check.title, points, check.points, status, message, hidden_of=check.of))
     return grades
 
