@@ -394,6 +394,8 @@ def _privacy(ev: Evidence) -> Verdict:
 def _winner(ev: Evidence) -> dict:
     """The training run of the registered version (empty if none)."""
     runs = ev.steps("train")
+    if "run_id" not in runs:
+        return {}
     rows = runs[runs["run_id"] == ev.version.get("run_id")]
     return {k: v for k, v in rows.iloc[0].items() if _present(v)} if len(rows) else {}
 
