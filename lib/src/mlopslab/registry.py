@@ -54,7 +54,8 @@ def load(alias: str = "champion", name: str = MODEL_NAME):
     import mlflow
 
     setup_tracking()
-    return mlflow.pyfunc.load_model(model_uri(alias, name))
+    # suppress_warnings skips MLflow's environment-mismatch scan (seconds; the course venv is the model's own)
+    return mlflow.pyfunc.load_model(model_uri(alias, name), suppress_warnings=True)
 
 
 def train_reference_model(months: int = 12, seed: int = SEED):
