@@ -41,6 +41,11 @@ def review_kpis(answer, increment=None, **_):
     if not isinstance(answer, dict):
         return wrong('Give a dict with the keys "velocity", "commitment_reliability" and "profit_uplift".')
     expected = review_kpis_expected(increment)
+    hist = scrum.history(capstone.sprints())
+    slips = {"velocity": (hist["done"].mean(), "velocity: use only the last three sprints (`.tail(3)`), not all six"),
+             "commitment_reliability": ((hist["done"] / hist["committed"]).tail(3).mean(),
+                                        "commitment_reliability: divide the *total* done by the *total* committed; "
+                                        "the mean of per-sprint ratios over-weights small sprints")}
     right, hints = 0, []
     for key, value in expected.items():
         given = answer.get(key)
@@ -49,8 +54,11 @@ def review_kpis(answer, increment=None, **_):
             right += 1
         elif _number(given) and key == "commitment_reliability" and abs(given / 100 - value) <= tolerance:
             hints.append("commitment_reliability: give a share (e.g. 0.75), not a percentage")
+        elif _number(given) and key in slips and abs(given - slips[key][0]) <= tolerance:
+            hints.append(slips[key][1])
         else:
-            hints.append(KPI_HINTS[key] + (f"; yours: {given!r}" if given is not ... else ""))
+            shown = f"{float(given):g}" if _number(given) else repr(given)
+            hints.append(KPI_HINTS[key] + ("" if given is ... else f"; yours: {shown}"))
     if right == len(expected):
         return correct(f"Velocity {expected['velocity']:.1f} points, reliability {expected['commitment_reliability']:.0%}, "
                        f"and the model earns €{expected['profit_uplift']:,.0f} more than no model on the exam month.")
