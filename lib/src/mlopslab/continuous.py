@@ -32,6 +32,8 @@ from .development import Economics, best_threshold, expected_profit
 from .preparation import frame_hash, make_pipeline, split_xy
 
 STRATEGIES = ("static", "continuous")
+MONITORED = [*monitoring.KEY_FEATURES, *monitoring.SEGMENTS]
+"""The features the loop's drift monitor watches: a few key ones, as teams do to avoid alert fatigue."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def monitor_month(model: Model, batch: pd.DataFrame, last: pd.DataFrame | None, 
                   rules: monitoring.AlertRules) -> list[str]:
     """The alerts raised this month: data drift of ``batch`` and the performance of ``last`` month's scores."""
     alerts = []
-    drift = monitoring.feature_drift(model.reference, batch, rules=rules)
+    drift = monitoring.feature_drift(model.reference, batch, MONITORED, rules=rules)
     alerts += [f"data: PSI {f}" for f in drift.loc[drift["level"] == "alert", "feature"]]
     if last is not None:
         perf = monitoring.performance(split_xy(last)[1], last_scores, model.threshold, last[monitoring.SEGMENTS])

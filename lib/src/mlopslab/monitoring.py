@@ -211,14 +211,16 @@ def next_month(month: str) -> str:
 def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = None,
                  batches: dict[str, pd.DataFrame] | None = None, labels: dict[str, pd.DataFrame] | None = None,
                  threshold: float | None = None, rules: AlertRules = AlertRules(),
-                 economics: Economics = Economics()) -> Monitoring:
+                 economics: Economics = Economics(), features: list[str] | None = None) -> Monitoring:
     """Monitor a production year month by month, as the team would have seen it.
 
     ``model`` scores (sklearn pipeline or pyfunc); ``reference`` is the data it was trained on; ``holdout``
     (labelled, not trained on) gives the reference AUC and the campaign threshold (default: ``reference``).
     ``batches``/``labels`` default to the shipped production year. Data and prediction drift are known in
-    the batch's month; performance only when its labels arrive, the month after.
+    the batch's month; performance only when its labels arrive, the month after. ``features`` limits the
+    data-drift monitor to some features (default: every model input).
     """
+    features = list(features or data.FEATURES)
     if batches is None or labels is None:
         months = data.PRODUCTION_MONTHS
         batches = {m: data.load_batch(m) for m in months} if batches is None else batches
@@ -235,13 +237,13 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
     rows, alerts = [], []
     for month in sorted(batches):
         batch, known = batches[month], next_month(month)
-        drift = feature_drift(reference, batch, rules=rules).set_index("feature")
+        drift = feature_drift(reference, batch, features, rules=rules).set_index("feature")
         scores = score(model, batch)
         y = (batch[["customerID"]].merge(labels[month], on="customerID", how="left")[data.TARGET] == "Yes")
         perf = performance(y.astype(int), scores, threshold, batch[SEGMENTS], economics)
         pred_psi = psi(reference_scores, scores)
-        row = {"month": month, **{f"psi_{f}": drift.at[f, "psi"] for f in data.FEATURES},
-               "ks_MonthlyCharges": drift.at["MonthlyCharges", "ks"], "prediction_mean": round(float(scores.mean()), 4),
+        row = {"month": month, **{f"psi_{f}": drift.at[f, "psi"] for f in features},
+               "prediction_mean": round(float(scores.mean()), 4),
                "prediction_psi": round(pred_psi, 4), "labels_known": known, **perf}
         rows.append(row)
         for feature, value in drift.loc[drift["level"] == "alert", "psi"].items():
