@@ -157,7 +157,7 @@ class Kernel:
         outputs: list[dict] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            msg = json.loads(self.ws.recv())
+            msg = decode(self.ws.recv())
             if msg.get("parent_header", {}).get("msg_id") != msg_id or msg.get("channel") != "iopub":
                 continue
             kind, content = msg["msg_type"], msg["content"]
@@ -175,6 +175,15 @@ class Kernel:
             self.ws.close()
         finally:
             self.server.request("DELETE", f"api/sessions/{self.session_id}")
+
+
+def decode(frame: str | bytes) -> dict:
+    """A kernel websocket message: JSON text, or Jupyter's binary frame (widget buffers) whose first part is JSON."""
+    if isinstance(frame, str):
+        return json.loads(frame)
+    count = int.from_bytes(frame[:4], "big")
+    offsets = [int.from_bytes(frame[4 + 4 * i: 8 + 4 * i], "big") for i in range(count)]
+    return json.loads(frame[offsets[0]: offsets[1] if count > 1 else None])
 
 
 def stream_text(outputs: list[dict], name: str = "stdout") -> str:
