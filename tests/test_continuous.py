@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from mlopslab import continuous, data, development, preparation, registry
+from mlopslab import config, continuous, data, development, preparation, registry
 
 from conftest import fresh_store
 
@@ -92,6 +92,7 @@ def test_lineage_links_each_month_to_its_model(years) -> None:
 
 def test_promote_and_rollback_move_the_alias(monkeypatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("continuous"))
+    config.setup_tracking()  # mlflow keeps the last URI process-wide: point it at this test's store
     name = "churn-lifecycle-test"
     first = continuous.start_lifecycle(name)
     frame = continuous.labelled("2026-07")

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from mlopslab import data, development, preparation, registry, validation
+from mlopslab import config, data, development, preparation, registry, validation
 from mlopslab.validation import Evidence, Policy, decide
 
 from conftest import fresh_store
@@ -75,6 +75,7 @@ def test_model_card_needs_every_section() -> None:
 
 def test_registry_protocol_and_audit_trail(monkeypatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("validation"))
+    config.setup_tracking()  # mlflow keeps the last URI process-wide: point it at this test's store
     train, holdout = preparation.time_split(data.load_customers())
     model = development.fit_candidate(development.candidate_models()["logistic_regression"], train)
     run_id = development.log_run(model, "lr", train, holdout, "data-v1", tags={"code.package": "mlopslab test"})
