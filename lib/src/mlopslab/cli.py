@@ -25,14 +25,28 @@ def _progress(run: runner.LabRun, done: int, total: int) -> None:
     print(f"[{done}/{total}] {mark} {run.lab} ({run.seconds:.1f}s)", flush=True)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _selected_labs(args: argparse.Namespace) -> list[Path] | None:
+    """The labs named by ``--labs`` (default: all); None after printing why there are none."""
     try:
         paths = notebooks.lab_paths(args.labs)
     except ValueError as err:
-        print(f"mlopslab run: {err}", file=sys.stderr)
-        return 2
+        print(f"mlopslab {args.command}: {err}", file=sys.stderr)
+        return None
     if not paths:
-        print("mlopslab run: no labs found in labs/", file=sys.stderr)
+        print(f"mlopslab {args.command}: no labs found in labs/", file=sys.stderr)
+        return None
+    return paths
+
+
+def _finish(runs: list[runner.LabRun]) -> int:
+    """Print the closing table; exit status 0 only if every lab is ok."""
+    print(runner.table(runs))
+    return 0 if all(r.status == "ok" for r in runs) else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths = _selected_labs(args)
+    if paths is None:
         return 2
     parameters = {name: _parse_value(value) for name, value in args.parameter or []}
     print(f"Running {len(paths)} lab(s) with {args.workers or os.cpu_count()} worker(s)...", flush=True)
@@ -47,22 +61,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         runs = runner.run_labs(paths, out, workers=args.workers, parameters=parameters, timeout=args.timeout,
                                tracking_uri=args.tracking_uri, on_done=_progress, memory_mb=args.memory_limit)
         print(f"Executed notebooks are in {out}")
-    print(runner.table(runs))
-    return 0 if all(r.status == "ok" for r in runs) else 1
+    return _finish(runs)
 
 
 def cmd_solutions(args: argparse.Namespace) -> int:
     from . import solutions
 
-    try:
-        paths = notebooks.lab_paths(args.labs)
-    except ValueError as err:
-        print(f"mlopslab solutions: {err}", file=sys.stderr)
+    paths = _selected_labs(args)
+    if paths is None:
         return 2
     print(f"Writing solution notebooks for {len(paths)} lab(s) to {args.out} ...", flush=True)
     runs = solutions.write_solutions(paths, Path(args.out), workers=args.workers, timeout=args.timeout, on_done=_progress)
-    print(runner.table(runs))
-    return 0 if all(r.status == "ok" for r in runs) else 1
+    return _finish(runs)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
