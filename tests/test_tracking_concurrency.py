@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
-
 from mlopslab.config import repo_root
+from nbformat.v4 import new_code_cell, new_notebook
 
 LOGGING_LAB = """
 from mlopslab import config
