@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -448,9 +449,17 @@ def run_code_checks(test_source: str) -> pd.DataFrame:
         path = Path(folder) / "test_lab10_checks.py"
         path.write_text(test_source)
         path.with_name("pytest.ini").write_text("[pytest]\n")  # keep the repo's pytest.ini (nbval, xdist) out
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main([str(path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", folder,
-                         "-c", str(path.with_name("pytest.ini"))], plugins=[collector])
+        autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no nbval/xdist/playwright plugins: seconds saved
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                pytest.main([str(path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", folder,
+                             "-c", str(path.with_name("pytest.ini"))], plugins=[collector])
+        finally:
+            if autoload is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
     if not collector.rows:
         raise ValueError("no test ran: define functions whose names start with test_")
     return pd.DataFrame(collector.rows)
