@@ -327,10 +327,10 @@ def production_year(drift: data.Drift = data.Drift(), batch_size: int = data.BAT
 
 
 def champion_data() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The course champion's training data and its hold-out months (the split of ``registry.train_reference_model``)."""
-    from .preparation import time_split
+    """The course champion's training data and its hold-out months (``registry.reference_split``)."""
+    from .registry import reference_split
 
-    return time_split(data.load_customers(), test_months=3)
+    return reference_split()
 
 
 def monitor_champion(rules: AlertRules = AlertRules(), drift: data.Drift | None = None) -> Monitoring:

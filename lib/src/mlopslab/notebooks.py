@@ -69,7 +69,6 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     out.metadata.pop("papermill", None)
     out.metadata.pop("widgets", None)
     out.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL}
-    out.metadata.setdefault("language_info", {"name": "python"})
     out.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
     for cell in out.cells:
         for key in _RUN_NOISE:

@@ -58,16 +58,22 @@ def load(alias: str = "champion", name: str = MODEL_NAME):
     return mlflow.pyfunc.load_model(model_uri(alias, name), suppress_warnings=True)
 
 
-def train_reference_model(months: int = 12, seed: int = SEED):
-    """Fit the course's reference churn model (gradient boosting) on the 2025 customers.
-
-    Returns the fitted pipeline and the (train, test) frames of a time-aware split.
-    """
+def reference_split():
+    """The reference model's (train, test) frames: the 2025 customers, the last three months held out."""
     from .data import load_customers
-    from .development import candidate_models, fit_candidate
     from .preparation import time_split
 
-    train, test = time_split(load_customers(), test_months=3)
+    return time_split(load_customers(), test_months=3)
+
+
+def train_reference_model(seed: int = SEED):
+    """Fit the course's reference churn model (gradient boosting) on the 2025 customers.
+
+    Returns the fitted pipeline and the (train, test) frames of :func:`reference_split`.
+    """
+    from .development import candidate_models, fit_candidate
+
+    train, test = reference_split()
     pipeline = fit_candidate(candidate_models(seed)["gradient_boosting"], train)
     return pipeline, train, test
 
