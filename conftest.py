@@ -2,29 +2,22 @@
 
 Every notebook (nbval) gets its own empty MLflow tracking store, exactly as the reference outputs were made
 (`mlopslab run --update` runs each lab on a fresh store), so runs and model versions never leak between labs
-and the suite passes twice in a row.
+and the suite passes twice in a row. Helpers shared by tests live in tests/helpers/ (on pytest's pythonpath).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
+from mlopslab.tools.execution import THREAD_VARIABLES
+from stores import fresh_store
 
-_STORES = Path(tempfile.mkdtemp(prefix="mlopslab-tests-"))
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _var in THREAD_VARIABLES:
     os.environ.setdefault(_var, "1")  # notebooks run side by side on the xdist workers: one thread each
 os.environ.pop("MLFLOW_TRACKING_URI", None)
-
-
-def fresh_store(name: str) -> str:
-    """A new, empty SQLite tracking store for one notebook or test."""
-    from mlopslab.config import empty_store
-
-    return empty_store(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_STORES)))
 
 
 @pytest.hookimpl(tryfirst=True)

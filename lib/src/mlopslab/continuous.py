@@ -19,7 +19,7 @@ import contextlib
 import io
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from sklearn.metrics import roc_auc_score
 
 from . import data, monitoring, validation
 from .development import Economics, best_threshold, expected_profit
+from .policy import PromotionRule
 from .preparation import frame_hash, make_pipeline, split_xy
 
 STRATEGIES = ("static", "continuous")
@@ -37,22 +38,8 @@ MONITORED = [*monitoring.KEY_FEATURES, *monitoring.SEGMENTS]
 """The features the loop's drift monitor watches: a few key ones, as teams do to avoid alert fatigue."""
 
 
-@dataclass(frozen=True)
-class Policy:
-    """The team's continuous-training policy."""
-
-    window: int = 3
-    """How many labelled months a challenger trains on (the newest labelled month is kept for the gate)."""
-    min_gain: float = 0.0
-    """Euros of campaign profit on the gate month the challenger must earn above the champion."""
-    max_auc_drop: float = 0.02
-    """How much worse than the champion the challenger may rank (AUC) on the gate month."""
-    retrain_on: tuple[str, ...] = ("data", "performance")
-    """The alert kinds that trigger retraining."""
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "retrain_on": list(self.retrain_on)}
-
+Policy = PromotionRule
+"""The continuous-training policy type (defined once in :mod:`mlopslab.policy`; governed: ``policy.PROMOTION``)."""
 
 GATE_POLICY = validation.Policy(max_fairness_gap=0.2)
 """Lab 06's gate, with the fairness limit widened for one month (600 rows) of gate data: small groups are noisy."""

@@ -8,7 +8,6 @@ worth ``customer_value``. Customers who are not contacted cost and earn nothing 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,28 +19,8 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from threadpoolctl import threadpool_limits
 
 from .config import SEED
+from .policy import Economics
 from .preparation import make_pipeline, split_xy
-
-
-@dataclass(frozen=True)
-class Economics:
-    """The retention campaign's economics (per customer, in euros)."""
-
-    offer_cost: float = 25.0
-    customer_value: float = 300.0
-    save_rate: float = 0.35
-
-    def cost_matrix(self) -> pd.DataFrame:
-        """Profit per customer by (actual, decision): rows actual churn No/Yes, columns contact no/yes."""
-        gain = self.save_rate * self.customer_value - self.offer_cost
-        return pd.DataFrame(
-            [[0.0, -self.offer_cost], [0.0, gain]],
-            index=pd.Index(["stays", "churns"], name="actual"),
-            columns=pd.Index(["not contacted", "contacted"], name="decision"),
-        )
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
 
 def expected_profit(y_true, scores, threshold: float = 0.5, economics: Economics = Economics()) -> float:

@@ -13,7 +13,7 @@ The monitor compares each monthly production batch with the **reference** data t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from . import data
 from .development import Economics, best_threshold, expected_profit
+from .policy import AlertRules
 
 KEY_FEATURES = ["MonthlyCharges", "TotalCharges", "tenure"]
 """The numeric features the dashboard shows (price, bill to date, time with the company)."""
@@ -86,26 +87,6 @@ def ks(reference, current) -> float:
         raise TypeError("KS compares numbers; use psi() for a categorical feature")
     # the statistic does not depend on how the p-value is computed; "asymp" avoids exact-mode warnings
     return float(stats.ks_2samp(ref.to_numpy(dtype=float), cur.to_numpy(dtype=float), method="asymp").statistic)
-
-
-@dataclass(frozen=True)
-class AlertRules:
-    """When the monitor raises an alert (and when it only warns).
-
-    PSI 0.1 / 0.25 are the customary credit-scoring cut-offs: below 0.1 sampling noise of a few hundred rows,
-    0.1–0.25 worth a look, above 0.25 a shift big enough to change a model's inputs materially.
-    """
-
-    psi_warn: float = 0.10
-    psi_alert: float = 0.25
-    prediction_psi_alert: float = 0.25
-    auc_drop: float = 0.05
-    """Alert when AUC falls this far below the reference AUC."""
-    segment_gap: float = 0.05
-    """Alert when a segment's observed churn rate exceeds its mean predicted churn by more than this."""
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
 
 def feature_drift(reference: pd.DataFrame, batch: pd.DataFrame, features: list[str] | None = None,

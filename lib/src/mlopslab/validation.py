@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -24,34 +24,13 @@ from threadpoolctl import threadpool_limits
 
 from .config import MODEL_NAME, repo_root
 from .development import Economics, best_threshold, expected_profit
+from .policy import GROUP_METRICS, GatePolicy
 from .preparation import split_xy
 
 RULES = ("auc", "uplift", "fairness")
 """The gate's rules, in the order they are checked."""
-GROUP_METRICS = ("recall", "selection_rate")
-"""Group metrics the fairness rule can compare: recall (equal opportunity), selection rate (demographic parity)."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The validation policy the governance board agreed on (the gate's limits)."""
-
-    min_auc: float = 0.75
-    """Ranking quality on the hold-out months."""
-    min_uplift_per_customer: float = 2.0
-    """Euros of campaign profit per scored customer above the best no-model policy."""
-    max_fairness_gap: float = 0.10
-    """Largest allowed difference of ``fairness_metric`` between the groups of any sensitive feature."""
-    fairness_metric: str = "recall"
-    """``recall``: share of churners contacted (equal opportunity); ``selection_rate``: share contacted."""
-    sensitive_features: tuple[str, ...] = ("SeniorCitizen", "gender")
-
-    def __post_init__(self) -> None:
-        if self.fairness_metric not in GROUP_METRICS:
-            raise ValueError(f"Policy.fairness_metric must be one of {GROUP_METRICS}, got {self.fairness_metric!r}")
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "sensitive_features": list(self.sensitive_features)}
+Policy = GatePolicy
+"""The gate's policy type (defined once in :mod:`mlopslab.policy`; the governed instance is ``policy.GATE``)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""The governed policy: every limit, rule and role TelcoNova's governance board adopted, defined once.
+
+Every lab and every package function that applies a policy takes it from here:
+
+* :data:`ECONOMICS` — the retention campaign's economics (lab 05 onward);
+* :data:`GATE` — the validation gate: minimum AUC, minimum profit uplift, and the fairness rule (labs 06, 07, 10, 11);
+* :data:`THRESHOLD` — how the decision threshold is set and where it is recorded for serving (labs 06, 08);
+* :data:`APPROVAL` — the approval chain: who may approve, in which order (labs 06, 07, 11);
+* :data:`ALERTS` — the monitor's alert rules (labs 09, 10, 11);
+* :data:`PROMOTION` — continuous training's promotion and retraining rule (labs 10, 11);
+* :data:`SLO` — the real-time serving objective (lab 08).
+
+A lab may *show* another policy to explain a trade-off (a stricter fairness metric, say), but every decision it
+records uses these. ``tests/unit/test_policy.py`` checks that no lab or module defines its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+GROUP_METRICS = ("recall", "selection_rate")
+"""Group metrics the fairness rule can compare: recall (equal opportunity), selection rate (demographic parity)."""
+
+
+@dataclass(frozen=True)
+class Economics:
+    """The retention campaign's economics (per customer, in euros)."""
+
+    offer_cost: float = 25.0
+    customer_value: float = 300.0
+    save_rate: float = 0.35
+
+    def cost_matrix(self) -> pd.DataFrame:
+        """Profit per customer by (actual, decision): rows actual churn No/Yes, columns contact no/yes."""
+        gain = self.save_rate * self.customer_value - self.offer_cost
+        return pd.DataFrame(
+            [[0.0, -self.offer_cost], [0.0, gain]],
+            index=pd.Index(["stays", "churns"], name="actual"),
+            columns=pd.Index(["not contacted", "contacted"], name="decision"),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """The validation gate's limits: what a candidate model must show before it may replace the champion."""
+
+    min_auc: float = 0.75
+    """Ranking quality on the hold-out months."""
+    min_uplift_per_customer: float = 2.0
+    """Euros of campaign profit per scored customer above the best no-model policy."""
+    max_fairness_gap: float = 0.10
+    """Largest allowed difference of ``fairness_metric`` between the groups of any sensitive feature."""
+    fairness_metric: str = "recall"
+    """``recall``: share of churners contacted (equal opportunity); ``selection_rate``: share contacted."""
+    sensitive_features: tuple[str, ...] = ("SeniorCitizen", "gender")
+
+    def __post_init__(self) -> None:
+        if self.fairness_metric not in GROUP_METRICS:
+            raise ValueError(f"fairness_metric must be one of {GROUP_METRICS}, got {self.fairness_metric!r}")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "sensitive_features": list(self.sensitive_features)}
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """How the decision threshold is set, and where serving finds it."""
+
+    method: str = "profit-optimal on the validation months, under ECONOMICS"
+    tag: str = "gate.threshold"
+    """The model-version tag that records the governed threshold; every consumer of the model reads it there."""
+
+
+@dataclass(frozen=True)
+class ApprovalChain:
+    """Who does what before a model version may serve, in order."""
+
+    author_role: str = "Data Scientist"
+    validator_role: str = "Data Engineer"
+    approver_role: str = "Business Analyst"
+    approver: str = "business.analyst@telconova.example"
+    order: tuple[str, ...] = ("registered", "gate", "model card", "approval", "champion alias")
+    """Each step needs the one before it: nobody approves before the evidence the approval cites exists."""
+
+    def may_approve(self, author: str, approver: str) -> bool:
+        """Nobody approves their own model."""
+        return bool(approver.strip()) and approver.strip().lower() != author.strip().lower()
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """When the monitor raises an alert (and when it only warns).
+
+    PSI 0.1 / 0.25 are the customary credit-scoring cut-offs: below 0.1 sampling noise of a few hundred rows,
+    0.1–0.25 worth a look, above 0.25 a shift big enough to change a model's inputs materially.
+    """
+
+    psi_warn: float = 0.10
+    psi_alert: float = 0.25
+    prediction_psi_alert: float = 0.25
+    auc_drop: float = 0.05
+    """Alert when AUC falls this far below the reference AUC."""
+    segment_gap: float = 0.05
+    """Alert when a segment's observed churn rate differs from its mean predicted churn by more than this."""
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """Continuous training: when to retrain, and when a challenger replaces the champion."""
+
+    window: int = 3
+    """How many labelled months a challenger trains on (the newest labelled month is kept for the gate)."""
+    min_gain: float = 0.0
+    """Euros of campaign profit on the gate data the challenger must earn above the champion."""
+    max_auc_drop: float = 0.02
+    """How much worse than the champion the challenger may rank (AUC) on the gate data."""
+    retrain_on: tuple[str, ...] = ("data", "performance")
+    """The alert kinds that trigger retraining."""
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "retrain_on": list(self.retrain_on)}
+
+
+@dataclass(frozen=True)
+class ServingObjective:
+    """The real-time endpoint's service-level objective and request limits."""
+
+    latency_ms: float = 300.0
+    percentile: float = 95.0
+    max_rows: int = 5000
+
+
+ECONOMICS = Economics()
+GATE = GatePolicy()
+THRESHOLD = ThresholdRule()
+APPROVAL = ApprovalChain()
+ALERTS = AlertRules()
+PROMOTION = PromotionRule()
+SLO = ServingObjective()

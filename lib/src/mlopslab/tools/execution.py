@@ -1,0 +1,238 @@
+"""The one execution layer: how every tool runs a notebook (runner, answers harness, solutions, grader, bench).
+
+One kernel environment (tracking store, course repository, one BLAS/OpenMP thread, inline plots), one set of
+limits (per-cell time for the lab's own cells and for the student's, a notebook deadline, a memory cap) and one
+process-tree watchdog that records the peak memory and kills the tree at the cap or the deadline. A failing
+notebook is an :class:`Outcome`, never an exception (Ctrl-C excepted).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import psutil
+
+from ..config import repo_root
+
+KERNEL = "python3"
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""Notebooks run side by side, one per core: a kernel's BLAS/OpenMP threads would only fight over the cores."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one notebook's kernel."""
+
+    cell_timeout: float = 300.0  # cells a student writes or the grader adds (exercise, check, grader cells)
+    lab_cell_timeout: float = 300.0  # the lab's own cells
+    notebook_timeout: float | None = None  # the whole notebook; None: no deadline
+    memory_mb: int | None = 3072  # the kernel's process tree, resident memory: killed above it; None: no cap
+    data_segment_mb: int | None = None  # the kernel's data segment: a larger allocation raises MemoryError
+
+
+@dataclass
+class Outcome:
+    """How an execution ended: ``status`` is ok, error, timeout, memory, kernel-died or startup-failed."""
+
+    status: str = "ok"
+    reason: str = ""
+    executed: set[str] = field(default_factory=set)  # ids of cells that ran to the end (or were interrupted)
+    timed_out: set[str] = field(default_factory=set)  # ids of cells stopped by their per-cell timeout
+    seconds: float = 0.0
+    peak_mb: float = 0.0
+    failed_cell: int | None = None  # index of the cell that stopped the run (status error, timeout, ...)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def kernel_env(tracking_uri: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a lab kernel: this process's, plus the course's settings and ``extra``."""
+    env = {**os.environ, "MLOPSLAB_HOME": str(repo_root()), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    for var in THREAD_VARIABLES:
+        env.setdefault(var, "1")
+    if tracking_uri:
+        env["MLFLOW_TRACKING_URI"] = tracking_uri
+    env.update(extra)
+    return env
+
+
+class Watchdog(threading.Thread):
+    """Watches a kernel's process tree: keeps the peak memory; kills the tree at the memory cap or the deadline."""
+
+    def __init__(self, pid: int, limits: Limits, started: float, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.limits, self.interval = pid, limits, interval
+        self.deadline = started + limits.notebook_timeout if limits.notebook_timeout else None
+        self.verdict: tuple[str, str] | None = None
+        self.peak_mb = 0.0
+        self.seen: dict[int, psutil.Process] = {}  # every process of the tree ever seen, to clean up orphans
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        """Stop watching and kill what is left of the tree (background processes a notebook started)."""
+        self._stop_event.set()
+        self.join(timeout=5)
+        kill(list(self.seen.values()))
+
+    def _tree(self) -> list[psutil.Process]:
+        root = psutil.Process(self.pid)
+        return [root, *root.children(recursive=True)]
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                tree = self._tree()
+            except psutil.Error:
+                return  # the kernel is gone
+            self.seen.update((p.pid, p) for p in tree)
+            rss = sum(_rss(p) for p in tree) / 2**20
+            self.peak_mb = max(self.peak_mb, rss)
+            if self.limits.memory_mb and rss > self.limits.memory_mb:
+                self.verdict = ("memory", f"the kernel used {rss:.0f} MB, over the cap of {self.limits.memory_mb} MB")
+            elif self.deadline and time.monotonic() > self.deadline:
+                self.verdict = ("timeout", f"the notebook ran longer than its limit of {self.limits.notebook_timeout:g} s")
+            if self.verdict:
+                kill(list(reversed(tree)))
+                return
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.Error:  # a child that just ended
+        return 0
+
+
+def kill(processes: list[psutil.Process]) -> None:
+    """SIGKILL each process that is still the one seen (psutil checks for a reused pid)."""
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+
+
+def _cap_data_segment(pid: int, megabytes: int | None) -> None:
+    """A large allocation in the kernel then fails with MemoryError instead of growing until the watchdog kills it."""
+    if not megabytes:
+        return
+    limit = int(megabytes) * 2**20
+    try:
+        psutil.Process(pid).rlimit(psutil.RLIMIT_DATA, (limit, limit))
+    except (psutil.Error, OSError, AttributeError):  # not Linux, or the kernel is already gone
+        pass
+
+
+def _where(nb: nbformat.NotebookNode, index: int | None) -> str:
+    if index is None:
+        return "before the first cell"
+    return f"in cell {index} (id {nb.cells[index].get('id', '?')})"
+
+
+def _exit_status(process) -> str:
+    """' (exit code N)' or ' (killed by signal N)' for a finished kernel process, else ''."""
+    code = process.poll() if process is not None else None
+    if code is None:
+        return ""
+    return f" (killed by signal {-code})" if code < 0 else f" (exit code {code})"
+
+
+def _is_students(cell: dict) -> bool:
+    """Cells whose code a student writes, or which run it (exercise, check and grader cells)."""
+    return bool(cell.get("metadata", {}).get("mlopslab"))
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip(" -")]
+    return lines[-1] if lines else ""
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = None, limits: Limits = Limits(),
+            stop_on_error: bool = False, env: dict[str, str] | None = None, log: Path | None = None,
+            on_cell_done=None) -> Outcome:
+    """Execute ``nb`` in place in a fresh kernel whose working folder is ``cwd``.
+
+    With ``stop_on_error`` the first failing cell ends the run (status ``error``, as papermill does); otherwise
+    errors stay in the outputs and later cells still run (what grading and the answers harness need). The kernel's
+    output streams go to ``log`` (or nowhere).
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    outcome, state = Outcome(), {"cell": None, "watchdog": None, "process": None}
+    started = time.monotonic()
+
+    def on_start(**_) -> None:
+        state["process"] = getattr(client.km.provisioner, "process", None)
+        pid = client.km.provisioner.pid
+        _cap_data_segment(pid, limits.data_segment_mb)
+        watchdog = Watchdog(pid, limits, started)
+        state["watchdog"] = watchdog
+        watchdog.start()
+
+    def on_execute(cell, cell_index, **_) -> None:
+        state["cell"] = cell_index
+
+    def on_executed(cell, cell_index, execute_reply, **_) -> None:
+        outcome.executed.add(cell.get("id"))
+        if (execute_reply or {}).get("content", {}).get("ename") == "CellTimeoutError":
+            outcome.timed_out.add(cell.get("id"))
+        if on_cell_done is not None:
+            on_cell_done(nb, cell_index, execute_reply)
+
+    def timeout_of(cell) -> int:
+        return max(1, round(limits.cell_timeout if _is_students(cell) else limits.lab_cell_timeout))
+
+    client = NotebookClient(
+        nb, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
+        interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
+        error_on_timeout={"ename": "CellTimeoutError", "evalue": "stopped: over the time limit per cell",
+                          "traceback": []},
+        on_notebook_start=on_start, on_cell_execute=on_execute, on_cell_executed=on_executed,
+    )
+    Path(cwd).mkdir(parents=True, exist_ok=True)
+    try:
+        with open(log or os.devnull, "wb") as sink:
+            client.execute(cwd=str(cwd), env=env or kernel_env(tracking_uri), stdout=sink, stderr=sink)
+    except CellExecutionError as err:
+        outcome.failed_cell = state["cell"]
+        ename = "Timeout" if err.ename == "CellTimeoutError" else err.ename
+        outcome.status = "timeout" if ename == "Timeout" else "error"
+        message = "the cell timed out" if ename == "Timeout" else _last_line(err.evalue)
+        outcome.reason = f"cell {state['cell']}: {ename}: {message}"
+    except DeadKernelError:
+        outcome.failed_cell = state["cell"]
+        outcome.status = "kernel-died"
+        outcome.reason = f"the kernel died {_where(nb, state['cell'])}{_exit_status(state['process'])} (DeadKernelError)"
+    except Exception as err:  # noqa: BLE001 -- e.g. a kernel that would not start: a result, not a crash
+        outcome.failed_cell = state["cell"]
+        outcome.status = "kernel-died" if state["watchdog"] else "startup-failed"
+        outcome.reason = f"execution stopped {_where(nb, state['cell'])}: {type(err).__name__}: {err}"
+    finally:
+        if state["watchdog"]:
+            state["watchdog"].stop()
+    watchdog = state["watchdog"]
+    if watchdog and watchdog.verdict:
+        outcome.status = watchdog.verdict[0]
+        outcome.reason = f"{watchdog.verdict[1]}; stopped {_where(nb, state['cell'])}"
+    outcome.peak_mb = watchdog.peak_mb if watchdog else 0.0
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def error_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    """'cell N: Ename: value' for every error output of an executed notebook."""
+    return [
+        f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
+        for i, cell in enumerate(nb.cells)
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]

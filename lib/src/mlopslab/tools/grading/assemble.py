@@ -1,0 +1,119 @@
+"""Rebuilding the notebook to grade: the committed lab, with only the student's exercise cells in it.
+
+Every non-exercise cell (set-up, explanations, checks) comes from the committed lab, so editing or deleting
+one changes nothing; stored outputs are dropped. A hidden grader cell follows each check cell (see
+:mod:`mlopslab.tools.grading.incell`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .. import notebooks
+
+GRADER_PREFIX = "grader-"
+
+
+class SubmissionError(Exception):
+    """The submitted file cannot be graded at all (not JSON, not a notebook)."""
+
+
+@dataclass
+class Assembled:
+    """The notebook to execute and what the scorer needs to know about how it was built."""
+
+    nb: nbformat.NotebookNode
+    check_cells: dict[str, str]  # exercise id -> id of its restored check cell
+    exercise_cells: dict[str, str]  # exercise id -> id of its exercise cell
+    sources: dict[str, str]  # exercise id -> the student's source ("" when missing)
+    missing: dict[str, str] = field(default_factory=dict)  # exercise id -> why no student cell was used
+    notes: list[str] = field(default_factory=list)
+
+
+def read_submission(path: Path) -> dict:
+    """A submitted notebook as plain JSON; SubmissionError saying what is wrong and where."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise SubmissionError(f"not a text file (byte {err.start} is not UTF-8)") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SubmissionError(f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from err
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise SubmissionError("valid JSON but not a Jupyter notebook (no list of cells)")
+    return data
+
+
+def _source(cell: dict) -> str | None:
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
+
+
+def _student_cell(cells: list, cell_id: str, exercise_id: str) -> tuple[dict | None, str]:
+    """The student's cell for an exercise: same cell id first, else the last cell tagged with the exercise id."""
+    usable = [c for c in cells if isinstance(c, dict)]
+    by_id = [c for c in usable if c.get("id") == cell_id]
+    by_exercise = [c for c in usable if notebooks.exercise_id(c) == exercise_id] if not by_id else []
+    candidates = by_id or by_exercise
+    if not candidates:
+        return None, f"the exercise cell (id {cell_id}) is missing from the submitted notebook"
+    cell = candidates[-1]
+    if cell.get("cell_type") != "code":
+        return None, f"the exercise cell (id {cell_id}) was turned into a {cell.get('cell_type')} cell"
+    if _source(cell) is None:
+        return None, f"the exercise cell (id {cell_id}) has a malformed source"
+    return cell, ""
+
+
+def _grader_cell(check_cell: nbformat.NotebookNode, extra_checks: Path | None) -> nbformat.NotebookNode:
+    extra = str(Path(extra_checks).resolve()) if extra_checks else None
+    source = (f'__import__("mlopslab.tools.grading.incell", fromlist=["recheck"]).recheck(\n'
+              f"    {check_cell.source!r}, globals(), {extra!r})")
+    cell = nbformat.v4.new_code_cell(source, id=GRADER_PREFIX + check_cell.id)
+    cell.metadata["mlopslab"] = {"grader": check_cell.metadata["mlopslab"]["check"]}
+    return cell
+
+
+def _kernel_note(submission: dict) -> list[str]:
+    spec = submission.get("metadata", {}).get("kernelspec", {}) if isinstance(submission.get("metadata"), dict) else {}
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if name and name != notebooks.KERNEL:
+        return [f"the notebook asked for kernel {name!r}; it was graded on the course kernel {notebooks.KERNEL!r}"]
+    return []
+
+
+def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None) -> Assembled:
+    """The committed lab with the student's exercise cells swapped in and a grader cell after each check."""
+    lab = notebooks.read(lab_path)
+    built = Assembled(nb=copy.deepcopy(lab), check_cells={}, exercise_cells={}, sources={},
+                      notes=_kernel_note(submission))
+    cells = submission["cells"]
+    for cell in built.nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        exercise_id = notebooks.exercise_id(cell)
+        if exercise_id:
+            built.exercise_cells[exercise_id] = cell.id
+            theirs, why = _student_cell(cells, cell.id, exercise_id)
+            if theirs is None:
+                built.missing[exercise_id] = why
+                built.sources[exercise_id] = ""
+            else:
+                cell.source = built.sources[exercise_id] = _source(theirs)
+    restored = []
+    for cell in built.nb.cells:
+        restored.append(cell)
+        checked = cell.get("metadata", {}).get("mlopslab", {}).get("check")
+        if checked and cell.cell_type == "code":
+            built.check_cells[checked] = cell.id
+            restored.append(_grader_cell(cell, extra_checks))
+    built.nb.cells = restored
+    return built

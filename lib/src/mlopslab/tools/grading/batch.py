@@ -1,0 +1,182 @@
+"""Grading many submissions: isolated runs in parallel worker processes, resumable by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from ... import exercises
+from ...config import repo_root
+from .. import notebooks
+from .assemble import SubmissionError, assemble, read_submission
+from .collect import Submission, slug
+from .execute import Limits, execute
+from .hidden import HiddenCheck, load_extra_checks
+from .score import ExerciseGrade, SubmissionGrade, score
+
+GRADER_VERSION = "1"
+"""Part of every cache key (as is the grader's source): bump to invalidate every cached grade."""
+
+
+def _declared_rows(lab: str | None, hidden: dict[str, HiddenCheck], status: str, message: str) -> list[ExerciseGrade]:
+    """Zero-point rows for every exercise of a lab that could not be graded."""
+    if lab is None:
+        return []
+    rows = []
+    for ex in exercises.exercises_of(lab).values():
+        rows.append(ExerciseGrade(ex.id, ex.title, 0.0, ex.points, status, message))
+        rows += [ExerciseGrade(h.id, h.title, 0.0, h.points, status, message, hidden_of=h.of)
+                 for h in hidden.values() if h.of == ex.id]
+    return rows
+
+
+def package_digest() -> str:
+    """A hash of every source file of the course package: checks, the course modules they use, the grader."""
+    package = Path(exercises.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_key(sub: Submission, lab_path: Path | None, extra_checks: Path | None, limits: Limits) -> str:
+    """A hash of everything a grade depends on: submission, committed lab, the whole package, data, settings."""
+    digest = hashlib.sha256(f"{GRADER_VERSION}|{limits}|{package_digest()}".encode())
+    for part in (sub.path, lab_path, extra_checks, repo_root() / "data" / "SHA256SUMS"):
+        digest.update(b"|")
+        if part is not None and Path(part).is_file():
+            digest.update(Path(part).read_bytes())
+    digest.update(sub.problem.encode())
+    return digest.hexdigest()
+
+
+def grade_submission(sub: Submission, lab_path: Path | None, limits: Limits, extra_checks: Path | None = None,
+                     root: Path | None = None, keep: Path | None = None) -> SubmissionGrade:
+    """Grade one submission; every failure becomes the grade's status and reason, never an exception."""
+    start = time.monotonic()
+    shown = str(sub.path.relative_to(root)) if sub.path and root else str(sub.path or "")
+    hidden = load_extra_checks(extra_checks) if extra_checks else {}
+    if sub.problem:
+        return SubmissionGrade(sub.student, sub.lab, shown, sub.status, sub.problem,
+                               _declared_rows(sub.lab, hidden, "not-run", f"not graded: {sub.problem}"))
+    try:
+        built = assemble(lab_path, read_submission(sub.path), extra_checks)
+    except SubmissionError as err:
+        reason = f"{shown}: {err}"
+        return SubmissionGrade(sub.student, sub.lab, shown, "invalid", reason,
+                               _declared_rows(sub.lab, hidden, "not-run", f"not graded: {reason}"))
+    workdir = Path(tempfile.mkdtemp(prefix="mlopslab-grade-"))
+    try:
+        outcome = execute(built.nb, workdir, limits)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    grades = score(built.nb, built, outcome, exercises.exercises_of(sub.lab), hidden, limits.cell_timeout)
+    own = {c.id: i for i, c in enumerate(built.nb.cells) if not c.metadata.get("mlopslab")}
+    built.notes += [f"the lab's own cell {own[c]} (id {c}) ran longer than {limits.lab_cell_timeout:g} s and was stopped"
+                    for c in sorted(outcome.timed_out) if c in own]
+    if keep:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        keep.write_text(json.dumps(built.nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return SubmissionGrade(sub.student, sub.lab, shown, outcome.status, outcome.reason, grades, built.notes,
+                           seconds=time.monotonic() - start)
+
+
+def result_path(out: Path, sub: Submission) -> Path:
+    """Where the cached grade of a submission is kept."""
+    name = sub.lab or slug(sub.path.name if sub.path else "none")
+    return out / "results" / slug(sub.student) / f"{name}.json"
+
+
+def _cached(path: Path, key: str) -> SubmissionGrade | None:
+    try:
+        grade = SubmissionGrade.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return grade if grade.key == key else None
+
+
+def _job(sub: Submission, lab_path: Path | None, limits: Limits, extra: Path | None, root: Path, out: Path,
+         key: str) -> SubmissionGrade:
+    keep = out / "executed" / slug(sub.student) / lab_path.name if lab_path and not sub.problem else None
+    try:
+        grade = grade_submission(sub, lab_path, limits, extra, root, keep)
+    except Exception as err:  # noqa: BLE001 -- a grader bug must not take the batch down: record it, do not cache it
+        return SubmissionGrade(sub.student, sub.lab, str(sub.path or ""), "grader-error",
+                               f"the grader failed: {type(err).__name__}: {err}")
+    grade.key = key
+    path = result_path(out, sub)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(grade.as_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return grade
+
+
+def grade_all(subs: list[Submission], labs: dict[str, Path], out: Path, root: Path, limits: Limits,
+              workers: int | None = None, extra_checks: Path | None = None, force: bool = False,
+              on_done: Callable[[SubmissionGrade, int, int, bool], None] | None = None) -> list[SubmissionGrade]:
+    """Grade ``subs`` in parallel (skipping unchanged ones unless ``force``); grades in the order of ``subs``."""
+    grades: dict[int, SubmissionGrade] = {}
+    todo: dict[int, str] = {}
+    for i, sub in enumerate(subs):
+        key = cache_key(sub, labs.get(sub.lab or ""), extra_checks, limits)
+        cached = None if force else _cached(result_path(out, sub), key)
+        if cached:
+            grades[i] = cached
+            if on_done:
+                on_done(cached, len(grades), len(subs), True)
+        else:
+            todo[i] = key
+    for attempt in range(2):  # a crashed worker process breaks the pool: retry the rest once in a new pool
+        todo = _run_pool(subs, todo, labs, out, root, limits, workers, extra_checks, grades, on_done, attempt == 1)
+        if not todo:
+            break
+    return [grades[i] for i in range(len(subs))]
+
+
+def _run_pool(subs, todo, labs, out, root, limits, workers, extra, grades, on_done, last) -> dict[int, str]:
+    """Run ``todo`` (index -> cache key); returns the jobs lost to a broken pool (unless ``last``)."""
+    lost: dict[int, str] = {}
+    if not todo:
+        return lost
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_job, subs[i], labs.get(subs[i].lab or ""), limits, extra, root, out, key): i
+                   for i, key in todo.items()}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                grade = future.result()
+            except BrokenProcessPool as err:
+                if not last:
+                    lost[i] = todo[i]
+                    continue
+                grade = SubmissionGrade(subs[i].student, subs[i].lab, str(subs[i].path or ""), "grader-error",
+                                        f"the grading worker process died: {err}")
+            grades[i] = grade
+            if on_done:
+                on_done(grade, len(grades), len(subs), False)
+    return lost
+
+
+def known_labs() -> dict[str, Path]:
+    """"NN" -> the committed lab notebook."""
+    return {notebooks.lab_number(p): p for p in notebooks.lab_paths()}
+
+
+def with_missing_labs(grades: list[SubmissionGrade], labs: list[str], hidden: dict[str, HiddenCheck]) -> list[SubmissionGrade]:
+    """``grades`` plus a "not-submitted" grade for each student and lab in ``labs`` they handed nothing in for."""
+    students = list(dict.fromkeys(g.student for g in grades))
+    have = {(g.student, g.lab) for g in grades}
+    missing = [
+        SubmissionGrade(s, lab, "", "not-submitted", f"no notebook for lab {lab}",
+                        _declared_rows(lab, hidden, "missing", f"no notebook for lab {lab} was handed in"))
+        for s in students for lab in labs if (s, lab) not in have
+    ]
+    return sorted(grades + missing, key=lambda g: (g.student, g.lab or "zz"))

@@ -1,0 +1,159 @@
+"""``mlopslab grade``: grade a folder of submissions, or (``--self``) show a student their own score."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ... import exercises
+from ...config import repo_root
+from .batch import grade_all, grade_submission, known_labs, with_missing_labs
+from .collect import Submission, find_submissions, lab_of
+from .execute import Limits
+from .feedback import write_pages
+from .hidden import load_extra_checks, validate
+from .report import write_gradebook, write_long
+from .score import SubmissionGrade
+
+DESCRIPTION = """Grade student notebooks. Each submission is re-executed headlessly in its own folder and
+tracking store, with the lab's own set-up and check cells restored from the committed lab (only exercise cells
+come from the student), under a per-cell and per-notebook time limit and a memory cap. Writes gradebook.csv,
+results.csv, feedback/<student>.html and summary.html to --out; re-running skips unchanged submissions.
+With --self NOTEBOOK, prints the score the instructor would get for one of your own notebooks."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``mlopslab grade``."""
+    parser.add_argument("submissions", nargs="?", help="folder: one subfolder per student, or student__NN_name.ipynb files")
+    parser.add_argument("--self", dest="self_check", metavar="NOTEBOOK",
+                        help="grade one of your own notebooks and print the table")
+    parser.add_argument("--out", help="output folder for the gradebook and feedback (required with SUBMISSIONS)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
+    parser.add_argument("--timeout", type=float, default=60,
+                        help="time limit in seconds per exercise or check cell (default: 60)")
+    parser.add_argument("--lab-cell-timeout", type=float, default=300,
+                        help="time limit in seconds per cell of the lab's own code (default: 300)")
+    parser.add_argument("--notebook-timeout", type=float, default=600, help="per-notebook time limit in seconds (default: 600)")
+    parser.add_argument("--memory-mb", type=int, default=2048, help="memory cap per kernel in MB (default: 2048)")
+    parser.add_argument("--extra-checks", metavar="FILE", help="a Python file declaring hidden checks (see docs/grading.md)")
+    parser.add_argument("--labs", nargs="+", metavar="NN",
+                        help="grade only these labs; a student missing one gets a 'not-submitted' row")
+    parser.add_argument("--force", action="store_true", help="re-grade everything, even unchanged submissions")
+
+
+def _progress(grade: SubmissionGrade, done: int, total: int, skipped: bool) -> None:
+    what = "skipped (unchanged)" if skipped else f"{grade.status} ({grade.seconds:.1f}s)"
+    print(f"[{done}/{total}] {grade.student} lab {grade.lab or '?'}: {grade.points:g}/{grade.max_points:g} {what}",
+          flush=True)
+
+
+def self_table(grade: SubmissionGrade) -> str:
+    """The terminal table of ``--self``: exercise, points, status, message."""
+    width = max([len(e.exercise) for e in grade.exercises] + [8])
+    lines = [f"{'exercise':<{width}}  points  status      message", f"{'-' * width}  ------  ----------  -------"]
+    for e in grade.exercises:
+        points = f"{e.points:g}/{e.max_points:g}"
+        first_line = e.message.splitlines()[0] if e.message else ""
+        lines.append(f"{e.exercise:<{width}}  {points:>6}  {e.status:<10}  {first_line}"[:200])
+    lines.append(f"{'total':<{width}}  {grade.points:g}/{grade.max_points:g}")
+    if grade.status != "ok" or grade.notes:
+        lines += [f"{grade.status}: {grade.reason}" if grade.status != "ok" else "", *(f"note: {n}" for n in grade.notes)]
+    return "\n".join(line for line in lines if line)
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(cell_timeout=args.timeout, lab_cell_timeout=args.lab_cell_timeout,
+                  notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+
+
+def committed_lab(lab_path: Path, folder: Path) -> tuple[Path, str]:
+    """The lab as committed in git (HEAD), written into ``folder``; else the file itself and a note why.
+
+    A student's working copy is often the lab file itself, so ``--self`` must not restore cells from it.
+    """
+    try:
+        relative = lab_path.resolve().relative_to(repo_root()).as_posix()
+        proc = subprocess.run(["git", "-C", str(repo_root()), "show", f"HEAD:{relative}"], capture_output=True,
+                              timeout=30, check=False)
+    except (ValueError, OSError, subprocess.SubprocessError) as err:
+        return lab_path, f"could not read the committed lab from git ({err}); used {lab_path} as it is"
+    if proc.returncode != 0:
+        reason = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["git failed"]
+        return lab_path, f"could not read the committed lab from git ({reason[0]}); used {lab_path} as it is"
+    copy = folder / lab_path.name
+    copy.write_bytes(proc.stdout)
+    return copy, ""
+
+
+def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None) -> int:
+    path = Path(args.self_check)
+    if not path.is_file():
+        print(f"mlopslab grade: no notebook at {path}", file=sys.stderr)
+        return 2
+    lab = lab_of(path, labs)
+    if lab is None:
+        print(f"mlopslab grade: cannot tell which lab {path} is; the labs are: {', '.join(p.stem for p in labs.values())}",
+              file=sys.stderr)
+        return 2
+    print(f"Grading {path} as lab {lab}, as your instructor would (fresh kernel, restored check cells)...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="mlopslab-self-") as tmp:
+        reference, note = committed_lab(labs[lab], Path(tmp))
+        if note:
+            print(f"note: {note}", flush=True)
+        grade = grade_submission(Submission("you", lab, path), reference, _limits(args), extra)
+    print(self_table(grade))
+    return 0
+
+
+def run_folder(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None) -> int:
+    if not args.out:
+        print("mlopslab grade: give --out FOLDER for the gradebook and feedback pages", file=sys.stderr)
+        return 2
+    root, out = Path(args.submissions), Path(args.out)
+    try:
+        subs = find_submissions(root, labs)
+    except FileNotFoundError as err:
+        print(f"mlopslab grade: {err}", file=sys.stderr)
+        return 2
+    if args.labs:
+        unknown = sorted(set(args.labs) - set(labs))
+        if unknown:
+            print(f"mlopslab grade: no lab {', '.join(unknown)}; the labs are {', '.join(sorted(labs))}", file=sys.stderr)
+            return 2
+        subs = [s for s in subs if s.lab in args.labs or s.lab is None]
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"Grading {len(subs)} submission(s) from {root} with {args.workers or 'one per core'} worker(s)...", flush=True)
+    start = time.monotonic()
+    grades = grade_all(subs, labs, out, root, _limits(args), args.workers, extra, args.force, _progress)
+    batch_labs = sorted(args.labs or {g.lab for g in grades if g.lab})
+    grades = with_missing_labs(grades, batch_labs, load_extra_checks(extra) if extra else {})
+    write_gradebook(grades, out / "gradebook.csv")
+    write_long(grades, out / "results.csv")
+    write_pages(grades, out)
+    problems = sum(g.status != "ok" for g in grades)
+    print(f"Graded {len(subs)} submission(s) in {time.monotonic() - start:.0f}s; {problems} with a problem "
+          f"(see summary.html). Wrote {out}/gradebook.csv, results.csv, summary.html, feedback/.")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``mlopslab grade``."""
+    if bool(args.submissions) == bool(args.self_check):
+        print("mlopslab grade: give either a SUBMISSIONS folder (with --out) or --self NOTEBOOK", file=sys.stderr)
+        return 2
+    labs = known_labs()
+    extra = Path(args.extra_checks).resolve() if args.extra_checks else None
+    if extra:
+        try:
+            problems = validate(load_extra_checks(extra), {lab: exercises.exercises_of(lab) for lab in labs})
+        except (FileNotFoundError, ValueError) as err:
+            print(f"mlopslab grade: {err}", file=sys.stderr)
+            return 2
+        if problems:
+            print("mlopslab grade: " + "\n".join(problems), file=sys.stderr)
+            return 2
+    return run_self(args, labs, extra) if args.self_check else run_folder(args, labs, extra)

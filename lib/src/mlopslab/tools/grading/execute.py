@@ -1,0 +1,38 @@
+"""Executing one assembled submission: the execution layer with the grader's limits, store and clean-up.
+
+The kernel runs in its own working folder with its own empty SQLite tracking store. A student's exception does
+not stop the run (later exercises still get graded); a cell over the time limit is interrupted and the run goes
+on (its grader re-check is then skipped, as it would hang too); the watchdog kills the kernel's process tree at the
+notebook's time limit or the memory cap. See :mod:`mlopslab.tools.execution`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from ...config import sqlite_uri
+from ..execution import Limits, Outcome
+from ..execution import execute as execute_notebook
+from .assemble import GRADER_PREFIX
+
+GRADING = Limits(cell_timeout=60.0, lab_cell_timeout=300.0, notebook_timeout=600.0, memory_mb=2048)
+"""The grader's default limits (``mlopslab grade --timeout/--lab-cell-timeout/--notebook-timeout/--memory-mb``)."""
+
+__all__ = ["GRADING", "Limits", "Outcome", "execute"]
+
+
+def _skip_recheck_after_timeout(nb: nbformat.NotebookNode, index: int, reply: dict | None) -> None:
+    if (reply or {}).get("content", {}).get("ename") != "CellTimeoutError":
+        return
+    following = nb.cells[index + 1] if index + 1 < len(nb.cells) else None
+    if following is not None and following.get("id") == GRADER_PREFIX + nb.cells[index].get("id", ""):
+        following.metadata.setdefault("tags", []).append("skip-execution")
+
+
+def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING) -> Outcome:
+    """Execute ``nb`` in place in a fresh kernel whose cwd is ``workdir``; never raises for the student's code."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return execute_notebook(nb, workdir, tracking_uri=sqlite_uri(workdir / "mlflow"), limits=limits,
+                            log=workdir / "kernel.log", on_cell_done=_skip_recheck_after_timeout)

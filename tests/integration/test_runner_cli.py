@@ -1,0 +1,123 @@
+"""The headless runner and the CLI: a failing lab names its cell; help texts explain themselves."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from mlopslab.tools import cli
+from nbformat.v4 import new_code_cell, new_notebook
+
+
+def make_repo(tmp_path, cells: list[str]) -> dict:
+    """A minimal course repo with one lab made of ``cells``; returns an environment pointing at it."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "SHA256SUMS").write_text("")
+    (tmp_path / "labs").mkdir()
+    nb = new_notebook(cells=[new_code_cell(src) for src in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "labs" / "01_tiny.ipynb")
+    return {**os.environ, "MLOPSLAB_HOME": str(tmp_path)}
+
+
+def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "mlopslab", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_broken_cell_fails_the_run_and_is_named(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1", "y = x / 0"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out")], env)
+    assert proc.returncode == 1
+    assert "01_tiny" in proc.stdout and "cell 1" in proc.stdout and "ZeroDivisionError" in proc.stdout
+    assert (tmp_path / "out" / "01_tiny.ipynb").is_file()
+
+
+def test_parameters_reach_the_lab(tmp_path) -> None:
+    env = make_repo(tmp_path, ["assert n_customers == 5, n_customers"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), "-p", "n_customers", "5"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "01_tiny  ok" in proc.stdout
+
+
+def test_unknown_lab_is_a_clear_error(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1"])
+    proc = run_cli(["run", "--labs", "42"], env)
+    assert proc.returncode == 2 and "no lab named 42" in proc.stderr and "01_tiny" in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["data", "--help"]])
+def test_help_explains_itself(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: mlopslab" in out and len(out.splitlines()) > 5
+
+
+def write_lab(repo, name: str, cells: list[str]) -> None:
+    nb = new_notebook(cells=[new_code_cell(src) for src in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, repo / "labs" / name)
+
+
+def test_hang_crash_and_memory_are_reported_while_other_labs_finish(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1"])
+    write_lab(tmp_path, "02_hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.1)"])
+    write_lab(tmp_path, "03_crash.ipynb", ["import os\nos._exit(1)"])
+    write_lab(tmp_path, "04_memory.ipynb", ["hog = bytearray(4 * 1024**3)"])
+    write_lab(tmp_path, "05_fine.ipynb", ["y = 2"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), "--timeout", "3", "--memory-limit", "1500"], env)
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert "01_tiny    ok" in out and "05_fine    ok" in out
+    failed = {line.split(":", 1)[0].removeprefix("FAILED "): line
+              for line in out.splitlines() if line.startswith("FAILED")}
+    assert set(failed) == {"02_hang", "03_crash", "04_memory"}
+    assert "Timeout" in failed["02_hang"] and "cell 0" in failed["02_hang"] and "timed out" in failed["02_hang"]
+    assert "cell 0" in failed["03_crash"] and "DeadKernel" in failed["03_crash"]
+    assert "MemoryError" in failed["04_memory"]
+
+
+def test_solutions_command_fills_in_and_verifies_every_check(tmp_path) -> None:
+    proc = run_cli(["solutions", str(tmp_path / "sol"), "--labs", "00"], dict(os.environ))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    nb = nbformat.read(tmp_path / "sol" / "00_welcome.ipynb", as_version=4)
+    from mlopslab import exercises
+
+    statuses = {r.exercise: r.status for r in exercises.results_of(nb)}
+    assert statuses and set(statuses.values()) == {"correct"}
+    assert "papermill" not in nb.metadata
+
+
+def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    env = make_repo(tmp_path, ["import time\nwhile True:\n    time.sleep(0.1)"])
+    write_lab(tmp_path, "02_hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.1)"])
+    cmd = [sys.executable, "-m", "mlopslab", "run", "--out", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        kernels: list[psutil.Process] = []
+        while time.monotonic() < deadline and len(kernels) < 2:
+            time.sleep(0.5)
+            kernels = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                       if "ipykernel" in " ".join(p.cmdline())]
+        assert len(kernels) == 2, "both labs' kernels should be running"
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+        proc.wait(timeout=60)
+        gone, alive = psutil.wait_procs(descendants, timeout=30)
+        assert not alive, [p.cmdline() for p in alive]
+        stderr = proc.stderr.read().decode()
+        assert proc.returncode == 130 and "interrupted" in stderr, stderr[-2000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
