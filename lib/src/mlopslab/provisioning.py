@@ -11,7 +11,6 @@ Public API used by later labs:
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,8 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .config import data_dir
-from .data import CATEGORIES, FEATURES, LEAKY, TARGET, sha256_file
+from .data import CATEGORIES, FEATURES, LEAKY, TARGET
+from .lineage import data_version
 from .privacy import contains_pii, mask_pii
 
 # --- the catalog entry ------------------------------------------------------------------------------------------
@@ -381,24 +381,6 @@ def read_batch_csv(path: str | Path, required: list[str] | None = None) -> pd.Da
 
 
 # --- lineage ----------------------------------------------------------------------------------------------------
-
-
-def data_version(data: pd.DataFrame | str | Path) -> str:
-    """The SHA-256 content hash of a data version: of a file's bytes, or of a DataFrame's CSV text.
-
-    A DataFrame is hashed as ``to_csv(index=False)`` with ``\\n`` line ends, so a frame read from a CSV that
-    pandas wrote (like the course data) has the same version as the file. Any changed value, row, column or
-    column order gives a different version.
-    """
-    if isinstance(data, pd.DataFrame):
-        return hashlib.sha256(data.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
-    path = Path(data)
-    if not path.is_file():
-        raise FileNotFoundError(f"data_version: no such file {path.name!r}")
-    return sha256_file(path)
-
-
-LINEAGE_COLUMNS = ["dataset", "version", "rows", "derived_from", "step"]
 
 
 def lineage_entry(dataset: str, data: pd.DataFrame | str | Path, derived_from: str = "", step: str = "") -> dict:

@@ -291,11 +291,11 @@ def _perturbations(answer: Any, choices: list) -> list[tuple[str, Any]]:
 
 def probe(check_source: str, namespace: dict, spec_json: str) -> None:
     """Try every candidate against the check of one exercise; display the verdicts as JSON."""
-    from IPython.display import display
-
     import os
     import shutil
     import tempfile
+
+    from IPython.display import display
 
     spec = json.loads(spec_json)
     exercise_id = spec["exercise"]

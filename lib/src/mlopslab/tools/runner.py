@@ -41,7 +41,7 @@ def run_lab(
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
-        nb = parameterize_notebook(load_notebook_node(str(path)), parameters)  # after the `parameters` cell  # papermill's injected-parameters cell after `parameters`
+        nb = parameterize_notebook(load_notebook_node(str(path)), parameters)  # injected after `parameters`
     cap = memory_mb or None  # a big allocation fails in its cell with MemoryError; a growing process tree is killed
     limits = execution.Limits(cell_timeout=timeout, lab_cell_timeout=timeout, memory_mb=cap, data_segment_mb=cap)
     output.parent.mkdir(parents=True, exist_ok=True)
