@@ -8,7 +8,10 @@ notebook is an :class:`Outcome`, never an exception (Ctrl-C excepted).
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 import psutil
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
 
 from ..config import repo_root
 
@@ -33,6 +38,8 @@ class Limits:
     notebook_timeout: float | None = None  # the whole notebook; None: no deadline
     memory_mb: int | None = 3072  # the kernel's process tree, resident memory: killed above it; None: no cap
     data_segment_mb: int | None = None  # the kernel's data segment: a larger allocation raises MemoryError
+    file_mb: int | None = None  # the largest file the kernel may write (RLIMIT_FSIZE)
+    output_kb: int | None = 1024  # outputs kept per cell (check results always kept); None: no cap
 
 
 @dataclass
@@ -120,15 +127,62 @@ def kill(processes: list[psutil.Process]) -> None:
             pass
 
 
-def _cap_data_segment(pid: int, megabytes: int | None) -> None:
-    """A large allocation in the kernel then fails with MemoryError instead of growing until the watchdog kills it."""
-    if not megabytes:
-        return
-    limit = int(megabytes) * 2**20
-    try:
-        psutil.Process(pid).rlimit(psutil.RLIMIT_DATA, (limit, limit))
-    except (psutil.Error, OSError, AttributeError):  # not Linux, or the kernel is already gone
-        pass
+def _rlimits(limits: Limits) -> list[str]:
+    """``prlimit`` options for the kernel's own limits (a big allocation fails with MemoryError; huge files fail)."""
+    exe = shutil.which("prlimit")
+    opts = []
+    if limits.data_segment_mb:
+        opts.append(f"--data={int(limits.data_segment_mb) * 2**20}")
+    if limits.file_mb:
+        opts.append(f"--fsize={int(limits.file_mb) * 2**20}")
+    return [exe, *opts, "--"] if exe and opts else []
+
+
+class CourseKernelManager(AsyncKernelManager):
+    """A kernel on ``ipc`` sockets in a private runtime folder, started under its limits and, if given, a sandbox."""
+
+    def __init__(self, runtime: Path, limits: Limits, sandbox=None, cwd: Path | None = None, **kwargs) -> None:
+        super().__init__(kernel_name=KERNEL, transport="ipc", ip=str(runtime / "kernel"),
+                         connection_file=str(runtime / "kernel.json"), **kwargs)
+        self.mlopslab_limits, self.sandbox, self.sandbox_cwd = limits, sandbox, cwd
+        if sandbox is not None:
+            # SIGINT would reach the sandbox's init, not the kernel: interrupt over the control channel instead
+            self.kernel_spec.interrupt_mode = "message"
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.sandbox is not None:
+            cmd = self.sandbox.command(cmd, self.sandbox_cwd)
+        return _rlimits(self.mlopslab_limits) + cmd
+
+
+class LimitedOutputClient(NotebookClient):
+    """Keeps at most ``output_kb`` of outputs per cell (as nbgrader's LimitOutput does); check results always stay."""
+
+    def __init__(self, nb, output_kb: int | None, **kwargs) -> None:
+        super().__init__(nb, **kwargs)
+        self.output_limit = output_kb * 1024 if output_kb else None
+        self.output_used: dict[int, int] = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self.output_limit is None or msg["msg_type"] not in ("stream", "display_data", "execute_result", "error"):
+            return super().output(outs, msg, display_id, cell_index)
+        content = msg.get("content", {})
+        if msg["msg_type"] == "error":
+            content["traceback"] = content.get("traceback", [])[-100:]  # the end of a traceback says what went wrong
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            return super().output(outs, msg, display_id, cell_index)
+        if any(str(mime).startswith("application/vnd.mlopslab") for mime in content.get("data", {})):
+            return super().output(outs, msg, display_id, cell_index)
+        size = len(json.dumps(content, default=str))
+        used = self.output_used.get(cell_index, 0)
+        self.output_used[cell_index] = used + size
+        if used + size <= self.output_limit:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= self.output_limit:
+            notice = f"[output cut: this cell printed more than {self.output_limit // 1024} KB]\n"
+            outs.append(nbformat.v4.new_output("stream", name="stderr", text=notice))
+        return None
 
 
 def _where(nb: nbformat.NotebookNode, index: int | None) -> str:
@@ -157,15 +211,17 @@ def _last_line(text: str) -> str:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = None, limits: Limits = Limits(),
             stop_on_error: bool = False, env: dict[str, str] | None = None, log: Path | None = None,
-            on_cell_done=None) -> Outcome:
+            on_cell_done=None, sandboxed: bool = False) -> Outcome:
     """Execute ``nb`` in place in a fresh kernel whose working folder is ``cwd``.
 
     With ``stop_on_error`` the first failing cell ends the run (status ``error``, as papermill does); otherwise
     errors stay in the outputs and later cells still run (what grading and the answers harness need). The kernel's
-    output streams go to ``log`` (or nowhere).
+    output streams go to ``log`` (or nowhere). ``sandboxed`` runs the kernel in the grading sandbox
+    (:mod:`mlopslab.tools.sandbox`): ``cwd`` is then its only writable folder, besides its private ``/tmp``.
     """
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    from . import sandbox as sandboxing
 
     outcome, state = Outcome(), {"cell": None, "watchdog": None, "process": None}
     started = time.monotonic()
@@ -173,7 +229,6 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     def on_start(**_) -> None:
         state["process"] = getattr(client.km.provisioner, "process", None)
         pid = client.km.provisioner.pid
-        _cap_data_segment(pid, limits.data_segment_mb)
         watchdog = Watchdog(pid, limits, started)
         state["watchdog"] = watchdog
         watchdog.start()
@@ -191,17 +246,24 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     def timeout_of(cell) -> int:
         return max(1, round(limits.cell_timeout if _is_students(cell) else limits.lab_cell_timeout))
 
-    client = NotebookClient(
-        nb, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
+    Path(cwd).mkdir(parents=True, exist_ok=True)
+    runtime = Path(tempfile.mkdtemp(prefix="mlopslab-kernel-"))
+    env = env or kernel_env(tracking_uri)
+    box = None
+    if sandboxed:
+        box = sandboxing.Sandbox.for_course(Path(cwd), runtime)
+        env = sandboxing.environment(Path(cwd).resolve(), env)
+    km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd))
+    client = LimitedOutputClient(
+        nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
         interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "stopped: over the time limit per cell",
                           "traceback": []},
         on_notebook_start=on_start, on_cell_execute=on_execute, on_cell_executed=on_executed,
     )
-    Path(cwd).mkdir(parents=True, exist_ok=True)
     try:
         with open(log or os.devnull, "wb") as sink:
-            client.execute(cwd=str(cwd), env=env or kernel_env(tracking_uri), stdout=sink, stderr=sink)
+            client.execute(cwd=str(cwd), env=env, stdout=sink, stderr=sink)
     except CellExecutionError as err:
         outcome.failed_cell = state["cell"]
         ename = "Timeout" if err.ename == "CellTimeoutError" else err.ename
@@ -219,6 +281,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     finally:
         if state["watchdog"]:
             state["watchdog"].stop()
+        shutil.rmtree(runtime, ignore_errors=True)
     watchdog = state["watchdog"]
     if watchdog and watchdog.verdict:
         outcome.status = watchdog.verdict[0]

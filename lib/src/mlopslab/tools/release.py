@@ -89,12 +89,25 @@ def secrets() -> dict[str, set[str]]:
     return found
 
 
-def leaks(folder: Path) -> list[str]:
-    """'exercise: line (in file)' for every secret line found in the files under ``folder``."""
+def leaks(folder: Path, lab: str | None = None) -> list[str]:
+    """'exercise: line (in file)' for every secret line (of lab ``lab``, or all) found in the files under ``folder``."""
     texts = corpus(folder)
     return [f"{ex_id}: {line!r} (in {path.relative_to(folder)})"
-            for ex_id, lines in secrets().items() for line in sorted(lines)
-            for path, text in texts.items() if line in text]
+            for ex_id, lines in secrets().items() if lab is None or ex_id.startswith(f"{lab}.")
+            for line in sorted(lines) for path, text in texts.items() if line in text]
+
+
+def check(lab: str | None = None) -> list[str]:
+    """The leaks a release written now would have (of lab ``lab``, or all), without writing one."""
+    import tempfile
+
+    root = repo_root()
+    with tempfile.TemporaryDirectory(prefix="mlopslab-release-check-") as tmp:
+        for relative in files():
+            target = Path(tmp) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / relative, target)
+        return leaks(Path(tmp), lab)
 
 
 def write_release(out: Path, force: bool = False) -> int:

@@ -1,8 +1,8 @@
 """Rebuilding the notebook to grade: the committed lab, with only the student's exercise cells in it.
 
 Every non-exercise cell (set-up, explanations, checks) comes from the committed lab, so editing or deleting
-one changes nothing; stored outputs are dropped. A hidden grader cell follows each check cell (see
-:mod:`mlopslab.tools.grading.incell`).
+one changes nothing; stored outputs are dropped. A grader cell follows each check cell, and the hidden checks run
+in one last cell after everything else (see :mod:`mlopslab.tools.grading.incell`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import nbformat
 from .. import notebooks
 
 GRADER_PREFIX = "grader-"
+HIDDEN_CELL = "grader-hidden-checks"
 
 
 class SubmissionError(Exception):
@@ -73,12 +74,20 @@ def _student_cell(cells: list, cell_id: str, exercise_id: str) -> tuple[dict | N
     return cell, ""
 
 
-def _grader_cell(check_cell: nbformat.NotebookNode, extra_checks: Path | None) -> nbformat.NotebookNode:
-    extra = str(Path(extra_checks).resolve()) if extra_checks else None
+def _grader_cell(check_cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     source = (f'__import__("mlopslab.tools.grading.incell", fromlist=["recheck"]).recheck(\n'
-              f"    {check_cell.source!r}, globals(), {extra!r})")
+              f"    {check_cell.source!r}, globals())")
     cell = nbformat.v4.new_code_cell(source, id=GRADER_PREFIX + check_cell.id)
     cell.metadata["mlopslab"] = {"grader": check_cell.metadata["mlopslab"]["check"]}
+    return cell
+
+
+def _hidden_cell(extra_checks: Path) -> nbformat.NotebookNode:
+    """The last cell: the hidden checks, their source inline (the file never enters the sandbox)."""
+    text = Path(extra_checks).read_text(encoding="utf-8")
+    source = f'__import__("mlopslab.tools.grading.incell", fromlist=["run_hidden"]).run_hidden({text!r})'
+    cell = nbformat.v4.new_code_cell(source, id=HIDDEN_CELL)
+    cell.metadata["mlopslab"] = {"grader": "hidden"}
     return cell
 
 
@@ -114,6 +123,8 @@ def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None)
         checked = cell.get("metadata", {}).get("mlopslab", {}).get("check")
         if checked and cell.cell_type == "code":
             built.check_cells[checked] = cell.id
-            restored.append(_grader_cell(cell, extra_checks))
+            restored.append(_grader_cell(cell))
+    if extra_checks:
+        restored.append(_hidden_cell(extra_checks))
     built.nb.cells = restored
     return built

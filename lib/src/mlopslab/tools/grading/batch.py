@@ -11,14 +11,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import exercises
 from ...config import repo_root
 from .. import notebooks
-from .assemble import SubmissionError, assemble, read_submission
+from .assemble import HIDDEN_CELL, SubmissionError, assemble, read_submission
 from .collect import Submission, slug
-from .execute import Limits, execute
+from .execute import GRADING, Limits, execute
 from .hidden import HiddenCheck, load_extra_checks
 from .score import ExerciseGrade, SubmissionGrade, score
 
@@ -47,10 +48,20 @@ def package_digest() -> str:
     return digest.hexdigest()
 
 
-def cache_key(sub: Submission, lab_path: Path | None, extra_checks: Path | None, limits: Limits) -> str:
+@dataclass(frozen=True)
+class Settings:
+    """How a batch is graded: the limits, the instructor's hidden checks, and whether kernels are sandboxed."""
+
+    limits: Limits = GRADING
+    extra_checks: Path | None = None
+    sandboxed: bool = True
+
+
+def cache_key(sub: Submission, lab_path: Path | None, settings: Settings) -> str:
     """A hash of everything a grade depends on: submission, committed lab, the whole package, data, settings."""
-    digest = hashlib.sha256(f"{GRADER_VERSION}|{limits}|{package_digest()}".encode())
-    for part in (sub.path, lab_path, extra_checks, repo_root() / "data" / "SHA256SUMS"):
+    digest = hashlib.sha256(f"{GRADER_VERSION}|{settings.limits}|sandboxed={settings.sandboxed}|"
+                            f"{package_digest()}".encode())
+    for part in (sub.path, lab_path, settings.extra_checks, repo_root() / "data" / "SHA256SUMS"):
         digest.update(b"|")
         if part is not None and Path(part).is_file():
             digest.update(Path(part).read_bytes())
@@ -58,10 +69,11 @@ def cache_key(sub: Submission, lab_path: Path | None, extra_checks: Path | None,
     return digest.hexdigest()
 
 
-def grade_submission(sub: Submission, lab_path: Path | None, limits: Limits, extra_checks: Path | None = None,
+def grade_submission(sub: Submission, lab_path: Path | None, settings: Settings = Settings(),
                      root: Path | None = None, keep: Path | None = None) -> SubmissionGrade:
     """Grade one submission; every failure becomes the grade's status and reason, never an exception."""
     start = time.monotonic()
+    limits, extra_checks = settings.limits, settings.extra_checks
     shown = str(sub.path.relative_to(root)) if sub.path and root else str(sub.path or "")
     hidden = load_extra_checks(extra_checks) if extra_checks else {}
     if sub.problem:
@@ -75,7 +87,7 @@ def grade_submission(sub: Submission, lab_path: Path | None, limits: Limits, ext
                                _declared_rows(sub.lab, hidden, "not-run", f"not graded: {reason}"))
     workdir = Path(tempfile.mkdtemp(prefix="mlopslab-grade-"))
     try:
-        outcome = execute(built.nb, workdir, limits)
+        outcome = execute(built.nb, workdir, limits, sandboxed=settings.sandboxed)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     grades = score(built.nb, built, outcome, exercises.exercises_of(sub.lab), hidden, limits.cell_timeout)
@@ -83,6 +95,9 @@ def grade_submission(sub: Submission, lab_path: Path | None, limits: Limits, ext
     built.notes += [f"the lab's own cell {own[c]} (id {c}) ran longer than {limits.lab_cell_timeout:g} s and was stopped"
                     for c in sorted(outcome.timed_out) if c in own]
     if keep:
+        for cell in built.nb.cells:
+            if cell.get("id") == HIDDEN_CELL:
+                cell.source = "# the extra checks ran here (their source is never kept with a submission)"
         keep.parent.mkdir(parents=True, exist_ok=True)
         keep.write_text(json.dumps(built.nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return SubmissionGrade(sub.student, sub.lab, shown, outcome.status, outcome.reason, grades, built.notes,
@@ -103,11 +118,10 @@ def _cached(path: Path, key: str) -> SubmissionGrade | None:
     return grade if grade.key == key else None
 
 
-def _job(sub: Submission, lab_path: Path | None, limits: Limits, extra: Path | None, root: Path, out: Path,
-         key: str) -> SubmissionGrade:
+def _job(sub: Submission, lab_path: Path | None, settings: Settings, root: Path, out: Path, key: str) -> SubmissionGrade:
     keep = out / "executed" / slug(sub.student) / lab_path.name if lab_path and not sub.problem else None
     try:
-        grade = grade_submission(sub, lab_path, limits, extra, root, keep)
+        grade = grade_submission(sub, lab_path, settings, root, keep)
     except Exception as err:  # noqa: BLE001 -- a grader bug must not take the batch down: record it, do not cache it
         return SubmissionGrade(sub.student, sub.lab, str(sub.path or ""), "grader-error",
                                f"the grader failed: {type(err).__name__}: {err}")
@@ -118,51 +132,66 @@ def _job(sub: Submission, lab_path: Path | None, limits: Limits, extra: Path | N
     return grade
 
 
-def grade_all(subs: list[Submission], labs: dict[str, Path], out: Path, root: Path, limits: Limits,
-              workers: int | None = None, extra_checks: Path | None = None, force: bool = False,
+def grade_all(subs: list[Submission], labs: dict[str, Path], out: Path, root: Path, settings: Settings,
+              workers: int | None = None, force: bool = False,
               on_done: Callable[[SubmissionGrade, int, int, bool], None] | None = None) -> list[SubmissionGrade]:
     """Grade ``subs`` in parallel (skipping unchanged ones unless ``force``); grades in the order of ``subs``."""
-    grades: dict[int, SubmissionGrade] = {}
+    batch = _Batch(subs, labs, out, root, settings, workers, on_done)
     todo: dict[int, str] = {}
     for i, sub in enumerate(subs):
-        key = cache_key(sub, labs.get(sub.lab or ""), extra_checks, limits)
+        key = cache_key(sub, labs.get(sub.lab or ""), settings)
         cached = None if force else _cached(result_path(out, sub), key)
         if cached:
-            grades[i] = cached
-            if on_done:
-                on_done(cached, len(grades), len(subs), True)
+            batch.done(i, cached, skipped=True)
         else:
             todo[i] = key
     for attempt in range(2):  # a crashed worker process breaks the pool: retry the rest once in a new pool
-        todo = _run_pool(subs, todo, labs, out, root, limits, workers, extra_checks, grades, on_done, attempt == 1)
+        todo = batch.run(todo, last=attempt == 1)
         if not todo:
             break
-    return [grades[i] for i in range(len(subs))]
+    return [batch.grades[i] for i in range(len(subs))]
 
 
-def _run_pool(subs, todo, labs, out, root, limits, workers, extra, grades, on_done, last) -> dict[int, str]:
-    """Run ``todo`` (index -> cache key); returns the jobs lost to a broken pool (unless ``last``)."""
-    lost: dict[int, str] = {}
-    if not todo:
+@dataclass
+class _Batch:
+    """One batch's submissions, settings and results so far."""
+
+    subs: list[Submission]
+    labs: dict[str, Path]
+    out: Path
+    root: Path
+    settings: Settings
+    workers: int | None
+    on_done: Callable[[SubmissionGrade, int, int, bool], None] | None
+    grades: dict[int, SubmissionGrade] = field(default_factory=dict)
+
+    def done(self, i: int, grade: SubmissionGrade, skipped: bool = False) -> None:
+        self.grades[i] = grade
+        if self.on_done:
+            self.on_done(grade, len(self.grades), len(self.subs), skipped)
+
+    def run(self, todo: dict[int, str], last: bool) -> dict[int, str]:
+        """Grade ``todo`` (index -> cache key); return the jobs lost to a broken pool (unless ``last``)."""
+        lost: dict[int, str] = {}
+        if not todo:
+            return lost
+        workers = max(1, min(self.workers or os.cpu_count() or 1, len(todo)))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_job, self.subs[i], self.labs.get(self.subs[i].lab or ""), self.settings,
+                                   self.root, self.out, key): i for i, key in todo.items()}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    grade = future.result()
+                except BrokenProcessPool as err:
+                    if not last:
+                        lost[i] = todo[i]
+                        continue
+                    sub = self.subs[i]
+                    grade = SubmissionGrade(sub.student, sub.lab, str(sub.path or ""), "grader-error",
+                                            f"the grading worker process died: {err}")
+                self.done(i, grade)
         return lost
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_job, subs[i], labs.get(subs[i].lab or ""), limits, extra, root, out, key): i
-                   for i, key in todo.items()}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                grade = future.result()
-            except BrokenProcessPool as err:
-                if not last:
-                    lost[i] = todo[i]
-                    continue
-                grade = SubmissionGrade(subs[i].student, subs[i].lab, str(subs[i].path or ""), "grader-error",
-                                        f"the grading worker process died: {err}")
-            grades[i] = grade
-            if on_done:
-                on_done(grade, len(grades), len(subs), False)
-    return lost
 
 
 def known_labs() -> dict[str, Path]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ... import exercises
 from ...config import repo_root
-from .batch import grade_all, grade_submission, known_labs, with_missing_labs
+from .. import sandbox
+from .batch import Settings, grade_all, grade_submission, known_labs, with_missing_labs
 from .collect import Submission, find_submissions, lab_of
-from .execute import Limits
+from .execute import GRADING, Limits
 from .feedback import write_pages
 from .hidden import load_extra_checks, validate
 from .report import write_gradebook, write_long
@@ -43,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--labs", nargs="+", metavar="NN",
                         help="grade only these labs; a student missing one gets a 'not-submitted' row")
     parser.add_argument("--force", action="store_true", help="re-grade everything, even unchanged submissions")
+    parser.add_argument("--sandbox", choices=["bwrap", "none"], default=None,
+                        help="run each kernel in a bubblewrap sandbox (default; no network, read-only course, private "
+                        "/tmp, nothing else of the machine visible) or not at all ('none': only for trusted "
+                        "notebooks). --self uses the sandbox when bubblewrap is installed.")
+    parser.add_argument("--json", action="store_true", help="with --self: print the result as JSON (for CI)")
 
 
 def _progress(grade: SubmissionGrade, done: int, total: int, skipped: bool) -> None:
@@ -66,8 +74,28 @@ def self_table(grade: SubmissionGrade) -> str:
 
 
 def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(cell_timeout=args.timeout, lab_cell_timeout=args.lab_cell_timeout,
-                  notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+    return replace(GRADING, cell_timeout=args.timeout, lab_cell_timeout=args.lab_cell_timeout,
+                   notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb)
+
+
+UNSANDBOXED = ("WARNING: grading without a sandbox (--sandbox none): each notebook's code runs as you, with your "
+               "files, processes and network. Use it only for notebooks you trust.")
+
+
+def sandbox_mode(args: argparse.Namespace) -> bool | None:
+    """Whether kernels are sandboxed; None (after saying why) when grading must not go ahead."""
+    if args.sandbox == "none":
+        print(UNSANDBOXED if not args.self_check else "note: grading your notebook without the sandbox "
+              "(--sandbox none).", file=sys.stderr, flush=True)
+        return False
+    if sandbox.bwrap() is None:
+        if args.self_check and args.sandbox is None:
+            print("note: bubblewrap is not installed here, so your notebook runs without the sandbox your "
+                  "instructor grades in.", file=sys.stderr, flush=True)
+            return False
+        print(f"mlopslab grade: {sandbox.INSTALL_HINT}", file=sys.stderr)
+        return None
+    return True
 
 
 def committed_lab(lab_path: Path, folder: Path) -> tuple[Path, str]:
@@ -89,7 +117,8 @@ def committed_lab(lab_path: Path, folder: Path) -> tuple[Path, str]:
     return copy, ""
 
 
-def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None) -> int:
+def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None, sandboxed: bool) -> int:
+    """Grade one of the student's own notebooks as the instructor would; exit 0 only if every exercise is correct."""
     path = Path(args.self_check)
     if not path.is_file():
         print(f"mlopslab grade: no notebook at {path}", file=sys.stderr)
@@ -99,17 +128,40 @@ def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None
         print(f"mlopslab grade: cannot tell which lab {path} is; the labs are: {', '.join(p.stem for p in labs.values())}",
               file=sys.stderr)
         return 2
-    print(f"Grading {path} as lab {lab}, as your instructor would (fresh kernel, restored check cells)...", flush=True)
+    how = "in the grading sandbox" if sandboxed else "without a sandbox"
+    print(f"Grading {path} as lab {lab}, as your instructor would (fresh kernel {how}, restored lab cells)...",
+          file=sys.stderr if args.json else sys.stdout, flush=True)
     with tempfile.TemporaryDirectory(prefix="mlopslab-self-") as tmp:
         reference, note = committed_lab(labs[lab], Path(tmp))
         if note:
-            print(f"note: {note}", flush=True)
-        grade = grade_submission(Submission("you", lab, path), reference, _limits(args), extra)
-    print(self_table(grade))
-    return 0
+            print(f"note: {note}", file=sys.stderr, flush=True)
+        grade = grade_submission(Submission("you", lab, path), reference, Settings(_limits(args), extra, sandboxed))
+    if args.json:
+        print(json.dumps(self_json(grade, extra is not None), indent=1))
+    else:
+        print(self_table(grade))
+        if extra is None:
+            print(HIDDEN_NOTE)
+    complete = grade.status == "ok" and all(e.status == "correct" for e in grade.exercises)
+    return 0 if complete else 1
 
 
-def run_folder(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None) -> int:
+HIDDEN_NOTE = ("note: your instructor may also run extra checks that are not shipped with the course, so their "
+               "grade can differ from this one.")
+
+
+def self_json(grade: SubmissionGrade, with_hidden: bool) -> dict:
+    """The machine-readable result of --self (GitHub Classroom and other CI read it)."""
+    return {"lab": grade.lab, "status": grade.status, "reason": grade.reason, "points": grade.points,
+            "max_points": grade.max_points, "complete": grade.status == "ok"
+            and all(e.status == "correct" for e in grade.exercises),
+            "exercises": [{"exercise": e.exercise, "points": e.points, "max_points": e.max_points,
+                           "status": e.status, "message": e.message} for e in grade.exercises],
+            "notes": grade.notes, "extra_checks_included": with_hidden,
+            "note": "" if with_hidden else HIDDEN_NOTE.removeprefix("note: ")}
+
+
+def run_folder(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None, sandboxed: bool) -> int:
     if not args.out:
         print("mlopslab grade: give --out FOLDER for the gradebook and feedback pages", file=sys.stderr)
         return 2
@@ -128,7 +180,8 @@ def run_folder(args: argparse.Namespace, labs: dict[str, Path], extra: Path | No
     out.mkdir(parents=True, exist_ok=True)
     print(f"Grading {len(subs)} submission(s) from {root} with {args.workers or 'one per core'} worker(s)...", flush=True)
     start = time.monotonic()
-    grades = grade_all(subs, labs, out, root, _limits(args), args.workers, extra, args.force, _progress)
+    grades = grade_all(subs, labs, out, root, Settings(_limits(args), extra, sandboxed), args.workers, args.force,
+                       _progress)
     batch_labs = sorted(args.labs or {g.lab for g in grades if g.lab})
     grades = with_missing_labs(grades, batch_labs, load_extra_checks(extra) if extra else {})
     write_gradebook(grades, out / "gradebook.csv")
@@ -149,11 +202,16 @@ def run(args: argparse.Namespace) -> int:
     extra = Path(args.extra_checks).resolve() if args.extra_checks else None
     if extra:
         try:
-            problems = validate(load_extra_checks(extra), {lab: exercises.exercises_of(lab) for lab in labs})
+            hidden = load_extra_checks(extra)
+            needed = {check.lab for check in hidden.values()} & set(labs)
+            problems = validate(hidden, {lab: exercises.exercises_of(lab) for lab in needed})
         except (FileNotFoundError, ValueError) as err:
             print(f"mlopslab grade: {err}", file=sys.stderr)
             return 2
         if problems:
             print("mlopslab grade: " + "\n".join(problems), file=sys.stderr)
             return 2
-    return run_self(args, labs, extra) if args.self_check else run_folder(args, labs, extra)
+    sandboxed = sandbox_mode(args)
+    if sandboxed is None:
+        return 2
+    return run_self(args, labs, extra, sandboxed) if args.self_check else run_folder(args, labs, extra, sandboxed)

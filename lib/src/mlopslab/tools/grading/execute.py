@@ -12,12 +12,12 @@ from pathlib import Path
 
 import nbformat
 
-from ...config import sqlite_uri
+from ...config import empty_store
 from ..execution import Limits, Outcome
 from ..execution import execute as execute_notebook
 from .assemble import GRADER_PREFIX
 
-GRADING = Limits(cell_timeout=60.0, lab_cell_timeout=300.0, notebook_timeout=600.0, memory_mb=2048)
+GRADING = Limits(cell_timeout=60.0, lab_cell_timeout=300.0, notebook_timeout=600.0, memory_mb=2048, file_mb=512)
 """The grader's default limits (``mlopslab grade --timeout/--lab-cell-timeout/--notebook-timeout/--memory-mb``)."""
 
 __all__ = ["GRADING", "Limits", "Outcome", "execute"]
@@ -31,8 +31,13 @@ def _skip_recheck_after_timeout(nb: nbformat.NotebookNode, index: int, reply: di
         following.metadata.setdefault("tags", []).append("skip-execution")
 
 
-def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING) -> Outcome:
-    """Execute ``nb`` in place in a fresh kernel whose cwd is ``workdir``; never raises for the student's code."""
+def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, sandboxed: bool = False) -> Outcome:
+    """Execute ``nb`` in place in a fresh kernel whose cwd is ``workdir``; never raises for the student's code.
+
+    ``workdir`` holds the submission's own empty tracking store; sandboxed, it is the kernel's only writable
+    folder. The kernel's own stdout/stderr are discarded (a flood there could fill the disk).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    return execute_notebook(nb, workdir, tracking_uri=sqlite_uri(workdir / "mlflow"), limits=limits,
-                            log=workdir / "kernel.log", on_cell_done=_skip_recheck_after_timeout)
+    uri = empty_store(workdir / "mlflow")
+    return execute_notebook(nb, workdir, tracking_uri=uri, limits=limits, on_cell_done=_skip_recheck_after_timeout,
+                            sandboxed=sandboxed)

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 import nbformat
 
 from ...exercises import MIME, STATUSES, Exercise
-from .assemble import GRADER_PREFIX, Assembled
+from .assemble import GRADER_PREFIX, HIDDEN_CELL, Assembled
 from .execute import Outcome
 from .hidden import HiddenCheck
-from .incell import VERIFY_MIME
+from .incell import HIDDEN_MIME, VERIFY_MIME
 from .tamper import scan
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -161,13 +161,26 @@ def _suspicion(ex: Exercise, results: list[dict], verify: dict | None) -> str:
     return ""
 
 
-def _hidden_grades(ex: ExerciseGrade, hidden: list[HiddenCheck], verify: dict | None) -> list[ExerciseGrade]:
-    found = {r.get("exercise"): r for r in (verify or {}).get("hidden", []) if isinstance(r, dict)}
+def _hidden_results(nb: nbformat.NotebookNode) -> tuple[dict[str, dict], str]:
+    """The hidden checks' results from the last grader cell, by id; and why they cannot be used ('' if they can)."""
+    payloads = _payloads(_outputs(nb, HIDDEN_CELL), HIDDEN_MIME)
+    if len(payloads) != 1:
+        return {}, "" if not payloads else "the extra checks' cell showed more than one result"
+    results = payloads[0].get("hidden", [])
+    found = {r.get("exercise"): r for r in results if isinstance(r, dict)} if isinstance(results, list) else {}
+    return found, str(payloads[0].get("error") or "")
+
+
+def _hidden_grades(ex: ExerciseGrade, hidden: list[HiddenCheck], found: dict[str, dict],
+                   problem: str) -> list[ExerciseGrade]:
     grades = []
     for check in hidden:
         r = found.get(check.id)
         if ex.status == "flagged":
             status, points, message = "flagged", 0.0, f"not counted: exercise {ex.exercise} is flagged for review"
+        elif problem:
+            status = "flagged" if "more than one" in problem else "not-run"
+            points, message = 0.0, f"not graded: {problem}"
         elif r is None:
             status, points, message = ("not-run", 0.0, f"not graded: exercise {ex.exercise} was not checked"
                                        if ex.status in ("missing", "not-run", "timeout", "error") else "not graded")
@@ -183,6 +196,9 @@ def score(nb: nbformat.NotebookNode, built: Assembled, outcome: Outcome, declare
     """Grades of every declared exercise and hidden check, in lab order."""
     tampered: list[str] = []
     grades = []
+    hidden_found, hidden_problem = _hidden_results(nb) if hidden else ({}, "")
+    if hidden and HIDDEN_CELL not in outcome.executed:
+        hidden_problem = f"the run stopped before the extra checks ran ({outcome.reason or 'see above'})"
     for ex in declared.values():
         reasons = scan(built.sources.get(ex.id, "")) if ex.id not in built.missing else []
         tampered += [f"exercise cell {ex.id} {r}" for r in reasons]
@@ -196,6 +212,5 @@ def score(nb: nbformat.NotebookNode, built: Assembled, outcome: Outcome, declare
                              f"{ex.points:g}; not counted until your instructor has looked at it.")
             grade.status, grade.points = "flagged", 0.0
         grades.append(grade)
-        grades += _hidden_grades(grade, [h for h in hidden.values() if h.of == ex.id],
-                                 verified[-1] if len(verified) == 1 else None)
+        grades += _hidden_grades(grade, [h for h in hidden.values() if h.of == ex.id], hidden_found, hidden_problem)
     return grades
