@@ -1,6 +1,6 @@
 """A Binder rehearsal without Docker: what repo2docker and mybinder.org would do, as far as this machine allows.
 
-The committed repository (tracked and new, non-ignored files) is copied to a temporary folder; a fresh venv gets
+The student release (`mlopslab release`, what the Binder badge points at) is written to a temporary folder; a fresh venv gets
 ``pip install -r binder/requirements.txt`` from the copy's root (repo2docker's working directory); ``binder/postBuild``
 runs; JupyterLab starts through ``binder/start`` on a free loopback port with a token, under a JupyterHub-style
 base URL and accepting a foreign Host header as a hub-proxied server does. Then: the server lists the labs, a lab
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from live_jupyter import REPO, Kernel, clean_env, errors, start_jupyter, stop_group, stream_text, wait_for
+from live_jupyter import Kernel, clean_env, errors, start_jupyter, stop_group, stream_text, wait_for
 
 pytestmark = pytest.mark.binder
 
@@ -30,19 +29,10 @@ PUBLIC = "hub.binder.example"  # stands in for the hub's public name, which reac
 
 
 def copy_repo(target: Path) -> Path:
-    """What a fresh clone would hold: git's tracked and untracked-but-not-ignored files (or a filtered copy)."""
-    try:
-        listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                                 capture_output=True, check=True).stdout.decode()
-    except (OSError, subprocess.CalledProcessError):
-        shutil.copytree(REPO, target, ignore=shutil.ignore_patterns(".git", ".venv*", ".mlflow", "build", "*.egg-info",
-                                                                    "__pycache__"))
-        return target
-    for name in filter(None, listing.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
+    """What Binder builds: the student release (`mlopslab release`), which the badge points at."""
+    from mlopslab.tools import release
+
+    release.write_release(target)
     return target
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import repo_root
 
 README_BEGIN, README_END = "<!-- labs:begin (generated from course/labs.toml by mlopslab build) -->", "<!-- labs:end -->"
-BINDER = "https://mybinder.org/v2/gh/OWNER/REPO/HEAD?labpath=labs/{name}.ipynb"
+BINDER = "https://mybinder.org/v2/gh/{repository}/HEAD?labpath=labs/{name}.ipynb"
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -46,9 +46,18 @@ def registry_path() -> Path:
     return repo_root() / "course" / "labs.toml"
 
 
+def _registry() -> dict:
+    return tomllib.loads(registry_path().read_text(encoding="utf-8"))
+
+
+def repository() -> str:
+    """The public GitHub repository (``owner/name``) of the student release, as ``course/labs.toml`` sets it."""
+    return _registry().get("course", {}).get("repository", "OWNER/REPO")
+
+
 def labs() -> list[Lab]:
     """Every lab of the registry, in number order."""
-    records = tomllib.loads(registry_path().read_text(encoding="utf-8")).get("lab", [])
+    records = _registry().get("lab", [])
     found = [Lab(r["number"], r["slug"], r["title"], r["summary"], r["personas"], tuple(r.get("modules", [])),
                  int(r["minutes"]), tuple(Topic(t["topic"], t["section"]) for t in r.get("topic", [])))
              for r in records]
@@ -60,7 +69,7 @@ def readme_table(found: list[Lab]) -> str:
     lines = ["| lab | stage / topic | lead personas | time |", "| --- | --- | --- | ---: |"]
     lines += [f"| [{lab.name}](labs/{lab.name}.ipynb) | {lab.summary} | {lab.personas} | {lab.minutes} min |"
               for lab in found]
-    links = " · ".join(f"[{lab.number}]({BINDER.format(name=lab.name)})" for lab in found)
+    links = " · ".join(f"[{lab.number}]({BINDER.format(repository=repository(), name=lab.name)})" for lab in found)
     return "\n".join([*lines, "", f"**On Binder**: {links}."])
 
 

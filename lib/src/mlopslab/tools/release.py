@@ -42,7 +42,7 @@ def files() -> list[Path]:
 
 def student_readme() -> str:
     """The release's README: the student template with the table of labs."""
-    template = (repo_root() / STUDENT_README).read_text(encoding="utf-8")
+    template = (repo_root() / STUDENT_README).read_text(encoding="utf-8").replace("OWNER/REPO", catalog.repository())
     return catalog.with_readme_table(template, catalog.labs())
 
 

@@ -1,0 +1,69 @@
+"""The student release (`mlopslab release`): everything students need, no answer, and every lab runs in it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mlopslab.tools import notebooks, release
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "student"
+    release.write_release(out)
+    return out
+
+
+def in_release(released: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """``mlopslab ARGS`` run from the release, importing the release's own copy of the package."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLOPSLAB_NBVAL_NOTEBOOK")}
+    env.update({"MLOPSLAB_HOME": str(released), "PYTHONPATH": str(released / "lib" / "src")})
+    return subprocess.run([sys.executable, "-m", "mlopslab", *args], cwd=released, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_no_solution_or_wrong_answer_reaches_students(released) -> None:
+    assert release.leaks(released) == []
+    assert release.secrets(), "the leak check must have lines to look for"
+
+
+def test_release_holds_what_students_need_and_nothing_of_the_instructors(released) -> None:
+    labs = sorted(p.name for p in (released / "labs").glob("*.ipynb"))
+    assert labs == [p.name for p in notebooks.lab_paths()]
+    for path in notebooks.lab_paths():
+        assert (released / "labs" / path.name).read_bytes() == path.read_bytes()
+    for needed in ("README.md", "requirements.txt", "lib/pyproject.toml", "lib/src/mlopslab/checks/lab00.py",
+                   "data/SHA256SUMS", "binder/requirements.txt", "binder/postBuild", "docs/course_map.md"):
+        assert (released / needed).is_file(), needed
+    for absent in ("course", "tests", ".ci", "docs/instructors.md", "docs/grading.md", "docs/authoring.md", ".git"):
+        assert not (released / absent).exists(), absent
+    readme = (released / "README.md").read_text(encoding="utf-8")
+    assert "labs/00_welcome.ipynb" in readme and "mlopslab grade --self" in readme and "| lab |" in readme
+
+
+def test_binder_files_are_valid(released) -> None:
+    binder = released / "binder"
+    lines = [line.strip() for line in (binder / "requirements.txt").read_text().splitlines()]
+    assert "-r ../requirements.txt" in lines and (binder / "../requirements.txt").resolve().is_file()
+    assert "-e ./lib" in (released / "requirements.txt").read_text().splitlines()
+    assert os.access(binder / "postBuild", os.X_OK) and os.access(binder / "start", os.X_OK)
+    assert (binder / "runtime.txt").read_text().strip().startswith("python-3.")
+    proc = in_release(released, "data", "verify")  # what postBuild runs first
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_instructor_commands_say_they_need_the_instructors_repository(released) -> None:
+    for args in (["build", "--check"], ["solutions", "out", "--labs", "00"]):
+        proc = in_release(released, *args)
+        assert proc.returncode == 2 and "student release" in proc.stderr, (args, proc.stderr)
+
+
+def test_every_lab_runs_in_the_release(released) -> None:
+    proc = in_release(released, "run", "--out", str(released.parent / "executed"), timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table = [line.split() for line in proc.stdout.splitlines()]
+    assert {row[0] for row in table if len(row) > 1 and row[1] == "ok"} == {p.stem for p in notebooks.lab_paths()}
