@@ -11,10 +11,15 @@ import os
 from pathlib import Path
 
 import pytest
+from mlopslab.tools import warm
 from mlopslab.tools.execution import THREAD_VARIABLES
-from stores import fresh_store
+from stores import STORES, fresh_store
 
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+# nbval starts each lab's kernel from the kernelspec `mlopslab-warm` (pytest.ini): forked from a process that has
+# imported the course's libraries once per test worker (mlopslab.tools.warm), with a fresh state every time.
+warm.write_kernelspec(STORES / "jupyter")
+os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(STORES / "jupyter"), os.environ.get("JUPYTER_PATH")]))
 for _var in THREAD_VARIABLES:
     os.environ.setdefault(_var, "1")  # notebooks run side by side on the xdist workers: one thread each
 os.environ.pop("MLFLOW_TRACKING_URI", None)

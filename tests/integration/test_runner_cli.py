@@ -109,7 +109,7 @@ def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
         while time.monotonic() < deadline and len(kernels) < 2:
             time.sleep(0.5)
             kernels = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                       if "ipykernel" in " ".join(p.cmdline())]
+                       if "ipykernel" in p.name() + " ".join(p.cmdline())]  # a warm kernel is named ipykernel
         assert len(kernels) == 2, "both labs' kernels should be running"
         descendants = psutil.Process(proc.pid).children(recursive=True)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
@@ -121,3 +121,26 @@ def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_unchanged_labs_are_cached_until_they_change(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1"])
+    write_lab(tmp_path, "02_other.ipynb", ["y = 2"])
+    out = ["run", "--out", str(tmp_path / "out")]
+    first = run_cli(out, env)
+    assert first.returncode == 0 and "01_tiny   ok" in first.stdout and "02_other  ok" in first.stdout, first.stdout
+    second = run_cli(out, env)
+    assert second.returncode == 0, second.stdout
+    assert "01_tiny   cached" in second.stdout and "02_other  cached" in second.stdout, second.stdout
+    write_lab(tmp_path, "02_other.ipynb", ["y = 3"])
+    third = run_cli(out, env)
+    assert "01_tiny   cached" in third.stdout and "02_other  ok" in third.stdout, third.stdout
+    forced = run_cli([*out, "--force"], env)
+    assert "01_tiny   ok" in forced.stdout and "02_other  ok" in forced.stdout, forced.stdout
+
+
+def test_the_console_shows_progress_and_nothing_alarming(tmp_path) -> None:
+    env = make_repo(tmp_path, ["x = 1"])
+    proc = run_cli(["run", "--out", str(tmp_path / "out")], env)
+    assert proc.returncode == 0 and "[1/1] ok" in proc.stdout and "elapsed" in proc.stdout, proc.stdout
+    assert "TCP" not in proc.stdout + proc.stderr and "WARNING" not in proc.stdout + proc.stderr, proc.stderr

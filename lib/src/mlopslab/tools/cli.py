@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ..config import repo_root
@@ -24,9 +25,13 @@ def _parse_value(text: str):
         return text
 
 
+_STARTED = time.monotonic()
+
+
 def _progress(run: runner.LabRun, done: int, total: int) -> None:
-    mark = "ok " if run.status == "ok" else "FAIL"
-    print(f"[{done}/{total}] {mark} {run.lab} ({run.seconds:.1f}s)", flush=True)
+    mark = {"ok": "ok    ", "cached": "cached", "failed": "FAIL  "}.get(run.status, run.status)
+    took = "" if run.status == "cached" else f" ({run.seconds:.1f}s)"
+    print(f"[{done}/{total}] {mark} {run.lab}{took} · {time.monotonic() - _STARTED:.0f}s elapsed", flush=True)
 
 
 def _selected_labs(args: argparse.Namespace) -> list[Path] | None:
@@ -43,9 +48,9 @@ def _selected_labs(args: argparse.Namespace) -> list[Path] | None:
 
 
 def _finish(runs: list[runner.LabRun]) -> int:
-    """Print the closing table; exit status 0 only if every lab is ok."""
+    """Print the closing table; exit status 0 only if every lab is ok (or cached: unchanged since it was)."""
     print(runner.table(runs))
-    return 0 if all(r.status == "ok" for r in runs) else 1
+    return 0 if all(r.status in ("ok", "cached") for r in runs) else 1
 
 
 def _labs_option(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +79,9 @@ def add_run(sub) -> None:
                      help="a papermill parameter for the labs' `parameters` cell; VALUE is JSON or a string")
     run.add_argument("--tracking-uri",
                      help="MLflow tracking URI for these runs (default: MLFLOW_TRACKING_URI or the embedded store)")
+    run.add_argument("--force", action="store_true",
+                     help="run every lab, even one unchanged since its last successful run into --out (otherwise "
+                     "listed as 'cached')")
     run.add_argument("--update", action="store_true",
                      help="build the labs from their sources, execute them on fresh tracking stores and write them "
                      "to labs/ as the new reference outputs (instructor's repository only)")
@@ -99,7 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         out = Path(args.out) if args.out else repo_root() / "build"
         runs = runner.run_labs(paths, out, workers=args.workers, parameters=parameters, timeout=args.timeout,
-                               tracking_uri=args.tracking_uri, on_done=_progress, memory_mb=args.memory_limit)
+                               tracking_uri=args.tracking_uri, on_done=_progress, memory_mb=args.memory_limit,
+                               force=args.force)
         print(f"Executed notebooks are in {out}")
     return _finish(runs)
 

@@ -139,18 +139,29 @@ def _rlimits(limits: Limits) -> list[str]:
 
 
 class CourseKernelManager(AsyncKernelManager):
-    """A kernel on ``ipc`` sockets in a private runtime folder, started under its limits and, if given, a sandbox."""
+    """A kernel on ``ipc`` sockets in a private runtime folder, started under its limits: warm (forked from a
+    process that has imported the course's libraries, :mod:`mlopslab.tools.warm`) or, in a sandbox, cold."""
 
-    def __init__(self, runtime: Path, limits: Limits, sandbox=None, cwd: Path | None = None, **kwargs) -> None:
+    def __init__(self, runtime: Path, limits: Limits, sandbox=None, cwd: Path | None = None, warm: bool = True,
+                 **kwargs) -> None:
         super().__init__(kernel_name=KERNEL, transport="ipc", ip=str(runtime / "kernel"),
                          connection_file=str(runtime / "kernel.json"), **kwargs)
         self.mlopslab_limits, self.sandbox, self.sandbox_cwd = limits, sandbox, cwd
+        self.warm = warm and sandbox is None
+        self.mlopslab_rlimits = {name: int(mb) * 2**20 for name, mb in
+                                 (("data", limits.data_segment_mb), ("fsize", limits.file_mb)) if mb}
         if sandbox is not None:
             # SIGINT would reach the sandbox's init, not the kernel: interrupt over the control channel instead
             self.kernel_spec.interrupt_mode = "message"
+        if self.warm:
+            from . import warm as warming
+
+            self.kernel_spec.metadata.update(warming.metadata())
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
+        if self.warm:
+            return cmd  # the warm provisioner forks it and applies the limits itself
         if self.sandbox is not None:
             cmd = self.sandbox.command(cmd, self.sandbox_cwd)
         return _rlimits(self.mlopslab_limits) + cmd
@@ -211,13 +222,14 @@ def _last_line(text: str) -> str:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = None, limits: Limits = Limits(),
             stop_on_error: bool = False, env: dict[str, str] | None = None, log: Path | None = None,
-            on_cell_done=None, sandboxed: bool = False) -> Outcome:
+            on_cell_done=None, sandboxed: bool = False, warm: bool = True) -> Outcome:
     """Execute ``nb`` in place in a fresh kernel whose working folder is ``cwd``.
 
     With ``stop_on_error`` the first failing cell ends the run (status ``error``, as papermill does); otherwise
     errors stay in the outputs and later cells still run (what grading and the answers harness need). The kernel's
     output streams go to ``log`` (or nowhere). ``sandboxed`` runs the kernel in the grading sandbox
     (:mod:`mlopslab.tools.sandbox`): ``cwd`` is then its only writable folder, besides its private ``/tmp``.
+    Unsandboxed kernels are ``warm`` unless told otherwise (:mod:`mlopslab.tools.warm`).
     """
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -253,7 +265,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     if sandboxed:
         box = sandboxing.Sandbox.for_course(Path(cwd), runtime)
         env = sandboxing.environment(Path(cwd).resolve(), env)
-    km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd))
+    km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm)
     client = LimitedOutputClient(
         nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
         interrupt_on_timeout=True, startup_timeout=60, record_timing=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -10,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import empty_store, init_store, labs_dir
+from ..config import data_dir, empty_store, init_store, labs_dir
 from ..config import tracking_uri as default_tracking_uri
-from . import build, execution, notebooks
+from . import build, execution, fingerprint, notebooks
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class LabRun:
     """The outcome of executing one lab."""
 
     lab: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "cached" (unchanged since its last successful run: not run again) or "failed"
     seconds: float
     output: Path
     error: str = ""
@@ -62,34 +63,79 @@ def run_labs(
     fresh_stores: bool = False,
     on_done: Callable[[LabRun, int, int], None] | None = None,
     memory_mb: int | None = None,
+    force: bool = True,
 ) -> list[LabRun]:
     """Execute ``paths`` in parallel; results in the order of ``paths``.
 
     ``fresh_stores`` gives every lab its own empty tracking store under ``out_dir`` (what the
     reference outputs are made with); otherwise every lab uses ``tracking_uri`` or the default.
+    Unless ``force``, a lab whose last successful run into ``out_dir`` had the same notebook, package code, data,
+    parameters and tracking store is not run again: its result is ``cached`` (as jupyter-cache does).
     """
     out_dir = Path(out_dir)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
     results: dict[Path, LabRun] = {}
     if not fresh_stores:
         tracking_uri = tracking_uri or default_tracking_uri()
         init_store(tracking_uri)
+    keys = {p: run_key(p, parameters, tracking_uri, timeout, memory_mb) for p in paths}
+    todo = []
+    for path in paths:
+        cached = None if force or fresh_stores else _cached_run(out_dir, path, keys[path])
+        if cached:
+            results[path] = cached
+            if on_done:
+                on_done(cached, len(results), len(paths))
+        else:
+            todo.append(path)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {}
-        for path in paths:
+        for path in todo:
             uri = empty_store(out_dir / "stores" / path.stem) if fresh_stores else tracking_uri
             future = pool.submit(run_lab, path, out_dir / path.name, parameters, timeout, uri, memory_mb)
             futures[future] = path
         for future in as_completed(futures):
+            path = futures[future]
             try:
                 run = future.result()
             except Exception as err:  # the worker process itself died: still a result for this lab
-                path = futures[future]
                 run = LabRun(path.stem, "failed", 0.0, out_dir / path.name, f"runner worker died: {err!r}")
-            results[futures[future]] = run
+            if run.status == "ok" and not fresh_stores:
+                _remember(out_dir, path, keys[path], run)
+            results[path] = run
             if on_done:
                 on_done(run, len(results), len(paths))
     return [results[p] for p in paths]
+
+
+def run_key(path: Path, parameters: dict | None, tracking_uri: str | None, timeout: float,
+            memory_mb: int | None) -> str:
+    """What a lab's run depends on: the notebook, the package's code, the data, the settings."""
+    settings = json.dumps({"parameters": parameters or {}, "tracking_uri": tracking_uri, "timeout": timeout,
+                           "memory_mb": memory_mb}, sort_keys=True, default=str)
+    return fingerprint.digest(Path(path), fingerprint.package_digest(), data_dir() / "SHA256SUMS", settings)
+
+
+def _record(out_dir: Path, path: Path) -> Path:
+    return out_dir / ".mlopslab-cache" / f"{path.stem}.json"
+
+
+def _cached_run(out_dir: Path, path: Path, key: str) -> LabRun | None:
+    try:
+        record = json.loads(_record(out_dir, path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    output = out_dir / path.name
+    if record.get("key") != key or not output.is_file():
+        return None
+    return LabRun(path.stem, "cached", 0.0, output, "", float(record.get("peak_mb", 0.0)))
+
+
+def _remember(out_dir: Path, path: Path, key: str, run: LabRun) -> None:
+    record = _record(out_dir, path)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"key": key, "seconds": round(run.seconds, 2), "peak_mb": round(run.peak_mb)}),
+                      encoding="utf-8")
 
 
 def update_references(paths: list[Path], workers: int | None = None, timeout: float = 300,
@@ -118,5 +164,5 @@ def table(runs: list[LabRun]) -> str:
     width = max([len(r.lab) for r in runs] + [3])
     lines = [f"{'lab':<{width}}  status  seconds  peak MB", f"{'-' * width}  ------  -------  -------"]
     lines += [f"{r.lab:<{width}}  {r.status:<6}  {r.seconds:7.1f}  {r.peak_mb:7.0f}" for r in runs]
-    lines += [f"FAILED {r.lab}: {r.error}" for r in runs if r.status != "ok"]
+    lines += [f"FAILED {r.lab}: {r.error}" for r in runs if r.status == "failed"]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from pathlib import Path
 from ... import exercises
 from ...config import repo_root
 from .. import notebooks
+from ..fingerprint import package_digest
 from .assemble import HIDDEN_CELL, SubmissionError, assemble, read_submission
 from .collect import Submission, slug
 from .execute import GRADING, Limits, execute
@@ -37,15 +38,6 @@ def _declared_rows(lab: str | None, hidden: dict[str, HiddenCheck], status: str,
         rows += [ExerciseGrade(h.id, h.title, 0.0, h.points, status, message, hidden_of=h.of)
                  for h in hidden.values() if h.of == ex.id]
     return rows
-
-
-def package_digest() -> str:
-    """A hash of every source file of the course package: checks, the course modules they use, the grader."""
-    package = Path(exercises.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""Warm kernels (mlopslab.tools.warm): forked from a process that has imported the course's libraries, yet every
+notebook gets a fresh kernel that behaves like a cold one. (That every lab gives its committed reference outputs on
+a warm kernel is nbval's job: pytest.ini runs nbval on the `mlopslab-warm` kernelspec.)"""
+
+from __future__ import annotations
+
+import pytest
+from mlopslab.tools import execution
+from nbformat.v4 import new_code_cell, new_notebook
+
+
+def run(tmp_path, *sources: str, warm: bool = True, **limits):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    outcome = execution.execute(nb, tmp_path, limits=execution.Limits(**limits), warm=warm)
+    return nb, outcome
+
+
+def text(nb) -> str:
+    return "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) + str(o.get("evalue", ""))
+                   for c in nb.cells for o in c.outputs)
+
+
+def test_no_state_leaks_from_one_notebook_to_the_next(tmp_path) -> None:
+    first, outcome = run(tmp_path, "import os, pandas as pd\nfrom mlopslab import config\nLEAK = 1\n"
+                                   "config.SEED = 7\nos.environ['MLOPSLAB_LEAK'] = '1'\npd.set_option('display.width', 5)\n"
+                                   "print(os.getpid())")
+    assert outcome.ok, outcome.reason
+    second, outcome = run(tmp_path, "import os, pandas as pd\nfrom mlopslab import config\n"
+                                    "print('LEAK' in globals(), config.SEED, os.environ.get('MLOPSLAB_LEAK'), "
+                                    "pd.get_option('display.width'), os.getpid())")
+    assert outcome.ok, outcome.reason
+    leaked, seed, env, width, pid = text(second).split()
+    assert (leaked, seed, env, width) == ("False", "42", "None", "80")
+    assert pid != text(first).strip(), "each notebook has its own process"
+
+
+def test_a_warm_kernel_behaves_like_a_cold_one(tmp_path) -> None:
+    probe = ("import matplotlib.pyplot as plt, pandas as pd, ipywidgets, numpy as np\n"
+             "print(pd.get_option('display.max_columns'))\nplt.plot([1, 2]); plt.show()\n"
+             "display(ipywidgets.IntSlider())")
+    cold, _ = run(tmp_path, probe, warm=False)
+    warm, outcome = run(tmp_path, probe)
+    assert outcome.ok, outcome.reason
+
+    def kinds(nb) -> list[str]:
+        return sorted(mime for o in nb.cells[0].outputs for mime in o.get("data", {"stream": 1}))
+
+    assert kinds(warm) == kinds(cold) and "image/png" in kinds(warm)
+    assert "application/vnd.jupyter.widget-view+json" in kinds(warm)
+    assert text(warm).split()[0] == text(cold).split()[0] == "20"
+
+
+def test_random_state_is_fresh_in_each_warm_kernel(tmp_path) -> None:
+    draws = [text(run(tmp_path, "import random, numpy as np\nprint(random.random(), np.random.rand())")[0])
+             for _ in range(2)]
+    assert draws[0] != draws[1]
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_limits_and_failures_are_reported_the_same_way(tmp_path, warm) -> None:
+    _, outcome = run(tmp_path, "import os\nos._exit(3)", warm=warm)
+    assert outcome.status == "kernel-died" and "exit code 3" in outcome.reason, outcome
+    nb, outcome = run(tmp_path, "import time\ntime.sleep(30)", "print('after')", warm=warm, lab_cell_timeout=2)
+    assert outcome.timed_out and "after" in text(nb), outcome  # interrupted, and the next cell still ran
+    nb, _ = run(tmp_path, "hog = bytearray(3 * 2**30)", warm=warm, data_segment_mb=1024, memory_mb=None)
+    assert "MemoryError" in text(nb) or any(o.get("ename") == "MemoryError" for o in nb.cells[0].outputs)
