@@ -2,36 +2,44 @@
 # # Lab 02 — Scrum and the AI project roles
 #
 # **Stage:** how the team works, across all six stages · **Personas:** the whole team; the **Business Analyst** leads
-# as Product Owner
+# as Product Owner · **Time:** about 110 minutes
 #
 # TelcoNova's churn model will not be built by one heroic data scientist. It takes five roles, six stages and many
-# small deliveries. This lab sets up *how* the team works: who is accountable for what, and how a Scrum sprint turns a
-# wish list into a working increment every two weeks, with numbers that tell the team whether it is getting better.
+# small deliveries. This lab sets up *how* the team works: who owns what, and how a Scrum sprint turns a wish list into
+# a working increment every two weeks, with numbers that tell the team whether it is getting better. You follow the
+# team's first sprint day by day, and you write the Scrum techniques yourself: the burndown from the stand-up log, the
+# retrospective's evidence, the sprint planner and the KPIs.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. name the five personas of an AI project and read a **RACI** matrix of personas × stages;
-# 2. write and order a **product backlog** of user stories by value per point and by **WSJF**;
-# 3. plan a sprint under a **capacity** without breaking **dependencies** — by hand (widget) and by a function;
-# 4. follow a sprint through its **daily stand-ups**, **burndown**, **review** and **retrospective**;
-# 5. compute the Scrum **KPIs** — velocity, commitment reliability, cycle time — and forecast the next sprint.
+# 1. name the five personas of an AI project, read a **RACI** matrix of personas × stages, and say who owns a problem;
+# 2. tell the **Product Owner** from the **Scrum Master**, and say what each does in each Scrum event;
+# 3. order a **product backlog** by value per point and by **WSJF**, and write a sprint planner that respects the
+#    **capacity**, the **dependencies** and the work carried over;
+# 4. follow a two-week sprint with a **fixed end date** through its **daily stand-ups**, compute its **burndown** from
+#    the stand-up log, and explain why partly done work is not done;
+# 5. feed the stakeholders' feedback from the **sprint review** back into the backlog, and draw the
+#    **retrospective** from the sprint's data;
+# 6. compute the Scrum **KPIs** — velocity and commitment reliability — and forecast the next sprint.
 #
 # ### Why this matters to the business
 # Most machine-learning projects that fail do not fail on the algorithm: they fail on hand-overs (“I thought *you* were
 # getting the data approved”), on work nobody asked for, and on promises nobody could keep. Clear accountability and
-# short, measured iterations are how a team ships something of value early and keeps its promises to the business.
+# short, measured iterations are how a team ships something of value early, hears what its customers think while it
+# is still cheap to change course, and keeps its promises to the business.
 
 # %% id="cell-01"
+import dataclasses
+
 import matplotlib.pyplot as plt
 import pandas as pd
-
 from IPython.display import display
-
 from mlopslab import scrum
 from mlopslab.exercises import check
 
 pd.set_option("display.max_colwidth", 90)
 pd.set_option("display.width", 160)
+pd.set_option("display.max_columns", 30)
 
 # %% [markdown]
 # ## 1. The five personas
@@ -67,22 +75,57 @@ plt.show()
 # %% [markdown]
 # Read it by column: for *model deployment and insight consumption*, the App Developer builds the integration (R),
 # the Data Engineer owns the result in production (A), the Data Scientist is consulted about how the model must be
-# called (C), and the rest are informed.
+# called (C), and the rest are informed. One column may surprise you: in *model development* the Business Analyst is
+# responsible too, because they write the business metric — the expected profit of a retention campaign (lab 05) —
+# that decides which model wins; the Data Engineer is only consulted, on what the production data will look like.
 #
-# ### Exercise 02.1 — who is accountable?
-# Things go wrong, and then it matters who owns them. For each situation decide **which stage** it belongs to, then
-# read the **A** of that stage from the matrix. Give a dict `situation -> persona`.
+# ## 3. The Scrum team: Product Owner, Scrum Master and Developers
+#
+# The RACI matrix says who owns each *stage* of the product. Scrum adds three accountabilities that say who owns the
+# *way of working*. They cut across the personas:
+
+# %% id="code-scrum-roles"
+with pd.option_context("display.max_colwidth", None):
+    display(pd.DataFrame(scrum.SCRUM_ROLES).T)
+
+# %% [markdown]
+# The **Product Owner** and the **Scrum Master** are easy to confuse and must not be the same person. The Product Owner
+# owns *what* is built and in which order — the product backlog, the sprint goal, the decision whether a story is done.
+# The Scrum Master owns *how* the team works: they serve the team rather than direct it, make sure the events happen
+# and stay short, remove impediments the team cannot remove itself, and protect the running sprint from new scope —
+# even when the request comes from the Product Owner's own stakeholders. A Product Owner who also ran the process would
+# be tempted to squeeze “one more story” into every sprint; a Scrum Master has no stake in the backlog's order.
+#
+# Here is what each of them does in Scrum's events (you meet each event in the sprint below):
+
+# %% id="code-scrum-events"
+with pd.option_context("display.max_colwidth", None):
+    display(pd.DataFrame(scrum.SCRUM_EVENTS).T)
+
+# %% [markdown]
+# ### Exercise 02.1 — who owns it?
+# Things go wrong, and then it matters who owns them. For each situation, give the persona who owns it, or
+# `"Scrum Master"`:
+#
+# * a problem **in a stage** of the product: decide which stage it belongs to, then read the **A** of that stage from
+#   the RACI matrix;
+# * a question about **how the team works**: is it about *what* gets built and when (the Product Owner — at TelcoNova
+#   the Business Analyst), or about removing what stops the team (the Scrum Master)?
 #
 # | situation | what happens |
 # | --- | --- |
 # | `drift_alert` | Monday 7:00: the monthly drift report shows that charges jumped for every customer. |
 # | `payment_data_request` | A marketing intern asks for the raw payment details of all customers “for a quick analysis”. |
-# | `candidate_below_champion` | The new candidate model scores below the champion on held-out data, and the deadline is tomorrow. |
-# | `scoring_encodes_differently` | Scores in production differ from the notebook because a column is encoded differently at scoring time. |
+# | `candidate_below_champion` | The new candidate model scores below the champion on held-out data; the deadline is tomorrow. |
+# | `scoring_encodes_differently` | Production scores differ from the notebook's: a column is encoded differently at scoring. |
 # | `score_missing_in_crm` | Since last night's release the churn score no longer appears on the CRM customer page. |
 # | `choice_of_model` | Two candidate models are on the table; somebody has to decide which one goes forward. |
+# | `database_down_again` | Third morning running: the test database is down, two people cannot work, the team cannot fix it. |
+# | `request_mid_sprint` | Day 3: marketing wants a churn list for next week. Whose call is it whether, and when, it is built? |
+#
+# The check is all or nothing and does not say which answer is wrong.
 
-# %% mlopslab={"exercise": "02.accountable"}
+# %% mlopslab={"exercise": "02.accountable", "choices": ["Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer", "Scrum Master"]}
 # BEGIN STUB
 # accountable = {
 #     "drift_alert": ...,
@@ -91,6 +134,8 @@ plt.show()
 #     "scoring_encodes_differently": ...,
 #     "score_missing_in_crm": ...,
 #     "choice_of_model": ...,
+#     "database_down_again": ...,
+#     "request_mid_sprint": ...,
 # }
 # END STUB
 # BEGIN SOLUTION
@@ -101,6 +146,8 @@ accountable = {
     "scoring_encodes_differently": "Data Engineer",
     "score_missing_in_crm": "Data Engineer",
     "choice_of_model": "Data Scientist",
+    "database_down_again": "Scrum Master",
+    "request_mid_sprint": "Business Analyst",
 }
 # END SOLUTION
 
@@ -115,10 +162,24 @@ accountable = {
     "scoring_encodes_differently": "Data Scientist",
     "score_missing_in_crm": "App Developer",
     "choice_of_model": "Business Analyst",
+    "database_down_again": "Data Engineer",
+    "request_mid_sprint": "Scrum Master",
+}
+
+# %% mlopslab={"wrong": "02.accountable"}
+accountable = {
+    "drift_alert": "Data Engineer",
+    "payment_data_request": "Data Steward",
+    "candidate_below_champion": "Data Scientist",
+    "scoring_encodes_differently": "Data Engineer",
+    "score_missing_in_crm": "Data Engineer",
+    "choice_of_model": "Data Scientist",
+    "database_down_again": "Business Analyst",
+    "request_mid_sprint": "Scrum Master",
 }
 
 # %% [markdown]
-# ## 3. The product backlog
+# ## 4. The product backlog
 #
 # Inputs from customers, the team, managers and executives become **user stories** in one ordered list, the
 # **product backlog**. A story is written from a persona's point of view — *As a …, I want …, so that …* — so that
@@ -128,13 +189,13 @@ accountable = {
 # * **business value** (1–10), given by the Product Owner; for WSJF also **time criticality** and **risk reduction**;
 # * **dependencies**: stories that must be finished first.
 #
-# TelcoNova's backlog has 24 stories; here are the first eight (the package holds them as data: `scrum.BACKLOG`).
+# The package holds TelcoNova's backlog as data (`scrum.BACKLOG`, one `Story` each); as a table it looks like this:
 
 # %% id="cell-10"
-backlog = scrum.backlog_frame()
+backlog = pd.DataFrame([dataclasses.asdict(s) for s in scrum.BACKLOG]).set_index("id")
 print(f"{len(backlog)} stories, {backlog['points'].sum()} points in all")
 with pd.option_context("display.max_colwidth", None):
-    display(backlog[["persona", "points", "value", "depends on", "story"]].head(8))
+    display(backlog[["persona", "points", "value", "depends_on", "text"]].head(8))
 
 # %% id="cell-11"
 points = backlog.pivot_table(index="stage", columns="persona", values="points", aggfunc="sum", fill_value=0)
@@ -151,7 +212,7 @@ plt.show()
 # Every persona has stories, and the work is spread over all six stages: an ML product is much more than model
 # development.
 #
-# ## 4. Ordering the backlog: value per point and WSJF
+# ## 5. Ordering the backlog: value per point and WSJF
 #
 # The Product Owner orders the backlog so that the team always works on what matters most. Two common rules:
 #
@@ -160,38 +221,72 @@ plt.show()
 #   value + time criticality + risk reduction. It also rewards work that unblocks others or removes risk, such as
 #   documenting and protecting the data early.
 
-# %% id="cell-13"
+# %% id="code-wsjf"
+def add_wsjf(table):
+    """The backlog table with value per point, cost of delay and WSJF."""
+    table = table.copy()
+    table["value/point"] = table["value"] / table["points"]
+    table["cost of delay"] = table["value"] + table["time_criticality"] + table["risk_reduction"]
+    table["WSJF"] = table["cost of delay"] / table["points"]
+    return table
+
+
+backlog = add_wsjf(backlog)
 ranked = backlog.assign(**{
     "rank by value/point": backlog["value/point"].rank(ascending=False, method="min").astype(int),
     "rank by WSJF": backlog["WSJF"].rank(ascending=False, method="min").astype(int),
 }).sort_values(["WSJF", "value/point"], ascending=False)
-ranked[["persona", "points", "value", "value/point", "WSJF", "rank by value/point", "rank by WSJF"]].head(8)
+columns = ["persona", "points", "value", "cost of delay", "value/point", "WSJF", "rank by value/point", "rank by WSJF"]
+ranked[columns].head(8).round(2)
 
 # %% [markdown]
 # Small stories with a high cost of delay float up — S10 (track every training run) costs two points and makes all
 # later work reproducible. Large stories such as S11 (compare three models, 8 points) sink, even though they are
-# valuable: a hint to **split** them.
+# valuable: a hint to **split** them. From here on the team orders its backlog by WSJF.
 #
-# ## 5. Sprint planning under a capacity
+# ## 6. The sprint: a fixed time-box with a goal and a deliverable
 #
-# At sprint planning the team takes stories from the top of the ordered backlog, **as much as it can commit to deliver
-# by the end of the sprint** (two weeks here). Two rules:
+# A **sprint** is a time-box of two to four weeks. Its **end date does not move** and neither does the **deliverable**
+# the team commits to: if work is not finished by the last day, the sprint still ends on that day, and the unfinished
+# stories go back to the product backlog. What the team ships at the end is an **increment**: the stories that are
+# done, working together with everything built before.
+#
+# TelcoNova's team picks **two weeks** (ten working days): long enough to finish a few stories, short enough that the
+# stakeholders see working results — and give feedback — twice a month. Shorter sprints mean more planning and review
+# overhead for the time worked; longer ones mean waiting longer for feedback. Review and retrospective are held on the
+# last day; the next sprint starts the next working day.
+
+# %% id="code-calendar"
+FIRST_DAY = pd.Timestamp("2026-01-05")  # a Monday: sprint 1 starts
+calendar = pd.DataFrame(index=pd.RangeIndex(1, 6, name="sprint"))
+calendar["first day"] = [FIRST_DAY + pd.offsets.BDay(scrum.SPRINT_DAYS * (s - 1)) for s in calendar.index]
+calendar["last day: review and retrospective"] = calendar["first day"] + pd.offsets.BDay(scrum.SPRINT_DAYS - 1)
+calendar.apply(lambda day: day.dt.strftime("%a %d %b %Y"))
+
+# %% [markdown]
+# ### Sprint planning under a capacity
+#
+# At sprint planning the Product Owner proposes a **sprint goal** and the team takes stories from the top of the
+# ordered backlog, **as much as it can commit to deliver by the end of the sprint**. Two rules:
 #
 # 1. the points may not exceed the team's **capacity**;
 # 2. a story goes in only if **each of its dependencies is done or planned in the same sprint**.
 #
-# `scrum.plan_sprint` does this deterministically: it walks the backlog best first and takes every story that fits and
-# is ready, until nothing more fits. The team's capacity for sprint 1 is 20 points.
+# The sprint goal of sprint 1 is *“the customer data is documented and protected”* (S01 and S02). The team's first
+# guess at its capacity is 20 points. `scrum.plan_sprint` walks the backlog in WSJF order and takes the best story that
+# is ready and fits, again and again, until nothing more fits (in section 10 you write this planner yourself):
 
 # %% id="cell-15"
 CAPACITY = 20
+SPRINT_GOAL = ["S01", "S02"]
 plan = scrum.plan_sprint(scrum.BACKLOG, CAPACITY)
 plan_check = scrum.check_plan([s.id for s in plan], CAPACITY)
-print(f"Sprint 1 plan: {[s.id for s in plan]}: {plan_check.points} of {CAPACITY} points; problems: {plan_check.problems() or 'none'}")
+print(f"Sprint 1 plan: {[s.id for s in plan]}: {plan_check.points} of {CAPACITY} points; "
+      f"problems: {plan_check.problems() or 'none'}")
 
 # %% [markdown]
-# Four points stay free: the only other story that is ready, S03, needs 5, and every other story still waits for
-# a dependency. A planner could swap stories to fill the gap; the function stays simple and predictable.
+# A few points stay free: the only other story that is ready, S03, does not fit, and every other story still waits for
+# a dependency.
 #
 # **Try it yourself.** In JupyterLab the planner below lets you tick stories and watch the capacity bar (green: fine,
 # orange: a dependency is missing, red: over capacity). It is only a front end: it calls `scrum.check_plan`, exactly as
@@ -212,11 +307,13 @@ sprint_backlog = pd.DataFrame(
 sprint_backlog
 
 # %% [markdown]
-# ## 6. The sprint: daily stand-ups and the burndown
+# ## 7. The daily stand-up and the burndown
 #
-# Every morning the team meets for fifteen minutes. Each person says what they did, what they will do, and what
-# blocks them. Below is a **simulated** sprint (seeded, so everyone sees the same one): the team's daily output varies,
-# impediments pop up, and stories wait for the stories they depend on. At most three stories are in progress at once.
+# Every morning the team meets for fifteen minutes. Each person says what they did yesterday, what they will do today,
+# and what blocks them; the Scrum Master takes each impediment away to remove it. Below is a **simulated** sprint 1
+# (seeded, so everyone sees the same one): the team's daily output varies, impediments pop up, and stories wait for the
+# stories they depend on. At most three stories are in progress at once. The log keeps what the burndown and the
+# retrospective need: each story's progress (`update`) and what blocked it (`blocker`).
 
 # %% id="cell-21"
 sprint1 = scrum.simulate_sprint(plan)
@@ -229,35 +326,217 @@ print(f"{len(blocked)} stand-up reports named a blocker; each blocker once, with
 blocked.drop_duplicates(["story", "blocker"])
 
 # %% [markdown]
-# The **burndown** chart shows the work left (in story points) at the end of each day against the ideal straight line
-# from the commitment to zero. Above the line means behind plan.
+# The **burndown** chart shows the work left at the end of each day against the ideal straight line from the
+# commitment to zero: above the line means behind plan. There are two ways to count “work left”. One counts partial
+# progress (a story with one of its five points still to do adds one point). The other counts a story's **points in
+# full until the day it is done**, and then not at all — the way the sprint review and the velocity count, because in
+# Scrum a story that is almost done is *not done*: nobody can use it yet.
+#
+# ### Exercise 02.2 — the burndown from the stand-up log
+# Write `story_burndown(standup, points, days)`: it returns a list of `days + 1` numbers, the story points of the
+# committed stories that are **not done** at the end of day 0 (before any work: the whole commitment), day 1, …,
+# day `days`. A story is done on the day its `update` ends with `": done"`; `points` maps each committed story to its
+# points (`sprint1.points`). The check runs your function on all five sprints of the lab's history.
 
-# %% id="cell-24"
-scrum.plot_burndown(sprint1)
-plt.show()
+# %% mlopslab={"exercise": "02.burndown"}
+def story_burndown(standup, points, days):
+    """Points of the committed stories not done yet, at the end of each day 0..days (a list of days + 1 numbers)."""
+    # BEGIN STUB
+    # done_on = ...   # story id -> the day its update said "done"
+    # ...             # one number per day: the points of the stories not done by the end of that day
+    # END STUB
+    # BEGIN SOLUTION
+    finished = standup[standup["update"].str.endswith(": done")]
+    done_on = dict(zip(finished["story"], finished["day"]))
+    return [sum(p for story, p in points.items() if done_on.get(story, days + 1) > day)
+            for day in range(days + 1)]
+    # END SOLUTION
+
+
+story_burndown(standup, sprint1.points, scrum.SPRINT_DAYS)  # try it on sprint 1
+
+
+# %% mlopslab={"check": "02.burndown"}
+check("02.burndown", story_burndown)
+
+
+# %% mlopslab={"wrong": "02.burndown"}
+def story_burndown(standup, points, days):
+    finished = standup[standup["update"].str.endswith(": done")]
+    done_on = dict(zip(finished["story"], finished["day"]))
+    return [sum(p for story, p in points.items() if done_on.get(story, days + 1) > day)
+            for day in range(1, days + 1)]  # forgets day 0, the commitment
+
+
+# %% mlopslab={"wrong": "02.burndown"}
+def story_burndown(standup, points, days):
+    finished = standup[standup["update"].str.endswith(": done")]
+    done_on = dict(zip(finished["story"], finished["day"]))
+    return [sum(p for story, p in points.items() if done_on.get(story, days + 1) >= day)  # done counts a day late
+            for day in range(days + 1)]
+
+
+# %% mlopslab={"shortcut": "02.burndown"}
+def story_burndown(standup, points, days):
+    return sprint1.remaining  # the work left that the simulation tracked
+
+
+# %% mlopslab={"shortcut": "02.burndown"}
+def story_burndown(standup, points, days):
+    return [16, 16, 16, 16, 14, 11, 8, 8, 8, 8, 8]  # sprint 1's line, typed from the chart below
+
 
 # %% [markdown]
-# The team worked on three stories at once, so none finished before day 4; S02 could not start until S01 was done on
-# day 6, and S05 waited for S02. From day 5 on the line is above the ideal, and the sprint ends with work left.
+# Both ways of counting, on one chart (the orange line is what your function computes; a green label marks the day
+# a story was done):
+
+# %% id="code-burndown-plot"
+scrum.plot_burndown(sprint1, title="Sprint 1 burndown: work left vs. points of stories not done", by_story=True)
+plt.show()
+
+# %% id="code-burndown-end"
+not_done = [s for s in sprint1.committed if s not in sprint1.done]
+print(f"committed: {sprint1.committed_points} points; done: {sprint1.done_points} points ({', '.join(sprint1.done)})")
+print(f"at the end of day {scrum.SPRINT_DAYS}: {sprint1.committed_points - sprint1.done_points} points in stories not "
+      f"done ({', '.join(not_done)}), with {sprint1.remaining[-1]:.1f} points of work left in them")
+
+# %% [markdown]
+# The two lines tell different stories, and both are true. The blue line says the team worked steadily and ended with
+# little work left. The orange line says what the business got: it falls only when a story is finished, and it ends
+# at the committed points minus the done points — the figure the sprint review reports. The gap at the end is S02,
+# nearly finished, and S05, which could not start before S02 was done. The team worked on three stories at once, so
+# none finished in the first days; S01 — half of the sprint goal — shared the team with S10 and S09 and finished only
+# in the second week, and S02 waited for it all that time.
 #
-# ## 7. Sprint review and retrospective
+# The end date did not move: on the last day the sprint ended with S02 unfinished.
 #
-# At the **sprint review** the team shows the *finished* work to the stakeholders: committed versus done, and whether
-# the result is a **potentially shippable increment** — finished stories that work on their own, without relying on
-# unfinished ones. The Product Owner had set the sprint goal *“the customer data is documented and protected”*
-# (stories S01 and S02).
+# ## 8. The sprint review: the increment, and the feedback that flows back into the backlog
+#
+# At the **sprint review** the team shows the *finished* work to the stakeholders. The Product Owner says what is
+# done: committed versus done, whether the sprint goal was met, and whether the result is a **potentially shippable
+# increment** — finished stories that work on their own, without relying on unfinished ones. Whether to *deliver* it
+# (release it to its users now) is then the Product Owner's decision.
 
 # %% id="cell-26"
-sprint_review = scrum.review(sprint1, goal=["S01", "S02"])
+sprint_review = scrum.review(sprint1, goal=SPRINT_GOAL)
 pd.Series(sprint_review, name="sprint 1 review").to_frame()
 
 # %% [markdown]
-# The increment is shippable (what is done stands on its own), but the sprint goal was missed: S02 is almost done
-# and goes back to the top of the backlog with the work already spent on it.
+# The increment is shippable (what is done stands on its own), but the sprint goal was missed: S02 goes back to the
+# product backlog, with the work already spent on it, and the team will carry it into sprint 2.
+#
+# The review is also the sprint's **learning loop**: the stakeholders see working software early and say what they
+# think, while it is still cheap to change course. The Product Owner turns what they say into changes of the product
+# backlog. Here is what was said at sprint 1's review:
+
+# %% id="code-feedback"
+feedback = pd.DataFrame([{
+    "from": fb.stakeholder, "about": fb.about, "said": fb.said,
+    "backlog change": (f"new story {fb.new_story.id}" if fb.new_story is not None
+                       else f"{fb.story} gets a task: {fb.new_task}" if fb.story else "none"),
+} for fb in scrum.REVIEW_FEEDBACK])
+with pd.option_context("display.max_colwidth", None):
+    display(feedback)
+
+# %% [markdown]
+# The Product Owner applies the changes: a new story joins the product backlog with its own estimate and value, and an
+# existing story gets a new task (the team judged the masking small enough to keep S02's estimate). Then the backlog is
+# ordered again by WSJF:
+
+# %% id="code-refine"
+refined = {s.id: s for s in scrum.BACKLOG}
+for fb in scrum.REVIEW_FEEDBACK:
+    if fb.new_story is not None:  # a new story joins the product backlog
+        refined[fb.new_story.id] = fb.new_story
+    elif fb.story:  # an existing story gets a new task; its estimate stays
+        old = refined[fb.story]
+        refined[fb.story] = dataclasses.replace(old, tasks=(*old.tasks, fb.new_task))
+refined = list(refined.values())
+
+backlog = add_wsjf(pd.DataFrame([dataclasses.asdict(s) for s in refined]).set_index("id"))
+still_open = backlog.drop(index=sprint1.done).sort_values("WSJF", ascending=False)
+still_open["WSJF rank"] = range(1, len(still_open) + 1)
+print(f"product backlog after the review: {len(backlog)} stories, {len(still_open)} of them not done")
+with pd.option_context("display.max_colwidth", None):
+    display(still_open.loc[["S02", "F01"], ["WSJF rank", "WSJF", "depends_on", "tasks"]].round(2))
+
+# %% [markdown]
+# Both changes are now data the next sprint planning works from. S02 goes into sprint 2 with the Data Protection
+# Officer's task in its sprint backlog (lab 03 does that masking). The new story F01 takes its place in the lower half
+# of the open backlog, and it cannot start before S12 (the reasons behind each score) is done anyway; the Product Owner
+# can raise its value when the campaign comes closer. Not every comment becomes work: the finance controller's did not.
+#
+# ## 9. The retrospective: evidence from the sprint's data
 #
 # The **retrospective** looks at *how* the team worked, not at the product: what should we **start**, **stop** and
-# **continue** doing? Here it is derived from what happened in the simulated sprint, and kept as data so that the next
-# retrospective can check whether the actions worked.
+# **continue** doing? The Scrum Master facilitates it and brings the evidence, so that the discussion is about what
+# happened rather than what people remember. The stand-up log holds two kinds of blockers, and they call for different
+# actions:
+#
+# * a **wait**: a story *cannot start* because another story it depends on is not done (its update says
+#   `cannot start …`) — a planning problem for the whole team;
+# * an **impediment**: a story that had started was stopped by something else (a database down, a missing approval) —
+#   the Scrum Master's to remove at its source.
+#
+# ### Exercise 02.3 — the retrospective's evidence
+# Write `retro_evidence(standup)`: it returns `{"waiting": ..., "impediments": ...}`, where `"waiting"` counts, per
+# story, the stand-up reports at which it could not start, and `"impediments"` counts, per blocker, the other stand-up
+# reports that named it (each such report is a day of no progress on a story). Dicts or Series of counts are both
+# fine. The check runs your function on all five sprints.
+
+# %% mlopslab={"exercise": "02.retro_evidence"}
+def retro_evidence(standup):
+    """{"waiting": story -> reports it could not start, "impediments": blocker -> reports it stopped a story}."""
+    # BEGIN STUB
+    # blocked = standup[standup["blocker"] != ""]
+    # ...
+    # END STUB
+    # BEGIN SOLUTION
+    blocked = standup[standup["blocker"] != ""]
+    waits = blocked["update"].str.startswith("cannot start")
+    return {"waiting": blocked.loc[waits, "story"].value_counts().to_dict(),
+            "impediments": blocked.loc[~waits, "blocker"].value_counts().to_dict()}
+    # END SOLUTION
+
+
+retro_evidence(standup)  # try it on sprint 1
+
+
+# %% mlopslab={"check": "02.retro_evidence"}
+check("02.retro_evidence", retro_evidence)
+
+
+# %% mlopslab={"wrong": "02.retro_evidence"}
+def retro_evidence(standup):
+    blocked = standup[standup["blocker"] != ""]
+    waits = blocked["blocker"].str.startswith("waiting for")  # "waiting for access ..." is an impediment
+    return {"waiting": blocked.loc[waits, "story"].value_counts().to_dict(),
+            "impediments": blocked.loc[~waits, "blocker"].value_counts().to_dict()}
+
+
+# %% mlopslab={"wrong": "02.retro_evidence"}
+def retro_evidence(standup):
+    blocked = standup[standup["blocker"] != ""]
+    return {"waiting": blocked["blocker"].value_counts().to_dict(), "impediments": {}}
+
+
+# %% mlopslab={"shortcut": "02.retro_evidence"}
+def retro_evidence(standup):
+    return {"waiting": {"S02": 6, "S05": 4},  # sprint 1's counts, read off the log above
+            "impediments": {"test database down for maintenance": 1,
+                            "unclear acceptance criteria: asked the Product Owner": 1}}
+
+
+# %% mlopslab={"shortcut": "02.retro_evidence"}
+def retro_evidence(standup):
+    return scrum.retrospective(sprint1)
+
+
+# %% [markdown]
+# **Your turn, before you read on:** from your evidence, the burndown and the review, write down one thing the team
+# should start, one it should stop and one it should continue (on paper, or in a new cell). Then compare with the
+# board the team agreed on, below. The package wrote this board from the same evidence (it is reused for the capstone
+# sprint in lab 11); a real team writes it together, with the Scrum Master at the whiteboard.
 
 # %% id="cell-28"
 retro = scrum.retrospective(sprint1)
@@ -265,37 +544,126 @@ with pd.option_context("display.max_colwidth", None):
     display(pd.DataFrame([(kind, item) for kind, items in retro.items() for item in items], columns=["", "action"]))
 
 # %% [markdown]
-# ### Exercise 02.2 — plan sprint 2
-# Sprint 1 finished the stories in `done_after_sprint_1` (below). For sprint 2 a team member is on leave, so the
-# capacity is **18 points**. Choose the stories for sprint 2 as a list of ids:
+# The Scrum Master takes the impediments away and follows up at the next retrospective whether they came back. The
+# “stop” item is the hardest to act on after one sprint: a single sprint is not yet a velocity. The team keeps its
+# capacity of 20 points for now and measures; section 11 shows what five sprints tell.
 #
-# * within 18 points, with every dependency done or in your plan (stories not finished in sprint 1 are back in the
-#   backlog);
-# * worth **at least as much business value** as walking the backlog in WSJF order gives.
+# ## 10. Planning sprint 2: your own planner
 #
-# You may use `scrum.check_plan(ids, 18, done_after_sprint_1)` to test a plan, and `backlog` to look up stories.
+# Sprint 2 starts from the refined backlog, the stories done in sprint 1, and the two stories carried over (S02 with
+# most of its work done, and S05, not started). The team keeps its capacity of 20 points. Its planning rule:
+#
+# 1. the **carried-over** stories go in first, whatever their WSJF, at their full points (the team does not
+#    re-estimate the work left; that is the team's choice to make);
+# 2. then, again and again, take the story with the **highest WSJF** that is not done or planned yet, has each
+#    dependency done or planned, and **still fits** the capacity;
+# 3. stop when no story qualifies.
+#
+# Rule 2 looks again from the top after every story it takes: taking a story can make a better-ranked one ready.
 
 # %% id="cell-30"
 done_after_sprint_1 = sprint1.done
+carried = list(sprint1.carry_over)
 print("done after sprint 1:", done_after_sprint_1)
+print("carried over:", carried)
+
+# %% [markdown]
+# ### Exercise 02.4 — write the sprint planner
+# Write `sprint_plan(backlog, capacity, done, carried)`: `backlog` is a table like `backlog` above (one row per story,
+# indexed by id, with the columns `points`, `WSJF` and `depends_on`), `done` and `carried` are lists of story ids. It
+# returns the sprint backlog as a list of story ids, following the team's rule. Write the walk yourself, with pandas;
+# the package's planner is not the answer. The check runs your function on sprints 1, 2 and 4 of the team's history
+# and on a small made-up backlog.
 
 # %% mlopslab={"exercise": "02.sprint_plan"}
-# BEGIN STUB
-# sprint_plan = [...]  # e.g. ["S02", "S05"]
-# END STUB
-# BEGIN SOLUTION
-best = scrum.plan_sprint(scrum.BACKLOG, 18, done_after_sprint_1, by="value_per_point")
-sprint_plan = [s.id for s in best]
-# END SOLUTION
+def sprint_plan(backlog, capacity, done, carried):
+    """The sprint backlog (story ids): carried-over stories first, then again and again the best ready story that fits."""
+    # the carried-over stories go first, at their full points; the other stories are ranked best first
+    plan = list(carried)
+    used = backlog.loc[plan, "points"].sum()
+    ranked = backlog.sort_values("WSJF", ascending=False).index.tolist()
+    # BEGIN STUB
+    # ...  # repeat: take the first story of `ranked` that qualifies; when none does, return plan
+    # END STUB
+    # BEGIN SOLUTION
+    while True:
+        qualifies = [sid for sid in ranked
+                     if sid not in plan and sid not in done
+                     and all(dep in done or dep in plan for dep in backlog.loc[sid, "depends_on"])
+                     and used + backlog.loc[sid, "points"] <= capacity]
+        if not qualifies:
+            return plan
+        plan.append(qualifies[0])
+        used += backlog.loc[qualifies[0], "points"]
+    # END SOLUTION
+
+
+sprint_plan(backlog, CAPACITY, done_after_sprint_1, carried)  # try it: sprint 2
+
 
 # %% mlopslab={"check": "02.sprint_plan"}
 check("02.sprint_plan", sprint_plan)
 
+
 # %% mlopslab={"wrong": "02.sprint_plan"}
-sprint_plan = ["S02", "S07", "S03", "S08"]
+def sprint_plan(backlog, capacity, done, carried):
+    plan = list(carried)
+    used = backlog.loc[plan, "points"].sum()
+    for sid in backlog.sort_values("WSJF", ascending=False).index:  # one pass: never looks back up
+        deps_ok = all(dep in done or dep in plan for dep in backlog.loc[sid, "depends_on"])
+        if sid not in plan and sid not in done and deps_ok and used + backlog.loc[sid, "points"] <= capacity:
+            plan.append(sid)
+            used += backlog.loc[sid, "points"]
+    return plan
+
+
+# %% mlopslab={"wrong": "02.sprint_plan"}
+def sprint_plan(backlog, capacity, done, carried):
+    plan, used = [], 0  # forgets the carried-over stories
+    ranked = backlog.sort_values("WSJF", ascending=False).index.tolist()
+    while True:
+        qualifies = [sid for sid in ranked
+                     if sid not in plan and sid not in done
+                     and all(dep in done or dep in plan for dep in backlog.loc[sid, "depends_on"])
+                     and used + backlog.loc[sid, "points"] <= capacity]
+        if not qualifies:
+            return plan
+        plan.append(qualifies[0])
+        used += backlog.loc[qualifies[0], "points"]
+
+
+# %% mlopslab={"shortcut": "02.sprint_plan"}
+def sprint_plan(backlog, capacity, done, carried):
+    return [s.id for s in scrum.plan_sprint(scrum.BACKLOG, capacity, done)]
+
+
+# %% mlopslab={"shortcut": "02.sprint_plan"}
+def sprint_plan(backlog, capacity, done, carried):
+    room = capacity - backlog.loc[list(carried), "points"].sum()
+    stories = [scrum.Story(sid, row["persona"], row["stage"], row["text"], row["points"], row["value"],
+                           row["time_criticality"], row["risk_reduction"], tuple(row["depends_on"]))
+               for sid, row in backlog.iterrows() if sid not in carried]
+    return list(carried) + [s.id for s in scrum.plan_sprint(stories, room, [*done, *carried])]
+
+
+# %% mlopslab={"shortcut": "02.sprint_plan"}
+def sprint_plan(backlog, capacity, done, carried):
+    return ["S02", "S05", "S03", "S08"]  # sprint 2's plan, typed in
+
 
 # %% [markdown]
-# ## 8. KPIs: is the team getting better?
+# The package's `scrum.run_sprints` plans with the same rule (carried-over stories first, then `scrum.plan_sprint` on
+# the capacity left) and simulates each sprint. Here are the team's first five sprints, run on the refined backlog, and
+# sprint 2's sprint backlog — with the Data Protection Officer's task on S02:
+
+# %% id="code-sprint-2"
+sprints = scrum.run_sprints(5, CAPACITY, stories=refined)
+sprint2 = sprints[1]
+print(f"sprint 2: {sprint2.committed}, {sprint2.committed_points} of {CAPACITY} points")
+pd.DataFrame([{"story": sid, "task": task} for sid in sprint2.committed for task in backlog.loc[sid, "tasks"]]).head(6)
+
+# %% [markdown]
+# ## 11. KPIs: is the team getting better?
 #
 # Scrum measures itself at the end of every sprint. Three KPIs matter most:
 #
@@ -305,33 +673,36 @@ sprint_plan = ["S02", "S07", "S03", "S08"]
 #   promises?
 # * **cycle time** — working days from the start of a story to its finish: how long does the business wait?
 #
-# Here is the team's history over five two-week sprints, each planned at a capacity of 20 points (unfinished stories go
-# first in the next sprint).
+# Here is the team's history over its first five sprints, each planned at a capacity of 20 points:
 
 # %% id="cell-34"
-sprints = scrum.run_sprints(5, CAPACITY)
 hist = scrum.history(sprints)
 hist
 
 
 # %% [markdown]
-# ### Exercise 02.3 — compute velocity and commitment reliability
+# ### Exercise 02.5 — compute velocity and commitment reliability
 # Write `sprint_kpis(hist)`: it gets a table like `hist` (columns `committed` and `done`, one row per sprint, oldest
 # first) and returns `{"velocity": ..., "commitment_reliability": ...}`, both over the **last three sprints**:
-# velocity = mean points done; commitment reliability = total points done ÷ total points committed. The check tries
-# it on `hist` and on another team's history.
+# velocity = mean points done; commitment reliability = total points done ÷ total points committed. Compute them
+# with pandas (the package's own KPI functions are not the answer). The check tries your function on `hist` and on
+# another team's history.
 
 # %% mlopslab={"exercise": "02.sprint_kpis"}
-# BEGIN STUB
-# def sprint_kpis(hist):
-#     ...  # return {"velocity": ..., "commitment_reliability": ...}
-# END STUB
-# BEGIN SOLUTION
 def sprint_kpis(hist):
+    """{"velocity": mean points done, "commitment_reliability": done / committed}, over the last three sprints."""
+    # BEGIN STUB
+    # last = ...
+    # ...
+    # END STUB
+    # BEGIN SOLUTION
     last = hist.tail(3)
     return {"velocity": last["done"].mean(),
             "commitment_reliability": last["done"].sum() / last["committed"].sum()}
-# END SOLUTION
+    # END SOLUTION
+
+
+sprint_kpis(hist)  # try it
 
 
 # %% mlopslab={"check": "02.sprint_kpis"}
@@ -344,21 +715,26 @@ def sprint_kpis(hist):
             "commitment_reliability": (hist["done"] / hist["committed"]).mean()}
 
 
+# %% mlopslab={"shortcut": "02.sprint_kpis"}
+def sprint_kpis(hist):
+    return {"velocity": scrum.velocity(hist), "commitment_reliability": scrum.commitment_reliability(hist, last=3)}
+
+
 # %% [markdown]
-# The package computes the same KPIs, and the cycle time of every finished story:
+# The third KPI, the cycle time of every finished story, counted in working days across sprints:
 
 # %% id="cell-39"
-print(f"velocity (last 3 sprints): {scrum.velocity(hist):.1f} points")
-print(f"commitment reliability (last 3 sprints): {scrum.commitment_reliability(hist, last=3):.0%}")
 cycles = scrum.cycle_times(sprints)
-print(f"cycle time: median {cycles['cycle days'].median():.0f} working days, longest {cycles['cycle days'].max()} ({cycles['cycle days'].idxmax()})")
+days = cycles["cycle days"]
+print(f"cycle time: median {days.median():.0f} working days, longest {days.max()} ({days.idxmax()})")
 cycles.head(6)
 
 # %% [markdown]
 # ### Forecasting the next sprint
 # Planning at 20 points every sprint keeps breaking the promise. A better commitment is **“yesterday's weather”**: plan
 # the next sprint at the mean velocity of the last three sprints, with the worst and best of them as the range. If a
-# person is on holiday, scale by the share of person-days available.
+# person is on holiday, scale by the share of person-days available. With five sprints of history the team now acts on
+# its retrospective's “stop” item: lab 11 plans sprint 6 at this forecast.
 
 # %% id="cell-41"
 forecast = scrum.forecast_capacity(hist)
@@ -370,23 +746,30 @@ plt.show()
 # %% [markdown]
 # ## Recap
 # * Five personas share the work; a **RACI** matrix gives every stage exactly one **accountable** owner.
+# * Scrum adds three accountabilities: the **Product Owner** owns *what* is built and in which order, the **Scrum
+#   Master** owns *how* the team works (events, impediments, protecting the sprint), the **Developers** build.
 # * The **product backlog** holds user stories written from the personas' points of view, ordered by value per point
 #   or **WSJF** (cost of delay ÷ size).
-# * **Sprint planning** takes stories from the top within the **capacity**, never ahead of their **dependencies**.
-# * **Daily stand-ups** surface blockers; the **burndown** shows progress against the ideal line.
-# * The **review** inspects the increment (shippable? goal met?); the **retrospective** improves the way of working.
+# * A **sprint** is a fixed time-box of two to four weeks: its end date and its deliverable do not move; unfinished
+#   stories go back to the backlog.
+# * **Sprint planning** takes stories from the top within the **capacity**, never ahead of their **dependencies**,
+#   carried-over work first.
+# * **Daily stand-ups** surface blockers; the **burndown** shows progress against the ideal line — and a story counts
+#   only when it is done.
+# * The **review** inspects the increment with the stakeholders, and their feedback flows back into the product
+#   backlog; the **retrospective** improves the way of working, from the sprint's evidence.
 # * **Velocity**, **commitment reliability** and **cycle time** tell the team whether it keeps its promises, and
 #   yesterday's weather gives an honest **forecast**.
 #
 # ### In the real world
 # * Teams keep the backlog in a tool such as Jira, Azure Boards, GitHub Projects or Trello, with the same fields you
 #   saw here: persona, points, value, dependencies.
-# * *The Scrum Guide* (Schwaber & Sutherland) defines the events and artefacts in a dozen pages; WSJF comes from the
-#   Scaled Agile Framework (SAFe).
+# * *The Scrum Guide* (Schwaber & Sutherland, 2020) defines the accountabilities, events and artefacts in a dozen
+#   pages; WSJF comes from the Scaled Agile Framework (SAFe).
 # * Data-science work is uncertain: many teams add time-boxed **spikes** (“find out in three days whether the payment
 #   data is usable”) and agree a *definition of done* that includes tracking, tests and documentation.
 # * Velocity is for the team's own planning. Used as a performance target across teams it inflates estimates and
 #   stops meaning anything.
 #
 # **Next:** lab 03 starts the first stage — data provisioning with governance, led by the Data Steward and the Data
-# Engineer.
+# Engineer — and masks the free-text notes the Data Protection Officer asked about.

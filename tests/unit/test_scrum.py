@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 
 import pandas as pd
@@ -221,3 +222,81 @@ def test_widget_uses_check_plan() -> None:
     widget = scrum.planner_widget(20, preselected=["S07"])
     bar, status = widget.children[0], widget.children[1]
     assert bar.value == 2 and bar.bar_style == "warning" and "S07 needs S06" in status.value
+
+
+# --- the Scrum team, the review's feedback and the burndown by story -----------------------------------------
+
+
+def test_scrum_roles_and_events_name_the_three_accountabilities() -> None:
+    roles = ["Product Owner", "Scrum Master", "Developers"]
+    assert list(scrum.SCRUM_ROLES) == roles
+    assert all(set(r) == {"at TelcoNova", "owns"} for r in scrum.SCRUM_ROLES.values())
+    assert "Business Analyst" in scrum.SCRUM_ROLES["Product Owner"]["at TelcoNova"]
+    assert "not one of the five personas" in scrum.SCRUM_ROLES["Scrum Master"]["at TelcoNova"]
+    assert list(scrum.SCRUM_EVENTS) == ["sprint planning", "daily stand-up", "sprint review", "sprint retrospective"]
+    for event in scrum.SCRUM_EVENTS.values():
+        assert set(roles) < set(event) and event["time-box (two-week sprint)"]
+
+
+def _refined() -> list[Story]:
+    stories = {s.id: s for s in scrum.BACKLOG}
+    for fb in scrum.REVIEW_FEEDBACK:
+        if fb.new_story is not None:
+            stories[fb.new_story.id] = fb.new_story
+        elif fb.story:
+            stories[fb.story] = dataclasses.replace(stories[fb.story], tasks=(*stories[fb.story].tasks, fb.new_task))
+    return list(stories.values())
+
+
+def test_review_feedback_is_about_sprint_1_and_changes_the_backlog() -> None:
+    sprint1 = scrum.simulate_sprint(scrum.plan_sprint(scrum.BACKLOG, 20))
+    ids = {s.id for s in scrum.BACKLOG}
+    for fb in scrum.REVIEW_FEEDBACK:
+        assert fb.about in sprint1.done, "feedback is about the increment the stakeholders saw"
+        assert not (fb.new_task and fb.new_story), "one change per feedback"
+        if fb.new_task:
+            assert fb.story in ids and fb.story in sprint1.carry_over, "the new task goes with work carried over"
+        if fb.new_story is not None:
+            assert fb.story == fb.new_story.id and fb.story not in ids
+            assert fb.new_story.text.startswith(f"As a{'n' if fb.new_story.persona[0] in 'AEIOU' else ''} "
+                                                f"{fb.new_story.persona}, I want") and fb.new_story.tasks
+    kinds = [bool(fb.new_task) or fb.new_story is not None for fb in scrum.REVIEW_FEEDBACK]
+    assert any(kinds) and not all(kinds), "some feedback changes the backlog, some does not"
+    scrum.validate_backlog(_refined())
+
+
+def test_refined_backlog_leaves_the_five_sprints_unchanged() -> None:
+    """Lab 02 runs its history on the refined backlog; lab 11 (capstone.sprints) on BACKLOG: the same sprints."""
+    plain, refined = scrum.run_sprints(5, 20), scrum.run_sprints(5, 20, _refined())
+    for a, b in zip(plain, refined, strict=True):
+        assert (a.committed, a.done, a.remaining, a.carry_over) == (b.committed, b.done, b.remaining, b.carry_over)
+        assert a.standup.equals(b.standup)
+
+
+def test_unfinished_points_count_a_story_until_it_is_done() -> None:
+    for result in scrum.run_sprints(5, 20):
+        line = scrum._unfinished_points(result)
+        assert len(line) == len(result.remaining) and line[0] == result.committed_points
+        assert line[-1] == result.committed_points - result.done_points
+        assert all(x >= y for x, y in pairwise(line))
+        assert all(u >= r - 1e-9 for u, r in zip(line, result.remaining, strict=True)), "partial work is not done"
+
+
+def test_retrospective_tells_impediments_from_waits_by_the_update() -> None:
+    sprint2 = scrum.run_sprints(2, 20)[1]
+    assert "waiting for access to the payment data" in set(sprint2.standup["blocker"])
+    retro = scrum.retrospective(sprint2)
+    assert any("waiting for access to the payment data" in item for item in retro["start"])
+
+
+def test_burndown_plot_by_story() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    result = scrum.simulate_sprint(scrum.plan_sprint(scrum.BACKLOG, 20))
+    fig = scrum.plot_burndown(result, by_story=True)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["work left (partial progress counts)", "points of stories not done",
+                                                    "ideal"]
+    assert list(lines[1].get_ydata()) == scrum._unfinished_points(result)
+    assert [line.get_label() for line in scrum.plot_burndown(result).axes[0].get_lines()] == ["remaining work", "ideal"]

@@ -3,6 +3,8 @@
 Public API:
 
 * :data:`PERSONAS`, :data:`STAGES`, :data:`RACI`, :func:`raci_frame`, :func:`accountable` - who does what;
+* :data:`SCRUM_ROLES`, :data:`SCRUM_EVENTS` - the Scrum team (Product Owner, Scrum Master, Developers) and what each
+  does in each event;
 * :data:`BACKLOG` (a tuple of :class:`Story`), :func:`story`, :func:`backlog_frame`,
   :func:`validate_backlog` - the product backlog as data;
 * :func:`value_per_point`, :func:`wsjf`, :func:`prioritise` - ordering the backlog;
@@ -11,6 +13,7 @@ Public API:
 * :func:`simulate_sprint` (seeded) -> :class:`SprintResult` with the daily stand-up log and the burndown;
   :func:`run_sprints` chains sprints over the backlog;
 * :func:`review`, :func:`retrospective` - the sprint review and the retrospective (start/stop/continue);
+  :data:`REVIEW_FEEDBACK` - what the stakeholders said at sprint 1's review and what it changes in the backlog;
 * :func:`velocity`, :func:`commitment_reliability`, :func:`cycle_times`, :func:`forecast_capacity` - the KPIs;
 * :func:`plot_raci`, :func:`plot_burndown`, :func:`plot_velocity` - the figures.
 
@@ -64,6 +67,56 @@ RACI: dict[str, dict[str, str]] = {
 
 RACI_MEANING = {"R": "responsible: does the work", "A": "accountable: owns the outcome and signs it off",
                 "C": "consulted: gives input before", "I": "informed: told after"}
+
+
+SCRUM_ROLES: dict[str, dict[str, str]] = {
+    "Product Owner": {
+        "at TelcoNova": "the Business Analyst",
+        "owns": "what the team builds and in which order: orders the product backlog, proposes the sprint goal, "
+                "accepts finished stories at the review and turns the stakeholders' feedback into backlog items",
+    },
+    "Scrum Master": {
+        "at TelcoNova": "an agile coach from the project office, shared with one other team (not one of the five "
+                        "personas)",
+        "owns": "how the team works: makes sure each event happens and keeps its time-box, removes impediments the "
+                "team cannot remove itself, protects the running sprint from new scope, coaches team and "
+                "stakeholders in Scrum",
+    },
+    "Developers": {
+        "at TelcoNova": "the five personas (the Business Analyst too, when working on a story)",
+        "owns": "how the work gets done: size the stories, plan the sprint backlog, build and test the increment, "
+                "meet the definition of done",
+    },
+}
+"""The three accountabilities of a Scrum team (Scrum Guide 2020) and who holds them in TelcoNova's team."""
+
+SCRUM_EVENTS: dict[str, dict[str, str]] = {
+    "sprint planning": {
+        "time-box (two-week sprint)": "at most 4 hours",
+        "Product Owner": "brings the ordered backlog and proposes the sprint goal",
+        "Scrum Master": "keeps the commitment honest: capacity from measured velocity, dependencies respected",
+        "Developers": "choose what they can finish by the end date and break it into tasks",
+    },
+    "daily stand-up": {
+        "time-box (two-week sprint)": "15 minutes",
+        "Product Owner": "answers questions about acceptance criteria when asked",
+        "Scrum Master": "makes sure it happens and stays short; takes each impediment away to remove it",
+        "Developers": "inspect progress toward the sprint goal and plan the day",
+    },
+    "sprint review": {
+        "time-box (two-week sprint)": "at most 2 hours",
+        "Product Owner": "invites the stakeholders, says what is done, turns their feedback into backlog items",
+        "Scrum Master": "facilitates: a working session with the stakeholders, not a status report",
+        "Developers": "demonstrate the working increment",
+    },
+    "sprint retrospective": {
+        "time-box (two-week sprint)": "at most 1.5 hours",
+        "Product Owner": "takes part as a member of the team",
+        "Scrum Master": "facilitates, brings the evidence from the sprint, follows up the actions",
+        "Developers": "agree a few improvements for the next sprint",
+    },
+}
+"""Scrum's events: their time-box in a two-week sprint and what each accountability does in them."""
 
 
 def raci_frame() -> pd.DataFrame:
@@ -194,6 +247,44 @@ def story(story_id: str, stories: Iterable[Story] = BACKLOG) -> Story:
     if story_id not in by_id:
         raise KeyError(f"no story {story_id!r}; the backlog has {sorted(by_id)}")
     return by_id[story_id]
+
+
+@dataclass(frozen=True)
+class ReviewFeedback:
+    """One stakeholder's feedback at a sprint review, and what the Product Owner changes in the backlog for it."""
+
+    stakeholder: str
+    about: str
+    """The story of the increment the feedback is about."""
+    said: str
+    story: str = ""
+    """The backlog story the feedback changes or adds ('' when it changes nothing)."""
+    new_task: str = ""
+    """A task added to an existing story (its acceptance criteria grow; its estimate stays)."""
+    new_story: Story | None = None
+    """A new story for the product backlog."""
+
+
+REVIEW_FEEDBACK: tuple[ReviewFeedback, ...] = (
+    ReviewFeedback(
+        "Data Protection Officer", "S01",
+        "The datasheet is clear. But agents type phone numbers and e-mail addresses into the CRM's free-text notes: "
+        "those notes are personal data too.",
+        story="S02", new_task="find and mask contact details in the free-text notes"),
+    ReviewFeedback(
+        "Head of Retention (marketing)", "S09",
+        "The profit metric prices one offer for everyone. Month-to-month customers get a discount, contract "
+        "customers an upgrade: agents need to know which offer pays for whom.",
+        story="F01", new_story=Story(
+            "F01", BA, "development", "As a Business Analyst, I want the most profitable retention offer per "
+            "customer next to the score and its reasons, so that agents make the offer that pays off.", 5, 8, 5, 3,
+            ("S09", "S12"), ("price each offer per contract type", "pick the best offer per customer",
+                             "show it with the reasons"))),
+    ReviewFeedback(
+        "Finance controller", "S10",
+        "Every training run can be found again: that is what our auditors ask for. Nothing to add."),
+)
+"""The stakeholders' feedback at sprint 1's review (lab 02): one new task, one new story, one "keep going"."""
 
 
 def validate_backlog(stories: Iterable[Story], done: Iterable[str] = ()) -> None:
@@ -509,8 +600,9 @@ def retrospective(result: SprintResult, days: int = SPRINT_DAYS) -> dict[str, li
     """Start / stop / continue, derived from what happened in the simulated sprint."""
     log = result.standup
     blockers = log[log["blocker"] != ""]
-    waits = blockers[blockers["blocker"].str.startswith("waiting for")]
-    impediments = blockers.loc[~blockers["blocker"].str.startswith("waiting for"), "blocker"].unique()
+    is_wait = blockers["update"].str.startswith("cannot start")  # "waiting for access ..." is an impediment
+    waits = blockers[is_wait]
+    impediments = blockers.loc[~is_wait, "blocker"].unique()
     start, stop = [], []
     cont = ["the 15-minute daily stand-up: every blocker was known the same morning"]
     if len(waits):
@@ -551,16 +643,34 @@ def plot_raci():
     return fig
 
 
-def plot_burndown(result: SprintResult, title: str | None = None):
-    """Remaining work per day against the ideal straight line."""
+def _unfinished_points(result: SprintResult) -> list[float]:
+    """Per day 0..N: the story points of committed stories not finished by the end of that day."""
+    last = len(result.remaining) - 1
+    return [float(sum(p for sid, p in result.points.items() if result.finished.get(sid, last + 1) > day))
+            for day in range(last + 1)]
+
+
+def plot_burndown(result: SprintResult, title: str | None = None, by_story: bool = False):
+    """Remaining work per day against the ideal straight line.
+
+    ``by_story=True`` adds the points of the stories not yet done: a story counts as done only when it is
+    finished, so this line ends at committed minus done points, as the sprint review counts them.
+    """
     import matplotlib.pyplot as plt
 
     days = range(len(result.remaining))
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    ax.plot(days, result.remaining, marker="o", label="remaining work")
-    ax.plot([0, len(result.remaining) - 1], [result.remaining[0], 0], "--", color="grey", label="ideal")
+    label = "work left (partial progress counts)" if by_story else "remaining work"
+    ax.plot(days, result.remaining, marker="o", label=label)
+    start = result.remaining[0]
+    if by_story:
+        unfinished = _unfinished_points(result)
+        ax.plot(days, unfinished, marker="s", color="#d9822b", label="points of stories not done")
+        start = unfinished[0]
+    ax.plot([0, len(result.remaining) - 1], [start, 0], "--", color="grey", label="ideal")
+    labelled = unfinished if by_story else result.remaining  # a story's label sits where it leaves the line
     for sid, day in sorted(result.finished.items(), key=lambda kv: kv[1]):
-        ax.annotate(sid, (day, result.remaining[day]), textcoords="offset points", xytext=(0, 7),
+        ax.annotate(sid, (day, labelled[day]), textcoords="offset points", xytext=(0, 7),
                     ha="center", fontsize=7, color="#2e6b2e")
     ax.set_xlabel("sprint day")
     ax.set_ylabel("story points left")

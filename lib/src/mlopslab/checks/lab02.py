@@ -1,35 +1,29 @@
-"""Checks of lab 02 (Scrum and the AI project roles): sprint planning, KPIs, accountability."""
+"""Checks of lab 02 (Scrum and the AI project roles): owners, burndown, retrospective evidence, planning, KPIs.
+
+Every check recomputes its reference from the package (the backlog, the seeded sprints) and tries the student's
+function on more than the lab's own case: the lab's five simulated sprints and small made-up backlogs and
+histories. The exercises ask the student to write the technique; a function that hands the work to the package's
+own planner or KPI functions is told so (:func:`_package_calls`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
+import types
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
 
+from .. import scrum
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ..scrum import (
-    BACKLOG,
-    PERSONAS,
-    STAGES,
-    accountable,
-    check_plan,
-    commitment_reliability,
-    history,
-    plan_sprint,
-    run_sprints,
-    simulate_sprint,
-    story,
-    velocity,
-)
 
 CAPACITY = 20
-"""Sprint 1's capacity in the lab (and every sprint's in the lab's five-sprint history)."""
-PLAN_CAPACITY = 18
-"""Sprint 2's capacity in exercise 02.sprint_plan (a team member is on leave)."""
+"""Every sprint's capacity in the lab's five-sprint history (and lab 11's sprints 1-5)."""
 SPRINTS = 5
 
-
-def done_after_sprint_1() -> list[str]:
-    """The stories the lab's simulated sprint 1 finished (exercise 02.sprint_plan starts from them)."""
-    return simulate_sprint(plan_sprint(BACKLOG, CAPACITY)).done
+# --- 02.accountable -----------------------------------------------------------------------------------------
 
 SITUATIONS = {
     "drift_alert": "monitoring",
@@ -38,58 +32,315 @@ SITUATIONS = {
     "scoring_encodes_differently": "preparation",
     "score_missing_in_crm": "deployment",
     "choice_of_model": "development",
+    "database_down_again": "removing impediments",
+    "request_mid_sprint": "what is built and when",
 }
-"""The situations of exercise 02.accountable and the stage each belongs to."""
+"""The situations of exercise 02.accountable: the stage each belongs to, or what the Scrum role that owns it does."""
+
+SCRUM_OWNERS = {"removing impediments": "Scrum Master", "what is built and when": "Product Owner"}
+
+OWNERS = [*scrum.PERSONAS, "Scrum Master"]
+"""What a student may name as the owner of a situation (the choices of 02.accountable)."""
 
 
-@exercise("02.accountable", points=3, title="Who is accountable?")
+def _owner(situation: str) -> str:
+    where = SITUATIONS[situation]
+    if where not in SCRUM_OWNERS:
+        return scrum.accountable(where)
+    role = SCRUM_OWNERS[where]
+    return role if role == "Scrum Master" else scrum.SCRUM_ROLES[role]["at TelcoNova"].removeprefix("the ")
+
+
+@exercise("02.accountable", points=2, title="Who owns it?")
 def accountable_persona(answer, **_):
     if not isinstance(answer, dict):
-        return wrong("Give a dict: situation -> persona name.")
-    names = {p.lower(): p for p in PERSONAS}
-    given = {k: names.get(str(v).strip().lower()) for k, v in answer.items() if v is not ...}
-    bad = [answer[k] for k, v in given.items() if v is None]
+        return wrong("Give a dict: situation -> the persona (or 'Scrum Master') who owns it.")
+    names = {p.lower(): p for p in OWNERS} | {"product owner": "Business Analyst"}
+    bad = [v for v in answer.values() if v is not ... and str(v).strip().lower() not in names]
     if bad:
-        return wrong(f"{bad[0]!r} is not one of the personas {list(PERSONAS)}.")
-    right = [k for k, stage in SITUATIONS.items() if given.get(k) == accountable(stage)]
-    if len(right) == len(SITUATIONS):
-        return correct("All right: find the stage first, then the one A in its column of the RACI matrix.")
-    first = next(k for k in SITUATIONS if k not in right)
-    hint = (f"{len(right)} of {len(SITUATIONS)} right. {first!r} belongs to the stage "
-            f"'{STAGES[SITUATIONS[first]]}': who holds the A in that column? (R does the work; A owns the outcome.)")
-    return partial(len(right) / len(SITUATIONS), hint) if right else wrong(hint)
+        return wrong(f"{bad[0]!r} is not one of {OWNERS}.")
+    given = {k: names[str(v).strip().lower()] for k, v in answer.items() if v is not ...}
+    if all(given.get(k) == _owner(k) for k in SITUATIONS):
+        return correct("All eight right: a stage's problem belongs to the one A of its column in the RACI matrix; "
+                       "what gets built and when is the Product Owner's call; removing what stops the team is the "
+                       "Scrum Master's job.")
+    return wrong("Not yet: at least one of the eight owners is wrong (the check does not say which). For a problem "
+                 "in a stage, find the stage first, then the one A in its column of the RACI matrix (R does the "
+                 "work, A owns the outcome). For how the team works, ask: is it about *what* is built and when "
+                 "(Product Owner), or about removing what stops the team (Scrum Master)?")
 
 
-@exercise("02.sprint_plan", points=3, title="Plan a sprint within capacity and dependencies")
+# --- shared helpers -----------------------------------------------------------------------------------------
+
+def _sprints() -> list[scrum.SprintResult]:
+    """The lab's five sprints, recomputed (sprint 1 is the sprint the lab follows day by day)."""
+    return scrum.run_sprints(SPRINTS, CAPACITY, _refined())
+
+
+def _refined() -> list[scrum.Story]:
+    """The backlog after sprint 1's review: the feedback's new task and new story in."""
+    stories = {s.id: s for s in scrum.BACKLOG}
+    for fb in scrum.REVIEW_FEEDBACK:
+        if fb.new_story is not None:
+            stories[fb.new_story.id] = fb.new_story
+        elif fb.story:
+            stories[fb.story] = dataclasses.replace(stories[fb.story], tasks=(*stories[fb.story].tasks, fb.new_task))
+    return list(stories.values())
+
+
+FORBIDDEN = {
+    "02.sprint_plan": ("plan_sprint", "prioritise", "run_sprints"),
+    "02.sprint_kpis": ("velocity", "commitment_reliability", "forecast_capacity"),
+}
+"""The package functions that would do an exercise's work for the student."""
+
+
+def _package_calls(fn, names: Iterable[str]) -> list[str]:
+    """The functions of ``names`` in :mod:`mlopslab.scrum` that the student's ``fn`` refers to."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    used: set[str] = set()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        used.update(current.co_names)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    scope = dict(getattr(fn, "__globals__", {}))
+    scope.update({f"<closure {i}>": cell.cell_contents for i, cell in enumerate(fn.__closure__ or ())
+                  if _filled(cell)})
+    reached = [scope.get(n) for n in used] + [v for k, v in scope.items() if k.startswith("<closure")]
+    via_module = any(isinstance(v, types.ModuleType) and v.__name__.startswith("mlopslab") for v in reached)
+    found = []
+    for name in names:
+        target = getattr(scrum, name)
+        if any(v is target for v in reached) or (via_module and name in used and scope.get(name, target) is target):
+            found.append(f"scrum.{name}")
+    return found
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 -- an empty closure cell raises
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(got, what: str) -> list[float]:
+    if isinstance(got, pd.Series):
+        got = got.tolist()
+    elif isinstance(got, np.ndarray):
+        got = got.ravel().tolist()
+    if not isinstance(got, (list, tuple)):
+        raise TypeError(f"{what} must return a list (one number per day), not a {type(got).__name__}")
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in got):
+        raise TypeError(f"{what} must return numbers, one per day")
+    return [float(x) for x in got]
+
+
+# --- 02.burndown --------------------------------------------------------------------------------------------
+
+@exercise("02.burndown", points=3, title="The burndown from the stand-up log")
+def burndown(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `story_burndown(standup, points, days)` that returns a list.")
+    days = scrum.SPRINT_DAYS
+    for result in _sprints():
+        got = answer(result.standup.copy(), dict(result.points), days)
+        if got is None:
+            raise NotAnswered
+        try:
+            values = _numbers(got, "story_burndown")
+        except TypeError as err:
+            return wrong(str(err) + ".")
+        expected = scrum._unfinished_points(result)
+        if len(values) == len(expected) and np.allclose(values, expected):
+            continue
+        if len(values) == days:
+            return wrong(f"Give {days + 1} numbers: day 0 (before any work: the whole commitment) and the end of "
+                         f"each of the {days} days.")
+        if len(values) == len(expected) and np.allclose(values, result.remaining):
+            return wrong("That is the work left, which counts partly done stories. Count a story's points until "
+                         "the day its update says it is done, then not at all.")
+        if len(values) == len(expected) and np.allclose(values[1:], expected[:-1]):
+            return wrong("One day late: a story that is done on day d no longer counts at the end of day d.")
+        if len(values) != len(expected):
+            return wrong(f"Give one number per day from 0 to {days}: {days + 1} numbers, not {len(values)}.")
+        first = next(i for i, (a, b) in enumerate(zip(values, expected)) if not np.isclose(a, b))
+        return wrong(f"In sprint {result.sprint} your line says {values[first]:g} at the end of day {first}. At the "
+                     "end of a day, add up the points of every committed story whose 'done' update has not come yet.")
+    return correct("Right on all five sprints: a story's points leave the burndown only on the day it is done.")
+
+
+# --- 02.retro_evidence --------------------------------------------------------------------------------------
+
+def _evidence(standup: pd.DataFrame, by_wording: bool = False) -> dict[str, dict]:
+    """Per story: stand-ups at which it could not start; per impediment: stand-ups it stopped a story.
+
+    ``by_wording=True`` gives the common mistake: every blocker that starts with "waiting for" taken as a wait.
+    """
+    waiting: dict[str, int] = {}
+    impediments: dict[str, int] = {}
+    for story_id, update, blocker in standup[["story", "update", "blocker"]].itertuples(index=False):
+        if not blocker:
+            continue
+        if (blocker if by_wording else update).startswith("waiting for" if by_wording else "cannot start"):
+            waiting[story_id] = waiting.get(story_id, 0) + 1
+        else:
+            impediments[blocker] = impediments.get(blocker, 0) + 1
+    return {"waiting": waiting, "impediments": impediments}
+
+
+def _counts(value) -> dict | None:
+    if isinstance(value, pd.Series):
+        value = value.to_dict()
+    if not isinstance(value, dict):
+        return None
+    return {str(k): int(v) for k, v in value.items()
+            if isinstance(v, numbers.Integral) or (isinstance(v, float) and v.is_integer())}
+
+
+@exercise("02.retro_evidence", points=2, title="The retrospective's evidence")
+def retro_evidence(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `retro_evidence(standup)` that returns a dict.")
+    for result in _sprints():
+        got = answer(result.standup.copy())
+        if got is None:
+            raise NotAnswered
+        if not isinstance(got, dict) or set(got) != {"waiting", "impediments"}:
+            return wrong('retro_evidence must return a dict with the keys "waiting" and "impediments".')
+        expected = _evidence(result.standup)
+        waiting, impediments = _counts(got["waiting"]), _counts(got["impediments"])
+        if waiting is None or impediments is None:
+            return wrong('Each part is a dict (or a Series) of counts, e.g. {"S02": 6}: use `.value_counts()`.')
+        if waiting == expected["waiting"] and impediments == expected["impediments"]:
+            continue
+        if {"waiting": waiting, "impediments": impediments} == _evidence(result.standup, by_wording=True):
+            misread = next(iter(expected["impediments"].keys() - impediments.keys()))
+            return wrong(f"In sprint {result.sprint}, {misread!r} is an impediment: the story had started and then "
+                         "stopped. A dependency wait is a report whose update says the story *cannot start* yet; tell "
+                         "the two apart by the update, not by the blocker's first words.")
+        if set(waiting) - set(result.committed):
+            return wrong("'waiting' counts per *story* (the story that could not start), e.g. {\"S02\": 6}.")
+        if any(k.startswith("waiting for S") for k in impediments):
+            return wrong("The impediments must not include the waits for other stories ('waiting for S..'): those "
+                         "go under 'waiting', counted per story.")
+        return wrong(f"Not the counts of sprint {result.sprint}'s log: 'waiting' counts, per story, the stand-ups "
+                     "at which it could not start; 'impediments' counts, per blocker, the other stand-up reports "
+                     "that named it.")
+    return correct("Right on all five sprints: waits for other stories and impediments, told apart and counted.")
+
+
+# --- 02.sprint_plan -----------------------------------------------------------------------------------------
+
+def _frame(stories: Iterable[scrum.Story]) -> pd.DataFrame:
+    """A backlog table like the lab's: one row per story, with WSJF."""
+    rows = pd.DataFrame([dataclasses.asdict(s) for s in stories]).set_index("id")
+    rows["value/point"] = rows["value"] / rows["points"]
+    rows["cost of delay"] = rows["value"] + rows["time_criticality"] + rows["risk_reduction"]
+    rows["WSJF"] = rows["cost of delay"] / rows["points"]
+    return rows
+
+
+def _plan(stories: list[scrum.Story], capacity: int, done: list[str], carried: list[str]) -> list[str]:
+    """Carried-over stories first, then the package's planner (the rule the lab states) on the rest."""
+    by_id = {s.id: s for s in stories}
+    room = capacity - sum(by_id[i].points for i in carried)
+    rest = [s for s in stories if s.id not in carried]
+    return [*carried, *(s.id for s in scrum.plan_sprint(rest, room, {*done, *carried}))]
+
+
+def _made_up_backlog() -> list[scrum.Story]:
+    """A small backlog on which carrying over first, looking again from the top after each pick, skipping what
+    does not fit (without stopping) and counting done dependencies as ready all matter."""
+    def s(i, points, cost_of_delay, deps=()):
+        value = cost_of_delay - 2
+        return scrum.Story(i, "Data Scientist", "development", "t", points, value, 1, 1, tuple(deps))
+    return [s("D0", 3, 30), s("A1", 5, 3), s("B1", 3, 15, ["D0"]), s("B2", 2, 14, ["B3"]), s("B3", 3, 9),
+            s("B4", 4, 10), s("B6", 2, 3)]
+
+
+def _plan_cases() -> list[tuple[str, list[scrum.Story], int, list[str], list[str]]]:
+    sprints, refined = _sprints(), _refined()
+    done_before = [sorted({i for r in sprints[:k] for i in r.done}) for k in range(SPRINTS)]
+    cases = [(f"sprint {k + 1} of the lab", refined, CAPACITY, done_before[k],
+              list(sprints[k - 1].carry_over) if k else []) for k in (1, 0, 3)]
+    return [*cases, ("a made-up backlog", _made_up_backlog(), 15, ["D0"], ["A1"])]
+
+
+@exercise("02.sprint_plan", points=3, title="Plan a sprint: carry-over first, then the best ready story that fits")
 def sprint_plan(answer, **_):
-    if isinstance(answer, str) or not isinstance(answer, (list, tuple, set)):
-        return wrong('Give a list of story ids, e.g. ["S02", "S06"].')
-    ids = [str(a).strip().upper() for a in answer]
-    done = done_after_sprint_1()
-    result = check_plan(ids, PLAN_CAPACITY, done)
-    if not result.ok:
-        return wrong("Not a valid sprint backlog: " + "; ".join(result.problems())
-                     + ". A story may go in only if each story it depends on is done or also in the plan.")
-    value = sum(story(i).value for i in set(ids))
-    bar = sum(s.value for s in plan_sprint(BACKLOG, PLAN_CAPACITY, done, by="wsjf"))
-    if value >= bar:
-        return correct(f"Valid ({result.points} of {PLAN_CAPACITY} points) and worth {value} in business value "
-                       f"- at least the {bar} that walking the backlog in WSJF order gives.")
-    return partial(0.5, f"Valid: capacity and dependencies respected. But it carries {value} in business value; "
-                        f"walking the backlog by WSJF gets {bar}. Prefer stories with a high value per point, and "
-                        "use the spare capacity.")
+    if not callable(answer):
+        return wrong("Give a list of story ids from a function: define `sprint_plan(backlog, capacity, done, "
+                     "carried)` that returns the sprint backlog, e.g. [\"S02\", \"S05\", ...].")
+    used = _package_calls(answer, FORBIDDEN["02.sprint_plan"])
+    if used:
+        return wrong(f"Your function calls {used[0]}, the package's own planner. Write the walk yourself, with the "
+                     "backlog table: carried-over stories first, then again and again the best ready story that "
+                     "fits.")
+    for name, stories, capacity, done, carried in _plan_cases():
+        got = answer(_frame(stories), capacity, list(done), list(carried))
+        if got is None:
+            raise NotAnswered
+        if isinstance(got, (str, bytes)) or not isinstance(got, (list, tuple, pd.Index, np.ndarray)):
+            return wrong(f"sprint_plan must return a list of story ids, not a {type(got).__name__}.")
+        ids = [str(i) for i in got]
+        expected = _plan(stories, capacity, done, carried)
+        if len(ids) == len(set(ids)) and set(ids) == set(expected):
+            continue
+        return wrong(_plan_hint(name, ids, expected, stories, capacity, done, carried))
+    return correct("Your planner makes the team's plans (sprints 1, 2 and 4) and handles a made-up backlog: "
+                   "carry-over first, then always the best story that is ready and still fits.")
 
 
-def _synthetic_history() -> pd.DataFrame:
+def _plan_hint(name, ids, expected, stories, capacity, done, carried) -> str:
+    by_id = {s.id: s for s in stories}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        return f"On {name}: {unknown[0]!r} is not a story of the backlog you were given."
+    if len(ids) != len(set(ids)):
+        return f"On {name}: a story appears twice in your plan."
+    if any(i in done for i in ids):
+        return f"On {name}: {next(i for i in ids if i in done)} is already done; leave done stories out."
+    if any(c not in ids for c in carried):
+        return (f"On {name}: the carried-over story {next(c for c in carried if c not in ids)} is missing. "
+                "Unfinished stories go in first, whatever their WSJF, at their full points.")
+    points = sum(by_id[i].points for i in ids)
+    if points > capacity:
+        return f"On {name}: your plan has {points} points, over the capacity of {capacity}."
+    for i in ids:
+        missing = [d for d in by_id[i].depends_on if d not in done and d not in ids]
+        if missing:
+            return f"On {name}: {i} needs {missing[0]} done or in the same sprint."
+    return (f"On {name}: a valid plan, but not the rule's. After each story you take, look again from the top of "
+            "the WSJF order: a story you just took can make a better-ranked one ready. And a story that does not "
+            "fit is skipped, not the end of the walk: a smaller one further down may still fit.")
+
+
+# --- 02.sprint_kpis -----------------------------------------------------------------------------------------
+
+def _made_up_history() -> pd.DataFrame:
     return pd.DataFrame({"sprint": [1, 2, 3, 4, 5], "committed": [30, 25, 20, 22, 18],
                          "done": [12, 21, 20, 15, 18]}).set_index("sprint")
 
 
-@exercise("02.sprint_kpis", points=3, title="Velocity and commitment reliability")
+def _kpis(hist: pd.DataFrame) -> dict[str, float]:
+    last = hist.iloc[-3:]
+    return {"velocity": float(np.mean(last["done"].to_numpy())),
+            "commitment_reliability": float(last["done"].to_numpy().sum() / last["committed"].to_numpy().sum())}
+
+
+@exercise("02.sprint_kpis", points=2, title="Velocity and commitment reliability")
 def sprint_kpis(answer, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(hist)` that returns a dict.")
-    histories = [history(run_sprints(SPRINTS, CAPACITY)), _synthetic_history()]
+    used = _package_calls(answer, FORBIDDEN["02.sprint_kpis"])
+    if used:
+        return wrong(f"Your function calls {used[0]}. Compute the two KPIs yourself from the columns `committed` "
+                     "and `done` (a few lines of pandas): that is the exercise.")
+    histories = [scrum.history(_sprints()), _made_up_history()]
     score = 0.0
     hints = []
     for h in histories:
@@ -99,10 +350,9 @@ def sprint_kpis(answer, **_):
         if not isinstance(got, dict):
             return wrong(f"sprint_kpis must return a dict with 'velocity' and 'commitment_reliability', "
                          f"not a {type(got).__name__}.")
-        expected = {"velocity": velocity(h, 3), "commitment_reliability": commitment_reliability(h, last=3)}
-        for key, value in expected.items():
+        for key, value in _kpis(h).items():
             given = got.get(key)
-            if isinstance(given, (int, float)) and abs(given - value) < 1e-6:
+            if isinstance(given, numbers.Real) and not isinstance(given, bool) and abs(given - value) < 1e-6:
                 score += 0.5 / len(histories)
             elif not hints:
                 hints.append(_kpi_hint(key, given, h))
@@ -113,11 +363,14 @@ def sprint_kpis(answer, **_):
 
 def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
     done, committed = h["done"].tail(3), h["committed"].tail(3)
+    is_number = isinstance(given, numbers.Real) and not isinstance(given, bool)
     if key == "velocity":
-        if isinstance(given, (int, float)) and abs(given - h["done"].mean()) < 1e-6:
+        if is_number and abs(given - h["done"].mean()) < 1e-6:
             return "velocity: use only the last three sprints (`.tail(3)`), not all of them."
+        if is_number and abs(given - committed.mean()) < 1e-6:
+            return "velocity counts the points *done*, not the points committed."
         return f"velocity is the mean of the points *done* in the last three sprints; yours gave {given!r}."
-    if isinstance(given, (int, float)) and abs(given - (done / committed).mean()) < 1e-6:
+    if is_number and abs(given - (done / committed).mean()) < 1e-6:
         return ("commitment_reliability: divide the *total* done by the *total* committed over the last three "
                 "sprints; the mean of the per-sprint ratios over-weights small sprints.")
     return f"commitment_reliability is points done / points committed over the last three sprints; yours: {given!r}."
