@@ -55,6 +55,17 @@ def repository() -> str:
     return _registry().get("course", {}).get("repository", "OWNER/REPO")
 
 
+def hub_link(name: str) -> str:
+    """An nbgitpuller link: the hub clones (or updates) the student release and opens lab ``name`` in JupyterLab."""
+    from urllib.parse import urlencode
+
+    course = _registry().get("course", {})
+    repo = repository()
+    query = urlencode({"repo": f"https://github.com/{repo}", "branch": course.get("branch", "main"),
+                       "urlpath": f"lab/tree/{repo.split('/')[-1]}/labs/{name}.ipynb"})
+    return f"{course.get('hub', 'https://hub.example.edu').rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
 def labs() -> list[Lab]:
     """Every lab of the registry, in number order."""
     records = _registry().get("lab", [])
@@ -66,11 +77,11 @@ def labs() -> list[Lab]:
 
 def readme_table(found: list[Lab]) -> str:
     """The README's table of labs, with a Binder link per lab."""
-    lines = ["| lab | stage / topic | lead personas | time |", "| --- | --- | --- | ---: |"]
-    lines += [f"| [{lab.name}](labs/{lab.name}.ipynb) | {lab.summary} | {lab.personas} | {lab.minutes} min |"
+    lines = ["| lab | stage / topic | lead personas | time | open on |", "| --- | --- | --- | ---: | --- |"]
+    lines += [f"| [{lab.name}](labs/{lab.name}.ipynb) | {lab.summary} | {lab.personas} | {lab.minutes} min | "
+              f"[Binder]({BINDER.format(repository=repository(), name=lab.name)}) · [JupyterHub]({hub_link(lab.name)}) |"
               for lab in found]
-    links = " · ".join(f"[{lab.number}]({BINDER.format(repository=repository(), name=lab.name)})" for lab in found)
-    return "\n".join([*lines, "", f"**On Binder**: {links}."])
+    return "\n".join(lines)
 
 
 def with_readme_table(text: str, found: list[Lab]) -> str:

@@ -19,7 +19,8 @@ from ..config import repo_root
 from . import build, catalog, sources
 
 INCLUDE = ("labs/*.ipynb", "lib/pyproject.toml", "lib/src/mlopslab/**/*.py", "data/**/*", "binder/*",
-           "requirements.txt", ".gitignore", "docs/course_map.md")
+           "requirements.txt", "constraints.txt", ".gitignore", "docs/course_map.md", ".devcontainer/*",
+           "docs/jupyterhub.md")
 """What a release holds, as globs from the repository root; everything else stays with the instructor."""
 
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
