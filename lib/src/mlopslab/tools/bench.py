@@ -1,9 +1,16 @@
-"""The benchmark behind README's Performance section: running, testing and grading, on this machine.
+"""The benchmark behind README's Performance section: running, testing and grading, on this machine, in one run.
 
-Never part of the test run. Measures (a) the floor: every lab as a plain Python script, one after another;
-(b) naive: the papermill command line over each lab, one after another; (c) ``mlopslab run`` with its
-defaults; per-lab wall time and kernel peak memory; grading throughput against naive papermill; and the
-wall time of the whole ``pytest`` suite.
+Never part of the test run. Measures, one after another:
+
+(a) the floor: every lab as a plain Python script, serially (each pays its own imports);
+(b) naive: the papermill command line over each lab, serially;
+(c) ``mlopslab run`` from cold (a new process, no cache: ``--force``), warm kernels as by default;
+(d) the same with cold kernels (``--kernels cold``), to show what the warm kernels save;
+(e) the sandbox's cost per notebook: one lab graded sandboxed and unsandboxed, both on cold kernels;
+(f) grading a synthetic class (``--students``, default 30, × every lab), sandboxed as by default;
+(g) the whole ``pytest`` suite.
+
+Every measured run must succeed: a failed run is reported and makes ``mlopslab bench`` exit non-zero.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,9 +31,9 @@ from ..config import labs_dir, repo_root, sqlite_uri
 from . import answers, execution, notebooks
 
 
-def _env(store: Path) -> dict[str, str]:
+def _env(store: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "MLFLOW_TRACKING_URI": sqlite_uri(store), "MPLBACKEND": "Agg",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1", **extra}
 
 
 def _timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float, int]:
@@ -59,30 +67,33 @@ def naive(paths: list[Path], tmp: Path) -> dict:
     """(b) The papermill command line over each lab, serially."""
     papermill = str(Path(sys.executable).with_name("papermill"))
     per_lab = {}
+    (tmp / "naive").mkdir(exist_ok=True)
     for path in paths:
         cmd = [papermill, str(path), str(tmp / "naive" / path.name), "-k", execution.KERNEL, "--cwd", str(labs_dir()),
                "--execution-timeout", "600", "--no-progress-bar"]
-        (tmp / "naive").mkdir(exist_ok=True)
         wall, _, code = _timed(cmd, _env(tmp / "naive-store" / path.stem), labs_dir())
         per_lab[path.stem] = {"seconds": round(wall, 2), "exit": code}
     return {"seconds": round(sum(v["seconds"] for v in per_lab.values()), 2), "labs": per_lab}
 
 
-def runner_defaults(paths: list[Path], tmp: Path) -> dict:
-    """(c) ``mlopslab run`` with its defaults, as a command; per-lab seconds and peak memory from its own table."""
-    from . import runner
+def _table(stdout: str) -> dict:
+    """Per-lab seconds, status and peak memory from the closing table of ``mlopslab run``."""
+    rows = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1] in ("ok", "failed", "cached"):
+            rows[parts[0]] = {"status": parts[1], "seconds": float(parts[2]), "peak_mb": round(float(parts[3]))}
+    return rows
 
-    cmd = [sys.executable, "-m", "mlopslab", "run", "--out", str(tmp / "run"), "--labs", *[p.name[:2] for p in paths]]
-    env = _env(tmp / "run-store")
+
+def run_command(paths: list[Path], tmp: Path, kernels: str) -> dict:
+    """(c), (d) ``mlopslab run --force`` as a new process, with warm or cold kernels."""
+    cmd = [sys.executable, "-m", "mlopslab", "run", "--force", "--out", str(tmp / f"run-{kernels}"), "--kernels",
+           kernels, "--labs", *[p.name[:2] for p in paths]]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=repo_root(), capture_output=True, check=False)
-    wall = time.perf_counter() - start
-    # per-lab figures: one lab at a time in a fresh worker, so each kernel's peak is its own
-    per_lab = {}
-    for path in paths:
-        run = runner.run_lab(path, tmp / "per-lab" / path.name, tracking_uri=sqlite_uri(tmp / "per-lab-store" / path.stem))
-        per_lab[path.stem] = {"seconds": round(run.seconds, 2), "peak_mb": round(run.peak_mb), "status": run.status}
-    return {"seconds": round(wall, 2), "exit": proc.returncode, "labs": per_lab}
+    proc = subprocess.run(cmd, env=_env(tmp / f"run-store-{kernels}"), cwd=repo_root(), capture_output=True,
+                          text=True, check=False)
+    return {"seconds": round(time.perf_counter() - start, 2), "exit": proc.returncode, "labs": _table(proc.stdout)}
 
 
 def synthetic_class(paths: list[Path], students: int, folder: Path, seed: int = 0) -> int:
@@ -101,28 +112,43 @@ def synthetic_class(paths: list[Path], students: int, folder: Path, seed: int = 
     return count
 
 
+def _grade(subs: Path, out: Path, *extra: str, env: dict | None = None) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "mlopslab", "grade", str(subs), "--out", str(out), "--force", *extra],
+                          cwd=repo_root(), capture_output=True, text=True, check=False, env=env)
+    return time.perf_counter() - start, proc.returncode
+
+
+def sandbox_cost(tmp: Path, lab: str = "00", repeats: int = 3) -> dict:
+    """(e) One lab's solved notebook graded serially, sandboxed and not, both on cold kernels: the median difference."""
+    path = notebooks.lab_paths([lab])[0]
+    subs = tmp / "sandbox-cost"
+    synthetic_class([path], 1, subs, seed=1)
+    env = {**os.environ, "MLOPSLAB_KERNELS": "cold"}
+    times = {"bwrap": [], "none": []}
+    codes = []
+    for _ in range(repeats):
+        for mode in times:
+            seconds, code = _grade(subs, tmp / f"sandbox-cost-{mode}", "--sandbox", mode, "--workers", "1", env=env)
+            times[mode].append(seconds)
+            codes.append(code)
+    median = {mode: statistics.median(values) for mode, values in times.items()}
+    return {"lab": path.stem, "repeats": repeats, "sandboxed_seconds": round(median["bwrap"], 2),
+            "unsandboxed_seconds": round(median["none"], 2),
+            "cost_seconds": round(median["bwrap"] - median["none"], 2), "exit": max(codes)}
+
+
 def grading(paths: list[Path], students: int, tmp: Path) -> dict:
-    """Notebooks graded per minute by ``mlopslab grade`` vs naive sequential papermill over the same class."""
+    """(f) ``mlopslab grade`` (sandboxed, the default) over ``students`` × labs."""
     subs = tmp / "class"
     count = synthetic_class(paths, students, subs)
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "mlopslab", "grade", str(subs), "--out", str(tmp / "grades")],
-                          cwd=repo_root(), capture_output=True, text=True, check=False)
-    graded = time.perf_counter() - start
-    papermill = str(Path(sys.executable).with_name("papermill"))
-    start = time.perf_counter()
-    for nb in sorted(subs.rglob("*.ipynb")):
-        cmd = [papermill, str(nb), str(tmp / "naive-grade.ipynb"), "-k", execution.KERNEL, "--cwd", str(labs_dir()),
-               "--no-progress-bar"]
-        _timed(cmd, _env(tmp / "naive-grade-store" / nb.parent.name / nb.stem), labs_dir())
-    naive_wall = time.perf_counter() - start
-    return {"notebooks": count, "grade_seconds": round(graded, 1), "grade_exit": proc.returncode,
-            "grade_per_minute": round(60 * count / graded, 1), "naive_seconds": round(naive_wall, 1),
-            "naive_per_minute": round(60 * count / naive_wall, 1), "speedup": round(naive_wall / graded, 2)}
+    seconds, code = _grade(subs, tmp / "grades")
+    return {"students": students, "notebooks": count, "seconds": round(seconds, 1), "exit": code,
+            "per_minute": round(60 * count / seconds, 1)}
 
 
 def pytest_suite() -> dict:
-    """The wall time of the whole ``pytest`` suite (the README's test command)."""
+    """(g) The wall time of the whole ``pytest`` suite (the README's test command)."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=repo_root(), capture_output=True, text=True,
                           check=False)
@@ -137,6 +163,19 @@ def machine() -> dict:
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
 
 
+def ratios(result: dict) -> dict:
+    """The targets' ratios: run and pytest against the floor, grading against students × floor."""
+    base = result["floor"]["seconds"]
+    found = {"run/floor": round(result["run"]["seconds"] / base, 2),
+             "run cold kernels/floor": round(result["run_cold"]["seconds"] / base, 2),
+             "run/naive": round(result["run"]["seconds"] / result["naive"]["seconds"], 2)}
+    if "grading" in result:
+        found["grading/(students x floor)"] = round(result["grading"]["seconds"] / (result["grading"]["students"] * base), 2)
+    if "pytest" in result:
+        found["pytest/floor"] = round(result["pytest"]["seconds"] / base, 2)
+    return found
+
+
 def run_benchmark(labs: list[str] | None = None, students: int = 30, with_grading: bool = True,
                   with_pytest: bool = True) -> dict:
     """Measure everything; return the results as a dict (also the JSON written by the CLI)."""
@@ -146,35 +185,42 @@ def run_benchmark(labs: list[str] | None = None, students: int = 30, with_gradin
         result = {"machine": machine(), "labs": [p.stem for p in paths]}
         result["floor"] = floor(paths, tmp)
         result["naive"] = naive(paths, tmp)
-        result["run"] = runner_defaults(paths, tmp)
-        result["ratios"] = {"run/floor": round(result["run"]["seconds"] / result["floor"]["seconds"], 2),
-                            "run/naive": round(result["run"]["seconds"] / result["naive"]["seconds"], 2)}
+        result["run"] = run_command(paths, tmp, "warm")
+        result["run_cold"] = run_command(paths, tmp, "cold")
+        result["sandbox"] = sandbox_cost(tmp)
         if with_grading:
             result["grading"] = grading(paths, students, tmp)
         if with_pytest:
             result["pytest"] = pytest_suite()
+        result["ratios"] = ratios(result)
     return result
 
 
 def report(result: dict) -> str:
     """The printed table."""
     lines = [f"Machine: {result['machine']}", "",
-             f"(a) floor, scripts serially : {result['floor']['seconds']:7.1f} s",
-             f"(b) naive papermill CLI      : {result['naive']['seconds']:7.1f} s",
-             f"(c) mlopslab run (defaults)  : {result['run']['seconds']:7.1f} s",
-             f"    (c)/(a) = {result['ratios']['run/floor']}   (c)/(b) = {result['ratios']['run/naive']}", "",
-             f"{'lab':<36} {'floor s':>8} {'naive s':>8} {'run s':>7} {'kernel peak MB':>15}"]
-    for lab in result["labs"]:
-        a, b, c = (result[k]["labs"][lab] for k in ("floor", "naive", "run"))
-        lines.append(f"{lab:<36} {a['seconds']:8.1f} {b['seconds']:8.1f} {c['seconds']:7.1f} {c['peak_mb']:15d}")
+             f"(a) floor, scripts serially        : {result['floor']['seconds']:7.1f} s",
+             f"(b) naive papermill CLI, serially  : {result['naive']['seconds']:7.1f} s",
+             f"(c) mlopslab run (warm kernels)    : {result['run']['seconds']:7.1f} s",
+             f"(d) mlopslab run --kernels cold    : {result['run_cold']['seconds']:7.1f} s"]
+    s = result["sandbox"]
+    lines.append(f"(e) sandbox cost per notebook      : {s['cost_seconds']:7.2f} s  (lab {s['lab']}: "
+                 f"{s['sandboxed_seconds']} s sandboxed, {s['unsandboxed_seconds']} s not; median of {s['repeats']})")
     if "grading" in result:
         g = result["grading"]
-        lines += ["", f"grading: {g['notebooks']} notebooks: mlopslab grade {g['grade_per_minute']}/min "
-                      f"({g['grade_seconds']} s, exit {g['grade_exit']}); naive papermill {g['naive_per_minute']}/min "
-                      f"({g['naive_seconds']} s); speed-up {g['speedup']}x"]
+        lines.append(f"(f) grading {g['students']} × {len(result['labs'])} labs, sandboxed: {g['seconds']:7.1f} s  "
+                     f"({g['notebooks']} notebooks, {g['per_minute']}/min)")
     if "pytest" in result:
         p = result["pytest"]
-        lines += [f"pytest suite: {p['seconds']} s (exit {p['exit']}: {p['summary']})"]
+        lines.append(f"(g) pytest                         : {p['seconds']:7.1f} s  ({p['summary']})")
+    lines += ["", "ratios: " + ", ".join(f"{k} = {v}" for k, v in result["ratios"].items()), "",
+              f"{'lab':<36} {'floor s':>8} {'naive s':>8} {'warm s':>7} {'cold s':>7} {'peak MB':>8}"]
+    for lab in result["labs"]:
+        a, b = result["floor"]["labs"][lab], result["naive"]["labs"][lab]
+        c = result["run"]["labs"].get(lab, {"seconds": float("nan"), "peak_mb": 0})
+        d = result["run_cold"]["labs"].get(lab, {"seconds": float("nan")})
+        lines.append(f"{lab:<36} {a['seconds']:8.1f} {b['seconds']:8.1f} {c['seconds']:7.1f} {d['seconds']:7.1f} "
+                     f"{c['peak_mb']:8d}")
     return "\n".join(lines)
 
 
@@ -182,10 +228,14 @@ def failures(result: dict) -> list[str]:
     """What went wrong in a benchmark run: a figure measured on a failed run is not a figure."""
     found = [f"floor: {lab} exited {v['exit']}" for lab, v in result["floor"]["labs"].items() if v["exit"]]
     found += [f"naive: {lab} exited {v['exit']}" for lab, v in result["naive"]["labs"].items() if v["exit"]]
-    found += [f"mlopslab run exited {result['run']['exit']}"] if result["run"].get("exit") else []
-    found += [f"run: {lab} {v['status']}" for lab, v in result["run"]["labs"].items() if v["status"] != "ok"]
-    if result.get("grading", {}).get("grade_exit"):
-        found.append(f"mlopslab grade exited {result['grading']['grade_exit']}")
+    for key in ("run", "run_cold"):
+        found += [f"{key}: mlopslab run exited {result[key]['exit']}"] if result[key]["exit"] else []
+        missing = set(result["labs"]) - {lab for lab, v in result[key]["labs"].items() if v["status"] == "ok"}
+        found += [f"{key}: {lab} did not run ok" for lab in sorted(missing)]
+    if result["sandbox"]["exit"]:
+        found.append(f"sandbox cost: mlopslab grade exited {result['sandbox']['exit']}")
+    if result.get("grading", {}).get("exit"):
+        found.append(f"mlopslab grade exited {result['grading']['exit']}")
     if result.get("pytest", {}).get("exit"):
         found.append(f"pytest exited {result['pytest']['exit']}")
     return found

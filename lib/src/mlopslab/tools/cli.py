@@ -79,6 +79,9 @@ def add_run(sub) -> None:
                      help="a papermill parameter for the labs' `parameters` cell; VALUE is JSON or a string")
     run.add_argument("--tracking-uri",
                      help="MLflow tracking URI for these runs (default: MLFLOW_TRACKING_URI or the embedded store)")
+    run.add_argument("--kernels", choices=["warm", "cold"], default="warm",
+                     help="warm: fork each kernel from a process that has imported the course's libraries (default); "
+                     "cold: start a new Python for each (what the warm kernels save; for benchmarks)")
     run.add_argument("--force", action="store_true",
                      help="run every lab, even one unchanged since its last successful run into --out (otherwise "
                      "listed as 'cached')")
@@ -93,6 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if paths is None:
         return 2
     parameters = {name: _parse_value(value) for name, value in args.parameter or []}
+    os.environ["MLOPSLAB_KERNELS"] = args.kernels  # the worker processes inherit it
     print(f"Running {len(paths)} lab(s) with {args.workers or os.cpu_count()} worker(s)...", flush=True)
     if args.update:
         if parameters or args.tracking_uri:

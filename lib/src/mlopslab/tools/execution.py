@@ -222,14 +222,15 @@ def _last_line(text: str) -> str:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = None, limits: Limits = Limits(),
             stop_on_error: bool = False, env: dict[str, str] | None = None, log: Path | None = None,
-            on_cell_done=None, sandboxed: bool = False, warm: bool = True) -> Outcome:
+            on_cell_done=None, sandboxed: bool = False, warm: bool | None = None) -> Outcome:
     """Execute ``nb`` in place in a fresh kernel whose working folder is ``cwd``.
 
     With ``stop_on_error`` the first failing cell ends the run (status ``error``, as papermill does); otherwise
     errors stay in the outputs and later cells still run (what grading and the answers harness need). The kernel's
     output streams go to ``log`` (or nowhere). ``sandboxed`` runs the kernel in the grading sandbox
     (:mod:`mlopslab.tools.sandbox`): ``cwd`` is then its only writable folder, besides its private ``/tmp``.
-    Unsandboxed kernels are ``warm`` unless told otherwise (:mod:`mlopslab.tools.warm`).
+    Unsandboxed kernels are ``warm`` (:mod:`mlopslab.tools.warm`) unless told otherwise, here or by the
+    environment variable ``MLOPSLAB_KERNELS=cold``.
     """
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -265,6 +266,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     if sandboxed:
         box = sandboxing.Sandbox.for_course(Path(cwd), runtime)
         env = sandboxing.environment(Path(cwd).resolve(), env)
+    if warm is None:
+        warm = os.environ.get("MLOPSLAB_KERNELS", "warm") != "cold"
     km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm)
     client = LimitedOutputClient(
         nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,

@@ -1,0 +1,42 @@
+"""The benchmark's bookkeeping: ratios, the report, and that a failed run is a failure, not a figure."""
+
+from __future__ import annotations
+
+from mlopslab.tools import bench
+
+LAB = "00_welcome"
+
+
+def result(**changes) -> dict:
+    base = {"machine": {"cores": 2}, "labs": [LAB],
+            "floor": {"seconds": 100.0, "labs": {LAB: {"seconds": 100.0, "peak_mb": 1, "exit": 0}}},
+            "naive": {"seconds": 150.0, "labs": {LAB: {"seconds": 150.0, "exit": 0}}},
+            "run": {"seconds": 40.0, "exit": 0, "labs": {LAB: {"status": "ok", "seconds": 40.0, "peak_mb": 300}}},
+            "run_cold": {"seconds": 60.0, "exit": 0, "labs": {LAB: {"status": "ok", "seconds": 60.0, "peak_mb": 300}}},
+            "sandbox": {"lab": LAB, "repeats": 3, "sandboxed_seconds": 5.5, "unsandboxed_seconds": 5.0,
+                        "cost_seconds": 0.5, "exit": 0},
+            "grading": {"students": 30, "notebooks": 30, "seconds": 900.0, "exit": 0, "per_minute": 2.0},
+            "pytest": {"seconds": 150.0, "exit": 0, "summary": "1 passed"}}
+    base.update(changes)
+    base["ratios"] = bench.ratios(base)
+    return base
+
+
+def test_ratios_and_report() -> None:
+    r = result()
+    assert r["ratios"] == {"run/floor": 0.4, "run cold kernels/floor": 0.6, "run/naive": 0.27,
+                           "grading/(students x floor)": 0.3, "pytest/floor": 1.5}
+    text = bench.report(r)
+    assert "run/floor = 0.4" in text and LAB in text and "sandbox cost per notebook" in text
+
+
+def test_a_failed_run_is_reported() -> None:
+    assert bench.failures(result()) == []
+    broken = result(run={"seconds": 1.0, "exit": 1, "labs": {LAB: {"status": "failed", "seconds": 1.0, "peak_mb": 0}}})
+    assert bench.failures(broken) == ["run: mlopslab run exited 1", f"run: {LAB} did not run ok"]
+
+
+def test_the_run_table_is_read_back() -> None:
+    stdout = "lab  status  seconds  peak MB\n---\n00_welcome  ok  3.2  250\n01_x  failed  1.0  0\nFAILED 01_x: boom\n"
+    assert bench._table(stdout) == {"00_welcome": {"status": "ok", "seconds": 3.2, "peak_mb": 250},
+                                    "01_x": {"status": "failed", "seconds": 1.0, "peak_mb": 0}}
