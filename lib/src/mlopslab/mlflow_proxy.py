@@ -2,8 +2,9 @@
 
 Registered in ``lib/pyproject.toml`` under the ``jupyter_serverproxy_servers`` entry point, so any JupyterLab
 with jupyter-server-proxy installed (Binder, or a student's own) shows an "MLflow UI" tile. The first request to
-``<base_url>/mlflow/`` starts ``mlflow server`` on a free loopback port, reading the labs' own tracking store
-(:func:`mlopslab.config.tracking_uri`); Jupyter authenticates every request before it is proxied.
+``<base_url>/mlflow/`` starts MLflow's server app (in one process, :mod:`mlopslab.mlflow_ui`) on a free loopback
+port, reading the labs' own tracking store (:func:`mlopslab.config.tracking_uri`); Jupyter authenticates every
+request before it is proxied.
 
 MLflow 3 checks the Host header (against DNS rebinding) and the Origin of state-changing API calls (against
 cross-site requests). Through the proxy the browser's own Host and Origin reach MLflow: on a local JupyterLab those
@@ -33,15 +34,9 @@ def artifact_root(uri: str) -> str | None:
     return None
 
 
-def command(port: int | str = "{port}", uri: str | None = None) -> list[str]:
-    """The ``mlflow server`` command line: loopback only, one worker, the labs' tracking store."""
-    uri = uri or config.tracking_uri()
-    cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri, "--host", "127.0.0.1",
-           "--port", str(port), "--workers", "1"]
-    root = artifact_root(uri)
-    if root:
-        cmd += ["--default-artifact-root", root, "--no-serve-artifacts"]
-    return cmd
+def command(port: int | str = "{port}") -> list[str]:
+    """The MLflow UI's command line: MLflow's server app in one process, on loopback, on the labs' tracking store."""
+    return [sys.executable, "-m", "mlopslab.mlflow_ui", str(port)]
 
 
 def environment() -> dict[str, str]:
