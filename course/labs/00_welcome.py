@@ -1,18 +1,20 @@
 # %% [markdown]
 # # Lab 00 — Welcome: how the MLOps labs work
 #
-# **Stage:** getting started · **Personas:** the whole team (Data Steward, Data Engineer, Data Scientist, Business Analyst, App Developer)
+# **Stage:** getting started · **Personas:** the whole team (Data Steward, Data Engineer, Data Scientist, Business
+# Analyst, App Developer) · **Time:** about 30 minutes
 #
-# Over the next labs you join the analytics team of **TelcoNova**, a telecom company that loses about a quarter of its
-# customers every year. The team's job is to build a churn model, put it into production, and *keep it alive*:
-# that last part is what MLOps is about.
+# Over the next labs you join the analytics team of **TelcoNova**, a telecom company with a churn problem: of the
+# customers in its 2025 records, about a quarter had left by the month after the company looked at them. The team's job
+# is to build a churn model that picks the customers worth a retention offer, put it into production, and *keep it
+# alive*: that last part is what MLOps is about.
 #
 # ### Learning objectives
 # By the end of this lab you can:
 # 1. run a lab in JupyterLab (locally or on Binder) and restart it cleanly;
-# 2. answer an exercise and read its instant feedback;
-# 3. check that your environment is complete: packages, data checksums, and where experiment tracking goes;
-# 4. take a first look at the customer data the whole course uses.
+# 2. check that your environment is complete: packages, data checksums, and where experiment tracking goes;
+# 3. take a first look at the customer data the whole course uses, and compute a churn rate with pandas;
+# 4. answer the three kinds of exercise (a number, a list, a function) and read their instant feedback.
 #
 # ### Why this matters to the business
 # A model that only runs on one person's laptop is a liability. Every lab in this course runs the same way for
@@ -46,9 +48,11 @@
 # | 11 | capstone sprint | everyone |
 
 # %% id="cell-02"
-import pandas as pd
-import matplotlib.pyplot as plt
+import os
+from importlib.metadata import version
 
+import matplotlib.pyplot as plt
+import pandas as pd
 from mlopslab import config, data
 from mlopslab.exercises import check
 
@@ -57,11 +61,9 @@ from mlopslab.exercises import check
 #
 # First the exact versions of the main packages. They differ from machine to machine, so this cell's output is
 # excluded from the course's automated output comparison (the tag `nbval-ignore-output`).
-
 # %% tags=["nbval-ignore-output"] id="cell-04"
-from importlib.metadata import version
-
-packages = ["jupyterlab", "papermill", "nbval", "ipywidgets", "scikit-learn", "pandas", "mlflow", "pandera", "fairlearn", "matplotlib"]
+packages = ["jupyterlab", "papermill", "nbval", "ipywidgets", "scikit-learn", "pandas", "mlflow", "pandera", "fairlearn",
+            "matplotlib"]
 pd.DataFrame({"package": packages, "version": [version(p) for p in packages]})
 
 # %% [markdown]
@@ -75,41 +77,48 @@ print(f"{sum(status.values())} of {len(status)} data files match their checksums
 assert all(status.values()), [name for name, ok in status.items() if not ok]
 
 # %% [markdown]
-# Last, **experiment tracking**. From lab 01 on, every model we train is recorded in an MLflow tracking store. By
-# default this is a small SQLite database in the hidden `.mlflow/` folder of the repository; an instructor can point
-# a whole class at one shared server by setting the environment variable `MLFLOW_TRACKING_URI`.
+# Last, **experiment tracking**. From lab 01 on, every model we train is recorded in an MLflow tracking store. Unless
+# someone says otherwise, this is a small SQLite database in the hidden `.mlflow/` folder of the repository. An
+# instructor can point a whole class at one shared server instead, by setting the environment variable
+# `MLFLOW_TRACKING_URI`.
+#
+# The cell below says which of the two your notebook uses. Its answer depends on your machine, so it is excluded from
+# the automated output comparison too (`nbval-ignore-output`). Before you run it, it shows the answer of the course's
+# own automated run, which gives every lab a fresh, empty store through `MLFLOW_TRACKING_URI`; on Binder or on your
+# laptop you will most likely see the course default.
 
-# %% id="cell-08"
-import os
-
+# %% tags=["nbval-ignore-output"] id="cell-08"
 uri = config.tracking_uri()
-source = "the MLFLOW_TRACKING_URI environment variable" if os.environ.get("MLFLOW_TRACKING_URI") else "the course default (.mlflow/ in the repository)"
+if os.environ.get("MLFLOW_TRACKING_URI"):
+    source = "the MLFLOW_TRACKING_URI environment variable"
+else:
+    source = "the course default (.mlflow/ in the repository)"
 print(f"Runs are tracked in a {uri.split(':', 1)[0]} store, chosen by {source}.")
 
 # %% [markdown]
 # ## 3. A first look at the data
 #
-# The team's data set describes 7,000 TelcoNova customers observed during 2025: their contract, services, charges, and
-# whether they churned (left) the following month. It is synthetic — generated by the course package with a fixed
-# seed — but modelled on a well-known public telecom churn data set. `data/README.md` is its *datasheet*.
+# The team's data set (`data/customers.csv`) has one row per TelcoNova customer observed in some month of 2025: their
+# contract, services and charges, and in the column `Churn` whether they left (`"Yes"`) or stayed (`"No"`) **the month
+# after**. So the churn rate in this course is a *monthly* rate: the share of customers who are gone a month later. The
+# data is synthetic, generated by the course package with a fixed seed, but modelled on a well-known public telecom
+# churn data set; `data/README.md` is its *datasheet*.
 
 # %% id="cell-10"
 customers = data.load_customers()
-print(customers.shape)
+print(f"{len(customers):,} customers, {customers.shape[1]} columns, observed from {customers['month'].min()} "
+      f"to {customers['month'].max()}")
 customers.head(3)
 
-# %% id="cell-11"
-churn_by_contract = customers.groupby("Contract")["Churn"].apply(lambda s: (s == "Yes").mean())
-ax = churn_by_contract.plot.bar(color=["#d9534f", "#f0ad4e", "#5cb85c"], rot=0)
-ax.set_ylabel("share of customers who churned")
-ax.set_title("Churn by contract type")
-plt.tight_layout()
-plt.show()
+# %% [markdown]
+# A share is the mean of a yes/no test: `customers["Churn"] == "Yes"` is `True` for every customer who left, and the
+# mean of `True`/`False` values is the share of `True`.
+
+# %% id="cell-churn-overall"
+churned = customers["Churn"] == "Yes"
+print(f"{churned.mean():.1%} of all customers left the month after they were observed")
 
 # %% [markdown]
-# Month-to-month customers leave far more often than customers on one- or two-year contracts. Keep this picture in
-# mind: the model we build later will learn the same thing.
-#
 # ## 4. How exercises work
 #
 # Each exercise has an **exercise cell** (you edit it) followed by a **check cell** (you just run it). The check shows
@@ -118,70 +127,120 @@ plt.show()
 # * ❌ with a hint when it is not yet right (🟡 for partly right),
 # * ⏳ *not answered yet* while the placeholder `...` is still there.
 #
-# A check never crashes your notebook. The same checks are used when your instructor grades the labs.
+# A check never crashes your notebook. The same checks are used when your instructor grades the labs, on a fresh
+# run of your notebook, and your instructor may add checks of their own. So let your code compute each answer: do not
+# type in a number you saw somewhere.
 #
-# ### Exercise 00.1 — the churn rate
-# What share of the customers in `customers` churned? Replace `...` with an expression that computes it
-# (a number between 0 and 1).
+# ### Exercise 00.1 — the churn rate of month-to-month customers
+# Customers on a **month-to-month** contract can leave at any time. What share of them churned? Keep only the rows
+# whose `Contract` is `"Month-to-month"` (a filter: `customers[customers["Contract"] == ...]`), then take the share
+# of those rows whose `Churn` is `"Yes"`, as above. Give a number between 0 and 1, computed, not typed in.
 
 # %% mlopslab={"exercise": "00.churn_rate"}
 # BEGIN STUB
-# churn_rate = ...  # e.g. (customers["Churn"] == "Yes").mean()? Try it yourself first.
+# month_to_month = ...  # the month-to-month customers
+# churn_rate = ...      # the share of them who churned
 # END STUB
 # BEGIN SOLUTION
-churn_rate = (customers["Churn"] == "Yes").mean()
+month_to_month = customers[customers["Contract"] == "Month-to-month"]
+churn_rate = (month_to_month["Churn"] == "Yes").mean()
 # END SOLUTION
 
 # %% mlopslab={"check": "00.churn_rate"}
 check("00.churn_rate", churn_rate)
 
 # %% mlopslab={"wrong": "00.churn_rate"}
-churn_rate = (customers["Churn"] == "No").mean()
+churn_rate = (customers["Churn"] == "Yes").mean()  # every customer, not the month-to-month ones
+
+# %% mlopslab={"wrong": "00.churn_rate"}
+month_to_month = customers[customers["Contract"] == "Month-to-month"]
+churn_rate = (month_to_month["Churn"] == "No").mean()  # the share who stayed
+
+# %% mlopslab={"wrong": "00.churn_rate"}
+month_to_month = customers[customers["Contract"] == "Month-to-month"]
+churn_rate = 100 * (month_to_month["Churn"] == "Yes").mean()  # a percentage, not a share
+
+# %% mlopslab={"shortcut": "00.churn_rate"}
+churn_rate = 0.39  # read off the bar chart further down
+
+# %% mlopslab={"shortcut": "00.churn_rate"}
+churn_rate = round(churned.mean(), 3)  # the rate printed above
 
 # %% [markdown]
-# ### Exercise 00.2 — who leads data provisioning?
-# The course follows six stages of operationalizing a model, each led by two personas:
-#
-# | stage | lead personas |
-# | --- | --- |
-# | data provisioning with governance | Data Steward, Data Engineer |
-# | data preparation for the model | Data Engineer, Data Scientist |
-# | model development | Data Scientist, Business Analyst |
-# | model validation and governance | Data Scientist, Data Engineer |
-# | model deployment and insight consumption | Data Engineer, App Developer |
-# | model monitoring | Data Engineer, Data Scientist |
-#
-# Which personas lead **data provisioning with governance**? Give a list of names.
+# One `groupby` does the same for every contract at once. Compare the first bar with your answer:
 
-# %% mlopslab={"exercise": "00.lead_persona"}
+# %% id="cell-11"
+churn_by_contract = customers.groupby("Contract")["Churn"].apply(lambda s: (s == "Yes").mean())
+ax = churn_by_contract.plot.bar(color=["#d9534f", "#f0ad4e", "#5cb85c"], rot=0)
+everyone = ax.axhline(churned.mean(), color="grey", linestyle="--", linewidth=1, label="all customers")
+ax.set(xlabel="contract", ylabel="share who churned the month after", title="Churn by contract type")
+ax.legend(handles=[everyone])
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Month-to-month customers leave far more often than customers on one- or two-year contracts. Keep this picture in
+# mind: the model we build later will learn the same thing.
+#
+# ### Exercise 00.2 — who carries the hand-offs?
+# The course follows the six stages of operationalizing a model from the lecture, each led by two personas. The table
+# `stage_leads` below has one row per stage and lead persona.
+#
+# Which personas lead **more than one** of the six stages? They are the people every hand-off between stages runs
+# through. Count the rows per persona (pandas counts the values of a column with `.value_counts()`), keep the personas
+# whose count is above one, and give their names as a list.
+
+# %% id="cell-stage-leads"
+stages = {
+    "1 data provisioning with governance": ["Data Steward", "Data Engineer"],
+    "2 data preparation for the model": ["Data Engineer", "Data Scientist"],
+    "3 model development": ["Data Scientist", "Business Analyst"],
+    "4 model validation and governance": ["Data Scientist", "Data Engineer"],
+    "5 model deployment and insight consumption": ["Data Engineer", "App Developer"],
+    "6 model monitoring": ["Data Engineer", "Data Scientist"],
+}
+stage_leads = pd.DataFrame([(stage, persona) for stage, leads in stages.items() for persona in leads],
+                           columns=["stage", "persona"])
+stage_leads
+
+# %% mlopslab={"exercise": "00.lead_persona", "choices": ["Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer"]}
 # BEGIN STUB
-# lead_persona = [...]  # e.g. ["Business Analyst"]
+# stages_per_persona = ...  # how many stages each persona leads
+# lead_persona = [...]      # the names of the personas who lead more than one stage
 # END STUB
 # BEGIN SOLUTION
-lead_persona = ["Data Steward", "Data Engineer"]
+stages_per_persona = stage_leads["persona"].value_counts()
+lead_persona = stages_per_persona[stages_per_persona > 1].index.tolist()
 # END SOLUTION
 
 # %% mlopslab={"check": "00.lead_persona"}
 check("00.lead_persona", lead_persona)
 
 # %% mlopslab={"wrong": "00.lead_persona"}
-lead_persona = ["Business Analyst"]
+lead_persona = ["Data Steward", "Data Engineer"]  # the first row of the table
+
+# %% mlopslab={"wrong": "00.lead_persona"}
+stages_per_persona = stage_leads["persona"].value_counts()
+lead_persona = [stages_per_persona.index[0]]  # only the one who leads the most
+
+# %% mlopslab={"shortcut": "00.lead_persona"}
+lead_persona = stage_leads["persona"].unique().tolist()  # every persona in the table
 
 
 # %% [markdown]
-# ### Exercise 00.3 — write a function
-# Some exercises ask for a function. Write `yearly_value(monthly_charges)` that returns what a customer pays in a
-# year. The check calls your function with a few values.
+# ### Exercise 00.3 — write a function: the revenue churn takes away
+# Some exercises ask for a function, so that the check can call it on data of its own. Every customer who churns takes
+# their monthly bill with them. Write `yearly_value(table)` that returns how much revenue a year the churners in
+# `table` (any table with the columns `Churn` and `MonthlyCharges`, such as `customers`) took away: twelve times the
+# sum of their monthly charges. Use the `table` you are given, not the notebook's `customers`.
 
 # %% mlopslab={"exercise": "00.yearly_value"}
-# BEGIN STUB
-# def yearly_value(monthly_charges):
-#     ...  # return the yearly amount
-# END STUB
-# BEGIN SOLUTION
-def yearly_value(monthly_charges):
-    return 12 * monthly_charges
-# END SOLUTION
+def yearly_value(table):
+    """Revenue a year lost with the churners in `table`: 12 x the sum of their MonthlyCharges."""
+    # BEGIN SOLUTION
+    churners = table[table["Churn"] == "Yes"]
+    return 12 * churners["MonthlyCharges"].sum()
+    # END SOLUTION
 
 
 # %% mlopslab={"check": "00.yearly_value"}
@@ -189,14 +248,29 @@ check("00.yearly_value", yearly_value)
 
 
 # %% mlopslab={"wrong": "00.yearly_value"}
-def yearly_value(monthly_charges):
-    return 10 * monthly_charges
+def yearly_value(table):
+    return 12 * table["MonthlyCharges"].sum()  # every customer's bill, not only the churners'
+
+
+# %% mlopslab={"wrong": "00.yearly_value"}
+def yearly_value(table):
+    return table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum()  # one month, not a year
+
+
+# %% mlopslab={"wrong": "00.yearly_value"}
+def yearly_value(table):
+    return 12 * customers.loc[customers["Churn"] == "Yes", "MonthlyCharges"].sum()  # the notebook's data, not `table`
+
 
 # %% [markdown]
 # ## Recap
 # * Labs run top to bottom; restart and run all when in doubt.
 # * The data is versioned by checksums, and experiment tracking goes to a store you can point elsewhere.
-# * Exercises give instant feedback: ✅, ❌ with a hint, or ⏳ not answered yet.
+# * The churn rate in this course is monthly: the share of customers who left the month after they were observed.
+#   Month-to-month customers leave far more often than customers on longer contracts.
+# * The Data Engineer and the Data Scientist lead most of the stages: the hand-offs of the model's life run through them.
+# * Exercises give instant feedback: ✅, ❌ with a hint, or ⏳ not answered yet. Compute your answers; the grader re-runs
+#   your notebook.
 #
 # ### In the real world
 # * Teams pin their environment (a `requirements.txt` or lock file) and run notebooks in CI, exactly as this course

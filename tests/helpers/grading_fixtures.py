@@ -17,6 +17,9 @@ LAB = "00"
 SOLVED = answers.chosen(LAB, "solution")
 WRONG = answers.chosen(LAB, "wrong")
 IDS = ["00.churn_rate", "00.hidden_exact", "00.lead_persona", "00.yearly_value"]
+PARTIAL_CHURN = ('month_to_month = customers[customers["Contract"] == "Month-to-month"]\n'
+                 'churn_rate = 100 * (month_to_month["Churn"] == "Yes").mean()\n')
+"""An answer to 00.churn_rate that gets partial credit (a percentage instead of a share)."""
 
 EXTRA_CHECKS = '''
 from mlopslab.data import load_customers
@@ -26,7 +29,8 @@ from mlopslab.tools.grading.hidden import hidden_check
 
 @hidden_check("00.hidden_exact", of="00.churn_rate", points=0.5, title="The churn rate, unrounded")
 def exact(answer, **_):
-    expected = (load_customers()["Churn"] == "Yes").mean()
+    customers = load_customers()
+    expected = (customers.loc[customers["Contract"] == "Month-to-month", "Churn"] == "Yes").mean()
     return correct("Exact.") if answer == expected else wrong("Compute the share; do not type it in.")
 '''
 
@@ -112,13 +116,14 @@ EXPECTED: dict[str, tuple[str, str, dict[str, tuple[float, str]]]] = {
     "partly": (OK, "", _row((0.5, "partial"), (0, "wrong"), (1, "correct"), (0, "wrong"))),
     "syntax_error_sys_exit": (OK, "", _row((0, "error"), (0, "not-run"), (0, "error"), (1, "correct"))),
     "infinite_loops": (OK, "", _row((0, "timeout"), (0, "not-run"), (1, "correct"), (0, "timeout"))),
-    "kernel_crash": ("kernel-died", "exit code 3", _row((1, "correct"), (0.5, "correct"), (0, "not-run"), (0, "not-run"))),
+    # extra (hidden) checks run after the student's last cell: a run that dies earlier leaves them not graded
+    "kernel_crash": ("kernel-died", "exit code 3", _row((1, "correct"), (0, "not-run"), (0, "not-run"), (0, "not-run"))),
     "edited_deleted": (OK, "", _row((0, "wrong"), (0, "wrong"), (0, "wrong"), (0, "missing"))),
     "invalid_json": ("invalid", "not valid JSON", _row((0, "not-run"), (0, "not-run"), (0, "not-run"), (0, "not-run"))),
     "flat_lms": (OK, "'ir'", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (1, "correct"))),
     "tamper_registry": (OK, "", _row((0, "flagged"), (0, "flagged"), (0, "flagged"), (0, "flagged"))),
     "tamper_check": (OK, "", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (0, "flagged"))),
-    "memory_hog": ("memory", "over the cap", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (0, "not-run"))),
+    "memory_hog": ("memory", "over the cap", _row((1, "correct"), (0, "not-run"), (1, "correct"), (0, "not-run"))),
 }
 UNGRADABLE = {"stray": ("unknown-lab", "cannot tell which lab")}
 """Students whose only file is not a lab: a gradebook row with the reason, no exercises."""
@@ -130,7 +135,7 @@ def build_class(root: Path) -> Path:
     notebooks_by_student = {
         "complete": _solved(),
         "blank_faked_outputs": _fake_outputs(),
-        "partly": _with({"00.churn_rate": 'churn_rate = 100 * (customers["Churn"] == "Yes").mean()\n',
+        "partly": _with({"00.churn_rate": PARTIAL_CHURN,
                          "00.lead_persona": SOLVED["00.lead_persona"], "00.yearly_value": WRONG["00.yearly_value"]}),
         "syntax_error_sys_exit": _solved(churn_rate="churn_rate = (customers['Churn'] == \n",
                                          lead_persona="import sys\nsys.exit('bye')\n"),

@@ -30,20 +30,24 @@ def test_stub_function_is_unanswered() -> None:
 
 
 def test_student_exception_is_reported_not_raised() -> None:
-    def yearly_value(monthly):
-        return monthly / 0
+    def yearly_value(table):
+        return len(table) / 0
 
     result = evaluate("00.yearly_value", yearly_value)
     assert result.status == "error" and "ZeroDivisionError" in result.message
 
 
 def test_partial_credit() -> None:
-    result = evaluate("00.lead_persona", ["Data Steward"])
+    from mlopslab.data import load_customers
+
+    customers = load_customers()
+    share = (customers.loc[customers["Contract"] == "Month-to-month", "Churn"] == "Yes").mean()
+    result = evaluate("00.churn_rate", 100 * share)  # a percentage instead of a share
     assert result.status == "partial" and result.points == 0.5
 
 
 def test_render_carries_machine_readable_json() -> None:
-    bundle = exercises.render(evaluate("00.lead_persona", ["Data Steward", "Data Engineer"]))
+    bundle = exercises.render(evaluate("00.lead_persona", ["Data Engineer", "Data Scientist"]))
     payload = bundle[exercises.MIME]
     assert payload["status"] == "correct" and payload["points"] == 1.0
     assert bundle["text/plain"].startswith("✅")

@@ -1,7 +1,10 @@
 """MLOps what and why (lab 01): the five key features, the lifecycle picture and the maturity self-assessment.
 
-The maturity scale follows Google's MLOps levels 0/1/2 (manual process, ML pipeline automation,
-CI/CD pipeline automation), with Microsoft's five-level model (0-4) as a cross-reference.
+The maturity levels are Google's (*MLOps: continuous delivery and automation pipelines in machine learning*, Google
+Cloud Architecture Center): level 0 manual process, level 1 ML pipeline automation, level 2 CI/CD pipeline
+automation. The ten statements restate the components Google's article gives each level; the scoring (a level counts
+when 4 of its 5 statements hold and every lower level is reached) is this course's own simplification: Google
+describes the levels, it does not score them.
 """
 
 from __future__ import annotations
@@ -30,18 +33,6 @@ _FEATURE_KEYWORDS = {
     "governance": ("governance", "govern"),
 }
 
-PRACTICES: dict[str, tuple[str, str]] = {
-    "compare_candidates": ("Compare five candidate models' cross-validated AUC in one table", "model development"),
-    "psi_check": ("Compute the drift (PSI) of MonthlyCharges between the training data and this month's batch",
-                  "monitoring"),
-    "rest_endpoint": ("Wrap the model in a REST endpoint that the CRM app calls", "productionalization and deployment"),
-    "monthly_retrain": ("Retrain every month on the latest twelve months of data", "iteration and lifecycle"),
-    "approval_record": ("Record that the Business Analyst approved model version 3 before release", "governance"),
-    "mask_pii": ("Mask phone numbers before the data leaves the warehouse", "governance"),
-    "score_alert": ("Page the on-call engineer when the distribution of churn scores shifts", "monitoring"),
-}
-"""Practices of the churn team (key -> (description, the key feature it serves)): exercise 01.practices."""
-
 
 def feature_named(text: str) -> str | None:
     """The key feature a free-text answer names ("Deployment" -> "productionalization and deployment"), or None."""
@@ -55,23 +46,14 @@ def feature_named(text: str) -> str | None:
 # --- maturity levels ---------------------------------------------------------------------------
 
 LEVELS: dict[int, str] = {
-    0: "manual process: notebooks, hand-offs, no automation",
-    1: "ML pipeline automation: continuous training, tracked and versioned",
-    2: "CI/CD pipeline automation: tested, deployed, monitored and governed automatically",
+    0: "manual process: notebooks and scripts run by hand, models handed over as files",
+    1: "ML pipeline automation: continuous training, validated and delivered by the pipeline",
+    2: "CI/CD pipeline automation: the pipeline itself is built, tested and deployed automatically",
 }
 """Google's MLOps maturity levels."""
 
-MICROSOFT_LEVELS: dict[int, tuple[str, int]] = {
-    0: ("No MLOps", 0),
-    1: ("DevOps but no MLOps", 0),
-    2: ("Automated training", 1),
-    3: ("Automated model deployment", 2),
-    4: ("Full MLOps automated operations", 2),
-}
-"""Microsoft's levels 0-4: name and the Google level it roughly corresponds to."""
-
 THRESHOLD = 0.8
-"""Share of a level's practices a team needs in place (4 of 5) to reach that level."""
+"""Share of a level's statements a team needs to meet (4 of 5) to reach that level: the course's rule, not Google's."""
 
 
 @dataclass(frozen=True)
@@ -81,42 +63,42 @@ class Question:
     key: str
     text: str
     level: int
+    """Google's level whose components the statement describes."""
     feature: str
+    """The key feature the practice serves."""
+    labs: str
+    """Where this course builds the practice."""
 
 
 QUESTIONS: list[Question] = [
-    Question("tracking", "Every training run's parameters, metrics and data version are recorded automatically.",
-             1, "model development"),
-    Question("perf_report", "Model performance on newly labelled data is reported on a schedule and read by a person.",
-             1, "monitoring"),
-    Question("registry", "Trained models are stored as versioned artifacts in a model registry.",
-             1, "productionalization and deployment"),
-    Question("pipeline", "Training runs as an automated pipeline that retrains on new data without manual steps.",
-             1, "iteration and lifecycle"),
-    Question("data_versions", "Training data is versioned (checksums or a data-versioning tool) and linked to each model.",
-             1, "governance"),
-    Question("gate", "A candidate model must pass an automated validation gate before it can be released.",
-             2, "model development"),
-    Question("drift_alerts", "Production inputs and predictions are monitored for drift automatically, with alerts.",
-             2, "monitoring"),
-    Question("auto_deploy", "A model that passes the gate is deployed automatically, and a rollback is one command.",
-             2, "productionalization and deployment"),
-    Question("ci_tests", "Changes to code, data and pipeline run automated tests (CI) before they are merged.",
-             2, "iteration and lifecycle"),
-    Question("audit_trail", "Every release records who approved it and why, and the audit trail can be queried.",
-             2, "governance"),
+    Question("pipeline", "Training runs as an automated pipeline that retrains the model on fresh data without "
+             "manual steps (continuous training).", 1, "iteration and lifecycle", "10"),
+    Question("validation", "The pipeline checks each new batch of data and each newly trained model automatically, "
+             "and stops when a check fails (data and model validation).", 1, "governance", "03, 06"),
+    Question("metadata", "Every pipeline run records its parameters, metrics and data version, and registers the "
+             "model it produced (metadata store, model registry).", 1, "model development", "05, 06"),
+    Question("model_delivery", "A newly trained model that passes validation reaches the prediction service "
+             "without a manual hand-over (continuous delivery of models).", 1, "productionalization and deployment",
+             "08, 10"),
+    Question("triggers", "Production performance and input data are monitored, and a drop or a shift starts the "
+             "pipeline automatically (pipeline triggers).", 1, "monitoring", "09, 10"),
+    Question("source_control", "Experiments are code in source control, and a new idea reaches production as a new "
+             "version of the pipeline, not as a notebook (modular, reproducible pipeline code).", 2,
+             "model development", "10, 11"),
+    Question("pipeline_ci", "Every change to the pipeline's code is built and tested automatically before it is "
+             "merged (continuous integration of the pipeline).", 2, "iteration and lifecycle", "10"),
+    Question("pipeline_cd", "A pipeline version that passes its tests is deployed to the test and production "
+             "environments automatically (continuous delivery of the pipeline).", 2,
+             "productionalization and deployment", "none"),
+    Question("serving_tests", "Before a release, automated tests call the prediction service with sample requests "
+             "and check its input schema and latency.", 2, "productionalization and deployment", "08"),
+    Question("live_monitoring", "Statistics of the live predictions are collected continuously and can start a new "
+             "experiment cycle, not only a retraining run.", 2, "monitoring", "09, 11"),
 ]
-"""The ten statements of the self-assessment: one per key feature at level 1 and at level 2."""
+"""The ten statements of the self-assessment: Google's level-1 components, then its level-2 additions."""
 
-DEFAULT_TEAM: dict[str, bool] = {q.key: q.key == "perf_report" for q in QUESTIONS}
-"""TelcoNova's analytics team today (the headless default): only a monthly performance report is in place."""
-
-TEAMS: dict[str, dict[str, bool]] = {
-    "Atlas": {**{q.key: False for q in QUESTIONS}, "tracking": True, "perf_report": True},
-    "Borealis": {**{q.key: q.level == 1 for q in QUESTIONS}, "ci_tests": True},
-    "Cirrus": {q.key: True for q in QUESTIONS},
-}
-"""The answers of the three teams described in lab 01's exercise 01.team_levels."""
+DEFAULT_TEAM: dict[str, bool] = {q.key: False for q in QUESTIONS}
+"""TelcoNova's analytics team at the start of the course (the headless default): nothing is automated yet."""
 
 
 @dataclass(frozen=True)
@@ -125,22 +107,17 @@ class Assessment:
 
     level: int
     by_level: dict[int, float]
-    """Share of practices in place per level (1, 2)."""
+    """Share of statements met per level (1, 2)."""
     by_feature: dict[str, float]
-    """Share of practices in place per key feature."""
+    """Share of statements met per key feature."""
     missing: list[str]
-    """The statements (keys) not yet in place for the next level; empty at level 2."""
-
-    @property
-    def microsoft_levels(self) -> list[int]:
-        """The Microsoft levels that correspond to this Google level."""
-        return [ms for ms, (_, google) in MICROSOFT_LEVELS.items() if google == self.level]
+    """The statements (keys) not yet met for the next level; empty at level 2."""
 
 
 def assess(answers: dict[str, bool], threshold: float = THRESHOLD) -> Assessment:
     """Score a team's yes/no answers (question key -> bool; missing keys count as no) on the maturity scale.
 
-    A level is reached when at least ``threshold`` of its practices are in place and every lower
+    A level is reached when at least ``threshold`` of its statements hold and every lower
     level is reached. Unknown keys or non-boolean answers raise ValueError naming them.
     """
     known = {q.key for q in QUESTIONS}
@@ -169,7 +146,7 @@ def assess(answers: dict[str, bool], threshold: float = THRESHOLD) -> Assessment
 
 
 def plot_assessment(result: Assessment, title: str = "", fig: matplotlib.figure.Figure | None = None):
-    """Two panels: practices in place per key feature, and per level against the threshold."""
+    """Two panels: statements met per key feature, and per level against the threshold."""
     import matplotlib.pyplot as plt
 
     fig = fig or plt.figure(figsize=(10, 3.6))
@@ -182,17 +159,16 @@ def plot_assessment(result: Assessment, title: str = "", fig: matplotlib.figure.
         left.text(s + 0.01, y, f"{s:.0%}", va="center", fontsize=8)
     left.invert_yaxis()
     left.set_xlim(0, 1.08)
-    left.set_xlabel("share of practices in place")
+    left.set_xlabel("share of statements met")
     left.set_title("by key feature")
     levels = [f"level {lvl}" for lvl in result.by_level]
     right.bar(levels, list(result.by_level.values()), color="#337ab7")
     right.axhline(THRESHOLD, color="black", linestyle="--", linewidth=1)
     right.text(1.45, THRESHOLD + 0.02, f"needed ({THRESHOLD:.0%})", ha="right", fontsize=8)
     right.set_ylim(0, 1.05)
-    right.set_ylabel("share of practices in place")
+    right.set_ylabel("share of statements met")
     right.set_title("by level")
-    ms = " or ".join(str(m) for m in result.microsoft_levels)
-    fig.suptitle(f"{title}Google level {result.level} ({LEVELS[result.level].split(':')[0]}), Microsoft level {ms}")
+    fig.suptitle(f"{title}Google level {result.level} ({LEVELS[result.level].split(':')[0]})")
     fig.tight_layout()
     return fig
 
@@ -230,80 +206,80 @@ def questionnaire(answers: dict[str, bool] | None = None):
     return widgets.VBox([header, *boxes.values(), chart])
 
 
-# --- the audit ---------------------------------------------------------------------------------
-
-AUDIT_ITEMS: dict[str, tuple[str, bool, str]] = {
-    "data_version": ("the version (SHA-256) of the training data", True,
-                     "an auditor always asks which data a model learned from"),
-    "parameters": ("the training parameters, including the random seed", True,
-                   "without them nobody can retrain the same model"),
-    "code_version": ("the version of the training code", True,
-                     "the same data and parameters with different code give a different model"),
-    "people": ("who trained the model and who approved its release", True,
-               "accountability needs names (or roles) and a decision on record"),
-    "metrics": ("evaluation metrics at training time and on recent production data", True,
-                "'how good is it, and is it still good today?' is the manager's first question"),
-    "cell_count": ("how many times each notebook cell was run", False,
-                   "execution counts say nothing about which data or model was used"),
-    "screenshot": ("a screenshot of the notebook's final plot", False,
-                   "a picture is not a record: it cannot be queried or verified"),
-    "customer_copy": ("a full copy of every customer's personal data in the audit log", False,
-                      "the audit needs the data's fingerprint, not a second copy of personal data"),
-    "hostname": ("the name of the laptop the model was trained on", False,
-                 "where it ran matters far less than what went in and who signed it off"),
-}
-"""Candidate entries of an audit record: key -> (description, needed?, why). Exercise 01.audit_needs."""
-
-AUDIT_QUESTIONS: list[str] = [
-    "Which data version trained it?",
-    "Which parameters?",
-    "Which code?",
-    "Who trained it, and who approved it?",
-    "How does it perform today?",
-]
-"""What a regulator or manager asks about a model in production."""
-
-
 # --- the lifecycle picture ---------------------------------------------------------------------
 
-CRISP_DM: list[str] = ["Business\nunderstanding", "Data\nunderstanding", "Data\npreparation", "Modeling",
-                       "Evaluation", "Deployment"]
-DEVOPS: list[str] = ["Plan", "Code", "Build", "Test", "Release", "Deploy", "Operate", "Monitor"]
+@dataclass(frozen=True)
+class Stage:
+    """One step of the course's loop: a stage of operationalization, with the CRISP-DM and DevOps steps it covers."""
+
+    name: str
+    leads: str
+    crisp_dm: str
+    devops: str
+    labs: str
+
+
+STAGES: list[Stage] = [
+    Stage("business understanding\nand planning", "everyone",
+          "Business understanding", "Plan", "01, 02"),
+    Stage("1 data provisioning\nwith governance", "Data Steward, Data Engineer", "Data understanding", "Code", "03"),
+    Stage("2 data preparation\nfor the model", "Data Engineer, Data Scientist", "Data preparation", "Code · Build", "04"),
+    Stage("3 model\ndevelopment", "Data Scientist, Business Analyst", "Modeling", "Build", "05"),
+    Stage("4 model validation\nand governance", "Data Scientist, Data Engineer", "Evaluation", "Test · Release",
+          "06, 07"),
+    Stage("5 model deployment and\ninsight consumption", "Data Engineer, App Developer", "Deployment",
+          "Deploy · Operate", "08"),
+    Stage("6 model\nmonitoring", "Data Engineer, Data Scientist", "(none: CRISP-DM\nstops at deployment)", "Monitor",
+          "09"),
+]
+"""The course's loop: business understanding, then the lecture's six stages of operationalization, each with the
+CRISP-DM phase and the DevOps steps it covers, its lead personas and its labs."""
 
 
 def lifecycle_figure(ax: matplotlib.axes.Axes | None = None):
-    """CRISP-DM's six phases as an inner cycle with DevOps' eight steps laid around it as an outer loop."""
+    """The course's loop of :data:`STAGES` with CRISP-DM's phases inside the ring and DevOps' steps outside it."""
+    import textwrap
+
     import matplotlib.pyplot as plt
     import numpy as np
-    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 7.5))
+        ax = plt.figure(figsize=(10.5, 9.8)).add_axes((0.01, 0.01, 0.98, 0.95))
     ax.set_aspect("equal")
     ax.axis("off")
-
-    def ring(labels: list[str], radius: float, colour: str, offset: float) -> None:
-        n = len(labels)
-        angles = [np.pi / 2 - 2 * np.pi * (i + offset) / n for i in range(n)]
-        for label, angle in zip(labels, angles):
-            ax.text(radius * np.cos(angle), radius * np.sin(angle), label, ha="center", va="center", fontsize=9,
-                    bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "grey"})
-            mid = angle - np.pi / n  # halfway to the next box, clockwise
-            start, end = mid + 0.28 * np.pi / n, mid - 0.28 * np.pi / n
-            ax.add_patch(FancyArrowPatch((radius * np.cos(start), radius * np.sin(start)),
-                                         (radius * np.cos(end), radius * np.sin(end)),
-                                         connectionstyle="arc3,rad=-0.25", arrowstyle="-|>",
-                                         mutation_scale=12, color="grey"))
-
-    ax.add_patch(plt.Circle((0, 0), 1.55, fc="#eaf2fb", ec="#337ab7", lw=1.5, ls="--"))
-    ax.add_patch(plt.Circle((0, 0), 1.02, fc="white", ec="#5cb85c", lw=1.5))
-    ring(DEVOPS, 1.3, "#d6e6f7", 0.5)
-    ring(CRISP_DM, 0.72, "#e6f4ea", 0.0)
-    ax.text(0, 0.06, "CRISP-DM", ha="center", va="center", fontsize=12, weight="bold", color="#3c763d")
-    ax.text(0, -0.1, "the model lifecycle", ha="center", va="center", fontsize=8, color="#3c763d")
-    ax.text(0, 1.66, "outer loop: DevOps (plan → monitor, then round again); inner loop: CRISP-DM",
-            ha="center", fontsize=9, color="#31708f")
-    ax.set_xlim(-1.7, 1.7)
-    ax.set_ylim(-1.7, 1.78)
-    ax.set_title("The enterprise ML lifecycle: CRISP-DM with DevOps laid over it", fontsize=11)
+    n = len(STAGES)
+    angles = [np.pi / 2 - 2 * np.pi * i / n for i in range(n)]
+    r_stage, r_crisp, r_devops = 1.55, 0.72, 2.45
+    width, height = 1.08, 0.5
+    for stage, angle in zip(STAGES, angles):
+        x, y = r_stage * np.cos(angle), r_stage * np.sin(angle)
+        first = stage is STAGES[0]
+        ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.02",
+                                    fc="#fff8e1" if first else "#fdfdfd", ec="#8a6d3b", lw=1.2))
+        ax.text(x, y + height / 2 - 0.04, stage.name, ha="center", va="top", fontsize=9, weight="bold")
+        leads = "\n".join(textwrap.wrap(stage.leads, 34))
+        labs = f"lab{'s' if ',' in stage.labs else ''} {stage.labs}"
+        ax.text(x, y - height / 2 + 0.04, f"{leads}\n{labs}", ha="center", va="bottom", fontsize=7.5, color="#555555")
+        ax.text(r_crisp * np.cos(angle), r_crisp * np.sin(angle), stage.crisp_dm, ha="center", va="center",
+                fontsize=8, color="#3c763d", bbox={"boxstyle": "round,pad=0.3", "fc": "#e6f4ea", "ec": "#5cb85c"})
+        ax.text(r_devops * np.cos(angle), r_devops * np.sin(angle), stage.devops, ha="center", va="center",
+                fontsize=9, color="#31708f", bbox={"boxstyle": "round,pad=0.3", "fc": "#d6e6f7", "ec": "#337ab7"})
+    gap = 0.38
+    for i in range(n):  # the loop: clockwise, from each box to the next
+        start, end = angles[i] - gap, angles[(i + 1) % n] + gap
+        ax.add_patch(FancyArrowPatch((r_stage * np.cos(start), r_stage * np.sin(start)),
+                                     (r_stage * np.cos(end), r_stage * np.sin(end)),
+                                     connectionstyle="arc3,rad=-0.15", arrowstyle="-|>", mutation_scale=14,
+                                     color="#8a6d3b", lw=1.3))
+    ax.text(0, 0.1, "the 5 Cs,\nall the way round", ha="center", va="center", fontsize=8.5, weight="bold")
+    ax.text(0, -0.04, "continuous training,\nvalidation, deployment,\nintegration, monitoring\n(lab 10)",
+            ha="center", va="top", fontsize=7)
+    ax.text(-2.95, -2.6, "inner ring (green): the CRISP-DM phase of each stage\n"
+            "middle ring: the stage, its lead personas and its labs\n"
+            "outer ring (blue): the DevOps steps laid over it", ha="left", va="bottom", fontsize=8, color="#333333")
+    ax.set_xlim(-2.95, 2.95)
+    ax.set_ylim(-2.6, 2.75)
+    ax.set_title("The enterprise ML lifecycle: CRISP-DM with DevOps laid over it, as the six stages of this course",
+                 fontsize=11)
     return ax

@@ -1,47 +1,125 @@
-"""Checks of lab 00 (welcome): small exercises that show how feedback works."""
+"""Checks of lab 00 (welcome): a number, a list and a function, each needing one idea (a filter, a count, a sum).
+
+Every check recomputes what it compares against from the data or from the lecture's stage table kept here; it never
+reads a value the notebook computed.
+"""
 
 from __future__ import annotations
+
+import numbers
+
+import pandas as pd
 
 from ..data import load_customers
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 
+_PERSONAS = ("Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer")
+_STAGE_LEADS = {
+    "data provisioning with governance": ("Data Steward", "Data Engineer"),
+    "data preparation for the model": ("Data Engineer", "Data Scientist"),
+    "model development": ("Data Scientist", "Business Analyst"),
+    "model validation and governance": ("Data Scientist", "Data Engineer"),
+    "model deployment and insight consumption": ("Data Engineer", "App Developer"),
+    "model monitoring": ("Data Engineer", "Data Scientist"),
+}
+"""The lecture's six stages and their lead personas."""
 
-@exercise("00.churn_rate", points=1, title="The churn rate of the training data")
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _month_to_month_rate() -> float:
+    customers = load_customers()
+    return float((customers.loc[customers["Contract"] == "Month-to-month", "Churn"] == "Yes").mean())
+
+
+@exercise("00.churn_rate", points=1, title="The churn rate of month-to-month customers")
 def churn_rate(answer, **_):
-    expected = (load_customers()["Churn"] == "Yes").mean()
-    if not isinstance(answer, (int, float)):
-        return wrong(f"Give a number between 0 and 1, not a {type(answer).__name__}.")
-    if abs(answer - expected) < 0.005:
-        return correct(f"Right: {expected:.1%} of the customers churned.")
-    if abs(answer - 100 * expected) < 0.5:
+    if not _is_number(answer):
+        return wrong(f"Give one number between 0 and 1 (a share), not a {type(answer).__name__}.")
+    answer = float(answer)
+    expected = _month_to_month_rate()
+    customers = load_customers()
+    everyone = float((customers["Churn"] == "Yes").mean())
+    if abs(answer - expected) < 1e-9:
+        return correct(f"Right: {expected:.1%} of the month-to-month customers churned, against {everyone:.1%} of all "
+                       "customers.")
+    if abs(answer - 100 * expected) < 1e-7:
         return partial(0.5, "That looks like a percentage; give the share between 0 and 1.")
-    return wrong("Count the rows whose Churn column is 'Yes' and divide by the number of rows.")
+    if abs(answer - everyone) < 0.0005:
+        return wrong("That is the churn rate of every customer. Keep only the rows whose Contract is "
+                     "'Month-to-month' first.")
+    if abs(answer - (1 - expected)) < 1e-9:
+        return wrong("That is the share of month-to-month customers who stayed; count those whose Churn is 'Yes'.")
+    if abs(answer - expected) < 0.01:
+        return wrong("Close, but not exact: it looks rounded or read off a chart. Let pandas compute the share and "
+                     "give the unrounded result.")
+    return wrong("Keep the rows whose Contract is 'Month-to-month', then take the mean of (Churn == 'Yes') "
+                 "over those rows.")
 
 
-@exercise("00.lead_persona", points=1, title="Who leads data provisioning?")
+@exercise("00.lead_persona", points=1, title="Who leads more than one stage?")
 def lead_persona(answer, **_):
-    personas = {"data steward", "data engineer", "data scientist", "business analyst", "app developer"}
-    given = {str(a).strip().lower() for a in (answer if isinstance(answer, (list, tuple, set)) else [answer])}
-    unknown = given - personas
+    if not isinstance(answer, (list, tuple, set)) or not all(isinstance(a, str) for a in answer):
+        return wrong("Give a list of persona names (strings), e.g. ['Data Steward'].")
+    by_name = {p.lower(): p for p in _PERSONAS}
+    given = {" ".join(a.split()).lower() for a in answer}
+    unknown = sorted(given - set(by_name))
     if unknown:
-        return wrong(f"{sorted(unknown)} is not one of the five personas: {sorted(personas)}.")
-    if given == {"data steward", "data engineer"}:
-        return correct("Yes: the Data Steward and the Data Engineer provision data with governance.")
-    if given & {"data steward", "data engineer"}:
-        return partial(0.5, "Half of it: two personas share this stage.")
-    return wrong("Look at the stage table above: which two personas lead 'data provisioning with governance'?")
+        return wrong(f"{unknown} is not one of the five personas: {list(_PERSONAS)}.")
+    counts = pd.Series([p for leads in _STAGE_LEADS.values() for p in leads]).value_counts()
+    expected = {p.lower() for p in counts[counts > 1].index}
+    if given == expected:
+        (first, n_first), *others = counts[counts > 1].items()
+        rest = "".join(f" and the {p} {n}" for p, n in others)
+        return correct(f"Right: the {first} leads {n_first} of the six stages{rest}. Most hand-offs between stages "
+                       "run through them.")
+    return wrong("Not yet. Count the rows of stage_leads per persona, then keep every persona whose count is "
+                 "above one.")
 
 
-@exercise("00.yearly_value", points=1, title="A function: yearly value of a customer")
+def _example_table() -> pd.DataFrame:
+    """A small table of the check's own, so that a function which ignores its argument shows it."""
+    return pd.DataFrame({
+        "customerID": ["A-1", "A-2", "A-3", "A-4", "A-5"],
+        "Churn": ["Yes", "No", "Yes", "No", "Yes"],
+        "MonthlyCharges": [20.0, 99.5, 45.25, 70.0, 10.5],
+        "Contract": ["Month-to-month", "Two year", "One year", "Month-to-month", "Month-to-month"],
+    })
+
+
+def _yearly_value(table: pd.DataFrame) -> float:
+    return float(12 * table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum())
+
+
+@exercise("00.yearly_value", points=1, title="A function: the yearly revenue lost with the churners")
 def yearly_value(answer, **_):
     if not callable(answer):
-        return wrong("Define a function `yearly_value(monthly_charges)`.")
-    cases = {70.0: 840.0, 0.0: 0.0, 19.99: 239.88}
-    results = {m: answer(m) for m in cases}
-    if all(r is None for r in results.values()):
+        return wrong("Define a function `yearly_value(table)` that returns one number.")
+    real, small = load_customers(), _example_table()
+    got_small = answer(small.copy())  # the small table first: a function that fails, fails fast
+    if got_small is None:
         raise NotAnswered
-    bad = [m for m, r in results.items() if r is None or abs(r - cases[m]) > 0.01]
-    if not bad:
-        return correct("Right: twelve monthly bills make a year.")
-    m = bad[0]
-    return wrong(f"yearly_value({m}) returned {results[m]!r}; a year has twelve monthly bills.")
+    if not _is_number(got_small):
+        return wrong(f"Return one number, not a {type(got_small).__name__} (sum the column, then multiply by 12).")
+    got_real = answer(real.copy())
+    for got in (got_real, got_small):
+        if not _is_number(got):
+            return wrong(f"Return one number, not a {type(got).__name__} (sum the column, then multiply by 12).")
+    expected_real, expected_small = _yearly_value(real), _yearly_value(small)
+
+    def same(a, b) -> bool:
+        return abs(float(a) - b) <= 1e-6 * max(1.0, abs(b))
+
+    if same(got_real, expected_real) and same(got_small, expected_small):
+        return correct(f"Right: the churners in the 2025 data took away {expected_real:,.0f} a year in monthly bills.")
+    if same(got_small, expected_real) or (same(got_real, expected_real) and not same(got_small, expected_small)):
+        return wrong("Right for the notebook's customers, but not for the table the check passed in: use the "
+                     "argument `table`, not the global `customers`.")
+    for got, rows in ((got_real, real), (got_small, small)):
+        if same(got, _yearly_value(rows) / 12):
+            return wrong("That is one month of the churners' bills; a year has twelve.")
+        if same(got, 12 * float(rows["MonthlyCharges"].sum())):
+            return wrong("That counts every customer's bill; keep only the rows whose Churn is 'Yes'.")
+    return wrong("Keep the rows whose Churn is 'Yes', sum their MonthlyCharges, and multiply by 12.")

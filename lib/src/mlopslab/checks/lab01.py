@@ -1,102 +1,226 @@
-"""Checks of lab 01 (MLOps: what and why): the five features, the audit record, maturity levels."""
+"""Checks of lab 01 (MLOps: what and why): the key features, a tracked run, an audit query, a maturity assessment.
+
+The reference answers live here, under private names, and are recomputed from the data, the tracking store and
+the governed policy; none of them is public in a course module.
+"""
 
 from __future__ import annotations
 
-from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ..maturity import AUDIT_ITEMS, FEATURES, PRACTICES, TEAMS, assess, feature_named
+import re
+
+from ..exercises import NotAnswered, correct, exercise, wrong
+from ..maturity import FEATURES, QUESTIONS, assess, feature_named
+
+_PREVENTED_BY = {
+    "model development": ("lost_experiment",),
+    "monitoring": ("silent_price_rise",),
+    "productionalization and deployment": ("model_by_email",),
+    "iteration and lifecycle": ("trained_once",),
+    "governance": ("who_signed", "phone_numbers"),
+}
+_SITUATIONS = {situation: feature for feature, keys in _PREVENTED_BY.items() for situation in keys}
+"""Exercise 01.1: what went wrong -> the key feature that would have prevented it."""
+
+_DYNAMO_HOLDS = ("metadata", "source_control", "pipeline_ci", "pipeline_cd", "serving_tests")
+"""Exercise 01.4: the statements Dynamo's description makes true (the other five are false)."""
+
+_LAB_RUN = "churn-logreg"
+_RECENT_FROM = "2025-07"
+_CHALLENGER_C = 0.1
 
 
-@exercise("01.practices", points=2, title="Map practices to the five key features")
+@exercise("01.practices", points=2, title="Which key feature was missing?")
 def practices(answer, **_):
-    if not isinstance(answer, dict):
-        return wrong("Give a dict: practice key -> the name of a key feature.")
-    unknown = sorted(set(answer) - set(PRACTICES))
-    if unknown:
-        return wrong(f"{unknown} are not practice keys; use the keys of the table: {sorted(PRACTICES)}.")
-    given = {k: v for k, v in answer.items() if v is not ...}
-    unnamed = sorted(k for k, v in given.items() if feature_named(v) is None)
+    if not isinstance(answer, dict) or not all(isinstance(v, str) for v in answer.values() if v is not ...):
+        return wrong("Give a dict: situation -> the name of a key feature (a string).")
+    unknown = sorted(set(answer) - set(_SITUATIONS))
+    missing = sorted(set(_SITUATIONS) - set(answer))
+    if unknown or missing:
+        return wrong(f"Use exactly the six situation keys {list(_SITUATIONS)}"
+                     + (f"; not {unknown}" if unknown else "") + (f"; missing {missing}" if missing else "") + ".")
+    unnamed = sorted(k for k, v in answer.items() if v is ... or feature_named(v) is None)
     if unnamed:
         return wrong(f"For {unnamed} the answer does not name one key feature; use one of {list(FEATURES)}.")
-    right = [k for k in PRACTICES if k in given and feature_named(given[k]) == PRACTICES[k][1]]
-    if len(right) == len(PRACTICES):
-        return correct("All seven placed: each feature is a question the team must be able to answer.")
-    off = [k for k in PRACTICES if k in given and k not in right]
-    todo = [k for k in PRACTICES if k not in given]
-    hint = (f"{len(right)} of {len(PRACTICES)} right. Think again about {off[:2]}: ask what each practice protects "
-            "against - a bad experiment, a manual hand-off, a silent change in production, a stale model, "
-            "or a question from an auditor nobody can answer.") if off else f"Still to place: {todo}."
-    return partial(len(right) / len(PRACTICES), hint) if right else wrong(hint)
+    if all(feature_named(answer[k]) == feature for k, feature in _SITUATIONS.items()):
+        return correct("All six right: each key feature is a question the team must be able to answer before "
+                       "something goes wrong, not after.")
+    return wrong("Not yet: at least one situation has the wrong key feature. For each one ask what the team lacked - "
+                 "a repeatable experiment, eyes on production, a way to ship, a plan for the model's life, or "
+                 "control over data and decisions.")
 
 
-@exercise("01.audit_needs", points=2, title="What an audit record needs")
-def audit_needs(answer, **_):
-    if isinstance(answer, str):
-        answer = [answer]
-    if not isinstance(answer, (list, tuple, set)):
-        return wrong("Give a list of keys from the table of candidate entries.")
-    picked = {a for a in answer if a is not ...}
-    unknown = sorted(str(p) for p in picked - set(AUDIT_ITEMS))
-    if unknown:
-        return wrong(f"{unknown} are not keys of the table; pick from {sorted(AUDIT_ITEMS)}.")
-    needed = {k for k, (_, need, _) in AUDIT_ITEMS.items() if need}
-    extra = sorted(picked - needed)
-    missed = sorted(needed - picked)
-    if not extra and not missed:
-        return correct("Exactly: data version, parameters, code version, people and metrics - "
-                       "MLflow can record every one of them.")
-    score = max(0.0, (len(picked & needed) - len(extra)) / len(needed))
-    reasons = [f"'{k}' is not needed: {AUDIT_ITEMS[k][2]}" for k in extra[:1]]
-    reasons += [f"{len(missed)} needed entr{'y is' if len(missed) == 1 else 'ies are'} missing; "
-                f"(one of them matters because {AUDIT_ITEMS[missed[0]][2]})"] if missed else []
-    hint = "; ".join(reasons) + "."
-    return partial(score, hint) if 0 < score < 1 else wrong(hint)
+# --- 01.2: the student's own run ----------------------------------------------------------------------------------
+
+def _recent_customers():
+    from ..data import load_customers
+
+    customers = load_customers()
+    return customers[customers["month"] >= _RECENT_FROM]
+
+
+def _holdout_auc(customers, C: float, test_size: float, seed: int) -> float:
+    """The lab's training function, rebuilt here so that the check never trusts the notebook's copy."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from ..data import FEATURES as INPUTS
+    from ..data import TARGET
+
+    numeric = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+    categorical = [c for c in INPUTS if c not in numeric]
+    X, y = customers[INPUTS], customers[TARGET].eq("Yes").astype(int)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+    prepare = ColumnTransformer([("numeric", StandardScaler(), numeric),
+                                 ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical)])
+    model = make_pipeline(prepare, LogisticRegression(C=C, max_iter=1000))
+    model.fit(X_train, y_train)
+    return float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+
+
+def _lab_run():
+    """The newest run the lab's own section 4 made, or None."""
+    import mlflow
+
+    from ..config import EXPERIMENT
+
+    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], output_format="list", max_results=1,
+                              filter_string=f"attributes.run_name = '{_LAB_RUN}' and tags.lab = '01'",
+                              order_by=["attributes.start_time DESC"])
+    return runs[0] if runs else None
+
+
+@exercise("01.record_run", points=3, title="Record the challenger in MLflow")
+def record_run(answer, **_):
+    from mlflow.tracking import MlflowClient
+
+    from ..lineage import TAG, data_version
+    from ..policy import APPROVAL
+
+    if not isinstance(answer, str) or not re.fullmatch(r"[0-9a-f]{32}", answer):
+        return wrong("Give the id of your run, challenger.info.run_id: a string of 32 hexadecimal digits.")
+    lab_run = _lab_run()
+    if lab_run is None:
+        return wrong("The tracking store holds no run of section 4 yet: run the cells of section 4 first.")
+    try:
+        run = MlflowClient().get_run(answer)
+    except Exception:  # noqa: BLE001 -- any lookup failure means: no such run here
+        return wrong("The tracking store has no run with this id: give the id of the run your cell started.")
+    if run.info.run_id == lab_run.info.run_id or run.info.start_time <= lab_run.info.start_time:
+        return wrong("That is the lab's own run (or older than it): start a new run for the challenger in your cell.")
+    params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
+    missing = [k for k in lab_run.data.params if k not in params]
+    if missing:
+        return wrong(f"The run lacks the parameter(s) {missing}: log the same four parameters as `params`.")
+    try:
+        c_value = float(params["C"])
+    except ValueError:
+        c_value = float("nan")
+    if c_value != _CHALLENGER_C:
+        return wrong(f"The run's parameter C is {params['C']}; the challenger uses C=0.1.")
+    other = [k for k in lab_run.data.params if k != "C" and params[k] != lab_run.data.params[k]]
+    if other:
+        return wrong(f"The parameter(s) {other} differ from the lab's run: only C changes for the challenger.")
+    recent_version = data_version(_recent_customers())
+    if TAG not in tags:
+        return wrong(f"The run has no data version: tag it under lineage.TAG ('{TAG}') with "
+                     "lineage.data_version(...) of the rows it was trained on.")
+    if tags[TAG] == lab_run.data.tags.get(TAG):
+        return wrong("That data version is the whole file's; the challenger learned from the recent half-year only. "
+                     "Tag lineage.data_version(recent).")
+    if tags[TAG] != recent_version:
+        return wrong("The data version does not match the customers observed in 2025-07 or later: filter "
+                     "customers['month'] >= '2025-07' and tag lineage.data_version of exactly those rows.")
+    if tags.get("code_version") != lab_run.data.tags.get("code_version"):
+        return wrong("The code version is missing or not the training function's: the same function trained both "
+                     "models, so tag the same code_version as section 4.")
+    if tags.get("trained_by") != APPROVAL.author_role:
+        return wrong(f"Say who trained it: the tag trained_by should be the {APPROVAL.author_role} "
+                     "(policy.APPROVAL.author_role).")
+    if "approved_by" in tags:
+        return wrong("The run carries an approval. Approval is the Business Analyst's step after a review, and nobody "
+                     "approves their own model (policy.APPROVAL): leave it out of the author's record.")
+    if "roc_auc_holdout" not in metrics:
+        return wrong("The run has no metric roc_auc_holdout: log the hold-out AUC that train_churn_model returned.")
+    expected_auc = _holdout_auc(_recent_customers(), _CHALLENGER_C, float(params["test_size"]), int(params["seed"]))
+    if abs(metrics["roc_auc_holdout"] - expected_auc) > 1e-6:
+        return wrong("The logged roc_auc_holdout is not the challenger's hold-out AUC: train with "
+                     "train_churn_model(recent, C=0.1) inside the run and log the AUC it returns.")
+    approved_auc = lab_run.data.metrics.get("roc_auc_holdout", float("nan"))
+    return correct(f"Complete: the challenger's record answers the audit questions. Its hold-out AUC is "
+                   f"{expected_auc:.3f} (the approved model's: {approved_auc:.3f}), on data version "
+                   f"{recent_version[:12]}; now the Business Analyst has something to review.")
+
+
+# --- 01.3: the audit query -----------------------------------------------------------------------------------------
+
+def _approvers(version: str) -> list[str]:
+    import mlflow
+
+    from ..config import EXPERIMENT
+    from ..lineage import TAG
+
+    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], filter_string=f"tags.{TAG} = '{version}'")
+    if "tags.approved_by" not in runs.columns:
+        return []
+    return sorted(set(runs["tags.approved_by"].dropna()))
 
 
 @exercise("01.who_approved", points=2, title="Answer an audit question from the record")
 def who_approved(answer, **_):
-    import mlflow
-
-    from ..config import EXPERIMENT
-    from ..data import data_dir, sha256_file
+    from ..data import data_dir
+    from ..lineage import data_version
 
     if not callable(answer):
-        return wrong("Define a function `who_approved(data_sha256)` that returns a list of names.")
-    sha = sha256_file(data_dir() / "customers.csv")
-    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], filter_string=f"tags.data_sha256 = '{sha}'")
-    if runs.empty or "tags.approved_by" not in runs:
-        return wrong("The tracking store holds no approved run yet: run the cells of section 4 first.")
-    expected = sorted(set(runs["tags.approved_by"].dropna()))
-    got = answer(sha)
-    if got is None:
-        raise NotAnswered
-    if isinstance(got, str) or not isinstance(got, (list, tuple, set)):
-        return wrong(f"Return a list of names, not a {type(got).__name__}.")
-    if sorted(set(got)) != expected:
-        return wrong(f"who_approved(<today's data fingerprint>) returned {sorted(set(got))}, but the record says "
-                     "otherwise. Search the runs with mlflow.search_runs(filter_string=...) on the tag "
-                     "data_sha256, and read the column 'tags.approved_by'.")
-    other = answer("0" * 64)
-    if other:
-        return partial(0.5, "Right for today's data, but for a data version that never trained a model your "
-                            f"function still returns {sorted(set(other))}: filter the runs by the fingerprint.")
-    return correct("Right: the answer comes from the record, filtered by the data's fingerprint, not from memory.")
+        return wrong("Define a function `who_approved(version)` that returns a list of names.")
+    today = data_version(data_dir() / "customers.csv")
+    expected_today = _approvers(today)
+    if not expected_today:
+        return wrong("The tracking store holds no approved run of today's data yet: run the cells of section 4 first.")
+    cases = [("today's data version", today), ("the recent half-year's data version",
+                                               data_version(_recent_customers())),
+             ("a made-up data version", "0" * 64)]
+    for name, version in cases:
+        try:
+            got = answer(version)
+        except Exception as err:  # noqa: BLE001 -- a student's function may raise anything; say which case
+            return wrong(f"who_approved(<{name}>) raised {type(err).__name__}: {err}. A search that finds no "
+                         "approved run returns a table without the column 'tags.approved_by': return [] then.")
+        if got is None:
+            raise NotAnswered
+        if not isinstance(got, list) or not all(isinstance(g, str) for g in got):
+            return wrong(f"who_approved(<{name}>) returned a {type(got).__name__}; return a list of names "
+                         "(sorted(...) of the distinct values gives one).")
+        expected = _approvers(version)
+        if sorted(set(got)) != expected:
+            return wrong(f"who_approved(<{name}>) returned {sorted(set(got))}, but the record says otherwise. Search "
+                         f"with mlflow.search_runs(filter_string=...) on the tag lineage.TAG and read the column "
+                         "'tags.approved_by' of the runs found.")
+    return correct(f"Right: models of today's data were approved by the {' and the '.join(expected_today)}, and your "
+                   "answer comes from the record, filtered by the data version, not from memory.")
 
 
-@exercise("01.team_levels", points=2, title="Place three teams on the maturity scale")
-def team_levels(answer, **_):
-    if not isinstance(answer, dict) or set(answer) - set(TEAMS):
-        return wrong(f"Give a dict with the keys {sorted(TEAMS)} and a level 0, 1 or 2 each.")
-    expected = {team: assess(answers).level for team, answers in TEAMS.items()}
-    given = {k: v for k, v in answer.items() if v is not ...}
-    if any(isinstance(v, bool) or v not in (0, 1, 2) for v in given.values()):
-        return wrong("Each level is a whole number: 0 (manual), 1 (automated training) or 2 (automated CI/CD).")
-    right = [team for team in TEAMS if given.get(team) == expected[team]]
-    if len(right) == len(TEAMS):
-        return correct("Right: tracking alone is not level 1; automated, versioned retraining is; automated "
-                       "testing, deployment, monitoring and approval records make level 2.")
-    off = [team for team in TEAMS if team in given and team not in right]
-    hint = (f"{len(right)} of {len(TEAMS)} right; look again at {off}. List which of the ten statements each "
-            "description makes true (maturity.assess does the counting): a level counts only when 4 of its 5 "
-            "practices are in place and every lower level is reached.") if off else \
-        f"Still to place: {[t for t in TEAMS if t not in given]}."
-    return partial(len(right) / len(TEAMS), hint) if right else wrong(hint)
+# --- 01.4: a team assessed by the student --------------------------------------------------------------------------
+
+@exercise("01.assess_team", points=2, title="Assess a team yourself: Dynamo")
+def assess_team(answer, **_):
+    keys = [q.key for q in QUESTIONS]
+    if not isinstance(answer, dict):
+        return wrong(f"Give a dict: each of the ten statement keys {keys} -> True or False.")
+    unknown, missing = sorted(set(answer) - set(keys)), [k for k in keys if k not in answer]
+    if unknown or missing:
+        return wrong("Use exactly the ten statement keys of the table"
+                     + (f"; not {unknown}" if unknown else "") + (f"; missing {missing}" if missing else "") + ".")
+    if not all(isinstance(v, bool) for v in answer.values()):
+        return wrong("Each answer is True (the statement holds for Dynamo) or False.")
+    if answer != {q.key: q.key in _DYNAMO_HOLDS for q in QUESTIONS}:
+        return wrong("Not yet: at least one of the ten answers does not match Dynamo's description. Take the "
+                     "description one bullet at a time; each settles one statement, the last one two.")
+    result = assess(answer)
+    level_1, level_2 = (round(5 * result.by_level[lvl]) for lvl in (1, 2))
+    return correct(f"Right: Dynamo meets {level_2} of the 5 level-2 statements but only {level_1} of the 5 level-1 "
+                   f"statements, so it is at level {result.level}. It automates how its code ships, not how its "
+                   "models are retrained, validated and delivered: the levels build on each other.")
