@@ -43,7 +43,7 @@ def yearly_more(answer, **_):
 '''
 
 WRITE_REPO = "open({path!r}, 'a').write('# pwned\\n')"
-STEAL_FROM_HIDDEN_CHECK = f'''
+STEAL_FROM_HIDDEN_CHECK = '''
 def yearly_value(monthly_charges):
     import inspect
     found = []

@@ -76,3 +76,18 @@ def test_new_lab_scaffold_builds(tmp_path, monkeypatch) -> None:
     assert any(lab.number == "98" for lab in catalog.labs())
     with pytest.raises(FileExistsError):
         catalog.scaffold("98", "again", checks_dir=checks)
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+def test_jupyterhub_links_open_the_right_lab(lab: catalog.Lab) -> None:
+    """An nbgitpuller link clones the release's repository and opens labs/<this lab>.ipynb in JupyterLab."""
+    from urllib.parse import parse_qs, urlsplit
+
+    link = urlsplit(catalog.hub_link(lab.name))
+    query = {k: v[0] for k, v in parse_qs(link.query).items()}
+    repo = catalog.repository()
+    assert link.path == "/hub/user-redirect/git-pull"
+    assert query["repo"] == f"https://github.com/{repo}" and query["branch"]
+    folder, path = query["urlpath"].removeprefix("lab/tree/").split("/", 1)
+    assert folder == repo.split("/")[-1], "nbgitpuller clones into a folder named after the repository"
+    assert (catalog.repo_root() / path).is_file() and path == f"labs/{lab.name}.ipynb"
