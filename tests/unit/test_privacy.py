@@ -93,41 +93,41 @@ def test_contains_pii_treats_missing_as_clean() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(ids=st.lists(customer_ids, min_size=1, max_size=30, unique=True), salt=st.text(min_size=1, max_size=20))
-def test_pseudonyms_are_deterministic_and_hide_the_id(ids: list[str], salt: str) -> None:
-    first = privacy.pseudonymize(pd.Series(ids), salt)
-    again = privacy.pseudonymize(pd.Series(ids), salt)
+@given(ids=st.lists(customer_ids, min_size=1, max_size=30, unique=True), key=st.text(min_size=1, max_size=20))
+def test_pseudonyms_are_deterministic_and_hide_the_id(ids: list[str], key: str) -> None:
+    first = privacy.pseudonymize(pd.Series(ids), key)
+    again = privacy.pseudonymize(pd.Series(ids), key)
     assert first.tolist() == again.tolist()
     assert first.nunique() == len(ids)
     for original, pseudonym in zip(ids, first, strict=True):
         assert original not in pseudonym and len(pseudonym) == 16
-        assert privacy.pseudonymize(original, salt) == pseudonym
+        assert privacy.pseudonymize(original, key) == pseudonym
 
 
 @settings(max_examples=100, deadline=None)
-@given(cid=customer_ids, salts=st.lists(st.text(min_size=1, max_size=20), min_size=2, max_size=2, unique=True))
-def test_different_salts_give_different_pseudonyms(cid: str, salts: list[str]) -> None:
-    assert privacy.pseudonymize(cid, salts[0]) != privacy.pseudonymize(cid, salts[1])
+@given(cid=customer_ids, keys=st.lists(st.text(min_size=1, max_size=20), min_size=2, max_size=2, unique=True))
+def test_different_keys_give_different_pseudonyms(cid: str, keys: list[str]) -> None:
+    assert privacy.pseudonymize(cid, keys[0]) != privacy.pseudonymize(cid, keys[1])
 
 
 @settings(max_examples=50, deadline=None)
 @given(left=st.lists(customer_ids, max_size=25, unique=True), right=st.lists(customer_ids, max_size=25, unique=True),
-       salt=st.text(min_size=1, max_size=12))
-def test_joins_on_pseudonyms_match_joins_on_ids(left, right, salt) -> None:
+       key=st.text(min_size=1, max_size=12))
+def test_joins_on_pseudonyms_match_joins_on_ids(left, right, key) -> None:
     a = pd.DataFrame({"customerID": left, "a": range(len(left))})
     right_ids = right + left[:3]
     b = pd.DataFrame({"customerID": right_ids, "b": range(len(right_ids))}).drop_duplicates("customerID")
     raw = a.merge(b, on="customerID")[["a", "b"]].sort_values(["a", "b"]).reset_index(drop=True)
-    pa_ = a.assign(customerID=privacy.pseudonymize(a["customerID"], salt))
-    pb = b.assign(customerID=privacy.pseudonymize(b["customerID"], salt))
+    pa_ = a.assign(customerID=privacy.pseudonymize(a["customerID"], key))
+    pb = b.assign(customerID=privacy.pseudonymize(b["customerID"], key))
     hidden = pa_.merge(pb, on="customerID")[["a", "b"]].sort_values(["a", "b"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(raw, hidden)
 
 
-@pytest.mark.parametrize("salt", ["", None, 42])
-def test_pseudonymize_needs_a_salt(salt) -> None:
-    with pytest.raises(ValueError, match="secret salt"):
-        privacy.pseudonymize("1234-ABCDE", salt)
+@pytest.mark.parametrize("key", ["", None, 42])
+def test_pseudonymize_needs_a_key(key) -> None:
+    with pytest.raises(ValueError, match="secret key"):
+        privacy.pseudonymize("1234-ABCDE", key)
 
 
 def test_pseudonymize_keeps_missing_values() -> None:
@@ -137,7 +137,7 @@ def test_pseudonymize_keeps_missing_values() -> None:
 
 # --- role-based views -------------------------------------------------------------------------------------------
 
-SALT = "test-salt"
+KEY = "test-key"
 
 
 @pytest.fixture(scope="module")
@@ -146,37 +146,56 @@ def dirty() -> pd.DataFrame:
 
 
 def test_business_analyst_sees_no_identifiers_notes_or_protected_attributes(dirty) -> None:
-    view = privacy.role_view(dirty, "Business Analyst", SALT)
+    view = privacy.role_view(dirty, "Business Analyst", KEY)
     assert not {"customerID", "notes", "gender", "SeniorCitizen", "row"} & set(view.columns)
     assert set(view["tenure"].dropna()) <= {"0-12", "13-24", "25-48", "49-72"}
     assert len(view) == len(dirty)
 
 
-def test_data_scientist_sees_pseudonyms_and_masked_notes(dirty) -> None:
-    view = privacy.role_view(dirty, "Data Scientist", SALT)
+def test_data_scientist_sees_pseudonyms_and_no_free_text(dirty) -> None:
+    view = privacy.role_view(dirty, "Data Scientist", KEY)
     assert not set(view["customerID"]) & set(dirty["customerID"])
-    assert view["customerID"].tolist() == privacy.pseudonymize(dirty["customerID"], SALT).tolist()
-    assert not privacy.contains_pii(view["notes"]).any()
-    assert {"gender", "SeniorCitizen", *data.FEATURES} - {"tenure"} <= set(view.columns)
+    assert view["customerID"].tolist() == privacy.pseudonymize(dirty["customerID"], KEY).tolist()
+    assert "notes" not in view.columns, "a name in a note survives masking: free text is withheld"
+    assert {"gender", "SeniorCitizen", *data.FEATURES} <= set(view.columns)
+
+
+def test_only_the_data_steward_sees_free_text(dirty) -> None:
+    for role in privacy.ROLE_POLICIES:
+        view = privacy.role_view(dirty, role, KEY)
+        assert ("notes" in view.columns) == (role == "Data Steward"), role
+
+
+def test_data_engineer_sees_real_ids_and_every_contract_column(dirty) -> None:
+    view = privacy.role_view(dirty, "Data Engineer", KEY)
+    assert view["customerID"].tolist() == dirty["customerID"].tolist()
+    assert {"month", *data.FEATURES} <= set(view.columns) and "notes" not in view.columns
+
+
+def test_policies_cover_every_column_of_the_schema() -> None:
+    from mlopslab import schema
+
+    for role, policy in privacy.ROLE_POLICIES.items():
+        assert set(policy) == set(schema.COLUMNS), role
 
 
 def test_data_steward_sees_everything_the_policy_names(dirty) -> None:
-    view = privacy.role_view(dirty, "Data Steward", SALT)
+    view = privacy.role_view(dirty, "Data Steward", KEY)
     pd.testing.assert_frame_equal(view, dirty.drop(columns="row"))
 
 
 def test_columns_outside_a_policy_are_dropped(dirty) -> None:
-    view = privacy.role_view(dirty.assign(secret="x"), "Data Steward", SALT)
+    view = privacy.role_view(dirty.assign(secret="x"), "Data Steward", KEY)
     assert "secret" not in view.columns
 
 
 def test_unknown_role_and_action_are_clear_errors(dirty) -> None:
     with pytest.raises(KeyError, match="no access policy for role 'Intern'.*Data Steward"):
-        privacy.role_view(dirty, "Intern", SALT)
+        privacy.role_view(dirty, "Intern", KEY)
     with pytest.raises(ValueError, match="unknown action"):
-        privacy.role_view(dirty, "X", SALT, policies={"X": {"tenure": "blur"}})
+        privacy.role_view(dirty, "X", KEY, policies={"X": {"tenure": "blur"}})
     with pytest.raises(ValueError, match="no generalization is defined for column 'Contract'"):
-        privacy.role_view(dirty, "X", SALT, policies={"X": {"Contract": "generalize"}})
+        privacy.role_view(dirty, "X", KEY, policies={"X": {"Contract": "generalize"}})
 
 
 def test_access_matrix_covers_every_role() -> None:

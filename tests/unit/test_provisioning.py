@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mlopslab import data, provisioning
 from mlopslab.provisioning import BatchFileError, ContractError, read_batch_csv, validate_batch
+from mlopslab.schema import MissingColumns
 
 DIRTY = data.load_dirty_batch()
 TRUTH = data.load_dirty_defects()
@@ -103,8 +104,9 @@ def test_extra_check_quarantines_what_it_rejects() -> None:
 
 
 def test_missing_required_column_is_a_clear_error() -> None:
-    with pytest.raises(ContractError, match="lacks required column.*tenure"):
+    with pytest.raises(MissingColumns, match=r"the batch \(contract .*\) lacks the required column\(s\) tenure") as err:
         validate_batch(data.load_batch("2026-01").drop(columns="tenure"))
+    assert err.value.missing == ["tenure"] and isinstance(err.value, KeyError)
 
 
 def test_repeated_index_is_a_clear_error() -> None:

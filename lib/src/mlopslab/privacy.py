@@ -2,18 +2,25 @@
 
 Detection is pattern based (phone numbers, e-mail addresses, social security numbers, payment-card numbers,
 postal addresses). It finds what it has patterns for and nothing else: a person's *name* in a note is not
-found, which is why a view that must not identify anyone drops free text instead of masking it.
+found, which is why every role but the Data Steward gets no free text at all (masking it would not be enough).
+
+The role policies are written per *kind* of column of the one schema (:data:`mlopslab.schema.COLUMNS`): the
+identifier, free text, protected attributes, the after-the-fact refund, tenure. A new column of the schema gets
+its role's default for its kind, and one the schema does not know is dropped (deny by default).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import re
 from collections.abc import Iterable
 
 import pandas as pd
+
+from . import schema
+from .data import LEAKY
+from .schema import TENURE_BANDS, tenure_band  # noqa: F401  (re-exported: the views generalize tenure to these bands)
 
 _STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl)"
 PII_PATTERNS: dict[str, re.Pattern] = {
@@ -87,21 +94,22 @@ def mask_pii(text: str) -> str:
     return text
 
 
-def pseudonymize(values: pd.Series | str, salt: str, length: int = 16) -> pd.Series | str:
-    """Replace identifiers by a keyed hash (HMAC-SHA256 with a secret ``salt``), keeping joins possible.
+def pseudonymize(values: pd.Series | str, key: str, length: int = 16) -> pd.Series | str:
+    """Replace identifiers by a keyed hash (HMAC-SHA256 with a secret ``key``), keeping joins possible.
 
-    The same id and salt always give the same pseudonym, so tables pseudonymized with one salt still join;
-    without the salt nobody can recompute the mapping from a list of known ids.
+    The same id and key always give the same pseudonym, so tables pseudonymized with one key still join;
+    without the key nobody can recompute the mapping from a list of known ids. (The key is sometimes called a
+    *pepper*: unlike a salt, which is stored beside each hash, it is kept secret, apart from the data.)
     """
-    if not isinstance(salt, str) or not salt:
-        raise ValueError("pseudonymize needs a secret salt: a non-empty string kept by the Data Steward")
+    if not isinstance(key, str) or not key:
+        raise ValueError("pseudonymize needs a secret key: a non-empty string kept by the Data Steward")
     if not 8 <= length <= 64:
         raise ValueError(f"length must be between 8 and 64 hex characters, got {length}")
 
     def one(value: object) -> object:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return value
-        digest = hmac.new(salt.encode(), str(value).encode(), hashlib.sha256).hexdigest()
+        digest = hmac.new(key.encode(), str(value).encode(), hashlib.sha256).hexdigest()
         return digest[:length]
 
     if isinstance(values, pd.Series):
@@ -109,44 +117,50 @@ def pseudonymize(values: pd.Series | str, salt: str, length: int = 16) -> pd.Ser
     return one(values)
 
 
-TENURE_BANDS = [0, 12, 24, 48, 72]
-"""Edges of the tenure bands a generalized view shows (months)."""
-
-
-def tenure_band(tenure: pd.Series) -> pd.Series:
-    """Tenure in months generalized to a band such as ``"13-24"``."""
-    labels = [f"{lo + (lo > 0)}-{hi}" for lo, hi in itertools.pairwise(TENURE_BANDS)]
-    banded = pd.cut(pd.to_numeric(tenure, errors="coerce"), TENURE_BANDS, labels=labels, include_lowest=True)
-    return banded.astype(str).where(banded.notna(), None)
-
-
 ACTIONS = ("keep", "pseudonymize", "mask", "generalize", "drop")
 """What a policy can do with a column: show it, replace ids by pseudonyms, mask personal data in text,
 coarsen it (tenure -> band), or withhold it."""
 
-_FEATURES = [
-    "Partner", "Dependents", "PhoneService", "MultipleLines", "InternetService", "OnlineSecurity", "OnlineBackup",
-    "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies", "Contract", "PaperlessBilling",
-    "PaymentMethod", "MonthlyCharges", "TotalCharges",
-]
+
+def _policy(identifier: str, free_text: str, protected: str, refund: str, tenure: str = "keep") -> dict[str, str]:
+    """A role's policy over every column of the schema, from its action for each kind of sensitive column."""
+    policy = {}
+    for name, column in schema.COLUMNS.items():
+        if column.kind == "identifier":
+            policy[name] = identifier
+        elif column.kind == "text":
+            policy[name] = free_text
+        elif column.protected:
+            policy[name] = protected
+        elif name == LEAKY:
+            policy[name] = refund
+        elif name == "tenure":
+            policy[name] = tenure
+        else:
+            policy[name] = "keep"
+    return policy
+
+
 ROLE_POLICIES: dict[str, dict[str, str]] = {
-    "Data Steward": {
-        "customerID": "keep", "month": "keep", "gender": "keep", "SeniorCitizen": "keep", "tenure": "keep",
-        **dict.fromkeys(_FEATURES, "keep"), "RefundAmount": "keep", "Churn": "keep", "notes": "keep",
-    },
-    "Data Scientist": {
-        "customerID": "pseudonymize", "month": "keep", "gender": "keep", "SeniorCitizen": "keep", "tenure": "keep",
-        **dict.fromkeys(_FEATURES, "keep"), "RefundAmount": "keep", "Churn": "keep", "notes": "mask",
-    },
-    "Business Analyst": {
-        "customerID": "drop", "month": "keep", "gender": "drop", "SeniorCitizen": "drop", "tenure": "generalize",
-        **dict.fromkeys(_FEATURES, "keep"), "RefundAmount": "drop", "Churn": "keep", "notes": "drop",
-    },
+    "Data Steward": _policy(identifier="keep", free_text="keep", protected="keep", refund="keep"),
+    "Data Engineer": _policy(identifier="keep", free_text="drop", protected="keep", refund="keep"),
+    "Data Scientist": _policy(identifier="pseudonymize", free_text="drop", protected="keep", refund="keep"),
+    "Business Analyst": _policy(identifier="drop", free_text="drop", protected="drop", refund="drop",
+                                tenure="generalize"),
 }
-"""Role -> column -> action. A column a policy does not name is dropped (deny by default)."""
+"""Role -> column -> action. A column a policy does not name is dropped (deny by default).
+
+* Data Steward: answers for the data, sees all of it.
+* Data Engineer: runs the pipeline, so needs the real ids (duplicates, joins of billing and CRM, tracing a
+  quarantined row back to its source) and every value the contract checks; not the free text.
+* Data Scientist: models churn and audits fairness: pseudonyms instead of ids, every feature, the label, the
+  protected attributes; no free text (a name in a note survives masking).
+* Business Analyst: works with segments, not people: no ids, no free text, no protected attributes (a campaign
+  must not target by gender or age), no refunds, tenure as a band.
+"""
 
 
-def role_view(df: pd.DataFrame, role: str, salt: str,
+def role_view(df: pd.DataFrame, role: str, key: str,
               policies: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
     """What ``role`` may see of ``df``, following its policy (``ROLE_POLICIES`` unless ``policies`` is given)."""
     policies = ROLE_POLICIES if policies is None else policies
@@ -162,7 +176,7 @@ def role_view(df: pd.DataFrame, role: str, salt: str,
         if action == "keep":
             view[column] = df[column]
         elif action == "pseudonymize":
-            view[column] = pseudonymize(df[column], salt)
+            view[column] = pseudonymize(df[column], key)
         elif action == "mask":
             view[column] = df[column].map(mask_pii)
         elif action == "generalize":

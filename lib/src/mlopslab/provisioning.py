@@ -2,10 +2,13 @@
 
 Public API used by later labs:
 
-* :func:`customer_contract` — the pandera contract for customer rows (labelled or not);
+* :func:`customer_contract` — the pandera contract for customer rows (labelled or not), derived from the one schema
+  of the data (:data:`mlopslab.schema.COLUMNS`) plus the row rules below;
+* :func:`total_matches_tenure_x_monthly` and :data:`TOTAL_TOLERANCE` — the one statement of the rule that ties
+  TotalCharges to tenure x MonthlyCharges (lab 04's cleaning repairs only what this rule rejects);
 * :func:`validate_batch` — accepted rows, quarantined rows and a violations table, reconciled;
 * :func:`read_batch_csv` — read an incoming CSV as text, with a clear error for a malformed file;
-* :func:`data_version` — the content hash of a data version (a file or a DataFrame).
+* :func:`data_version` — the content hash of a data version (a file or a DataFrame), from :mod:`mlopslab.lineage`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from . import schema
 from .config import data_dir
-from .data import CATEGORIES, FEATURES, LEAKY, TARGET
+from .data import FEATURES, TARGET
 from .lineage import data_version
 from .privacy import contains_pii, mask_pii
+from .schema import RANGES
 
 # --- the catalog entry ------------------------------------------------------------------------------------------
 
@@ -55,20 +60,8 @@ def catalog_entry() -> dict[str, object]:
 
 # --- the data contract ------------------------------------------------------------------------------------------
 
-INTEGER_COLUMNS = ["SeniorCitizen", "tenure"]
-FLOAT_COLUMNS = ["MonthlyCharges", "TotalCharges", LEAKY]
-RANGES: dict[str, tuple[float, float | None]] = {
-    "SeniorCitizen": (0, 1),
-    "tenure": (0, 72),
-    "MonthlyCharges": (0.0, 200.0),
-    "TotalCharges": (0.0, None),
-    LEAKY: (0.0, None),
-}
-"""Allowed ranges (inclusive; None means unbounded). Monthly charges leave room for price rises."""
 TOTAL_TOLERANCE = 0.20
 """TotalCharges may differ from tenure x MonthlyCharges by this share (plus 1.00 for rounding)."""
-ID_PATTERN = r"^\d{4}-[A-Z]{5}$"
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 RULE_DEFECTS: dict[str, str] = {
     "not_nullable": "missing_value",
@@ -87,9 +80,22 @@ RULE_COLUMNS: dict[str, str] = {"total_matches_tenure_x_monthly": "TotalCharges"
 """The column a row-level (cross-column) rule reports its violation under."""
 
 
-def _in_range(column: str) -> pa.Check:
-    low, high = RANGES[column]
-    return pa.Check.ge(low) if high is None else pa.Check.in_range(low, high)
+def _in_range(column: schema.Column) -> pa.Check:
+    return pa.Check.ge(column.low) if column.high is None else pa.Check.in_range(column.low, column.high)
+
+
+def pandera_column(column: schema.Column) -> pa.Column:
+    """The contract's rule for one column of the schema: type, range or categories, uniqueness, missing values."""
+    if column.kind == "category":
+        return pa.Column(str, pa.Check.isin(list(column.categories)), nullable=column.nullable)
+    if column.is_number:
+        dtype = "Int64" if column.kind == "integer" else "float64"
+        return pa.Column(dtype, _in_range(column), coerce=True, nullable=column.nullable)
+    if column.kind == "text":
+        no_pii = pa.Check(no_personal_data, name="no_personal_data")
+        return pa.Column(str, no_pii, nullable=column.nullable, required=column.required)
+    return pa.Column(str, pa.Check.str_matches(column.pattern), unique=column.unique, nullable=column.nullable,
+                     report_duplicates="all")
 
 
 def total_matches_tenure_x_monthly(df: pd.DataFrame) -> pd.Series:
@@ -112,35 +118,24 @@ def no_personal_data(notes: pd.Series) -> pd.Series:
 
 
 def customer_contract(labelled: bool = True, extra_checks: list[pa.Check] | tuple = ()) -> pa.DataFrameSchema:
-    """The data contract for customer rows: types, ranges, categories, unique ids, cross-column rules.
+    """The data contract for customer rows: every column's rule from the schema, plus the rules across columns.
 
     ``labelled=False`` is the contract of a production batch (no ``Churn``, no ``RefundAmount``).
     ``extra_checks`` adds row-level rules (pandera checks on the whole frame returning one bool per row).
     An optional free-text ``notes`` column must not hold personal data; other extra columns are allowed.
     """
-    columns: dict[str, pa.Column] = {
-        "customerID": pa.Column(str, pa.Check.str_matches(ID_PATTERN), unique=True, report_duplicates="all"),
-        "month": pa.Column(str, pa.Check.str_matches(MONTH_PATTERN)),
-    }
-    for name in FEATURES:
-        if name in INTEGER_COLUMNS:
-            columns[name] = pa.Column("Int64", _in_range(name), coerce=True)
-        elif name in FLOAT_COLUMNS:
-            columns[name] = pa.Column("float64", _in_range(name), coerce=True)
-        else:
-            columns[name] = pa.Column(str, pa.Check.isin(CATEGORIES[name]))
-    if labelled:
-        columns[LEAKY] = pa.Column("float64", _in_range(LEAKY), coerce=True)
-        columns[TARGET] = pa.Column(str, pa.Check.isin(["No", "Yes"]))
-    no_pii = pa.Check(no_personal_data, name="no_personal_data")
-    columns["notes"] = pa.Column(str, no_pii, nullable=True, required=False)
+    names = [name for name in schema.COLUMNS if labelled or name not in schema.LABELLED]
+    columns = {name: pandera_column(schema.COLUMNS[name]) for name in names}
     checks = [pa.Check(total_matches_tenure_x_monthly, name="total_matches_tenure_x_monthly"), *extra_checks]
     name = "customer rows (labelled)" if labelled else "customer rows (production batch)"
     return pa.DataFrameSchema(columns, checks=checks, strict=False, name=name)
 
 
 class ContractError(ValueError):
-    """A batch that cannot be judged row by row (e.g. a required column is missing)."""
+    """A batch that cannot be judged row by row (repeated index labels, a rule broken by the table as a whole).
+
+    A batch without a required column raises :class:`mlopslab.schema.MissingColumns` instead.
+    """
 
 
 class BatchFileError(ValueError):
@@ -206,7 +201,8 @@ def validate_batch(df: pd.DataFrame, contract: pa.DataFrameSchema | None = None)
     if not df.index.is_unique:
         raise ContractError("the batch's index has repeated labels, so rows could not be told apart: reset_index() it")
     contract = contract if contract is not None else customer_contract(labelled=TARGET in df.columns)
-    _require_columns(df, contract)
+    required = [name for name, col in contract.columns.items() if col.required]
+    schema.require_columns(df, required, f"the batch (contract '{contract.name}')")
     text = _blank_to_missing(df)
     type_errors = _failure_cases(_type_contract(text, contract), text)
     typed = _parse_numbers(text, contract)
@@ -220,16 +216,6 @@ def validate_batch(df: pd.DataFrame, contract: pa.DataFrameSchema | None = None)
     result = ValidationResult(len(df), accepted, quarantined, violations, contract.name)
     assert result.reconciles, "validate_batch lost rows: this is a bug in the course package"
     return result
-
-
-def _require_columns(df: pd.DataFrame, contract: pa.DataFrameSchema) -> None:
-    required = [name for name, col in contract.columns.items() if col.required]
-    missing = [name for name in required if name not in df.columns]
-    if missing:
-        raise ContractError(
-            f"the batch lacks required column(s) {', '.join(missing)}; "
-            f"the contract '{contract.name}' needs: {', '.join(required)}"
-        )
 
 
 def _blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
@@ -276,6 +262,7 @@ def _parse_numbers(df: pd.DataFrame, contract: pa.DataFrameSchema) -> pd.DataFra
 
 
 def _failure_cases(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame:
+    """Validate lazily: the failure cases of every rule, or an empty table when ``df`` passes."""
     try:
         schema.validate(df, lazy=True)
     except SchemaErrors as err:
@@ -335,7 +322,7 @@ def _show(value: object) -> str:
 
 # --- reading a batch file ---------------------------------------------------------------------------------------
 
-REQUIRED_COLUMNS = ["customerID", "month", *FEATURES]
+REQUIRED_COLUMNS = [*schema.KEYS, *FEATURES]
 """The columns every incoming batch must have (labels are optional)."""
 
 
@@ -381,6 +368,10 @@ def read_batch_csv(path: str | Path, required: list[str] | None = None) -> pd.Da
 
 
 # --- lineage ----------------------------------------------------------------------------------------------------
+
+LINEAGE_COLUMNS = ["dataset", "version", "rows", "derived_from", "step"]
+"""The fields of a lineage record (:func:`lineage_entry`)."""
+
 
 
 def lineage_entry(dataset: str, data: pd.DataFrame | str | Path, derived_from: str = "", step: str = "") -> dict:

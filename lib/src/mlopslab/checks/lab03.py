@@ -1,17 +1,168 @@
-"""Checks of lab 03 (data provisioning with governance): a contract rule, reconciliation, card masking."""
+"""Checks of lab 03 (data provisioning with governance).
+
+03.quarantine (a pandera quarantine that reconciles), 03.services_consistent (a contract rule),
+03.legacy_report (what the legacy load let through), 03.mask_card (card masking), 03.lineage_run (a provisioning run
+tagged with its data version). Every reference computation is private to this module and recomputed from the data.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+import types
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.errors import SchemaErrors
 
-from ..config import SEED
+from .. import provisioning
+from ..config import SEED, data_dir
 from ..data import ADDONS, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..lineage import TAG, data_version
 from ..provisioning import customer_contract, validate_batch
+
+# --- 03.quarantine ----------------------------------------------------------------------------------------------
+
+
+class _PackageCallUsed(Exception):
+    """Raised when the answer calls provisioning.validate_batch (the package's version of the exercise)."""
+
+
+def _names_used(fn, seen: set | None = None) -> set[str]:
+    """Every global name the function's code (and nested code, and notebook helpers it calls) refers to."""
+    seen = set() if seen is None else seen
+    code = getattr(fn, "__code__", None)
+    if code is None or code in seen:
+        return set()
+    seen.add(code)
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        names.update(current.co_names)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    for name in list(names):
+        value = getattr(fn, "__globals__", {}).get(name)
+        if isinstance(value, types.FunctionType) and value.__module__ in ("__main__", None):
+            names |= _names_used(value, seen)
+        elif value is validate_batch:
+            names.add("validate_batch")
+    return names
+
+
+def _reference_quarantine(batch: pd.DataFrame, contract: pa.DataFrameSchema) -> set:
+    """The row labels a lazy pandera validation reports."""
+    try:
+        contract.validate(batch.copy(), lazy=True)
+    except SchemaErrors as err:
+        return set(err.failure_cases["index"].dropna())
+    return set()
+
+
+def _defect_batch() -> pd.DataFrame:
+    """60 rows of April's batch, row labels shuffled, with a range, a category, a duplicate, a total defect."""
+    batch = load_batch("2026-04").head(60).copy()
+    batch.index = [700 + (i * 7) % 60 for i in range(60)]
+    column = batch.columns.get_loc
+    batch.iloc[3, column("tenure")] = 240
+    batch.iloc[10, column("Contract")] = "Monthly"
+    batch.iloc[20, column("customerID")] = batch.iloc[30]["customerID"]
+    batch.iloc[40, column("TotalCharges")] = round(batch.iloc[40]["TotalCharges"] * 3 + 500, 2)
+    batch.iloc[50, column("MonthlyCharges")] = -20.0
+    return batch
+
+
+def _quarantine_cases() -> list[tuple[str, pd.DataFrame, pa.DataFrameSchema]]:
+    """(what, batch, contract): a clean batch, a batch with defects (labels, not positions), a small contract."""
+    clean = load_batch("2026-03").head(40).copy()
+    clean.index = clean.index + 1000
+    small = pd.DataFrame({"tenure": [12, 80, 5, 30], "MonthlyCharges": [70.0, 20.0, 250.0, 45.5]},
+                         index=["7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "7795-CFOCW"])
+    small_contract = pa.DataFrameSchema(
+        {"tenure": pa.Column(int, pa.Check.in_range(0, 72))},
+        checks=[pa.Check(lambda df: df["MonthlyCharges"] <= 200, name="charges_at_most_200")],
+        name="a small contract")
+    return [("a clean batch", clean, customer_contract(labelled=False)),
+            ("a batch with defects", _defect_batch(), customer_contract(labelled=False)),
+            ("a small table whose rows are labelled by customer id", small, small_contract)]
+
+
+def _as_pair(out) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    if isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(f, pd.DataFrame) for f in out):
+        return out[0], out[1]
+    return None
+
+
+def _same_rows(got: pd.DataFrame, batch: pd.DataFrame) -> bool:
+    """``got`` holds the rows of ``batch`` with its labels, as received (values compared as text)."""
+    if not set(batch.columns) <= set(got.columns) or not got.index.isin(batch.index).all():
+        return False
+    left = got[list(batch.columns)].astype(str).sort_index()
+    right = batch.loc[got.index, list(batch.columns)].astype(str).sort_index()
+    return left.equals(right)
+
+
+@exercise("03.quarantine", points=3, title="Quarantine a batch with pandera, and reconcile it")
+def quarantine(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `quarantine(batch, contract)` that returns two DataFrames: "
+                     "(accepted, quarantined).")
+    if "validate_batch" in _names_used(answer):
+        return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`, then the "
+                     "rows named in the failure cases. `provisioning.validate_batch` is the package's version, shown "
+                     "after this exercise; here it is not allowed.")
+    cases = [(what, batch, contract, _reference_quarantine(batch, contract))
+             for what, batch, contract in _quarantine_cases()]
+    original = provisioning.validate_batch
+
+    def forbidden(*_args, **_kwargs):
+        raise _PackageCallUsed
+
+    provisioning.validate_batch = forbidden
+    try:
+        for number, (what, batch, contract, expected) in enumerate(cases):
+            try:
+                out = answer(batch.copy(), contract)
+            except _PackageCallUsed:
+                return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`. "
+                             "`provisioning.validate_batch` is the package's version, shown after this exercise.")
+            if out is None and number == 0:
+                raise NotAnswered
+            pair = _as_pair(out)
+            if pair is None:
+                return wrong(f"On {what}, your function returned {type(out).__name__}; return two DataFrames, "
+                             "`return accepted, quarantined`.")
+            accepted, held = pair
+            rows_in, both = set(batch.index), set(accepted.index) & set(held.index)
+            lost = rows_in - set(accepted.index) - set(held.index)
+            if lost or both or len(accepted) + len(held) != len(batch):
+                return wrong(f"On {what} ({len(batch)} rows in) your split does not reconcile: accepted "
+                             f"{len(accepted)} + quarantined {len(held)}, {len(lost)} row(s) in neither, {len(both)} "
+                             "in both. Every row must end up in exactly one of the two.")
+            if set(held.index) != expected:
+                caught = len(set(held.index) & expected)
+                if caught == 0:
+                    hint = ("failure_cases['index'] holds the labels of the failing rows; failure_cases.index is only "
+                            "the failure table's own numbering")
+                elif set(held.index) < expected:
+                    hint = ("lazy validation (lazy=True) collects the failures of every rule, not only the first "
+                            "one's; and a rule on the whole table (a row-level check) names its rows too")
+                else:
+                    hint = ("quarantine exactly the rows named in the 'index' column of the failure cases, by label "
+                            "(batch.index.isin(...)), not by position")
+                return wrong(f"On {what}, your quarantine holds {len(held)} rows, {caught} of the {len(expected)} "
+                             f"that break the contract. Hint: {hint}.")
+            if not (_same_rows(accepted, batch) and _same_rows(held, batch)):
+                return partial(0.5, f"On {what} the split is right, but keep the rows as received (select them "
+                                    "from the batch, e.g. batch[batch.index.isin(bad)]): the quarantine is what the "
+                                    "Data Steward sends back to the source, unchanged.")
+    finally:
+        provisioning.validate_batch = original
+    return correct("Right: every row is accepted or quarantined, by label, and rows in = accepted + quarantined "
+                   f"on all {len(cases)} test batches.")
+
 
 # --- 03.services_consistent -------------------------------------------------------------------------------------
 
@@ -80,53 +231,78 @@ def services_consistent(answer, **_):
                    "MultipleLines against PhoneService as well as the add-ons against InternetService.")
 
 
-# --- 03.reconcile -----------------------------------------------------------------------------------------------
+# --- 03.legacy_report -------------------------------------------------------------------------------------------
 
 
-def legacy_load(batch: pd.DataFrame) -> pd.DataFrame:
+def _legacy_load(batch: pd.DataFrame) -> pd.DataFrame:
     """The old nightly job of the lab: drop rows with an empty field (notes aside), then repeated ids."""
     fields = [c for c in batch.columns if c != "notes"]
     loaded = batch[~(batch[fields].apply(lambda s: s.str.strip() == "")).any(axis=1)]
     return loaded.drop_duplicates("customerID")
 
 
-def _rows(value) -> set[int]:
-    if value is None or value is Ellipsis or isinstance(value, (str, bytes)):
-        raise TypeError("give a list of row numbers")
-    return {int(v) for v in value}
+def _rows_per_defect(violations: pd.DataFrame, rows) -> dict[str, int]:
+    chosen = violations[violations["row"].isin(list(rows))]
+    return {str(k): int(v) for k, v in chosen.groupby("defect")["row"].nunique().items()}
 
 
-@exercise("03.reconcile", points=2, title="Reconcile the legacy load against the contract")
-def reconcile(answer, **_):
-    if not isinstance(answer, dict) or set(answer) != {"silently_dropped", "slipped_through"}:
-        return wrong("Give a dict with the keys 'silently_dropped' and 'slipped_through', each a list of rows.")
+def _legacy_truth() -> dict[str, dict[str, int]]:
     dirty = load_dirty_batch()
-    loaded = legacy_load(dirty)
-    quarantined = set(validate_batch(dirty).quarantined.index)
-    expected = {
-        "silently_dropped": set(dirty.index) - set(loaded.index),
-        "slipped_through": set(loaded.index) & quarantined,
-    }
-    hints = {
-        "silently_dropped": "rows of the dirty batch that are not in `legacy` at all (set difference of the indexes)",
-        "slipped_through": "rows that `legacy` loaded although the contract quarantines them (intersection)",
-    }
-    right, notes = 0, []
-    for key, rows in expected.items():
-        given = answer[key]
-        if given is Ellipsis or given is None:
-            notes.append(f"'{key}' is still blank: {hints[key]}.")
-            continue
-        given = _rows(given)
-        if given == rows:
-            right += 1
+    loaded = _legacy_load(dirty)
+    violations = validate_batch(dirty).violations
+    return {"loaded": _rows_per_defect(violations, loaded.index),
+            "dropped": _rows_per_defect(violations, dirty.index.difference(loaded.index)),
+            "all": _rows_per_defect(violations, dirty.index)}
+
+
+def _counts(value, key: str) -> dict[str, int]:
+    if isinstance(value, pd.Series):
+        value = value.to_dict()
+    if not isinstance(value, dict):
+        raise TypeError(f"'{key}' must be a dict of defect class -> number of rows, got {type(value).__name__}")
+    out = {}
+    for name, count in value.items():
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer, float, np.floating)):
+            raise TypeError(f"'{key}': the number of rows of {name!r} must be a number, got {count!r}")
+        if count:
+            out[str(name)] = int(count)
+    return out
+
+
+def _show(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing"
+
+
+@exercise("03.legacy_report", points=2, title="What the legacy load let through, and what it lost")
+def legacy_report(answer, **_):
+    if not isinstance(answer, dict) or set(answer) != {"loaded", "dropped"}:
+        return wrong("Give a dict with the keys 'loaded' and 'dropped', each a dict of defect class -> number of rows.")
+    if any(v is Ellipsis or v is None for v in answer.values()):
+        raise NotAnswered
+    given = {key: _counts(answer[key], key) for key in ("loaded", "dropped")}
+    truth = _legacy_truth()
+    right = {key: given[key] == truth[key] for key in ("loaded", "dropped")}
+    if all(right.values()):
+        return correct(f"Right: the legacy job loaded {sum(truth['loaded'].values())} rows that break the contract "
+                       f"({_show(truth['loaded'])}) and dropped {sum(truth['dropped'].values())} without a word "
+                       f"({_show(truth['dropped'])}). It kept one copy of every duplicate id, and nobody can say "
+                       "whether it kept the right one.")
+    notes = []
+    if not right["loaded"]:
+        if given["loaded"] == truth["all"]:
+            notes.append("'loaded' counts every quarantined row of the batch; count only the rows the legacy job "
+                         "loaded (the index of `legacy`).")
+        elif given["loaded"] == {k: v for k, v in truth["loaded"].items() if k != "duplicate_id"}:
+            notes.append("'loaded' misses a class: validating `legacy` on its own cannot see a duplicate whose twin "
+                         "the job threw away. Judge the loaded rows by the contract's verdict on the whole batch "
+                         "(`result.violations`, whose 'row' column is the row label).")
         else:
-            notes.append(f"'{key}' has {len(given)} rows, {len(given & rows)} of them right; "
-                         f"expected {len(rows)}: {hints[key]}.")
-    if right == 2:
-        return correct(f"Right: the legacy job lost {len(expected['silently_dropped'])} rows without a word and "
-                       f"loaded {len(expected['slipped_through'])} rows that break the contract.")
-    return partial(0.5, " ".join(notes)) if right else wrong(" ".join(notes))
+            notes.append("'loaded' is not right: take the rows of `legacy` that the contract quarantined, look up "
+                         "their defect class in `result.violations`, and count rows per class.")
+    if not right["dropped"]:
+        notes.append("'dropped' is not right: take the rows of `dirty` that are not in `legacy` and count them per "
+                     "defect class (every one of them broke the contract).")
+    return partial(0.5, " ".join(notes)) if any(right.values()) else wrong(" ".join(notes))
 
 
 # --- 03.mask_card -----------------------------------------------------------------------------------------------
@@ -166,3 +342,54 @@ def mask_card(answer, **_):
             "Replace each match with '[CARD ending ' + its last four digits + ']' (re.sub accepts a function), "
             "and leave text without a card unchanged.")
     return partial(score, hint) if score > 0 else wrong(hint)
+
+
+# --- 03.lineage_run ---------------------------------------------------------------------------------------------
+
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@functools.lru_cache(maxsize=1)
+def _training_counts() -> dict[str, int]:
+    result = validate_batch(load_customers())
+    return {"rows_in": result.rows_in, "accepted": len(result.accepted), "quarantined": len(result.quarantined)}
+
+
+@exercise("03.lineage_run", points=2, title="Log the provisioning of the training data, tagged with its version")
+def lineage_run(answer, **_):
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    from ..config import tracking_uri
+
+    if not isinstance(answer, str) or not _RUN_ID.fullmatch(answer.strip()):
+        return wrong("Give the id of your run, a text of 32 hexadecimal digits: `my_run.info.run_id`.")
+    try:
+        run = MlflowClient(tracking_uri()).get_run(answer.strip())
+    except MlflowException:
+        return wrong("The course's tracking store has no run with this id: log the run in the cell above, with "
+                     "`mlflow.start_run(...)`, after `config.setup_tracking()`.")
+    expected = data_version(data_dir() / "customers.csv")
+    tags, params, metrics = run.data.tags, run.data.params, run.data.metrics
+    if TAG not in tags:
+        where = " It is a parameter: a search on tags does not find parameters." if TAG in params else ""
+        return wrong(f"The run has no tag '{TAG}' (lineage.TAG).{where} Set it with "
+                     "`mlflow.set_tag(lineage.TAG, version)`.")
+    if tags[TAG] != expected:
+        if expected.startswith(tags[TAG]):
+            return wrong("The tag holds a shortened version: store all 64 hex digits of lineage.data_version(...), "
+                         "or a search by the full version will not find the run.")
+        return wrong(f"The run's '{TAG}' tag is the version of some other data, not of the training data "
+                     "customers.csv: compute it with lineage.data_version(config.data_dir() / 'customers.csv').")
+    counts = _training_counts()
+    missing = [name for name in counts if name not in metrics]
+    if missing:
+        return wrong(f"The run records no metric(s) {missing}: log rows_in, accepted and quarantined from the "
+                     "contract's verdict on the training data, so the run shows that the batch reconciles.")
+    off = [name for name, value in counts.items() if metrics[name] != value]
+    if off:
+        return partial(0.5, f"The metric(s) {off} do not match what the contract says about customers.csv: run "
+                            "provisioning.validate_batch on the training data and log its counts.")
+    if run.info.status != "FINISHED":
+        return partial(0.5, "The run is still open: log it inside `with mlflow.start_run(...):`, so it ends.")
+    return correct("Right: the provisioning of the training data is on record, and a search by its version finds it.")
