@@ -2,22 +2,25 @@
 # # Lab 07 — Trustworthy AI: explanations, fairness and a fact sheet
 #
 # **Stage:** model validation and governance, trustworthy AI review · **Personas:** Data Scientist (leads),
-# Business Analyst; the Data Steward joins for the label audit
+# Business Analyst (approves); the Data Steward joins for the label audit · **Time:** about 90 minutes
 #
-# The champion passed lab 06's gate and serves the retention campaign. Before the next release TelcoNova's
-# trustworthy-AI review asks three questions the gate did not: **Why** does the model score a customer the way it does?
-# Is it **fair** to every group of customers? And is there a **record** a reviewer can sign? The Data Scientist
-# explains the model; the Business Analyst translates the explanations for retention agents and weighs what fairness
-# costs; the Data Steward checks the labels the model learned from.
+# Lab 06's gate stopped the gradient-boosting candidate on fairness: it would contact seniors far more often than
+# other customers. The Data Scientist asked the board to measure recall instead ("seniors simply churn more"). The
+# board sent the question to TelcoNova's **trustworthy-AI review**, which asks what the gate cannot: **Why** does the
+# model score a customer the way it does? Is the gap **justified** by real differences between customers? And if not,
+# what would a **fair** model cost, and may it ship? The Data Scientist explains the model and builds the mitigation;
+# the Business Analyst translates the explanations for retention agents, weighs the cost and approves; the Data
+# Steward checks the labels the model learned from.
 #
 # ### Learning objectives
 # By the end of this lab you can:
 # 1. explain a model **globally** with permutation importance and partial dependence;
 # 2. explain **one customer's score** in plain business language, and explore it with a what-if control;
-# 3. measure **group fairness** with fairlearn (`MetricFrame`, demographic parity and equalized odds differences) and
-#    trace a disparity back to **biased labels**;
-# 4. apply a **mitigation** (reweighing) and show its cost and benefit honestly;
-# 5. write the model's **fact sheet** and decide whether it may ship.
+# 3. measure **group fairness** with fairlearn's `MetricFrame` (selection rate, recall, false positive rate by group)
+#    and trace a disparity back to **biased labels**;
+# 4. write **reweighing** (Kamiran & Calders) and train a mitigated model that does not take age or gender as inputs;
+# 5. show why a fairness rule measured on biased labels misleads, and take the mitigated model through the governed
+#    gate, its model card, a fact sheet and the Business Analyst's approval to `champion`.
 #
 # ### Why this matters to the business
 # Retention agents will not use scores they cannot explain to a customer, and customers may ask why they were (or
@@ -26,32 +29,39 @@
 # unfairness can also be plain bad business: it can waste the campaign budget.
 
 # %% id="cell-01"
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
-import mlflow
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, selection_rate
+from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
 from fairlearn.postprocessing import ThresholdOptimizer
 from IPython.display import Markdown, display
-from sklearn.metrics import accuracy_score, roc_auc_score
-
-from mlopslab import config, data, development, preparation, registry, trust, validation
+from mlopslab import config, development, lineage, policy, preparation, registry, trust, validation
 from mlopslab.exercises import check
+from sklearn.metrics import roc_auc_score
 
 config.quiet()
 config.setup_tracking()
 pd.set_option("display.width", 120)
+MODEL = config.MODEL_NAME
+client = registry.client()
 
-champion_version = registry.ensure_champion()          # trains and registers one on an empty store
-model = mlflow.sklearn.load_model(registry.model_uri("champion"))
-train, holdout = preparation.time_split(data.load_customers(), test_months=3)
+
+def fit_gbm(frame):
+    """Lab 05's candidate recipe: gradient boosting in the course's preprocessing pipeline."""
+    return development.fit_candidate(development.candidate_models()["gradient_boosting"], frame)
+
+
+candidate, train, holdout = registry.train_reference_model()   # lab 06's candidate, fitted on January to September
 X_train, y_train = preparation.split_xy(train)
 X_hold, y_hold = preparation.split_xy(holdout)
-hold_scores = trust.scores(model, X_hold)
-threshold, _ = development.best_threshold(y_hold, hold_scores)
+validated = validation.out_of_time_scores(fit_gbm, train)       # the governed threshold rule, as in lab 06
+threshold, _ = development.best_threshold(validated["y"], validated["score"])
+hold_scores = trust.scores(candidate, X_hold)
 contacted = (hold_scores >= threshold).astype(int)
-print(f"reviewing churn@champion (version {champion_version}); campaign threshold {threshold:.2f}, "
-      f"{contacted.mean():.0%} of {len(holdout):,} hold-out customers contacted")
+print(f"reviewing lab 06's candidate; governed threshold {threshold:.2f}: {contacted.mean():.0%} of "
+      f"{len(holdout):,} hold-out customers contacted")
 
 # %% [markdown]
 # ## 1. Global explanations: what drives the model?
@@ -62,7 +72,7 @@ print(f"reviewing churn@champion (version {champion_version}); campaign threshol
 # the answer varies between shuffles.
 
 # %% id="cell-03"
-importance = trust.permutation_importance_table(model, X_hold, y_hold, n_rows=400, n_repeats=5)
+importance = trust.permutation_importance_table(candidate, X_hold, y_hold, n_rows=400, n_repeats=5)
 top = importance.head(10).iloc[::-1]
 fig, ax = plt.subplots(figsize=(7, 4))
 colors = ["#d62728" if f in trust.SENSITIVE else "#1f77b4" for f in top["feature"]]
@@ -85,7 +95,7 @@ importance.head(6)
 # %% id="cell-05"
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
 for ax, feature in zip(axes, ["tenure", "MonthlyCharges", "Contract"]):
-    curve = trust.partial_dependence_curve(model, X_hold, feature)
+    curve = trust.partial_dependence_curve(candidate, X_hold, feature)
     if feature == "Contract":
         ax.bar(curve[feature].astype(str), curve["mean_score"], color="#1f77b4")
         ax.tick_params(axis="x", labelsize=8)
@@ -98,9 +108,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Risk falls steeply over the first two years of tenure, rises with the monthly bill, and a two-year contract cuts it
-# sharply: the retention team can act on all three (for example, offer a contract upgrade). These shapes match the
-# datasheet's true relationships, a good sign that the model learned real behaviour.
+# Risk falls steeply over the first two years of tenure and rises with the monthly bill; any contract longer than a
+# month lowers it, and the step from month-to-month to one year does most of that. The retention team can act on all
+# three (for example, offer a contract upgrade). These shapes match the datasheet's true relationships, a good sign
+# that the model learned real behaviour there.
 #
 # ## 2. Explaining one customer's score
 #
@@ -109,15 +120,15 @@ plt.show()
 # difference is the input's **effect** (in percentage points of churn probability); positive effects push the risk up.
 # (SHAP values refine the same idea so that effects add up exactly; this simpler version is transparent and fast.)
 #
-# We explain customer 9339-JOZSO from December, whose score sits near the campaign's decision. The "typical" values
+# We explain customer `9339-JOZSO` from December, whose score sits near the campaign's decision. The "typical" values
 # come from 200 comparable customers of the training months (who, like this customer, have internet and phone
 # service), so that no replacement creates an impossible customer such as online security without internet.
 
 # %% id="cell-07"
 customer = trust.customer_frame(holdout[holdout["customerID"] == "9339-JOZSO"])
 background = trust.comparable_customers(X_train, customer, n=200)
-score = trust.scores(model, customer)[0]
-effects = trust.feature_effects(model, customer, background)
+score = trust.scores(candidate, customer)[0]
+effects = trust.feature_effects(candidate, customer, background)
 
 print(customer[["SeniorCitizen", "gender", "tenure", "Contract", "InternetService", "MonthlyCharges"]].to_string(index=False))
 print()
@@ -127,7 +138,7 @@ effects.head(8)
 
 # %% [markdown]
 # Most reasons are things the agent can talk about and an offer can address: the month-to-month contract, fibre
-# without online security; the long tenure speaks for the customer staying. But the **strongest** reason is simply
+# without online security; the long tenure speaks for the customer staying. But one of the strongest reasons is simply
 # **being a senior**: a reason the agent could not (and should not) give a customer. That is a warning sign for the
 # fairness review. (Effects are not additive and small ones are noisy: read the top few, not the decimals.)
 #
@@ -135,7 +146,7 @@ effects.head(8)
 # Write `feature_effect(model, customer, feature, background)`: the customer's own score minus their **average** score
 # when `feature` is replaced, one background customer at a time, by that background customer's value (every other input
 # stays the customer's own). `customer` is a one-row DataFrame, `background` a DataFrame of other customers; scores are
-# `model.predict_proba(frame)[:, 1]`. The check compares your function with the lab's on three inputs.
+# `model.predict_proba(frame)[:, 1]`. The check compares your function with its own on three inputs.
 
 # %% mlopslab={"exercise": "07.feature_effect"}
 # BEGIN STUB
@@ -152,7 +163,7 @@ def feature_effect(model, customer, feature, background):
 
 
 # %% mlopslab={"check": "07.feature_effect"}
-check("07.feature_effect", feature_effect, model=model, customer=customer, background=background)
+check("07.feature_effect", feature_effect, model=candidate, customer=customer, background=background)
 
 
 # %% mlopslab={"wrong": "07.feature_effect"}
@@ -173,14 +184,15 @@ def feature_effect(model, customer, feature, background):
 # so the lab reads the same without widgets (for example in a headless run).
 
 # %% id="cell-12"
-trust.what_if_widget(model, customer)
+trust.what_if_widget(candidate, customer)
 
 # %% id="cell-13"
 own = customer.loc[0, "MonthlyCharges"]
 offers = {"no change": {}, "one-year contract": {"Contract": "One year"}, "two-year contract": {"Contract": "Two year"},
           "€10 discount": {"MonthlyCharges": own - 10},
           "one-year contract + €10 discount": {"Contract": "One year", "MonthlyCharges": own - 10}}
-pd.DataFrame({"churn score": {name: trust.what_if(model, customer, **change) for name, change in offers.items()}}).round(3)
+pd.DataFrame({"churn score": {name: trust.what_if(candidate, customer, **change)
+                              for name, change in offers.items()}}).round(3)
 
 # %% [markdown]
 # A one-year contract lowers the score far more than a €10 discount: useful input for designing the offer. Oddly, a
@@ -194,261 +206,405 @@ pd.DataFrame({"churn score": {name: trust.what_if(model, customer, **change) for
 # The campaign contacts customers with a score ≥ the threshold. Fairness metrics compare groups defined by a
 # **protected attribute** (here `SeniorCitizen` and `gender`):
 #
-# * **selection rate**: share of a group that is contacted. *Demographic parity* asks for equal selection rates;
-# * **recall** (true positive rate): share of a group's churners who are contacted;
+# * **selection rate**: share of a group that is contacted. *Demographic parity* asks for equal selection rates; the
+#   governed gate (`policy.GATE`) measures exactly this;
+# * **recall** (true positive rate): share of a group's churners who are contacted. *Equal opportunity* asks for equal
+#   recall: the rule the Data Scientist proposed;
 # * **false positive rate**: share of a group's *non-churners* who are contacted, i.e. offers the group did not need.
 #   *Equalized odds* asks for equal recall and equal false positive rates.
 #
-# ### Exercise 07.2 — compute a group metric
-# Compute the **false positive rate** of the campaign for non-seniors (`0`) and seniors (`1`) on the hold-out:
-# `y_hold` holds the recorded outcome (1 = churned), `contacted` the decision (1 = contacted), and
-# `X_hold["SeniorCitizen"]` the group. Use pandas or numpy.
+# fairlearn's **`MetricFrame`** computes any metric for every group in one go: you give it the metrics (a dict of
+# name → function of `(y_true, y_pred)`), the true outcomes, the decisions and the groups; `.by_group` is the table and
+# `.difference()` the largest gap between groups, per metric.
+#
+# ### Exercise 07.2 — the group metrics, with fairlearn
+# Build `group_frame`, a `MetricFrame` of the campaign on the hold-out months with the three metrics above, named
+# `"selection_rate"`, `"recall"` and `"false_positive_rate"` (fairlearn's `selection_rate`, `true_positive_rate` and
+# `false_positive_rate`, imported above), for the groups of `SeniorCitizen`. The recorded outcomes are `y_hold`, the
+# decisions `contacted` (1 = contacted), the groups `X_hold["SeniorCitizen"]`.
 
-# %% mlopslab={"exercise": "07.false_positive_rates"}
+# %% mlopslab={"exercise": "07.group_metrics"}
 # BEGIN STUB
-# false_positive_rates = {
-#     0: ...,   # share of non-churning non-seniors who were contacted
-#     1: ...,   # share of non-churning seniors who were contacted
-# }
+# group_frame = ...   # MetricFrame(metrics={"selection_rate": ..., "recall": ..., "false_positive_rate": ...},
+# #                                 y_true=..., y_pred=..., sensitive_features=...)
 # END STUB
 # BEGIN SOLUTION
-stayers = (y_hold == 0).to_numpy()
-seniors = X_hold["SeniorCitizen"].to_numpy()
-false_positive_rates = {
-    0: contacted[stayers & (seniors == 0)].mean(),
-    1: contacted[stayers & (seniors == 1)].mean(),
-}
+group_frame = MetricFrame(
+    metrics={"selection_rate": selection_rate, "recall": true_positive_rate,
+             "false_positive_rate": false_positive_rate},
+    y_true=y_hold, y_pred=contacted, sensitive_features=X_hold["SeniorCitizen"],
+)
 # END SOLUTION
 
-# %% mlopslab={"check": "07.false_positive_rates"}
-check("07.false_positive_rates", false_positive_rates, y=y_hold, contacted=contacted, groups=X_hold["SeniorCitizen"])
+# %% mlopslab={"check": "07.group_metrics"}
+check("07.group_metrics", group_frame)
 
-# %% mlopslab={"wrong": "07.false_positive_rates"}
-churners = (y_hold == 1).to_numpy()
-seniors = X_hold["SeniorCitizen"].to_numpy()
-false_positive_rates = {
-    0: contacted[churners & (seniors == 0)].mean(),
-    1: contacted[churners & (seniors == 1)].mean(),
-}
+# %% mlopslab={"wrong": "07.group_metrics"}
+group_frame = MetricFrame(
+    metrics={"selection_rate": selection_rate, "recall": true_positive_rate,
+             "false_positive_rate": false_positive_rate},
+    y_true=contacted, y_pred=y_hold, sensitive_features=X_hold["SeniorCitizen"],   # outcomes and decisions swapped
+)
+
+# %% mlopslab={"shortcut": "07.group_metrics"}
+group_frame = MetricFrame(metrics={"selection_rate": selection_rate}, y_true=y_hold, y_pred=contacted,
+                          sensitive_features=X_hold["SeniorCitizen"])   # the gate's metric only
 
 # %% [markdown]
-# fairlearn's `MetricFrame` computes any metric per group in one go (and `.difference()` gives the largest gap between
-# groups); `demographic_parity_difference` and `equalized_odds_difference` summarise the two fairness criteria.
+# Your frame, by group and as gaps (`difference()`), with fairlearn's two summary criteria for both protected
+# attributes beside it:
 
-# %% id="cell-18"
-by_senior = trust.group_metrics(y_hold, contacted, X_hold["SeniorCitizen"])
-by_gender = trust.group_metrics(y_hold, contacted, X_hold["gender"])
-display(pd.concat({"SeniorCitizen": by_senior.by_group, "gender": by_gender.by_group}).astype({"customers": int}).round(3))
+# %% id="group-frame"
+if isinstance(group_frame, MetricFrame):
+    display(group_frame.by_group.round(3))
+    display(group_frame.difference().round(3).rename("largest gap between groups").to_frame())
 trust.fairness_summary(y_hold, contacted, X_hold)
 
 # %% [markdown]
-# Seniors are contacted far more often than other customers (demographic parity difference of about 0.26), and far
-# more of the seniors who *stay* receive an offer (the false positive rate gap drives the equalized odds difference).
-# Lab 06's gate compared **recall** only, which is nearly equal, so it passed.
+# Seniors are contacted far more often than other customers, and far more of the seniors who *stay* receive an offer:
+# the false positive rate gap drives the equalized odds difference. Recall, though, is close in both groups (your
+# frame's `recall` column; lab 06's table showed it too). That is the Data Scientist's point: "the model reaches
+# churners equally; seniors just churn more."
 #
-# Is this unfair, or do seniors simply churn more? The recorded labels say seniors churn at 37 % against 24 % for other customers. The
-# **Data Steward** checks those labels: an audit reconciled every recorded churn of 2025 with the billing system's
-# actual account closures (`trust.audited_outcomes()`; the datasheet `data/README.md` documents what it found).
+# Do they? The **Data Steward** checks the labels. From October 2025 the billing system records every account closure,
+# so for the hold-out months the audit could reconcile each recorded churn with an actual closure
+# (`trust.audited_outcomes()`; the datasheet `data/README.md` documents what it found; in this course the audited
+# outcomes are the data generator's own, with the injected label bias switched off). The same customers, with the
+# recorded and the audited outcome side by side:
 
-# %% id="cell-20"
+# %% id="audit"
 audited = trust.audited_outcomes()
-audited_train, audited_holdout = preparation.time_split(audited, test_months=3)
-_, y_audited = preparation.split_xy(audited_holdout)
-assert (audited_holdout["customerID"] == holdout["customerID"]).all()   # same customers, only the label audited
+assert (audited["customerID"] == holdout["customerID"]).all()   # the same customers, only the label audited
+_, y_audited = preparation.split_xy(audited)
 
-
-def churn_rate_by(frame):
-    churned = frame["Churn"].eq("Yes")
-    return pd.concat({c: churned.groupby(frame[c]).mean() for c in trust.SENSITIVE})
-
-
-rates = pd.DataFrame({"recorded churn rate": churn_rate_by(train), "audited churn rate": churn_rate_by(audited_train)})
-ax = rates.plot.bar(rot=0, figsize=(7, 3.6), color=["#d62728", "#2ca02c"])
+rates = pd.DataFrame({
+    "recorded churn rate": pd.concat({c: y_hold.groupby(X_hold[c]).mean() for c in trust.SENSITIVE}),
+    "audited churn rate": pd.concat({c: y_audited.groupby(X_hold[c]).mean() for c in trust.SENSITIVE}),
+    "share contacted": pd.concat({c: pd.Series(contacted).groupby(X_hold[c]).mean() for c in trust.SENSITIVE}),
+})
+ax = rates.plot.bar(rot=0, figsize=(8, 3.8), color=["#d62728", "#2ca02c", "#7f7f7f"])
 ax.set_xticklabels([f"{c}={g}" for c, g in rates.index])
-ax.set_ylabel("churn rate (training months)")
-ax.set_title("Recorded vs audited churn rate by group")
+ax.set_ylabel("share of the group (hold-out months)")
+ax.set_title("Recorded vs audited churn, and the candidate's contacts, by group")
 plt.tight_layout()
 plt.show()
 rates.round(3)
 
 # %% [markdown]
 # The audit finds the bias: a legacy retention process recorded plan downgrades of seniors as churn (and a call-centre
-# script did the same for some women). In truth every group churns at about 21 %. The model learned the **recording
-# error**, not customer behaviour: that is why `SeniorCitizen` ranked so high in section 1. Against the audited
-# outcomes, the campaign's disparity is plainly unjustified:
-
-# %% id="cell-22"
-truth = trust.group_metrics(y_audited, contacted, X_hold["SeniorCitizen"])
-display(truth.by_group[["churn_rate", "contacted", "recall", "false_positive_rate"]].round(3))
-print(f"audited churn-rate gap {truth.difference()['churn_rate']:.3f}, "
-      f"but contacted-share gap {truth.difference()['contacted']:.3f}")
-
-# %% [markdown]
-# ## 4. Mitigation: reweighing, and what it costs
+# script did the same for some women). Audited, every group churns at about the same rate. The model learned the
+# **recording error**, not customer behaviour: that is why `SeniorCitizen` ranked so high in section 1, and why it
+# contacts seniors so much more often. The gap the gate measured is not justified.
+#
+# The audit covers only the three months the billing system has closures for, and those months are the test, so the
+# team cannot simply retrain on audited labels. (From January 2026 churn is recorded from billing closures, the
+# legacy process retired.) The model must be trained on the recorded January–September labels, and made fair anyway.
+#
+# ## 4. Mitigation: reweighing, without age and gender as inputs
 #
 # The cause is in the labels, so the mitigation starts there. **Reweighing** (Kamiran & Calders, 2012) trains the same
-# model with a weight per customer, P(group) · P(label) / P(group, label), over the four groups senior × gender.
-# Combinations that are over-represented among recorded churners (senior churners) count less, under-represented ones
-# more, so that in the weighted data the label no longer depends on the group. The model, features and threshold rule
-# stay the same.
+# model with a weight per customer, over the four groups senior × gender:
 #
-# For comparison we also try fairlearn's **ThresholdOptimizer**, a post-processing mitigation: it keeps the champion
-# and picks a separate threshold per group to equalise selection rates (objective: accuracy).
+# $$w = \frac{P(\text{group}) \cdot P(\text{label})}{P(\text{group}, \text{label})}$$
+#
+# Combinations that are over-represented among recorded churners (senior churners) count less, under-represented ones
+# more, so that in the weighted data the label no longer depends on the group. Reweighing uses the groups **only
+# during training**. To make that true of the model as well, the mitigated pipeline leaves `SeniorCitizen` and
+# `gender` out of its inputs (`trust.without_protected`): it still accepts the full customer record, so the apps and
+# the scoring service need no change, but no score depends on the two columns.
+#
+# ### Exercise 07.3 — the reweighing weights
+# Write `reweighing_weights(groups, y)`: one weight per customer, P(group) · P(label) / P(group, label), where the
+# probabilities are shares of all rows (e.g. P(group) is the share of rows in that customer's group). `groups` and `y`
+# are Series of the same length (a group label and 0/1). Return an array or Series of weights, in the rows' order.
+# pandas' `value_counts(normalize=True)`, `map` and `groupby(...).transform("size")` do most of the work. The check
+# tries your function on data of its own.
 
-# %% id="cell-24"
-reweighed = trust.fit_reweighed(development.candidate_models()["gradient_boosting"], train)
-re_scores = trust.scores(reweighed, X_hold)
-re_threshold, _ = development.best_threshold(y_hold, re_scores)
+# %% mlopslab={"exercise": "07.reweighing"}
+# BEGIN STUB
+# def reweighing_weights(groups, y):
+#     ...  # return one weight per row: P(group) * P(label) / P(group, label)
+# END STUB
+# BEGIN SOLUTION
+def reweighing_weights(groups, y):
+    rows = pd.DataFrame({"group": np.asarray(groups), "label": np.asarray(y)})
+    share_group = rows["group"].map(rows["group"].value_counts(normalize=True))
+    share_label = rows["label"].map(rows["label"].value_counts(normalize=True))
+    share_both = rows.groupby(["group", "label"])["label"].transform("size") / len(rows)
+    return (share_group * share_label / share_both).to_numpy()
+# END SOLUTION
 
-postprocessed = ThresholdOptimizer(estimator=model, constraints="demographic_parity", objective="accuracy_score",
+
+# %% mlopslab={"check": "07.reweighing"}
+check("07.reweighing", reweighing_weights)
+
+
+# %% mlopslab={"wrong": "07.reweighing"}
+def reweighing_weights(groups, y):
+    rows = pd.DataFrame({"group": np.asarray(groups), "label": np.asarray(y)})
+    share_group = rows["group"].map(rows["group"].value_counts(normalize=True))
+    share_label = rows["label"].map(rows["label"].value_counts(normalize=True))
+    share_both = rows.groupby(["group", "label"])["label"].transform("size") / len(rows)
+    return (share_both / (share_group * share_label)).to_numpy()   # upside down
+
+
+# %% mlopslab={"shortcut": "07.reweighing"}
+def reweighing_weights(groups, y):  # the package's own
+    return trust._reweighing_weights(groups, y)
+
+
+# %% [markdown]
+# Now the mitigated model: your weights, the same gradient boosting, the pipeline without the protected inputs, and
+# the governed threshold chosen on validation months exactly as for the candidate (each validation fold reweighs its
+# own training months). Until you have written `reweighing_weights`, the package's `trust.fit_mitigated` stands in.
+
+# %% id="mitigate"
+def fit_mitigated(frame):
+    """The mitigated recipe with your reweighing_weights: weights over senior × gender, no protected inputs."""
+    X, y = preparation.split_xy(frame)
+    weights = reweighing_weights(trust.intersection(X), y)
+    if weights is None:   # exercise 07.3 not written yet
+        return trust.fit_mitigated(frame)
+    gbm = development.candidate_models()["gradient_boosting"]
+    with development.one_thread():
+        return trust.without_protected(gbm).fit(X, y, model__sample_weight=np.asarray(weights, dtype=float))
+
+
+mitigated = fit_mitigated(train)
+mitigated_validated = validation.out_of_time_scores(fit_mitigated, train)
+mitigated_threshold, _ = development.best_threshold(mitigated_validated["y"], mitigated_validated["score"])
+mitigated_scores = trust.scores(mitigated, X_hold)
+mitigated_contacted = (mitigated_scores >= mitigated_threshold).astype(int)
+
+flipped = X_hold.assign(SeniorCitizen=1 - X_hold["SeniorCitizen"],
+                        gender=np.where(X_hold["gender"] == "Male", "Female", "Male"))
+print(f"governed threshold of the mitigated model: {mitigated_threshold:.2f}")
+print("scores unchanged when every customer's age group and gender are flipped:",
+      bool(np.allclose(trust.scores(mitigated, flipped), mitigated_scores)))
+
+# %% [markdown]
+# For comparison, fairlearn's **ThresholdOptimizer**, a post-processing mitigation: it keeps the candidate and picks a
+# separate threshold per group to equalise selection rates (objective: accuracy). Each model is read on the recorded
+# labels (what the old KPI report would show) and on the audited outcomes (what really happened).
+
+# %% id="compare"
+postprocessed = ThresholdOptimizer(estimator=candidate, constraints="demographic_parity", objective="accuracy_score",
                                    prefit=True, predict_method="predict_proba")
 postprocessed.fit(X_train, y_train, sensitive_features=X_train["SeniorCitizen"])
 post_contacted = postprocessed.predict(X_hold, sensitive_features=X_hold["SeniorCitizen"], random_state=config.SEED)
 
+
 def row(scores, decisions):
+    """One model's campaign on the hold-out months: ranking, reach, profit on both kinds of outcome, parity gaps."""
     gaps = trust.fairness_summary(y_hold, decisions, X_hold)["demographic_parity_difference"]
     return {"AUC (recorded)": roc_auc_score(y_hold, scores) if scores is not None else np.nan,
-            "accuracy (recorded)": accuracy_score(y_hold, decisions),
+            "share contacted": np.mean(decisions),
             "profit € (recorded labels)": development.expected_profit(y_hold, decisions, 0.5),
             "profit € (audited outcomes)": development.expected_profit(y_audited, decisions, 0.5),
             "parity gap SeniorCitizen": gaps["SeniorCitizen"], "parity gap gender": gaps["gender"]}
 
+
 comparison = pd.DataFrame({
-    "champion": row(hold_scores, contacted),
-    "reweighed": row(re_scores, (re_scores >= re_threshold).astype(int)),
-    "champion + ThresholdOptimizer": row(None, post_contacted),
+    "candidate": row(hold_scores, contacted),
+    "mitigated (reweighed, no protected inputs)": row(mitigated_scores, mitigated_contacted),
+    "candidate + ThresholdOptimizer": row(None, post_contacted),
 }).T
 comparison.round(3)
 
 # %% [markdown]
 # Read the table honestly, column by column:
 #
-# * **Fairness**: both mitigations close the senior gap almost completely; reweighing also narrows the gender gap.
-# * **Cost on the recorded labels** (what the old KPI report would show): reweighing costs a little AUC and nothing in
-#   profit here; the ThresholdOptimizer (tuned for accuracy, not profit) contacts far fewer customers and loses about
-#   €2,500, even though its accuracy looks higher.
-# * **On the audited outcomes** (what really happens) the reweighed model earns *more* than the champion: the
-#   champion spent offers on seniors who were never going to leave.
+# * **Fairness**: both mitigations close the senior gap; the mitigated model also narrows the gender gap.
+# * **Cost on the recorded labels** (what the old KPI report would show): the mitigated model ranks a little worse and
+#   earns a little less; the ThresholdOptimizer (tuned for accuracy, not profit) contacts far fewer customers (see
+#   *share contacted*) and earns the least of the three.
+# * **On the audited outcomes** (what really happens) the mitigated model earns *more* than the candidate: the
+#   candidate spent offers on seniors who were never going to leave.
 #
 # Fairness and profit are not always in conflict; when the unfairness comes from wrong labels, fixing it helps both.
-# When the labels are right, a mitigation usually *does* cost something, and the team must decide, with the
-# business, how much it is willing to pay. Note also that per-group thresholds treat customers differently by age,
-# which some jurisdictions forbid; reweighing uses the groups only during training.
+# When the labels are right, a mitigation usually *does* cost something, and the team must decide, with the business,
+# how much it is willing to pay. Per-group thresholds also treat customers differently by age at decision time, which
+# some jurisdictions forbid; the mitigated model never sees age or gender when it scores.
+#
+# Why both steps? Leaving the columns out stops the model from using them directly, but other inputs can stand in for
+# them (a *proxy*: a postcode for ethnicity, a product for age). Reweighing removes the dependence from the training
+# labels themselves, so no input can carry it. In this synthetic data age and gender happen to be unrelated to the
+# other inputs, so either step would do much of the work here; in real data proxies are the rule.
 
-# %% id="cell-26"
+# %% id="shares"
 groups = trust.intersection(X_hold)
 shares = pd.DataFrame({
-    "champion": pd.Series(contacted, index=groups.index).groupby(groups).mean(),
-    "reweighed": pd.Series((re_scores >= re_threshold).astype(int), index=groups.index).groupby(groups).mean(),
+    "candidate": pd.Series(contacted, index=groups.index).groupby(groups).mean(),
+    "mitigated": pd.Series(mitigated_contacted, index=groups.index).groupby(groups).mean(),
     "audited churn rate": pd.Series(y_audited.to_numpy(), index=groups.index).groupby(groups).mean(),
 })
 ax = shares.plot.bar(rot=0, figsize=(8, 3.8), color=["#d62728", "#1f77b4", "#2ca02c"])
 ax.set_ylabel("share of the group")
-ax.set_title("Share contacted by group, before and after reweighing (hold-out months)")
+ax.set_title("Share contacted by group, before and after mitigation (hold-out months)")
 ax.tick_params(axis="x", labelsize=8)
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 5. May it ship?
+# ## 5. May it ship? The board's rule, tested
 #
-# The review board updates the gate's policy: besides AUC and profit, the **gap in share contacted** (demographic
-# parity) between groups must stay within 0.10, because the audit showed that all groups truly churn alike.
+# The Data Scientist's proposal is still on the table: measure **recall** (equal opportunity) instead of the share
+# contacted. Recall is computed against churn labels, so the question is which labels.
 #
-# ### Exercise 07.3 — decide whether the model may ship, and why
-# Run `validation.gate(...)` with `strict_policy` for the champion (`model`) and for the reweighed model (`reweighed`)
-# on the hold-out, and record the board's decision: may each model ship, and which rules does the champion fail?
+# ### Exercise 07.4 — the recall gap, on recorded and on audited outcomes
+# For the candidate (`contacted`) and the mitigated model (`mitigated_contacted`), compute the **recall gap** by
+# `SeniorCitizen` (the largest difference in recall between the groups) against the recorded outcomes (`y_hold`) and
+# against the audited outcomes (`y_audited`). Use a `MetricFrame` (`true_positive_rate`, then `.difference()`) or
+# pandas. Fill in the four numbers.
 
-# %% id="cell-28"
-strict_policy = validation.Policy(fairness_metric="selection_rate", max_fairness_gap=0.10)
-strict_policy
-
-# %% mlopslab={"exercise": "07.ship_decision"}
+# %% mlopslab={"exercise": "07.recall_gaps"}
 # BEGIN STUB
-# # champion_decision = validation.gate(model, holdout, strict_policy)
-# ship_decision = {
-#     "champion_may_ship": ...,    # True or False
-#     "reweighed_may_ship": ...,   # True or False
-#     "champion_fails": [...],     # the names of the rules the champion fails, e.g. ["auc"]
+# recall_gaps = {
+#     "candidate": {"recorded": ..., "audited": ...},
+#     "mitigated": {"recorded": ..., "audited": ...},
 # }
 # END STUB
 # BEGIN SOLUTION
-champion_decision = validation.gate(model, holdout, strict_policy)
-reweighed_decision = validation.gate(reweighed, holdout, strict_policy)
-ship_decision = {
-    "champion_may_ship": champion_decision.passed,
-    "reweighed_may_ship": reweighed_decision.passed,
-    "champion_fails": champion_decision.failed,
+def recall_gap(outcomes, decisions):
+    by_senior = MetricFrame(metrics=true_positive_rate, y_true=outcomes, y_pred=decisions,
+                            sensitive_features=X_hold["SeniorCitizen"])
+    return by_senior.difference()
+
+
+recall_gaps = {
+    "candidate": {"recorded": recall_gap(y_hold, contacted), "audited": recall_gap(y_audited, contacted)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted),
+                  "audited": recall_gap(y_audited, mitigated_contacted)},
 }
 # END SOLUTION
 
-# %% mlopslab={"check": "07.ship_decision"}
-check("07.ship_decision", ship_decision, champion=model, reweighed=reweighed, holdout=holdout)
+# %% mlopslab={"check": "07.recall_gaps"}
+check("07.recall_gaps", recall_gaps, mitigated=mitigated, mitigated_threshold=mitigated_threshold)
 
-# %% mlopslab={"wrong": "07.ship_decision"}
-ship_decision = {
-    "champion_may_ship": True,
-    "reweighed_may_ship": True,
-    "champion_fails": [],
+
+# %% mlopslab={"wrong": "07.recall_gaps"}
+def recall_gap(outcomes, decisions):
+    by_senior = MetricFrame(metrics=selection_rate, y_true=outcomes, y_pred=decisions,   # the share contacted
+                            sensitive_features=X_hold["SeniorCitizen"])
+    return by_senior.difference()
+
+
+recall_gaps = {
+    "candidate": {"recorded": recall_gap(y_hold, contacted), "audited": recall_gap(y_audited, contacted)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted),
+                  "audited": recall_gap(y_audited, mitigated_contacted)},
 }
 
 # %% [markdown]
-# ## 6. The fact sheet
+# Your four numbers as a table, and both models through the gate: under the governed policy, and, as an illustration
+# only, under the rule the Data Scientist proposed (recall, measured on the recorded labels):
+
+# %% id="board"
+if all(isinstance(v, float) for gaps in recall_gaps.values() for v in gaps.values()):
+    display(pd.DataFrame(recall_gaps).T.astype(float).round(3).rename_axis("recall gap by SeniorCitizen"))
+proposed = replace(policy.GATE, fairness_metric="recall")  # illustration: the rule proposed, not the governed policy
+verdicts = {}
+for name, model, cut in (("candidate", candidate, threshold), ("mitigated", mitigated, mitigated_threshold)):
+    verdicts[name] = {rule_name: validation.gate(model, holdout, rule, cut).passed
+                      for rule_name, rule in (("governed gate", policy.GATE), ("recall rule (illustration)", proposed))}
+pd.DataFrame(verdicts).T.replace({True: "pass", False: "FAIL"})
+
+# %% [markdown]
+# On the recorded labels the recall rule gets it backwards: it would pass the biased candidate and fail the fair
+# model. A senior who merely downgraded their plan counts as a "churner" the fair model did not contact, so its recall
+# for seniors looks poor. Against the audited outcomes the picture flips. A fairness rule measured on labels is only
+# as trustworthy as the labels; the share contacted needs no labels at all.
+#
+# The board keeps its rule (`policy.GATE`, as lab 06 applied it; labs 10 and 11 gate every retrained model with it),
+# and the mitigated model passes it. The candidate stays rejected.
+#
+# ## 6. The fact sheet, the approval, the champion
 #
 # A **fact sheet** (IBM's *AI FactSheets*, Arnold et al., 2019) gathers what a trustworthy-AI review needs in one
-# record: purpose, lineage, performance, explanations, fairness, mitigation and the decision. It is assembled from the
-# registry and the numbers computed above, then stored in MLflow beside the model. The reweighed model goes through
-# lab 06's protocol: logged with its lineage, registered as `challenger`, gated with the strict policy, approved by the
-# review board, and promoted only if it passed; the champion's version records the review's finding as a tag.
+# record: purpose, lineage, performance, explanations, fairness, mitigation and the decision. The mitigated model now
+# goes through lab 06's approval chain (`policy.APPROVAL`), this time with the package's helpers for the steps you
+# wrote there: logged with its lineage and author, registered as `challenger`, its gate verdict and governed threshold
+# recorded, its **model card and this fact sheet logged before** the Business Analyst approves, and only then
+# promoted to `champion` by `validation.promote`, which checks the whole chain like your lab-06 `promote`.
 
-# %% id="cell-32"
-lineage = validation.audit_trail("champion")
-champion_gate = validation.gate(model, holdout, strict_policy)
-reweighed_gate = validation.gate(reweighed, holdout, strict_policy)
+# %% id="register"
+data_version = lineage.data_version(config.data_dir() / "customers.csv")
+decision = validation.gate(mitigated, holdout, policy.GATE, mitigated_threshold)
+run_id = development.log_run(mitigated, registry.CHAMPION_RUN_NAME, train, holdout, data_version, tags={
+    policy.APPROVAL.author_tag: policy.APPROVAL.author,
+    "mitigation": "reweighing over SeniorCitizen x gender; SeniorCitizen and gender not model inputs"})
+version = registry.register(run_id, alias="challenger", tags={policy.APPROVAL.author_tag: policy.APPROVAL.author,
+                                                              lineage.TAG: data_version})
+validation.record_gate(version, decision)
+print(decision)
+print(f"registered as {MODEL} version {version} (alias challenger); {policy.THRESHOLD.tag} = "
+      f"{client.get_model_version(MODEL, version).tags[policy.THRESHOLD.tag]}")
 
-run_id = development.log_run(reweighed, "gbm-reweighed", train, holdout, lineage["data_version"],
-                             tags={"mitigation": "reweighing over SeniorCitizen x gender",
-                                   "reviewed_model": f"churn version {champion_version}"})
-new_version = registry.register(run_id, alias="challenger", tags={"candidate": "gradient boosting, reweighed"})
-validation.record_gate(new_version, reweighed_gate)
-client = registry.client()
-review = "passed" if champion_gate.passed else "failed: " + "; ".join(r for r in champion_gate.reasons if r.startswith("FAIL"))
-client.set_model_version_tag(config.MODEL_NAME, champion_version, "trust.review", review)
-
+# %% id="fact-sheet"
+review = "; ".join(f"{name}: {'passes' if v['governed gate'] else 'fails'} the governed gate, "
+                   f"{'passes' if v['recall rule (illustration)'] else 'fails'} the proposed recall rule"
+                   for name, v in verdicts.items())
 sheet = trust.fact_sheet({
     "Purpose": "Rank consumer customers by churn risk to choose who receives the €25 retention offer.",
-    "Lineage": {"reviewed model": f"churn version {champion_version} ({lineage['run_name']}), "
-                                  f"approved by {lineage['approved_by']}",
-                "training data": f"{lineage['training_data']}, data version {lineage['data_version'][:12]}",
-                "mitigated candidate": f"churn version {new_version} (gbm-reweighed), alias challenger"},
-    "Performance": comparison[["AUC (recorded)", "profit € (recorded labels)", "profit € (audited outcomes)"]],
-    "Explanations": {"strongest inputs (permutation importance)": ", ".join(importance["feature"].head(5)),
+    "Lineage": {"reviewed candidate": "gradient boosting on the recorded 2025 labels (lab 06's gbm-candidate), "
+                                      "stopped by the governed gate on fairness",
+                "mitigated model": f"{MODEL} version {version} ({registry.CHAMPION_RUN_NAME}), author "
+                                   f"{policy.APPROVAL.author}",
+                "training data": f"{len(train):,} customers, {train['month'].min()} to {train['month'].max()}, "
+                                 f"{lineage.TAG} {lineage.short(data_version)}",
+                "label audit": f"{len(audited):,} customers, {audited['month'].min()} to {audited['month'].max()}"},
+    "Performance": comparison[["AUC (recorded)", "share contacted", "profit € (recorded labels)",
+                               "profit € (audited outcomes)"]],
+    "Explanations": {"strongest inputs of the candidate": ", ".join(importance["feature"].head(5)),
                      "example customer (9339-JOZSO)": "; ".join(r.removeprefix("- ")
-                                                                    for r in trust.reasons_in_words(effects, score)[1:])},
-    "Fairness": trust.fairness_summary(y_hold, contacted, X_hold),
-    "Mitigation": "Reweighing (Kamiran & Calders) over SeniorCitizen x gender; the recorded senior churn was a "
-                  "labelling error of a legacy process (datasheet, label audit).",
-    "Review decision": {"champion": "; ".join(champion_gate.reasons),
-                        "reweighed": "; ".join(reweighed_gate.reasons)},
+                                                                for r in trust.reasons_in_words(effects, score)[1:])},
+    "Fairness": comparison[["parity gap SeniorCitizen", "parity gap gender"]],
+    "Mitigation": "Reweighing (Kamiran & Calders) over SeniorCitizen x gender in training; SeniorCitizen and gender "
+                  "are not model inputs. The recorded senior churn was a labelling error of a legacy process "
+                  "(label audit of the hold-out months).",
+    "Review decision": f"{review} (measured on the recorded labels). The board keeps its rule on the share "
+                       "contacted, which needs no labels; the mitigated model may ship after approval.",
 })
-client.log_text(run_id, sheet, "fact_sheet.md")
-if reweighed_gate.passed:
-    validation.approve(new_version, approver="trustworthy-ai.board@telconova.example",
-                       reason="fairness review: label bias mitigated by reweighing; passes the strict gate")
-    validation.promote(new_version, reweighed_gate)
+card = registry.champion_card(decision, train, holdout, mitigated, data_version, version)
+validation.log_model_card(run_id, card, version=version)       # the card: before any approval
+client.log_text(run_id, sheet, "fact_sheet.md")                 # the review's record, beside it
 display(Markdown(sheet))
+
+# %% [markdown]
+# The Business Analyst has read the card and the fact sheet. The author cannot approve, the approver can, and the
+# promotion step checks the record before it moves `champion`:
+
+# %% id="approve"
+try:
+    validation.approve(version, approver=policy.APPROVAL.author, reason="my own model looks fine")
+except ValueError as refusal:
+    print("refused:", refusal)
+if decision.passed:
+    validation.approve(version, approver=policy.APPROVAL.approver,
+                       reason="passes the governed gate; model card and fact sheet reviewed; label bias mitigated")
+    validation.promote(version)
+else:
+    print("the mitigated model failed the gate: nobody may approve it, and champion does not move")
+print(f"{MODEL}@champion is now version {registry.alias_version('champion')}")
 validation.versions_table()
 
 # %% [markdown]
+# This is the champion that labs 08–11 serve: the mitigated gradient boosting, with its governed threshold on the
+# version (tag `gate.threshold`). On an empty store `registry.ensure_champion()` rebuilds exactly this model through
+# the same chain, so every later lab starts from it.
+#
 # ## Recap
 # * **Permutation importance** and **partial dependence** explain the model globally; **per-feature effects** explain
 #   one customer's score in words an agent can use; a **what-if** control shows which offer would move it.
-# * **fairlearn** measures group metrics (`MetricFrame`) and the gaps behind **demographic parity** and **equalized
-#   odds**. Which criterion fits depends on whether you can trust the labels.
-# * The disparity here came from **biased labels**; a label audit found it, a gate measuring recall on those labels
-#   could not.
-# * **Reweighing** closed the gap; its cost (and here its benefit) was measured on recorded *and* audited outcomes.
-# * A **fact sheet** in the registry records lineage, metrics, fairness, explanations and the decision.
+# * fairlearn's **`MetricFrame`** measures any metric by group; the gaps behind **demographic parity**, **equal
+#   opportunity** and **equalized odds** answer different questions.
+# * The disparity here came from **biased labels**; a label audit found it. A fairness rule measured on those labels
+#   (recall) would have passed the biased model and failed the fair one, so the board keeps a rule that needs no
+#   labels.
+# * **Reweighing** in training, with age and gender left out of the model's inputs, closed the gap; its cost (and here
+#   its benefit) was measured on recorded *and* audited outcomes.
+# * A **fact sheet** and a **model card** in the registry, then an approval by someone other than the author, then the
+#   alias: the mitigated model is the champion.
 #
 # ### In the real world
 # * Explanations: SHAP, LIME and InterpretML; scikit-learn's `inspection` module (used here). Explanations describe a

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from mlopslab import data, trust
+from mlopslab import data, development, preparation, trust
 from mlopslab.data import FEATURES
 
 
@@ -26,9 +26,11 @@ def customers() -> pd.DataFrame:
 
 def test_audited_outcomes_only_remove_false_churn(customers) -> None:
     audited = trust.audited_outcomes()
-    assert audited.drop(columns="Churn").equals(customers.drop(columns="Churn"))
-    changed = audited["Churn"] != customers["Churn"]
-    assert changed.any() and (customers.loc[changed, "Churn"] == "Yes").all()
+    _, holdout = preparation.time_split(customers, test_months=len(trust.AUDITED_MONTHS))
+    assert sorted(audited["month"].unique()) == list(trust.AUDITED_MONTHS)
+    assert audited.drop(columns="Churn").equals(holdout.drop(columns="Churn"))
+    changed = audited["Churn"] != holdout["Churn"]
+    assert changed.any() and (holdout.loc[changed, "Churn"] == "Yes").all()
     seniors = audited["SeniorCitizen"] == 1
     assert abs((audited.loc[seniors, "Churn"] == "Yes").mean() - (audited.loc[~seniors, "Churn"] == "Yes").mean()) < 0.03
 
@@ -69,7 +71,7 @@ def test_reweighing_makes_label_independent_of_group(rows) -> None:
     groups = pd.Series([g for g, _ in rows])
     y = pd.Series([int(label) for _, label in rows])
     assume(y.groupby(groups).nunique().eq(2).all())  # every group has churners and stayers
-    w = trust.reweighing_weights(groups, y)
+    w = trust._reweighing_weights(groups, y)
     assert w.sum() == pytest.approx(len(rows))
     weighted_rate = (w * y).groupby(groups).sum() / pd.Series(w).groupby(groups).sum()
     assert np.allclose(weighted_rate, y.mean())
@@ -82,8 +84,20 @@ def test_fairness_summary_matches_hand_computation() -> None:
     summary = trust.fairness_summary(y, contacted, X)
     assert summary.loc["SeniorCitizen", "demographic_parity_difference"] == pytest.approx(0.75)  # 1/4 vs 4/4
     assert summary.loc["SeniorCitizen", "equalized_odds_difference"] == pytest.approx(1.0)       # FPR 0 vs 1
-    frame = trust.group_metrics(y, contacted, X["SeniorCitizen"])
-    assert frame.by_group.loc[1, "false_positive_rate"] == 1.0 and frame.by_group.loc[0, "recall"] == 0.5
+
+
+def test_the_mitigated_model_takes_no_protected_input_and_passes_the_gate(customers) -> None:
+    from mlopslab import policy, validation
+
+    train, holdout = preparation.time_split(customers)
+    model = trust.fit_mitigated(train)
+    X = holdout[FEATURES]
+    flipped = X.assign(SeniorCitizen=1 - X["SeniorCitizen"],
+                       gender=np.where(X["gender"] == "Male", "Female", "Male"))
+    assert np.array_equal(trust.scores(model, X), trust.scores(model, flipped))
+    validated = validation.out_of_time_scores(trust.fit_mitigated, train)
+    threshold, _ = development.best_threshold(validated["y"], validated["score"])
+    assert validation.gate(model, holdout, policy.GATE, threshold).passed
 
 
 def test_fact_sheet_needs_every_section() -> None:

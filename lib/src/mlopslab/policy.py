@@ -4,8 +4,9 @@ Every lab and every package function that applies a policy takes it from here:
 
 * :data:`ECONOMICS` — the retention campaign's economics (lab 05 onward);
 * :data:`GATE` — the validation gate: minimum AUC, minimum profit uplift, and the fairness rule (labs 06, 07, 10, 11);
-* :data:`THRESHOLD` — how the decision threshold is set and where it is recorded for serving (labs 06, 08);
-* :data:`APPROVAL` — the approval chain: who may approve, in which order (labs 06, 07, 11);
+* :data:`THRESHOLD` — how the decision threshold is set and where it is recorded for serving (labs 06, 07, 08);
+* :data:`APPROVAL` — the approval chain: who may approve, in which order, and where it is recorded
+  (labs 06, 07, 11);
 * :data:`ALERTS` — the monitor's alert rules (labs 09, 10, 11);
 * :data:`PROMOTION` — continuous training's promotion and retraining rule (labs 10, 11);
 * :data:`SLO` — the real-time serving objective (lab 08).
@@ -47,7 +48,13 @@ class Economics:
 
 @dataclass(frozen=True)
 class GatePolicy:
-    """The validation gate's limits: what a candidate model must show before it may replace the champion."""
+    """The validation gate's limits: what a candidate model must show before it may replace the champion.
+
+    The fairness rule compares the **share of customers contacted** (selection rate, demographic parity) between
+    the groups of each sensitive feature. The board chose it because it needs no churn labels: the recorded labels
+    come from a legacy process the datasheet flags, and a rule measured on them (recall, say) inherits their errors.
+    Lab 06's gate applies it; lab 07's review shows why the board keeps it.
+    """
 
     min_auc: float = 0.75
     """Ranking quality on the hold-out months."""
@@ -55,8 +62,8 @@ class GatePolicy:
     """Euros of campaign profit per scored customer above the best no-model policy."""
     max_fairness_gap: float = 0.10
     """Largest allowed difference of ``fairness_metric`` between the groups of any sensitive feature."""
-    fairness_metric: str = "recall"
-    """``recall``: share of churners contacted (equal opportunity); ``selection_rate``: share contacted."""
+    fairness_metric: str = "selection_rate"
+    """``selection_rate``: share contacted (demographic parity); ``recall``: share of churners contacted."""
     sensitive_features: tuple[str, ...] = ("SeniorCitizen", "gender")
 
     def __post_init__(self) -> None:
@@ -69,26 +76,46 @@ class GatePolicy:
 
 @dataclass(frozen=True)
 class ThresholdRule:
-    """How the decision threshold is set, and where serving finds it."""
+    """How the decision threshold is set, and where serving finds it.
 
-    method: str = "profit-optimal on the validation months, under ECONOMICS"
+    The threshold is the profit-optimal one (under :data:`ECONOMICS`) on **validation months**: each of the last
+    ``validation_months`` training months is scored by a model fitted on the months before it (forward chaining),
+    so the threshold is chosen on customers the model never saw and never on the hold-out months that the gate
+    reports on.
+    """
+
+    method: str = "profit-optimal on the forward-chaining validation months, under ECONOMICS"
+    validation_months: int = 3
     tag: str = "gate.threshold"
     """The model-version tag that records the governed threshold; every consumer of the model reads it there."""
 
 
 @dataclass(frozen=True)
 class ApprovalChain:
-    """Who does what before a model version may serve, in order."""
+    """Who does what before a model version may serve, in order, and the version tags that record each step.
+
+    ``order`` is the chain: each step needs the one before it, so nobody approves before the evidence the approval
+    cites (the gate's verdict and the model card) exists, and the champion alias moves only after the approval.
+    Nobody approves their own model (:meth:`may_approve`).
+    """
 
     author_role: str = "Data Scientist"
+    author: str = "data.scientist@telconova.example"
     validator_role: str = "Data Engineer"
     approver_role: str = "Business Analyst"
     approver: str = "business.analyst@telconova.example"
     order: tuple[str, ...] = ("registered", "gate", "model card", "approval", "champion alias")
     """Each step needs the one before it: nobody approves before the evidence the approval cites exists."""
+    author_tag: str = "author"
+    """Version tag: who built the model (copied from its training run)."""
+    card_tag: str = "model_card.logged_at"
+    """Version tag: when (UTC, ISO 8601) the model card was logged with the model."""
+    approver_tag: str = "approved_by"
+    approved_at_tag: str = "approved_at"
+    """Version tag: when (UTC, ISO 8601) the approval was recorded; never earlier than ``card_tag``."""
 
     def may_approve(self, author: str, approver: str) -> bool:
-        """Nobody approves their own model."""
+        """Nobody approves their own model (and an approval names someone)."""
         return bool(approver.strip()) and approver.strip().lower() != author.strip().lower()
 
 
@@ -117,9 +144,13 @@ class PromotionRule:
     """Continuous training: when to retrain, and when a challenger replaces the champion."""
 
     window: int = 3
-    """How many labelled months a challenger trains on (the newest labelled month is kept for the gate)."""
+    """How many labelled months a challenger trains on: the newest ones before the gate months."""
+    gate_months: int = 2
+    """How many of the newest labelled months are kept out of training for the gate (lab 10): one month of a few
+    hundred customers makes the fairness rule's small groups too noisy, so the gate sees more customers rather than
+    a looser rule."""
     min_gain: float = 0.0
-    """Euros of campaign profit on the gate data the challenger must earn above the champion."""
+    """Euros of campaign profit on the gate data the challenger must earn above the champion (strictly more)."""
     max_auc_drop: float = 0.02
     """How much worse than the champion the challenger may rank (AUC) on the gate data."""
     retrain_on: tuple[str, ...] = ("data", "performance")

@@ -1,12 +1,25 @@
 """The MLflow model registry, by alias: register a run's model, move aliases, load ``models:/churn@alias``.
 
-Stages are deprecated in MLflow 3; the course uses the aliases ``challenger`` and ``champion``.
-:func:`ensure_champion` gives any lab a served model on an empty store, so no lab depends on another.
+Aliases arrived in MLflow 2.3 and the old "Staging/Production" stages were deprecated in MLflow 2.9; the course uses
+the aliases ``challenger`` (under review) and ``champion`` (served).
+
+:func:`ensure_champion` gives any lab the served model on an empty store, so no lab depends on another: lab 07's
+**mitigated model** (:func:`mlopslab.trust.fit_mitigated`), taken through the whole approval chain of
+:data:`mlopslab.policy.APPROVAL` — logged with its data version, registered, gated with :data:`mlopslab.policy.GATE`
+at the governed threshold, documented with a model card, approved by the Business Analyst (not its author), and only
+then pointed at by ``champion``.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .config import MODEL_NAME, SEED, data_dir, setup_tracking
+
+REFERENCE_MARK = ("registered_by", "mlopslab.registry.ensure_champion")
+"""The version tag (name, value) that marks the course's reference champion, so a lab can find it again (lab 10)."""
+CHAMPION_RUN_NAME = "gbm-mitigated"
+"""The run name of the mitigated champion (lab 07 logs its own under the same name)."""
 
 
 def client():
@@ -67,9 +80,8 @@ def reference_split():
 
 
 def train_reference_model(seed: int = SEED):
-    """Fit the course's reference churn model (gradient boosting) on the 2025 customers.
-
-    Returns the fitted pipeline and the (train, test) frames of :func:`reference_split`.
+    """Fit lab 05's candidate (gradient boosting on the recorded 2025 labels, no mitigation): the model lab 06
+    validates and lab 07 reviews. Returns the fitted pipeline and the (train, test) frames of :func:`reference_split`.
     """
     from .development import candidate_models, fit_candidate
 
@@ -78,15 +90,109 @@ def train_reference_model(seed: int = SEED):
     return pipeline, train, test
 
 
+@lru_cache(maxsize=1)
+def train_champion():
+    """Fit the mitigated model (:func:`mlopslab.trust.fit_mitigated`) and its governed threshold.
+
+    Returns (pipeline, threshold, train, test): the threshold is profit-optimal on the forward-chaining validation
+    months of the training data (:data:`mlopslab.policy.THRESHOLD`), never on the test months. Computed once per
+    process (a lab that registers the champion under two names trains it once): treat the results as read-only.
+    """
+    from .development import best_threshold
+    from .trust import fit_mitigated
+    from .validation import out_of_time_scores
+
+    train, test = reference_split()
+    validation_scores = out_of_time_scores(fit_mitigated, train)
+    threshold, _ = best_threshold(validation_scores["y"], validation_scores["score"])
+    return fit_mitigated(train), threshold, train, test
+
+
+def champion_card(decision, train, test, model, data_version: str, version: str, name: str = MODEL_NAME) -> str:
+    """The model card of a model trained with the mitigated recipe (:func:`mlopslab.trust.fit_mitigated`), its
+    figures taken from the gate's evidence and the ``test`` (gate) months; labs 07 and 11 and :func:`ensure_champion`
+    log it before the approval."""
+    import pandas as pd
+
+    from .policy import APPROVAL, THRESHOLD
+    from .preparation import split_xy
+    from .trust import SENSITIVE
+    from .validation import churn_scores, markdown_table, metrics_by_group, model_card
+
+    X_test, y_test = split_xy(test)
+    scores = churn_scores(model, X_test)
+    ev = decision.evidence
+    by_group = pd.concat({f: metrics_by_group(y_test, scores, ev.threshold, X_test[f]) for f in SENSITIVE},
+                         names=["feature", "group"])
+    months = sorted(train["month"].unique())
+    test_months = sorted(test["month"].unique())
+    legacy = months[0] < "2026-01"  # 2025 churn labels come from the legacy retention process (lab 07's audit)
+    labels = ("the churn labels of the legacy retention process" if legacy else
+              "churn labels recorded from billing closures")
+    return model_card({
+        "Model details": f"Gradient boosting in a scikit-learn pipeline, trained with reweighing over SeniorCitizen x "
+                         f"gender; SeniorCitizen and gender are not model inputs. Registered as {name} version "
+                         f"{version}. Author: {APPROVAL.author} ({APPROVAL.author_role}).",
+        "Intended use": "Rank consumer customers each month by their risk of churning, to choose who receives the "
+                        f"€25 retention offer (contact if score ≥ {ev.threshold:.2f}, tag {THRESHOLD.tag}), to plan "
+                        "the campaign, and to explain a score to a retention agent. Not for pricing, refusing "
+                        "service, business accounts, or any use outside TelcoNova.",
+        "Training data": f"{len(train):,} customers observed {months[0]} to {months[-1]} (data version "
+                         f"{data_version[:12]}), with {labels}.",
+        "Evaluation data": f"{len(test):,} customers observed {test_months[0]} to {test_months[-1]}, never used for "
+                           "training or for choosing the threshold.",
+        "Metrics": f"AUC {ev.auc:.3f}; campaign profit €{ev.profit:,.0f} at threshold {ev.threshold:.2f} against "
+                   f"€{ev.baseline_profit:,.0f} for the best no-model policy (recorded labels).",
+        "Metrics by group": markdown_table(by_group),
+        "Limitations": ("The recorded 2025 labels count some plan downgrades as churn (lab 07's label audit), so "
+                        "the scores overstate churn overall; read them as a ranking. " if legacy else "")
+                       + f"Trained on {months[0]} to {months[-1]} behaviour: price changes or competitor offers will "
+                         "shift it (monitoring, lab 09).",
+        "Ethical considerations": "The legacy labels over-recorded churn for seniors and some women. Reweighing "
+                                  "removes that dependence in training, and the model does not take age or gender as "
+                                  "inputs; the gate checks the share contacted per group on every release.",
+    }, title=f"{name} (mitigated gradient boosting)")
+
+
+def reference_versions(name: str = MODEL_NAME) -> list[str]:
+    """The versions of ``name`` that :func:`ensure_champion` registered (oldest first)."""
+    key, value = REFERENCE_MARK
+    found = [v for v in client().search_model_versions(f"name='{name}'") if v.tags.get(key) == value]
+    return [str(v.version) for v in sorted(found, key=lambda v: int(v.version))]
+
+
 def ensure_champion(name: str = MODEL_NAME) -> str:
-    """Make sure ``name@champion`` exists in the current store (train, log, register if not); return its version."""
+    """Make sure ``name@champion`` exists in the current store; return its version.
+
+    On a store without one, the mitigated model goes through the approval chain of ``policy.APPROVAL``: trained
+    (:func:`train_champion`), logged with its data version (``lineage.TAG``) and author, registered, gated with
+    ``policy.GATE`` at the governed threshold (``policy.THRESHOLD.tag``), documented with a model card, approved by
+    ``policy.APPROVAL.approver`` and promoted. A few seconds; later calls return at once.
+    """
     version = alias_version("champion", name)
     if version is not None:
         return version
-    from .data import sha256_file
-    from .development import log_run
+    from importlib.metadata import version as package_version
 
-    pipeline, train, test = train_reference_model()
-    run_id = log_run(pipeline, "reference-champion", train, test, sha256_file(data_dir() / "customers.csv"),
-                     tags={"trained_by": "mlopslab.registry.ensure_champion", "approved_by": "course reference"})
-    return register(run_id, alias="champion", tags={"approved_by": "course reference", "gate": "passed"}, name=name)
+    from . import lineage, validation
+    from .development import log_run
+    from .policy import APPROVAL, GATE
+
+    pipeline, threshold, train, test = train_champion()
+    decision = validation.gate(pipeline, test, GATE, threshold)
+    if not decision.passed:
+        raise RuntimeError(f"the course's mitigated champion fails the governed gate:\n{decision}")
+    data_version = lineage.data_version(data_dir() / "customers.csv")
+    run_id = log_run(pipeline, CHAMPION_RUN_NAME, train, test, data_version,
+                     tags={APPROVAL.author_tag: APPROVAL.author, "mitigation": "reweighing over SeniorCitizen x gender; "
+                           "SeniorCitizen and gender not model inputs", "trained_by": REFERENCE_MARK[1],
+                           "code.package": f"mlopslab {package_version('mlopslab')}"})
+    version = register(run_id, name=name, tags={APPROVAL.author_tag: APPROVAL.author, lineage.TAG: data_version,
+                                                REFERENCE_MARK[0]: REFERENCE_MARK[1]})
+    validation.record_gate(version, decision, name=name)
+    validation.log_model_card(run_id, champion_card(decision, train, test, pipeline, data_version, version, name),
+                              name=name, version=version)
+    validation.approve(version, APPROVAL.approver, "passes the governed gate on the test months at the governed "
+                       "threshold; model card reviewed; label bias mitigated (trustworthy-AI review)", name=name)
+    validation.promote(version, name=name)
+    return version

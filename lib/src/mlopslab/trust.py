@@ -1,8 +1,13 @@
-"""Trustworthy AI (lab 07): explanations, group fairness, a mitigation, and the model's fact sheet.
+"""Trustworthy AI (lab 07): explanations, the label audit, the mitigated model, and the model's fact sheet.
 
 Explanations work on the raw input columns (``data.FEATURES``), so they speak the business's language:
 *Contract*, *tenure*, *MonthlyCharges* — not one-hot columns. Every function takes a fitted pipeline
 (anything with ``predict_proba`` on a frame of FEATURES columns).
+
+The **mitigated model** (:func:`fit_mitigated`) is the champion that labs 08–11 serve: the same gradient boosting,
+trained with reweighing over SeniorCitizen × gender (Kamiran & Calders), in a pipeline that does not use
+SeniorCitizen or gender as inputs (:func:`without_protected`). Its input schema still lists every FEATURES column,
+so the apps and the scoring service send the same customer record as before; no score depends on the two columns.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from .data import CATEGORIES, FEATURES, Bias, DataConfig, make_customers
 from .validation import markdown_table
 
 SENSITIVE = ["SeniorCitizen", "gender"]
-"""The protected attributes the fairness review looks at."""
+"""The protected attributes the fairness review looks at (the governed gate's ``policy.GATE.sensitive_features``)."""
+AUDITED_MONTHS = ("2025-10", "2025-11", "2025-12")
+"""The months the label audit covers: the billing system records account closures from October 2025 on."""
 WHAT_IF_DEFAULTS = {"Contract": None, "MonthlyCharges": None}
 """The what-if inputs; ``None`` keeps the customer's own value."""
 
@@ -28,13 +35,15 @@ def scores(model, X: pd.DataFrame) -> np.ndarray:
 
 
 def audited_outcomes() -> pd.DataFrame:
-    """The 2025 customers with the *audited* churn outcome instead of the recorded one.
+    """The customers of the audited months (:data:`AUDITED_MONTHS`) with the *audited* churn outcome.
 
-    The Data Steward's audit reconciled every recorded churn with the billing system's account closures. In
-    this course that is the same generator with the injected label bias switched off (see data/README.md):
-    the same customers, rows and order, with only ``Churn`` corrected.
+    The Data Steward's audit reconciled every recorded churn of October–December 2025 (the months the billing system
+    has account closures for) with those closures. In this course that is the same generator with the injected
+    label bias switched off (see data/README.md): the same customers, rows and order as the hold-out months of
+    ``preparation.time_split(data.load_customers(), 3)``, with only ``Churn`` corrected.
     """
-    return make_customers(DataConfig(bias=Bias(senior_false_churn=0.0, female_false_churn=0.0)))
+    clean = make_customers(DataConfig(bias=Bias(senior_false_churn=0.0, female_false_churn=0.0)))
+    return clean[clean["month"].isin(AUDITED_MONTHS)].reset_index(drop=True)
 
 
 # --- global explanations ------------------------------------------------------------------------------------------
@@ -193,21 +202,7 @@ def what_if_widget(model, customer: pd.Series | pd.DataFrame):
     return widgets.VBox([contract, change, result])
 
 
-# --- group fairness and mitigation -----------------------------------------------------------------------------------
-
-def group_metrics(y, contacted, groups: pd.Series):
-    """A fairlearn MetricFrame: customers, churn rate, share contacted, recall and false positive rate per group."""
-    from fairlearn.metrics import MetricFrame, count, false_positive_rate, selection_rate, true_positive_rate
-
-    def churn_rate(y_true, y_pred) -> float:
-        return float(np.mean(y_true))
-
-    return MetricFrame(
-        metrics={"customers": count, "churn_rate": churn_rate, "contacted": selection_rate,
-                 "recall": true_positive_rate, "false_positive_rate": false_positive_rate},
-        y_true=np.asarray(y, dtype=int), y_pred=np.asarray(contacted, dtype=int), sensitive_features=groups,
-    )
-
+# --- group fairness and the mitigated model ---------------------------------------------------------------------------
 
 def fairness_summary(y, contacted, X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.DataFrame:
     """Demographic parity and equalized odds differences (fairlearn) for each sensitive feature."""
@@ -220,8 +215,11 @@ def fairness_summary(y, contacted, X: pd.DataFrame, sensitive: list[str] = SENSI
     return pd.DataFrame(rows).T.astype(float).round(3)
 
 
-def reweighing_weights(groups: pd.Series, y: pd.Series) -> np.ndarray:
-    """Kamiran & Calders reweighing: weight P(group)·P(label) / P(group, label), so label and group look independent."""
+def _reweighing_weights(groups: pd.Series, y: pd.Series) -> np.ndarray:
+    """Kamiran & Calders reweighing: weight P(group)·P(label) / P(group, label), so label and group look independent.
+
+    Private: lab 07's students write it (exercise 07.reweighing); the package needs it for :func:`fit_mitigated`.
+    """
     frame = pd.DataFrame({"g": np.asarray(groups), "y": np.asarray(y, dtype=int)})
     if frame.isna().any().any():
         raise ValueError("reweighing needs a group and a label for every row (found missing values)")
@@ -237,14 +235,36 @@ def intersection(X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.Series
     return X[sensitive].astype(str).apply(lambda r: ", ".join(f"{names.get(k, k)}={v}" for k, v in r.items()), axis=1)
 
 
-def fit_reweighed(model, train: pd.DataFrame, sensitive: list[str] = SENSITIVE):
-    """Fit ``make_pipeline(model)`` with reweighing over the intersection of the sensitive features."""
-    from .preparation import make_pipeline, split_xy
+def without_protected(model, protected: list[str] = SENSITIVE):
+    """``make_pipeline(model)`` whose encoder leaves out the ``protected`` columns: the pipeline still accepts every
+    FEATURES column (the same input schema for apps and the service), but no score depends on the protected ones."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from .preparation import CATEGORICAL, NUMERIC, FeatureEngineer
+
+    encode = ColumnTransformer(
+        [("numeric", StandardScaler(), [c for c in NUMERIC if c not in protected]),
+         ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+          [c for c in CATEGORICAL if c not in protected])],
+        verbose_feature_names_out=False,
+    )
+    return Pipeline([("prep", Pipeline([("features", FeatureEngineer()), ("encode", encode)])), ("model", model)])
+
+
+def fit_mitigated(train: pd.DataFrame, model=None, sensitive: list[str] = SENSITIVE):
+    """The mitigated model: reweighing over the intersection of ``sensitive`` (in training only) and a pipeline
+    that does not take them as inputs (:func:`without_protected`). ``model`` defaults to the course's gradient
+    boosting (``development.candidate_models()["gradient_boosting"]``)."""
+    from .development import candidate_models
+    from .preparation import split_xy
 
     X, y = split_xy(train)
-    weights = reweighing_weights(intersection(X, sensitive), y)
+    weights = _reweighing_weights(intersection(X, sensitive), y)
+    estimator = candidate_models()["gradient_boosting"] if model is None else model
     with threadpool_limits(limits=1):
-        return make_pipeline(model).fit(X, y, model__sample_weight=weights)
+        return without_protected(estimator, sensitive).fit(X, y, model__sample_weight=weights)
 
 
 # --- the fact sheet ---------------------------------------------------------------------------------------------------

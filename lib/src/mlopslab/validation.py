@@ -1,13 +1,19 @@
-"""Model validation and governance (lab 06): the validation gate, approvals, the model card, the audit trail.
+"""Model validation and governance (lab 06): the validation gate, the governed threshold, the approval chain.
 
-The gate is the course's automated check that a candidate model may replace the champion. Labs 10 and 11 call it:
+The gate is the course's automated check that a candidate model may replace the champion. Labs 07, 10 and 11 call it:
 
-    decision = validation.gate(model, holdout)        # a fitted pipeline or an MLflow pyfunc
+    decision = validation.gate(model, holdout, policy.GATE, threshold)   # a fitted pipeline or an MLflow pyfunc
     if decision.passed: ...
     print(decision)                                   # every rule with its numbers: what passed, what failed
 
-It checks three rules of a :class:`Policy`: a minimum AUC, a minimum profit uplift per customer over the best
-no-model policy, and a maximum gap of a group metric between groups of each sensitive feature.
+It checks the three rules of the governed :data:`mlopslab.policy.GATE`: a minimum AUC, a minimum profit uplift per
+customer over the best no-model policy, and a maximum gap of a group metric between the groups of each sensitive
+feature. The threshold follows :data:`mlopslab.policy.THRESHOLD` (:func:`out_of_time_scores`).
+
+The approval chain of :data:`mlopslab.policy.APPROVAL` is recorded as model-version tags, in order:
+:func:`record_gate` (the verdict and the threshold), :func:`log_model_card` (the card, with the time it was logged),
+:func:`approve` (refuses unless the gate passed, the card exists and the approver is not the author) and
+:func:`promote` (moves ``champion`` only when the whole chain is on record).
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from .config import MODEL_NAME, repo_root
-from .development import Economics, best_threshold, expected_profit
-from .policy import GROUP_METRICS, GatePolicy
+from .development import Economics, best_threshold, expected_profit, month_folds
+from .policy import APPROVAL, ECONOMICS, GATE, GROUP_METRICS, THRESHOLD, GatePolicy
 from .preparation import split_xy
 
 RULES = ("auc", "uplift", "fairness")
@@ -84,12 +90,12 @@ def churn_scores(model, X: pd.DataFrame) -> np.ndarray:
     return out[:, 1] if out.ndim == 2 else out
 
 
-def baseline_profit(y, economics: Economics = Economics()) -> float:
+def baseline_profit(y, economics: Economics = ECONOMICS) -> float:
     """Profit of the best no-model policy: contact nobody (0) or contact everybody, whichever earns more."""
     return max(0.0, expected_profit(y, np.ones(len(y)), 0.0, economics))
 
 
-def group_gaps(y, contacted, groups: pd.DataFrame, metric: str = "recall") -> dict[str, float]:
+def _group_gaps(y, contacted, groups: pd.DataFrame, metric: str) -> dict[str, float]:
     """For each column of ``groups``: the largest difference of ``metric`` between its groups."""
     if metric not in GROUP_METRICS:
         raise ValueError(f"metric must be one of {GROUP_METRICS}, got {metric!r}")
@@ -104,9 +110,13 @@ def group_gaps(y, contacted, groups: pd.DataFrame, metric: str = "recall") -> di
     return gaps
 
 
-def collect_evidence(model, holdout: pd.DataFrame, policy: Policy = Policy(), threshold: float | None = None,
-                     economics: Economics = Economics()) -> Evidence:
-    """Measure a model on labelled hold-out customers; ``threshold`` defaults to the profit-optimal one there."""
+def collect_evidence(model, holdout: pd.DataFrame, policy: Policy = GATE, threshold: float | None = None,
+                     economics: Economics = ECONOMICS) -> Evidence:
+    """Measure a model on labelled hold-out customers at ``threshold``.
+
+    Pass the governed threshold (:data:`mlopslab.policy.THRESHOLD`, chosen on validation months). Without one, the
+    profit-optimal threshold on the hold-out itself is used, which flatters the profit a little.
+    """
     missing = [c for c in policy.sensitive_features if c not in holdout.columns]
     if missing:
         raise KeyError(f"the hold-out data has no column {missing} named in Policy.sensitive_features")
@@ -123,11 +133,11 @@ def collect_evidence(model, holdout: pd.DataFrame, policy: Policy = Policy(), th
         profit=round(expected_profit(y, scores, threshold, economics), 2),
         baseline_profit=round(baseline_profit(y, economics), 2),
         customers=len(y),
-        fairness_gaps=group_gaps(y, contacted, holdout[list(policy.sensitive_features)], policy.fairness_metric),
+        fairness_gaps=_group_gaps(y, contacted, holdout[list(policy.sensitive_features)], policy.fairness_metric),
     )
 
 
-def decide(evidence: Evidence, policy: Policy = Policy()) -> Decision:
+def _decide(evidence: Evidence, policy: Policy = GATE) -> Decision:
     """Apply the policy's three rules to the evidence (a value exactly at a limit passes)."""
     checks = {
         "auc": (evidence.auc >= policy.min_auc,
@@ -151,18 +161,36 @@ def decide(evidence: Evidence, policy: Policy = Policy()) -> Decision:
     return Decision(passed=not failed, reasons=reasons, failed=failed, evidence=evidence, policy=policy)
 
 
-def gate(model, holdout: pd.DataFrame, policy: Policy = Policy(), threshold: float | None = None,
-         economics: Economics = Economics()) -> Decision:
+def gate(model, holdout: pd.DataFrame, policy: Policy = GATE, threshold: float | None = None,
+         economics: Economics = ECONOMICS) -> Decision:
     """The automated validation gate: measure ``model`` on labelled ``holdout`` customers and decide.
 
     ``model`` is a fitted pipeline or an MLflow pyfunc (e.g. ``registry.load("challenger")``); ``holdout`` holds the
-    FEATURES columns, ``Churn`` and the policy's sensitive features. The decision has ``.passed``, ``.reasons``
-    (one sentence per rule), ``.failed`` (rule names) and ``.evidence``.
+    FEATURES columns, ``Churn`` and the policy's sensitive features; ``threshold`` is the governed one (see
+    :func:`out_of_time_scores`). The decision has ``.passed``, ``.reasons`` (one sentence per rule), ``.failed``
+    (rule names) and ``.evidence``.
     """
-    return decide(collect_evidence(model, holdout, policy, threshold, economics), policy)
+    return _decide(collect_evidence(model, holdout, policy, threshold, economics), policy)
 
 
-# --- the registry: gate results, approvals, promotion ------------------------------------------------------------
+def out_of_time_scores(fit, train: pd.DataFrame, n_folds: int = THRESHOLD.validation_months) -> pd.DataFrame:
+    """Forward-chaining validation scores, the data the governed threshold is chosen on (:data:`policy.THRESHOLD`).
+
+    For each of the last ``n_folds`` months of ``train``, ``fit(frame)`` (a function returning a fitted pipeline)
+    is fitted on the months before it and scores that month. Returns one row per validated customer: ``month``,
+    ``y`` (1 = churned) and ``score``. The governed threshold is then
+    ``development.best_threshold(scores["y"], scores["score"])[0]``.
+    """
+    parts = []
+    for fit_rows, val_rows in month_folds(train, n_folds):
+        model = fit(train.iloc[fit_rows])
+        X, y = split_xy(train.iloc[val_rows])
+        parts.append(pd.DataFrame({"month": train["month"].iloc[val_rows].to_numpy(), "y": y.to_numpy(),
+                                   "score": churn_scores(model, X)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- the registry: the approval chain of policy.APPROVAL, recorded as model-version tags -------------------------
 
 def _client():
     from .registry import client
@@ -170,37 +198,79 @@ def _client():
     return client()
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def record_gate(version: str, decision: Decision, name: str = MODEL_NAME) -> None:
-    """Write the gate's verdict, reasons and policy as tags of a model version."""
+    """Write the gate's verdict, reasons, policy and the governed threshold (``policy.THRESHOLD.tag``) as tags."""
     c = _client()
     c.set_model_version_tag(name, version, "gate", "passed" if decision.passed else "failed")
     c.set_model_version_tag(name, version, "gate.reasons", "; ".join(decision.reasons))
     c.set_model_version_tag(name, version, "gate.policy", json.dumps(decision.policy.as_dict()))
-    c.set_model_version_tag(name, version, "gate.threshold", f"{decision.evidence.threshold:.2f}")
+    c.set_model_version_tag(name, version, THRESHOLD.tag, f"{decision.evidence.threshold:.2f}")
+
+
+def _approval_problems(tags: dict[str, str]) -> list[str]:
+    """What the record lacks before an approval may be recorded: gate passed, model card logged, author known."""
+    problems = []
+    if tags.get("gate", "") != "passed":
+        problems.append(f"its gate tag is {tags.get('gate')!r}, not 'passed'")
+    if not tags.get(APPROVAL.card_tag):
+        problems.append(f"no model card is logged for it (tag {APPROVAL.card_tag!r}; see log_model_card)")
+    if not tags.get(APPROVAL.author_tag, "").strip():
+        problems.append(f"it records no author (tag {APPROVAL.author_tag!r}, copied from its training run)")
+    return problems
 
 
 def approve(version: str, approver: str, reason: str, name: str = MODEL_NAME) -> None:
-    """Record a human approval (who, why, when in UTC) as tags; only a version whose gate passed may be approved."""
+    """Record a human approval (who, why, when in UTC) as tags, after the evidence it cites (policy.APPROVAL).
+
+    Refuses (ValueError) unless the version's gate passed, its model card is logged, and the approver is not its
+    author.
+    """
     if not approver.strip() or not reason.strip():
         raise ValueError("an approval needs an approver and a reason (both non-empty)")
     c = _client()
-    gate_tag = c.get_model_version(name, version).tags.get("gate")
-    if gate_tag != "passed":
-        raise ValueError(f"{name} version {version} cannot be approved: its gate tag is {gate_tag!r}, not 'passed'")
-    c.set_model_version_tag(name, version, "approved_by", approver)
+    tags = c.get_model_version(name, version).tags
+    problems = _approval_problems(tags)
+    if problems:
+        raise ValueError(f"{name} version {version} cannot be approved: " + "; ".join(problems))
+    author = tags[APPROVAL.author_tag]
+    if not APPROVAL.may_approve(author, approver):
+        raise ValueError(f"{name} version {version} cannot be approved by {approver}: nobody approves their own "
+                         f"model (author {author}); the approver is the {APPROVAL.approver_role}")
+    c.set_model_version_tag(name, version, APPROVAL.approver_tag, approver)
     c.set_model_version_tag(name, version, "approval_reason", reason)
-    c.set_model_version_tag(name, version, "approved_at", datetime.now(UTC).isoformat(timespec="seconds"))
+    c.set_model_version_tag(name, version, APPROVAL.approved_at_tag, _now())
 
 
-def promote(version: str, decision: Decision, name: str = MODEL_NAME) -> bool:
-    """Point ``champion`` at ``version`` if the gate passed and the version is approved; return whether it moved."""
+def promote(version: str, name: str = MODEL_NAME) -> str:
+    """Point ``champion`` at ``version`` once the whole approval chain is on record; return the version it replaces.
+
+    Refuses (PermissionError, the alias does not move) unless the gate passed, the model card was logged, and someone
+    other than the author approved it no earlier than the card. Records the replaced version in the tag ``replaces``
+    (lab 10 rolls back with it); returns "" when there was no champion.
+    """
+    from .registry import alias_version
+
     c = _client()
-    if not decision.passed:
-        return False
-    if "approved_by" not in c.get_model_version(name, version).tags:
-        raise ValueError(f"{name} version {version} passed the gate but has no approval: call approve() first")
+    tags = c.get_model_version(name, version).tags
+    problems = _approval_problems(tags)
+    approver = tags.get(APPROVAL.approver_tag, "")
+    if not approver:
+        problems.append("nobody approved it")
+    elif not APPROVAL.may_approve(tags.get(APPROVAL.author_tag, ""), approver):
+        problems.append(f"it was approved by its own author ({approver})")
+    elif tags.get(APPROVAL.approved_at_tag, "") < tags.get(APPROVAL.card_tag, ""):
+        problems.append("it was approved before its model card was logged")
+    if problems:
+        raise PermissionError(f"{name} version {version} may not become champion: " + "; ".join(problems))
+    previous = alias_version("champion", name) or ""
+    if previous and previous != str(version):
+        c.set_model_version_tag(name, version, "replaces", previous)
     c.set_registered_model_alias(name, "champion", version)
-    return True
+    return previous
 
 
 # --- the model card ------------------------------------------------------------------------------------------------
@@ -251,14 +321,17 @@ def model_card(sections: dict[str, str], title: str = "Churn retention model") -
     return f"# Model card: {title}\n\n{body}\n"
 
 
-def log_model_card(run_id: str, card: str, name: str = MODEL_NAME, version: str | None = None) -> str:
-    """Log the card as ``model_card.md`` in the run's artifacts (and as the version's description); return the path."""
+def log_model_card(run_id: str, card: str, name: str = MODEL_NAME, version: str | None = None,
+                   file_name: str = "model_card.md") -> str:
+    """Log the card in the run's artifacts; for a ``version``, also record when (tag ``policy.APPROVAL.card_tag``)
+    and repeat its intended use as the version's description. Returns the artifact path."""
     c = _client()
-    c.log_text(run_id, card, "model_card.md")
+    c.log_text(run_id, card, file_name)
     if version is not None:
         intended = card.split("## Intended use", 1)[-1].split("##", 1)[0].strip()
         c.update_model_version(name, version, description=intended[:500])
-    return "model_card.md"
+        c.set_model_version_tag(name, version, APPROVAL.card_tag, _now())
+    return file_name
 
 
 def versions_table(name: str = MODEL_NAME, last: int = 5) -> pd.DataFrame:
@@ -284,31 +357,3 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() if out.returncode == 0 else "unknown"
-
-
-def audit_trail(alias: str = "champion", name: str = MODEL_NAME) -> dict[str, str]:
-    """Which version serves under ``alias``, from which run, on which data and code, and who approved it and why."""
-    from mlflow.exceptions import MlflowException
-
-    c = _client()
-    try:
-        version = c.get_model_version_by_alias(name, alias)
-    except MlflowException as err:
-        raise LookupError(f"the registry has no alias {name}@{alias}: register and promote a version first") from err
-    run = c.get_run(version.run_id)
-    datasets = [f"{d.dataset.name} (digest {d.dataset.digest})" for d in run.inputs.dataset_inputs]
-    return {
-        "model": f"{name}@{alias}",
-        "version": str(version.version),
-        "run_name": run.info.run_name,
-        "run_id": run.info.run_id,
-        "data_version": run.data.tags.get("data_version", "not recorded"),
-        "training_data": "; ".join(datasets) or "not recorded",
-        "test_months": run.data.tags.get("test_months", "not recorded"),
-        "code": run.data.tags.get("code.package", "not recorded"),
-        "git_commit": run.data.tags.get("mlflow.source.git.commit", "not recorded"),
-        "gate": version.tags.get("gate", "not recorded"),
-        "approved_by": version.tags.get("approved_by", "not approved"),
-        "approval_reason": version.tags.get("approval_reason", "not approved"),
-        "approved_at": version.tags.get("approved_at", "not approved"),
-    }

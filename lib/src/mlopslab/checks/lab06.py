@@ -1,12 +1,25 @@
-"""Checks of lab 06 (model validation and governance): the gate decision, intended use, an audit question."""
+"""Checks of lab 06 (model validation and governance): the gate's decision, the registry moves, the intended use, the
+promotion step that refuses, and an audit question.
+
+The registry checks run the student's function on a **scratch registered model** of their own (deleted afterwards),
+with scenarios and values no output of the lab shows, so that neither a printed value nor a revisit after lab 07 (which
+moves the aliases of ``churn``) changes the verdict. While the student's function runs, the course's helpers that
+would do the task are switched off (:mod:`._guards`), and the alias and tag calls must go through the ``client`` the
+function receives (a spy records them).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
+import uuid
 from dataclasses import replace
 
-from ..config import MODEL_NAME
+from .. import lineage, policy, registry, validation
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ..validation import RULES, Evidence, Policy, decide
+from ..validation import RULES, Decision, Evidence
+from ._guards import Forbidden, references, without
 
 PROPOSED_USES = {
     1: "choose which customers receive this month's €25 retention offer",
@@ -18,122 +31,418 @@ PROPOSED_USES = {
     7: "sell churn scores to a partner company for its marketing",
 }
 """The uses proposed for the model in exercise 06.intended_use (numbered as in the lab)."""
-IN_SCOPE = {1, 3, 5}
+_IN_SCOPE = {1, 3, 5}
 
 
-def _gate_cases() -> list[tuple[str, Evidence, Policy]]:
+# --------------------------------------------------------------------------------------------------- helpers
+
+def _own_function(answer, arity: int, signature: str) -> str | None:
+    """Why ``answer`` is not the student's own function of ``arity`` positional arguments, or None."""
+    if not callable(answer):
+        return f"Define a function `{signature}`."
+    if getattr(answer, "__module__", "").startswith("mlopslab"):
+        return f"That is a function of the course's package. Write your own `{signature}` in the notebook."
+    try:
+        inspect.signature(answer).bind(*([None] * arity))
+    except (TypeError, ValueError):
+        return f"Your function must take {arity} arguments: `{signature}`."
+    return None
+
+
+class _Spy:
+    """An MlflowClient that records the names of the methods called on it."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return call
+
+
+_HELPERS = {"registry.register": (registry, "register"), "validation.record_gate": (validation, "record_gate"),
+            "validation.approve": (validation, "approve"), "validation.promote": (validation, "promote")}
+
+
+def _call_guarded(answer, *args):
+    """Run the student's function with the course's registry helpers switched off; (result, error, helper used)."""
+    used = references(answer, {name: getattr(module, attr) for name, (module, attr) in _HELPERS.items()})
+    if used:
+        return None, None, used[0]
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(contextlib.redirect_stderr(io.StringIO()))  # "Successfully registered model ..."
+            stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+            for module in (registry, validation):
+                stack.enter_context(without(module, [a for m, a in _HELPERS.values() if m is module]))
+            return answer(*args), None, None
+    except Forbidden as err:
+        return None, None, err.name
+    except Exception as err:  # noqa: BLE001 -- the student's error becomes feedback
+        return None, err, None
+
+
+def _helper_message(name: str) -> str:
+    return (f"Your function calls the course's helper `{name}`: this exercise asks for the MLflow calls themselves "
+            "(mlflow.register_model, client.set_registered_model_alias, client.set_model_version_tag, ...).")
+
+
+@contextlib.contextmanager
+def _scratch_model():
+    """A new registered model with a unique name, deleted afterwards; yields (client, name)."""
+    client = registry.client()
+    name = f"churn-check-{uuid.uuid4().hex[:10]}"
+    client.create_registered_model(name)
+    try:
+        yield client, name
+    finally:
+        with contextlib.suppress(Exception):
+            client.delete_registered_model(name)
+
+
+def _token() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+# --------------------------------------------------------------------------------------------------- 06.gate_decision
+
+def _expected(evidence: Evidence, gate: policy.GatePolicy) -> tuple[bool, list[str]]:
+    checks = {"auc": evidence.auc >= gate.min_auc,
+              "uplift": evidence.uplift_per_customer >= gate.min_uplift_per_customer,
+              "fairness": evidence.fairness_gap <= gate.max_fairness_gap}
+    failed = [rule for rule in RULES if not checks[rule]]
+    passed = all(checks.values())
+    return passed, failed
+
+
+def _gate_cases() -> list[tuple[str, Evidence, policy.GatePolicy]]:
     """Evidence the student's rule must judge: typical, each rule failing, all failing, values exactly at a limit."""
-    policy = Policy()
+    gate = policy.GATE
     good = Evidence(auc=0.81, threshold=0.25, profit=12000.0, baseline_profit=1000.0, customers=1500,
                     fairness_gaps={"SeniorCitizen": 0.04, "gender": 0.06})
-    at_limit = replace(good, auc=policy.min_auc, profit=good.baseline_profit + policy.min_uplift_per_customer * 1500,
-                       fairness_gaps={"SeniorCitizen": policy.max_fairness_gap, "gender": 0.0})
+    at_limit = replace(good, auc=gate.min_auc, profit=good.baseline_profit + gate.min_uplift_per_customer * 1500,
+                       fairness_gaps={"SeniorCitizen": gate.max_fairness_gap, "gender": 0.0})
     return [
-        ("a good candidate", good, policy),
-        ("a weak ranker (AUC 0.70)", replace(good, auc=0.70), policy),
-        ("a model that barely beats contacting everyone", replace(good, profit=1500.0), policy),
-        ("a model with a recall gap of 0.18 by SeniorCitizen",
-         replace(good, fairness_gaps={"SeniorCitizen": 0.18, "gender": 0.02}), policy),
-        ("a broken model", replace(good, auc=0.45, profit=900.0, fairness_gaps={"gender": 0.3}), policy),
-        ("values exactly at every limit", at_limit, policy),
-        ("a stricter board (AUC at least 0.85)", good, replace(policy, min_auc=0.85)),
+        ("a good candidate", good, gate),
+        ("a weak ranker (AUC 0.70)", replace(good, auc=0.70), gate),
+        ("a model that barely beats the best no-model policy", replace(good, profit=1500.0), gate),
+        ("a model whose share contacted differs by 0.18 between SeniorCitizen groups",
+         replace(good, fairness_gaps={"SeniorCitizen": 0.18, "gender": 0.02}), gate),
+        ("a broken model", replace(good, auc=0.45, profit=900.0, fairness_gaps={"gender": 0.3}), gate),
+        ("values exactly at every limit", at_limit, gate),
+        ("a stricter board (AUC at least 0.85)", good, replace(gate, min_auc=0.85)),
+        ("a laxer board (fairness gap up to 0.2)", replace(good, fairness_gaps={"gender": 0.15}),
+         replace(gate, max_fairness_gap=0.2)),
     ]
 
 
-def _normalise(result) -> tuple[bool, set[str]]:
+def _normalise(result) -> tuple[bool, list[str]]:
     if result is None:
         raise NotAnswered
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"return a pair (passed, failed_rules), not {type(result).__name__}")
     passed, failed = result
-    return bool(passed), {str(r).strip().lower() for r in (failed or [])}
+    return bool(passed), [str(r).strip().lower() for r in (failed or [])]
 
 
-@exercise("06.gate_decision", points=2, title="Implement the gate decision")
+@exercise("06.gate_decision", points=2, title="The gate's decision")
 def gate_decision(answer, **_):
-    if not callable(answer):
-        return wrong("Define a function `gate_decision(evidence, policy)` that returns (passed, failed_rules).")
+    problem = _own_function(answer, 2, "gate_decision(evidence, policy)")
+    if problem:
+        return wrong(problem)
     cases = _gate_cases()
-    results = [(label, _normalise(answer(evidence, policy)), decide(evidence, policy))
-               for label, evidence, policy in cases]
-    misses = [(label, got, want) for label, got, want in results if got != (want.passed, set(want.failed))]
+    package = {"validation._decide": validation._decide, "validation.gate": validation.gate}
+    used = references(answer, package)
+    try:
+        if used:
+            raise Forbidden(used[0])
+        with without(validation, ["_decide", "gate", "collect_evidence"]):
+            results = [(label, _normalise(answer(evidence, gate)), _expected(evidence, gate))
+                       for label, evidence, gate in cases]
+    except Forbidden as err:
+        return wrong(f"Your function calls the gate's own `{err.name}`: write the three comparisons yourself.")
+    misses = [(label, got, want) for label, got, want in results if got != want]
     if not misses:
         return correct(f"Right on all {len(cases)} cases: the gate passes only when every rule holds, "
                        "and it names each rule that fails.")
     label, got, want = misses[0]
-    unknown = got[1] - set(RULES)
+    unknown = set(got[1]) - set(RULES)
     if unknown:
         hint = f"name failed rules with {list(RULES)}; you returned {sorted(unknown)}."
     elif label == "values exactly at every limit":
         hint = "a value exactly at a limit passes: use >= for minimums and <= for the maximum gap."
+    elif set(got[1]) == set(want[1]) and got[0] == want[0]:
+        hint = f"list the failed rules in the order {list(RULES)}."
     else:
-        hint = (f"for {label} you returned passed={got[0]}, failed={sorted(got[1])}; expected "
-                f"passed={want.passed}, failed={want.failed}. Compare evidence.auc, evidence.uplift_per_customer "
-                "and evidence.fairness_gap with the policy's limits.")
+        hint = (f"for {label} you returned passed={got[0]}, failed={got[1]}; expected passed={want[0]}, "
+                f"failed={want[1]}. Compare evidence.auc, evidence.uplift_per_customer and evidence.fairness_gap with "
+                "the limits of the policy you receive (not fixed numbers).")
     score = 1 - len(misses) / len(cases)
-    return partial(round(score, 2), "Not every case is right: " + hint) if score >= 0.5 else wrong(hint[0].upper() + hint[1:])
+    return (partial(round(score, 2), "Not every case is right: " + hint) if score >= 0.5
+            else wrong(hint[0].upper() + hint[1:]))
 
 
-@exercise("06.intended_use", points=1, title="Model card: intended and out-of-scope uses")
-def intended_use(answer, **_):
-    if not isinstance(answer, dict) or set(answer) != {"in_scope", "out_of_scope"}:
-        return wrong('Give a dict {"in_scope": [...], "out_of_scope": [...]} of the numbers of the proposed uses.')
+# --------------------------------------------------------------------------------------------------- 06.register_challenger
+
+def _decisions() -> list[Decision]:
+    """Two decisions no output of the lab shows: one that passed, one that failed on uplift and fairness."""
+    good = Evidence(auc=0.812, threshold=0.27, profit=13100.0, baseline_profit=1200.0, customers=1500,
+                    fairness_gaps={"SeniorCitizen": 0.031, "gender": 0.012})
+    bad = replace(good, threshold=0.31, profit=1900.0, fairness_gaps={"SeniorCitizen": 0.144, "gender": 0.02})
+    return [validation._decide(good, policy.GATE), validation._decide(bad, policy.GATE)]
+
+
+def _registration_problems(client, name: str, run_id: str, decision: Decision, returned, before: set[str],
+                           spy: _Spy) -> list[tuple[str, str]]:
+    """(part, hint) for each part of the registration that is missing or wrong."""
+    versions = {str(v.version): v for v in client.search_model_versions(f"name='{name}'")}
+    new = sorted(set(versions) - before, key=int)
+    if len(new) != 1:
+        return [("version", f"one call must register exactly one new version of `name`; found {len(new)}. Use "
+                            "mlflow.register_model(f\"runs:/{run_id}/model\", name).")]
+    version = versions[new[0]]
+    tags, run_tags = version.tags, client.get_run(run_id).data.tags
+    aliases = client.get_registered_model(name).aliases
+    problems = []
+    if version.run_id != run_id:
+        problems.append(("version", "register the model of the run you receive (runs:/<run_id>/model)."))
+    if str(returned) != str(version.version):
+        problems.append(("return", f"return the new version (here {version.version}), not {returned!r}."))
+    if str(aliases.get("challenger")) != str(version.version):
+        problems.append(("alias", "point the alias 'challenger' at the new version "
+                                  "(client.set_registered_model_alias(name, 'challenger', version))."))
+    if "champion" in aliases:
+        problems.append(("alias", "registration must not touch 'champion': production moves only after approval."))
+    if tags.get("gate") != ("passed" if decision.passed else "failed"):
+        problems.append(("gate", "the tag 'gate' must be the text 'passed' or 'failed' (from decision.passed)."))
+    reasons = tags.get("gate.reasons", "")
+    if not all(r in reasons for r in decision.reasons):
+        problems.append(("reasons", "the tag 'gate.reasons' must hold every sentence of decision.reasons "
+                                    "(e.g. '; '.join(decision.reasons))."))
     try:
-        chosen_in = {int(u) for u in answer["in_scope"] if u is not Ellipsis}
-        chosen_out = {int(u) for u in answer["out_of_scope"] if u is not Ellipsis}
+        threshold_ok = f"{float(tags.get(policy.THRESHOLD.tag, 'nan')):.2f}" == f"{decision.evidence.threshold:.2f}"
+    except ValueError:
+        threshold_ok = False
+    if not threshold_ok or tags.get(policy.THRESHOLD.tag) != f"{decision.evidence.threshold:.2f}":
+        problems.append(("threshold", f"record decision.evidence.threshold with two decimals under the tag "
+                                      f"policy.THRESHOLD.tag ({policy.THRESHOLD.tag!r})."))
+    for key, label in ((policy.APPROVAL.author_tag, "author"), (lineage.TAG, "data version")):
+        if tags.get(key) != run_tags.get(key):
+            problems.append(("lineage", f"copy the run's {label} (its tag {key!r}) onto the version under the "
+                                        "same tag name."))
+    if not {"set_registered_model_alias", "set_model_version_tag"} <= set(spy.calls):
+        problems.append(("client", "make the alias and tag calls with the `client` your function receives."))
+    return problems
+
+
+@exercise("06.register_challenger", points=3, title="Register the challenger, with the MLflow calls")
+def register_challenger(answer, run_id=None, **_):
+    problem = _own_function(answer, 4, "register_challenger(client, name, run_id, decision)")
+    if problem:
+        return wrong(problem)
+    client = registry.client()
+    try:
+        run_tags = client.get_run(str(run_id)).data.tags
+    except Exception:  # noqa: BLE001 -- any lookup failure means the lab's run is missing
+        return wrong("The check needs the candidate's run: run the cells of section 5 (they log `run_id`) first.")
+    if policy.APPROVAL.author_tag not in run_tags or lineage.TAG not in run_tags:
+        return wrong("`run_id` must be the candidate's run logged in section 5 (with its author and data version).")
+    problems: list[tuple[str, str]] = []
+    for decision in _decisions():
+        with _scratch_model() as (_, name):
+            spy = _Spy(registry.client())
+            before = {str(v.version) for v in client.search_model_versions(f"name='{name}'")}
+            result, error, helper = _call_guarded(answer, spy, name, str(run_id), decision)
+            if helper:
+                return wrong(_helper_message(helper))
+            if error is not None:
+                return wrong(f"Your function raised {type(error).__name__}: {error}")
+            if result is None and not spy.calls:
+                raise NotAnswered
+            problems += [p for p in _registration_problems(client, name, str(run_id), decision, result, before, spy)
+                         if p not in problems]
+    if not problems:
+        return correct("Right: a new version from the run, `challenger` on it, and the gate's verdict, reasons, "
+                       "governed threshold, author and data version recorded on the version, all with your own "
+                       "MLflow calls.")
+    parts = ("version", "return", "alias", "gate", "reasons", "threshold", "lineage", "client")
+    wrong_parts = {part for part, _ in problems}
+    score = round(1 - len(wrong_parts) / len(parts), 2)
+    hint = problems[0][1]
+    if "version" in wrong_parts or score < 0.5:
+        return wrong(hint[0].upper() + hint[1:])
+    return partial(score, "Not all of it yet: " + hint)
+
+
+# --------------------------------------------------------------------------------------------------- 06.intended_use
+
+@exercise("06.intended_use", points=1, title="Model card: the intended use")
+def intended_use(answer, **_):
+    if not isinstance(answer, (list, tuple, set)):
+        return wrong("Give a list of the numbers of the uses that are in scope, e.g. [1, 2].")
+    try:
+        chosen = {int(u) for u in answer if u is not Ellipsis}
     except (TypeError, ValueError):
-        return wrong("List the proposed uses by their numbers (1 to 7), e.g. {\"in_scope\": [1], ...}.")
-    if chosen_in & chosen_out:
-        return wrong(f"use(s) {sorted(chosen_in & chosen_out)} cannot be both in scope and out of scope.")
-    unknown = (chosen_in | chosen_out) - set(PROPOSED_USES)
+        return wrong("List the proposed uses by their numbers (1 to 7).")
+    if not chosen:
+        raise NotAnswered
+    unknown = chosen - set(PROPOSED_USES)
     if unknown:
-        return wrong(f"there is no proposed use {sorted(unknown)}; the uses are numbered 1 to {len(PROPOSED_USES)}.")
-    right = sum(u in IN_SCOPE for u in chosen_in) + sum(u not in IN_SCOPE for u in chosen_out)
-    if right == len(PROPOSED_USES):
+        return wrong(f"There is no proposed use {sorted(unknown)}; the uses are numbered 1 to {len(PROPOSED_USES)}.")
+    if chosen == _IN_SCOPE:
         return correct("Right: the model was built and validated to rank customers for a retention offer, explain "
                        "that ranking and plan the campaign; pricing, refusing service, other customer types and "
                        "selling scores were never validated (and would harm customers).")
-    unsorted = sorted(set(PROPOSED_USES) - chosen_in - chosen_out)
-    if unsorted:
-        hint = f"sort every proposed use; still unsorted: {unsorted}."
-    else:
-        hint = ("ask of each use: was the model trained, validated and approved for exactly this decision, "
-                "on these customers? Uses that take something away from a customer, or leave the company, need "
-                "their own validation.")
-    return partial(round(right / len(PROPOSED_USES), 2), hint) if right >= 4 else wrong(hint)
+    return wrong("Not yet. Ask of each use: was the model trained, validated and approved for exactly this decision, "
+                 "on these customers? A use that takes something away from a customer, or leaves the company, needs "
+                 "its own validation.")
 
 
-@exercise("06.audit_answer", points=2, title="Answer an audit question from the registry")
-def audit_answer(answer, **_):
-    from ..registry import client
+# --------------------------------------------------------------------------------------------------- 06.promote
 
-    if not isinstance(answer, dict) or not {"version", "gate", "failed_rules"} <= set(answer):
-        return wrong('Give a dict with the keys "version", "gate" and "failed_rules".')
-    c = client()
-    try:
-        challenger = c.get_model_version_by_alias(MODEL_NAME, "challenger")
-    except Exception:
-        return wrong("The registry has no churn@challenger: run the registry cells of this lab first.")
-    reasons = challenger.tags.get("gate.reasons", "")
-    expected = {
-        "version": str(challenger.version),
-        "gate": challenger.tags.get("gate", "not recorded"),
-        "failed_rules": {r for r in RULES if f"FAIL [{r}]" in reasons},
-    }
-    given = {
-        "version": str(answer["version"]).strip(),
-        "gate": str(answer["gate"]).strip().lower(),
-        "failed_rules": {str(r).strip().lower() for r in (answer["failed_rules"] or []) if r is not Ellipsis},
-    }
-    right = [k for k in expected if given[k] == expected[k]]
-    if len(right) == 3:
-        return correct(f"Right: churn@challenger is version {expected['version']}; its gate {expected['gate']} "
-                       f"on {sorted(expected['failed_rules']) or 'no rule'}, so it was not promoted.")
+def _promotion_scenarios() -> list[tuple[str, dict[str, str], bool]]:
+    """(label, version tags, may be promoted): one complete record and one per way a record can be incomplete."""
+    approval = policy.APPROVAL
+    author, approver = f"ds-{_token()}@example.org", f"reviewer-{_token()}@example.org"
+    card, after, before = "2026-03-02T10:15:00+00:00", "2026-03-02T11:40:00+00:00", "2026-03-01T16:05:00+00:00"
+    complete = {"gate": "passed", approval.author_tag: author, approval.card_tag: card, approval.approver_tag: approver,
+                approval.approved_at_tag: after}
+
+    def without_tag(key: str) -> dict[str, str]:
+        return {k: v for k, v in complete.items() if k != key}
+
+    return [
+        ("a version whose gate failed", {**complete, "gate": "failed"}, False),
+        ("a version without a model card", without_tag(approval.card_tag), False),
+        ("a version nobody approved", {k: v for k, v in complete.items()
+                                       if k not in (approval.approver_tag, approval.approved_at_tag)}, False),
+        ("a version its own author approved", {**complete, approval.approver_tag: author}, False),
+        ("a version approved before its model card was logged", {**complete, approval.approved_at_tag: before}, False),
+        ("a version with the whole chain on record", complete, True),
+    ]
+
+
+@exercise("06.promote", points=3, title="The promotion step that refuses")
+def promote(answer, **_):
+    problem = _own_function(answer, 3, "promote(client, name, version)")
+    if problem:
+        return wrong(problem)
+    misses: list[tuple[str, str]] = []
+    answered = False
+    with _scratch_model() as (client, name):
+        baseline = client.create_model_version(name, "check-baseline").version
+        for label, tags, allowed in _promotion_scenarios():
+            version = client.create_model_version(name, "check-scenario").version
+            for key, value in tags.items():
+                client.set_model_version_tag(name, version, key, value)
+            client.set_registered_model_alias(name, "champion", baseline)
+            spy = _Spy(registry.client())
+            result, error, helper = _call_guarded(answer, spy, name, str(version))
+            if helper:
+                return wrong(_helper_message(helper).replace("(mlflow.register_model, ", "("))
+            answered = answered or result is not None or error is not None or "set_registered_model_alias" in spy.calls
+            champion = str(client.get_registered_model(name).aliases.get("champion"))
+            if allowed:
+                if error is not None:
+                    misses.append((label, f"for {label} your function raised {type(error).__name__}: {error}"))
+                elif champion != str(version):
+                    misses.append((label, f"for {label} move 'champion' to the version "
+                                          "(client.set_registered_model_alias(name, 'champion', version))."))
+                elif "set_registered_model_alias" not in spy.calls:
+                    misses.append((label, "move the alias with the `client` your function receives."))
+            elif champion != str(baseline):
+                misses.append((label, f"for {label} 'champion' moved: check the record first, and move the alias "
+                                      "only when every check passed."))
+            elif not isinstance(error, PermissionError):
+                what = f"raised {type(error).__name__}" if error is not None else "returned without refusing"
+                misses.append((label, f"for {label} your function {what}: raise PermissionError with the reason."))
+    if not answered:
+        raise NotAnswered
+    scenarios = len(_promotion_scenarios())
+    if not misses:
+        return correct(f"Right on all {scenarios} records: `champion` moves only for a version whose gate passed, "
+                       "whose model card exists, and which someone other than its author approved after the card.")
+    score = round(1 - len(misses) / scenarios, 2)
+    hint = misses[0][1]
+    return partial(score, "Not every record is judged right: " + hint) if score >= 0.5 else wrong(hint[0].upper() + hint[1:])
+
+
+# --------------------------------------------------------------------------------------------------- 06.audit
+
+def _audit_scenario(client, name: str) -> dict[str, dict]:
+    """Two versions from two scratch runs, with values no output of the lab shows; alias -> the expected answer."""
+    from ..config import EXPERIMENT
+
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment(EXPERIMENT)
+    approval = policy.APPROVAL
+    expected = {}
+    runs = []
+    for alias, approved in (("champion", True), ("challenger", False)):
+        data_version = uuid.uuid4().hex * 2
+        run = client.create_run(experiment_id, tags={lineage.TAG: data_version, "mlflow.runName": f"check-{alias}"})
+        runs.append(run.info.run_id)
+        client.set_terminated(run.info.run_id)
+        version = client.create_model_version(name, f"runs:/{run.info.run_id}/model", run_id=run.info.run_id).version
+        tags = {approval.author_tag: f"author-{_token()}@example.org", "gate": "passed" if approved else "failed",
+                lineage.TAG: uuid.uuid4().hex * 2}  # a stale copy on the version: the run is the record
+        if approved:
+            tags[approval.approver_tag] = f"approver-{_token()}@example.org"
+        for key, value in tags.items():
+            client.set_model_version_tag(name, version, key, value)
+        client.set_registered_model_alias(name, alias, version)
+        expected[alias] = {"version": str(version), "data_version": data_version, "author": tags[approval.author_tag],
+                           "gate": tags["gate"], "approved_by": tags.get(approval.approver_tag)}
+    expected["_runs"] = runs
+    return expected
+
+
+@exercise("06.audit", points=2, title="Answer an audit question from the registry")
+def audit(answer, **_):
+    problem = _own_function(answer, 3, "audit(client, name, alias)")
+    if problem:
+        return wrong(problem)
+    keys = ("version", "data_version", "author", "gate", "approved_by")
+    wrong_keys: list[str] = []
+    with _scratch_model() as (client, name):
+        expected = _audit_scenario(client, name)
+        try:
+            for alias in ("challenger", "champion"):
+                result, error, helper = _call_guarded(answer, registry.client(), name, alias)
+                if helper:
+                    return wrong(_helper_message(helper))
+                if error is not None:
+                    return wrong(f"For the alias {alias!r} your function raised {type(error).__name__}: {error}. "
+                                 "A tag the version does not have is None (tags.get(...)).")
+                if result is None:
+                    raise NotAnswered
+                if not isinstance(result, dict) or not set(keys) <= set(result):
+                    return wrong(f"Return a dict with the keys {list(keys)}.")
+                given = {k: (None if result[k] is None else str(result[k])) for k in keys}
+                wrong_keys += [k for k in keys if given[k] != expected[alias][k] and k not in wrong_keys]
+        finally:
+            for run_id in expected.get("_runs", []):
+                with contextlib.suppress(Exception):
+                    client.delete_run(run_id)
+    if not wrong_keys:
+        return correct("Right: alias → version → its tags, and version → run → the data it was trained on. That walk "
+                       "answers the auditor for any model, any time.")
     hints = {
-        "version": "read the version behind the alias: client.get_model_version_by_alias('churn', 'challenger').version",
-        "gate": "the verdict is the version's tag 'gate' (model_version.tags['gate']).",
-        "failed_rules": "the tag 'gate.reasons' lists every rule; the failed ones start with 'FAIL [rule]'.",
+        "version": "the version behind the alias: client.get_model_version_by_alias(name, alias).version.",
+        "data_version": "the data version is recorded on the run that produced the version: "
+                        "client.get_run(version.run_id).data.tags[lineage.TAG].",
+        "author": "the author is the version's tag policy.APPROVAL.author_tag.",
+        "gate": "the verdict is the version's tag 'gate'.",
+        "approved_by": "the approver is the version's tag policy.APPROVAL.approver_tag, None when nobody approved.",
     }
-    missing = [k for k in expected if k not in right]
-    return (partial(round(len(right) / 3, 2), "Not all of it: " + hints[missing[0]]) if right
-            else wrong(hints[missing[0]]))
+    score = round(1 - len(wrong_keys) / len(keys), 2)
+    return (partial(score, "Not all of it: " + hints[wrong_keys[0]]) if score >= 0.5
+            else wrong(hints[wrong_keys[0]][0].upper() + hints[wrong_keys[0]][1:]))

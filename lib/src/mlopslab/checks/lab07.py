@@ -1,36 +1,58 @@
-"""Checks of lab 07 (trustworthy AI): a group metric, one prediction explained, the ship decision."""
+"""Checks of lab 07 (trustworthy AI): one prediction explained, the group metrics with fairlearn, the reweighing
+weights, and the recall gap on recorded and audited outcomes.
+
+The reference computations are private and recomputed here from the data: the candidate is lab 06's (trained here
+once per kernel, with the governed threshold of ``policy.THRESHOLD``), the audited outcomes come from
+:func:`mlopslab.trust.audited_outcomes`. The package's own reweighing is switched off while the student's runs.
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from .. import data, development, preparation, registry, trust, validation
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..trust import scores
-from ..validation import RULES, Policy, gate
-
-STRICT_POLICY = Policy(fairness_metric="selection_rate", max_fairness_gap=0.10)
-"""The review board's policy in lab 07: the same gate, with the gap in share contacted (demographic parity)."""
+from ._guards import Forbidden, references, without
 
 
-def _rate(values) -> float:
-    return float(np.mean(values)) if len(values) else float("nan")
+def _own_function(answer, signature: str) -> str | None:
+    if not callable(answer):
+        return f"Define a function `{signature}`."
+    if getattr(answer, "__module__", "").startswith("mlopslab"):
+        return f"That is a function of the course's package. Write your own `{signature}` in the notebook."
+    return None
 
 
-def _is_bool(value) -> bool:
-    return isinstance(value, (bool, np.bool_))
+@lru_cache(maxsize=1)
+def _candidate_campaign() -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray]:
+    """Lab 06's candidate on the hold-out months: (recorded y, audited y, SeniorCitizen, contacted)."""
+    model, train, holdout = registry.train_reference_model()
+    validated = validation.out_of_time_scores(
+        lambda frame: development.fit_candidate(development.candidate_models()["gradient_boosting"], frame), train)
+    threshold, _ = development.best_threshold(validated["y"], validated["score"])
+    X, y = preparation.split_xy(holdout)
+    _, audited = preparation.split_xy(trust.audited_outcomes())
+    contacted = (scores(model, X) >= threshold).astype(int)
+    return y.to_numpy(), audited.to_numpy(), X["SeniorCitizen"].reset_index(drop=True), contacted
 
+
+# --------------------------------------------------------------------------------------------------- 07.feature_effect
 
 @exercise("07.feature_effect", points=2, title="Explain one prediction: the effect of one feature")
 def feature_effect(answer, model=None, customer=None, background=None, **_):
-    if not callable(answer):
-        return wrong("Define a function `feature_effect(model, customer, feature, background)`.")
+    problem = _own_function(answer, "feature_effect(model, customer, feature, background)")
+    if problem:
+        return wrong(problem)
     own = float(scores(model, customer)[0])
     cases = {}
     for feature in ("Contract", "tenure", "SeniorCitizen"):
-        variants = pd.concat([customer] * len(background), ignore_index=True)
-        variants[feature] = background[feature].to_numpy()
-        replaced = float(scores(model, variants).mean())
+        repeated = customer.loc[customer.index.repeat(len(background))].reset_index(drop=True)
+        repeated[feature] = background[feature].values
+        replaced = float(scores(model, repeated).mean())
         cases[feature] = (answer(model, customer.copy(), feature, background.copy()), own - replaced, replaced)
     if all(got is None for got, _, _ in cases.values()):
         raise NotAnswered
@@ -50,59 +72,164 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
                  "model.predict_proba(...)[:, 1] and compare their mean with the customer's own score.")
 
 
-@exercise("07.false_positive_rates", points=1, title="A group metric: false positive rate by SeniorCitizen")
-def false_positive_rates(answer, y=None, contacted=None, groups=None, **_):
-    if not isinstance(answer, dict):
-        return wrong("Give a dict {0: rate for non-seniors, 1: rate for seniors}.")
-    frame = pd.DataFrame({"y": np.asarray(y, dtype=int), "contacted": np.asarray(contacted, dtype=int),
-                          "group": np.asarray(groups, dtype=int)})
-    stayers = frame[frame["y"] == 0]
-    expected = {g: _rate(stayers.loc[stayers["group"] == g, "contacted"]) for g in (0, 1)}
-    given = {int(k): v for k, v in answer.items() if v is not Ellipsis}
-    if set(given) != {0, 1}:
-        return wrong("Use the keys 0 (not senior) and 1 (senior), one rate each.")
-    if not all(isinstance(v, (int, float, np.floating)) for v in given.values()):
-        return wrong("Each rate must be a number between 0 and 1.")
-    if all(abs(given[g] - expected[g]) < 0.002 for g in (0, 1)):
-        return correct(f"Right: the campaign contacts {expected[1]:.0%} of seniors who stay, against "
-                       f"{expected[0]:.0%} of other customers who stay: seniors receive many more unneeded offers.")
-    recall = {g: _rate(frame.loc[(frame["y"] == 1) & (frame["group"] == g), "contacted"]) for g in (0, 1)}
-    selection = {g: _rate(frame.loc[frame["group"] == g, "contacted"]) for g in (0, 1)}
-    if all(abs(given[g] - recall[g]) < 0.002 for g in (0, 1)):
-        return wrong("That is the recall (share of churners contacted). The false positive rate looks at the "
-                     "customers who did NOT churn (y == 0): which share of them were contacted?")
-    if all(abs(given[g] - selection[g]) < 0.002 for g in (0, 1)):
-        return wrong("That is the share contacted among all customers. Keep only the non-churners (y == 0) first.")
-    if any(abs(given[g] - expected[g]) < 0.002 for g in (0, 1)):
-        return partial(0.5, "One group is right; check the other one (same formula: contacted among y == 0).")
-    return wrong("Among customers with y == 0 in each group, compute the mean of `contacted`.")
+# --------------------------------------------------------------------------------------------------- 07.group_metrics
+
+_GROUP_METRICS = ("selection_rate", "recall", "false_positive_rate")
 
 
-@exercise("07.ship_decision", points=2, title="May the model ship? Decide and say why")
-def ship_decision(answer, champion=None, reweighed=None, holdout=None, **_):
-    keys = {"champion_may_ship", "reweighed_may_ship", "champion_fails"}
-    if not isinstance(answer, dict) or not keys <= set(answer):
-        return wrong(f"Give a dict with the keys {sorted(keys)}.")
-    champ = gate(champion, holdout, STRICT_POLICY)
-    mitigated = gate(reweighed, holdout, STRICT_POLICY)
-    fails = answer["champion_fails"] if isinstance(answer["champion_fails"], (list, tuple, set)) else []
-    given_fails = {str(r).strip().lower() for r in fails if r is not Ellipsis}
-    parts = {
-        "champion": _is_bool(answer["champion_may_ship"]) and bool(answer["champion_may_ship"]) == champ.passed,
-        "reweighed": _is_bool(answer["reweighed_may_ship"]) and bool(answer["reweighed_may_ship"]) == mitigated.passed,
-        "reasons": given_fails == set(champ.failed),
+def _rates(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({"y": np.asarray(y, dtype=int), "c": np.asarray(contacted, dtype=int),
+                          "g": np.asarray(groups)})
+    table = {}
+    for group, rows in frame.groupby("g"):
+        table[group] = {"selection_rate": rows["c"].mean(), "recall": rows.loc[rows["y"] == 1, "c"].mean(),
+                        "false_positive_rate": rows.loc[rows["y"] == 0, "c"].mean()}
+    return pd.DataFrame(table).T
+
+
+@exercise("07.group_metrics", points=2, title="The group metrics, with fairlearn's MetricFrame")
+def group_metrics(answer, **_):
+    from fairlearn.metrics import MetricFrame
+
+    if not isinstance(answer, MetricFrame):
+        return wrong("Build a fairlearn MetricFrame: MetricFrame(metrics={...}, y_true=..., y_pred=..., "
+                     "sensitive_features=...).")
+    by_group = answer.by_group
+    if isinstance(by_group, pd.Series):  # a single metric given as a function, not a dict
+        by_group = by_group.to_frame(by_group.name or "metric")
+    missing = [m for m in _GROUP_METRICS if m not in by_group.columns]
+    y, _, seniors, contacted = _candidate_campaign()
+    expected = _rates(y, contacted, seniors)
+    if set(map(str, by_group.index)) != {"0", "1"}:
+        return wrong("Group by SeniorCitizen: sensitive_features=X_hold['SeniorCitizen'] (groups 0 and 1).")
+    by_group = by_group.rename(index=lambda g: int(g))
+    present = [m for m in _GROUP_METRICS if m not in missing]
+    right = [m for m in present if np.allclose(by_group[m].astype(float).sort_index(),
+                                               expected[m].sort_index(), atol=1e-9)]
+    if len(right) == len(_GROUP_METRICS):
+        return correct("Right: one MetricFrame gives every metric for every group; .difference() gives the gaps. "
+                       "Seniors are contacted far more often, and far more of those who stay get an offer.")
+    swapped = _rates(contacted, y, seniors)
+    label_metrics = [m for m in present if m != "selection_rate"]
+    if label_metrics and all(np.allclose(by_group[m].astype(float).sort_index(), swapped[m].sort_index(), atol=1e-9)
+                             for m in label_metrics):
+        return partial(round(len(right) / 6, 2), "y_true are the outcomes (y_hold), y_pred the decisions "
+                                                 "(contacted): they look swapped.")
+    if missing:
+        hint = f"the frame needs the metrics {list(_GROUP_METRICS)}; it lacks {missing}."
+    else:
+        wrong_one = next(m for m in _GROUP_METRICS if m not in right)
+        hint = (f"the {wrong_one} by group does not match the campaign: use y_true=y_hold, y_pred=contacted and "
+                "fairlearn's selection_rate, true_positive_rate (recall) and false_positive_rate.")
+    score = round(len(right) / (2 * len(_GROUP_METRICS)), 2)
+    return partial(score, "Not all of it: " + hint) if score else wrong(hint[0].upper() + hint[1:])
+
+
+# --------------------------------------------------------------------------------------------------- 07.reweighing
+
+def _weights(groups, y) -> np.ndarray:
+    frame = pd.DataFrame({"g": np.asarray(groups), "y": np.asarray(y, dtype=int)})
+    share = {
+        "g": frame["g"].map(frame["g"].value_counts(normalize=True)).to_numpy(),
+        "y": frame["y"].map(frame["y"].value_counts(normalize=True)).to_numpy(),
+        "both": (frame.groupby(["g", "y"])["y"].transform("count") / len(frame)).to_numpy(),
     }
-    if all(parts.values()):
-        return correct(f"Right: under the board's policy the champion fails on {champ.failed} (seniors are contacted "
-                       "far more often, because their labels were biased); the reweighed model passes every rule, "
-                       "so it may ship after approval.")
-    if given_fails - set(RULES):
-        return wrong(f"Name rules with {list(RULES)}; you gave {sorted(given_fails - set(RULES))}.")
-    hints = {
-        "champion": "run validation.gate(model, holdout, strict_policy) and read .passed for the champion.",
-        "reweighed": "run validation.gate(reweighed, holdout, strict_policy) and read .passed (True or False).",
-        "reasons": "the rules the champion fails are in .failed of its decision under strict_policy.",
-    }
-    missing = [k for k, ok in parts.items() if not ok]
-    score = round(sum(parts.values()) / 3, 2)
-    return partial(score, "Not all of it: " + hints[missing[0]]) if score else wrong(hints[missing[0]])
+    return share["g"] * share["y"] / share["both"]
+
+
+def _reweighing_cases() -> list[tuple[str, pd.Series, pd.Series]]:
+    small = pd.Series(["a", "a", "a", "b", "b", "b", "b", "c"])
+    small_y = pd.Series([1, 1, 0, 0, 0, 0, 1, 0])
+    customers = data.load_customers()
+    X, y = preparation.split_xy(customers.sample(900, random_state=7).reset_index(drop=True))
+    return [("eight rows in three groups", small, small_y),
+            ("900 customers, senior × gender", trust.intersection(X), y),
+            ("900 customers, by Contract", X["Contract"], y)]
+
+
+@exercise("07.reweighing", points=2, title="The reweighing weights")
+def reweighing(answer, **_):
+    problem = _own_function(answer, "reweighing_weights(groups, y)")
+    if problem:
+        return wrong(problem)
+    package = {"trust._reweighing_weights": trust._reweighing_weights, "trust.fit_mitigated": trust.fit_mitigated}
+    used = references(answer, package)
+    if used:
+        return wrong(f"Your function calls the course's `{used[0]}`: this exercise asks you to write it with pandas.")
+    results = []
+    for label, groups, y in _reweighing_cases():
+        try:
+            with without(trust, ["_reweighing_weights", "fit_mitigated"]):
+                got = answer(groups.copy(), y.copy())
+        except Forbidden as err:
+            return wrong(f"Your function calls the course's `{err.name}`: this exercise asks you to write it.")
+        if got is None:
+            raise NotAnswered
+        got = np.asarray(got, dtype=float).ravel()
+        results.append((label, got, _weights(groups, y)))
+    misses = [(label, got, want) for label, got, want in results if got.shape != want.shape
+              or not np.allclose(got, want, rtol=1e-9, atol=1e-12)]
+    if not misses:
+        return correct("Right: every row weighs P(group)·P(label)/P(group, label). In the weighted data every group "
+                       "has the same churn rate, so the label no longer tells the model anything about the group.")
+    label, got, want = misses[0]
+    if got.shape != want.shape:
+        hint = f"return one weight per row ({len(want)} for {label}), in the rows' order; you returned {got.shape}."
+    elif np.allclose(got, 1 / want, rtol=1e-9):
+        hint = "your weights are upside down: P(group) · P(label) on top, P(group, label) below."
+    elif np.allclose(got.sum(), len(want)) and not np.allclose(got, want):
+        hint = f"for {label} the total is right but single weights are not: is each share taken over all rows?"
+    else:
+        hint = (f"for {label} the weights differ from P(group)·P(label)/P(group, label). Compute each share over all "
+                "rows: value_counts(normalize=True) for a group and for a label, and the share of rows with this "
+                "group and this label together.")
+    score = round(1 - len(misses) / len(results), 2)
+    return partial(score, "Not every case is right: " + hint) if score >= 0.5 else wrong(hint[0].upper() + hint[1:])
+
+
+# --------------------------------------------------------------------------------------------------- 07.recall_gaps
+
+def _recall_gap(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> float:
+    recall = _rates(y, contacted, groups)["recall"]
+    return float(recall.max() - recall.min())
+
+
+@exercise("07.recall_gaps", points=2, title="The recall gap, on recorded and on audited outcomes")
+def recall_gaps(answer, mitigated=None, mitigated_threshold=None, **_):
+    models, kinds = ("candidate", "mitigated"), ("recorded", "audited")
+    if not (isinstance(answer, dict) and set(answer) == set(models)
+            and all(isinstance(answer[m], dict) and set(answer[m]) == set(kinds) for m in models)):
+        return wrong('Fill in the dict {"candidate": {"recorded": ..., "audited": ...}, "mitigated": {...}}.')
+    values = {(m, k): answer[m][k] for m in models for k in kinds}
+    if all(v is Ellipsis or v is None for v in values.values()):
+        raise NotAnswered
+    if not all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+               for v in values.values()):
+        return wrong("Each entry is one number: the largest difference in recall between the SeniorCitizen groups.")
+    if not (hasattr(mitigated, "predict_proba") and mitigated_threshold is not None
+            and 0 < float(mitigated_threshold) < 1):
+        return wrong("Run the cells of section 4 first: they train `mitigated` and set `mitigated_threshold`.")
+    y, audited, seniors, contacted = _candidate_campaign()
+    _, holdout = preparation.time_split(data.load_customers(), test_months=3)
+    X, _ = preparation.split_xy(holdout)
+    mitigated_contacted = (scores(mitigated, X) >= float(mitigated_threshold)).astype(int)
+    expected = {("candidate", "recorded"): _recall_gap(y, contacted, seniors),
+                ("candidate", "audited"): _recall_gap(audited, contacted, seniors),
+                ("mitigated", "recorded"): _recall_gap(y, mitigated_contacted, seniors),
+                ("mitigated", "audited"): _recall_gap(audited, mitigated_contacted, seniors)}
+    right = [key for key in expected if abs(float(values[key]) - expected[key]) < 5e-4]
+    if len(right) == len(expected):
+        return correct("Right: on the recorded labels the recall gap is small for the biased candidate and large for "
+                       "the fair model; on the audited outcomes it is the other way round. A rule measured on "
+                       "biased labels rewards the biased model.")
+    first = next(key for key in expected if key not in right)
+    selection = {"candidate": contacted, "mitigated": mitigated_contacted}[first[0]]
+    share_gap = float(pd.Series(selection).groupby(np.asarray(seniors)).mean().agg(np.ptp))
+    if abs(float(values[first]) - share_gap) < 5e-4:
+        hint = "that is the gap in share contacted; recall looks only at the churners (outcome 1) of each group."
+    else:
+        hint = (f"the {first[0]}'s gap on the {first[1]} outcomes is off: recall per SeniorCitizen group, among the "
+                f"customers whose {'y_hold' if first[1] == 'recorded' else 'y_audited'} is 1, then the largest "
+                "difference.")
+    score = round(len(right) / len(expected), 2)
+    return partial(score, "Not all four: " + hint) if score >= 0.5 else wrong(hint[0].upper() + hint[1:])
