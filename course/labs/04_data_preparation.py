@@ -1,21 +1,23 @@
 # %% [markdown]
 # # Lab 04 — Data preparation for the model
 #
-# **Stage:** data preparation for the model · **Lead personas:** Data Engineer, Data Scientist
+# **Stage:** data preparation for the model · **Lead personas:** Data Engineer, Data Scientist ·
+# **Time:** about 90 minutes
 #
 # Sprint 2 at TelcoNova. Lab 03's data contract now guards the customer table: what arrives in the training data has
 # been checked. The **Data Engineer** and the **Data Scientist** now turn that table into something a model can learn
-# from — and they do it so that the exact same steps run again next month, in production, and for the auditor.
+# from, and they do it so that the exact same steps run again next month, in production, and for the auditor.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. write cleaning decisions down as a declared list of small functions, with a log of what each one changed, and
-#    leave the raw data untouched;
-# 2. build the feature engineering and encoding as a scikit-learn `Pipeline` / `ColumnTransformer`, so training and
-#    serving share one piece of code;
-# 3. spot a **target leak** (a column only known after the outcome) and show what it does to the score;
-# 4. choose a **time-aware split** and explain what a random split hides;
-# 5. make preparation reproducible: seed it, hash its output, and get the same hash twice.
+# 1. write a cleaning decision as a small, named step that leaves the raw data untouched and logs what it changed,
+#    and keep it consistent with the data contract;
+# 2. write an engineered feature that the scikit-learn `Pipeline` computes the same way in training and in serving,
+#    and judge it on validation months;
+# 3. scan the columns for a **target leak** (a value only known after the outcome) and show what it does to the score;
+# 4. split the months into **train, validation and test** in time order, and explain what a random split hides;
+# 5. make preparation reproducible: seed it, give its output a **data version** (`mlopslab.lineage`), and record it
+#    in MLflow so that lab 05 can prove it trains on exactly this data.
 #
 # ### Why this matters to the business
 # Most models that disappoint in production were not badly trained: they were trained on data prepared differently
@@ -24,30 +26,37 @@
 
 # %% id="cell-01"
 import inspect
+import tempfile
+from pathlib import Path
 
 import matplotlib.pyplot as plt
+import mlflow
+import numpy as np
 import pandas as pd
+from mlopslab import config, data, lineage, preparation, provisioning
+from mlopslab.exercises import check
+from mlopslab.preparation import CATEGORICAL, NUMERIC, CleaningStep, FeatureEngineer
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-from mlopslab import config, data, preparation
-from mlopslab.exercises import check
-from mlopslab.preparation import CATEGORICAL, NUMERIC, FeatureEngineer
 from threadpoolctl import threadpool_limits
 
 config.quiet()
 threadpool_limits(1)  # one thread per process: much faster on small shared machines such as Binder
+config.setup_tracking()  # MLflow -> the course tracking store (section 5 records the prepared data there)
 pd.set_option("display.max_colwidth", 80)
 customers = data.load_customers()
-raw_fingerprint = preparation.frame_hash(customers)  # to prove later that nothing below changed the raw data
+raw_version = lineage.data_version(customers)  # to prove later that nothing below changed the raw data
 print(f"{len(customers):,} customers, {customers.shape[1]} columns, months {customers['month'].min()} to "
-      f"{customers['month'].max()}")
+      f"{customers['month'].max()}; data version {lineage.short(raw_version)}")
 
 # %% [markdown]
+# The data version is the one lab 03 gave `customers.csv`: `lineage.data_version` hashes the content, so the file on
+# disk and the frame in memory have the same version.
+#
 # ## 1. Cleaning: decisions written down, logged and reversible
 #
 # Cleaning is a series of *decisions* ("a customer counted twice is counted once", "we do not invent missing
@@ -59,13 +68,13 @@ print(f"{len(customers):,} customers, {customers.shape[1]} columns, months {cust
 # * the **raw data untouched**: each step works on a copy, so dropping a decision is as easy as removing it from the
 #   list and running again.
 #
-# Here is the team's list (`preparation.CLEANING_STEPS`), and what one step looks like inside:
+# Here is the team's list so far (`preparation.CLEANING_STEPS`), and what one step looks like inside:
 
 # %% id="cell-03"
 pd.DataFrame([(step.name, step.reason) for step in preparation.CLEANING_STEPS], columns=["step", "why"])
 
 # %% id="cell-04"
-print(inspect.getsource(preparation.repair_total_charges))
+print(inspect.getsource(preparation.parse_numbers))
 
 # %% [markdown]
 # `preparation.apply_cleaning(raw, steps)` runs the steps in order on a copy and returns the cleaned frame **and** the
@@ -76,7 +85,7 @@ cleaned, log = preparation.apply_cleaning(customers)
 log.drop(columns="reason")
 
 # %% [markdown]
-# Nothing to do: a good sign, and a *recorded* one — the log proves the steps ran and found nothing. Now the same
+# Nothing to do: a good sign, and a *recorded* one: the log proves the steps ran and found nothing. Now the same
 # steps on an incoming batch that did not go through the contract: lab 03's dirty batch (without its row number and
 # free-text notes, which are not model inputs).
 
@@ -86,8 +95,8 @@ incoming_clean, incoming_log = preparation.apply_cleaning(incoming)
 incoming_log.drop(columns="reason")
 
 # %% [markdown]
-# Every number in that log is a question someone may ask later ("why do we have 226 rows, not 240?") with its answer
-# attached. Some examples of what changed:
+# Every number in that log is a question someone may ask later ("why did rows disappear?") with its answer attached.
+# Here is what `parse_numbers` did to the charges written as text:
 
 # %% id="cell-10"
 money = incoming["MonthlyCharges"].str.contains(r"\$|,", na=False)
@@ -96,10 +105,10 @@ pd.DataFrame({"MonthlyCharges as it arrived": incoming.loc[money, "MonthlyCharge
 
 # %% [markdown]
 # **Raw data untouched, decisions reversible.** The raw frames are exactly what was read, and switching a decision off
-# is one line: run again without the step. Without `drop_duplicate_ids`, the four repeated customers stay in:
+# is one line: run again without the step. Without `drop_duplicate_ids`, the repeated customers stay in:
 
 # %% id="cell-12"
-print("raw training data unchanged:", preparation.frame_hash(customers) == raw_fingerprint)
+print("raw training data unchanged:", lineage.data_version(customers) == raw_version)
 print("raw batch still has '$70.35'-style text:", incoming["MonthlyCharges"].str.startswith("$", na=False).any())
 
 without_dedup = [step for step in preparation.CLEANING_STEPS if step.name != "drop_duplicate_ids"]
@@ -107,8 +116,113 @@ rows_kept, _ = preparation.apply_cleaning(incoming, without_dedup)
 print(f"rows kept: {len(incoming_clean)} with every step, {len(rows_kept)} without drop_duplicate_ids")
 
 # %% [markdown]
-# Out-of-range values and unknown categories (a tenure of 240, a "Bitcoin" payment) are not repaired here on purpose:
-# they are the data contract's business (lab 03), which quarantines such rows and tells the data's owner.
+# Out-of-range values and unknown categories (a tenure of twenty years, a "Bitcoin" payment) are not repaired here on
+# purpose: they are the data contract's business (lab 03), which quarantines such rows and tells the data's owner.
+#
+# **One decision is still open: totals that do not add up.** The data contract has a rule for them: `TotalCharges`
+# must be close to `tenure` × `MonthlyCharges`. Here it is, as the contract keeps it:
+
+# %% id="cell-rule"
+print(inspect.getsource(provisioning.total_matches_tenure_x_monthly))
+
+# %% [markdown]
+# Note what the rule *does not* judge: rows whose tenure or monthly charge is itself missing or out of range. Those
+# are reported by the range rules; repeating them here would blame the total for another column's defect. After the
+# first three steps, these rows of the batch break the rule:
+
+# %% id="cell-breaking"
+first_steps = [step for step in preparation.CLEANING_STEPS if step.name != "drop_incomplete_rows"]
+parsed, _ = preparation.apply_cleaning(incoming, first_steps)
+breaks = ~provisioning.total_matches_tenure_x_monthly(parsed)
+parsed.loc[breaks, ["customerID", "tenure", "MonthlyCharges", "TotalCharges"]].assign(
+    **{"tenure x MonthlyCharges": (parsed["tenure"] * parsed["MonthlyCharges"]).round(2)})
+
+# %% [markdown]
+# What should cleaning do with them? Replacing the total by `tenure` × `MonthlyCharges` would write a number nobody
+# recorded, and a "repair" that ignores the rule's limits produces nonsense (a tenure of −3 would give a negative
+# total). The team's decision: **a total that breaks the contract's rule is no value at all.** It becomes missing,
+# and the next step, `drop_incomplete_rows`, keeps such a row out of training like any other incomplete row.
+#
+# ### Exercise 04.1 — a cleaning step
+# Complete `blank_inconsistent_totals(df)`: it returns a copy of `df` in which every `TotalCharges` that breaks the
+# contract's rule is missing (`np.nan`); everything else stays as it was, and `df` itself is not changed. Use the
+# contract's rule function itself, `provisioning.total_matches_tenure_x_monthly` (True where the total is fine),
+# rather than your own version of it: when the Data Steward changes the contract, your step must follow.
+
+# %% mlopslab={"exercise": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """A copy of df in which every TotalCharges that breaks the data contract's consistency rule is missing."""
+    out = df.copy()
+    # BEGIN STUB
+    # ...  # out.loc[<the rows where the contract's rule is False>, "TotalCharges"] = np.nan
+    # END STUB
+    # BEGIN SOLUTION
+    breaks_rule = ~provisioning.total_matches_tenure_x_monthly(out)
+    out.loc[breaks_rule, "TotalCharges"] = np.nan
+    # END SOLUTION
+    return out
+
+
+# %% mlopslab={"check": "04.clean_totals"}
+check("04.clean_totals", blank_inconsistent_totals)
+
+
+# %% mlopslab={"wrong": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """Repair: replace a total far from tenure x MonthlyCharges by that product."""
+    out = df.copy()
+    expected = (out["tenure"] * out["MonthlyCharges"]).round(2)
+    far = (out["TotalCharges"] - expected).abs() > 0.25 * expected.clip(lower=1) + 1
+    out.loc[far & expected.notna(), "TotalCharges"] = expected
+    return out
+
+
+# %% mlopslab={"wrong": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """The rule restated with its own limits, judging every row."""
+    out = df.copy()
+    expected = out["tenure"] * out["MonthlyCharges"]
+    out.loc[(out["TotalCharges"] - expected).abs() > 0.25 * expected.abs() + 1, "TotalCharges"] = np.nan
+    return out
+
+
+# %% mlopslab={"wrong": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """Works on the caller's frame instead of a copy."""
+    df.loc[~provisioning.total_matches_tenure_x_monthly(df), "TotalCharges"] = np.nan
+    return df
+
+
+# %% mlopslab={"shortcut": "04.clean_totals"}
+blank_inconsistent_totals = provisioning.total_matches_tenure_x_monthly  # the rule itself
+
+
+# %% mlopslab={"shortcut": "04.clean_totals"}
+blank_inconsistent_totals = preparation.drop_incomplete_rows  # a step the team already has
+
+
+# %% mlopslab={"shortcut": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """Drop the rows instead of deciding about their totals."""
+    return df[provisioning.total_matches_tenure_x_monthly(df)]
+
+
+# %% [markdown]
+# Your step joins the team's list after `drop_duplicate_ids`. Run the batch through the whole list again: the log
+# line of your step counts the totals it blanked, and the last step drops their rows with the other incomplete ones.
+# (Until your step is written, its line shows no change.)
+
+# %% id="cell-team-steps"
+team_steps = [*first_steps,
+              CleaningStep("blank_inconsistent_totals", "a total that breaks the contract's rule is no value",
+                           blank_inconsistent_totals),
+              *[step for step in preparation.CLEANING_STEPS if step.name == "drop_incomplete_rows"]]
+team_clean, team_log = preparation.apply_cleaning(incoming, team_steps)
+team_log.drop(columns="reason")
+
+# %% [markdown]
+# The 2025 training data passed the contract, so this step finds nothing there: the package's preparation
+# (section 5) runs the list without it, and section 5 checks that your list gives the same data.
 #
 # ## 2. Feature engineering inside the pipeline
 #
@@ -122,8 +236,11 @@ print(f"rows kept: {len(incoming_clean)} with every step, {len(rows_kept)} witho
 # | `is_month_to_month` | 1 for month-to-month contracts | they can leave any month |
 # | `auto_pay` | 1 for automatic payment | no monthly decision to pay |
 #
-# They live in a scikit-learn **transformer**, `FeatureEngineer`, not in a one-off cell: a transformer is a piece of
-# code the pipeline runs the same way at training time and at serving time.
+# They are computed by one function, `add_features`, wrapped in a scikit-learn **transformer**, `FeatureEngineer`: a
+# piece of code the pipeline runs the same way at training time and at serving time. Here is the whole function:
+
+# %% id="cell-add-features"
+print(inspect.getsource(preparation.add_features))
 
 # %% id="cell-14"
 engineered = FeatureEngineer().fit_transform(customers[data.FEATURES])
@@ -134,50 +251,34 @@ engineered[["tenure", "Contract", "MonthlyCharges", *preparation.ENGINEERED]].he
 
 # %% id="cell-16"
 churned = customers["Churn"].eq("Yes")
+services_count = engineered["services"].value_counts().sort_index()
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
 churned.groupby(engineered["tenure_band"]).mean().reindex(preparation.TENURE_LABELS).plot.bar(
     ax=axes[0], color="#4c72b0", rot=0)
 axes[0].set(xlabel="tenure band (months)", ylabel="share who churned", title="Churn falls with tenure")
 churned.groupby(engineered["services"]).mean().plot.bar(ax=axes[1], color="#dd8452", rot=0)
 axes[1].set(xlabel="number of services", title="Churn by number of services")
+axes[1].set_xticks(range(len(services_count)),
+                   [f"{n}\n({count:,})" for n, count in services_count.items()], fontsize=8)
+axes[1].set_xlabel("number of services (customers)")
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# New customers churn several times more often than loyal ones. The number of services tells a story too: customers
-# with one service (almost all phone-only, no internet) rarely churn; churn peaks at two services (phone and internet,
-# no extras) and falls with every add-on a customer takes. Both features are worth giving the model.
+# New customers churn several times more often than loyal ones. The number of services tells a story too, with care
+# for the small bars (the customer counts are under each bar): customers with one service, almost all of them
+# phone-only, churn less than average; churn is highest at two services (phone and internet, no extras; few
+# customers) and falls with every add-on a customer takes. The "0 services" bar holds customers with neither phone
+# nor internet who still pay a monthly fee: an oddity of the source system the Data Engineer has asked the CRM team
+# about. Both features are worth giving the model.
 #
-# Models need numbers, on comparable scales. A `ColumnTransformer` sends each group of columns to its own step:
-#
-# * the **numeric** columns (`NUMERIC`: the raw numbers and the numeric engineered features) to `StandardScaler()`
-#   (mean 0, standard deviation 1, learned on the training data only);
-# * the **categorical** columns (`CATEGORICAL`) to `OneHotEncoder(handle_unknown="ignore", sparse_output=False)`: one
-#   0/1 column per category value. `handle_unknown="ignore"` matters in production: a category the model never saw
-#   (a new contract type next year) becomes all zeros instead of an error at 3 a.m.
+# Models need numbers, on comparable scales. A `ColumnTransformer` sends each group of columns to its own step: the
+# **numeric** columns (`NUMERIC`: the raw numbers and the numeric engineered features) to a `StandardScaler` (mean 0,
+# standard deviation 1, learned on the training data only), the **categorical** ones (`CATEGORICAL`) to a
+# `OneHotEncoder`: one 0/1 column per category value. Here is the team's whole preprocessing, written out
+# (`preparation.build_preprocessor()` returns the same, and every later lab uses it):
 
 # %% id="cell-18"
-print("NUMERIC:    ", NUMERIC)
-print("CATEGORICAL:", CATEGORICAL)
-
-# %% [markdown]
-# ### Exercise 04.1 — build the preprocessing pipeline
-# Complete `preprocessor`: `FeatureEngineer()` first, then a `ColumnTransformer` that standardises `NUMERIC` and
-# one-hot encodes `CATEGORICAL` (ignoring unknown categories, dense output). Replace each `...` with a transformer.
-# The check fits your pipeline on the training months and also sends it a serving row with a category it has never
-# seen.
-
-# %% mlopslab={"exercise": "04.preprocessor"}
-# BEGIN STUB
-# preprocessor = Pipeline([
-#     ("features", FeatureEngineer()),
-#     ("encode", ColumnTransformer([
-#         ("numeric", ..., NUMERIC),          # a scaler
-#         ("categorical", ..., CATEGORICAL),  # an encoder that ignores unknown categories
-#     ], verbose_feature_names_out=False)),
-# ])
-# END STUB
-# BEGIN SOLUTION
 preprocessor = Pipeline([
     ("features", FeatureEngineer()),
     ("encode", ColumnTransformer([
@@ -185,27 +286,16 @@ preprocessor = Pipeline([
         ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
     ], verbose_feature_names_out=False)),
 ])
-# END SOLUTION
-
-# %% mlopslab={"check": "04.preprocessor"}
-check("04.preprocessor", preprocessor)
-
-# %% mlopslab={"wrong": "04.preprocessor"}
-preprocessor = Pipeline([
-    ("features", FeatureEngineer()),
-    ("encode", ColumnTransformer([
-        ("numeric", "passthrough", NUMERIC),
-        ("categorical", OneHotEncoder(sparse_output=False), CATEGORICAL),
-    ], verbose_feature_names_out=False)),
-])
+print("NUMERIC:    ", NUMERIC)
+print("CATEGORICAL:", CATEGORICAL)
 
 # %% [markdown]
-# The package holds the same pipeline as `preparation.build_preprocessor()`, and `preparation.make_pipeline(model)`
-# puts a model behind it: every later lab (and the production service in lab 08) uses exactly this code.
+# `handle_unknown="ignore"` matters in production: a category the model never saw (a new contract type next year)
+# becomes all zeros instead of an error at 3 a.m.
 #
-# **One pipeline for training and serving.** Fit it once on the training months, then give it a row of January
-# 2026's production batch — raw, as it arrives, with no label and no engineered columns. The pipeline computes the
-# features itself, the same way as in training:
+# **One pipeline for training and serving.** Fit it once with a model behind it (`preparation.make_pipeline(model)`)
+# on the training months, then give it rows of January 2026's production batch: raw, as they arrive, with no label
+# and no engineered columns. The pipeline computes the features itself, the same way as in training:
 
 # %% id="cell-23"
 train, test = preparation.time_split(customers, test_months=3)
@@ -224,10 +314,69 @@ served.set_axis(batch["customerID"].head(3))
 # enough for the model to see different numbers in production than in training (*training–serving skew*). With one
 # pipeline object there is only one implementation.
 #
+# ### Exercise 04.2 — an engineered feature
+# The retention team's rule of thumb: *the riskiest customers are new customers on a month-to-month contract.* Turn it
+# into a feature the pipeline can compute. Complete `add_new_month_to_month(X)` in the style of `add_features`: it
+# returns a copy of `X` with one more column, `new_month_to_month`, which is 1 for a customer whose `Contract` is
+# `"Month-to-month"` and whose `tenure` is at most 12 months (the first year), and 0 otherwise.
+#
+# The check runs your function on training rows and on a serving batch, then puts it in front of the pipeline above
+# (as a `FunctionTransformer`), fits a logistic regression on January to June and tells you how well it ranks the
+# customers of July to September with and without your feature.
+
+# %% mlopslab={"exercise": "04.new_feature"}
+def add_new_month_to_month(X):
+    """X with one more column, new_month_to_month: 1 for a month-to-month customer in the first year, else 0."""
+    out = X.copy()
+    # BEGIN STUB
+    # ...  # out["new_month_to_month"] = ...  (a condition on Contract and one on tenure, as 0/1)
+    # END STUB
+    # BEGIN SOLUTION
+    first_year = out["tenure"] <= 12
+    out["new_month_to_month"] = ((out["Contract"] == "Month-to-month") & first_year).astype(int)
+    # END SOLUTION
+    return out
+
+
+# %% mlopslab={"check": "04.new_feature"}
+check("04.new_feature", add_new_month_to_month)
+
+
+# %% mlopslab={"wrong": "04.new_feature"}
+def add_new_month_to_month(X):
+    """Strictly below 12 months: a customer in month 12 is left out."""
+    out = X.copy()
+    out["new_month_to_month"] = ((out["Contract"] == "Month-to-month") & (out["tenure"] < 12)).astype(int)
+    return out
+
+
+# %% mlopslab={"wrong": "04.new_feature"}
+def add_new_month_to_month(X):
+    """Writes into the caller's frame."""
+    X["new_month_to_month"] = ((X["Contract"] == "Month-to-month") & (X["tenure"] <= 12)).astype(int)
+    return X
+
+
+# %% mlopslab={"wrong": "04.new_feature"}
+def add_new_month_to_month(X):
+    """Returns the column alone."""
+    return ((X["Contract"] == "Month-to-month") & (X["tenure"] <= 12)).astype(int)
+
+
+# %% mlopslab={"shortcut": "04.new_feature"}
+add_new_month_to_month = preparation.add_features  # the team's features, not the new one
+
+
+# %% [markdown]
+# A feature that separates churners well on its own need not help a model that already sees its ingredients: the
+# logistic regression has `is_month_to_month` and `tenure` already. Read the check's message: when the validation
+# months show a gain in the third decimal or less, the feature stays out, because every feature is code to run, test
+# and monitor in production. That is how the five features above earned their place; this one is judged the same way.
+#
 # ## 3. The leakage trap
 #
 # The Data Scientist's first draft simply used *every* column of the customer table except the id, the month and the
-# target — the raw features plus any other numbers the table holds:
+# target: the raw features plus any other numbers the table holds.
 
 # %% id="cell-25"
 draft_columns = [c for c in customers.columns if c not in ("customerID", "month", "Churn")]
@@ -247,48 +396,95 @@ print(f"First draft, every column: AUC {draft_auc:.3f} on the test months")
 # *after* the outcome, so it carries the answer inside it. Such a model shines in testing and is useless in
 # production, where the leaky column does not exist yet at the moment of scoring.
 #
-# A quick tool: how well does each column **alone** rank churners above stayers (`preparation.single_feature_auc`;
-# 0.5 = no signal, 1.0 = perfect)? A strong predictor is not yet a leak — ask, for each suspicious column, *when is
-# this value recorded?* The datasheet (`data/README.md`) says what each column means.
+# A real customer table has dozens of columns, so the Data Scientist starts with a quick **leak scan**: how well does
+# each column *alone* rank churners above stayers? The AUC answers that (0.5 = no signal, 1 = perfect). A number is
+# its own score. A category needs one: the churn rate of its value (every "Month-to-month" customer scores the churn
+# rate of month-to-month customers). And a column can rank churners at the *bottom* (AUC below 0.5) and still tell
+# as much, so the scan keeps `max(auc, 1 - auc)`.
+#
+# ### Exercise 04.3 — the leak scan
+# Complete `leak_scan(df)`: for every column except `Churn`, `customerID` and `month`, the AUC of that column alone
+# (as above), returned as a Series from column name to AUC, highest first. Inside the loop, `values` is the column;
+# turn a category into its churn rates with `values.map(churned.groupby(values).mean())`, then use
+# `roc_auc_score(churned, values)`.
 
-# %% id="cell-27"
-preparation.single_feature_auc(customers).head(6)
+# %% mlopslab={"exercise": "04.leak_scan"}
+def leak_scan(df):
+    """How well each column alone ranks churners above stayers: column -> AUC (0.5 = no signal, 1.0 = perfect)."""
+    churned = df["Churn"].eq("Yes").astype(int)
+    found = {}
+    for column in df.columns.drop(["Churn", "customerID", "month"]):
+        values = df[column]
+        # BEGIN STUB
+        # ...  # score a category by its churn rate, compute the AUC, keep max(auc, 1 - auc) in found[column]
+        # END STUB
+        # BEGIN SOLUTION
+        if not pd.api.types.is_numeric_dtype(values):
+            values = values.map(churned.groupby(values).mean())
+        auc = roc_auc_score(churned, values)
+        found[column] = max(auc, 1 - auc)
+        # END SOLUTION
+    return pd.Series(found, dtype=float).sort_values(ascending=False)
+
+
+# %% mlopslab={"check": "04.leak_scan"}
+check("04.leak_scan", leak_scan)
+
+
+# %% mlopslab={"wrong": "04.leak_scan"}
+def leak_scan(df):
+    """Numbers only: the categories are skipped."""
+    churned = df["Churn"].eq("Yes").astype(int)
+    found = {}
+    for column in df.select_dtypes("number").columns:
+        auc = roc_auc_score(churned, df[column])
+        found[column] = max(auc, 1 - auc)
+    return pd.Series(found, dtype=float).sort_values(ascending=False)
+
+
+# %% mlopslab={"wrong": "04.leak_scan"}
+def leak_scan(df):
+    """The AUC as it comes, whichever way the column points."""
+    churned = df["Churn"].eq("Yes").astype(int)
+    found = {}
+    for column in df.columns.drop(["Churn", "customerID", "month"]):
+        values = df[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            values = values.map(churned.groupby(values).mean())
+        found[column] = roc_auc_score(churned, values)
+    return pd.Series(found, dtype=float).sort_values(ascending=False)
+
+
+# %% mlopslab={"shortcut": "04.leak_scan"}
+def leak_scan(df):
+    """The draft's only extra number, named as the answer."""
+    return pd.Series({"RefundAmount": 1.0})
+
 
 # %% [markdown]
-# ### Exercise 04.2 — find the leaky feature
-# Which column of `customers` is only known after the customer churned? Give its name as a string.
-
-# %% mlopslab={"exercise": "04.leaky_feature"}
-# BEGIN STUB
-# leaky_feature = ...  # a column name, e.g. "tenure"
-# END STUB
-# BEGIN SOLUTION
-leaky_feature = "RefundAmount"
-# END SOLUTION
-
-# %% mlopslab={"check": "04.leaky_feature"}
-check("04.leaky_feature", leaky_feature)
-
-# %% mlopslab={"wrong": "04.leaky_feature"}
-leaky_feature = "Contract"
-
-# %% [markdown]
-# **Before and after.** Here is the leak, and the score once it is removed (the honest model from section 2, which
-# only uses `data.FEATURES`):
+# A strong predictor is not yet a leak: month-to-month customers really do churn more, and the model should know it.
+# For each column near the top of your scan, ask *when is this value recorded?* The datasheet (`data/README.md`)
+# answers for `RefundAmount`: a refund is booked when an account is **closed**. It records the churn; it cannot
+# predict it. Here is the evidence, and the score once the column is gone (the honest model from section 2 uses only
+# `data.FEATURES`, the team's list of inputs known at scoring time):
 
 # %% id="cell-32"
 honest_auc = roc_auc_score(test["Churn"].eq("Yes"), model.predict_proba(test[data.FEATURES])[:, 1])
 refunded = customers["RefundAmount"].gt(0)
-print(f"customers with a refund: {refunded[churned].mean():.0%} of churners, {refunded[~churned].mean():.0%} of stayers")
+print(f"customers with a refund: {refunded[churned].mean():.0%} of those labelled churners, "
+      f"{refunded[~churned].mean():.0%} of stayers")
 print(f"is RefundAmount in a production batch? {'RefundAmount' in batch.columns}")
 pd.DataFrame({"model": ["first draft: every column", "without RefundAmount"],
               "AUC on the test months": [round(draft_auc, 3), round(honest_auc, 3)]})
 
 # %% [markdown]
-# A refund is booked when an account is closed: the column records the churn, it does not predict it. The honest
-# model is weaker on paper and the only one of the two that can work: the production batch does not even contain
-# `RefundAmount`, so the draft model could not have scored a single real customer. `data.FEATURES` is the team's list
-# of inputs known at scoring time; every later lab uses it.
+# The honest model is weaker on paper and the only one of the two that can work: the production batch does not even
+# contain `RefundAmount`, so the draft model could not have scored a single real customer.
+#
+# The share of labelled churners with a refund is lower than the datasheet's share of churners who get one. That is
+# not a contradiction: the datasheet describes *true* churners, and some customers are *labelled* churners although
+# they stayed (a legacy retention process recorded plan downgrades as churn, lab 07 digs into it). Nobody closed
+# their account, so nobody refunded them.
 #
 # ## 4. Choosing the split: why a random split can lie
 #
@@ -333,12 +529,12 @@ pd.DataFrame([split_report("random", random_train, random_test), split_report("t
 # %% [markdown]
 # On 2025 the two are close. The random split's AUC is a little higher, but a difference of this size comes and goes
 # with the random seed (try `random_state=0`, `1`, `2` above): TelcoNova's customers behaved alike every month of
-# 2025, as the datasheet says. That is luck, not a licence — a random split cannot *tell* you whether behaviour
+# 2025, as the datasheet says. That is luck, not a licence: a random split cannot *tell* you whether behaviour
 # changes over time, because it trains on the very months it tests.
 #
 # A look ahead shows what it hides. A year later the team has the labelled 2026 batches too (lab 09 tells that
 # story: a price rise in June, a competitor's fibre offer in July). Repeat the same comparison on the two years of
-# history — a random split versus training up to June 2026 and testing on July to December:
+# history: a random split versus training up to June 2026 and testing on July to December.
 
 # %% id="cell-38"
 production = pd.concat([data.load_batch(m).merge(data.load_labels(m)[["customerID", "Churn"]], on="customerID")
@@ -353,29 +549,40 @@ pd.DataFrame([split_report("random (2025-2026)", later_random_train, later_rando
 
 # %% [markdown]
 # The random split promises a churn forecast that is spot on. The time-aware split shows the truth of deploying in
-# July: churn jumped (the competitor), and a model trained on the past under-predicts it by about five percentage
-# points — a retention budget sized on the random split's promise would be far too small. The random split hid the
-# change by letting the "future" months into training. (The AUC even looks *better* on the later months: ranking
-# customers still works; what changed is how many of them leave. One number never tells the whole story.)
+# July: churn jumped (the competitor), and a model trained on the past under-predicts it by several percentage points;
+# a retention budget sized on the random split's promise would be far too small. The random split hid the change by
+# letting the "future" months into training. (The AUC even looks *better* on the later months: ranking customers
+# still works; what changed is how many of them leave. One number never tells the whole story.)
 #
 # **Rule:** when the data has a time order and the model will score the future, test on the future.
 #
-# ### Exercise 04.3 — choose the split
-# Write `split_by_time(df, test_months=3)`: it returns `(train, test)` where `test` holds the rows of the last
-# `test_months` months of `df["month"]` and `train` holds every earlier row. Do not modify `df`. (The months are
-# text like `"2025-10"`, which sorts in time order.)
+# There is one more trap. Every choice the team makes by looking at results (which model, which threshold for the
+# campaign, which feature to keep, as in exercise 04.2) fits those choices to the months it looked at. Judged again on
+# the same months, the result flatters. So the months are cut in **three** parts, in time order: **train** (fit the
+# model), **validation** (make the choices) and **test** (judge the final choice once, as a stand-in for the
+# future). Lab 05 chooses its models and campaign thresholds on validation months and reports on the test months.
+#
+# ### Exercise 04.4 — train, validation and test months
+# Complete `split_by_time(df, validation_months=3, test_months=3)`: it returns `(train, validation, test)`, where
+# `test` holds the rows of the last `test_months` months of `df["month"]`, `validation` the rows of the
+# `validation_months` months before those, and `train` every earlier row. The rows need not be in month order. Filter
+# the rows and keep their index, so that every row of a part points back to its row in `df`; do not modify `df`. (The
+# months are text like `"2025-10"`, which sorts in time order.)
 
 # %% mlopslab={"exercise": "04.split_by_time"}
-# BEGIN STUB
-# def split_by_time(df, test_months=3):
-#     ...  # return train, test
-# END STUB
-# BEGIN SOLUTION
-def split_by_time(df, test_months=3):
+def split_by_time(df, validation_months=3, test_months=3):
+    """(train, validation, test): the rows of the last test_months months, of the validation_months before, the rest."""
     months = sorted(df["month"].unique())
-    cutoff = months[-test_months]
-    return df[df["month"] < cutoff], df[df["month"] >= cutoff]
-# END SOLUTION
+    # BEGIN STUB
+    # ...  # the first test month and the first validation month, then one filter on df["month"] per part
+    # return ...  # train, validation, test
+    # END STUB
+    # BEGIN SOLUTION
+    first_test, first_validation = months[-test_months], months[-test_months - validation_months]
+    train = df[df["month"] < first_validation]
+    validation = df[(df["month"] >= first_validation) & (df["month"] < first_test)]
+    return train, validation, df[df["month"] >= first_test]
+    # END SOLUTION
 
 
 # %% mlopslab={"check": "04.split_by_time"}
@@ -383,47 +590,98 @@ check("04.split_by_time", split_by_time)
 
 
 # %% mlopslab={"wrong": "04.split_by_time"}
-def split_by_time(df, test_months=3):
+def split_by_time(df, validation_months=3, test_months=3):
+    """A random split into three parts."""
     test = df.sample(frac=test_months / 12, random_state=0)
-    return df.drop(test.index), test
+    rest = df.drop(test.index)
+    validation = rest.sample(frac=validation_months / 9, random_state=0)
+    return rest.drop(validation.index), validation, test
+
+
+# %% mlopslab={"wrong": "04.split_by_time"}
+def split_by_time(df, validation_months=3, test_months=3):
+    """The validation months placed after the test months."""
+    months = sorted(df["month"].unique())
+    first_validation, first_test = months[-validation_months], months[-validation_months - test_months]
+    train = df[df["month"] < first_test]
+    test = df[(df["month"] >= first_test) & (df["month"] < first_validation)]
+    return train, df[df["month"] >= first_validation], test
+
+
+# %% mlopslab={"shortcut": "04.split_by_time"}
+def split_by_time(df, validation_months=3, test_months=3):
+    """The package's two-way split, twice."""
+    rest, test = preparation.time_split(df, test_months)
+    train, validation = preparation.time_split(rest, validation_months)
+    return train, validation, test
 
 
 # %% [markdown]
-# ## 5. Reproducible preparation: seed it, hash it
+# ## 5. Reproducible preparation: seed it, version it, record it
 #
 # The team's whole preparation is one function, `preparation.prepare(raw, seed)`: clean (section 1), drop the leaky
-# column (section 3), split by time (section 4), and shuffle the training rows once (some learners read rows in order,
-# e.g. in mini-batches, and should not see the months in sequence). It returns the prepared frames and a **version**:
-# a SHA-256 hash of their content. Same raw data + same code + same seed must give the same hash — on your laptop, on
-# Binder, in CI, next year.
+# column (section 3), split the last three months off as test months (section 4; lab 05 cuts its validation months
+# from the training months), and shuffle the training rows once (some learners read rows in order, e.g. in
+# mini-batches, and should not see the months in sequence). It returns the prepared data and its **version**:
+
+# %% id="cell-prepare"
+print(inspect.getsource(preparation.prepare))
+
+# %% [markdown]
+# The version is `lineage.data_version` of the prepared data, the same definition lab 03 used for files: a SHA-256
+# hash of the content. Same raw data + same code + same seed must give the same version, on your laptop, on Binder,
+# in CI, next year:
 
 # %% id="cell-43"
-first = preparation.prepare(customers, seed=config.SEED)
-second = preparation.prepare(customers, seed=config.SEED)
-print(f"prepared: {len(first.train):,} training rows, {len(first.test):,} test rows")
-print("same seed, same hash:      ", first.version == second.version)
-print("prepared data version:     ", first.version[:16])
+prepared = preparation.prepare(customers, seed=config.SEED)
+again = preparation.prepare(customers, seed=config.SEED)
+print(f"prepared: {len(prepared.train):,} training rows, {len(prepared.test):,} test rows")
+print("same seed, same version:   ", prepared.version == again.version)
+print("prepared data version:     ", lineage.short(prepared.version))
 
 unseeded = [preparation.prepare(customers, seed=None).version for _ in range(2)]
-print("no seed, same hash twice:  ", unseeded[0] == unseeded[1])
-other_seed = preparation.prepare(customers, seed=config.SEED + 1).version
-print("another seed, same hash:   ", other_seed == first.version)
+print("no seed, same version twice:", unseeded[0] == unseeded[1])
+print("another seed, same version: ", preparation.prepare(customers, seed=config.SEED + 1).version == prepared.version)
+print("with your cleaning step too:", preparation.prepare(customers, seed=config.SEED, steps=team_steps).version
+      == prepared.version)
+
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "customers_prepared.csv"
+    prepared.data.to_csv(path, index=False, lineterminator="\n")
+    print("written to a file, same version:", lineage.data_version(path) == prepared.version)
 
 # %% [markdown]
 # Without a seed the shuffle differs on every run, so the "same" preparation produces a different data set each time
-# and no result can be reproduced exactly. With the seed, the hash is a short, checkable name for the prepared data:
-# lab 05 records the data version with every training run, so that anyone can later ask *which data trained this
-# model?* and get an exact answer.
+# and no result can be reproduced exactly. With the seed, the version is a short, checkable name for the prepared
+# data, wherever it lives: in memory, in a file, in a data lake.
+#
+# **Record it.** A version is only useful if the runs that use the data carry it. The preparation is recorded as an
+# MLflow run: the tag `lineage.TAG` names the data it produced, and the parameter `source_data_version` names the data
+# it read (lab 03's version of `customers.csv`). Every model trained on this data will carry the same tag, so one
+# search finds everything that touched it.
+
+# %% id="cell-record"
+print(inspect.getsource(preparation.log_preparation))
+run_id = preparation.log_preparation(prepared)
+record = mlflow.get_run(run_id)
+print(f"recorded: tag {lineage.TAG} = {lineage.short(record.data.tags[lineage.TAG])}, "
+      f"source_data_version = {lineage.short(record.data.params['source_data_version'])}")
+print("derived from customers.csv as lab 03 versioned it:",
+      record.data.params["source_data_version"] == lineage.data_version(config.data_dir() / "customers.csv"))
+
+# %% [markdown]
+# Lab 05 starts from this record: it runs the same function with the same seed, checks that its data has this
+# version, and tags every training run with it.
 #
 # ## Recap
 # * Cleaning is a declared list of small, named steps with reasons; each run leaves a log, and the raw data is never
-#   modified, so every decision can be inspected and undone.
-# * Feature engineering and encoding live in one scikit-learn `Pipeline` (`FeatureEngineer` + `ColumnTransformer`),
-#   fitted on the training data and reused unchanged for serving; `handle_unknown="ignore"` keeps serving alive.
-# * A score that is too good to be true usually is: `RefundAmount` leaked the outcome. Inputs must be known at the
-#   moment of scoring.
-# * Split by time when the model will score the future; a random split hides change over time.
-# * Seed every random step and hash the output: same inputs, same hash.
+#   modified. A step that meets a defect the data contract knows uses the contract's own rule, and invents nothing.
+# * Feature engineering lives in one scikit-learn `Pipeline` (`FeatureEngineer` + `ColumnTransformer`), fitted on the
+#   training data and reused unchanged for serving. A new feature earns its place on the validation months.
+# * A score that is too good to be true usually is: a leak scan finds the suspects, and the question *when is this
+#   value recorded?* convicts them. `RefundAmount` leaked the outcome; inputs must be known at the moment of scoring.
+# * Split by time when the model will score the future: train, validation (for every choice), test (judged once).
+# * Seed every random step, name the output with `lineage.data_version`, and record that version in MLflow.
 #
 # ### In the real world
 # * scikit-learn's `Pipeline`, `ColumnTransformer` and `TimeSeriesSplit` are the everyday tools here; feature stores

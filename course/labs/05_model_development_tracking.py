@@ -1,21 +1,23 @@
 # %% [markdown]
 # # Lab 05 — Model development and experiment tracking
 #
-# **Stage:** model development · **Lead personas:** Data Scientist, Business Analyst
+# **Stage:** model development · **Lead personas:** Data Scientist, Business Analyst · **Time:** about 90 minutes
 #
 # Sprint 3 at TelcoNova. The data is prepared (lab 04); now the **Data Scientist** trains candidate models and the
 # **Business Analyst** decides what "a good model" means in euros. Every training run is recorded in MLflow, so that
-# the team compares runs from a shared record instead of from memory or screenshots.
+# the team compares runs from a shared record instead of from memory or screenshots, and every run names the exact
+# data it was trained on.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. start from a **baseline** and explain why accuracy flatters it;
-# 2. cross-validate candidate models with **time-aware folds** on the training months, and say why;
-# 3. track a run in **MLflow**: parameters, metrics, plots as artifacts, the model with its signature and input
-#    example, and the **data version** it was trained on;
-# 4. compare runs **from the tracking store** (`mlflow.search_runs`) and read a run back;
-# 5. turn a retention campaign's economics into a **cost matrix** and an expected profit, and see why the best model
-#    by AUC need not be the best by profit.
+# 1. train on lab 04's prepared data and prove, with its **data version**, that it is that data;
+# 2. turn a retention campaign's economics into a **cost matrix**, and compute the **profit of a threshold** yourself;
+# 3. start from a **baseline** and explain why accuracy flatters it;
+# 4. cross-validate candidates with **forward-chaining month folds**, choose the campaign threshold on the
+#    **validation months** and report on the **test months**;
+# 5. track a run in **MLflow** yourself: parameters, metrics, the lineage tag, the model with its signature; compare
+#    runs from the store and read one back;
+# 6. decide which candidate goes on to validation, and say how sure you can be.
 #
 # ### Why this matters to the business
 # "Which model did we ship, trained on what, and why that one?" A team that cannot answer from a record repeats work,
@@ -23,62 +25,164 @@
 # retention campaign's profit, not a statistic on a slide.
 
 # %% id="cell-01"
+import inspect
+
 import matplotlib.pyplot as plt
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
+from mlopslab import config, data, development, lineage, policy, preparation
+from mlopslab.exercises import check
+from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, roc_auc_score
 from threadpoolctl import threadpool_limits
-
-from mlopslab import config, data, development, preparation, provisioning
-from mlopslab.development import Economics
-from mlopslab.exercises import check
 
 config.quiet()
 threadpool_limits(1)  # one thread per process: much faster on small shared machines such as Binder
 config.setup_tracking()  # MLflow -> the course tracking store, experiment "churn-retention"
 
 customers = data.load_customers()
-data_version = provisioning.data_version(config.data_dir() / "customers.csv")  # lab 03: the file's SHA-256
-train, test = preparation.time_split(customers, test_months=3)  # lab 04: train on the past, test on the future
+prepared = preparation.prepare(customers, seed=config.SEED)  # lab 04's preparation: the same function, the same seed
+record = preparation.ensure_preparation_run(prepared)  # lab 04's record of it (logged now if this store has none)
+train, test = prepared.train, prepared.test
 X_train, y_train = preparation.split_xy(train)
 X_test, y_test = preparation.split_xy(test)
+print(f"lab 04 recorded the prepared data as version {lineage.short(record.data.tags[lineage.TAG])}")
+print(f"this lab's preparation has version             {lineage.short(prepared.version)}: "
+      f"{'the same data' if prepared.version == record.data.tags[lineage.TAG] else 'DIFFERENT data'}")
 print(f"training: {len(train):,} customers ({train['month'].min()} .. {train['month'].max()}); "
       f"test: {len(test):,} ({test['month'].min()} .. {test['month'].max()})")
-print(f"data version: {data_version[:16]}")
 
 # %% [markdown]
+# The hand-off from lab 04 is checked, not assumed: the version this lab computes must equal the one lab 04 recorded
+# in the tracking store. (If your store says "DIFFERENT", lab 04 was run with another seed or other cleaning steps:
+# run it again as it is.) Every run below carries this version in its tag `lineage.TAG`.
+#
 # ## 1. What is a good model? The Business Analyst's answer
 #
-# The model will drive a **retention campaign**: each month, customers with a high churn score get an offer (a discount
-# worth €25 to TelcoNova). The Business Analyst has the numbers from last year's pilot:
+# The model will drive a **retention campaign**: each month, customers with a high churn score get an offer. The
+# campaign's economics are governed (`mlopslab.policy.ECONOMICS`, from last year's pilot):
 #
-# * the offer costs **€25** per contacted customer (`offer_cost`);
-# * a customer kept is worth **€300** (`customer_value`, the margin of the next year);
-# * an offer keeps **35 %** of the customers who were about to churn (`save_rate`).
+# * each contacted customer costs the offer (`offer_cost`);
+# * a customer kept is worth `customer_value` (the margin of the next year);
+# * the offer keeps a share `save_rate` of the customers who were about to churn.
 #
 # That gives a **cost matrix**: the expected profit of each decision for each kind of customer. Contacting a churner
-# earns 0.35 × 300 − 25 = €80 on average; contacting a customer who would have stayed anyway wastes €25; not
-# contacting earns and costs nothing (the churners leave either way).
+# earns `save_rate × customer_value − offer_cost` on average; contacting a customer who would have stayed anyway
+# wastes the offer; not contacting earns and costs nothing (the churners leave either way).
 
 # %% tags=["parameters"] id="parameters"
-# Parameters: the pilot's numbers. An instructor can run other economics headlessly, e.g.
-#   mlopslab run --labs 05 -p offer_cost 10 -p save_rate 0.2
-offer_cost = 25.0
-customer_value = 300.0
-save_rate = 0.35
+# Parameters: the campaign's economics, by default the governed policy. An instructor can run another market's
+# numbers headlessly, e.g.   mlopslab run --labs 05 -p offer_cost 10 -p save_rate 0.2
+offer_cost = policy.ECONOMICS.offer_cost
+customer_value = policy.ECONOMICS.customer_value
+save_rate = policy.ECONOMICS.save_rate
 
 # %% id="cell-03"
-economics = Economics(offer_cost=offer_cost, customer_value=customer_value, save_rate=save_rate)
+# the governed economics, unless an instructor's parameters make this run an illustration for another market:
+economics = development.Economics(offer_cost=offer_cost, customer_value=customer_value, save_rate=save_rate)  # illustration
+if economics != policy.ECONOMICS:
+    print("These economics differ from the governed policy: this run is an illustration for another market.")
+print(economics)
 economics.cost_matrix()
 
 # %% [markdown]
-# The campaign contacts every customer whose churn score is at least a **threshold**; its expected profit is the
-# cost matrix summed over the contacted customers (`development.expected_profit`). Each model gets the threshold
-# that earns most on the test months (`development.best_threshold`).
+# The campaign contacts every customer whose churn score is at least a **threshold**. Its profit is the cost matrix
+# summed over the customers it contacts: each contacted churner brings the (churns, contacted) cell, each contacted
+# stayer the (stays, contacted) cell. A low threshold reaches more churners and wastes more offers; a high one wastes
+# little and misses most churners.
 #
+# ### Exercise 05.1 — the profit of a threshold
+# Complete `campaign(y_true, scores, threshold, economics)`: `y_true` holds 1 for each customer who churned, `scores`
+# the model's churn scores. Return a dict with how many customers the campaign contacts (`"contacted"`), how many of
+# them churn (`"churners_contacted"`) and its `"profit"` in euros, read from `economics.cost_matrix()` (a table:
+# `matrix.loc["churns", "contacted"]` is one cell).
+
+# %% mlopslab={"exercise": "05.campaign"}
+def campaign(y_true, scores, threshold, economics):
+    """Contact every customer whose score is at least threshold: how many, how many churners among them, the profit."""
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    matrix = economics.cost_matrix()
+    # BEGIN STUB
+    # contacted = ...            # True for each customer the campaign contacts
+    # churners_contacted = ...   # how many of the contacted customers churn (y_true == 1)
+    # profit = ...               # each contacted customer's cell of the cost matrix, summed
+    # return {"contacted": ..., "churners_contacted": ..., "profit": ...}
+    # END STUB
+    # BEGIN SOLUTION
+    reached = scores >= threshold
+    reached_churners = int((reached & (y_true == 1)).sum())
+    reached_stayers = int(reached.sum()) - reached_churners
+    profit = (reached_churners * matrix.loc["churns", "contacted"]
+              + reached_stayers * matrix.loc["stays", "contacted"])
+    return {"contacted": int(reached.sum()), "churners_contacted": reached_churners, "profit": float(profit)}
+    # END SOLUTION
+
+
+# %% mlopslab={"check": "05.campaign"}
+check("05.campaign", campaign)
+
+
+# %% mlopslab={"wrong": "05.campaign"}
+def campaign(y_true, scores, threshold, economics):
+    """Only the churners count: the wasted offers are forgotten."""
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    matrix = economics.cost_matrix()
+    reached = scores >= threshold
+    churners = int((reached & (y_true == 1)).sum())
+    return {"contacted": int(reached.sum()), "churners_contacted": churners,
+            "profit": float(churners * matrix.loc["churns", "contacted"])}
+
+
+# %% mlopslab={"wrong": "05.campaign"}
+def campaign(y_true, scores, threshold, economics):
+    """Strictly above the threshold."""
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    matrix = economics.cost_matrix()
+    reached = scores > threshold
+    churners = int((reached & (y_true == 1)).sum())
+    stayers = int(reached.sum()) - churners
+    return {"contacted": int(reached.sum()), "churners_contacted": churners,
+            "profit": float(churners * matrix.loc["churns", "contacted"] + stayers * matrix.loc["stays", "contacted"])}
+
+
+# %% mlopslab={"wrong": "05.campaign"}
+def campaign(y_true, scores, threshold, economics):
+    """The governed economics, whatever the argument says."""
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    matrix = policy.ECONOMICS.cost_matrix()
+    reached = scores >= threshold
+    churners = int((reached & (y_true == 1)).sum())
+    stayers = int(reached.sum()) - churners
+    return {"contacted": int(reached.sum()), "churners_contacted": churners,
+            "profit": float(churners * matrix.loc["churns", "contacted"] + stayers * matrix.loc["stays", "contacted"])}
+
+
+# %% mlopslab={"shortcut": "05.campaign"}
+campaign = development.expected_profit  # the package's profit: a number, not the campaign's counts
+
+
+# %% mlopslab={"shortcut": "05.campaign"}
+def campaign(y_true, scores, threshold, economics):
+    """The package's profit with counts around it."""
+    reached = np.asarray(scores) >= threshold
+    return {"contacted": int(reached.sum()), "churners_contacted": int(np.asarray(y_true)[reached].sum()),
+            "profit": development.expected_profit(y_true, scores, threshold)}
+
+
+# %% [markdown]
+# The package keeps the same computation for every later lab: `development.expected_profit` (the profit at one
+# threshold), `development.profit_curve` (at every threshold from 0 to 1, in steps of a hundredth) and
+# `development.best_threshold` (the most profitable point of that curve). Compare them with yours:
+
+# %% id="cell-profit-source"
+for function in (development.expected_profit, development.profit_curve, development.best_threshold):
+    print(inspect.getsource(function))
+
+# %% [markdown]
 # ## 2. The baseline
 #
 # Before any clever model, a baseline: the **majority class** ("nobody churns"). Every candidate must beat it, and it
@@ -86,17 +190,17 @@ economics.cost_matrix()
 
 # %% id="cell-05"
 baseline = development.fit_candidate(DummyClassifier(strategy="most_frequent"), train)
-baseline_scores = development.evaluate(baseline, test, economics)
+baseline_scores = development.churn_scores(baseline, test)
+everyone = development.expected_profit(y_test, baseline_scores, 0.0, economics)
 print(f"accuracy: {accuracy_score(y_test, baseline.predict(X_test)):.1%}  (it predicts 'no churn' for everyone)")
-print(f"AUC:      {baseline_scores['auc']:.2f}  (it cannot rank anyone above anyone)")
-print(f"profit:   €{baseline_scores['profit']:,.0f} at threshold {baseline_scores['best_threshold']:.2f}, "
-      "i.e. contact everyone")
+print(f"AUC:      {roc_auc_score(y_test, baseline_scores):.2f}  (it cannot rank anyone above anyone)")
+print(f"campaign without a model: contact everyone €{everyone:,.0f}, contact nobody €0")
 
 # %% [markdown]
-# Three-quarters accuracy for a model that knows nothing: with 25 % churners, accuracy rewards saying "no" to
-# everyone. The AUC (how well the scores rank churners above stayers; 0.5 is chance) and the profit are the metrics
-# to watch. The baseline's best campaign is to contact *everyone* — a real option the business has without any
-# model, and the bar a model must clear.
+# Three-quarters accuracy for a model that knows nothing: with about a quarter churners, accuracy rewards saying "no"
+# to everyone. The AUC (how well the scores rank churners above stayers; a coin flip scores one half) and the profit
+# are the metrics to watch. Without a model the business can still contact *everyone* (or nobody, whichever earns
+# more): that is the bar a model must clear.
 #
 # ## 3. Candidates, cross-validated on the training months
 #
@@ -104,29 +208,120 @@ print(f"profit:   €{baseline_scores['profit']:,.0f} at threshold {baseline_sco
 # **gradient-boosting** tree ensemble (flexible, catches interactions). Both sit behind lab 04's preprocessing
 # pipeline.
 #
-# One test split gives one number; **cross-validation** repeats the fit on several folds and shows how much the score
-# moves. Which folds? The usual stratified k-fold would shuffle the months — training on December to predict
-# September. We use **forward-chaining month folds** (`development.month_folds`): fit on every month before month *m*,
-# validate on month *m*, for the last three training months. Each fold rehearses deployment, like lab 04's split.
-# (On 2025, where the months look alike, stratified k-fold would give similar numbers; the time-aware folds stay
-# honest when they do not.) The test months (October–December) stay untouched for the final comparison.
+# One split gives one number; **cross-validation** repeats the fit on several folds and shows how much the score
+# moves. Which folds? The usual stratified k-fold would shuffle the months: training on August to predict June. We
+# use **forward-chaining month folds**: fit on every month before month *m*, validate on month *m*, for the last
+# training months (`policy.THRESHOLD.validation_months` of them: July, August, September). Each fold rehearses
+# deployment, like lab 04's split, and the validation months are where the team makes its choices. The test months
+# (October to December) stay untouched.
 
-# %% id="cell-07"
-candidates = ["logistic_regression", "gradient_boosting"]
-cv = {name: development.cross_validate(development.candidate_models()[name], train, n_folds=3, economics=economics)
-      for name in candidates}
+# %% id="cell-folds"
+def month_folds(frame, n_folds=policy.THRESHOLD.validation_months):
+    """Forward chaining: for each of the last n_folds months, fit on every earlier month and validate on it."""
+    months = sorted(frame["month"].unique())
+    for month in months[-n_folds:]:
+        yield month, frame[frame["month"] < month], frame[frame["month"] == month]
+
+
+def cross_validate(model, frame):
+    """Per fold the validation month's AUC; and every validation customer's label and out-of-fold score."""
+    folds, scored = [], []
+    for month, fit_part, validation_part in month_folds(frame):
+        fitted = development.fit_candidate(clone(model), fit_part)
+        scores = development.churn_scores(fitted, validation_part)
+        _, y = preparation.split_xy(validation_part)
+        folds.append({"validation month": month, "fit rows": len(fit_part), "AUC": roc_auc_score(y, scores)})
+        scored.append(pd.DataFrame({"month": month, "churned": y.to_numpy(), "score": scores}))
+    return pd.DataFrame(folds), pd.concat(scored, ignore_index=True)
+
+
+candidates = {name: development.candidate_models()[name] for name in ("logistic_regression", "gradient_boosting")}
+cv, validation = {}, {}
+for name, estimator in candidates.items():
+    cv[name], validation[name] = cross_validate(estimator, train)
 pd.concat(cv, names=["model", "fold"]).round(3)
 
-# %% id="cell-08"
-cv_summary = pd.DataFrame({name: {"AUC mean": folds["auc"].mean(), "AUC std": folds["auc"].std(),
-                                  "profit mean (€ per month)": folds["profit"].mean()}
-                           for name, folds in cv.items()}).T
-cv_summary.round(3)
+# %% id="cell-fold-plot"
+fig, ax = plt.subplots(figsize=(6, 3.6))
+for name, folds in cv.items():
+    ax.plot(folds["validation month"], folds["AUC"], marker="o", label=name)
+ax.set(title="AUC on each validation month", xlabel="validation month (fitted on every month before it)",
+       ylabel="AUC")
+ax.legend()
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
-# The two candidates are close, and the fold-to-fold spread is of the same size as the gap between them: a warning
-# not to crown a winner on the third decimal.
+# Read the picture twice. Across models: the two lines run close together. Across months: each line moves more from
+# one month to the next than the lines are apart. A difference between candidates that is smaller than the
+# month-to-month spread is a warning not to crown a winner on the third decimal.
 #
+# **The threshold is a choice too, and choices are made on validation months.** For each candidate, the Business
+# Analyst takes the threshold that earns most on its out-of-fold scores of July to September: the governed rule,
+# `policy.THRESHOLD`, which lab 06 applies too. Its profit on the test months, at that fixed threshold, is the honest
+# estimate. The threshold that earns most *on the test months themselves* would flatter the model: nobody knows next
+# month's labels when the campaign is set up.
+#
+# ### Exercise 05.2 — choose on validation, report on test
+# Complete `test_profit(y_val, val_scores, y_test, test_scores, economics)`: return `(threshold, profit)`, the
+# threshold that earns most on the validation months (`development.best_threshold` returns `(threshold, profit)`)
+# and the profit that threshold earns on the test months (your `campaign` or `development.expected_profit`).
+
+# %% mlopslab={"exercise": "05.test_profit"}
+def test_profit(y_val, val_scores, y_test, test_scores, economics):
+    """The threshold chosen on the validation months, and the profit it earns on the test months."""
+    # BEGIN STUB
+    # ...
+    # return ...  # (threshold, profit)
+    # END STUB
+    # BEGIN SOLUTION
+    chosen, _ = development.best_threshold(y_val, val_scores, economics)
+    return chosen, development.expected_profit(y_test, test_scores, chosen, economics)
+    # END SOLUTION
+
+
+# %% mlopslab={"check": "05.test_profit"}
+check("05.test_profit", test_profit)
+
+
+# %% mlopslab={"wrong": "05.test_profit"}
+def test_profit(y_val, val_scores, y_test, test_scores, economics):
+    """The best threshold of the test months themselves."""
+    return development.best_threshold(y_test, test_scores, economics)
+
+
+# %% mlopslab={"wrong": "05.test_profit"}
+def test_profit(y_val, val_scores, y_test, test_scores, economics):
+    """The validation months' own profit reported as the test profit."""
+    return development.best_threshold(y_val, val_scores, economics)
+
+
+# %% mlopslab={"shortcut": "05.test_profit"}
+def test_profit(y_val, val_scores, y_test, test_scores, economics):
+    """The default threshold of 0.5."""
+    return 0.5, development.expected_profit(y_test, test_scores, 0.5, economics)
+
+
+# %% [markdown]
+# The team now fits each candidate on all nine training months and applies the rule: threshold from the validation
+# months, profit on the test months.
+
+# %% id="cell-choices"
+fitted = {name: development.fit_candidate(clone(estimator), train) for name, estimator in candidates.items()}
+test_scores = {name: development.churn_scores(pipeline, test) for name, pipeline in fitted.items()}
+thresholds, validation_profit = {}, {}
+for name, scored in validation.items():
+    thresholds[name], validation_profit[name] = development.best_threshold(scored["churned"], scored["score"],
+                                                                           economics)
+pd.DataFrame({"CV AUC (mean)": {n: cv[n]["AUC"].mean() for n in candidates},
+              "threshold (validation months)": thresholds,
+              "validation profit (€, 3 months)": validation_profit,
+              "test AUC": {n: roc_auc_score(y_test, s) for n, s in test_scores.items()},
+              "test profit (€) at that threshold": {n: development.expected_profit(y_test, test_scores[n], thresholds[n],
+                                                                                   economics) for n in candidates}}
+             ).round(3)
+
+# %% [markdown]
 # ## 4. Tracking runs in MLflow
 #
 # An MLflow **run** records one training: its **parameters** (settings), **metrics** (results), **tags** (facts
@@ -136,8 +331,8 @@ cv_summary.round(3)
 # %% id="cell-10"
 with mlflow.start_run(run_name="baseline") as run:
     mlflow.log_params({"model": "DummyClassifier", "strategy": "most_frequent"})
-    mlflow.log_metrics(baseline_scores)                            # auc, best_threshold, profit, profit_at_0.5
-    mlflow.set_tags({"data_version": data_version, "lab": "05"})   # lineage: which data trained this model
+    mlflow.log_metrics({"auc": roc_auc_score(y_test, baseline_scores), "threshold": 0.0, "profit": everyone})
+    mlflow.set_tags({lineage.TAG: prepared.version, "lab": "05"})   # lineage: which data trained this model
     example = X_train.head(3)
     signature = infer_signature(example, baseline.predict_proba(example)[:, 1])  # input columns -> churn score
     mlflow.sklearn.log_model(baseline, name="model", signature=signature, input_example=example,
@@ -150,20 +345,18 @@ print("logged the baseline run")
 # * the **signature** is the model's contract: which input columns with which types, and what comes out; a serving
 #   system (lab 08) rejects requests that break it;
 # * the **input example** shows a user what a valid request looks like;
-# * the **data version** tag is the lineage: with it, the run points at exactly one version of the training data.
+# * the **lineage tag** `lineage.TAG` (`data_version`) points the run at exactly one version of the training data.
 #
-# `development.log_run` does all of this in one call (and also logs the training data set as the run's input), and
-# with `log_curves=True` it adds the ROC and profit curves as plot artifacts. The candidates also get their
-# cross-validation scores as metrics:
+# `development.log_run` does the same in one call for the two candidates, with the threshold chosen on the
+# validation months, the cross-validation scores as extra metrics, and the ROC and profit curves as plot artifacts:
 
 # %% id="cell-12"
-fitted = {}
-for name in candidates:
-    fitted[name] = development.fit_candidate(development.candidate_models()[name], train)
-    cv_metrics = {"cv_auc_mean": round(cv[name]["auc"].mean(), 4), "cv_auc_std": round(cv[name]["auc"].std(), 4),
-                  "cv_profit_mean": round(cv[name]["profit"].mean(), 2)}
-    development.log_run(fitted[name], name, train, test, data_version, economics, tags={"lab": "05"},
-                        metrics=cv_metrics, log_curves=True)
+run_ids = {}
+for name, pipeline in fitted.items():
+    cv_metrics = {"cv_auc_mean": round(cv[name]["AUC"].mean(), 4), "cv_auc_std": round(cv[name]["AUC"].std(), 4),
+                  "validation_profit": round(validation_profit[name], 2)}
+    run_ids[name] = development.log_run(pipeline, name, train, test, prepared.version, economics, tags={"lab": "05"},
+                                        metrics=cv_metrics, log_curves=True, threshold=thresholds[name])
     print(f"logged {name}")
 
 # %% [markdown]
@@ -177,61 +370,105 @@ stored = mlflow.search_runs(experiment_names=[config.EXPERIMENT], order_by=["att
 models = mlflow.search_logged_models(filter_string=f"source_run_id = '{stored.info.run_id}'", output_format="list")
 print("params: ", sorted(stored.data.params)[:6], "...")
 print("metrics:", sorted(stored.data.metrics))
-print("data version tag matches:", stored.data.tags["data_version"] == data_version)
+print("lineage tag is the prepared data's version:", stored.data.tags[lineage.TAG] == prepared.version)
 print("artifacts:", [f.path for f in client.list_artifacts(stored.info.run_id, "plots")])
 print("logged model has a signature:", mlflow.models.get_model_info(f"models:/{models[0].model_id}").signature is not None)
 
 # %% [markdown]
 # In the MLflow UI (`mlflow ui --backend-store-uri sqlite:///.mlflow/mlflow.db` from the repository folder) the same
-# run shows its plots. Here is the ROC curve it logged, for both candidates:
+# run shows its plots. Here is the ROC curve of both candidates on the test months:
 
 # %% id="cell-16"
-test_scores = {"baseline": development.churn_scores(baseline, test),
-               **{name: development.churn_scores(pipe, test) for name, pipe in fitted.items()}}
-development.roc_figure(y_test, {name: test_scores[name] for name in candidates})  # the baseline's ROC is the chance line
+development.roc_figure(y_test, test_scores)
 plt.show()
 
 # %% [markdown]
-# ### Exercise 05.1 — log a run carrying every required field
-# Train a candidate of your own — for example a more strongly regularised logistic regression,
-# `development.fit_candidate(LogisticRegression(C=0.05, max_iter=1000), train)` — and log it in **one run** with:
-# parameters, the metrics `auc` and `profit` on the test months, the tag `data_version`, and the model with a
-# signature and an input example. Copy the baseline cell above, or use `development.log_run`. Put the run's id in
-# `my_run_id`. The check reads your run back from the store.
+# ### Exercise 05.3 — log a run of your own
+# Train a candidate of your own and track it. The first lines of the cell below do the modelling for a more strongly
+# regularised logistic regression (change it if you like): cross-validation on the month folds, the threshold chosen
+# on the validation months, the fit on all training months and the scores of the test months. Then write the MLflow
+# run yourself, like the baseline cell above, in **one run** with:
+#
+# * parameters that say which model with which settings;
+# * the metrics `auc` (test months), `threshold` (chosen on the validation months) and `profit` (test months, at that
+#   threshold);
+# * the tag `lineage.TAG` with the version of the data the model was trained on;
+# * the model, with a signature and an input example.
+#
+# Put the run's id in `my_run_id`. The check reads your run back from the store, loads your model and recomputes its
+# test AUC and profit; a run made by `development.log_run` or by the lab's own cells does not count.
 
 # %% mlopslab={"exercise": "05.log_run"}
+my_model = LogisticRegression(C=0.05, max_iter=1000)
+my_folds, my_validation = cross_validate(my_model, train)
+my_threshold, _ = development.best_threshold(my_validation["churned"], my_validation["score"], economics)
+mine = development.fit_candidate(clone(my_model), train)
+my_scores = development.churn_scores(mine, test)
 # BEGIN STUB
-# my_run_id = ...  # the id of your run: run.info.run_id (development.log_run returns it)
+# with mlflow.start_run(run_name="my-candidate") as run:
+#     ...  # mlflow.log_params(...), mlflow.log_metrics(...), mlflow.set_tag(...), mlflow.sklearn.log_model(...)
+# my_run_id = ...  # the id of your run: run.info.run_id
 # END STUB
 # BEGIN SOLUTION
-mine = development.fit_candidate(LogisticRegression(C=0.05, max_iter=1000), train)
 with mlflow.start_run(run_name="my-candidate") as run:
     mlflow.log_params({"model": "LogisticRegression", "C": 0.05})
-    mlflow.log_metrics(development.evaluate(mine, test, economics))
-    mlflow.set_tag("data_version", data_version)
-    example = X_train.head(3)
-    mlflow.sklearn.log_model(mine, name="model", input_example=example,
-                             signature=infer_signature(example, mine.predict_proba(example)[:, 1]),
-                             skops_trusted_types=development.SKOPS_TRUSTED,
+    mlflow.log_metrics({"auc": roc_auc_score(y_test, my_scores), "threshold": my_threshold,
+                        "profit": development.expected_profit(y_test, my_scores, my_threshold, economics)})
+    mlflow.set_tag(lineage.TAG, prepared.version)
+    my_example = X_train.head(3)
+    my_signature = infer_signature(my_example, mine.predict_proba(my_example)[:, 1])
+    mlflow.sklearn.log_model(mine, name="model", signature=my_signature, input_example=my_example,
+                             pyfunc_predict_fn="predict_proba",
+                             skops_trusted_types=development.SKOPS_TRUSTED,   # safe serialization (skops)
                              pip_requirements=development.model_requirements())
 my_run_id = run.info.run_id
 # END SOLUTION
 
 # %% mlopslab={"check": "05.log_run"}
-check("05.log_run", my_run_id)
+check("05.log_run", my_run_id, economics=economics)
 
 # %% mlopslab={"wrong": "05.log_run"}
+my_model = LogisticRegression(C=0.05, max_iter=1000)
 with mlflow.start_run(run_name="incomplete") as run:
     mlflow.log_params({"model": "LogisticRegression", "C": 0.05})
     mlflow.log_metrics({"auc": 0.79, "profit": 15000.0})
 my_run_id = run.info.run_id
 
+# %% mlopslab={"wrong": "05.log_run"}
+my_model = LogisticRegression(C=0.05, max_iter=1000)
+mine = development.fit_candidate(clone(my_model), train)
+my_scores = development.churn_scores(mine, test)
+with mlflow.start_run(run_name="raw-file-version") as run:
+    mlflow.log_params({"model": "LogisticRegression", "C": 0.05})
+    mlflow.log_metrics({"auc": roc_auc_score(y_test, my_scores), "threshold": 0.25,
+                        "profit": development.expected_profit(y_test, my_scores, 0.25, economics)})
+    mlflow.set_tag(lineage.TAG, lineage.data_version(config.data_dir() / "customers.csv"))  # the raw file's version
+    signature = infer_signature(X_train.head(3), mine.predict_proba(X_train.head(3))[:, 1])
+    mlflow.sklearn.log_model(mine, name="model", signature=signature, input_example=X_train.head(3),
+                             pyfunc_predict_fn="predict_proba",
+                             skops_trusted_types=development.SKOPS_TRUSTED,   # safe serialization (skops)
+                             pip_requirements=development.model_requirements())
+my_run_id = run.info.run_id
+
+# %% mlopslab={"shortcut": "05.log_run"}
+my_run_id = stored.info.run_id  # the gradient-boosting run the lab read back
+
+# %% mlopslab={"shortcut": "05.log_run"}
+my_run_id = run_ids["logistic_regression"]  # a run the lab logged
+
+# %% mlopslab={"shortcut": "05.log_run"}
+mine = development.fit_candidate(LogisticRegression(C=0.05, max_iter=1000), train)
+my_run_id = development.log_run(mine, "my-candidate", train, test, prepared.version, economics)  # the one package call
+
+# %% mlopslab={"shortcut": "05.log_run"}
+my_run_id = record.info.run_id  # lab 04's preparation record
+
 # %% [markdown]
 # ## 5. Comparing runs from the tracking store
 #
 # The team compares runs from the store, not from memory: `mlflow.search_runs` returns them as a DataFrame. This lab
-# tags its runs `lab = 05`; a store may already hold earlier runs of the same names (if you run the lab twice), so we
-# keep the latest run of each name, and show only what is deterministic (names, parameters, metrics — never run ids
+# tags its own runs `lab = 05`; a store may already hold earlier runs of the same names (if you run the lab twice), so
+# we keep the latest run of each name, and show only what is deterministic (names, parameters, metrics; never run ids
 # or times).
 
 # %% id="cell-21"
@@ -239,39 +476,42 @@ runs = mlflow.search_runs(experiment_names=[config.EXPERIMENT], filter_string="t
                           order_by=["attributes.start_time DESC"])
 latest = runs.drop_duplicates("tags.mlflow.runName")
 comparison = (latest[["tags.mlflow.runName", "params.model", "metrics.cv_auc_mean", "metrics.auc",
-                      "metrics.best_threshold", "metrics.profit"]]
-              .set_axis(["run", "model", "cv AUC", "test AUC", "best threshold", "test profit (€)"], axis=1)
-              .sort_values("test AUC", ascending=False).reset_index(drop=True))
+                      "metrics.threshold", "metrics.profit"]]
+              .set_axis(["run", "model", "cv AUC", "test AUC", "threshold (validation)", "test profit (€)"], axis=1)
+              .sort_values("run").reset_index(drop=True))
 comparison
 
 # %% id="cell-22"
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 comparison.plot.barh(x="run", y="test AUC", ax=axes[0], legend=False, color="#4c72b0", xlim=(0.4, 0.85))
 axes[0].set(title="AUC on the test months", xlabel="AUC (0.5 = chance)", ylabel="")
-comparison.plot.barh(x="run", y="test profit (€)", ax=axes[1], legend=False, color="#55a868")
-axes[1].set(title="Campaign profit at each model's best threshold", xlabel="expected profit (€)", ylabel="")
+comparison.assign(profit_k=comparison["test profit (€)"] / 1000).plot.barh(
+    x="run", y="profit_k", ax=axes[1], legend=False, color="#55a868")
+axes[1].set(title="Campaign profit on the test months\n(threshold chosen on the validation months)",
+            xlabel="expected profit (thousand €)", ylabel="")
 plt.tight_layout()
 plt.show()
 
 
 # %% [markdown]
-# ### Exercise 05.2 — read a run back
+# ### Exercise 05.4 — read a run back
 # Write `read_run(run_name)`: it finds the **latest** run with that name in the course experiment and returns a dict
-# with its test AUC, its profit and its data version: `{"auc": ..., "profit": ..., "data_version": ...}`. Use
+# with its test AUC, its test profit and its data version: `{"auc": ..., "profit": ..., lineage.TAG: ...}`. Use
 # `mlflow.search_runs(experiment_names=[config.EXPERIMENT], filter_string="tags.mlflow.runName = '...'",
 # order_by=["attributes.start_time DESC"], output_format="list")`: each run has `.data.metrics` and `.data.tags`.
 
 # %% mlopslab={"exercise": "05.read_run"}
 # BEGIN STUB
 # def read_run(run_name):
-#     ...  # return {"auc": ..., "profit": ..., "data_version": ...}
+#     ...  # return {"auc": ..., "profit": ..., lineage.TAG: ...}
 # END STUB
 # BEGIN SOLUTION
 def read_run(run_name):
-    run = mlflow.search_runs(experiment_names=[config.EXPERIMENT], filter_string=f"tags.mlflow.runName = '{run_name}'",
-                             order_by=["attributes.start_time DESC"], output_format="list")[0]
-    return {"auc": run.data.metrics["auc"], "profit": run.data.metrics["profit"],
-            "data_version": run.data.tags["data_version"]}
+    found = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
+                               filter_string=f"tags.mlflow.runName = '{run_name}'",
+                               order_by=["attributes.start_time DESC"], output_format="list")[0]
+    return {"auc": found.data.metrics["auc"], "profit": found.data.metrics["profit"],
+            lineage.TAG: found.data.tags[lineage.TAG]}
 # END SOLUTION
 
 
@@ -281,71 +521,105 @@ check("05.read_run", read_run)
 
 # %% mlopslab={"wrong": "05.read_run"}
 def read_run(run_name):
-    run = mlflow.search_runs(experiment_names=[config.EXPERIMENT], filter_string=f"tags.mlflow.runName = '{run_name}'",
-                             output_format="list")[0]
-    return {"auc": run.data.metrics["cv_auc_mean"], "profit": run.data.metrics["profit"],
-            "data_version": run.data.tags["data_version"]}
+    found = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
+                               filter_string=f"tags.mlflow.runName = '{run_name}'", output_format="list")[0]
+    return {"auc": found.data.metrics["cv_auc_mean"], "profit": found.data.metrics["profit"],
+            lineage.TAG: found.data.tags[lineage.TAG]}
 
 
 # %% [markdown]
 # ## 6. Best by AUC or best by profit?
 #
-# The AUC judges the ranking over *all* thresholds; the campaign only uses one. Where that threshold sits depends on
-# the economics: an expensive offer is worth making only to the customers most certain to churn (the top of the
-# list), a cheap one to almost everybody. `show_campaign(offer_cost, customer_value, save_rate)` plots the profit
-# curves of the three models (dots: each model's best threshold) and ranks them; without arguments it uses the
-# default economics:
+# The AUC judges the ranking over *all* thresholds; the campaign uses one. Where that threshold sits depends on the
+# economics: an expensive offer is worth making only to the customers most certain to churn (the top of the list), a
+# cheap one to almost everybody. So the model with the better AUC need not earn more.
+#
+# First an **illustration** with made-up scores, where the effect is large. A "ranker" orders everyone fairly well;
+# a "sniper" is mediocre overall but puts a third of the churners at the very top with near-certain scores. Under an
+# expensive premium offer, each model's threshold is chosen on one half of the customers and its profit measured on
+# the other half:
+
+# %% id="cell-illustration"
+rng = np.random.default_rng(config.SEED)
+y_demo = (rng.random(4000) < 0.25).astype(int)
+demo = {"ranker": 1 / (1 + np.exp(-(1.6 * y_demo - 1.0 + rng.normal(0, 1, 4000)))),
+        "sniper": np.where((y_demo == 1) & (rng.random(4000) < 0.3), rng.uniform(0.9, 1.0, 4000),
+                           rng.uniform(0, 0.85, 4000))}
+premium = development.Economics(offer_cost=90, customer_value=300, save_rate=0.4)  # illustration
+half = np.arange(4000) < 2000
+rows = []
+for name, s in demo.items():
+    chosen, _ = development.best_threshold(y_demo[half], s[half], premium)
+    rows.append({"model": name, "AUC": round(roc_auc_score(y_demo[~half], s[~half]), 3), "threshold": chosen,
+                 "premium campaign profit (€)": development.expected_profit(y_demo[~half], s[~half], chosen, premium)})
+pd.DataFrame(rows)
+
+# %% [markdown]
+# The ranker wins on AUC and the sniper earns more: the premium campaign only ever uses the top of the list, and
+# there the sniper is better. The Business Analyst's rule: **choose the model for the decision it will drive.**
+#
+# Now TelcoNova's own candidates. `show_campaign(offer_cost, customer_value, save_rate)` plots each candidate's
+# profit curve on the validation months (the dot marks the chosen threshold) and prints what that threshold earns on
+# the test months; without arguments it uses this lab's economics. `campaign_table` does the same for several
+# campaigns at once: the governed one, a cheap **SMS offer** and a costly **premium offer**.
 
 # %% id="cell-27"
-def show_campaign(offer_cost=25.0, customer_value=300.0, save_rate=0.35):
-    """Plot the profit curves and print the profit ranking for one campaign's economics."""
-    econ = Economics(offer_cost=offer_cost, customer_value=customer_value, save_rate=save_rate)
-    development.profit_figure(y_test, test_scores, econ,
-                              title=f"Offer €{offer_cost:g}, customer €{customer_value:g}, save rate {save_rate:.0%}")
+def show_campaign(offer_cost=economics.offer_cost, customer_value=economics.customer_value,
+                  save_rate=economics.save_rate):
+    """Profit curves on the validation months, and the test profit at each candidate's chosen threshold."""
+    econ = development.Economics(offer_cost=offer_cost, customer_value=customer_value, save_rate=save_rate)  # illustration
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    rows = []
+    for name, scored in validation.items():
+        curve = development.profit_curve(scored["churned"], scored["score"], econ)
+        chosen, earned = development.best_threshold(scored["churned"], scored["score"], econ)
+        line, = ax.plot(curve["threshold"], curve["profit"], label=name)
+        ax.plot(chosen, earned, "o", color=line.get_color())
+        rows.append({"model": name, "threshold": chosen, "validation profit (€)": earned,
+                     "test profit (€)": development.expected_profit(y_test, test_scores[name], chosen, econ)})
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(title=f"Offer €{offer_cost:g}, customer €{customer_value:g}, save rate {save_rate:.0%}",
+           xlabel="threshold (contact customers with churn score >= threshold)",
+           ylabel="profit on the validation months (€)")
+    ax.legend(fontsize=8)
+    plt.tight_layout()
     plt.show()
-    print(development.profit_ranking(y_test, test_scores, econ).to_string(index=False))
+    print(pd.DataFrame(rows).to_string(index=False))
 
 
 show_campaign()
 
 
-# %% [markdown]
-# Under the default economics the logistic regression wins on both counts. Now the Business Analyst tries two other
-# campaigns: a cheap **SMS offer** (€5, keeps only 20 % of churners) and a costly **premium offer** (€90, keeps 40 %).
-# `campaign_choice` compares the winner by AUC with the winner by profit for each; it is a plain function, so you can
-# call it with any economics you like.
-
 # %% id="cell-29"
-def campaign_choice(campaigns):
-    """For each named Economics: the best model by AUC and by profit, with the profits."""
-    rows = []
-    for campaign, econ in campaigns.items():
-        ranking = development.profit_ranking(y_test, test_scores, econ).set_index("model")
-        rows.append({"campaign": campaign, "best by AUC": ranking["auc"].idxmax(),
-                     "best by profit": ranking["profit"].idxmax(),
-                     **{f"profit {m} (€)": ranking.loc[m, "profit"] for m in candidates}})
-    return pd.DataFrame(rows)
+def campaign_table(campaigns):
+    """For each named campaign: the best candidate by test AUC and by validation profit, and the test profits."""
+    table = []
+    for label, econ in campaigns.items():
+        chosen = {n: development.best_threshold(s["churned"], s["score"], econ) for n, s in validation.items()}
+        table.append({"campaign": label,
+                      "best by AUC": max(test_scores, key=lambda n: roc_auc_score(y_test, test_scores[n])),
+                      "best by validation profit": max(chosen, key=lambda n: chosen[n][1]),
+                      **{f"test profit {n} (€)": development.expected_profit(y_test, test_scores[n], chosen[n][0], econ)
+                         for n in test_scores}})
+    return pd.DataFrame(table)
 
 
-campaign_choice({"default (€25, 35 %)": economics,
-                 "SMS offer (€5, 20 %)": Economics(offer_cost=5, save_rate=0.2),
-                 "premium offer (€90, 40 %)": Economics(offer_cost=90, save_rate=0.4)})
+campaign_table({"this lab's economics": economics,
+                "SMS offer": development.Economics(offer_cost=5, customer_value=300, save_rate=0.2),  # illustration
+                "premium offer": development.Economics(offer_cost=90, customer_value=300, save_rate=0.4)})  # illustration
 
 # %% [markdown]
-# For both other campaigns the gradient-boosting model earns more, although its AUC is lower. The AUC averages the
-# ranking over every threshold; a campaign uses one point of it — the premium offer only the very top of the list,
-# the SMS offer almost all of it — and at that point the two models' order can flip. The Business Analyst's rule:
-# **choose the model for the decision it will drive.**
-#
-# Two honest caveats. The differences are a hundred or two euros on 1,718 customers, about the fold-to-fold noise of
-# section 3: "no clear winner yet, re-check on more months" (lab 06 validates on held-out data). And the premium offer
-# barely pays with *any* model — a finding for the Business Analyst in its own right.
+# On TelcoNova's data the order can flip from one campaign to the next, but the differences are small next to the
+# month-to-month spread of section 3, and the premium offer barely pays with *any* model (a finding for the Business
+# Analyst in its own right). Section 7 measures how small.
 #
 # **Try it.** In JupyterLab, the sliders below call `show_campaign` each time you move one: find an offer cost at
-# which the ranking flips. (The chart appears once you move a slider; when the lab runs headless nobody moves them,
-# and the cell shows only the sliders.)
+# which the chosen thresholds, or the ranking, change. (The chart appears once you move a slider; when the lab runs
+# headless nobody moves them, and the cell shows only the sliders.)
 
 # %% id="cell-31"
+from IPython.display import display
+
 try:
     import ipywidgets as widgets
 except ImportError:
@@ -354,63 +628,98 @@ except ImportError:
 if widgets is None:
     print("ipywidgets is not installed: call show_campaign(...) with your own numbers instead.")
 else:
-    sliders = {"offer_cost": widgets.FloatSlider(value=25, min=5, max=120, step=5, description="offer €"),
-               "customer_value": widgets.FloatSlider(value=300, min=100, max=600, step=25, description="value €"),
-               "save_rate": widgets.FloatSlider(value=0.35, min=0.05, max=0.8, step=0.05, description="save rate")}
+    sliders = {"offer_cost": widgets.FloatSlider(value=economics.offer_cost, min=5, max=120, step=5,
+                                                 description="offer €"),
+               "customer_value": widgets.FloatSlider(value=economics.customer_value, min=100, max=600, step=25,
+                                                     description="value €"),
+               "save_rate": widgets.FloatSlider(value=economics.save_rate, min=0.05, max=0.8, step=0.05,
+                                                description="save rate")}
     chart = widgets.Output()
 
     def redraw(_change):
         """Called when a slider moves: redraw the campaign for the sliders' values."""
         with chart:
             chart.clear_output(wait=True)
-            show_campaign(**{name: slider.value for name, slider in sliders.items()})
+            show_campaign(**{key: slider.value for key, slider in sliders.items()})
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")
     display(widgets.VBox([*sliders.values(), chart]))
 
+# %% [markdown]
+# ## 7. The decision, and how sure it is
+#
+# The team's rule, written down before looking: **the candidate with the highest profit on the validation months
+# goes to validation (lab 06)**; the test months confirm or question it. How big is the difference on the test months
+# compared with chance? A **bootstrap** redraws the test customers with replacement a thousand times and recomputes
+# the difference in profit each time; the central part of those differences (the printed interval) is the range the
+# data supports.
+
+# %% id="cell-decision"
+chosen_model = max(validation_profit, key=validation_profit.get)
+other_model = next(name for name in candidates if name != chosen_model)
+gain, cost = economics.cost_matrix().loc["churns", "contacted"], economics.cost_matrix().loc["stays", "contacted"]
+per_customer = {name: np.where(test_scores[name] >= thresholds[name], np.where(y_test == 1, gain, cost), 0.0)
+                for name in candidates}
+draws = np.random.default_rng(config.SEED).integers(0, len(y_test), size=(1000, len(y_test)))
+difference = per_customer[chosen_model][draws].sum(axis=1) - per_customer[other_model][draws].sum(axis=1)
+low, high = np.percentile(difference, [5, 95])
+
+
+def euros(value):
+    return f"-€{-value:,.0f}" if value < 0 else f"€{value:,.0f}"
+
+
+print(f"candidate for validation: {chosen_model}")
+print(f"validation months: {euros(validation_profit[chosen_model])} against "
+      f"{euros(validation_profit[other_model])} ({other_model})")
+print(f"test months: {euros(per_customer[chosen_model].sum())} against {euros(per_customer[other_model].sum())}; "
+      f"the difference lies between {euros(low)} and {euros(high)} in 90 % of the bootstrap draws")
+print("a clear win on the test months" if low > 0 else
+      "not a clear win on the test months: the range includes zero")
+client.set_tag(run_ids[chosen_model], "decision", "candidate for validation (lab 06)")
 
 # %% [markdown]
-# ### Exercise 05.3 — pick the model by business value
-# Write `pick_by_profit(y_true, scores_by_model, economics)`: `scores_by_model` maps a model name to its churn scores
-# for the customers in `y_true`; return the **name** of the model whose campaign earns the most at its own best
-# threshold under `economics`. (`development.best_threshold(y_true, scores, economics)` returns
-# `(threshold, profit)`.) The check tries your function on several campaigns, including some where the best AUC
-# loses.
+# The decision is recorded where the team will look for it: the chosen run carries the tag `decision`, next to its
+# lineage tag. Its evidence is recorded too, including how unsure it is: when the bootstrap range includes zero, the
+# test months cannot tell the candidates apart, and the choice rests on the validation months and on the rule written
+# down beforehand, not on a hunch. (The datasheet says churn in this data follows a logistic model; a logistic
+# regression doing as well as a flexible tree ensemble is no surprise there. On real data the contest is open.) Lab
+# 06 validates the chosen candidate on held-out data before anyone may use it.
+#
+# ## 8. One data version, from lab 03 to this model
+#
+# Lab 03 promised that a search by data version finds everything that touched the data. Here it is, with the
+# course's own runs: the prepared data's version finds lab 04's preparation record and every training run of this
+# lab; the preparation record names the raw file's version (lab 03's) as its source.
 
-# %% mlopslab={"exercise": "05.pick_by_profit"}
-# BEGIN STUB
-# def pick_by_profit(y_true, scores_by_model, economics):
-#     ...  # return the name of the most profitable model
-# END STUB
-# BEGIN SOLUTION
-def pick_by_profit(y_true, scores_by_model, economics):
-    profits = {name: development.best_threshold(y_true, scores, economics)[1]
-               for name, scores in scores_by_model.items()}
-    return max(profits, key=profits.get)
-# END SOLUTION
-
-
-# %% mlopslab={"check": "05.pick_by_profit"}
-check("05.pick_by_profit", pick_by_profit, y_test=y_test, test_scores=test_scores)
-
-# %% mlopslab={"wrong": "05.pick_by_profit"}
-from sklearn.metrics import roc_auc_score
-
-
-def pick_by_profit(y_true, scores_by_model, economics):
-    return max(scores_by_model, key=lambda name: roc_auc_score(y_true, scores_by_model[name]))
+# %% id="cell-lineage"
+touched = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
+                             filter_string=f"tags.{lineage.TAG} = '{prepared.version}'",
+                             order_by=["attributes.start_time DESC"])
+touched = touched.drop_duplicates("tags.mlflow.runName")
+print(f"runs tagged {lineage.TAG} = {lineage.short(prepared.version)}:")
+print(touched[["tags.mlflow.runName", "tags.lab"]].set_axis(["run", "lab"], axis=1)
+      .sort_values(["lab", "run"]).to_string(index=False))
+source = lineage.data_version(config.data_dir() / "customers.csv")
+from_source = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
+                                 filter_string=f"params.source_data_version = '{source}'")
+print(f"\nprepared from customers.csv version {lineage.short(source)}:",
+      sorted(set(from_source["tags.mlflow.runName"])))
 
 # %% [markdown]
 # ## Recap
+# * Lab 05 trains on lab 04's prepared data and checks it: same function, same seed, the same `lineage` version as
+#   lab 04's record; every run carries it in the tag `lineage.TAG`.
+# * A cost matrix turns a campaign's economics into the profit of a threshold; you computed it yourself.
 # * Start from a baseline: it shows that accuracy flatters on imbalanced data, and sets the bar ("contact
 #   everyone").
-# * Cross-validate with folds that respect time when the model will score the future.
-# * Track every run: parameters, metrics, plots, the model with signature and input example, and the data version —
-#   `development.log_run` does it in one call.
-# * Compare runs from the tracking store (`mlflow.search_runs`), never from memory; show deterministic columns.
-# * A cost matrix turns a campaign's economics into expected profit; the best model by AUC need not be the best by
-#   profit, and small differences need a second look before anyone is crowned.
+# * Cross-validate with forward-chaining month folds; make every choice (threshold, model) on the validation months
+#   and report on the test months.
+# * Track every run, with the calls on screen: parameters, metrics, the lineage tag, the model with signature and
+#   input example. Compare runs from the tracking store (`mlflow.search_runs`), never from memory.
+# * The best model by AUC need not be the best by profit; a decision is written down with its rule, its evidence and
+#   its uncertainty.
 #
 # ### In the real world
 # * MLflow's UI shows the same runs with charts and side-by-side comparison; teams often share one tracking server
@@ -422,5 +731,5 @@ def pick_by_profit(y_true, scores_by_model, economics):
 # * Weights & Biases, Neptune and the cloud ML platforms (SageMaker, Vertex AI, Azure ML) offer the same tracking
 #   ideas.
 #
-# **Next:** lab 06 validates the chosen model on held-out data, puts it through an automated gate and registers it
+# **Next:** lab 06 validates the chosen candidate on held-out data, puts it through an automated gate and registers it
 # with an alias in the MLflow model registry.

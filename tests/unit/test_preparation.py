@@ -1,4 +1,4 @@
-"""Data preparation (lab 04): declared cleaning steps with a log, leak scan, seeded and hashed preparation."""
+"""Data preparation (lab 04): declared cleaning steps with a log, seeded and versioned preparation, lab 04's checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mlopslab import data, preparation
+from mlopslab import config, data, lineage, preparation, provisioning
 from mlopslab.checks import lab04
 from mlopslab.preparation import CleaningStep, apply_cleaning
 
@@ -64,30 +64,6 @@ def test_trim_text_turns_blanks_into_missing_values() -> None:
     assert out["Contract"].iloc[0] == "One year" and pd.isna(out["Contract"].iloc[1])
 
 
-def test_repair_total_charges_fixes_only_inconsistent_totals() -> None:
-    df = _frame(tenure=[10, 10, 0], MonthlyCharges=[50.0, 50.0, 30.0], TotalCharges=[510.0, 9000.0, 0.0])
-    out = preparation.repair_total_charges(df)
-    assert list(out["TotalCharges"]) == [510.0, 500.0, 0.0]
-
-
-def test_single_feature_auc_puts_the_leak_first() -> None:
-    scan = preparation.single_feature_auc(data.load_customers())
-    assert scan.iloc[0]["column"] == data.LEAKY
-    assert scan["auc_alone"].between(0.5, 1.0).all()
-
-
-@given(st.lists(st.tuples(st.booleans(), st.floats(-100, 100, allow_nan=False)), min_size=2, max_size=60))
-@settings(max_examples=50, deadline=None)
-def test_single_feature_auc_is_symmetric_in_the_sign_of_a_column(rows) -> None:
-    y = ["Yes" if r[0] else "No" for r in rows]
-    if len(set(y)) < 2:
-        return
-    x = np.array([r[1] for r in rows])
-    a = preparation.single_feature_auc(_frame(Churn=y, x=x))["auc_alone"].iloc[0]
-    b = preparation.single_feature_auc(_frame(Churn=y, x=-x))["auc_alone"].iloc[0]
-    assert a == pytest.approx(b) and 0.5 <= a <= 1.0
-
-
 def test_prepare_is_reproducible_with_a_seed_only() -> None:
     customers = data.load_customers()
     first, second = preparation.prepare(customers), preparation.prepare(customers)
@@ -98,24 +74,102 @@ def test_prepare_is_reproducible_with_a_seed_only() -> None:
     assert preparation.prepare(customers, seed=1).version != first.version
 
 
-def test_preprocessor_check_tells_right_from_wrong() -> None:
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
-    assert lab04.preprocessor(preparation.build_preprocessor()).score == 1.0
-    unscaled = Pipeline([("features", preparation.FeatureEngineer()), ("encode", ColumnTransformer([
-        ("numeric", "passthrough", preparation.NUMERIC),
-        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), preparation.CATEGORICAL)]))])
-    feedback = lab04.preprocessor(unscaled)
-    assert 0 < feedback.score < 1 and "StandardScaler" in feedback.message
-    assert lab04.preprocessor("a pipeline").score == 0
+def test_prepared_data_is_named_by_its_lineage_version() -> None:
+    customers = data.load_customers()
+    prepared = preparation.prepare(customers)
+    assert prepared.version == lineage.data_version(prepared.data)
+    assert prepared.source_version == lineage.data_version(config.data_dir() / "customers.csv")
+    assert list(prepared.data["split"].unique()) == ["train", "test"]
+    assert len(prepared.data) == len(prepared.train) + len(prepared.test) == len(customers)
+    assert list(prepared.log["step"]) == [s.name for s in preparation.CLEANING_STEPS]
 
 
-def test_split_check_rejects_a_random_split() -> None:
-    def random_split(df, test_months=3):
+def test_preparation_is_recorded_and_found_again(monkeypatch) -> None:
+    import mlflow
+    from stores import fresh_store
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("preparation"))
+    config.setup_tracking()
+    prepared = preparation.prepare(data.load_customers())
+    first = preparation.ensure_preparation_run(prepared)  # an empty store: logged now
+    assert first.data.tags[lineage.TAG] == prepared.version and first.data.tags["lab"] == "04"
+    assert first.data.params["source_data_version"] == prepared.source_version
+    assert preparation.ensure_preparation_run(prepared).info.run_id == first.info.run_id
+    newer = preparation.log_preparation(prepared)
+    assert preparation.ensure_preparation_run(prepared).info.run_id == newer
+    assert mlflow.get_run(newer).data.metrics["train_rows"] == len(prepared.train)
+    with pytest.raises(TypeError, match="Prepared"):
+        preparation.log_preparation(data.load_customers())
+
+
+def _blank(df):
+    out = df.copy()
+    out.loc[~provisioning.total_matches_tenure_x_monthly(out), "TotalCharges"] = np.nan
+    return out
+
+
+def _repair(df):
+    out = df.copy()
+    expected = out["tenure"] * out["MonthlyCharges"]
+    out.loc[~provisioning.total_matches_tenure_x_monthly(out), "TotalCharges"] = expected
+    return out
+
+
+def test_clean_totals_check_follows_the_contract_rule() -> None:
+    assert lab04.clean_totals(_blank).score == 1
+    assert lab04.clean_totals(_repair).score == 0  # a repaired total is an invented one
+    assert lab04.clean_totals(lambda df: df[provisioning.total_matches_tenure_x_monthly(df)]).score == 0
+    with pytest.raises(lab04.NotAnswered):  # the stub returns an unchanged copy: not answered yet
+        lab04.clean_totals(lambda df: df.copy())
+
+
+def test_new_feature_check_tests_training_and_serving_rows() -> None:
+    def feature(X, limit=12):
+        out = X.copy()
+        out["new_month_to_month"] = ((out["Contract"] == "Month-to-month") & (out["tenure"] <= limit)).astype(int)
+        return out
+
+    right = lab04.new_feature(feature)
+    assert right.score == 1 and "validation months" in right.message
+    assert lab04.new_feature(lambda X: feature(X, 11)).score == 0
+    assert lab04.new_feature(preparation.add_features).score == 0
+
+
+@given(st.lists(st.tuples(st.booleans(), st.floats(-100, 100, allow_nan=False)), min_size=2, max_size=60))
+@settings(max_examples=30, deadline=None)
+def test_the_leak_scan_reference_is_symmetric_in_the_sign_of_a_column(rows) -> None:
+    y = ["Yes" if r[0] else "No" for r in rows]
+    if len(set(y)) < 2:
+        return
+    x = np.array([r[1] for r in rows])
+    a = lab04._scan_reference(_frame(Churn=y, x=x)).iloc[0]
+    b = lab04._scan_reference(_frame(Churn=y, x=-x)).iloc[0]
+    assert a == pytest.approx(b) and 0.5 <= a <= 1.0
+
+
+def test_the_leak_scan_puts_the_leak_first_and_its_check_wants_every_column() -> None:
+    assert lab04._scan_reference(data.load_customers()).index[0] == data.LEAKY
+    assert lab04.leak_scan(lab04._scan_reference).score == 1
+    numbers_only = lab04.leak_scan(lambda df: lab04._scan_reference(df.select_dtypes("number").assign(Churn=df["Churn"])))
+    assert 0 < numbers_only.score < 1 and "categor" in numbers_only.message
+
+
+def test_split_check_wants_three_parts_in_time_order_with_their_index() -> None:
+    def three_way(df, validation_months=3, test_months=3):
+        months = sorted(df["month"].unique())
+        test_from, val_from = months[-test_months], months[-test_months - validation_months]
+        return df[df["month"] < val_from], df[(df["month"] >= val_from) & (df["month"] < test_from)], df[df["month"] >= test_from]
+
+    def random_split(df, validation_months=3, test_months=3):
         test = df.sample(frac=0.25, random_state=0)
-        return df.drop(test.index), test
+        rest = df.drop(test.index)
+        validation = rest.sample(frac=0.33, random_state=0)
+        return rest.drop(validation.index), validation, test
 
+    def twice(df, validation_months=3, test_months=3):
+        rest, test = preparation.time_split(df, test_months)
+        return (*preparation.time_split(rest, validation_months), test)
+
+    assert lab04.split_by_time(three_way).score == 1
     assert lab04.split_by_time(random_split).score == 0
-    assert lab04.split_by_time(lambda df, test_months=3: preparation.time_split(df, test_months)).score == 1
+    assert 0 < lab04.split_by_time(twice).score < 1  # the package's split resets the index

@@ -64,3 +64,21 @@ def test_ensure_champion_registers_once(monkeypatch) -> None:
     assert registry.ensure_champion() == "1"
     scores = registry.load().predict(data.load_batch("2026-02")[data.FEATURES].head(5))
     assert np.asarray(scores).shape == (5, 2)
+
+
+def test_lab_04_and_lab_05_print_the_same_prepared_data_version() -> None:
+    """The hand-off of the committed labs: the version lab 04 records is the one lab 05 trains on and reproduces."""
+    import re
+
+    from mlopslab import lineage
+    from mlopslab.tools import notebooks
+
+    def printed(name: str) -> str:
+        nb = notebooks.read(notebooks.labs_dir() / f"{name}.ipynb")
+        return "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+
+    expected = lineage.short(preparation.prepare(data.load_customers()).version)
+    lab04 = re.search(r"recorded: tag data_version = (\w+)", printed("04_data_preparation"))
+    lab05 = re.search(r"lab 04 recorded the prepared data as version (\w+)", printed("05_model_development_tracking"))
+    assert lab04 and lab05, "lab 04 or lab 05 no longer prints the prepared data's version"
+    assert lab04.group(1) == lab05.group(1) == expected

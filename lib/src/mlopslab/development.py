@@ -2,7 +2,12 @@
 
 The Business Analyst's metric is the expected profit of a retention campaign: every contacted customer costs
 ``offer_cost``; a contacted customer who would have churned is kept with probability ``save_rate`` and is then
-worth ``customer_value``. Customers who are not contacted cost and earn nothing (the baseline).
+worth ``customer_value``. Customers who are not contacted cost and earn nothing (the baseline). The economics
+default to the governed policy, :data:`mlopslab.policy.ECONOMICS`.
+
+A campaign's threshold is chosen on validation data, never on the data its profit is reported on: pass the
+chosen ``threshold`` to :func:`evaluate` and :func:`log_run` (without it they report the best threshold of the
+evaluation data itself, an optimistic figure).
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, roc_curve
 from threadpoolctl import threadpool_limits
 
+from . import lineage
 from .config import SEED
-from .policy import Economics
+from .policy import ECONOMICS, Economics
 from .preparation import make_pipeline, split_xy
 
 
-def expected_profit(y_true, scores, threshold: float = 0.5, economics: Economics = Economics()) -> float:
+def expected_profit(y_true, scores, threshold: float = 0.5, economics: Economics = ECONOMICS) -> float:
     """Campaign profit when every customer with ``score >= threshold`` is contacted."""
     y = np.asarray(y_true, dtype=int)
     contacted = np.asarray(scores, dtype=float) >= threshold
@@ -31,7 +37,7 @@ def expected_profit(y_true, scores, threshold: float = 0.5, economics: Economics
     return float(matrix[y[contacted], 1].sum())
 
 
-def profit_curve(y_true, scores, economics: Economics = Economics(), thresholds=None) -> pd.DataFrame:
+def profit_curve(y_true, scores, economics: Economics = ECONOMICS, thresholds=None) -> pd.DataFrame:
     """Expected profit and share contacted for each threshold (default 0.00, 0.01, ..., 1.00)."""
     grid = np.round(np.linspace(0, 1, 101), 2) if thresholds is None else np.asarray(thresholds, dtype=float)
     scores = np.asarray(scores, dtype=float)
@@ -39,7 +45,7 @@ def profit_curve(y_true, scores, economics: Economics = Economics(), thresholds=
     return pd.DataFrame(rows, columns=["threshold", "profit", "contacted_share"])
 
 
-def best_threshold(y_true, scores, economics: Economics = Economics()) -> tuple[float, float]:
+def best_threshold(y_true, scores, economics: Economics = ECONOMICS) -> tuple[float, float]:
     """The threshold with the highest expected profit (lowest such threshold on ties), and that profit."""
     curve = profit_curve(y_true, scores, economics)
     best = curve.loc[curve["profit"].idxmax()]
@@ -76,13 +82,24 @@ def churn_scores(pipeline, frame: pd.DataFrame) -> np.ndarray:
         return pipeline.predict_proba(X)[:, 1]
 
 
-def evaluate(pipeline, test: pd.DataFrame, economics: Economics = Economics()) -> dict[str, float]:
-    """AUC, the profit-optimal threshold and its profit on a frame of labelled customers."""
+def evaluate(pipeline, test: pd.DataFrame, economics: Economics = ECONOMICS,
+             threshold: float | None = None) -> dict[str, float]:
+    """AUC and campaign profit on a frame of labelled customers.
+
+    With ``threshold`` (chosen on validation data): the profit at that threshold, as ``threshold`` and ``profit``.
+    Without it: the best threshold of this very frame and its profit (``best_threshold``, ``profit``), which
+    flatters the model; also the profit at 0.5 (``profit_at_0.5``).
+    """
     _, y = split_xy(test)
     scores = churn_scores(pipeline, test)
     auc = roc_auc_score(y, scores) if y.nunique() > 1 else float("nan")
-    threshold, profit = best_threshold(y, scores, economics)
-    return {"auc": round(float(auc), 4), "best_threshold": threshold, "profit": round(profit, 2),
+    if threshold is None:
+        chosen, profit = best_threshold(y, scores, economics)
+        found = {"best_threshold": chosen}
+    else:
+        profit = expected_profit(y, scores, threshold, economics)
+        found = {"threshold": float(threshold)}
+    return {"auc": round(float(auc), 4), **found, "profit": round(profit, 2),
             "profit_at_0.5": round(expected_profit(y, scores, 0.5, economics), 2)}
 
 
@@ -100,7 +117,7 @@ def month_folds(train: pd.DataFrame, n_folds: int = 3) -> Iterator[tuple[np.ndar
         yield np.flatnonzero(month < m), np.flatnonzero(month == m)
 
 
-def cross_validate(model, train: pd.DataFrame, n_folds: int = 3, economics: Economics = Economics()) -> pd.DataFrame:
+def cross_validate(model, train: pd.DataFrame, n_folds: int = 3, economics: Economics = ECONOMICS) -> pd.DataFrame:
     """AUC and best-threshold profit of ``make_pipeline(model)`` on each forward-chaining month fold."""
     rows = []
     for fit_rows, val_rows in month_folds(train, n_folds):
@@ -109,18 +126,6 @@ def cross_validate(model, train: pd.DataFrame, n_folds: int = 3, economics: Econ
         rows.append({"validation_month": train["month"].iloc[val_rows[0]], "fit_rows": len(fit_rows),
                      "auc": scores["auc"], "profit": scores["profit"]})
     return pd.DataFrame(rows)
-
-
-def profit_ranking(y_true, scores_by_model: dict[str, np.ndarray], economics: Economics = Economics()) -> pd.DataFrame:
-    """Each model's AUC and its best campaign (threshold, profit, share contacted), best profit first."""
-    rows = []
-    for name, scores in scores_by_model.items():
-        threshold, profit = best_threshold(y_true, scores, economics)
-        auc = roc_auc_score(y_true, scores) if len(np.unique(y_true)) > 1 else float("nan")
-        rows.append({"model": name, "auc": round(float(auc), 4), "best_threshold": threshold, "profit": round(profit, 2),
-                     "contacted_share": round(float((np.asarray(scores) >= threshold).mean()), 3)})
-    ranking = pd.DataFrame(rows).sort_values(["profit", "model"], ascending=[False, True], kind="stable")
-    return ranking.reset_index(drop=True)
 
 
 def roc_figure(y_true, scores_by_model: dict[str, np.ndarray], title: str = "ROC curve on the test months"):
@@ -139,17 +144,26 @@ def roc_figure(y_true, scores_by_model: dict[str, np.ndarray], title: str = "ROC
     return fig
 
 
-def profit_figure(y_true, scores_by_model: dict[str, np.ndarray], economics: Economics = Economics(),
-                  title: str = "Campaign profit by threshold"):
-    """A matplotlib figure of each model's profit curve, its best threshold marked."""
+def profit_figure(y_true, scores_by_model: dict[str, np.ndarray], economics: Economics = ECONOMICS,
+                  title: str = "Campaign profit by threshold", chosen: dict[str, float] | None = None):
+    """A matplotlib figure of each model's profit curve, with a dot at its threshold.
+
+    The dot marks the threshold given in ``chosen`` (model name -> threshold chosen on validation data) where there
+    is one, else the curve's own best threshold.
+    """
     import matplotlib.pyplot as plt
 
+    chosen = chosen or {}
     fig, ax = plt.subplots(figsize=(6, 4.2))
     for name, scores in scores_by_model.items():
         curve = profit_curve(y_true, scores, economics)
         line, = ax.plot(curve["threshold"], curve["profit"], label=name)
-        best = curve.loc[curve["profit"].idxmax()]
-        ax.plot(best["threshold"], best["profit"], "o", color=line.get_color())
+        if name in chosen:
+            ax.plot(chosen[name], expected_profit(y_true, scores, chosen[name], economics), "o",
+                    color=line.get_color())
+        else:
+            best = curve.loc[curve["profit"].idxmax()]
+            ax.plot(best["threshold"], best["profit"], "o", color=line.get_color())
     ax.axhline(0, color="grey", lw=0.8)
     ax.set(xlabel="threshold (contact customers with churn score >= threshold)", ylabel="expected profit (€)",
            title=title)
@@ -173,12 +187,14 @@ def model_requirements() -> list[str]:
 
 
 def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, data_version: str,
-            economics: Economics = Economics(), tags: dict[str, str] | None = None,
+            economics: Economics = ECONOMICS, tags: dict[str, str] | None = None,
             log_model: bool = True, metrics: dict[str, float] | None = None, log_curves: bool = False,
-            figures: dict | None = None) -> str:
+            figures: dict | None = None, threshold: float | None = None) -> str:
     """Log a fitted pipeline as an MLflow run: params, metrics, lineage tags, dataset and model; return the run id.
 
-    ``metrics`` adds metrics (e.g. cross-validation scores) to the test-month ones; ``log_curves`` logs the
+    ``data_version`` goes to the tag :data:`mlopslab.lineage.TAG`. ``threshold`` is the campaign threshold chosen
+    on validation data (see :func:`evaluate`). ``metrics`` adds metrics (e.g. cross-validation scores) to the
+    test-month ones; ``log_curves`` logs the
     ROC and profit curves on the test months as ``plots/roc.png`` and ``plots/profit.png``; ``figures`` logs
     more matplotlib figures by artifact file name. Call :func:`mlopslab.config.setup_tracking` first.
     """
@@ -187,22 +203,26 @@ def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, da
     from mlflow.models import infer_signature
 
     X_train, _ = split_xy(train)
-    scores = evaluate(pipeline, test, economics)
+    scores = evaluate(pipeline, test, economics, threshold)
     model = pipeline.named_steps["model"]
     figures = dict(figures or {})
     if log_curves:
         _, y_test = split_xy(test)
         test_scores = {run_name: churn_scores(pipeline, test)}
         figures["plots/roc.png"] = roc_figure(y_test, test_scores)
-        figures["plots/profit.png"] = profit_figure(y_test, test_scores, economics)
+        figures["plots/profit.png"] = profit_figure(
+            y_test, test_scores, economics, chosen=None if threshold is None else {run_name: threshold},
+            title="Campaign profit by threshold" if threshold is None
+            else "Campaign profit on these months (dot: the threshold chosen on validation)")
     with mlflow.start_run(run_name=run_name) as run:
         mlflow.log_params({"model": type(model).__name__, **{k: v for k, v in model.get_params().items()
                                                               if isinstance(v, (int, float, str, bool))}})
         mlflow.log_params({f"economics.{k}": v for k, v in economics.as_dict().items()})
         mlflow.log_metrics({k: v for k, v in {**scores, **(metrics or {})}.items() if not np.isnan(v)})
-        mlflow.set_tags({"data_version": data_version, "train_rows": str(len(train)),
+        mlflow.set_tags({lineage.TAG: data_version, "train_rows": str(len(train)),
                          "test_months": ",".join(sorted(test["month"].unique())), **(tags or {})})
-        mlflow.log_input(mlflow.data.from_pandas(train, name="customers-train", targets="Churn"), context="training")
+        mlflow.log_input(mlflow.data.from_pandas(train, name="customers-train", targets="Churn",
+                                                 digest=lineage.short(data_version)), context="training")
         for file_name, figure in figures.items():
             mlflow.log_figure(figure, file_name)
             plt.close(figure)

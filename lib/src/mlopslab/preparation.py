@@ -1,14 +1,17 @@
-"""Data preparation for the model (lab 04): features, the preprocessing pipeline, splits, hashes.
+"""Data preparation for the model (lab 04): cleaning steps, features, the preprocessing pipeline, the prepared data.
 
 The same :func:`make_pipeline` object is used in training and in serving, so a feature is computed one way
 only. Inputs are the columns of :data:`mlopslab.data.FEATURES`; ``Churn`` becomes ``y`` (1 = churned).
+:func:`prepare` is the team's whole preparation; its version is :func:`mlopslab.lineage.data_version` of the
+prepared data, recorded in MLflow under :data:`mlopslab.lineage.TAG` (:func:`log_preparation`), so that lab 05
+and every later run can name exactly the data it was trained on.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,14 +20,14 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from . import lineage
 from .config import SEED
 from .data import ADDONS, CATEGORIES, FEATURES, LEAKY, TARGET
+from .schema import NUMBER_FEATURES, TENURE_BANDS, TENURE_LABELS
 
-TENURE_BANDS = [-1, 12, 24, 48, 72]
-TENURE_LABELS = ["0-12", "13-24", "25-48", "49-72"]
 ENGINEERED = ["tenure_band", "services", "charges_per_service", "is_month_to_month", "auto_pay"]
-NUMERIC = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges", "services", "charges_per_service",
-           "is_month_to_month", "auto_pay"]
+NUMERIC = [*NUMBER_FEATURES, "services", "charges_per_service", "is_month_to_month", "auto_pay"]
+"""Numeric model inputs: the number columns of the schema, then the numeric engineered features."""
 CATEGORICAL = [c for c in CATEGORIES] + ["tenure_band"]
 
 
@@ -91,7 +94,10 @@ def make_pipeline(model: BaseEstimator) -> Pipeline:
 
 
 def frame_hash(df: pd.DataFrame) -> str:
-    """A SHA-256 content hash of a DataFrame (columns, dtypes and values, in order)."""
+    """A SHA-256 content hash of a DataFrame (columns, dtypes and values, in order).
+
+    Not a data version: name data with :func:`mlopslab.lineage.data_version`, the course's one definition.
+    """
     digest = hashlib.sha256()
     digest.update("|".join(f"{c}:{t}" for c, t in df.dtypes.astype(str).items()).encode())
     digest.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
@@ -100,7 +106,8 @@ def frame_hash(df: pd.DataFrame) -> str:
 
 # --- cleaning: declared, logged, reversible -----------------------------------------------------------------
 
-NUMBER_COLUMNS = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+NUMBER_COLUMNS = list(NUMBER_FEATURES)
+"""The columns :func:`parse_numbers` reads as numbers (the schema's number inputs)."""
 
 
 @dataclass(frozen=True)
@@ -136,15 +143,6 @@ def drop_duplicate_ids(df: pd.DataFrame) -> pd.DataFrame:
     return df[~df["customerID"].duplicated(keep="first")]
 
 
-def repair_total_charges(df: pd.DataFrame, tolerance: float = 0.25) -> pd.DataFrame:
-    """Replace a TotalCharges further than ``tolerance`` from tenure x MonthlyCharges by that product."""
-    out = df.copy()
-    expected = (out["tenure"] * out["MonthlyCharges"]).round(2)
-    off = (out["TotalCharges"] - expected).abs() > tolerance * expected.clip(lower=1) + 1
-    out.loc[off & expected.notna(), "TotalCharges"] = expected
-    return out
-
-
 def drop_incomplete_rows(df: pd.DataFrame) -> pd.DataFrame:
     """Drop rows that miss a value in any model input column."""
     return df.dropna(subset=[c for c in FEATURES if c in df.columns])
@@ -154,10 +152,12 @@ CLEANING_STEPS = [
     CleaningStep("trim_text", "stray blanks make ' Yes' a new category", trim_text),
     CleaningStep("parse_numbers", "'$70.35' and '79,90' are numbers written differently", parse_numbers),
     CleaningStep("drop_duplicate_ids", "a customer counted twice weighs twice in training", drop_duplicate_ids),
-    CleaningStep("repair_total_charges", "TotalCharges must be about tenure x MonthlyCharges", repair_total_charges),
     CleaningStep("drop_incomplete_rows", "the model needs every input; we do not invent values", drop_incomplete_rows),
 ]
-"""The team's declared cleaning decisions, in the order they run."""
+"""The team's declared cleaning decisions, in the order they run.
+
+What to do with a ``TotalCharges`` that breaks the data contract's consistency rule is decided in lab 04, where
+the team adds that step itself; the 2025 training data passed the contract, so it changes nothing there."""
 
 
 def _comparable(column: pd.Series) -> np.ndarray:
@@ -204,47 +204,79 @@ def apply_cleaning(raw: pd.DataFrame, steps: list[CleaningStep] | None = None) -
     return frame, pd.DataFrame(log)
 
 
-# --- leakage and reproducibility ----------------------------------------------------------------------------
-
-
-def single_feature_auc(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """How well each column alone ranks churners above stayers (AUC; 0.5 = no signal, 1.0 = perfect).
-
-    A number is its own score; a category scores as its churn rate in ``df``. A column that alone comes close
-    to 1.0 deserves the question: is it known *before* the outcome?
-    """
-    from sklearn.metrics import roc_auc_score
-
-    y = (df[TARGET] == "Yes").astype(int)
-    columns = columns or [c for c in df.columns if c not in (TARGET, "customerID", "month")]
-    rows = []
-    for column in columns:
-        values = df[column]
-        score = values if pd.api.types.is_numeric_dtype(values) else values.map(y.groupby(values).mean())
-        auc = roc_auc_score(y, score.astype(float))
-        rows.append({"column": column, "auc_alone": round(max(auc, 1 - auc), 4)})
-    return pd.DataFrame(rows).sort_values(["auc_alone", "column"], ascending=[False, True]).reset_index(drop=True)
+# --- the prepared data: one function, one version ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """The output of :func:`prepare`: training and test frames and one hash naming both."""
+    """The output of :func:`prepare`: training and test frames, the cleaning log, and the data's version."""
 
     train: pd.DataFrame
     test: pd.DataFrame
     version: str
+    """:func:`mlopslab.lineage.data_version` of :attr:`data` (64 hex digits)."""
+    source_version: str = ""
+    """The version of the raw data it was prepared from."""
+    seed: int | None = SEED
+    test_months: int = 3
+    log: pd.DataFrame | None = None
+    """The cleaning log (one row per step)."""
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """Training and test rows in one frame, with a ``split`` column: the prepared data set the version names."""
+        return pd.concat([self.train.assign(split="train"), self.test.assign(split="test")], ignore_index=True)
 
 
 def prepare(raw: pd.DataFrame, seed: int | None = SEED, test_months: int = 3,
             steps: list[CleaningStep] | None = None) -> Prepared:
-    """The team's preparation step: clean, drop the leaky column, split by time, shuffle training rows.
+    """The team's preparation step: clean, drop the leaky column, split by time, shuffle the training rows.
 
     Training rows are shuffled with ``seed`` (learners that read rows in order, e.g. in mini-batches, then see
     the months mixed); ``seed=None`` shuffles differently every call, which breaks reproducibility on purpose.
+    The version is the lineage data version of the prepared data: same raw data, code and seed, same version.
     """
-    cleaned, _ = apply_cleaning(raw, steps)
+    cleaned, log = apply_cleaning(raw, steps)
     cleaned = cleaned.drop(columns=[LEAKY], errors="ignore").reset_index(drop=True)
     train, test = time_split(cleaned, test_months)
     train = train.sample(frac=1.0, random_state=np.random.default_rng(seed)).reset_index(drop=True)
-    version = hashlib.sha256((frame_hash(train) + frame_hash(test)).encode()).hexdigest()
-    return Prepared(train, test, version)
+    prepared = Prepared(train, test, "", lineage.data_version(raw), seed, test_months, log)
+    return replace(prepared, version=lineage.data_version(prepared.data))
+
+
+PREPARATION_RUN = "prepare-customers"
+"""The run name of a preparation's record in MLflow."""
+
+
+def log_preparation(prepared: Prepared, tags: dict[str, str] | None = None) -> str:
+    """Record a preparation as an MLflow run and return its id.
+
+    The tag :data:`mlopslab.lineage.TAG` names the data the run produced (every model trained on it carries the
+    same tag); the parameter ``source_data_version`` names the raw data it read (lab 03's version of the file).
+    Call :func:`mlopslab.config.setup_tracking` first.
+    """
+    if not isinstance(prepared, Prepared):
+        raise TypeError(f"log_preparation records a Prepared (from preparation.prepare), not a {type(prepared).__name__}")
+    import mlflow
+
+    with mlflow.start_run(run_name=PREPARATION_RUN) as run:
+        mlflow.set_tags({lineage.TAG: prepared.version, "lab": "04", **(tags or {})})
+        mlflow.log_params({"source_data_version": prepared.source_version, "seed": prepared.seed,
+                           "test_months": prepared.test_months,
+                           "steps": ", ".join(prepared.log["step"]) if prepared.log is not None else ""})
+        mlflow.log_metrics({"train_rows": len(prepared.train), "test_rows": len(prepared.test)})
+        if prepared.log is not None:
+            mlflow.log_table(prepared.log, "cleaning_log.json")
+    return run.info.run_id
+
+
+def ensure_preparation_run(prepared: Prepared):
+    """Lab 04's latest record of a preparation in the current experiment (logged now from ``prepared`` if the
+    store has none, so that any lab can run on an empty store). Returns the MLflow run."""
+    import mlflow
+
+    found = mlflow.search_runs(filter_string=f"tags.mlflow.runName = '{PREPARATION_RUN}' AND tags.lab = '04'",
+                               order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+    if found:
+        return found[0]
+    return mlflow.get_run(log_preparation(prepared, tags={"logged_by": "preparation.ensure_preparation_run"}))

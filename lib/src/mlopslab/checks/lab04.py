@@ -1,119 +1,324 @@
-"""Checks of lab 04 (data preparation): the preprocessing pipeline, the leaky feature, the time-aware split."""
+"""Checks of lab 04 (data preparation): a cleaning step, an engineered feature, the leak scan, the three-way split.
+
+Every check recomputes its reference from the data and the package (the data contract's own rule, the shipped
+files), never from notebook variables; the reference computations are private to this module.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
-from ..data import CATEGORIES, FEATURES, LEAKY, TARGET, load_customers
+from ..data import FEATURES, TARGET, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ..preparation import ENGINEERED, NUMERIC, time_split
+
+FEATURE = "new_month_to_month"
+NOT_INPUTS = ("Churn", "customerID", "month")
 
 
-def _holds_blank(value, depth: int = 0) -> bool:
-    """True if a (nested) parameter value is the placeholder ``...``."""
-    if value is Ellipsis:
-        return True
-    if depth < 4 and isinstance(value, (list, tuple)):
-        return any(_holds_blank(v, depth + 1) for v in value)
-    return False
-
-
-def _serving_rows(test: pd.DataFrame) -> pd.DataFrame:
-    """Two serving rows, one carrying a category never seen in training (a new contract type)."""
-    rows = test[FEATURES].head(2).copy()
-    rows.loc[rows.index[0], "Contract"] = "Three year"
-    return rows
-
-
-@exercise("04.preprocessor", points=3, title="Build the preprocessing pipeline")
-def preprocessor(answer, **_):
-    if not hasattr(answer, "fit") or not hasattr(answer, "transform"):
-        return wrong(f"`preprocessor` must be a scikit-learn transformer (a Pipeline), not a {type(answer).__name__}.")
-    if hasattr(answer, "get_params") and any(_holds_blank(v) for v in answer.get_params(deep=True).values()):
+def _answered(result):
+    """The student's result, or NotAnswered for a stub's ``None`` / ``...``."""
+    if result is None or result is Ellipsis:
         raise NotAnswered
-    train, test = time_split(load_customers())
-    fitted = clone(answer).fit(train[FEATURES], (train[TARGET] == "Yes").astype(int))
-    out = np.asarray(fitted.transform(train[FEATURES]), dtype=float)
-    if np.isnan(out).any():
-        return wrong("The output still holds missing values: every input must become a number.")
-    names = [str(n) for n in fitted.get_feature_names_out()] if hasattr(fitted, "get_feature_names_out") else []
-    if any(LEAKY in n for n in names):
-        return wrong(f"{LEAKY} is among the outputs: it is only known after churn and must not be an input.")
-    missing_engineered = [f for f in ENGINEERED if not any(n == f or n.startswith(f + "_") for n in names)]
-    problems = []
-    if missing_engineered:
-        problems.append(f"the engineered features {missing_engineered} are missing: start the pipeline with "
-                        "FeatureEngineer()")
-    numeric = [names.index(c) for c in NUMERIC if c in names]
-    if len(numeric) < len(NUMERIC) or not np.allclose(out[:, numeric].mean(axis=0), 0, atol=1e-6):
-        problems.append("the numeric columns are not standardised: use StandardScaler() on NUMERIC")
-    expected_width = sum(len(CATEGORIES.get(c, [])) for c in CATEGORIES) + len(NUMERIC) + 4  # + 4 tenure bands
+    return result
+
+
+def _contract_rule(frame: pd.DataFrame) -> pd.Series:
+    """The data contract's consistency rule for totals (lab 03), wherever the contract keeps it."""
     try:
-        fitted.transform(_serving_rows(test))
-    except Exception:
-        problems.append("a serving row with an unseen category (Contract 'Three year') makes it fail: "
-                        "OneHotEncoder(handle_unknown='ignore') keeps serving alive")
-    if not problems and out.shape[1] != expected_width:
-        problems.append(f"it makes {out.shape[1]} columns where {expected_width} are expected: one per numeric "
-                        "input and one per category value")
-    if not problems:
-        return correct(f"Right: {out.shape[1]} numeric columns from {len(FEATURES)} raw inputs, with the same code "
-                       "ready for serving.")
-    return partial(round(max(0.25, 1 - 0.25 * len(problems)), 2), "Almost: " + "; ".join(problems) + ".")
+        from .. import schema
+
+        rule = schema.total_matches_tenure_x_monthly
+    except (ImportError, AttributeError):
+        from ..provisioning import total_matches_tenure_x_monthly as rule
+    return rule(frame)
 
 
-@exercise("04.leaky_feature", points=2, title="Find the leaky feature")
-def leaky_feature(answer, **_):
-    given = [answer] if isinstance(answer, str) else list(answer) if isinstance(answer, (list, tuple, set)) else None
-    if given is None:
-        return wrong(f"Give a column name as a string, not a {type(answer).__name__}.")
-    given = {str(g).strip() for g in given}
-    columns = set(load_customers().columns)
-    unknown = sorted(given - columns)
-    if unknown:
-        return wrong(f"{unknown} is not a column of `customers`; the columns are {sorted(columns)}.")
-    if given == {LEAKY}:
-        return correct(f"Yes: {LEAKY} is booked when an account closes, so it is only known after churn.")
-    if LEAKY in given:
-        others = sorted(given - {LEAKY})
-        return partial(0.5, f"{LEAKY} is right, but {others} are known before churn: a strong predictor is not a "
-                            "leak. Name only the column you would not have when the model scores a customer.")
-    if TARGET in given:
-        return wrong("Churn is the target itself, not an input. Which *input* column is only known after churn?")
-    return wrong("A strong predictor is not yet a leak (month-to-month customers really do churn more). Look for "
-                 "a column that predicts churn suspiciously well AND is only recorded after the customer left: "
-                 "the datasheet in data/README.md describes each column.")
+# --- 04.clean_totals --------------------------------------------------------------------------------------------
+
+def _batch_before_totals() -> pd.DataFrame:
+    """The dirty batch after the team's first three steps (trim, parse, de-duplicate), as the lab shows it."""
+    from ..preparation import CLEANING_STEPS, apply_cleaning
+
+    raw = load_dirty_batch().drop(columns=["row", "notes"])
+    first = [s for s in CLEANING_STEPS if s.name in ("trim_text", "parse_numbers", "drop_duplicate_ids")]
+    return apply_cleaning(raw, first)[0]
 
 
-@exercise("04.split_by_time", points=2, title="Choose the split: train on the past, test on the future")
+def _edge_cases() -> pd.DataFrame:
+    """Totals around the contract's tolerance, rows the rule does not judge, and a missing total."""
+    return pd.DataFrame({
+        "customerID": [f"0000-EDGE{c}" for c in "ABCDEFGH"],
+        "tenure": [10.0, 10.0, 10.0, 240.0, 10.0, 5.0, 0.0, 12.0],
+        "MonthlyCharges": [50.0, 50.0, 50.0, 50.0, -20.0, 30.0, 70.0, 80.0],
+        "TotalCharges": [500.0, 590.0, 640.0, 100.0, 300.0, np.nan, 0.0, 100.0],
+    }, index=[3, 1, 4, 1_001, 5, 9, 2, 6])
+
+
+def _judged(frame: pd.DataFrame) -> np.ndarray:
+    """Rows the contract's rule judges at all: those where an absurd total would break it."""
+    return ~_contract_rule(frame.assign(TotalCharges=1e12)).to_numpy()
+
+
+def _blank_reference(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.loc[~_contract_rule(out).to_numpy(), "TotalCharges"] = np.nan
+    return out
+
+
+def _judge_step(answer, frame: pd.DataFrame) -> tuple[str, str] | None:
+    """(verdict, hint) when the step is wrong on ``frame``, None when it is right."""
+    before = frame.copy(deep=True)
+    result = _answered(answer(frame))
+    if not isinstance(result, pd.DataFrame):
+        return "wrong", f"A cleaning step returns the cleaned DataFrame, not a {type(result).__name__}."
+    if not frame.equals(before):
+        return "wrong", ("Your step changed the frame it was given. A step works on a copy (`out = df.copy()`), so that "
+                         "the raw data stays as it arrived and every decision can be undone.")
+    if not result.index.equals(frame.index) or list(result.columns) != list(frame.columns):
+        return "wrong", ("Your step dropped, added or reordered rows or columns. This step only blanks values; "
+                         "`drop_incomplete_rows`, later in the list, drops the rows that miss an input.")
+    others = [c for c in frame.columns if c != "TotalCharges"]
+    if not result[others].equals(frame[others]):
+        return "wrong", "Your step changed columns other than TotalCharges; this decision is about totals only."
+    expected = _blank_reference(frame)["TotalCharges"]
+    got = pd.to_numeric(result["TotalCharges"], errors="coerce")
+    given = frame["TotalCharges"]
+    invented = got.notna() & ~np.isclose(got.fillna(0), given.fillna(0)) | (got.notna() & given.isna())
+    if invented.any():
+        row = invented[invented].index[0]
+        return "wrong", (f"Your step wrote totals nobody recorded (row {row}: {given.loc[row]} became "
+                         f"{got.loc[row]:.2f}). We do not invent values: a total that breaks the contract's rule "
+                         "becomes missing (`np.nan`).")
+    blanked, should = got.isna() & given.notna(), expected.isna() & given.notna()
+    if blanked.equals(should):
+        return None
+    extra, missed = blanked & ~should, should & ~blanked
+    if (extra & ~_judged(frame)).any():
+        return "partial", ("You blanked totals of rows whose tenure or MonthlyCharges is itself out of range. The "
+                           "contract's rule does not judge those rows (its range rules report them, lab 03): use "
+                           "the rule itself, not your own version of it.")
+    return "partial", (f"{int(extra.sum() + missed.sum())} totals differ from what the contract's rule decides. "
+                       "Do not restate the rule with your own tolerance: call the contract's rule, "
+                       "`provisioning.total_matches_tenure_x_monthly(out)`, and blank where it is False.")
+
+
+@exercise("04.clean_totals", points=2, title="A cleaning step: totals that break the contract's rule")
+def clean_totals(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `blank_inconsistent_totals(df)` that returns the cleaned frame.")
+    batch = _batch_before_totals()
+    result = _answered(answer(batch.copy(deep=True)))
+    if isinstance(result, pd.DataFrame) and result.equals(batch):
+        raise NotAnswered  # the stub: a copy, nothing decided yet
+    for frame in (batch, _edge_cases()):
+        verdict = _judge_step(answer, frame)
+        if verdict is not None:
+            kind, hint = verdict
+            return partial(0.5, hint) if kind == "partial" else wrong(hint)
+    blanked = int((_blank_reference(batch)["TotalCharges"].isna() & batch["TotalCharges"].notna()).sum())
+    return correct(f"Right: on the dirty batch your step blanks {blanked} totals that break the contract's rule, "
+                   "leaves the rows with out-of-range inputs to the contract's range rules, and invents nothing.")
+
+
+# --- 04.new_feature ---------------------------------------------------------------------------------------------
+
+def _feature_reference(frame: pd.DataFrame) -> pd.Series:
+    return ((frame["Contract"] == "Month-to-month") & (frame["tenure"] <= 12)).astype(int)
+
+
+def _feature_edge_rows() -> pd.DataFrame:
+    rows = load_customers()[FEATURES].head(6).copy()
+    rows["Contract"] = ["Month-to-month", "Month-to-month", "Month-to-month", "One year", "Two year", "Month-to-month"]
+    rows["tenure"] = [12, 13, 0, 3, 1, 72]
+    return rows.set_axis([10, 20, 30, 40, 50, 60])
+
+
+def _validation_aucs(answer) -> tuple[float, float]:
+    """Validation AUC of the logistic-regression pipeline with and without the student's feature."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    from ..preparation import CATEGORICAL, NUMERIC, FeatureEngineer
+
+    def pipeline(extra: list[str]):
+        steps = [("mine", FunctionTransformer(answer))] if extra else []
+        encode = ColumnTransformer([("numeric", StandardScaler(), NUMERIC + extra),
+                                    ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                                     CATEGORICAL)])
+        return Pipeline([*steps, ("features", FeatureEngineer()), ("encode", encode),
+                         ("model", LogisticRegression(max_iter=1000, C=0.5))])
+
+    customers = load_customers()
+    months = sorted(customers["month"].unique())
+    fit, val = customers[customers["month"] < months[-6]], customers[customers["month"].isin(months[-6:-3])]
+    y_fit, y_val = fit[TARGET].eq("Yes").astype(int), val[TARGET].eq("Yes").astype(int)
+    aucs = []
+    for extra in ([FEATURE], []):
+        model = pipeline(extra).fit(fit[FEATURES], y_fit)
+        aucs.append(roc_auc_score(y_val, model.predict_proba(val[FEATURES])[:, 1]))
+    return aucs[0], aucs[1]
+
+
+@exercise("04.new_feature", points=2, title="An engineered feature for the pipeline")
+def new_feature(answer, **_):
+    if not callable(answer):
+        return wrong(f"Define a function `add_{FEATURE}(X)` that returns X with the new column.")
+    frames = {"the training rows": load_customers()[FEATURES], "a serving batch (January 2026)":
+              load_batch("2026-01")[FEATURES], "rows at the edges (tenure 0, 12, 13; other contracts)":
+              _feature_edge_rows()}
+    for where, frame in frames.items():
+        before = frame.copy(deep=True)
+        result = _answered(answer(frame))
+        if isinstance(result, pd.Series):
+            return wrong("Return the whole frame with the new column (like `add_features`), not the column alone: "
+                         "the next step of the pipeline needs every input.")
+        if not isinstance(result, pd.DataFrame):
+            return wrong(f"Return a DataFrame (the input with one more column), not a {type(result).__name__}.")
+        if not frame.equals(before):
+            return wrong("Your function changed the frame it was given. In a pipeline the caller's data must stay as "
+                         "it was: start with `out = X.copy()`.")
+        added = [c for c in result.columns if c not in frame.columns]
+        if FEATURE not in result.columns:
+            if not added and result.equals(frame):
+                raise NotAnswered  # the stub: a copy, no feature yet
+            return wrong(f"The new column must be called {FEATURE!r}; your function added {added or 'nothing'}.")
+        if added != [FEATURE] or not result[list(frame.columns)].equals(frame) or not result.index.equals(frame.index):
+            return wrong(f"Add exactly one column, {FEATURE!r}, and leave every other column and row as it was.")
+        values = result[FEATURE]
+        if not (pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values)):
+            return partial(0.5, f"{FEATURE} should be 1 or 0 (an integer column): add `.astype(int)`.")
+        differ = values.astype(int) != _feature_reference(frame)
+        if differ.any():
+            row = frame.loc[differ[differ].index[0]]
+            return wrong(f"On {where}, {int(differ.sum())} rows get the wrong value (e.g. a {row['Contract']} "
+                         f"customer with tenure {row['tenure']}). The feature is 1 for a month-to-month customer in "
+                         "the first year (tenure of at most 12 months), else 0.")
+    with_feature, without = _validation_aucs(answer)
+    gain = with_feature - without
+    verdict = ("no real gain: the model already combines contract and tenure, so the feature stays out of the "
+               "team's pipeline" if abs(gain) < 0.005 else
+               "a gain worth a second look on more months before the feature joins the team's pipeline")
+    return correct(f"Right, on training rows and on a serving batch alike. On the validation months (July to "
+                   f"September) the logistic regression ranks with AUC {with_feature:.4f} with your feature and "
+                   f"{without:.4f} without: {verdict}.")
+
+
+# --- 04.leak_scan -----------------------------------------------------------------------------------------------
+
+def _scan_reference(frame: pd.DataFrame) -> pd.Series:
+    from sklearn.metrics import roc_auc_score
+
+    target = (frame[TARGET] == "Yes").astype(int)
+    scan = {}
+    for name in [c for c in frame.columns if c not in NOT_INPUTS]:
+        column = frame[name]
+        score = column if pd.api.types.is_numeric_dtype(column) else column.map(target.groupby(column).mean())
+        alone = roc_auc_score(target, score.astype(float))
+        scan[name] = alone if alone >= 0.5 else 1 - alone
+    return pd.Series(scan).sort_values(ascending=False)
+
+
+def _scan_case() -> pd.DataFrame:
+    """A small table with a column that ranks churners *low*, a category, and the columns that are not inputs."""
+    rng = np.random.default_rng(4)
+    churn = rng.random(300) < 0.3
+    return pd.DataFrame({
+        "customerID": [f"{i:04d}-SCANX" for i in range(300)], "month": np.repeat(["2025-01", "2025-02"], 150),
+        "Churn": np.where(churn, "Yes", "No"),
+        "loyalty_points": np.where(churn, rng.normal(20, 10, 300), rng.normal(45, 10, 300)).round(1),
+        "region": np.where(churn, rng.choice(["north", "south", "east"], 300, p=[0.6, 0.2, 0.2]),
+                           rng.choice(["north", "south", "east"], 300, p=[0.2, 0.4, 0.4])),
+        "calls": rng.poisson(np.where(churn, 3, 2)),
+    })
+
+
+@exercise("04.leak_scan", points=3, title="The leak scan: how well does each column alone rank churners?")
+def leak_scan(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `leak_scan(df)` that returns a Series: column name -> AUC alone.")
+    for frame in (load_customers(), _scan_case()):
+        result = _answered(answer(frame.copy()))
+        if isinstance(result, pd.Series) and result.empty:
+            raise NotAnswered  # the stub: nothing scanned yet
+        if not isinstance(result, pd.Series):
+            return wrong(f"Return a pandas Series (index: column names, values: AUC alone), not a "
+                         f"{type(result).__name__}.")
+        expected = _scan_reference(frame)
+        named = {str(c) for c in result.index}
+        not_inputs = sorted(named & set(NOT_INPUTS))
+        if not_inputs:
+            return wrong(f"Leave out {not_inputs}: the target, the id and the observation month are not inputs "
+                         "to scan.")
+        missing = [c for c in expected.index if c not in named]
+        if missing:
+            categories = [c for c in missing if not pd.api.types.is_numeric_dtype(frame[c])]
+            if categories and len(categories) == len(missing):
+                return partial(0.5, f"The categories are missing (e.g. {categories[0]!r}): score a category by the "
+                                    "churn rate of its value, `values.map(churned.groupby(values).mean())`, then "
+                                    "take its AUC like a number's.")
+            return wrong(f"The scan misses columns, e.g. {missing[0]!r}: scan every column except the target, "
+                         "the id and the month.")
+        got = pd.to_numeric(result.reindex(expected.index), errors="coerce")
+        off = ~np.isclose(got.to_numpy(dtype=float), expected.to_numpy(), atol=1e-6)
+        if off.any():
+            column = expected.index[off][0]
+            if np.isclose(1 - got[column], expected[column], atol=1e-6):
+                return wrong(f"{column!r} gets {got[column]:.3f}: a column that ranks churners at the *bottom* "
+                             "(AUC below 0.5) tells as much as one that ranks them at the top. Take "
+                             "`max(auc, 1 - auc)`.")
+            return wrong(f"{column!r} gets {got[column]!r} where its AUC alone is different. A number is its own "
+                         "score; a category scores as the churn rate of its value; `roc_auc_score(churned, score)`.")
+        if list(result.index) != list(expected.index):
+            return partial(0.75, "The values are right; sort them from the highest AUC down "
+                                 "(`.sort_values(ascending=False)`), so the first question goes to the top row.")
+    return correct("Right: the scan ranks every input by what it alone reveals. The top rows are the questions to "
+                   "ask: when is this value recorded, before or after the customer decides?")
+
+
+# --- 04.split_by_time -------------------------------------------------------------------------------------------
+
+def _split_reference(frame: pd.DataFrame, validation_months: int, test_months: int):
+    months = sorted(frame["month"].unique())
+    test_from, validation_from = months[-test_months], months[-test_months - validation_months]
+    return (frame.index[frame["month"] < validation_from],
+            frame.index[(frame["month"] >= validation_from) & (frame["month"] < test_from)],
+            frame.index[frame["month"] >= test_from])
+
+
+@exercise("04.split_by_time", points=2, title="Train, validation and test months, in time order")
 def split_by_time(answer, **_):
     if not callable(answer):
-        return wrong("Define a function `split_by_time(df, test_months=3)` that returns (train, test).")
-    customers = load_customers()
+        return wrong("Define a function `split_by_time(df, validation_months=3, test_months=3)` that returns "
+                     "(train, validation, test).")
+    customers = load_customers().sample(frac=1.0, random_state=7)  # rows in no particular order
     before = customers.copy()
-    result = answer(customers, 3)
-    if result is None:
-        raise NotAnswered
-    if not (isinstance(result, tuple) and len(result) == 2 and all(isinstance(r, pd.DataFrame) for r in result)):
-        return wrong("Return a tuple of two DataFrames: (train, test).")
+    result = _answered(answer(customers, 3, 3))
+    if not (isinstance(result, tuple) and len(result) == 3 and all(isinstance(r, pd.DataFrame) for r in result)):
+        return wrong("Return a tuple of three DataFrames: (train, validation, test).")
     if not customers.equals(before):
-        return wrong("Your function changed the DataFrame it was given; work on a copy (filter, don't modify).")
-    train, test = result
-    if len(train) + len(test) != len(customers) or set(train["customerID"]) & set(test["customerID"]):
-        return wrong("Every customer must be in exactly one of train and test.")
-    if train["month"].max() >= test["month"].min():
-        if train["month"].min() > test["month"].max():
-            return wrong("Your test months come *before* the training months: that trains on the future. "
-                         "Test on the last months.")
-        return wrong("Some training rows are as late as or later than test rows (a random split?). Every "
-                     "training month must come before every test month.")
-    expected = {k: time_split(customers, k)[1] for k in (3, 2)}
-    if set(test["customerID"]) != set(expected[3]["customerID"]):
-        return partial(0.5, f"The order is right, but the test set should hold exactly the last 3 months "
-                            f"({', '.join(sorted(expected[3]['month'].unique()))}).")
-    other = answer(customers, 2)
-    if set(other[1]["customerID"]) != set(expected[2]["customerID"]):
-        return partial(0.5, "Right for test_months=3, but the function ignores its `test_months` argument.")
-    return correct("Right: the model is tested on months it has never seen, as it will be in production.")
+        return wrong("Your function changed the DataFrame it was given; filter it, do not modify it.")
+    train, validation, test = result
+    if len(train) + len(validation) + len(test) != len(customers):
+        return wrong("Every row must be in exactly one of train, validation and test.")
+    first = [part["month"].min() for part in result]
+    last = [part["month"].max() for part in result]
+    if not (last[0] < first[1] and last[1] < first[2]):
+        return wrong("The parts must follow each other in time: every training month before every validation "
+                     "month, every validation month before every test month (no random rows, no overlap).")
+    expected = _split_reference(customers, 3, 3)
+    if [len(part) for part in result] != [len(e) for e in expected]:
+        return partial(0.5, "The order is right, but the test part should hold the last 3 months and the "
+                            "validation part the 3 months before them.")
+    if not all(set(part.index) == set(e) for part, e in zip(result, expected, strict=True)):
+        return partial(0.5, "The months are right, but the rows lost their index. Filter the rows and keep their "
+                            "index (do not reset it): every row of a part must point back to its row in `df`.")
+    other = _answered(answer(customers, 2, 1))
+    if [set(part.index) for part in other] != [set(e) for e in _split_reference(customers, 2, 1)]:
+        return partial(0.5, "Right for 3 and 3 months, but the function does not follow its arguments "
+                            "`validation_months` and `test_months`.")
+    return correct("Right: the model learns from the past, is tuned on the months after, and is judged once on "
+                   "the months after those, as it will be used.")
