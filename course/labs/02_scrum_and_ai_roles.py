@@ -533,10 +533,40 @@ def retro_evidence(standup):
 
 
 # %% [markdown]
-# **Your turn, before you read on:** from your evidence, the burndown and the review, write down one thing the team
-# should start, one it should stop and one it should continue (on paper, or in a new cell). Then compare with the
-# board the team agreed on, below. The package wrote this board from the same evidence (it is reused for the capstone
-# sprint in lab 11); a real team writes it together, with the Scrum Master at the whiteboard.
+# ### Written exercise 02.R — the team's retrospective
+# **Your turn, before you read on.** From your evidence, the burndown and the review, write the retrospective in the
+# cell below: one thing the team should **start**, one it should **stop** and one it should **continue**, each with the
+# fact from this sprint that supports it (a story that waited, a blocker, the points committed and done), and the
+# first action the Scrum Master takes. Write it in that cell (double-click it to edit): a person reads and scores it
+# against this rubric, so `mlopslab grade --self` cannot. A few sentences are enough.
+
+# %% id="code-retro-rubric"
+from mlopslab.rubrics import show_rubric
+
+show_rubric("02.retrospective")
+
+# %% [markdown] mlopslab={"written": "02.retrospective"}
+# *Your retrospective (double-click to edit, then replace this text):*
+#
+# * **Start:** …
+# * **Stop:** …
+# * **Continue:** …
+# * **The Scrum Master's first action:** …
+
+# %% [markdown] mlopslab={"model_answer": "02.retrospective"}
+# **Model answer (graders only).** *Start* ordering the sprint by dependencies, not by value alone: S02 could not
+# start on most stand-ups because the story it depends on was not done, so its points waited all sprint. *Start*
+# removing impediments at their source as well: the test database going down and the unclear acceptance criteria each
+# cost a day of no progress. *Stop* committing to more than the team finishes: the sprint committed twice the points it
+# delivered, so the next plan uses the measured velocity, not the capacity. *Continue* the daily stand-up, which
+# surfaced every blocker the same morning, and delivering finished stories the stakeholders can use. *First action:*
+# the Scrum Master books a dependency check into sprint planning and asks the database team for a maintenance window
+# outside the sprint, to be reviewed at the next retrospective. Full marks need each item tied to a fact of this
+# sprint; an answer about the product (“add more features”) rather than the way of working misses the point.
+
+# %% [markdown]
+# Now compare with the board the team agreed on, below. The package wrote this board from the same evidence (it is
+# reused for the capstone sprint in lab 11); a real team writes it together, with the Scrum Master at the whiteboard.
 
 # %% id="cell-28"
 retro = scrum.retrospective(sprint1)

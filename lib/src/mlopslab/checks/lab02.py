@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import scrum
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..rubrics import criterion, written
 
 CAPACITY = 20
 """Every sprint's capacity in the lab's five-sprint history (and lab 11's sprints 1-5)."""
@@ -374,3 +375,22 @@ def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
         return ("commitment_reliability: divide the *total* done by the *total* committed over the last three "
                 "sprints; the mean of the per-sprint ratios over-weights small sprints.")
     return f"commitment_reliability is points done / points committed over the last three sprints; yours: {given!r}."
+
+
+# --- 02.retrospective (written: scored by a person against this rubric) -------------------------------------
+
+written("02.retrospective", title="The team's retrospective: start, stop, continue", criteria=[
+    criterion("start", 2, "Something to start, with its evidence",
+              full="A change in how the team works (ordering stories by their dependencies, removing an impediment "
+                   "at its source, limiting work in progress), tied to a fact of this sprint: a story that waited, "
+                   "a named blocker, the day the first story was done."),
+    criterion("stop", 2, "Something to stop, with its evidence",
+              full="A habit to drop, such as committing to more than the team finishes, with the measured fact "
+                   "behind it (the points committed against the points done)."),
+    criterion("continue", 1, "Something to continue",
+              full="A practice that worked, such as the daily stand-up that surfaced each blocker the same morning, "
+                   "and what shows that it worked."),
+    criterion("action", 1, "The Scrum Master's first action",
+              full="One concrete action about the way of working (not the product) for the next sprint: who does "
+                   "what, and how the team will see at the next retrospective whether it helped."),
+])

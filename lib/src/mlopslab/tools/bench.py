@@ -100,14 +100,15 @@ def synthetic_class(paths: list[Path], students: int, folder: Path, seed: int = 
     """Submissions for ``students`` × labs: reference solutions with some wrong answers mixed in."""
     rng = random.Random(seed)
     count = 0
+    labs = {path: (notebooks.read(path), answers.chosen(notebooks.lab_number(path), "solution"),
+                   answers.chosen(notebooks.lab_number(path), "wrong")) for path in paths}  # read each lab once
     for s in range(students):
         for path in paths:
-            lab = notebooks.lab_number(path)
-            good, bad = answers.chosen(lab, "solution"), answers.chosen(lab, "wrong")
+            lab_nb, good, bad = labs[path]
             chosen = {ex: (bad[ex] if rng.random() < 0.3 else good[ex]) for ex in good}
             target = folder / f"student{s:03d}" / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            notebooks.write(notebooks.with_answers(notebooks.read(path), chosen), target)
+            notebooks.write(notebooks.with_answers(lab_nb, chosen), target)
             count += 1
     return count
 

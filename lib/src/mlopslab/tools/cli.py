@@ -1,4 +1,4 @@
-"""The ``mlopslab`` command line: build, run, release and grade the labs; manage the data.
+"""The ``mlopslab`` command line: build, run, release and grade the labs (review, export); manage the data.
 
 Each command is a small ``add_*`` function (its options) and a ``cmd_*`` function (what it does); ``grade`` keeps
 its own in :mod:`mlopslab.tools.grading.command`.
@@ -245,6 +245,40 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return command.run(args)
 
 
+def add_review(sub) -> None:
+    from .grading.review import add_arguments
+
+    rev = sub.add_parser("review", help="score the written answers of a graded batch in a local page",
+                         description="Serve a page on 127.0.0.1 where graders score each written answer of a graded "
+                         "batch against its rubric, one answer at a time across the class, from the keyboard; "
+                         "--blind hides every name. Scores merge into gradebook.csv and the feedback pages at once.")
+    add_arguments(rev)
+    rev.set_defaults(func=cmd_review)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .grading import review
+
+    return review.run(args)
+
+
+def add_export(sub) -> None:
+    from .grading.export import add_arguments
+
+    exp = sub.add_parser("export", help="write an LMS's grade import and feedback bundle for a graded batch",
+                         description="Write the files Canvas, Moodle or Gradescope imports as they are (one "
+                         "assignment per lab, final points after late penalties, the roster's ids) and the "
+                         "per-student feedback bundle, into GRADES/lms/<system>/ (docs/grading.md).")
+    add_arguments(exp)
+    exp.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .grading import export
+
+    return export.run(args)
+
+
 def add_bench(sub) -> None:
     ben = sub.add_parser(
         "bench", help="measure running, testing and grading speed and memory (slow; not a test)",
@@ -309,7 +343,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0 if all(status.values()) else 1
 
 
-COMMANDS = (add_run, add_build, add_release, add_new_lab, add_solutions, add_grade, add_bench, add_data)
+COMMANDS = (add_run, add_build, add_release, add_new_lab, add_solutions, add_grade, add_review, add_export,
+            add_bench, add_data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,9 +3,10 @@
 Like nbgrader's ``generate_assignment`` or ``otter assign``: this repository stays the instructor's source, and
 students (and the Binder badge) get the release. It holds the student notebooks as built (stubs only), the package
 with its instant-feedback checks, the data, ``binder/``, ``requirements.txt``, the course map and a student README.
-It never holds the lab sources (solutions, wrong answers, shortcuts), hidden checks, tests or instructor guides.
-Writing refuses when a student notebook is out of date with its source, and when a line of a reference solution
-or a wrong answer turns up anywhere in what was written (:func:`leaks`).
+It never holds the lab sources (solutions, wrong answers, shortcuts, model answers of written exercises), hidden
+checks, tests or instructor guides. Writing refuses when a student notebook is out of date with its source, and when
+a line of a reference solution, a wrong answer or a model answer turns up anywhere in what was written
+(:func:`leaks`).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def secrets() -> dict[str, set[str]]:
             lines = held.solution[ex_id].splitlines() + [line for w in held.wrong.get(ex_id, []) for line in w.splitlines()]
             found[ex_id] = {n for line in lines if len(n := _normal(line)) >= MIN_SECRET_LENGTH
                             and not n.startswith(("#", "import ", "from ")) and n not in shown}
+        for written_id, model in held.model_answers.items():  # a written exercise's model answer, for graders only
+            found.setdefault(written_id, set()).update(
+                n for line in model.splitlines() if len(n := _normal(line)) >= MIN_SECRET_LENGTH and n not in shown)
     return found
 
 

@@ -12,6 +12,11 @@ holds, for every exercise, side by side:
 * **shortcuts** (``mlopslab={"shortcut": "NN.name"}``): what a student could paste instead of doing the work (a
   package call, a printed value, an object the lab made), which must not get full marks.
 
+A **written exercise** is a markdown cell ``# %% [markdown] mlopslab={"written": "NN.name"}`` where the student writes
+the answer (its stable id is ``written-NN-name``; its rubric is declared in the lab's checks, see
+:mod:`mlopslab.rubrics`), and its **model answer** for graders an instructor-only markdown cell
+``mlopslab={"model_answer": "NN.name"}``, dropped from the student notebook like wrong answers and shortcuts.
+
 ``mlopslab build`` turns a source into the student notebook (stubs only); :func:`answers` gives the tools the
 solution, wrong and shortcut sources of each exercise. Docs: ``docs/authoring.md``.
 """
@@ -30,7 +35,9 @@ from ..config import repo_root
 BEGIN_SOLUTION, END_SOLUTION = "# BEGIN SOLUTION", "# END SOLUTION"
 BEGIN_STUB, END_STUB = "# BEGIN STUB", "# END STUB"
 SOLUTION_LINE = re.compile(r"^(?P<indent>\s*)(?P<target>[^=#]+?)\s*=\s*(?P<value>.+?)\s+# SOLUTION\s*$")
-ROLES = ("exercise", "check", "wrong", "shortcut")
+ROLES = ("exercise", "check", "wrong", "shortcut", "written", "model_answer")
+HIDDEN_ROLES = ("wrong", "shortcut", "model_answer")
+"""Cells of the source that never reach the student notebook."""
 JUPYTEXT_LAYOUT = {"lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker", "title"}
 """Cell metadata jupytext keeps for the file's blank lines, not ours."""
 SOURCE_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.py$")
@@ -66,7 +73,7 @@ def source_of(lab: str) -> Path:
 
 
 def role(cell: dict) -> tuple[str, str] | None:
-    """("exercise" | "check" | "wrong" | "shortcut", exercise id) for an exercise-related cell, else None."""
+    """(one of :data:`ROLES`, exercise id) for an exercise-related cell, else None."""
     meta = cell.get("metadata", {}).get("mlopslab", {})
     for name in ROLES:
         if name in meta:
@@ -130,6 +137,8 @@ class Answers:
     wrong: dict[str, list[str]] = field(default_factory=dict)
     shortcut: dict[str, list[str]] = field(default_factory=dict)
     options: dict[str, dict] = field(default_factory=dict)  # exercise id -> its mlopslab metadata in the source
+    prompts: dict[str, str] = field(default_factory=dict)  # written exercise id -> the answer cell as students get it
+    model_answers: dict[str, str] = field(default_factory=dict)  # written exercise id -> the model answer (graders)
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -156,7 +165,15 @@ def answers(path: Path) -> Answers:
             found.options[ex_id] = dict(cell.metadata["mlopslab"])
         elif name in ("wrong", "shortcut"):
             getattr(found, name).setdefault(ex_id, []).append(cell.source.rstrip() + "\n")
+        elif name == "written":
+            found.prompts[ex_id] = cell.source.rstrip() + "\n"
+        elif name == "model_answer":
+            found.model_answers[ex_id] = cell.source.rstrip() + "\n"
     return found
+
+
+CELL_PREFIX = {"exercise": "ex", "check": "check", "written": "written"}
+"""The id prefix of each kind of cell the student notebook keeps: ``ex-03-mask-card``, ``written-02-retrospective``."""
 
 
 def slug_id(exercise_id: str) -> str:
@@ -176,8 +193,10 @@ def student_cells(path: Path) -> list[nbformat.NotebookNode]:
     cells, seen = [], set()
     for index, cell in enumerate(read(path).cells):
         kind = role(cell)
-        if kind and kind[0] in ("wrong", "shortcut"):
+        if kind and kind[0] in HIDDEN_ROLES:
             continue
+        if kind and kind[0] == "written" and cell.cell_type != "markdown":
+            raise SourceError(f"{Path(path).name}, cell {index} ({kind[1]}): a written exercise is a markdown cell")
         meta = {k: v for k, v in cell.metadata.items() if k not in JUPYTEXT_LAYOUT}
         tags = list(meta.pop("tags", []))
         explicit = meta.pop("id", None)
@@ -192,7 +211,7 @@ def student_cells(path: Path) -> list[nbformat.NotebookNode]:
             raise SourceError(f"{Path(path).name}, cell {index}: {cell.cell_type} cells are not used in labs")
         if kind:
             name, ex_id = kind
-            explicit = explicit or f"{'ex' if name == 'exercise' else 'check'}-{slug_id(ex_id)}"
+            explicit = explicit or f"{CELL_PREFIX[name]}-{slug_id(ex_id)}"
             tags = [*tags, name] if name not in tags else tags
             meta.pop("mlopslab")
             built.metadata["mlopslab"] = {name: ex_id}

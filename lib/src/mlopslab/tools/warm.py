@@ -36,7 +36,7 @@ HEAVY = ("numpy", "pandas", "scipy.stats", "sklearn.ensemble", "sklearn.linear_m
          "ipywidgets", "requests", "ipykernel.kernelapp", "IPython")
 COURSE = ("config", "data", "policy", "lineage", "exercises", "schema", "maturity", "scrum", "provisioning",
           "privacy", "preparation", "development", "registry", "validation", "trust", "deployment", "monitoring",
-          "continuous", "capstone")
+          "continuous", "capstone", "mltestscore")
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, PR_SET_NAME = 36, 1, 15
 
 

@@ -18,18 +18,19 @@ from ... import exercises
 from ...config import repo_root
 from .. import notebooks
 from ..fingerprint import package_digest
+from . import written
 from .assemble import HIDDEN_CELL, SubmissionError, assemble, read_submission
 from .collect import Submission, slug
 from .execute import GRADING, Limits, execute
 from .hidden import HiddenCheck, load_extra_checks
 from .score import ExerciseGrade, SubmissionGrade, score
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 """Part of every cache key (as is the grader's source): bump to invalidate every cached grade."""
 
 
 def _declared_rows(lab: str | None, hidden: dict[str, HiddenCheck], status: str, message: str) -> list[ExerciseGrade]:
-    """Zero-point rows for every exercise of a lab that could not be graded."""
+    """Zero-point rows for every exercise (and written exercise) of a lab that could not be graded."""
     if lab is None:
         return []
     rows = []
@@ -37,7 +38,7 @@ def _declared_rows(lab: str | None, hidden: dict[str, HiddenCheck], status: str,
         rows.append(ExerciseGrade(ex.id, ex.title, 0.0, ex.points, status, message))
         rows += [ExerciseGrade(h.id, h.title, 0.0, h.points, status, message, hidden_of=h.of)
                  for h in hidden.values() if h.of == ex.id]
-    return rows
+    return rows + written.declared_rows(lab, status, message)
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,28 @@ def cache_key(sub: Submission, lab_path: Path | None, settings: Settings) -> str
     return digest.hexdigest()
 
 
+def _shown(sub: Submission, root: Path | None) -> str:
+    """The submitted file as the instructor knows it: its path in the LMS download, or under SUBMISSIONS."""
+    if sub.origin is not None:
+        return f"{sub.origin.lms}: {sub.origin.archive}/{sub.origin.original}"
+    if sub.path and root and Path(sub.path).is_relative_to(root):
+        return str(Path(sub.path).relative_to(root))
+    return str(sub.path or "")
+
+
 def grade_submission(sub: Submission, lab_path: Path | None, settings: Settings = Settings(),
                      root: Path | None = None, keep: Path | None = None) -> SubmissionGrade:
     """Grade one submission; every failure becomes the grade's status and reason, never an exception."""
     start = time.monotonic()
     limits, extra_checks = settings.limits, settings.extra_checks
-    shown = str(sub.path.relative_to(root)) if sub.path and root else str(sub.path or "")
+    shown = _shown(sub, root)
     hidden = load_extra_checks(extra_checks) if extra_checks else {}
     if sub.problem:
         return SubmissionGrade(sub.student, sub.lab, shown, sub.status, sub.problem,
                                _declared_rows(sub.lab, hidden, "not-run", f"not graded: {sub.problem}"))
     try:
-        built = assemble(lab_path, read_submission(sub.path), extra_checks)
+        submitted = read_submission(sub.path)
+        built = assemble(lab_path, submitted, extra_checks)
     except SubmissionError as err:
         reason = f"{shown}: {err}"
         return SubmissionGrade(sub.student, sub.lab, shown, "invalid", reason,
@@ -83,6 +94,7 @@ def grade_submission(sub: Submission, lab_path: Path | None, settings: Settings 
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     grades = score(built.nb, built, outcome, exercises.exercises_of(sub.lab), hidden, limits.cell_timeout)
+    grades += written.grades(submitted, sub.lab, lab_path)  # read, not executed: a person scores them
     own = {c.id: i for i, c in enumerate(built.nb.cells) if not c.metadata.get("mlopslab")}
     built.notes += [f"the lab's own cell {own[c]} (id {c}) ran longer than {limits.lab_cell_timeout:g} s and was stopped"
                     for c in sorted(outcome.timed_out) if c in own]
@@ -191,9 +203,11 @@ def known_labs() -> dict[str, Path]:
     return {notebooks.lab_number(p): p for p in notebooks.lab_paths()}
 
 
-def with_missing_labs(grades: list[SubmissionGrade], labs: list[str], hidden: dict[str, HiddenCheck]) -> list[SubmissionGrade]:
-    """``grades`` plus a "not-submitted" grade for each student and lab in ``labs`` they handed nothing in for."""
-    students = list(dict.fromkeys(g.student for g in grades))
+def with_missing_labs(grades: list[SubmissionGrade], labs: list[str], hidden: dict[str, HiddenCheck],
+                      also: list[str] | None = None) -> list[SubmissionGrade]:
+    """``grades`` plus a "not-submitted" grade for each student (and each of ``also``, the roster's students who
+    handed in nothing) and lab in ``labs`` they handed nothing in for."""
+    students = list(dict.fromkeys([*(g.student for g in grades), *(also or [])]))
     have = {(g.student, g.lab) for g in grades}
     missing = [
         SubmissionGrade(s, lab, "", "not-submitted", f"no notebook for lab {lab}",

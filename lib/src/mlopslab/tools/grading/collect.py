@@ -3,7 +3,9 @@
 Accepted layouts (both may be mixed in one folder):
 
 * ``SUBMISSIONS/<student>/<anything>.ipynb`` -- one folder per student, notebooks at any depth;
-* ``SUBMISSIONS/<student>__<NN_name>.ipynb`` -- the flat style of learning-management-system exports.
+* ``SUBMISSIONS/<student>__<NN_name>.ipynb`` -- the flat style of learning-management-system exports;
+* the "download all submissions" archives of Canvas, Moodle and Gradescope, zipped or not: :mod:`.intake` stages
+  them as student folders first (``skip`` then names what it took).
 
 The lab of a notebook comes from its file name (``NN_...``, ``labNN...`` or ``..._NN_...`` with NN a committed
 lab); failing that, from the exercise ids inside it. A notebook whose lab cannot be told, a second notebook for
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .lms import Origin
 
 SEPARATOR = "__"
 _SKIP_DIRS = {".ipynb_checkpoints", "__MACOSX", ".git"}
@@ -31,6 +35,7 @@ class Submission:
     path: Path | None
     problem: str = ""  # why it cannot be graded; "" when it can
     status: str = ""  # the gradebook status that goes with ``problem``
+    origin: Origin | None = None  # where an LMS download says it came from (ids, submission time)
 
 
 def slug(text: str) -> str:
@@ -59,11 +64,11 @@ def _notebooks_in(folder: Path) -> list[Path]:
     )
 
 
-def _student_files(root: Path) -> dict[str, list[Path]]:
+def _student_files(root: Path, skip: set[Path]) -> dict[str, list[Path]]:
     """Student name -> their notebooks, from student folders and flat ``student__lab.ipynb`` files."""
     found: dict[str, list[Path]] = {}
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.name in _SKIP_DIRS:
+        if entry.name.startswith(".") or entry.name in _SKIP_DIRS or entry in skip or entry.suffix == ".zip":
             continue
         if entry.is_dir():
             found.setdefault(entry.name, []).extend(_notebooks_in(entry))
@@ -73,13 +78,16 @@ def _student_files(root: Path) -> dict[str, list[Path]]:
     return found
 
 
-def find_submissions(root: Path, known_labs: dict[str, Path]) -> list[Submission]:
-    """Every submission under ``root``, by student then lab; ``known_labs`` maps "NN" to the committed lab."""
+def find_submissions(root: Path, known_labs: dict[str, Path], skip: set[Path] | None = None) -> list[Submission]:
+    """Every submission under ``root``, by student then lab; ``known_labs`` maps "NN" to the committed lab.
+
+    ``skip``: top-level files and folders of ``root`` not to read (the LMS downloads :mod:`.intake` took).
+    """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"no submissions folder at {root}")
     submissions: list[Submission] = []
-    for student, paths in _student_files(root).items():
+    for student, paths in _student_files(root, skip or set()).items():
         if not paths:
             submissions.append(Submission(student, None, None, f"no .ipynb notebook in {student}/", "no-notebook"))
             continue
@@ -105,3 +113,20 @@ def _one_per_lab(root: Path, student: str, lab: str | None, paths: list[Path],
         return [Submission(student, lab, paths[0], f"{len(paths)} notebooks for lab {lab} ({names}): "
                            "keep exactly one and grade again", "duplicate")]
     return [Submission(student, lab, paths[0])]
+
+
+def one_per_student_and_lab(subs: list[Submission]) -> list[Submission]:
+    """``subs`` from several sources (folders, LMS downloads) with a student's second notebook for a lab a duplicate."""
+    seen: dict[tuple[str, str], int] = {}
+    merged: list[Submission] = []
+    for sub in subs:
+        key = (sub.student, sub.lab or "")
+        if sub.lab is None or sub.problem or key not in seen:
+            if sub.lab is not None and not sub.problem:
+                seen[key] = len(merged)
+            merged.append(sub)
+            continue
+        first = merged[seen[key]]
+        merged[seen[key]] = replace(first, problem=f"2 notebooks for lab {sub.lab} ({first.path}, {sub.path}): keep "
+                                    "exactly one and grade again", status="duplicate")
+    return sorted(merged, key=lambda s: (s.student, s.lab or "zz"))

@@ -10,23 +10,30 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ... import exercises
 from ...config import repo_root
 from .. import sandbox
+from . import book
 from .batch import Settings, grade_all, grade_submission, known_labs, with_missing_labs
-from .collect import Submission, find_submissions, lab_of
+from .collect import Submission, find_submissions, lab_of, one_per_student_and_lab
 from .execute import GRADING, Limits
-from .feedback import write_pages
 from .hidden import load_extra_checks, validate
-from .report import write_gradebook, write_long
+from .intake import Intake, gather
+from .roster import Person, Roster, RosterError, read_roster
 from .score import SubmissionGrade
+from .term import TermError, read_term
+from .written import KIND
 
 DESCRIPTION = """Grade student notebooks. Each submission is re-executed headlessly in its own folder and
 tracking store, with the lab's own set-up and check cells restored from the committed lab (only exercise cells
-come from the student), under a per-cell and per-notebook time limit and a memory cap. Writes gradebook.csv,
-results.csv, feedback/<student>.html and summary.html to --out; re-running skips unchanged submissions.
-With --self NOTEBOOK, prints the score the instructor would get for one of your own notebooks."""
+come from the student), under a per-cell and per-notebook time limit and a memory cap. SUBMISSIONS may hold student
+folders, flat student__NN_name.ipynb files and the "download all submissions" archive of Canvas, Moodle or
+Gradescope (zipped or unpacked). Writes gradebook.csv, results.csv, feedback/<student>.html, summary.html and
+similarity.html to --out; re-running skips unchanged submissions. Written answers wait for `mlopslab review`;
+`mlopslab export` writes the LMS's import files. With --self NOTEBOOK, prints the score the instructor would get for
+one of your own notebooks."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "/tmp, nothing else of the machine visible) or not at all ('none': only for trusted "
                         "notebooks). --self uses the sandbox when bubblewrap is installed.")
     parser.add_argument("--json", action="store_true", help="with --self: print the result as JSON (for CI)")
+    parser.add_argument("--roster", metavar="CSV", help="the students: names, e-mail addresses and each system's ids "
+                        "(docs/grading.md); students on it who handed in nothing get 'not-submitted' rows")
+    parser.add_argument("--term", metavar="TOML", help="the term file: due dates, extensions, the late policy, the "
+                        "LMS's assignment ids (docs/grading.md)")
 
 
 def _progress(grade: SubmissionGrade, done: int, total: int, skipped: bool) -> None:
@@ -142,23 +153,63 @@ def run_self(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None
         print(self_table(grade))
         if extra is None:
             print(HIDDEN_NOTE)
-    complete = grade.status == "ok" and all(e.status == "correct" for e in grade.exercises)
-    return 0 if complete else 1
+    return 0 if _complete(grade) else 1
+
+
+def _complete(grade: SubmissionGrade) -> bool:
+    """Every exercise correct (written answers are scored by a person, so they do not count here)."""
+    return grade.status == "ok" and all(e.status == "correct" for e in grade.exercises if e.kind != KIND)
 
 
 HIDDEN_NOTE = ("note: your instructor may also run extra checks that are not shipped with the course, so their "
-               "grade can differ from this one.")
+               "grade can differ from this one; written answers are scored by a person and count 0 here.")
 
 
 def self_json(grade: SubmissionGrade, with_hidden: bool) -> dict:
     """The machine-readable result of --self (GitHub Classroom and other CI read it)."""
     return {"lab": grade.lab, "status": grade.status, "reason": grade.reason, "points": grade.points,
-            "max_points": grade.max_points, "complete": grade.status == "ok"
-            and all(e.status == "correct" for e in grade.exercises),
+            "max_points": grade.max_points, "complete": _complete(grade),
             "exercises": [{"exercise": e.exercise, "points": e.points, "max_points": e.max_points,
                            "status": e.status, "message": e.message} for e in grade.exercises],
             "notes": grade.notes, "extra_checks_included": with_hidden,
             "note": "" if with_hidden else HIDDEN_NOTE.removeprefix("note: ")}
+
+
+def _collect(root: Path, out: Path, labs: dict[str, Path], roster: Roster | None, zone) -> tuple[list[Submission], Intake]:
+    """Every submission under ``root``: student folders, flat files, LMS downloads (staged under OUT/intake)."""
+    intake = gather(root, out / "intake", roster, zone)
+    subs = find_submissions(root, labs, skip=intake.consumed)
+    for extracted in intake.extracted:
+        subs += find_submissions(extracted, labs)
+    if intake.staged is not None:
+        subs += [replace(sub, student=intake.keys.get(sub.student, sub.student),
+                         origin=intake.origins.get(sub.path) if sub.path else None)
+                 for sub in find_submissions(intake.staged, labs)]
+    return one_per_student_and_lab(subs), intake
+
+
+def _people(subs: list[Submission], intake: Intake, roster: Roster | None) -> tuple[dict[str, Person], list[str]]:
+    """Student key -> person (from the LMS and the roster), and the roster's students who handed in nothing."""
+    people = dict(intake.people)
+    for student in {s.student for s in subs} - set(people):
+        found = roster.by_identity(student) if roster else None
+        if found:
+            people[student] = found
+    present = {p.key for p in people.values()} | set(people)
+    absent = [p.key for p in roster.people if p.key not in present] if roster else []
+    for key in absent:
+        people[key] = roster.by_identity(key) or Person(name=key)
+    return people, absent
+
+
+def _inputs(args: argparse.Namespace):
+    """The roster and term file given, loaded; (None, None, message) when one cannot be used."""
+    try:
+        roster = read_roster(args.roster) if args.roster else None
+        term = read_term(args.term) if args.term else None
+    except (RosterError, TermError) as err:
+        return None, None, str(err)
+    return roster, term, ""
 
 
 def run_folder(args: argparse.Namespace, labs: dict[str, Path], extra: Path | None, sandboxed: bool) -> int:
@@ -166,30 +217,42 @@ def run_folder(args: argparse.Namespace, labs: dict[str, Path], extra: Path | No
         print("mlopslab grade: give --out FOLDER for the gradebook and feedback pages", file=sys.stderr)
         return 2
     root, out = Path(args.submissions), Path(args.out)
-    try:
-        subs = find_submissions(root, labs)
-    except FileNotFoundError as err:
-        print(f"mlopslab grade: {err}", file=sys.stderr)
+    roster, term, problem = _inputs(args)
+    if problem:
+        print(f"mlopslab grade: {problem}", file=sys.stderr)
+        return 2
+    if not root.is_dir():
+        print(f"mlopslab grade: no submissions folder at {root}", file=sys.stderr)
         return 2
     if args.labs:
         unknown = sorted(set(args.labs) - set(labs))
         if unknown:
             print(f"mlopslab grade: no lab {', '.join(unknown)}; the labs are {', '.join(sorted(labs))}", file=sys.stderr)
             return 2
-        subs = [s for s in subs if s.lab in args.labs or s.lab is None]
     out.mkdir(parents=True, exist_ok=True)
+    subs, intake = _collect(root, out, labs, roster, term.zone if term else ZoneInfo("UTC"))
+    for note in intake.notes:
+        print(f"note: {note}", flush=True)
+    if args.labs:
+        subs = [s for s in subs if s.lab in args.labs or s.lab is None]
     print(f"Grading {len(subs)} submission(s) from {root} with {args.workers or 'one per core'} worker(s)...", flush=True)
     start = time.monotonic()
     grades = grade_all(subs, labs, out, root, Settings(_limits(args), extra, sandboxed), args.workers, args.force,
                        _progress)
+    people, absent = _people(subs, intake, roster)
     batch_labs = sorted(args.labs or {g.lab for g in grades if g.lab})
-    grades = with_missing_labs(grades, batch_labs, load_extra_checks(extra) if extra else {})
-    write_gradebook(grades, out / "gradebook.csv")
-    write_long(grades, out / "results.csv")
-    write_pages(grades, out)
+    grades = with_missing_labs(grades, batch_labs, load_extra_checks(extra) if extra else {}, absent)
+    origins = {f"{s.student}|{s.lab}": s.origin for s in subs if s.origin is not None and s.lab}
+    book.save(out, grades, people, origins, str(Path(args.term).resolve()) if args.term else "",
+              str(Path(args.roster).resolve()) if args.roster else "")
+    graded = book.load(out)
+    book.write_reports(graded)
     problems = sum(g.status != "ok" for g in grades)
+    waiting = book.pending(graded)
     print(f"Graded {len(subs)} submission(s) in {time.monotonic() - start:.0f}s; {problems} with a problem "
-          f"(see summary.html). Wrote {out}/gradebook.csv, results.csv, summary.html, feedback/.")
+          f"(see summary.html). Wrote {out}/gradebook.csv, results.csv, summary.html, similarity.html, feedback/.")
+    if waiting:
+        print(f"{waiting} written answer(s) wait for a grader: mlopslab review {out}")
     return 0
 
 

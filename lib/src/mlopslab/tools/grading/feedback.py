@@ -1,4 +1,9 @@
-"""HTML pages: a feedback page per student and a class summary with an inline-SVG score histogram."""
+"""HTML pages: a feedback page per student and a class summary with an inline-SVG score histogram.
+
+A page shows, per lab, every exercise's result and message, the student's own cell where something failed, a
+written answer with the grader's score per criterion and comment, and the late penalty with its reason. It never
+shows a hidden check's source nor any cell the grader added: only the recorded results are rendered.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,17 @@ from pathlib import Path
 
 from .collect import slug
 from .report import columns, max_points
+from .roster import Person
 from .score import ExerciseGrade, SubmissionGrade
+from .written import KIND, NEEDS_REVIEW
 
 COLOURS = {"correct": "#2e7d32", "partial": "#b7791f", "wrong": "#c62828", "unanswered": "#607d8b",
-           "error": "#c62828", "timeout": "#c62828", "missing": "#6d4c41", "not-run": "#607d8b", "flagged": "#6a1b9a"}
+           "error": "#c62828", "timeout": "#c62828", "missing": "#6d4c41", "not-run": "#607d8b", "flagged": "#6a1b9a",
+           "needs-review": "#1565c0", "reviewed": "#2e7d32"}
 LABELS = {"correct": "correct", "partial": "partly right", "wrong": "not yet right", "unanswered": "not answered",
           "error": "raised an error", "timeout": "stopped: too slow", "missing": "cell missing",
-          "not-run": "not graded", "flagged": "flagged for review"}
+          "not-run": "not graded", "flagged": "flagged for review", "needs-review": "waiting for a grader",
+          "reviewed": "scored by a grader"}
 RUN_STATUS = {"ok": "", "timeout": "Your notebook was stopped: it ran past the time limit.",
               "memory": "Your notebook was stopped: it used more memory than allowed.",
               "kernel-died": "Your notebook's kernel died (crashed or exited), so the rest was not graded.",
@@ -35,11 +44,23 @@ def _page(title: str, body: str) -> str:
             f"<style>{CSS}</style></head><body>{body}</body></html>\n")
 
 
+def _criteria_table(e: ExerciseGrade) -> str:
+    rows = "".join(f"<tr><td>{escape(str(description))}</td><td class='num'>{points:g} / {top:g}</td></tr>"
+                   for _, description, points, top in e.criteria)
+    return f"<table class='small'><tr><th>criterion</th><th class='num'>score</th></tr>{rows}</table>"
+
+
 def _exercise_row(e: ExerciseGrade) -> str:
     name = f"{escape(e.title)} <span class='small'>({escape(e.exercise)}"
     name += f", an extra check on {escape(e.hidden_of)})</span>" if e.hidden_of else ")</span>"
-    detail = f"<div>{escape(e.message)}</div>" if e.message else ""
-    if e.status != "correct" and e.source.strip():
+    detail = f"<div>{escape(e.message)}</div>" if e.message and not e.criteria else ""
+    if e.kind == KIND:
+        if e.criteria:
+            detail += _criteria_table(e) + (f"<div><b>The grader's comment:</b> {escape(e.comment)}</div>"
+                                             if e.comment else "")
+        if e.source.strip() and e.status != "unanswered":
+            detail += f"<details><summary>your answer</summary><pre>{escape(e.source)}</pre></details>"
+    elif e.status != "correct" and e.source.strip():
         detail += f"<details><summary>your exercise cell</summary><pre>{escape(e.source)}</pre></details>"
     if e.error:
         detail += f"<details open><summary>the error</summary><pre>{escape(e.error[-4000:])}</pre></details>"
@@ -48,23 +69,35 @@ def _exercise_row(e: ExerciseGrade) -> str:
             f"<td class='num'>{e.points:g} / {e.max_points:g}</td></tr>")
 
 
+def _late(g: SubmissionGrade) -> str:
+    if g.penalty:
+        return (f"<p class='warn'><b>Late:</b> {escape(g.late)}. Points before the penalty: {g.points:g}; "
+                f"after: {g.final_points:g}.</p>")
+    return f"<p class='small'>{escape(g.late)}</p>" if g.late else ""
+
+
 def _lab_section(g: SubmissionGrade) -> str:
-    head = f"<h2>Lab {escape(g.lab or '?')} — {g.points:g} / {g.max_points:g} points</h2>"
+    head = f"<h2>Lab {escape(g.lab or '?')} — {g.final_points:g} / {g.max_points:g} points</h2>"
     if g.submission:
         head += f"<p class='small'>graded file: {escape(g.submission)}</p>"
     if g.status != "ok":
         head += f"<p class='warn'><b>{escape(RUN_STATUS.get(g.status, g.status))}</b> {escape(g.reason)}</p>"
+    head += _late(g)
     head += "".join(f"<p class='note'>Note: {escape(n)}</p>" for n in g.notes)
+    if any(e.status == NEEDS_REVIEW for e in g.exercises):
+        head += ("<p class='note'>A grader has not yet scored your written answer(s): they count 0 points until "
+                 "then, and this page will show the score and the grader's comment.</p>")
     if not g.exercises:
         return head
     rows = "".join(_exercise_row(e) for e in g.exercises)
     return head + f"<table><tr><th>result</th><th>exercise</th><th class='num'>points</th></tr>{rows}</table>"
 
 
-def feedback_page(student: str, grades: list[SubmissionGrade]) -> str:
+def feedback_page(student: str, grades: list[SubmissionGrade], person: Person | None = None) -> str:
     """The feedback page of one student: per lab, what passed, hints for what did not, errors with their cell."""
-    total, top = sum(g.points for g in grades), sum(g.max_points for g in grades)
-    body = f"<h1>Feedback for {escape(student)}</h1><p><b>Total: {total:g} / {top:g} points</b></p>"
+    total, top = round(sum(g.final_points for g in grades), 4), round(sum(g.max_points for g in grades), 4)
+    who = f"{person.name} ({student})" if person and person.name and person.name != student else student
+    body = f"<h1>Feedback for {escape(who)}</h1><p><b>Total: {total:g} / {top:g} points</b></p>"
     body += "".join(_lab_section(g) for g in grades)
     return _page(f"Feedback: {student}", body)
 
@@ -95,7 +128,7 @@ def summary_page(grades: list[SubmissionGrade]) -> str:
     students = list(dict.fromkeys(g.student for g in grades))
     maxima = max_points(grades)
     top = sum(maxima[e] for ids in columns(grades).values() for e in ids) or 1
-    percents = [100 * sum(g.points for g in grades if g.student == s) / top for s in students]
+    percents = [100 * sum(g.final_points for g in grades if g.student == s) / top for s in students]
     rows = ""
     for lab, ids in columns(grades).items():
         for ex_id in ids:
@@ -120,8 +153,14 @@ def summary_page(grades: list[SubmissionGrade]) -> str:
         for g in grades for e in g.exercises if e.status == "flagged"
     )
     mean = sum(percents) / len(percents) if percents else 0
+    pending = sum(e.status == NEEDS_REVIEW for g in grades for e in g.exercises)
+    late = sum(bool(g.penalty) for g in grades)
     body = (f"<h1>Class summary</h1><p>{len(students)} students, {len(grades)} lab submissions; "
-            f"mean total {mean:.0f}% of {top:g} points.</p><h2>Total scores (% of the maximum)</h2>"
+            f"mean total {mean:.0f}% of {top:g} points (after late penalties: {late} lab(s) penalised).</p>"
+            + (f"<p class='note'>{pending} written answer(s) wait for a grader: <code>mlopslab review</code> this "
+               "folder.</p>" if pending else "")
+            + "<p><a href='similarity.html'>Near-identical answers</a> (a list to look at, never a penalty).</p>"
+            + "<h2>Total scores (% of the maximum)</h2>"
             f"{histogram_svg(percents)}<h2>Exercises</h2><table><tr><th>exercise</th><th>title</th>"
             f"<th class='num'>correct</th><th class='num'>partly</th><th class='num'>mean points</th>"
             f"<th class='num'>flagged</th></tr>{rows}</table>"
@@ -135,10 +174,10 @@ def summary_page(grades: list[SubmissionGrade]) -> str:
     return _page("Class summary", body)
 
 
-def write_pages(grades: list[SubmissionGrade], out: Path) -> None:
+def write_pages(grades: list[SubmissionGrade], out: Path, people: dict[str, Person] | None = None) -> None:
     """feedback/<student>.html for every student and summary.html in ``out``."""
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     for student in dict.fromkeys(g.student for g in grades):
-        page = feedback_page(student, [g for g in grades if g.student == student])
+        page = feedback_page(student, [g for g in grades if g.student == student], (people or {}).get(student))
         (out / "feedback" / f"{slug(student)}.html").write_text(page, encoding="utf-8")
     (out / "summary.html").write_text(summary_page(grades), encoding="utf-8")

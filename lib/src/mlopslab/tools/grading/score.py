@@ -32,11 +32,14 @@ class ExerciseGrade:
     title: str
     points: float
     max_points: float
-    status: str  # correct partial wrong unanswered error timeout missing not-run flagged
+    status: str  # correct partial wrong unanswered error timeout missing not-run flagged; needs-review reviewed
     message: str
     hidden_of: str = ""  # for a hidden check: the exercise it inspects
-    source: str = ""  # the student's exercise cell
+    source: str = ""  # the student's exercise cell (for a written exercise: the answer)
     error: str = ""  # the traceback of the failing cell, for the feedback page
+    kind: str = ""  # "written" for an answer scored by a person against a rubric, else ""
+    criteria: list = field(default_factory=list)  # a reviewed written answer: [name, description, points, max] each
+    comment: str = ""  # a reviewed written answer: the grader's comment
 
 
 @dataclass
@@ -52,10 +55,19 @@ class SubmissionGrade:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     key: str = ""
+    penalty: float = 0.0  # late penalty in points (set from the term file when the gradebook is written)
+    late: str = ""  # why there is a penalty (or why there is none although the work was late), for people
+    submitted_at: str = ""  # ISO 8601, when the learning-management system says the work was handed in
 
     @property
     def points(self) -> float:
+        """The raw points: every exercise, hidden check and reviewed written answer, before any late penalty."""
         return round(sum(e.points for e in self.exercises), 4)
+
+    @property
+    def final_points(self) -> float:
+        """The points that count: raw points less the late penalty."""
+        return round(max(self.points - self.penalty, 0.0), 4)
 
     @property
     def max_points(self) -> float:
