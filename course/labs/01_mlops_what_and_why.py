@@ -441,6 +441,39 @@ def who_approved(version):
 
 
 # %% [markdown]
+# ### Written exercise 01.A — the answer to the auditor
+# Compliance forwards the regulator's questions of section 3 and asks you for the answer they will sign. Write it in
+# the cell below, in a few sentences and **only from the record** (the table of section 4 and your `who_approved`):
+# which data version trained the model, with which parameters and which code; who trained it and who approved it, and
+# why; how it performs today against its hold-out; and one thing the record cannot prove. A person reads and scores it
+# against this rubric, so `mlopslab grade --self` cannot.
+
+# %% id="code-audit-rubric"
+from mlopslab.rubrics import show_rubric
+
+show_rubric("01.audit_answer")
+
+# %% [markdown] mlopslab={"written": "01.audit_answer"}
+# *Your answer to the auditor (double-click to edit, then replace this text):*
+#
+# * **Data, parameters, code:** …
+# * **Trained and approved by:** …
+# * **Performance today:** …
+# * **What the record cannot prove:** …
+
+# %% [markdown] mlopslab={"model_answer": "01.audit_answer"}
+# **Model answer (graders only).** The production model is the run `churn-logreg` of the tracking store. It was
+# trained on `data/customers.csv` at the data version the run records under `data_version`, and the file on disk today
+# still has that fingerprint, so the data are the same; with the parameters the run logged (a logistic regression, its
+# `C`, the seed and the test size) and the training function whose code version the run records. The Data Scientist
+# trained it and the Business Analyst approved it, with the note on the run (the hold-out AUC above the governed
+# minimum). In the latest month of production metrics its AUC stands beside its hold-out AUC, and the churn it
+# expected beside the churn that happened: the answer gives both pairs and says what the gap means for the campaign.
+# What the record cannot prove: a code version names the code without keeping it (the source must be kept, e.g. in
+# git), and a tag says who approved, not that the approval was well founded. Full marks quote the record rather than
+# memory and keep what it proves apart from what it merely states.
+
+# %% [markdown]
 # ## 5. How mature is a team? The MLOps maturity levels
 #
 # Recording runs by hand is a start, not the destination. Google's architecture guide *MLOps: continuous delivery and

@@ -10,6 +10,7 @@ import re
 
 from ..exercises import NotAnswered, correct, exercise, wrong
 from ..maturity import FEATURES, QUESTIONS, assess, feature_named
+from ..rubrics import criterion, written
 
 _PREVENTED_BY = {
     "model development": ("lost_experiment",),
@@ -224,3 +225,19 @@ def assess_team(answer, **_):
     return correct(f"Right: Dynamo meets {level_2} of the 5 level-2 statements but only {level_1} of the 5 level-1 "
                    f"statements, so it is at level {result.level}. It automates how its code ships, not how its "
                    "models are retrained, validated and delivered: the levels build on each other.")
+
+
+written("01.audit_answer", title="The answer to the auditor, from the record", criteria=[
+    criterion("record", 2, "Answers from the record, not from memory",
+              full="The data version (the fingerprint under `data_version`, and whether today's file still has it), "
+                   "the logged parameters and the run's code version, each as the record states it."),
+    criterion("accountability", 2, "Who trained it and who approved it, and why",
+              full="The trainer and the approver from the run's tags, with the approval note; the approver is not "
+                   "the author."),
+    criterion("performance", 1, "Performance today against the hold-out",
+              full="The latest month's AUC beside the hold-out AUC and the churn the model expected beside the churn "
+                   "that happened, with what the difference means for the retention team."),
+    criterion("limits", 1, "What the record cannot prove",
+              full="One honest limit: a code version names the code without keeping it; a tag says who approved, "
+                   "not that the approval was well founded."),
+])
