@@ -2,11 +2,14 @@
 
 Every non-exercise cell (set-up, explanations, checks) comes from the committed lab, so editing or deleting
 one changes nothing; stored outputs are dropped. A grader cell follows each check cell, and the hidden checks run
-in one last cell after everything else (see :mod:`mlopslab.tools.grading.incell`).
+in one last cell after everything else. After each lab cell that gives a value to a name a check takes as context
+(``check(..., model=candidate)``), a grader cell keeps that value, so the re-check judges the student's answer
+against the lab's own objects, not ones the student's cells overwrote (see :mod:`mlopslab.tools.grading.incell`).
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ import nbformat
 from .. import notebooks
 
 GRADER_PREFIX = "grader-"
+SNAPSHOT_PREFIX = "grader-snapshot-"
 HIDDEN_CELL = "grader-hidden-checks"
 
 
@@ -99,6 +103,42 @@ def _kernel_note(submission: dict) -> list[str]:
     return []
 
 
+def context_names(check_source: str) -> set[str]:
+    """The notebook names a check cell passes as context (``check(..., model=candidate)`` -> ``{"candidate"}``)."""
+    try:
+        tree = ast.parse(check_source)
+    except SyntaxError:
+        return set()
+    return {n.id for call in ast.walk(tree) if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "check"
+            for kw in call.keywords for n in ast.walk(kw.value) if isinstance(n, ast.Name)}
+
+
+def bound_names(source: str) -> set[str]:
+    """The names a cell's code binds (assignments, definitions, imports, loop targets)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return found
+
+
+def _snapshot_cell(lab_cell: nbformat.NotebookNode, names: set[str]) -> nbformat.NotebookNode:
+    """A grader cell that keeps the values a lab cell just gave to names checks take as context."""
+    source = (f'__import__("mlopslab.tools.grading.incell", fromlist=["snapshot"]).snapshot('
+              f"{sorted(names)!r}, globals())")
+    cell = nbformat.v4.new_code_cell(source, id=SNAPSHOT_PREFIX + lab_cell.id)
+    cell.metadata["mlopslab"] = {"grader": "snapshot"}
+    return cell
+
+
 def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None) -> Assembled:
     """The committed lab with the student's exercise cells swapped in and a grader cell after each check."""
     lab = notebooks.read(lab_path)
@@ -117,9 +157,15 @@ def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None)
                 built.sources[exercise_id] = ""
             else:
                 cell.source = built.sources[exercise_id] = _source(theirs)
+    context = {name for c in built.nb.cells if c.cell_type == "code"
+               and c.get("metadata", {}).get("mlopslab", {}).get("check") for name in context_names(c.source)}
     restored = []
     for cell in built.nb.cells:
         restored.append(cell)
+        is_lab_code = cell.cell_type == "code" and not cell.get("metadata", {}).get("mlopslab")
+        snapshot = bound_names(cell.source) & context if is_lab_code else set()
+        if snapshot:
+            restored.append(_snapshot_cell(cell, snapshot))
         checked = cell.get("metadata", {}).get("mlopslab", {}).get("check")
         if checked and cell.cell_type == "code":
             built.check_cells[checked] = cell.id

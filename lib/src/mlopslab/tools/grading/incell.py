@@ -23,7 +23,10 @@ HIDDEN_MIME = "application/vnd.mlopslab.hidden+json"
 RAISED = "Your answer raised an error while an extra check ran (the details are not shown for extra checks)."
 
 KEPT: dict[str, tuple[Any, dict]] = {}
-"""Exercise id -> (answer, context) as the check cell passed them, for the hidden checks at the end."""
+"""Exercise id -> (answer, context) as the re-check passed them, for the hidden checks at the end."""
+
+SNAPSHOTS: dict[str, Any] = {}
+"""Name -> the value the lab's own cells last gave it, for the names checks take as context."""
 
 
 def _ours(name: str) -> bool:
@@ -66,13 +69,29 @@ def _display(mime: str, payload: dict, text: str) -> None:
     display({mime: payload, "text/plain": text}, raw=True)
 
 
+def snapshot(names: list[str], namespace: dict) -> None:
+    """Keep (a copy of) the values the lab's own cell just gave to ``names``: the checks' trusted context."""
+    for name in names:
+        if name in namespace:
+            SNAPSHOTS[name] = _kept_copy(namespace[name])
+
+
+def trusted_calls(check_source: str, namespace: dict) -> list[tuple[str, Any, dict]]:
+    """The check cell's ``check(...)`` calls, evaluated with the lab's own values for the context names."""
+    return _calls(check_source, {**namespace, **SNAPSHOTS})
+
+
 def recheck(check_source: str, namespace: dict) -> None:
-    """Re-run a check cell on freshly imported checks, keep its answer, and display the JSON result."""
+    """Re-run a check cell on freshly imported checks and the lab's own context; keep the answer; display the JSON.
+
+    The context names take the values the lab's cells gave them (:func:`snapshot`), not what is in the namespace
+    now: a student's cell that overwrote one gets a re-check that disagrees with its check cell, and is flagged.
+    """
     payload: dict[str, Any] = {"results": [], "error": ""}
     try:
         with _Fresh():
             fresh = importlib.import_module("mlopslab.exercises")
-            for exercise_id, answer, context in _calls(check_source, namespace):
+            for exercise_id, answer, context in trusted_calls(check_source, namespace):
                 payload["results"].append(fresh.evaluate(exercise_id, answer, **context).as_json())
                 KEPT[exercise_id] = (_kept_copy(answer), {k: _kept_copy(v) for k, v in context.items()})
     except Exception as err:  # noqa: BLE001 -- reported in the payload, never raised into the notebook
