@@ -4,8 +4,9 @@
 # **Stage:** model validation and governance · **Personas:** Data Scientist (leads), Data Engineer; the Business
 # Analyst approves · **Time:** about 90 minutes
 #
-# Sprint 4 at TelcoNova. Lab 05 left the team with a gradient-boosting candidate that beats the baseline in
-# cross-validation. Before it may decide who receives a retention offer, it has to pass **validation** (does it work on
+# Sprint 4 at TelcoNova. Lab 05's decision rule chose the **logistic regression**: it earned most on the validation
+# months, though the test months could not tell it from the gradient boosting. Before the chosen candidate may decide
+# who receives a retention offer, it has to pass **validation** (does it work on
 # months it has never seen, and is it worth the money?) and **governance** (who checked it, who approved it, and can
 # we prove all of that later?). The **Data Scientist** owns the evidence; the **Data Engineer** owns the automation:
 # the gate runs as code and the registry records every decision; the **Business Analyst** approves, because nobody
@@ -46,14 +47,37 @@ pd.set_option("display.width", 120)
 MODEL = config.MODEL_NAME          # the registered model's name: "churn"
 client = registry.client()          # an mlflow.MlflowClient on the course's tracking store
 customers = data.load_customers()
-train, holdout = preparation.time_split(customers, test_months=3)
+prepared = preparation.prepare(customers, seed=config.SEED)  # lab 04's preparation: the data lab 05 trained on
+train, holdout = prepared.train, prepared.test
+print(f"prepared data version {lineage.short(prepared.version)} (lab 04's record, lab 05's runs)")
 print(f"training months {train['month'].min()} to {train['month'].max()}: {len(train):,} customers")
 print(f"hold-out months {holdout['month'].min()} to {holdout['month'].max()}: {len(holdout):,} customers")
 
 # %% [markdown]
+# Lab 05 ended with a decision, recorded where the team looks for it: the chosen run carries the tag `decision`. The
+# candidate this lab validates is the family lab 05's rule chooses on this data, `registry.REFERENCE_FAMILY` (a unit
+# test of the course re-applies lab 05's rule to the data and fails if the choice changes). If this store holds lab
+# 05's runs, the cell below reads the decision back and compares:
+
+# %% id="handoff"
+family = registry.REFERENCE_FAMILY   # a key of development.candidate_models()
+decided = mlflow.search_runs(experiment_names=[config.EXPERIMENT], order_by=["attributes.start_time DESC"],
+                             filter_string=f"tags.lab = '05' AND tags.decision LIKE 'candidate for validation%' "
+                                           f"AND tags.{lineage.TAG} = '{prepared.version}'",
+                             max_results=1, output_format="list")
+if not decided:
+    print("this store holds no decision of lab 05 on this data (run lab 05 and this cell again to compare)")
+elif decided[0].info.run_name == family:
+    print(f"lab 05's decision in this store: {decided[0].info.run_name}, the candidate this lab validates")
+else:
+    print(f"lab 05's decision in this store is {decided[0].info.run_name} (other economics?); this lab validates the "
+          f"governed choice, {family}")
+print(f"candidate: {family}, in lab 04's preprocessing pipeline:", development.candidate_models()[family])
+
+# %% [markdown]
 # ## 1. Validation on months the model never saw
 #
-# Lab 05 chose the model family with cross-validation. Validation now asks the question production will ask: trained
+# Lab 05 chose the model family by its profit on the validation months. Validation now asks the question production will ask: trained
 # on the past, how well does the model rank **later** customers? Two kinds of later months answer it:
 #
 # * **validation months** (July, August, September): each is scored by a model fitted only on the months before it
@@ -66,19 +90,19 @@ print(f"hold-out months {holdout['month'].min()} to {holdout['month'].max()}: {l
 # to fit on and the rows to score. (The package keeps the same loop as `validation.out_of_time_scores` for later labs.)
 
 # %% id="validation-months"
-def fit_gbm(frame):
-    """Lab 05's candidate: gradient boosting in the course's preprocessing pipeline, fitted on ``frame``."""
-    return development.fit_candidate(development.candidate_models()["gradient_boosting"], frame)
+def fit_chosen(frame):
+    """Lab 05's candidate: the chosen family in lab 04's preprocessing pipeline, fitted on ``frame``."""
+    return development.fit_candidate(development.candidate_models()[family], frame)
 
 
-candidate = fit_gbm(train)                       # fitted on January to September
+candidate = fit_chosen(train)                    # fitted on January to September
 X_train, y_train = preparation.split_xy(train)
 X_hold, y_hold = preparation.split_xy(holdout)
 scores = validation.churn_scores(candidate, X_hold)
 
 parts = []
 for fit_rows, val_rows in development.month_folds(train, n_folds=policy.THRESHOLD.validation_months):
-    fold_model = fit_gbm(train.iloc[fit_rows])                    # only the months before the validation month
+    fold_model = fit_chosen(train.iloc[fit_rows])                 # only the months before the validation month
     X_val, y_val = preparation.split_xy(train.iloc[val_rows])
     parts.append(pd.DataFrame({"month": train["month"].iloc[val_rows].to_numpy(), "y": y_val.to_numpy(),
                                "score": validation.churn_scores(fold_model, X_val)}))
@@ -97,8 +121,10 @@ pd.DataFrame(rows, columns=["months", "which", "AUC"]).round(3)
 # Compare like with like. The validation months and the hold-out months are both *later* than the data the model
 # learned from, so their AUCs measure the same thing, and they agree within the wobble of single months (a few
 # hundred customers each). That agreement is the evidence that the hold-out figure is the model's real level, not
-# luck. The last row is what a careless report would quote: on the customers it learned from the model ranks far
-# better, because it has seen their answers. Never report an in-sample figure as the model's quality.
+# luck. The last row is what a careless report would quote: the model scored on the customers it learned from. For a
+# logistic regression, with one weight per input column, it is only a little higher than the later months; a flexible
+# model such as lab 05's gradient boosting, which can memorise its training customers, can look much better there than
+# it is. Either way, never report an in-sample figure as the model's quality.
 #
 # ## 2. Calibration: does a score of 30 % mean 30 %?
 #
@@ -106,34 +132,49 @@ pd.DataFrame(rows, columns=["months", "which", "AUC"]).round(3)
 # churn risk", "we expect 400 churners next month". That reading is only valid if the model is **calibrated**. A
 # **reliability curve** sorts customers into ten equal-sized bins by score and compares each bin's mean score with the
 # share that actually churned. A calibrated model lies on the diagonal. The **Brier score** (mean squared error of the
-# probabilities; lower is better) sums it up.
+# probabilities; lower is better) sums it up. For comparison the plot also shows lab 05's runner-up, fitted on the
+# same months.
 
 # %% id="calibration"
+runner_up = next(name for name in ("logistic_regression", "gradient_boosting") if name != family)
+other = development.fit_candidate(development.candidate_models()[runner_up], train)
+other_scores = validation.churn_scores(other, X_hold)
+
 observed, predicted = calibration_curve(y_hold, scores, n_bins=10, strategy="quantile")
-fig, ax = plt.subplots(figsize=(5, 4.5))
+other_observed, other_predicted = calibration_curve(y_hold, other_scores, n_bins=10, strategy="quantile")
+fig, ax = plt.subplots(figsize=(5.2, 4.6))
 ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
-ax.plot(predicted, observed, marker="o", color="#1f77b4", label="candidate (hold-out months)")
+ax.plot(predicted, observed, marker="o", color="#1f77b4", label=f"candidate: {family}")
+ax.plot(other_predicted, other_observed, marker="s", color="#ff7f0e", alpha=0.7, label=f"runner-up: {runner_up}")
 ax.set_xlabel("mean predicted churn probability (per bin)")
 ax.set_ylabel("observed churn rate (per bin)")
-ax.set_title("Reliability curve (ten bins of equal size)")
-ax.legend(loc="upper left")
+ax.set_title("Reliability curves on the hold-out months (ten bins of equal size)", fontsize=10)
+ax.legend(loc="upper left", fontsize=8)
 plt.tight_layout()
 plt.show()
 
-bins = pd.DataFrame({"mean score": predicted, "observed churn": observed, "observed - score": observed - predicted})
-print(f"Brier score {brier_score_loss(y_hold, scores):.3f} (always predicting the training churn rate: "
-      f"{brier_score_loss(y_hold, np.full(len(y_hold), y_train.mean())):.3f})")
-print(f"expected churners (sum of scores) {scores.sum():.0f}, recorded churners {y_hold.sum()}")
+per_bin = len(y_hold) / len(observed)   # customers per bin
+bins = pd.DataFrame({"mean score": predicted, "observed churn": observed, "observed - score": observed - predicted,
+                     "chance ± (2 s.e.)": 2 * np.sqrt(observed * (1 - observed) / per_bin)})
+constant = np.full(len(y_hold), y_train.mean())
+print(f"Brier score: candidate {brier_score_loss(y_hold, scores):.3f}, runner-up {brier_score_loss(y_hold, other_scores):.3f}, "
+      f"always the training churn rate {brier_score_loss(y_hold, constant):.3f}")
+print(f"expected churners (sum of the candidate's scores) {scores.sum():.0f}, recorded churners {y_hold.sum()}")
 bins.round(3)
 
 # %% [markdown]
-# Read the table with the plot. In total the errors nearly cancel (expected and recorded churners are close), so
-# campaign-level planning is fine. Bin by bin they do not: at low scores customers churn a little *more* often than
-# their scores say, in the middle the points sit close to the diagonal, and in the top bins customers churn clearly
-# *less* often than scored. The scores are spread further apart than the outcomes: the model is **over-confident**,
-# the typical sign of a model that fitted its training months closely
-# (section 1's in-sample row). A retention agent should not read a top score as a literal probability. If individual
-# probabilities mattered, the team would recalibrate on the validation months
+# Read the table with the plot. In total the candidate's scores are close to the outcomes (expected and recorded
+# churners nearly agree), so campaign-level planning is fine. Bin by bin, its points follow the diagonal: most bins
+# miss by less than the chance wobble of a bin of this size (last column), and they miss in both directions. The
+# clearest miss is the **top bin**: the customers scored highest churned less often than scored, so a retention agent
+# should read a top score as "high risk", not as a literal probability.
+#
+# The runner-up's points are spread wider than the outcomes: below the diagonal at the top, above it at low scores.
+# That is **over-confidence**, the typical sign of a flexible model that fitted its training months closely; its Brier
+# score is a little worse. A logistic regression is usually better calibrated: it is fitted by making the recorded
+# outcomes as likely as possible with one weight per input, which pulls its scores towards the observed rates and
+# leaves it little room to memorise. (Calibrated to *recorded* churn, that is: lab 07 asks whether those labels are
+# right.) If individual probabilities at the top mattered, the team would recalibrate on the validation months
 # (`sklearn.calibration.CalibratedClassifierCV`).
 #
 # ## 3. The decision threshold: set by the business, on validation months
@@ -181,8 +222,10 @@ pd.DataFrame({"threshold": [0.5, threshold, hindsight],
 
 # %% [markdown]
 # The governed threshold contacts far more customers than `0.5` and earns much more on the hold-out. The hindsight row
-# shows what peeking would have "gained": little, because the top of the curve is flat. The exact value matters less
-# than not using `0.5` and not choosing it on the test. The threshold is part of the model's release: section 5 records
+# shows what peeking would have "gained": a little more, far less than the default gives away, and nothing anyone
+# could have had, since nobody knows next month's labels when the campaign is set up. Both curves have a broad top, so
+# the exact value matters less than not using `0.5` and not choosing it on the test. (It is the threshold lab 05 chose
+# for this candidate on the same validation months: the rule is the same governed one.) The threshold is part of the model's release: section 5 records
 # it on the model version (tag `gate.threshold`, `policy.THRESHOLD.tag`), where lab 08's scoring job and the agents'
 # screen read it.
 #
@@ -279,8 +322,8 @@ pd.concat({feature: validation.metrics_by_group(y_hold, scores, threshold, X_hol
 # contacted much more often than other customers (compare `contacted_share` by `SeniorCitizen` in the table).
 #
 # The Data Scientist objects: "Seniors churn more in our data (`churn_rate`), so of course we contact more of them.
-# Look at recall, the share of churners we reach: it is similar in every group. Measure that instead, and the model
-# passes." Perhaps. But a gate whose rule changes when a candidate fails it is no gate, and the author of a model is
+# Look at recall, the share of churners we reach: it is much closer between the groups. Measure that instead, and
+# the model passes." Perhaps. But a gate whose rule changes when a candidate fails it is no gate, and the author of a model is
 # not the one to change it. The rule stands; the question goes to the trustworthy-AI review (lab 07): are the seniors'
 # higher recorded churn rates real? Until then the candidate stays a challenger, with its verdict on record.
 #
@@ -301,19 +344,21 @@ print(f"author: {policy.APPROVAL.author_role} ({policy.APPROVAL.author}); "
       f"approver: {policy.APPROVAL.approver_role} ({policy.APPROVAL.approver}); nobody approves their own model")
 
 # %% [markdown]
-# First the run, with its lineage: the data version (`lineage.data_version`, the SHA-256 of the training file, under
-# the tag `lineage.TAG`), the author, and the code (the package version and the git commit of the course repository,
-# in MLflow's standard tag `mlflow.source.git.commit`).
+# First the run, with its lineage: the data version (the version of lab 04's prepared data, `prepared.version`, the
+# one lab 04 recorded and lab 05's runs carry, under the tag `lineage.TAG`; beside it the raw file's version it was
+# prepared from), the author, and the code (the package version and the git commit of the course repository, in
+# MLflow's standard tag `mlflow.source.git.commit`).
 
 # %% id="run"
 from importlib.metadata import version as package_version
 
-data_version = lineage.data_version(config.data_dir() / "customers.csv")
+data_version = prepared.version   # lab 04's prepared data: the version lab 05's runs carry
 run_tags = {policy.APPROVAL.author_tag: policy.APPROVAL.author,
+            "source_data_version": prepared.source_version,   # the raw file lab 04 prepared it from (lab 03's version)
             "code.package": f"mlopslab {package_version('mlopslab')}",
             "code.entry_point": "labs/06_model_validation_governance.ipynb",
             "mlflow.source.git.commit": validation.code_version()}
-run_id = development.log_run(candidate, "gbm-candidate", train, holdout, data_version, tags=run_tags)
+run_id = development.log_run(candidate, "lr-candidate", train, holdout, data_version, tags=run_tags)
 run = client.get_run(run_id)
 print(f"run {run.info.run_name}: {lineage.TAG} {lineage.short(run.data.tags[lineage.TAG])}..., "
       f"author {run.data.tags[policy.APPROVAL.author_tag]}")
@@ -418,11 +463,10 @@ pd.Series(client.get_model_version(MODEL, candidate_version).tags,
 
 # %% id="broken"
 shifted = train.assign(Churn=train["Churn"].shift(1, fill_value="No"))  # the bug: labels off by one row
-broken = development.fit_candidate(development.candidate_models()["logistic_regression"], shifted)
+broken = fit_chosen(shifted)                                             # the same recipe, the shifted labels
 broken_run = development.log_run(broken, "lr-candidate-after-refactoring", shifted, holdout, data_version,
                                  tags=run_tags)
-broken_validated = validation.out_of_time_scores(
-    lambda frame: development.fit_candidate(development.candidate_models()["logistic_regression"], frame), shifted)
+broken_validated = validation.out_of_time_scores(fit_chosen, shifted)
 broken_threshold, _ = development.best_threshold(broken_validated["y"], broken_validated["score"])
 broken_decision = validation.gate(broken, holdout, policy.GATE, broken_threshold)
 broken_version = registered(broken_run, broken_decision)
@@ -489,27 +533,33 @@ ev = decision.evidence
 by_group = pd.concat({feature: validation.metrics_by_group(y_hold, scores, ev.threshold, X_hold[feature])
                       for feature in policy.GATE.sensitive_features}, names=["feature", "group"])
 top = bins.iloc[-1]
+within = int((bins["observed - score"].abs() <= bins["chance ± (2 s.e.)"]).sum())
 uses = {1: "choose who receives the monthly €25 retention offer", 3: "plan the campaign (churners reached, profit)",
         5: "explain a score to a retention agent before a call"}
 chosen = [uses[u] for u in in_scope if u in uses] or ["(exercise 06.3 not answered yet)"]
 card = validation.model_card({
-    "Model details": f"Gradient-boosting classifier in a scikit-learn pipeline; registered as {MODEL} version "
-                     f"{candidate_version}. Author: {policy.APPROVAL.author} ({policy.APPROVAL.author_role}).",
+    "Model details": f"{registry.family_name(candidate).capitalize()} (lab 05's candidate) in a scikit-learn "
+                     f"pipeline; registered as {MODEL} version {candidate_version}. Author: {policy.APPROVAL.author} "
+                     f"({policy.APPROVAL.author_role}).",
     "Intended use": "Rank consumer customers by their risk of churning, to: "
                     + "; ".join(chosen)
                     + f". Contact if score ≥ {ev.threshold:.2f} (tag {policy.THRESHOLD.tag}). Every other use is out "
                       "of scope, among them pricing, refusing service, business accounts and selling scores.",
     "Training data": f"{len(train):,} customers observed {train['month'].min()} to {train['month'].max()} "
-                     f"(customers.csv, {lineage.TAG} {lineage.short(data_version)}); see the datasheet data/README.md.",
+                     f"(lab 04's prepared data, {lineage.TAG} {lineage.short(data_version)}); see the datasheet "
+                     "data/README.md.",
     "Evaluation data": f"{len(holdout):,} customers observed {holdout['month'].min()} to {holdout['month'].max()}, "
                        "used neither for training nor for the threshold (chosen on the validation months "
                        f"{', '.join(sorted(validated['month'].unique()))}).",
     "Metrics": f"AUC {ev.auc:.3f}; campaign profit €{ev.profit:,.0f} at threshold {ev.threshold:.2f} against "
-               f"€{ev.baseline_profit:,.0f} for the best no-model policy. Over-confident at the top: customers in the "
-               f"top score bin (mean score {top['mean score']:.2f}) churned at {top['observed churn']:.2f}.",
+               f"€{ev.baseline_profit:,.0f} for the best no-model policy. Brier score "
+               f"{brier_score_loss(y_hold, scores):.3f}; calibrated within chance in {within} of {len(bins)} score "
+               f"bins; customers in the top bin (mean score {top['mean score']:.2f}) churned at "
+               f"{top['observed churn']:.2f}.",
     "Metrics by group": validation.markdown_table(by_group),
     "Limitations": "Trained on 2025 behaviour: price changes or competitor offers will shift it (monitoring, lab 09). "
-                   "Scores rank customers; individual scores are not calibrated probabilities.",
+                   "Scores are calibrated to the recorded churn labels, which the datasheet flags; the top scores "
+                   "overstate the risk, so read them as a ranking there.",
     "Ethical considerations": "; ".join(r for r in decision.reasons if r.startswith("FAIL")) + ". The churn labels "
                               "come from a legacy retention process the datasheet flags; the trustworthy-AI review "
                               "(lab 07) examines them before any release.",

@@ -4,8 +4,8 @@
 # **Stage:** model validation and governance, trustworthy AI review · **Personas:** Data Scientist (leads),
 # Business Analyst (approves); the Data Steward joins for the label audit · **Time:** about 90 minutes
 #
-# Lab 06's gate stopped the gradient-boosting candidate on fairness: it would contact seniors far more often than
-# other customers. The Data Scientist asked the board to measure recall instead ("seniors simply churn more"). The
+# Lab 06's gate stopped lab 05's candidate, the logistic regression, on fairness: it would contact seniors far more
+# often than other customers. The Data Scientist asked the board to measure recall instead ("seniors simply churn more"). The
 # board sent the question to TelcoNova's **trustworthy-AI review**, which asks what the gate cannot: **Why** does the
 # model score a customer the way it does? Is the gap **justified** by real differences between customers? And if not,
 # what would a **fair** model cost, and may it ship? The Data Scientist explains the model and builds the mitigation;
@@ -37,7 +37,7 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
 from fairlearn.postprocessing import ThresholdOptimizer
 from IPython.display import Markdown, display
-from mlopslab import config, development, lineage, policy, preparation, registry, trust, validation
+from mlopslab import config, data, development, lineage, policy, preparation, registry, trust, validation
 from mlopslab.exercises import check
 from sklearn.metrics import roc_auc_score
 
@@ -48,20 +48,22 @@ MODEL = config.MODEL_NAME
 client = registry.client()
 
 
-def fit_gbm(frame):
-    """Lab 05's candidate recipe: gradient boosting in the course's preprocessing pipeline."""
-    return development.fit_candidate(development.candidate_models()["gradient_boosting"], frame)
+def fit_chosen(frame):
+    """Lab 05's candidate recipe: the chosen family (registry.REFERENCE_FAMILY) in lab 04's preprocessing pipeline."""
+    return development.fit_candidate(development.candidate_models()[registry.REFERENCE_FAMILY], frame)
 
 
-candidate, train, holdout = registry.train_reference_model()   # lab 06's candidate, fitted on January to September
+prepared = preparation.prepare(data.load_customers(), seed=config.SEED)   # lab 04's preparation, as in labs 05 and 06
+candidate, train, holdout = registry.train_reference_model()   # lab 06's candidate, fitted on the same January-September
+assert train.equals(prepared.train) and holdout.equals(prepared.test)
 X_train, y_train = preparation.split_xy(train)
 X_hold, y_hold = preparation.split_xy(holdout)
-validated = validation.out_of_time_scores(fit_gbm, train)       # the governed threshold rule, as in lab 06
+validated = validation.out_of_time_scores(fit_chosen, train)    # the governed threshold rule, as in lab 06
 threshold, _ = development.best_threshold(validated["y"], validated["score"])
 hold_scores = trust.scores(candidate, X_hold)
 contacted = (hold_scores >= threshold).astype(int)
-print(f"reviewing lab 06's candidate; governed threshold {threshold:.2f}: {contacted.mean():.0%} of "
-      f"{len(holdout):,} hold-out customers contacted")
+print(f"reviewing lab 06's candidate, {registry.REFERENCE_FAMILY} (prepared data {lineage.short(prepared.version)})")
+print(f"governed threshold {threshold:.2f}: {contacted.mean():.0%} of {len(holdout):,} hold-out customers contacted")
 
 # %% [markdown]
 # ## 1. Global explanations: what drives the model?
@@ -84,10 +86,15 @@ plt.show()
 importance.head(6)
 
 # %% [markdown]
-# Contract type and charges lead, as the business would expect. But **SeniorCitizen** is among the strongest inputs,
-# and gender appears too. The datasheet lists the true drivers of churn (contract, tenure, charges, fibre, payment,
-# support, partners); age and gender are not among them. Why would the model need them? Keep the question open for
-# section 3.
+# Contract type leads by far and the charges follow, as the business would expect. But **SeniorCitizen** is among the
+# strongest inputs, level with the monthly charges, and gender appears too, weakly. The datasheet lists the true
+# drivers of churn (contract, tenure, charges, fibre, payment, support, partners); age and gender are not among them.
+# Why would the model need them? Keep the question open for section 3.
+#
+# Tenure, a true driver, barely registers. That is a property of the method, not of churn: the model also sees tenure
+# through `TotalCharges` (roughly tenure × monthly charges) and lab 04's tenure bands, so shuffling the `tenure` column
+# alone removes little the model cannot read elsewhere. Permutation importance measures what the model would lose,
+# and correlated inputs share the credit.
 #
 # **Partial dependence** shows *how* an input moves the score: give every sampled customer the same value, average the
 # scores, repeat for a range of values.
@@ -108,10 +115,16 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Risk falls steeply over the first two years of tenure and rises with the monthly bill; any contract longer than a
-# month lowers it, and the step from month-to-month to one year does most of that. The retention team can act on all
-# three (for example, offer a contract upgrade). These shapes match the datasheet's true relationships, a good sign
-# that the model learned real behaviour there.
+# Risk rises smoothly with the monthly bill, and any contract longer than a month lowers it, the step from
+# month-to-month to one year doing most of that. The retention team can act on both (for example, offer a contract
+# upgrade); these shapes match the datasheet's true relationships.
+#
+# Tenure needs a second look. Overall the risk falls with tenure, as the datasheet says, and is highest in the first
+# year; but the curve zigzags: it drifts down within each of lab 04's tenure bands and jumps at their edges. The
+# model describes tenure with a straight-line term plus one step per band, and partial dependence moves `tenure`
+# while holding `TotalCharges` fixed, so most points are customers who cannot exist (sixty months of tenure with a new
+# customer's total charges). Read a partial dependence curve for its overall direction, and distrust its details
+# where the input is tied to others.
 #
 # ## 2. Explaining one customer's score
 #
@@ -120,7 +133,8 @@ plt.show()
 # difference is the input's **effect** (in percentage points of churn probability); positive effects push the risk up.
 # (SHAP values refine the same idea so that effects add up exactly; this simpler version is transparent and fast.)
 #
-# We explain customer `9339-JOZSO` from December, whose score sits near the campaign's decision. The "typical" values
+# We explain customer `9339-JOZSO` from December, a senior on a month-to-month contract whom the campaign would
+# contact. The "typical" values
 # come from 200 comparable customers of the training months (who, like this customer, have internet and phone
 # service), so that no replacement creates an impossible customer such as online security without internet.
 
@@ -137,10 +151,11 @@ effects.head(8)
 
 
 # %% [markdown]
-# Most reasons are things the agent can talk about and an offer can address: the month-to-month contract, fibre
-# without online security; the long tenure speaks for the customer staying. But one of the strongest reasons is simply
-# **being a senior**: a reason the agent could not (and should not) give a customer. That is a warning sign for the
-# fairness review. (Effects are not additive and small ones are noisy: read the top few, not the decimals.)
+# Most reasons are things the agent can talk about and an offer can address: the month-to-month contract, the fibre
+# service, the payment method; the long tenure and the charges paid so far speak for the customer staying. But the
+# strongest reason of all is simply **being a senior**: a reason the agent could not (and should not) give a customer.
+# That is a warning sign for the fairness review. (Effects are not additive and small ones are noisy: read the top
+# few, not the decimals.)
 #
 # ### Exercise 07.1 — explain one prediction yourself
 # Write `feature_effect(model, customer, feature, background)`: the customer's own score minus their **average** score
@@ -195,11 +210,12 @@ pd.DataFrame({"churn score": {name: trust.what_if(candidate, customer, **change)
                               for name, change in offers.items()}}).round(3)
 
 # %% [markdown]
-# A one-year contract lowers the score far more than a €10 discount: useful input for designing the offer. Oddly, a
-# *two-year* contract helps less than a one-year one. Few customers in the training data look like this one on a
-# two-year contract, so the model is extrapolating there: a what-if answer is only as good as the data behind it. And
-# what-if answers describe the *model*, not guaranteed customer behaviour; only an experiment, such as an A/B test of
-# offers, shows what customers actually do.
+# A one-year contract lowers the score far more than a €10 discount: useful input for designing the offer. A
+# two-year contract lowers it only a little further, as the partial dependence showed: leaving month-to-month is what
+# counts. None of the offers touches the largest reason, being a senior: part of every score in the table comes from
+# age alone. And what-if answers describe the *model*, not guaranteed customer behaviour; few customers in the training
+# data may look like this one on the new terms, and only an experiment, such as an A/B test of offers, shows what
+# customers actually do.
 #
 # ## 3. Group fairness: is the campaign fair to every group?
 #
@@ -262,9 +278,9 @@ trust.fairness_summary(y_hold, contacted, X_hold)
 
 # %% [markdown]
 # Seniors are contacted far more often than other customers, and far more of the seniors who *stay* receive an offer:
-# the false positive rate gap drives the equalized odds difference. Recall, though, is close in both groups (your
+# the false positive rate gap drives the equalized odds difference. Recall differs far less between the groups (your
 # frame's `recall` column; lab 06's table showed it too). That is the Data Scientist's point: "the model reaches
-# churners equally; seniors just churn more."
+# churners about equally; seniors just churn more."
 #
 # Do they? The **Data Steward** checks the labels. From October 2025 the billing system records every account closure,
 # so for the hold-out months the audit could reconcile each recorded churn with an actual closure
@@ -354,7 +370,7 @@ def reweighing_weights(groups, y):  # the package's own
 
 
 # %% [markdown]
-# Now the mitigated model: your weights, the same gradient boosting, the pipeline without the protected inputs, and
+# Now the mitigated model: your weights, the same logistic regression, the pipeline without the protected inputs, and
 # the governed threshold chosen on validation months exactly as for the candidate (each validation fold reweighs its
 # own training months). Until you have written `reweighing_weights`, the package's `trust.fit_mitigated` stands in.
 
@@ -363,11 +379,11 @@ def fit_mitigated(frame):
     """The mitigated recipe with your reweighing_weights: weights over senior × gender, no protected inputs."""
     X, y = preparation.split_xy(frame)
     weights = reweighing_weights(trust.intersection(X), y)
+    estimator = development.candidate_models()[registry.REFERENCE_FAMILY]   # lab 05's candidate, unfitted
     if weights is None:   # exercise 07.3 not written yet
-        return trust.fit_mitigated(frame)
-    gbm = development.candidate_models()["gradient_boosting"]
+        return trust.fit_mitigated(frame, estimator)
     with development.one_thread():
-        return trust.without_protected(gbm).fit(X, y, model__sample_weight=np.asarray(weights, dtype=float))
+        return trust.without_protected(estimator).fit(X, y, model__sample_weight=np.asarray(weights, dtype=float))
 
 
 mitigated = fit_mitigated(train)
@@ -528,10 +544,10 @@ pd.DataFrame(verdicts).T.replace({True: "pass", False: "FAIL"})
 # promoted to `champion` by `validation.promote`, which checks the whole chain like your lab-06 `promote`.
 
 # %% id="register"
-data_version = lineage.data_version(config.data_dir() / "customers.csv")
+data_version = prepared.version   # lab 04's prepared data: the version lab 05's and lab 06's runs carry
 decision = validation.gate(mitigated, holdout, policy.GATE, mitigated_threshold)
 run_id = development.log_run(mitigated, registry.CHAMPION_RUN_NAME, train, holdout, data_version, tags={
-    policy.APPROVAL.author_tag: policy.APPROVAL.author,
+    policy.APPROVAL.author_tag: policy.APPROVAL.author, "source_data_version": prepared.source_version,
     "mitigation": "reweighing over SeniorCitizen x gender; SeniorCitizen and gender not model inputs"})
 version = registry.register(run_id, alias="challenger", tags={policy.APPROVAL.author_tag: policy.APPROVAL.author,
                                                               lineage.TAG: data_version})
@@ -546,12 +562,12 @@ review = "; ".join(f"{name}: {'passes' if v['governed gate'] else 'fails'} the g
                    for name, v in verdicts.items())
 sheet = trust.fact_sheet({
     "Purpose": "Rank consumer customers by churn risk to choose who receives the €25 retention offer.",
-    "Lineage": {"reviewed candidate": "gradient boosting on the recorded 2025 labels (lab 06's gbm-candidate), "
-                                      "stopped by the governed gate on fairness",
+    "Lineage": {"reviewed candidate": f"{registry.family_name(candidate)} on the recorded 2025 labels (lab 05's "
+                                      "choice, lab 06's lr-candidate), stopped by the governed gate on fairness",
                 "mitigated model": f"{MODEL} version {version} ({registry.CHAMPION_RUN_NAME}), author "
                                    f"{policy.APPROVAL.author}",
                 "training data": f"{len(train):,} customers, {train['month'].min()} to {train['month'].max()}, "
-                                 f"{lineage.TAG} {lineage.short(data_version)}",
+                                 f"lab 04's prepared data, {lineage.TAG} {lineage.short(data_version)}",
                 "label audit": f"{len(audited):,} customers, {audited['month'].min()} to {audited['month'].max()}"},
     "Performance": comparison[["AUC (recorded)", "share contacted", "profit € (recorded labels)",
                                "profit € (audited outcomes)"]],
@@ -589,7 +605,7 @@ print(f"{MODEL}@champion is now version {registry.alias_version('champion')}")
 validation.versions_table()
 
 # %% [markdown]
-# This is the champion that labs 08–11 serve: the mitigated gradient boosting, with its governed threshold on the
+# This is the champion that labs 08–11 serve: the mitigated logistic regression, with its governed threshold on the
 # version (tag `gate.threshold`). On an empty store `registry.ensure_champion()` rebuilds exactly this model through
 # the same chain, so every later lab starts from it.
 #

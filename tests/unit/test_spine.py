@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from mlopslab import data, development, preparation, registry
+from mlopslab import config, data, development, preparation, registry
 from mlopslab.development import Economics, expected_profit
 from stores import fresh_store
 
@@ -64,6 +64,16 @@ def test_ensure_champion_registers_once(monkeypatch) -> None:
     assert registry.ensure_champion() == "1"
     scores = registry.load().predict(data.load_batch("2026-02")[data.FEATURES].head(5))
     assert np.asarray(scores).shape == (5, 2)
+    # one lineage from lab 04 to the served model: the version and its run carry the prepared data's version
+    from mlopslab import lineage, policy
+
+    champion = registry.client().get_model_version("churn", "1")
+    run = registry.client().get_run(champion.run_id)
+    expected = preparation.prepare(data.load_customers()).version
+    assert champion.tags[lineage.TAG] == run.data.tags[lineage.TAG] == expected
+    assert run.data.tags["source_data_version"] == lineage.data_version(config.data_dir() / "customers.csv")
+    _, threshold, _, _ = registry.train_champion()
+    assert champion.tags[policy.THRESHOLD.tag] == f"{threshold:.2f}" and champion.tags["gate"] == "passed"
 
 
 def test_lab_04_and_lab_05_print_the_same_prepared_data_version() -> None:
@@ -82,3 +92,60 @@ def test_lab_04_and_lab_05_print_the_same_prepared_data_version() -> None:
     lab05 = re.search(r"lab 04 recorded the prepared data as version (\w+)", printed("05_model_development_tracking"))
     assert lab04 and lab05, "lab 04 or lab 05 no longer prints the prepared data's version"
     assert lab04.group(1) == lab05.group(1) == expected
+
+
+def _lab05_cell(cell_id: str) -> str:
+    """The source of one code cell of lab 05 (its instructor source), by cell id."""
+    from mlopslab.tools import sources
+
+    cells = {c.metadata.get("id"): c.source for c in sources.read(sources.source_of("05")).cells
+             if c.cell_type == "code"}
+    assert cell_id in cells, f"lab 05 has no cell {cell_id!r} any more: update this test with the lab"
+    return cells[cell_id]
+
+
+def test_lab_05_decision_rule_chooses_the_course_reference_candidate() -> None:
+    """The hand-off from lab 05 to labs 06–11 is wired: lab 05's own cells, run on the shipped data with the governed
+    economics, choose the family that ``registry.train_reference_model`` (and so the champion) uses.
+
+    If the data is regenerated (``mlopslab data generate --config ...``) and lab 05 chooses another family, this fails:
+    change ``registry.REFERENCE_FAMILY`` and the prose of labs 06–11, or the data."""
+    import ast
+
+    import pandas as pd
+    from mlopslab import policy
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+
+    prepared = preparation.prepare(data.load_customers())   # lab 05's training data (its set-up cell)
+    X_test, y_test = preparation.split_xy(prepared.test)
+    names = {"pd": pd, "np": np, "clone": clone, "roc_auc_score": roc_auc_score, "development": development,
+             "preparation": preparation, "policy": policy, "economics": policy.ECONOMICS,
+             "train": prepared.train, "test": prepared.test, "X_test": X_test, "y_test": y_test}
+    exec(compile(_lab05_cell("cell-folds"), "lab05:cell-folds", "exec"), names)      # folds, cross-validation
+    exec(compile(_lab05_cell("cell-choices"), "lab05:cell-choices", "exec"), names)  # thresholds, validation profit
+    decision = ast.parse(_lab05_cell("cell-decision")).body[0]                      # the rule, as the lab writes it
+    assert ast.unparse(decision) == "chosen_model = max(validation_profit, key=validation_profit.get)", \
+        "lab 05's decision rule changed: re-apply it here"
+    exec(compile(ast.Module([decision], type_ignores=[]), "lab05:cell-decision", "exec"), names)
+    chosen = names["chosen_model"]
+
+    assert chosen == registry.REFERENCE_FAMILY, (
+        f"lab 05 now chooses {chosen} (validation profit {names['validation_profit']}), but the course's reference "
+        f"candidate and champion are {registry.REFERENCE_FAMILY}")
+    model, train, test = registry.train_reference_model()
+    fitted, built = model.named_steps["model"], development.candidate_models()[chosen]
+    assert type(fitted) is type(built) and fitted.get_params() == built.get_params()
+    assert train.equals(prepared.train) and test.equals(prepared.test)   # lab 05's very rows, in lab 04's order
+
+
+def test_the_champion_is_the_mitigated_reference_candidate_on_the_prepared_data() -> None:
+    """The champion is the reference family with the protected columns out of its inputs, trained on lab 04's
+    prepared data."""
+    pipeline, threshold, train, test = registry.train_champion()
+    built = development.candidate_models()[registry.REFERENCE_FAMILY]
+    assert type(pipeline.named_steps["model"]) is type(built)
+    assert pipeline.named_steps["model"].get_params() == built.get_params()
+    assert not {"SeniorCitizen", "gender"} & set(pipeline.named_steps["prep"].get_feature_names_out())
+    prepared = registry.prepared_reference()
+    assert train.equals(prepared.train) and test.equals(prepared.test) and 0 < threshold < 1

@@ -86,18 +86,31 @@ def test_fairness_summary_matches_hand_computation() -> None:
     assert summary.loc["SeniorCitizen", "equalized_odds_difference"] == pytest.approx(1.0)       # FPR 0 vs 1
 
 
-def test_the_mitigated_model_takes_no_protected_input_and_passes_the_gate(customers) -> None:
-    from mlopslab import policy, validation
+def test_the_mitigated_model_takes_no_protected_input_and_passes_the_gate() -> None:
+    """The champion's recipe (lab 05's candidate, reweighed, without protected inputs) passes the governed gate where
+    the same candidate without mitigation fails it on fairness (the story of labs 06 and 07)."""
+    from mlopslab import policy, registry, validation
 
-    train, holdout = preparation.time_split(customers)
-    model = trust.fit_mitigated(train)
+    train, holdout = registry.reference_split()
+
+    def mitigated(frame):
+        return trust.fit_mitigated(frame, registry.reference_estimator())
+
+    def plain(frame):
+        return development.fit_candidate(registry.reference_estimator(), frame)
+
+    model = mitigated(train)
     X = holdout[FEATURES]
     flipped = X.assign(SeniorCitizen=1 - X["SeniorCitizen"],
                        gender=np.where(X["gender"] == "Male", "Female", "Male"))
     assert np.array_equal(trust.scores(model, X), trust.scores(model, flipped))
-    validated = validation.out_of_time_scores(trust.fit_mitigated, train)
-    threshold, _ = development.best_threshold(validated["y"], validated["score"])
-    assert validation.gate(model, holdout, policy.GATE, threshold).passed
+    verdicts = {}
+    for name, fit in (("mitigated", mitigated), ("plain", plain)):
+        validated = validation.out_of_time_scores(fit, train)
+        threshold, _ = development.best_threshold(validated["y"], validated["score"])
+        verdicts[name] = validation.gate(fit(train), holdout, policy.GATE, threshold)
+    assert verdicts["mitigated"].passed
+    assert verdicts["plain"].failed == ["fairness"]
 
 
 def test_fact_sheet_needs_every_section() -> None:

@@ -4,22 +4,29 @@ Aliases arrived in MLflow 2.3 and the old "Staging/Production" stages were depre
 the aliases ``challenger`` (under review) and ``champion`` (served).
 
 :func:`ensure_champion` gives any lab the served model on an empty store, so no lab depends on another: lab 07's
-**mitigated model** (:func:`mlopslab.trust.fit_mitigated`), taken through the whole approval chain of
-:data:`mlopslab.policy.APPROVAL` — logged with its data version, registered, gated with :data:`mlopslab.policy.GATE`
-at the governed threshold, documented with a model card, approved by the Business Analyst (not its author), and only
-then pointed at by ``champion``.
+**mitigated model** (:func:`mlopslab.trust.fit_mitigated` on the family :data:`REFERENCE_FAMILY`, the candidate lab
+05's decision rule chooses), trained on lab 04's prepared data (:func:`prepared_reference`) and taken through the
+whole approval chain of :data:`mlopslab.policy.APPROVAL` — logged with the prepared data's version
+(:data:`mlopslab.lineage.TAG`), registered, gated with :data:`mlopslab.policy.GATE` at the governed threshold,
+documented with a model card, approved by the Business Analyst (not its author), and only then pointed at by
+``champion``.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from .config import MODEL_NAME, SEED, data_dir, setup_tracking
+from .config import MODEL_NAME, SEED, setup_tracking
 
 REFERENCE_MARK = ("registered_by", "mlopslab.registry.ensure_champion")
 """The version tag (name, value) that marks the course's reference champion, so a lab can find it again (lab 10)."""
-CHAMPION_RUN_NAME = "gbm-mitigated"
+CHAMPION_RUN_NAME = "lr-mitigated"
 """The run name of the mitigated champion (lab 07 logs its own under the same name)."""
+REFERENCE_FAMILY = "logistic_regression"
+"""The candidate family (a key of :func:`mlopslab.development.candidate_models`) that lab 05's decision rule chooses
+on the course's data: the model lab 06 validates, lab 07 mitigates and labs 08–11 serve. ``tests/unit/test_spine.py``
+re-applies lab 05's rule to the shipped data and fails when it chooses another family (after ``mlopslab data
+generate``, say)."""
 
 
 def client():
@@ -71,28 +78,48 @@ def load(alias: str = "champion", name: str = MODEL_NAME):
     return mlflow.pyfunc.load_model(model_uri(alias, name), suppress_warnings=True)
 
 
-def reference_split():
-    """The reference model's (train, test) frames: the 2025 customers, the last three months held out."""
+@lru_cache(maxsize=1)
+def prepared_reference():
+    """Lab 04's preparation of the 2025 customers (``preparation.prepare(data.load_customers(), seed=SEED)``), the
+    data labs 05–07 and the champion train on; its ``version`` is the lineage tag their runs and versions carry.
+    Computed once per process: treat it as read-only."""
     from .data import load_customers
-    from .preparation import time_split
+    from .preparation import prepare
 
-    return time_split(load_customers(), test_months=3)
+    return prepare(load_customers(), seed=SEED)
+
+
+def reference_split():
+    """The reference model's (train, test) frames: lab 04's prepared data (:func:`prepared_reference`), the 2025
+    customers with the last three months held out (training rows shuffled with the course seed, as lab 04 does)."""
+    prepared = prepared_reference()
+    return prepared.train.copy(), prepared.test.copy()
+
+
+def reference_estimator(seed: int = SEED):
+    """A new, unfitted estimator of the reference family (:data:`REFERENCE_FAMILY`), exactly as lab 05 builds it."""
+    from .development import candidate_models
+
+    return candidate_models(seed)[REFERENCE_FAMILY]
 
 
 def train_reference_model(seed: int = SEED):
-    """Fit lab 05's candidate (gradient boosting on the recorded 2025 labels, no mitigation): the model lab 06
-    validates and lab 07 reviews. Returns the fitted pipeline and the (train, test) frames of :func:`reference_split`.
+    """Fit lab 05's candidate (:data:`REFERENCE_FAMILY` in lab 04's preparation pipeline, on the recorded 2025
+    labels, no mitigation): the model lab 06 validates and lab 07 reviews. Returns the fitted pipeline and the
+    (train, test) frames of :func:`reference_split`.
     """
-    from .development import candidate_models, fit_candidate
+    from .development import fit_candidate
 
     train, test = reference_split()
-    pipeline = fit_candidate(candidate_models(seed)["gradient_boosting"], train)
+    pipeline = fit_candidate(reference_estimator(seed), train)
     return pipeline, train, test
 
 
 @lru_cache(maxsize=1)
 def train_champion():
-    """Fit the mitigated model (:func:`mlopslab.trust.fit_mitigated`) and its governed threshold.
+    """Fit the mitigated model (:func:`mlopslab.trust.fit_mitigated` on :data:`REFERENCE_FAMILY`: reweighing over
+    SeniorCitizen × gender, the two columns not model inputs) on the prepared training months, and its governed
+    threshold.
 
     Returns (pipeline, threshold, train, test): the threshold is profit-optimal on the forward-chaining validation
     months of the training data (:data:`mlopslab.policy.THRESHOLD`), never on the test months. Computed once per
@@ -102,16 +129,32 @@ def train_champion():
     from .trust import fit_mitigated
     from .validation import out_of_time_scores
 
+    def fit(frame):
+        return fit_mitigated(frame, reference_estimator())
+
     train, test = reference_split()
-    validation_scores = out_of_time_scores(fit_mitigated, train)
+    validation_scores = out_of_time_scores(fit, train)
     threshold, _ = best_threshold(validation_scores["y"], validation_scores["score"])
-    return fit_mitigated(train), threshold, train, test
+    return fit(train), threshold, train, test
+
+
+FAMILY_NAMES = {"LogisticRegression": "logistic regression", "HistGradientBoostingClassifier": "gradient boosting"}
+"""Plain names of the candidate families' estimators, for model cards."""
+
+
+def family_name(model) -> str:
+    """The plain name of a fitted pipeline's estimator ("logistic regression", "gradient boosting", ...)."""
+    if hasattr(model, "get_raw_model"):  # an MLflow pyfunc: the scikit-learn pipeline inside it
+        model = model.get_raw_model()
+    estimator = model.named_steps["model"] if hasattr(model, "named_steps") else model
+    kind = type(estimator).__name__
+    return FAMILY_NAMES.get(kind, kind)
 
 
 def champion_card(decision, train, test, model, data_version: str, version: str, name: str = MODEL_NAME) -> str:
     """The model card of a model trained with the mitigated recipe (:func:`mlopslab.trust.fit_mitigated`), its
-    figures taken from the gate's evidence and the ``test`` (gate) months; labs 07 and 11 and :func:`ensure_champion`
-    log it before the approval."""
+    figures taken from the gate's evidence and the ``test`` (gate) months, its family read from ``model``; labs 07
+    and 11 and :func:`ensure_champion` log it before the approval."""
     import pandas as pd
 
     from .policy import APPROVAL, THRESHOLD
@@ -129,10 +172,11 @@ def champion_card(decision, train, test, model, data_version: str, version: str,
     legacy = months[0] < "2026-01"  # 2025 churn labels come from the legacy retention process (lab 07's audit)
     labels = ("the churn labels of the legacy retention process" if legacy else
               "churn labels recorded from billing closures")
+    family = family_name(model)
     return model_card({
-        "Model details": f"Gradient boosting in a scikit-learn pipeline, trained with reweighing over SeniorCitizen x "
-                         f"gender; SeniorCitizen and gender are not model inputs. Registered as {name} version "
-                         f"{version}. Author: {APPROVAL.author} ({APPROVAL.author_role}).",
+        "Model details": f"{family.capitalize()} in a scikit-learn pipeline, trained with reweighing over "
+                         f"SeniorCitizen x gender; SeniorCitizen and gender are not model inputs. Registered as "
+                         f"{name} version {version}. Author: {APPROVAL.author} ({APPROVAL.author_role}).",
         "Intended use": "Rank consumer customers each month by their risk of churning, to choose who receives the "
                         f"€25 retention offer (contact if score ≥ {ev.threshold:.2f}, tag {THRESHOLD.tag}), to plan "
                         "the campaign, and to explain a score to a retention agent. Not for pricing, refusing "
@@ -151,7 +195,7 @@ def champion_card(decision, train, test, model, data_version: str, version: str,
         "Ethical considerations": "The legacy labels over-recorded churn for seniors and some women. Reweighing "
                                   "removes that dependence in training, and the model does not take age or gender as "
                                   "inputs; the gate checks the share contacted per group on every release.",
-    }, title=f"{name} (mitigated gradient boosting)")
+    }, title=f"{name} (mitigated {family})")
 
 
 def reference_versions(name: str = MODEL_NAME) -> list[str]:
@@ -165,7 +209,9 @@ def ensure_champion(name: str = MODEL_NAME) -> str:
     """Make sure ``name@champion`` exists in the current store; return its version.
 
     On a store without one, the mitigated model goes through the approval chain of ``policy.APPROVAL``: trained
-    (:func:`train_champion`), logged with its data version (``lineage.TAG``) and author, registered, gated with
+    (:func:`train_champion`), logged with the version of the prepared data it was trained on (``lineage.TAG``,
+    :func:`prepared_reference`; the raw file's version in the run tag ``source_data_version``, as lab 04's
+    preparation record has it) and its author, registered, gated with
     ``policy.GATE`` at the governed threshold (``policy.THRESHOLD.tag``), documented with a model card, approved by
     ``policy.APPROVAL.approver`` and promoted. A few seconds; later calls return at once.
     """
@@ -182,10 +228,12 @@ def ensure_champion(name: str = MODEL_NAME) -> str:
     decision = validation.gate(pipeline, test, GATE, threshold)
     if not decision.passed:
         raise RuntimeError(f"the course's mitigated champion fails the governed gate:\n{decision}")
-    data_version = lineage.data_version(data_dir() / "customers.csv")
+    prepared = prepared_reference()  # lab 04's prepared data: one lineage from lab 04 to serving
+    data_version = prepared.version
     run_id = log_run(pipeline, CHAMPION_RUN_NAME, train, test, data_version,
                      tags={APPROVAL.author_tag: APPROVAL.author, "mitigation": "reweighing over SeniorCitizen x gender; "
                            "SeniorCitizen and gender not model inputs", "trained_by": REFERENCE_MARK[1],
+                           "source_data_version": prepared.source_version,  # the raw file lab 04 prepared it from
                            "code.package": f"mlopslab {package_version('mlopslab')}"})
     version = register(run_id, name=name, tags={APPROVAL.author_tag: APPROVAL.author, lineage.TAG: data_version,
                                                 REFERENCE_MARK[0]: REFERENCE_MARK[1]})
@@ -196,3 +244,17 @@ def ensure_champion(name: str = MODEL_NAME) -> str:
                        "threshold; model card reviewed; label bias mitigated (trustworthy-AI review)", name=name)
     validation.promote(version, name=name)
     return version
+
+
+def reset_champion(name: str = MODEL_NAME) -> str:
+    """Point ``name@champion`` back at the course's reference champion (registered if missing); return its version.
+
+    Labs 10 and 11 promote on registered models of their own (``churn-lifecycle``, ``churn-capstone``); this puts
+    the alias back where the course starts, so that a re-run of the lab on a used store starts from the same model.
+    """
+    version = ensure_champion(name)
+    first = reference_versions(name)
+    if first and first[0] != str(version):
+        version = first[0]
+        client().set_registered_model_alias(name, "champion", version)
+    return str(version)

@@ -4,10 +4,11 @@ Explanations work on the raw input columns (``data.FEATURES``), so they speak th
 *Contract*, *tenure*, *MonthlyCharges* — not one-hot columns. Every function takes a fitted pipeline
 (anything with ``predict_proba`` on a frame of FEATURES columns).
 
-The **mitigated model** (:func:`fit_mitigated`) is the champion that labs 08–11 serve: the same gradient boosting,
-trained with reweighing over SeniorCitizen × gender (Kamiran & Calders), in a pipeline that does not use
-SeniorCitizen or gender as inputs (:func:`without_protected`). Its input schema still lists every FEATURES column,
-so the apps and the scoring service send the same customer record as before; no score depends on the two columns.
+The **mitigated model** (:func:`fit_mitigated` on lab 05's candidate family, ``registry.REFERENCE_FAMILY``: the
+logistic regression) is the champion that labs 08–11 serve: the same model, trained with reweighing over
+SeniorCitizen × gender (Kamiran & Calders), in a pipeline that does not use SeniorCitizen or gender as inputs
+(:func:`without_protected`). Its input schema still lists every FEATURES column, so the apps and the scoring service
+send the same customer record as before; no score depends on the two columns.
 """
 
 from __future__ import annotations
@@ -255,8 +256,11 @@ def without_protected(model, protected: list[str] = SENSITIVE):
 
 def fit_mitigated(train: pd.DataFrame, model=None, sensitive: list[str] = SENSITIVE):
     """The mitigated model: reweighing over the intersection of ``sensitive`` (in training only) and a pipeline
-    that does not take them as inputs (:func:`without_protected`). ``model`` defaults to the course's gradient
-    boosting (``development.candidate_models()["gradient_boosting"]``)."""
+    that does not take them as inputs (:func:`without_protected`).
+
+    ``model`` is the unfitted estimator; the course's champion passes lab 05's candidate
+    (``registry.reference_estimator()``, a logistic regression). Without one it fits gradient boosting
+    (``development.candidate_models()["gradient_boosting"]``), the recipe lab 11's capstone retrains."""
     from .development import candidate_models
     from .preparation import split_xy
 

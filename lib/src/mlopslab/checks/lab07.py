@@ -1,9 +1,10 @@
 """Checks of lab 07 (trustworthy AI): one prediction explained, the group metrics with fairlearn, the reweighing
 weights, and the recall gap on recorded and audited outcomes.
 
-The reference computations are private and recomputed here from the data: the candidate is lab 06's (trained here
-once per kernel, with the governed threshold of ``policy.THRESHOLD``), the audited outcomes come from
-:func:`mlopslab.trust.audited_outcomes`. The package's own reweighing is switched off while the student's runs.
+The reference computations are private and recomputed here from the data: the candidate is lab 06's (lab 05's
+choice, ``registry.REFERENCE_FAMILY``, on lab 04's prepared data; trained here once per kernel, with the governed
+threshold of ``policy.THRESHOLD``), the audited outcomes come from :func:`mlopslab.trust.audited_outcomes`. The
+package's own reweighing is switched off while the student's runs.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _candidate_campaign() -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray
     """Lab 06's candidate on the hold-out months: (recorded y, audited y, SeniorCitizen, contacted)."""
     model, train, holdout = registry.train_reference_model()
     validated = validation.out_of_time_scores(
-        lambda frame: development.fit_candidate(development.candidate_models()["gradient_boosting"], frame), train)
+        lambda frame: development.fit_candidate(registry.reference_estimator(), frame), train)
     threshold, _ = development.best_threshold(validated["y"], validated["score"])
     X, y = preparation.split_xy(holdout)
     _, audited = preparation.split_xy(trust.audited_outcomes())
@@ -210,7 +211,7 @@ def recall_gaps(answer, mitigated=None, mitigated_threshold=None, **_):
             and 0 < float(mitigated_threshold) < 1):
         return wrong("Run the cells of section 4 first: they train `mitigated` and set `mitigated_threshold`.")
     y, audited, seniors, contacted = _candidate_campaign()
-    _, holdout = preparation.time_split(data.load_customers(), test_months=3)
+    _, holdout = registry.reference_split()
     X, _ = preparation.split_xy(holdout)
     mitigated_contacted = (scores(mitigated, X) >= float(mitigated_threshold)).astype(int)
     expected = {("candidate", "recorded"): _recall_gap(y, contacted, seniors),
