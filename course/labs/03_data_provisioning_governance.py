@@ -762,11 +762,12 @@ for _, found_run in touched.iterrows():
 # %% [markdown]
 # Your provisioning run and the view handed to the Data Scientist point at the same version, so *"what happened to
 # this data, and was it checked before anyone used it?"* is one query. (Until you do exercise 03.5, only the view is
-# listed.) The course's champion model, which labs 06 to 11 get from `registry.ensure_champion()`, is logged with the
-# same tag on the same version: in a store where those labs have run, this search lists the model that learned from
-# the data as well, and lab 11 walks the whole chain from a data version to the deployed model. The same query is how
-# the Steward shows what the data is *worth* to the company: which models, and through them which retention
-# campaigns, depend on it.
+# listed.) Data derived from this file keeps the link: lab 04's preparation record, and the course's champion model,
+# which labs 06 to 11 get from `registry.ensure_champion()`, carry the file's version under the tag
+# `source_data_version` beside their own `data_version`, so in a store where those labs have run, a search on either
+# tag walks from this file to the model that learned from it, and lab 11 walks the whole chain from a data version to
+# the deployed model. The same query is how the Steward shows what the data is *worth* to the company: which models,
+# and through them which retention campaigns, depend on it.
 
 # %% [markdown]
 # ## Recap

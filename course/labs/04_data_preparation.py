@@ -656,8 +656,8 @@ with tempfile.TemporaryDirectory() as folder:
 # data, wherever it lives: in memory, in a file, in a data lake.
 #
 # **Record it.** A version is only useful if the runs that use the data carry it. The preparation is recorded as an
-# MLflow run: the tag `lineage.TAG` names the data it produced, and the parameter `source_data_version` names the data
-# it read (lab 03's version of `customers.csv`). Every model trained on this data will carry the same tag, so one
+# MLflow run: the tag `lineage.TAG` names the data it produced, and the tag `source_data_version` names the data it
+# read (lab 03's version of `customers.csv`). Every model trained on this data will carry the same tag, so one
 # search finds everything that touched it.
 
 # %% id="cell-record"
@@ -665,9 +665,9 @@ print(inspect.getsource(preparation.log_preparation))
 run_id = preparation.log_preparation(prepared)
 record = mlflow.get_run(run_id)
 print(f"recorded: tag {lineage.TAG} = {lineage.short(record.data.tags[lineage.TAG])}, "
-      f"source_data_version = {lineage.short(record.data.params['source_data_version'])}")
+      f"source_data_version = {lineage.short(record.data.tags['source_data_version'])}")
 print("derived from customers.csv as lab 03 versioned it:",
-      record.data.params["source_data_version"] == lineage.data_version(config.data_dir() / "customers.csv"))
+      record.data.tags["source_data_version"] == lineage.data_version(config.data_dir() / "customers.csv"))
 
 # %% [markdown]
 # Lab 05 starts from this record: it runs the same function with the same seed, checks that its data has this

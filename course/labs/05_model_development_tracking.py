@@ -703,7 +703,7 @@ print(touched[["tags.mlflow.runName", "tags.lab"]].set_axis(["run", "lab"], axis
       .sort_values(["lab", "run"]).to_string(index=False))
 source = lineage.data_version(config.data_dir() / "customers.csv")
 from_source = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
-                                 filter_string=f"params.source_data_version = '{source}'")
+                                 filter_string=f"tags.source_data_version = '{source}'")
 print(f"\nprepared from customers.csv version {lineage.short(source)}:",
       sorted(set(from_source["tags.mlflow.runName"])))
 

@@ -252,7 +252,8 @@ def log_preparation(prepared: Prepared, tags: dict[str, str] | None = None) -> s
     """Record a preparation as an MLflow run and return its id.
 
     The tag :data:`mlopslab.lineage.TAG` names the data the run produced (every model trained on it carries the
-    same tag); the parameter ``source_data_version`` names the raw data it read (lab 03's version of the file).
+    same tag); the tag (and parameter) ``source_data_version`` names the raw data it read (lab 03's version of the
+    file), so a search on it finds every preparation of that file.
     Call :func:`mlopslab.config.setup_tracking` first.
     """
     if not isinstance(prepared, Prepared):
@@ -260,7 +261,8 @@ def log_preparation(prepared: Prepared, tags: dict[str, str] | None = None) -> s
     import mlflow
 
     with mlflow.start_run(run_name=PREPARATION_RUN) as run:
-        mlflow.set_tags({lineage.TAG: prepared.version, "lab": "04", **(tags or {})})
+        mlflow.set_tags({lineage.TAG: prepared.version, "source_data_version": prepared.source_version, "lab": "04",
+                         **(tags or {})})
         mlflow.log_params({"source_data_version": prepared.source_version, "seed": prepared.seed,
                            "test_months": prepared.test_months,
                            "steps": ", ".join(prepared.log["step"]) if prepared.log is not None else ""})
