@@ -1,21 +1,25 @@
 # %% [markdown]
 # # Lab 09 — Model monitoring: is the model still right?
 #
-# **Stage:** model monitoring · **Lead personas:** Data Engineer, Data Scientist (with the Business Analyst watching the profit)
+# **Stage:** model monitoring · **Lead personas:** Data Engineer, Data Scientist (with the Business Analyst watching
+# the profit) · **Time:** about 90 minutes
 #
-# It is January 2026. TelcoNova's churn model went live: every month the Data Engineer's job scores the new batch of
-# customers with the **champion** model, and the retention team phones the ones above the campaign threshold. The
-# model was trained on 2025. The world it scores will not stay 2025 for long: the datasheet (`data/README.md`) warns
-# of a **price rise in June** and a **competitor's fibre offer in July**, and the true outcome of each month (who
-# actually churned) only arrives **a month later**.
+# It is January 2026. TelcoNova's churn model is live: every month the Data Engineer's job scores the new batch of
+# customers with the **champion** (lab 07's bias-mitigated model, approved with its governed decision threshold), and
+# the retention team phones the customers at or above that threshold. The model learned from 2025. The world it
+# scores will not stay 2025 for long: the datasheet (`data/README.md`) warns of a **price rise in June** and a
+# **competitor's fibre offer in July**, and the true outcome of each month (who actually churned) only arrives
+# **a month later**.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. measure **data drift** per feature with the population stability index (PSI) and the Kolmogorov–Smirnov (KS) statistic;
-# 2. watch **prediction drift** (the distribution of the model's scores) before any label arrives;
-# 3. measure **performance decay** (AUC, calibration by segment, profit) once delayed labels arrive, and say when;
-# 4. write **alert rules** with thresholds you can justify, and read a monitoring **dashboard**;
-# 5. tell **data drift** (the inputs change) from **concept drift** (what the inputs mean changes).
+# 1. compute the population stability index (**PSI**) yourself and read the Kolmogorov–Smirnov (**KS**) statistic;
+# 2. write the **drift monitor loop**: PSI per feature per month, judged by the governed alert rules;
+# 3. check that an alert line sits **above sampling noise**, so that it does not cry wolf;
+# 4. measure **performance** once delayed labels arrive, and write a **calibration alert** that fires in both
+#    directions, raised in the month the labels arrive;
+# 5. explain what the monitor sees: **data drift**, **concept drift**, and the **label bias** lab 07 found;
+# 6. read a monitoring **dashboard**.
 #
 # ### Why this matters to the business
 # A churn model that silently goes stale keeps phoning the wrong customers: the campaign budget is spent, the
@@ -23,38 +27,47 @@
 # "nobody noticed" into an alert within a month, with enough evidence to decide whether to retrain (lab 10).
 
 # %% [markdown]
-# ## 1. Set-up: the champion and its reference data
+# ## 1. Set-up: the served champion, its threshold and its reference data
 #
-# The monitor needs two things: the model that is **served** (`models:/churn@champion` in the MLflow registry;
-# `ensure_champion()` trains and registers the course's reference model if your store has none yet) and the
-# **reference** data it was trained on — the yardstick every production batch is compared with. We also keep the
-# model's hold-out months: its AUC there is the level that performance in production is compared with.
+# The monitor watches the model that is **served**, so it loads it the way the scoring job does: by its registry
+# alias, `models:/churn@champion`. The **decision threshold** is not a number the monitor makes up: the governance
+# board recorded it on the model version (tag `gate.threshold`, defined in `mlopslab.policy`), and every consumer reads
+# it there. The **reference** data is what the champion was trained on, the yardstick every production batch is
+# compared with; its **hold-out** months give the AUC that production performance is compared with. The **alert
+# rules** are governed too: `policy.ALERTS`.
 
-# %% id="cell-02"
+# %% id="setup"
 import matplotlib.pyplot as plt
+import mlflow
 import numpy as np
 import pandas as pd
-
-from mlopslab import config, data, monitoring, registry
+from mlflow import MlflowClient
+from mlopslab import config, data, monitoring, policy, registry
 from mlopslab.exercises import check
 
 config.quiet()
 pd.set_option("display.width", 120)
 pd.set_option("display.max_colwidth", 60)
 
-registry.ensure_champion()
-champion = registry.load("champion")          # the served model, loaded by alias as the scoring job does
+registry.ensure_champion()  # on an empty store: train, log and register the course's champion
+champion = mlflow.pyfunc.load_model(f"models:/{config.MODEL_NAME}@champion")  # the served model, by its alias
+version = MlflowClient().get_model_version_by_alias(config.MODEL_NAME, "champion")
+threshold = float(version.tags[policy.THRESHOLD.tag])  # the governed decision threshold of that version
 reference, holdout = monitoring.champion_data()  # what the champion was trained on, and its hold-out months
+rules = policy.ALERTS
+
+print(f"served: {config.MODEL_NAME} version {version.version}; governed threshold ({policy.THRESHOLD.tag}): {threshold:.2f}")
 print(f"reference: {len(reference):,} customers from {reference['month'].min()} to {reference['month'].max()}")
 print(f"hold-out:  {len(holdout):,} customers from {holdout['month'].min()} to {holdout['month'].max()}")
+print(f"alert rules: {rules}")
 
 # %% [markdown]
 # ## 2. A year of production batches — and labels that arrive late
 #
-# Each month brings a batch of 600 customers to score (`data.load_batch`). Their outcome arrives with the next
-# month's data (`data.load_labels`, column `label_available`). The table is the Data Engineer's delivery log.
+# Each month brings a batch of customers to score (`data.load_batch`). Their outcome arrives with the next month's
+# data (`data.load_labels`, column `label_available`). The table is the Data Engineer's delivery log.
 
-# %% id="cell-04"
+# %% id="delivery-log"
 batches = {m: data.load_batch(m) for m in data.PRODUCTION_MONTHS}
 labels = {m: data.load_labels(m) for m in data.PRODUCTION_MONTHS}
 pd.DataFrame({
@@ -66,18 +79,22 @@ pd.DataFrame({
 # %% [markdown]
 # ## 3. Data drift, by hand: the population stability index
 #
-# **PSI** compares two distributions of one feature. Cut the *reference* values into bins (here: its ten deciles,
-# so each bin holds 10 % of the reference), count which share of the *current* batch falls into each bin, and add up
+# **PSI** compares two distributions of one feature. Cut the *reference* values into bins at its ten deciles (so each
+# bin holds a tenth of the reference), count which share of the *current* batch falls into each bin, and add up one
+# term per bin:
 #
-# $$\mathrm{PSI} = \sum_{\text{bins}} (\text{current share} - \text{reference share}) \cdot \ln\frac{\text{current share}}{\text{reference share}}$$
+# $$\mathrm{PSI} = \sum_{\text{bins}} (\text{cur} - \text{ref}) \cdot \ln\frac{\text{cur}}{\text{ref}}$$
+#
+# where *cur* and *ref* are the shares of the current batch and of the reference in the bin.
 #
 # Every term is ≥ 0 (both factors have the same sign), so PSI is 0 for identical shares and grows with the shift.
-# The outer bins are open-ended, so values beyond the reference's range still count; an empty bin gets a tiny
-# share (0.0001) so the logarithm stays finite.
+# The outer bins are open-ended, so values beyond the reference's range still count; an empty bin gets a tiny share
+# (`monitoring.EPSILON`) so that the logarithm stays finite.
 #
-# Below: the monthly charges of January's batch and of June's (after the 15 % price rise), against the reference.
+# Below: the monitor's bins for the monthly charges of January's batch and of June's (after the price rise), against
+# the reference.
 
-# %% id="cell-06"
+# %% id="psi-bins"
 shares = {m: monitoring.bin_shares(reference["MonthlyCharges"], batches[m]["MonthlyCharges"]) for m in ["2026-01", "2026-06"]}
 fig, ax = plt.subplots(figsize=(9, 3.5))
 positions = np.arange(len(shares["2026-01"]))
@@ -85,6 +102,7 @@ ax.bar(positions - 0.27, shares["2026-01"]["reference"], 0.27, label="reference 
 ax.bar(positions, shares["2026-01"]["current"], 0.27, label="January 2026")
 ax.bar(positions + 0.27, shares["2026-06"]["current"], 0.27, label="June 2026 (after the price rise)")
 ax.set_xticks(positions, shares["2026-01"]["bin"], rotation=30, ha="right", fontsize=8)
+ax.set_xlabel("MonthlyCharges bin (the reference's deciles, in euros)")
 ax.set_ylabel("share of customers")
 ax.set_title("MonthlyCharges: reference deciles vs two production batches")
 ax.legend()
@@ -95,205 +113,451 @@ for m in shares:
 
 
 # %% [markdown]
-# January's shares scatter around 10 % per bin: that is sampling noise of 600 rows, PSI ≈ 0.02. In June the
-# customers have moved up a bin or two: the cheapest deciles empty out and the top bin swells, PSI ≈ 0.6.
+# January's shares scatter around a tenth per bin: that is the sampling noise of a batch of a few hundred customers,
+# and its PSI is small. In June the customers have moved up a bin or two: the cheapest deciles empty out, the top bin
+# swells, and the PSI is many times larger.
 #
-# **Why 0.1 and 0.25?** These cut-offs come from credit scoring, where PSI has been used for decades to watch
-# scorecards: below **0.1** the population is considered stable (a 600-row batch produces about 0.02–0.03 of pure
-# noise), **0.1–0.25** is a moderate shift worth a look, above **0.25** a major shift that usually changes a model's
-# inputs materially. They are conventions, not laws: section 5 lets you choose your own and see what it costs.
+# ### Exercise 09.1 — compute PSI yourself, bin by bin
+# Write `psi_table(reference, current)` for a numeric feature. It returns a DataFrame with **one row per bin** and
+# the columns `reference` and `current` (the share of each sample in the bin) and `term` (the bin's term of the sum
+# above), so that `psi_table(...)["term"].sum()` is the PSI and the table shows *which* bins drive it.
 #
-# ### Exercise 09.1 — compute PSI yourself
-# Write `my_psi(reference, current)` for a numeric feature, following the recipe: bin edges at the reference's
-# deciles (`np.quantile(reference, np.linspace(0, 1, 11))`), the first and last edge replaced by −∞ and +∞, the
-# shares of both samples per bin (`np.histogram(values, edges)[0] / len(values)`), empty shares floored at 0.0001,
-# then the sum above. The check compares your function with the monitor's on three feature/month pairs.
+# The recipe: bin edges at the reference's deciles (NumPy's `np.quantile` does this), the first and last edge
+# replaced by −∞ and +∞; the share of each sample per bin (`np.histogram` counts the values per bin); shares floored
+# at `monitoring.EPSILON` before the term is computed. The check compares your table with its own on three
+# feature/month pairs, with the monitor's own PSI functions switched off while your function runs.
 
 # %% mlopslab={"exercise": "09.psi"}
 # BEGIN STUB
-# def my_psi(reference, current):
-#     ...  # return the PSI of `current` against `reference` (one number)
+# def psi_table(reference, current):
+#     ...  # one row per decile bin of the reference: columns reference, current, term
 # END STUB
 # BEGIN SOLUTION
-def my_psi(reference, current):
+def psi_table(reference, current):
     edges = np.quantile(reference, np.linspace(0, 1, 11))
     edges[0], edges[-1] = -np.inf, np.inf
-    ref = np.histogram(reference, edges)[0] / len(reference)
-    cur = np.histogram(current, edges)[0] / len(current)
-    ref, cur = np.clip(ref, 1e-4, None), np.clip(cur, 1e-4, None)
-    return float(np.sum((cur - ref) * np.log(cur / ref)))
+    shares = pd.DataFrame({"reference": np.histogram(reference, edges)[0] / len(reference),
+                           "current": np.histogram(current, edges)[0] / len(current)})
+    ref_share = shares["reference"].clip(lower=monitoring.EPSILON)
+    cur_share = shares["current"].clip(lower=monitoring.EPSILON)
+    shares["term"] = (cur_share - ref_share) * np.log(cur_share / ref_share)
+    return shares
 # END SOLUTION
 
 
 # %% mlopslab={"check": "09.psi"}
-check("09.psi", my_psi)
+check("09.psi", psi_table)
 
 
 # %% mlopslab={"wrong": "09.psi"}
-def my_psi(reference, current):
+def psi_table(reference, current):
+    edges = np.quantile(reference, np.linspace(0, 1, 11))  # outer edges left closed: new extremes fall out
+    table = pd.DataFrame({"reference": np.histogram(reference, edges)[0] / len(reference),
+                          "current": np.histogram(current, edges)[0] / len(current)})
+    ref, cur = table["reference"].clip(lower=1e-4), table["current"].clip(lower=1e-4)
+    table["term"] = (cur - ref) * np.log(cur / ref)
+    return table
+
+
+# %% mlopslab={"wrong": "09.psi"}
+def psi_table(reference, current):
     edges = np.quantile(reference, np.linspace(0, 1, 11))
-    ref = np.histogram(reference, edges)[0] + 1
-    cur = np.histogram(current, edges)[0] + 1
-    return float(np.sum((cur - ref) * np.log(cur / ref)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    table = pd.DataFrame({"reference": np.histogram(reference, edges)[0] + 1,  # counts, not shares
+                          "current": np.histogram(current, edges)[0] + 1})
+    table["term"] = (table["current"] - table["reference"]) * np.log(table["current"] / table["reference"])
+    return table
+
+
+# %% mlopslab={"shortcut": "09.psi"}
+def psi_table(reference, current):
+    table = monitoring.bin_shares(reference, current)  # the monitor's own binning
+    ref, cur = table["reference"].clip(lower=monitoring.EPSILON), table["current"].clip(lower=monitoring.EPSILON)
+    return table.assign(term=(cur - ref) * np.log(cur / ref))
+
+
+# %% mlopslab={"shortcut": "09.psi"}
+def psi_table(reference, current):
+    return pd.DataFrame({"reference": [0.5, 0.5], "current": [0.5, 0.5],
+                         "term": [monitoring.psi(reference, current), 0.0]})
 
 
 # %% [markdown]
-# ## 4. Every feature, every month
+# ## 4. Every feature, every month: the drift monitor loop
 #
-# `monitoring.feature_drift` computes PSI for all 19 model inputs (categories get one bin each) and, for numbers,
-# the **KS statistic**: the largest vertical gap between the two cumulative distributions (0 = identical, 1 = no
-# overlap). KS needs no binning; PSI also works for categories and weighs the tails. Here are the five most drifted
-# features of July:
+# The monitor computes PSI for all model inputs (categories get one bin each) and, for numbers, the **KS
+# statistic**: the largest vertical gap between the two cumulative distributions (0 = identical, 1 = no overlap). KS
+# needs no binning; PSI also works for categories and weighs the tails. Here are the five most drifted features of
+# July:
 
-# %% id="cell-11"
+# %% id="july-drift"
 monitoring.feature_drift(reference, batches["2026-07"]).head(5)
 
 # %% [markdown]
-# July adds a second shift on top of the prices: a wave of **recent sign-ups** (tenure under 12 months) drawn in by
-# the market turmoil. `TotalCharges` (≈ tenure × monthly charges) moves with both, but less.
+# July adds a second shift on top of the prices: a wave of **recent sign-ups** (tenure under a year) drawn in by the
+# market turmoil. `TotalCharges` (about tenure × monthly charges) moves with both.
 #
-# ## 5. Monitoring the whole year
+# ### Is the alert line above the noise?
+# The governed rules (`policy.ALERTS`) warn at `psi_warn` and alert at `psi_alert`: the customary credit-scoring
+# cut-offs. Before the team trusts them, the Data Scientist checks what PSI **pure sampling noise** produces: draw
+# many fake batches *from the reference itself* (no drift by construction, batches as large as the real ones),
+# compute their PSI, and see where the governed lines sit. A line inside the noise would alert every month for
+# nothing; a line far above it may miss a real shift.
+
+# %% id="noise"
+rng = np.random.default_rng(config.SEED)
+batch_size = len(batches["2026-01"])
+noise = pd.DataFrame({
+    feature: [monitoring.psi(reference[feature], rng.choice(reference[feature].to_numpy(), batch_size))
+              for _ in range(100)]
+    for feature in monitoring.KEY_FEATURES
+})
+fig, ax = plt.subplots(figsize=(8, 3))
+ax.hist(noise.to_numpy().ravel(), bins=30, color="grey", label="PSI of no-drift batches (bootstrapped)")
+ax.axvline(rules.psi_warn, color="orange", ls="--", label=f"governed warn line ({rules.psi_warn:g})")
+ax.axvline(rules.psi_alert, color="red", ls="--", label=f"governed alert line ({rules.psi_alert:g})")
+ax.set_xlabel("PSI")
+ax.set_ylabel("fake batches")
+ax.set_title(f"Sampling noise of PSI: batches of {batch_size} customers drawn from the reference")
+ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+print(f"largest noise PSI in {noise.size} no-drift batches: {noise.to_numpy().max():.3f} "
+      f"(99th percentile {np.quantile(noise.to_numpy(), 0.99):.3f}); "
+      f"warn line {rules.psi_warn:g}, alert line {rules.psi_alert:g}")
+
+# %% [markdown]
+# Even the largest noise PSI stays well below the warn line: with these rules, a warning means more than bad luck.
 #
-# `monitoring.monitor_year` does, for each month, what the monitoring job does: feature drift of the batch against
-# the reference, the champion's scores (**prediction drift**: their mean and their PSI against the scores of the
-# hold-out months), and — once the labels have arrived — the **performance** of that month's scores:
+# ### Exercise 09.2 — write the drift monitor loop
+# Write `drift_alerts(reference, batches, features, rules)`: for **every month** of `batches` (a dict month → batch)
+# and **every feature** in `features`, compute the PSI of the batch against the reference (use `monitoring.psi`, which
+# also handles categories; your `psi_table` gives the same numbers for numeric features) and judge it with `rules`:
+# **"alert"** at or above `rules.psi_alert`, **"warn"** at or above `rules.psi_warn`. Return a DataFrame with one row
+# per month and feature that warns or alerts, with the columns `month`, `feature`, `psi` and `level`.
+#
+# The check runs your loop on other months, features and rules than the lab's, with the monitor's own loop
+# (`monitoring.feature_drift`, `monitoring.level`, `monitoring.monitor_year`) switched off.
+
+# %% mlopslab={"exercise": "09.drift_alerts"}
+# BEGIN STUB
+# def drift_alerts(reference, batches, features, rules):
+#     ...  # for each month and feature: PSI, then the level under `rules`; keep warnings and alerts
+#     # and return them as a DataFrame with the columns month, feature, psi, level
+# END STUB
+# BEGIN SOLUTION
+def drift_alerts(reference, batches, features, rules):
+    found = []
+    for month, month_batch in batches.items():
+        for feature_name in features:
+            value = monitoring.psi(reference[feature_name], month_batch[feature_name])
+            if value >= rules.psi_alert:
+                found.append((month, feature_name, value, "alert"))
+            elif value >= rules.psi_warn:
+                found.append((month, feature_name, value, "warn"))
+    return pd.DataFrame(found, columns=["month", "feature", "psi", "level"])
+# END SOLUTION
+
+
+# %% mlopslab={"check": "09.drift_alerts"}
+check("09.drift_alerts", drift_alerts)
+
+
+# %% mlopslab={"wrong": "09.drift_alerts"}
+def drift_alerts(reference, batches, features, rules):
+    found = []
+    for month, month_batch in batches.items():
+        for feature_name in features:
+            value = monitoring.psi(reference[feature_name], month_batch[feature_name])
+            if value > 0.25:  # the customary line typed in, not the governed rules; and no warnings
+                found.append((month, feature_name, value, "alert"))
+    return pd.DataFrame(found, columns=["month", "feature", "psi", "level"])
+
+
+# %% mlopslab={"shortcut": "09.drift_alerts"}
+def drift_alerts(reference, batches, features, rules):
+    found = [monitoring.feature_drift(reference, batch, features, rules=rules).assign(month=month)
+             for month, batch in batches.items()]
+    table = pd.concat(found, ignore_index=True)
+    return table[table["level"] != "ok"][["month", "feature", "psi", "level"]]
+
+
+# %% mlopslab={"shortcut": "09.drift_alerts"}
+def drift_alerts(reference, batches, features, rules):
+    rows = [(m, f, monitoring.psi(reference[f], b[f])) for m, b in batches.items() for f in features]
+    return pd.DataFrame([(m, f, v, monitoring.level(v, rules)) for m, f, v in rows if monitoring.level(v, rules) != "ok"],
+                        columns=["month", "feature", "psi", "level"])
+
+
+# %% [markdown]
+# ## 5. Performance, once the labels arrive
+#
+# The production monitor (`monitoring.monitor_year`) runs your loop over every input, and more: the champion's
+# scores (**prediction drift**: their mean and their PSI against the scores of the hold-out months) and — once the
+# labels have arrived — the **performance** of each batch:
 #
 # * `auc`: does the model still *rank* churners above stayers?
-# * `churn_rate` vs `predicted_rate`, and `segment_gap`: observed minus predicted churn in the worst customer
-#   segment (internet service, contract): is the model still *calibrated* where it matters?
-# * `profit`: the campaign's expected profit at the champion's threshold (the Business Analyst's metric).
+# * `churn_rate` against `predicted_rate`: is the model *calibrated*, do its probabilities match what happens?
+# * `calibration_segment` and `calibration_gap`: observed minus predicted churn in the customer segment (internet
+#   service, contract) that is furthest off, in either direction (positive: the model under-predicts);
+# * `profit`: the campaign's expected profit at the governed threshold (the Business Analyst's metric).
 
-# %% id="cell-13"
-year = monitoring.monitor_year(champion, reference, holdout, batches, labels)
-print(f"reference AUC on the hold-out months: {year.reference_auc:.3f}; campaign threshold: {year.threshold:.2f}")
+# %% id="monitor-year"
+year = monitoring.monitor_year(champion, reference, holdout, batches, labels, threshold=threshold, rules=rules)
 year.table[["month", "psi_MonthlyCharges", "psi_tenure", "prediction_mean", "prediction_psi"]].round(3)
 
 # %% [markdown]
 # And the performance of each batch, known only in the `labels_known` month:
 
-# %% id="cell-15"
-year.table[["month", "labels_known", "auc", "churn_rate", "predicted_rate", "worst_segment", "segment_gap", "profit"]].round(3)
+# %% id="performance"
+performance = year.table[["month", "labels_known", "auc", "churn_rate", "predicted_rate", "calibration_segment",
+                          "calibration_gap", "profit"]]
+performance.round(3)
 
 # %% [markdown]
-# Read it column by column:
+# What the table says, in numbers the monitor computes rather than impressions:
+
+# %% id="facts"
+table = year.table.set_index("month")
+auc_line = year.reference_auc - rules.auc_drop
+lowest = table["auc"].idxmin()
+print(f"AUC: reference {year.reference_auc:.3f} on the hold-out months; alert line {auc_line:.3f}; "
+      f"lowest month {lowest} at {table.at[lowest, 'auc']:.3f} -> "
+      f"{'alert' if table.at[lowest, 'auc'] < auc_line else 'no alert'}")
+before, after = table.loc[:"2026-06"], table.loc["2026-07":]
+print(f"January-June: observed churn {before['churn_rate'].mean():.3f}, predicted {before['predicted_rate'].mean():.3f} "
+      f"-> the model over-predicts in {int((before['predicted_rate'] > before['churn_rate']).sum())} of 6 months")
+print(f"July-December: observed churn {after['churn_rate'].mean():.3f}, predicted {after['predicted_rate'].mean():.3f} "
+      f"-> the model under-predicts in {int((after['predicted_rate'] < after['churn_rate']).sum())} of 6 months")
+fibre = year.gaps[year.gaps["segment"] == "InternetService=Fiber optic"].set_index("month")["gap"]
+print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f} to {fibre.loc[:'2026-06'].max():+.3f} "
+      f"before July, {fibre.loc['2026-07':].min():+.3f} to {fibre.loc['2026-07':].max():+.3f} from July on")
+
+# %% [markdown]
+# Read it signal by signal:
 #
 # * **Data drift** jumps in June (prices) and July (tenure) and stays: the world does not go back.
-# * **Prediction drift** is mild: the mean score creeps from about 0.26 to 0.31, and the scores' PSI hovers around
-#   0.1 (a warning, no alert). The model *sees* the higher prices
-#   and the new customers and scores them as riskier — but not as risky as they turn out to be.
-# * **AUC never drops** below the reference: the model still ranks customers well. A monitor that watched only AUC
-#   would stay silent all year.
-# * **Calibration breaks in July**: the churn rate jumps from about 22 % to 34 %, and fibre customers churn far more
-#   than predicted (`segment_gap` above +0.10 from July on, never above +0.02 before).
-# * **Profit goes up**, because there are more churners to save. Profit alone hides the decay: lab 10 shows how
-#   much more a retrained model would have earned.
+# * **Prediction drift** is moderate: from July the mean score rises and the scores' PSI climbs to around the warn
+#   line, far from the alert line. The model *sees* the higher prices and the new customers and scores them as
+#   riskier.
+# * **AUC** dips in some months (a batch is small, so AUC is noisy) but stays above the alert line all year: the model
+#   still *ranks* customers well. A monitor that watched only AUC would stay silent all year.
+# * **Calibration is off from the first labelled month**: in the first half of the year the model predicts *more*
+#   churn than happens, month after month — before any drift. From July the error flips sign: fibre customers churn
+#   far more than predicted.
+# * **Profit** goes up in the second half, because there are more churners to save. Profit alone hides the decay:
+#   lab 10 shows how much more a retrained model would have earned.
 #
-# ### Exercise 09.2 — when do you first *see* the competitor?
-# The competitor's offer starts in July. In which month can the monitoring team first measure its effect on
-# performance? Give the month as `"YYYY-MM"`.
+# Two different stories hide in the calibration. The flip in July is the competitor (section 9). The over-prediction
+# from January is older than any drift.
+#
+# ## 6. Why does the champion over-predict? Lab 07's labels, seen from production
+#
+# Lab 07's Data Steward found that the 2025 **training labels are biased**: a legacy retention process recorded plan
+# downgrades of senior customers as churn, and a call-centre script did the same for some female customers. Some
+# customers who stayed carry the label "churned". The 2026 outcomes the monitor receives are the *real* outcomes:
+# who actually left. A model that learned from inflated labels predicts inflated churn.
+#
+# Lab 07 mitigated the bias by **reweighing** the training rows (and by no longer giving the model age and gender as
+# inputs), and that mitigated model is today's champion. What did the mitigation change? The next cell compares the
+# champion with the model labs 06 and 07 reviewed — the same algorithm, trained on the same 2025 labels, *without*
+# the mitigation (`registry.train_reference_model()`) — on the labelled batches before the drift (January–May).
 
-# %% mlopslab={"exercise": "09.label_delay"}
+# %% id="label-bias"
+unmitigated, _, _ = registry.train_reference_model()  # same algorithm, same 2025 labels, no mitigation
+pre_drift = [m for m in data.PRODUCTION_MONTHS if m < "2026-06"]
+pooled = pd.concat([batches[m].merge(labels[m][["customerID", "Churn"]], on="customerID") for m in pre_drift],
+                   ignore_index=True)
+pooled["observed"] = (pooled["Churn"] == "Yes").astype(int)
+pooled["champion"] = monitoring.score(champion, pooled)
+pooled["unmitigated"] = monitoring.score(unmitigated, pooled)
+pooled["group"] = np.where(pooled["SeniorCitizen"] == 1, "senior", "not senior") + ", " + pooled["gender"].str.lower()
+by_group = pooled.groupby("group")[["observed", "unmitigated", "champion"]].mean()
+by_group.loc["all customers"] = pooled[["observed", "unmitigated", "champion"]].mean()
+by_group.assign(**{"unmitigated - observed": by_group["unmitigated"] - by_group["observed"],
+                   "champion - observed": by_group["champion"] - by_group["observed"]}).round(3)
+
+# %% [markdown]
+# Read the last two columns (predicted minus observed churn; positive = over-prediction):
+#
+# * **Without reweighing**, the over-prediction sits where the false labels were: on seniors (above all senior women)
+#   and, less, on women. That is the disparity lab 07 measured, now visible in production.
+# * **Reweighing** made group and (recorded) label independent in training, so the champion no longer singles out
+#   seniors: the over-prediction is spread over *every* group — including men under 65, whom the unmitigated model
+#   got about right. Mitigation moved the error; it did not remove it.
+# * It **did not fix the labels**. Reweighing keeps the overall share of "churned" labels, false ones included, so the
+#   champion still predicts more churn than happens, for everyone. The campaign over-contacts a little, across the
+#   board, instead of over-contacting seniors.
+#
+# The cure is the Data Steward's, not the monitor's: relabel the training data with the audited outcomes, or retrain
+# on 2026's real outcomes (lab 10 does). Until then the monitor must *see* this error, which a one-sided rule would
+# not: a rule that only alerts when the model *under*-predicts stays silent while the budget is wasted on customers
+# who were never going to leave.
+#
+# ## 7. Calibration alerts, in both directions
+#
+# The governed calibration rule (`rules.segment_gap`): alert when, in any customer segment, the observed churn rate
+# differs from the mean predicted churn by more than the limit, **in either direction**. A segment is one value of
+# one column (`Contract=One year`, `InternetService=Fiber optic`). A batch's alert is raised in the month its labels
+# arrive (`label_available`), not in the batch's own month: nobody knows the outcome earlier.
+#
+# ### Exercise 09.3 — write the calibration alert
+# Write `calibration_alerts(scored, labels, segments, rules)`:
+# * `scored`: a dict month → batch with the model's score in a column `churn_probability`;
+# * `labels`: a dict month → that batch's labels (`customerID`, `Churn`, `label_available`) — join them **by
+#   customer**, the rows may come in another order;
+# * `segments`: the columns to watch (e.g. `monitoring.SEGMENTS`); `rules`: the alert rules.
+#
+# For every month and every value of every segment column, compute the gap = observed churn rate − mean predicted
+# churn. Return a DataFrame with one row per segment whose gap is beyond `rules.segment_gap` in either direction,
+# with the columns `raised_in` (the month the labels arrived), `batch` (the batch's month), `segment` (written
+# `"column=value"`), `gap`, and `direction` (`"under-predicted"` when the gap is positive, else `"over-predicted"`).
+#
+# The check runs it on other months, segments and rules, with labels that arrive shuffled and, once, late; the
+# monitor's own calibration functions are switched off while it runs.
+
+# %% id="scored"
+scored = {m: batches[m].assign(churn_probability=monitoring.score(champion, batches[m])) for m in batches}
+scored["2026-01"][["customerID", "InternetService", "Contract", "churn_probability"]].head(3)
+
+# %% mlopslab={"exercise": "09.calibration_alerts"}
 # BEGIN STUB
-# first_visible = ...  # "YYYY-MM"
+# def calibration_alerts(scored, labels, segments, rules):
+#     ...  # per month: join the labels by customerID; per segment value: observed - predicted; keep the big gaps
+#     # and return them as a DataFrame with the columns raised_in, batch, segment, gap, direction
 # END STUB
 # BEGIN SOLUTION
-first_visible = "2026-08"
+def calibration_alerts(scored, labels, segments, rules):
+    found = []
+    for month, month_batch in scored.items():
+        known = month_batch.merge(labels[month][["customerID", "Churn", "label_available"]], on="customerID")
+        known["observed"] = (known["Churn"] == "Yes").astype(int)
+        raised_in = known["label_available"].iloc[0]
+        for segment_column in segments:
+            means = known.groupby(segment_column)[["observed", "churn_probability"]].mean()
+            for value, segment_means in means.iterrows():
+                gap = segment_means["observed"] - segment_means["churn_probability"]
+                if abs(gap) > rules.segment_gap:
+                    direction = "under-predicted" if gap > 0 else "over-predicted"
+                    found.append((raised_in, month, f"{segment_column}={value}", gap, direction))
+    return pd.DataFrame(found, columns=["raised_in", "batch", "segment", "gap", "direction"])
 # END SOLUTION
 
-# %% mlopslab={"check": "09.label_delay"}
-check("09.label_delay", first_visible)
 
-# %% mlopslab={"wrong": "09.label_delay"}
-first_visible = "2026-07"
+# %% mlopslab={"check": "09.calibration_alerts"}
+check("09.calibration_alerts", calibration_alerts)
+
+
+# %% mlopslab={"wrong": "09.calibration_alerts"}
+def calibration_alerts(scored, labels, segments, rules):
+    found = []
+    for month, month_batch in scored.items():
+        known = month_batch.merge(labels[month][["customerID", "Churn", "label_available"]], on="customerID")
+        known["observed"] = (known["Churn"] == "Yes").astype(int)
+        for segment_column in segments:
+            means = known.groupby(segment_column)[["observed", "churn_probability"]].mean()
+            for value, segment_means in means.iterrows():
+                gap = segment_means["observed"] - segment_means["churn_probability"]
+                if gap > rules.segment_gap:  # one-sided: over-prediction never alerts
+                    found.append((known["label_available"].iloc[0], month, f"{segment_column}={value}", gap,
+                                  "under-predicted"))
+    return pd.DataFrame(found, columns=["raised_in", "batch", "segment", "gap", "direction"])
+
+
+# %% mlopslab={"wrong": "09.calibration_alerts"}
+def calibration_alerts(scored, labels, segments, rules):
+    found = []
+    for month, month_batch in scored.items():
+        known = month_batch.assign(observed=(labels[month]["Churn"] == "Yes").astype(int).to_numpy())  # by position
+        for segment_column in segments:
+            means = known.groupby(segment_column)[["observed", "churn_probability"]].mean()
+            for value, segment_means in means.iterrows():
+                gap = segment_means["observed"] - segment_means["churn_probability"]
+                if abs(gap) > rules.segment_gap:
+                    side = "under-predicted" if gap > 0 else "over-predicted"
+                    found.append((monitoring.next_month(month), month, f"{segment_column}={value}", gap, side))
+    return pd.DataFrame(found, columns=["raised_in", "batch", "segment", "gap", "direction"])
+
+
+# %% mlopslab={"shortcut": "09.calibration_alerts"}
+def calibration_alerts(scored, labels, segments, rules):
+    rows = []
+    for month, batch in scored.items():
+        y = (batch[["customerID"]].merge(labels[month], on="customerID")["Churn"] == "Yes").astype(int)
+        gaps = monitoring.segment_gaps(y, batch["churn_probability"], batch[segments])
+        for _, gap in gaps[gaps["gap"].abs() > rules.segment_gap].iterrows():
+            rows.append((labels[month]["label_available"].iloc[0], month, gap["segment"], gap["gap"],
+                         monitoring.direction(gap["gap"])))
+    return pd.DataFrame(rows, columns=["raised_in", "batch", "segment", "gap", "direction"])
+
 
 # %% [markdown]
-# ## 6. Alert rules
-#
-# Numbers in a table alert nobody. The team writes its rules down as data (`monitoring.AlertRules`) so that they are
-# reviewed, versioned and applied the same way every month:
+# The production monitor applies the same rule to every batch. Its performance alerts, month by month (each row
+# counts the segments beyond the line; `raised_in` is when the team learns of them):
 
-# %% id="cell-20"
-rules = monitoring.AlertRules()
-print(rules)
-year.alerts
-
-# %% [markdown]
-# Note the two dates of every alert: `raised_in` is when the team learns it, `batch` the month it concerns. Data
-# alerts are raised in the batch's own month; performance alerts a month later. Nothing fires from January to May,
-# the price rise alerts in **June**, and the competitor's concept drift alerts in **August**, as soon as July's
-# labels are in.
-#
-# ### Exercise 09.3 — choose a PSI alert threshold
-# One PSI threshold applies to all three key features (`MonthlyCharges`, `TotalCharges`, `tenure`). Choose it so that
-# the monitor raises **no false alarm from January to May** and **catches both shifts within their month**: the price
-# rise in June and the new sign-ups in July. The table `psi_key` below is your evidence; the check recomputes it.
-
-# %% id="cell-22"
-psi_key = year.table.set_index("month")[[f"psi_{f}" for f in monitoring.KEY_FEATURES]]
-psi_key.round(3)
-
-# %% mlopslab={"exercise": "09.alert_threshold"}
-# BEGIN STUB
-# psi_alert = ...  # one PSI value
-# END STUB
-# BEGIN SOLUTION
-psi_alert = 0.25
-# END SOLUTION
-
-# %% mlopslab={"check": "09.alert_threshold"}
-check("09.alert_threshold", psi_alert)
-
-# %% mlopslab={"wrong": "09.alert_threshold"}
-psi_alert = 0.02
+# %% id="alerts"
+performance_alerts = year.alerts[year.alerts["kind"] == "performance"].copy()
+performance_alerts["rule"] = performance_alerts["rule"].str.replace(r" churn in .*", "", regex=True)
+summary = performance_alerts.pivot_table(index=["raised_in", "batch"], columns="rule", values="value",
+                                         aggfunc="size", fill_value=0)
+print("data alerts:", ", ".join(f"{r.raised_in} {r.rule}" for r in year.alerts[year.alerts["kind"] == "data"].itertuples()))
+summary
 
 # %% [markdown]
-# ## 7. The monitoring dashboard
+# Over-prediction alerts start with the first labels, as soon as February: the label bias, surfacing in production.
+# In the months after the competitor arrived, under-prediction alerts join them. A rule that fires every month is a
+# rule the team will learn to ignore ("alert fatigue") — unless someone acts on it. Here the action is known: retrain
+# on real outcomes (lab 10), which removes the over-prediction and the alerts with it.
 #
-# One figure for the weekly stand-up: months on the x-axis, data drift on top, prediction vs reality in the middle,
-# performance at the bottom — plotted **in the month its labels arrived**, so the empty January and the extra
-# January 2027 show the label delay. Shaded months raised an alert.
+# ## 8. The monitoring dashboard
+#
+# One figure for the weekly stand-up, one panel per signal, the months of the batches on the x-axis: data drift,
+# predicted and observed churn *of the same batch*, ranking (AUC) and calibration (the gap of the segment furthest
+# off, with the governed band in both directions). Every point belongs to the batch below it; the outcome-based points
+# became known a month later, when the batch's labels arrived. Each panel draws its governed alert lines.
 
-# %% id="cell-26"
-fig = monitoring.dashboard(year, title="TelcoNova churn model: monitoring 2026")
+# %% id="dashboard"
+fig = monitoring.dashboard(year, title=f"TelcoNova churn model (version {version.version}): monitoring 2026")
 plt.show()
 
 
 # %% [markdown]
-# ## 8. Data drift or concept drift?
+# ## 9. Data drift, concept drift — or neither?
 #
 # * **Data drift** (covariate shift): the distribution of the *inputs* X changes; the relation P(churn | X) stays.
 #   A good model may cope: it has seen high prices before and knows they raise churn.
 # * **Concept drift**: the *relation* P(churn | X) changes; the same customer is now more likely to leave. No input
 #   statistic can show it; only labels can.
+# * **Label bias**: the relation the model learned was wrong *from the start*, because its training labels were
+#   (lab 07). Nothing changed in production; the first labels simply reveal it.
 #
-# Compare the calibration by segment in June (after the price rise) and in July (after the competitor arrived):
+# Compare the calibration by segment before and after the two events of the summer:
 
-# %% id="cell-28"
-def calibration_by_segment(month):
-    batch = batches[month]
-    y = (labels[month]["Churn"] == "Yes").astype(int)
-    return monitoring.segment_gaps(y, monitoring.score(champion, batch), batch[monitoring.SEGMENTS]).set_index("segment")
-
-pd.concat({m: calibration_by_segment(m)["gap"] for m in ["2026-05", "2026-06", "2026-07"]}, axis=1).round(3)
+# %% id="segments"
+year.gaps[year.gaps["month"].isin(["2026-05", "2026-06", "2026-07"])].pivot(
+    index="segment", columns="month", values="gap").round(3)
 
 # %% [markdown]
-# ### Exercise 09.4 — name the drift
-# For each of the three events of the year, say whether it is `"data drift"` or `"concept drift"`, using the
-# evidence above (PSI alerts, AUC, segment gaps).
+# ### Exercise 09.4 — name what the monitor saw
+# For each of the four findings, say which it is: `"data drift"`, `"concept drift"` or `"label bias"`. Use the
+# evidence above (PSI, the calibration gaps by month and segment, the over-prediction by group). All four must be
+# right for the points.
 
-# %% mlopslab={"exercise": "09.drift_types"}
+# %% mlopslab={"exercise": "09.drift_types", "choices": ["data drift", "concept drift", "label bias"]}
 # BEGIN STUB
 # drift_type = {
-#     "price rise": ...,        # June: monthly charges +15 %
-#     "new sign-ups": ...,      # July on: a third of each batch joined in the last year
-#     "competitor offer": ...,  # July on: a rival's fibre offer
+#     "over-prediction from the first labels on": ...,
+#     "price rise": ...,            # June: monthly charges up
+#     "new sign-ups": ...,          # July on: many recent sign-ups in each batch
+#     "competitor's fibre offer": ...,  # July on
 # }
 # END STUB
 # BEGIN SOLUTION
 drift_type = {
+    "over-prediction from the first labels on": "label bias",
     "price rise": "data drift",
     "new sign-ups": "data drift",
-    "competitor offer": "concept drift",
+    "competitor's fibre offer": "concept drift",
 }
 # END SOLUTION
 
@@ -302,50 +566,69 @@ check("09.drift_types", drift_type)
 
 # %% mlopslab={"wrong": "09.drift_types"}
 drift_type = {
+    "over-prediction from the first labels on": "concept drift",
     "price rise": "concept drift",
     "new sign-ups": "data drift",
-    "competitor offer": "data drift",
+    "competitor's fibre offer": "data drift",
+}
+
+# %% mlopslab={"shortcut": "09.drift_types"}
+drift_type = {
+    "over-prediction from the first labels on": "data drift",
+    "price rise": "data drift",
+    "new sign-ups": "data drift",
+    "competitor's fibre offer": "data drift",
 }
 
 
 # %% [markdown]
-# ## 9. Dial the drift
+# ## 10. Dial the drift
 #
 # What if the price rise had been smaller, or the competitor stronger? `what_if` regenerates the production year in
 # memory with another drift (`data.make_production` with a `data.Drift`), runs the same monitor with the same rules,
-# and reports when each kind of alert first fires. Its defaults are the shipped scenario (15 % price rise,
-# competitor effect 1.2 on the churn log-odds of fibre customers).
+# and reports when each kind of alert first fires. Its defaults are the shipped scenario (see `data.Drift()`).
+# The label bias is the same in every scenario (it is in the champion, not in 2026), so the over-prediction alerts
+# start with the first labels every time; the table follows the *under*-prediction alerts, which the competitor
+# causes.
 
-# %% id="cell-33"
-def what_if(price_rise=0.15, competitor_effect=1.2, rules=monitoring.AlertRules()):
+# %% id="what-if"
+def what_if(price_rise=data.Drift().price_rise, competitor_effect=data.Drift().competitor_effect, rules=rules):
     # The monitor's verdict on a production year regenerated with this drift (defaults: the shipped data).
     drift = data.Drift(price_rise=price_rise, competitor_effect=competitor_effect)
-    new_batches, new_labels = monitoring.production_year(drift)
-    result = monitoring.monitor_year(champion, reference, holdout, new_batches, new_labels, rules=rules,
-                                     features=monitoring.KEY_FEATURES)  # the key features only: faster
+    new_batches, new_labels = (batches, labels) if drift == data.Drift() else monitoring.production_year(drift)
+    result = monitoring.monitor_year(champion, reference, holdout, new_batches, new_labels, threshold=threshold,
+                                     rules=rules, features=monitoring.KEY_FEATURES)  # the key features only: faster
     table = result.table.set_index("month")
+    fibre = result.gaps[result.gaps["segment"] == "InternetService=Fiber optic"].set_index("month")["gap"]
     summary = {
         "price rise": f"{price_rise:.0%}", "competitor effect": competitor_effect,
-        "first data alert": result.first_alert("data"), "first performance alert": result.first_alert("performance"),
+        "first data alert": result.first_alert("data"),
+        "first under-prediction alert": result.first_alert("performance", "under-predicted"),
         "June PSI MonthlyCharges": round(table.at["2026-06", "psi_MonthlyCharges"], 3),
-        "mean segment gap Jul-Dec": round(table.loc["2026-07":, "segment_gap"].mean(), 3),
+        "fibre gap Jul-Dec": round(fibre.loc["2026-07":].mean(), 3),
     }
     return summary, result
 
-scenarios = [(0.0, 0.0), (0.05, 0.4), (0.15, 1.2), (0.30, 2.5)]
+
+scenarios = [(0.0, 0.0), (0.05, 0.4), (data.Drift().price_rise, data.Drift().competitor_effect), (0.30, 2.5)]
 pd.DataFrame([what_if(p, c)[0] for p, c in scenarios]).fillna("none")
 
 # %% [markdown]
 # Read it row by row. Without a price rise or a competitor, July's wave of new sign-ups still raises a (data) alert,
-# and rightly so, but performance never alerts. A 5 % price rise only reaches a PSI warning in June, and a weak
-# competitor (0.4) is caught in October, three months late: small concept drift hides in the noise of a segment's
-# churn rate. The bigger the drift, the sooner and louder the alert. In JupyterLab, move the
-# sliders below to watch the whole dashboard react (each move regenerates and re-monitors a year: give it a few
-# seconds). Run headless, the cell only creates the controls; the table above is the same computation. The cell's
-# output is excluded from the automated comparison because a widget gets a new id on every run.
+# and rightly so, but the fibre customers stay over-predicted like everyone else. A small price rise only reaches the
+# warn line, and a weak competitor is hard to see: its extra churn roughly cancels the over-prediction the label bias
+# gives fibre customers, so its under-prediction alert comes late or not at all (read its row). Small concept drift
+# hides in the noise of a segment's churn rate, and here behind an error in the opposite direction. The bigger the
+# drift, the sooner and louder the alert.
+#
+# In JupyterLab, move the sliders below to watch the whole dashboard react (each move regenerates and re-monitors a
+# year: give it a few seconds). Run headless, the cell only creates the controls; the table above is the same
+# computation. The cell's output is excluded from the automated comparison because a widget gets a new id on every
+# run.
 
-# %% tags=["nbval-ignore-output"] id="cell-35"
+# %% tags=["nbval-ignore-output"] id="what-if-widget"
 import ipywidgets as widgets
+
 
 def show_dashboard(price_rise, competitor_effect):
     summary, result = what_if(price_rise, competitor_effect)
@@ -353,9 +636,12 @@ def show_dashboard(price_rise, competitor_effect):
     monitoring.dashboard(result, title=f"price rise {price_rise:.0%}, competitor effect {competitor_effect:g}")
     plt.show()
 
+
 sliders = {
-    "price_rise": widgets.FloatSlider(value=0.15, min=0.0, max=0.4, step=0.05, description="price rise", continuous_update=False),
-    "competitor_effect": widgets.FloatSlider(value=1.2, min=0.0, max=3.0, step=0.2, description="competitor", continuous_update=False),
+    "price_rise": widgets.FloatSlider(value=data.Drift().price_rise, min=0.0, max=0.4, step=0.05, description="price rise",
+                                      continuous_update=False),
+    "competitor_effect": widgets.FloatSlider(value=data.Drift().competitor_effect, min=0.0, max=3.0, step=0.2,
+                                             description="competitor", continuous_update=False),
 }
 panel = widgets.interactive(show_dashboard, {"manual": True, "manual_name": "monitor this year"}, **sliders)
 panel
@@ -363,21 +649,28 @@ panel
 # %% [markdown]
 # ## Recap
 # * **Data drift** is visible the day a batch arrives: PSI (binned, works for categories) and KS (distance of two
-#   CDFs, numbers only) per feature against the training data. PSI 0.1 / 0.25 are customary warn / alert lines.
+#   CDFs, numbers only) per feature against the training data. The monitor loop is a few lines: every month, every
+#   feature, one governed rule.
+# * An alert line must sit **above sampling noise**: simulate batches without drift and look where their PSI lands.
 # * **Prediction drift** watches the model's output distribution, also without labels.
 # * **Performance** needs labels, which arrive late: here a month, in real churn problems often more. Watch more
-#   than AUC: a model can rank well and still be badly calibrated for one segment.
-# * **Alert rules** are code: reviewed thresholds, each alert with the month it was raised and the batch it concerns.
-# * **Concept drift** (P(churn | X) changed) only shows in labelled data; data drift alone may need no retraining.
+#   than AUC: a model can rank well and still be badly calibrated, overall or for one segment.
+# * **Calibration alerts must fire in both directions**: over-prediction wastes the campaign budget as surely as
+#   under-prediction loses customers.
+# * Not every alert is drift. **Concept drift** (P(churn | X) changed) only shows in labelled data; **data drift**
+#   alone may need no retraining; and an error present from the first labels, like the over-prediction here, is a
+#   problem of the **training labels** (lab 07's bias, mitigated for the groups but not removed).
 #
 # ### In the real world
 # * Monitoring tools such as **Evidently**, **NannyML**, **WhyLabs**, **Arize** or cloud services (SageMaker Model
 #   Monitor, Vertex AI Model Monitoring) compute these metrics per batch and page someone when a rule fires.
 # * With long label delays, teams estimate performance before labels arrive (NannyML's confidence-based estimation)
 #   or use proxy labels (a cancellation request before the actual churn).
-# * Alert fatigue is real: per-feature alerts on 100 features produce false alarms every week. Teams alert on a few
-#   key features and on business metrics, and correct for multiple testing.
-# * Monitoring also covers the service itself: latency, errors, missing fields (lab 08).
+# * Alert fatigue is real: per-feature alerts on a hundred features produce false alarms every week. Teams alert on a
+#   few key features and on business metrics, set lines from the noise they measured, and correct for multiple
+#   testing.
+# * Monitoring also covers the service itself: latency, errors, missing fields (lab 08), and fairness in production:
+#   the same group metrics as lab 07, on real outcomes.
 #
 # **Next:** lab 10 closes the loop: the monitor's alerts trigger retraining, a gate validates the challenger, and an
 # alias promotes it — the 5 Cs of continuous ML.

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow.pyfunc.scoring_server import infer_and_parse_data
-from mlopslab import data, deployment, registry
+from mlopslab import data, deployment, provisioning, registry, schema
 from stores import fresh_store
 
 BATCH = data.load_batch("2026-01")
@@ -76,7 +76,10 @@ def test_validate_request_accepts_production_rows() -> None:
     (lambda f: f.assign(Contract=["Monthly"] * 3), "column 'Contract' has the unknown value 'Monthly' in row 0"),
     (lambda f: f.assign(gender=[1, 0, 1]), "column 'gender' must hold text, got 1 in row 0"),
     (lambda f: f.assign(SeniorCitizen=[0, 2, 0]), "column 'SeniorCitizen' must be 0 or 1, got 2 in row 1"),
-    (lambda f: f.assign(tenure=[5, 6, -3]), "column 'tenure' must be 0 or more, got -3 in row 2"),
+    (lambda f: f.assign(tenure=[5, 6, -3]), "column 'tenure' must be between 0 and 72, got -3 in row 2"),
+    (lambda f: f.assign(tenure=[240, 6, 7]), "column 'tenure' must be between 0 and 72, got 240 in row 0"),
+    (lambda f: f.assign(MonthlyCharges=[70.0, 950.0, 20.0]),
+     "column 'MonthlyCharges' must be between 0 and 200, got 950.0 in row 1"),
     (lambda f: f.assign(PhoneService=[True, False, True]), "column 'PhoneService' must hold text"),
     (lambda f: f.head(0), "no customers (0 rows)"),
 ])
@@ -85,6 +88,68 @@ def test_validate_request_names_the_problem(change, message) -> None:
         deployment.validate_request(change(GOOD.reset_index(drop=True)))
     assert message in raised.value.message
     assert raised.value.get_http_status_code() == 400
+
+
+def _one_change(column: str, value) -> pd.DataFrame:
+    """The first customer of January's batch with one value changed (ids kept, for the contract)."""
+    row = BATCH.head(1).reset_index(drop=True).astype(object)
+    row.at[0, column] = value
+    return row
+
+
+def _refusals(column: str, value) -> tuple[str | None, set[str]]:
+    """(serving's message or None, the defect classes the contract's column rules quarantine the row for).
+
+    Serving applies the contract's column rules; the one row rule (TotalCharges close to tenure x MonthlyCharges)
+    judges a batch's bookkeeping, and a what-if request (lab 08's agent form changes tenure alone) breaks it by design.
+    """
+    row = _one_change(column, value)
+    try:
+        deployment.validate_request(row[data.FEATURES].astype(object))
+        message = None
+    except deployment.InvalidRequest as err:
+        message = err.message
+    violations = provisioning.validate_batch(row).violations
+    column_rules = violations[~violations["rule"].isin(provisioning.RULE_COLUMNS)]  # not the rows' cross-column rule
+    return message, set(column_rules.loc[column_rules["column"] == column, "defect"])
+
+
+def _edge_values() -> list[tuple[str, object, bool]]:
+    """(column, value, allowed by the schema) at and beyond every range edge, and beside every category list."""
+    cases = []
+    for name in schema.NUMBER_FEATURES:
+        column = schema.COLUMNS[name]
+        step = 1 if column.kind == "integer" else 0.01
+        cases += [(name, column.low, True), (name, column.low - step, False)]
+        if column.high is not None:
+            cases += [(name, column.high, True), (name, column.high + step, False)]
+    for name in schema.CATEGORY_FEATURES:
+        cases += [(name, schema.COLUMNS[name].categories[-1], True), (name, "Unknown", False)]
+    return cases
+
+
+@pytest.mark.parametrize(("column", "value", "allowed"), _edge_values(), ids=lambda v: str(v))
+def test_serving_and_the_contract_agree_on_every_column_rule(column, value, allowed) -> None:
+    """One schema: serving refuses exactly what the contract's column rules quarantine, and says which rule."""
+    message, defects = _refusals(column, value)
+    if allowed:
+        assert message is None and not defects, (message, defects)
+        return
+    assert defects <= {"out_of_range", "unknown_category"} and defects, defects
+    assert message is not None and f"column '{column}'" in message and repr(value) in message
+    rule = schema.COLUMNS[column]
+    assert (rule.range_text() if rule.is_number else str(list(rule.categories))) in message
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("tenure", 240, "must be between 0 and 72, got 240"),
+    ("MonthlyCharges", 950.0, "must be between 0 and 200, got 950.0"),
+    ("SeniorCitizen", 2, "must be 0 or 1, got 2"),
+])
+def test_what_the_contract_quarantines_serving_refuses_with_a_clear_message(column, value, words) -> None:
+    message, defects = _refusals(column, value)
+    assert defects == {"out_of_range"}
+    assert message == f"column '{column}' {words} in row 0"
 
 
 def test_server_message_strips_mlflows_request_echo() -> None:
@@ -119,15 +184,18 @@ def client(server):
     c.close()
 
 
-def test_ensure_service_registers_once_per_champion(service) -> None:
+def test_ensure_service_registers_once_per_champion_and_pins_its_version(service) -> None:
     _, model_uri = service
     assert model_uri == "models:/churn-service@champion"
     assert deployment.ensure_service() == model_uri
+    champion = registry.alias_version("champion")
     versions = registry.client().search_model_versions(f"name='{deployment.SERVICE_NAME}'")
-    assert len(versions) == 1 and versions[0].tags["champion_version"] == registry.alias_version("champion")
+    wrapping = [v for v in versions if v.tags["champion_version"] == champion]
+    assert len(wrapping) == 1
+    assert wrapping[0].tags["wraps"] == f"models:/{registry.MODEL_NAME}/{champion}"  # the version, not the alias
 
 
-def test_server_scores_like_the_registered_champion(client) -> None:
+def test_server_scores_like_the_registered_champion_and_names_the_version(client) -> None:
     frame = BATCH[data.FEATURES].head(20)
     online = client.predict(frame)
     offline = deployment.churn_probability(registry.load("champion"), frame)
@@ -135,6 +203,29 @@ def test_server_scores_like_the_registered_champion(client) -> None:
     assert list(online.index) == list(frame.index)
     records = client.post(deployment.payload(frame, "records"))
     assert records.ok and len(records.body["predictions"]) == 20
+    assert {row["model_version"] for row in records.body["predictions"]} == {registry.alias_version("champion")}
+
+
+def test_a_running_server_is_pinned_until_the_redeploy(service, client) -> None:
+    """Lab 08's claim: moving churn@champion changes nothing served until ensure_service and a new server."""
+    tracking_uri, _ = service
+    c = registry.client()
+    name, before = registry.MODEL_NAME, registry.alias_version("champion")
+    service_before = registry.alias_version("champion", deployment.SERVICE_NAME)
+    current = c.get_model_version(name, before)
+    moved = c.create_model_version(name, source=current.source, run_id=current.run_id, tags={"rehearsal": "test"})
+    try:
+        c.set_registered_model_alias(name, "champion", moved.version)
+        body = deployment.payload(GOOD)
+        assert {row["model_version"] for row in client.post(body).body["predictions"]} == {before}
+        with deployment.ScoringServer(deployment.ensure_service(), tracking_uri=tracking_uri) as redeployed:
+            fresh = deployment.ScoringClient(redeployed.url)
+            assert {row["model_version"] for row in fresh.post(body).body["predictions"]} == {str(moved.version)}
+            fresh.close()
+        assert {row["model_version"] for row in client.post(body).body["predictions"]} == {before}
+    finally:
+        c.set_registered_model_alias(name, "champion", before)
+        c.set_registered_model_alias(deployment.SERVICE_NAME, "champion", service_before)
 
 
 BAD_REQUESTS = {

@@ -86,9 +86,20 @@ def year() -> monitoring.Monitoring:
     return monitoring.monitor_year(pipeline, train, test)
 
 
-def test_no_alert_before_the_drift(year) -> None:
+def test_no_drift_alert_before_the_drift(year) -> None:
     before = year.alerts[year.alerts["raised_in"] < "2026-06"]
-    assert before.empty, before
+    assert set(before["kind"]) <= {"performance"}, before
+    assert not before["rule"].str.startswith("under-predicted").any(), before
+
+
+def test_the_label_bias_alerts_in_both_directions_from_the_first_labels(year) -> None:
+    """The model learned 2025's inflated labels; 2026's outcomes are real: over-prediction alerts, raised in the
+    month January's labels arrive (a one-sided rule would never see it)."""
+    assert year.first_alert("performance", "over-predicted") == "2026-02"
+    first = year.alerts[year.alerts["rule"].str.startswith("over-predicted")].iloc[0]
+    assert first["batch"] == "2026-01" and first["value"] < -year.rules.segment_gap
+    table = year.table.set_index("month")
+    assert (table.loc[:"2026-05", "predicted_rate"] > table.loc[:"2026-05", "churn_rate"]).all()
 
 
 def test_price_rise_is_a_monthlycharges_alert_in_june(year) -> None:
@@ -97,12 +108,38 @@ def test_price_rise_is_a_monthlycharges_alert_in_june(year) -> None:
     assert year.first_alert("data") == "2026-06"
 
 
-def test_competitor_shows_as_performance_decay_when_july_labels_arrive(year) -> None:
-    assert year.first_alert("performance") == "2026-08"
-    first = year.alerts[year.alerts["kind"] == "performance"].iloc[0]
-    assert first["batch"] == "2026-07" and "Fiber optic" in first["rule"]
+def test_competitor_shows_as_under_prediction_when_july_labels_arrive(year) -> None:
+    assert year.first_alert("performance", "under-predicted") == "2026-08"
+    first = year.alerts[year.alerts["rule"].str.startswith("under-predicted") & (year.alerts["raised_in"] == "2026-08")]
+    assert set(first["batch"]) == {"2026-07"} and first["rule"].str.contains("Fiber optic").any()
     table = year.table.set_index("month")
     assert table.loc["2026-07":, "churn_rate"].min() > table.loc[:"2026-06", "churn_rate"].max()
+
+
+def test_alerts_are_raised_when_the_labels_arrive(year) -> None:
+    pipeline, train, test = registry.train_reference_model()
+    batches = {m: data.load_batch(m) for m in ["2026-07", "2026-08"]}
+    late = {m: data.load_labels(m).sample(frac=1.0, random_state=0).assign(label_available="2026-11")
+            for m in batches}
+    result = monitoring.monitor_year(pipeline, train, test, batches, late, features=monitoring.KEY_FEATURES)
+    performance = result.alerts[result.alerts["kind"] == "performance"]
+    assert not performance.empty and set(performance["raised_in"]) == {"2026-11"}
+    on_time = year.table.set_index("month").loc[["2026-07", "2026-08"], "calibration_gap"].to_numpy()
+    assert np.allclose(result.table["calibration_gap"].to_numpy(), on_time)  # labels joined by customer, not row
+
+
+def test_segment_gaps_and_the_two_sided_calibration_fields() -> None:
+    y = [1, 0, 0, 0, 1, 1]
+    scores = [0.1, 0.2, 0.3, 0.9, 0.9, 0.95]
+    segments = pd.DataFrame({"Contract": ["A", "A", "A", "B", "B", "B"]})
+    gaps = monitoring.segment_gaps(y, scores, segments).set_index("segment")
+    assert gaps.loc["Contract=A", "customers"] == 3
+    assert gaps.loc["Contract=A", "gap"] == pytest.approx(1 / 3 - 0.2)
+    assert gaps.loc["Contract=B", "gap"] == pytest.approx(2 / 3 - 2.75 / 3)
+    perf = monitoring.performance(y, scores, 0.5, segments)
+    assert perf["worst_segment"] == "Contract=A"  # the most under-predicted (unchanged meaning for labs 10, 11)
+    assert perf["calibration_segment"] == "Contract=B" and perf["calibration_gap"] == pytest.approx(2 / 3 - 2.75 / 3, abs=1e-4)
+    assert monitoring.direction(0.1) == "under-predicted" and monitoring.direction(-0.1) == "over-predicted"
 
 
 def test_stronger_drift_is_seen_more_strongly() -> None:
@@ -113,7 +150,7 @@ def test_stronger_drift_is_seen_more_strongly() -> None:
     june = [r.table.set_index("month").at["2026-06", "psi_MonthlyCharges"] for r in results]
     gap = [r.table.set_index("month").loc["2026-07":, "segment_gap"].mean() for r in results]
     assert june[1] > june[0] and gap[1] > gap[0]
-    assert results[0].first_alert("performance") is None
+    assert results[0].first_alert("performance", "under-predicted") is None
 
 
 def test_dashboard_has_a_panel_per_signal(year) -> None:
@@ -121,9 +158,11 @@ def test_dashboard_has_a_panel_per_signal(year) -> None:
 
     matplotlib.use("Agg")
     fig = monitoring.dashboard(year)
-    assert len(fig.axes) == 4  # three panels, one with a twin axis
-    labels = [t.get_text() for t in fig.axes[2].get_xticklabels()]
-    assert labels[0] == "26-01" and labels[-1] == "27-01"  # the last labels arrive in January 2027
+    assert len(fig.axes) == 4  # data drift, predicted vs observed, AUC, calibration
+    labels = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
+    assert labels[0] == "26-01" and labels[-1] == "26-12"  # batch months: predicted and observed of a batch align
+    predicted, observed = fig.axes[1].get_lines()[:2]
+    assert list(predicted.get_xdata()) == list(observed.get_xdata())
 
 
 def test_default_production_year_equals_the_shipped_files() -> None:

@@ -7,9 +7,15 @@ Two ways to put the champion to work:
 * **real time** — :class:`ScoringServer` runs ``mlflow models serve --env-manager local`` on a free 127.0.0.1
   port, and :class:`ScoringClient` calls it over HTTP.
 
-The served model is :class:`ValidatingModel`, a thin MLflow pyfunc around ``churn@champion`` that checks every
-request against the model's inputs (:data:`mlopslab.data.FEATURES`) and answers a bad one with HTTP 400 and a
-message naming the column. :func:`ensure_service` registers it as ``churn-service@champion``.
+The served model is :class:`ValidatingModel`, a thin MLflow pyfunc around one version of ``churn`` that checks
+every request against the model's inputs (:data:`mlopslab.data.FEATURES`, :func:`validate_request`), answers a bad
+one with HTTP 400 and a message naming the column, and tells in every answer which model version scored it.
+:func:`ensure_service` registers it as ``churn-service@champion``.
+
+Serving is **pinned at deploy time**, as in any real MLflow deployment: the wrapper holds a copy of the version the
+``champion`` alias named when :func:`ensure_service` built it, and ``mlflow models serve`` loads it once at start-up.
+When the alias moves, nothing served changes until the redeploy: :func:`ensure_service` again (a new wrapper around
+the new version), a new server, then the old one stopped (lab 08 shows it).
 """
 
 from __future__ import annotations
@@ -33,18 +39,20 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
-from . import registry
+from . import registry, schema
 from .config import MODEL_NAME, setup_tracking
-from .data import CATEGORIES, FEATURES
+from .data import FEATURES
+from .policy import SLO
 
 SERVICE_NAME = f"{MODEL_NAME}-service"
 """The registered name of the validating wrapper that the scoring server serves."""
 
-MAX_ROWS = 5000
-"""Most rows one real-time request may carry; larger requests get HTTP 400 (use the batch job for those)."""
+MAX_ROWS = SLO.max_rows
+"""Most rows one real-time request may carry (the governed ``policy.SLO.max_rows``); larger requests get HTTP 400
+(use the batch job for those)."""
 
-INTEGER_COLUMNS = ["SeniorCitizen", "tenure"]
-DECIMAL_COLUMNS = ["MonthlyCharges", "TotalCharges"]
+INTEGER_COLUMNS = schema.INTEGER_FEATURES
+DECIMAL_COLUMNS = schema.DECIMAL_FEATURES
 CONTEXT_COLUMNS = ["Contract", "tenure", "MonthlyCharges"]
 """Columns copied into the scored list so that marketing sees why a customer is on it."""
 
@@ -105,30 +113,34 @@ def _is_number(value: Any) -> bool:
 
 
 def _column_problem(name: str, values: pd.Series) -> str | None:
-    """What is wrong with one input column (the first bad row), or None."""
+    """What is wrong with one input column (the first bad row), or None.
+
+    The rules are the data contract's column rules, read from the one schema (:data:`mlopslab.schema.COLUMNS`):
+    the same categories, whole numbers and ranges, so the endpoint refuses what the contract quarantines.
+    """
+    column = schema.COLUMNS[name]
     found = _first_bad(values, lambda v: not (v is None or (isinstance(v, float) and np.isnan(v))))
     if found:
         return f"column '{name}' has no value in row {found[0]}"
-    if name in CATEGORIES:
+    if column.kind == "category":
         found = _first_bad(values, lambda v: isinstance(v, str))
         if found:
             return f"column '{name}' must hold text, got {found[1]!r} in row {found[0]}"
-        found = _first_bad(values, lambda v: v in CATEGORIES[name])
+        found = _first_bad(values, lambda v: v in column.categories)
         if found:
-            return f"column '{name}' has the unknown value {found[1]!r} in row {found[0]} (allowed: {CATEGORIES[name]})"
+            return (f"column '{name}' has the unknown value {found[1]!r} in row {found[0]} "
+                    f"(allowed: {list(column.categories)})")
         return None
     found = _first_bad(values, _is_number)
     if found:
         return f"column '{name}' must hold numbers, got {found[1]!r} in row {found[0]}"
-    if name in INTEGER_COLUMNS:
+    if column.kind == "integer":
         found = _first_bad(values, lambda v: float(v).is_integer())
         if found:
             return f"column '{name}' must hold whole numbers, got {found[1]!r} in row {found[0]}"
-    allowed = (lambda v: v in (0, 1)) if name == "SeniorCitizen" else (lambda v: v >= 0)
-    found = _first_bad(values, allowed)
+    found = _first_bad(values, column.in_range)
     if found:
-        rule = "0 or 1" if name == "SeniorCitizen" else "0 or more"
-        return f"column '{name}' must be {rule}, got {found[1]!r} in row {found[0]}"
+        return f"column '{name}' must be {column.range_text()}, got {found[1]!r} in row {found[0]}"
     return None
 
 
@@ -149,7 +161,7 @@ def validate_request(model_input: Any) -> pd.DataFrame:
         raise InvalidRequest(f"the request holds {len(frame)} rows; the real-time endpoint takes at most "
                              f"{MAX_ROWS} per call: score large batches with the batch job")
     columns = [str(c) for c in frame.columns]
-    missing = [c for c in FEATURES if c not in columns]
+    missing = schema.missing_columns(frame, FEATURES)
     extra = [c for c in columns if c not in FEATURES]
     problems = []
     if missing:
@@ -172,20 +184,25 @@ def validate_request(model_input: Any) -> pd.DataFrame:
 class ValidatingModel(mlflow.pyfunc.PythonModel):
     """The served model: validate the request strictly, then return the champion's churn probabilities.
 
-    Artifact ``champion``: the wrapped model. Output: a frame with one column, ``churn_probability``.
+    Artifact ``champion``: a copy of the wrapped model version, made when the wrapper was logged; model config
+    ``champion_version``: its version number. Output: one row per customer, ``churn_probability`` and
+    ``model_version`` (which version scored it, for the caller's records and for monitoring).
     """
 
     def load_context(self, context) -> None:
-        self.champion = mlflow.pyfunc.load_model(context.artifacts["champion"])
+        self.champion = mlflow.pyfunc.load_model(context.artifacts["champion"])  # once, when the server starts
+        self.version = str((context.model_config or {}).get("champion_version", "unknown"))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         features = validate_request(model_input)
-        return pd.DataFrame({"churn_probability": churn_probability(self.champion, features)})
+        return pd.DataFrame({"churn_probability": churn_probability(self.champion, features),
+                             "model_version": self.version})
 
 
 def ensure_service(alias: str = "champion") -> str:
-    """Register the validating wrapper of ``churn@<alias>`` as ``churn-service@<alias>`` (once per champion
-    version) and return the model URI to serve."""
+    """Build the service for the version ``churn@<alias>`` names now: the validating wrapper, holding a copy of that
+    version, registered as ``churn-service@<alias>`` (once per version; later calls return at once). Returns the
+    model URI to serve. A running server keeps what it loaded: serve the new URI to pick up a moved alias."""
     from .development import model_requirements
 
     champion_version = registry.ensure_champion() if alias == "champion" else registry.alias_version(alias)
@@ -197,14 +214,15 @@ def ensure_service(alias: str = "champion") -> str:
         tags = registry.client().get_model_version(SERVICE_NAME, current).tags
         if tags.get("champion_version") == champion_version:
             return service_uri
+    pinned = f"models:/{MODEL_NAME}/{champion_version}"  # the version, not the alias: the copy must not move
     setup_tracking()
     with mlflow.start_run(run_name=SERVICE_NAME) as run:
-        mlflow.set_tags({"wraps": registry.model_uri(alias), "champion_version": champion_version})
-        mlflow.pyfunc.log_model(name="model", python_model=ValidatingModel(),
-                                artifacts={"champion": registry.model_uri(alias)},
+        mlflow.set_tags({"wraps": pinned, "champion_version": champion_version})
+        mlflow.pyfunc.log_model(name="model", python_model=ValidatingModel(), artifacts={"champion": pinned},
+                                model_config={"champion_version": champion_version},
                                 pip_requirements=model_requirements())
     registry.register(run.info.run_id, alias=alias, name=SERVICE_NAME,
-                      tags={"champion_version": champion_version, "wraps": registry.model_uri(alias)})
+                      tags={"champion_version": champion_version, "wraps": pinned})
     return service_uri
 
 

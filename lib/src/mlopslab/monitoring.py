@@ -4,11 +4,11 @@ The monitor compares each monthly production batch with the **reference** data t
 
 * data drift per feature: population stability index (PSI) and the Kolmogorov–Smirnov statistic (KS);
 * prediction drift: the PSI of the model's scores and their mean;
-* performance once the labels arrive (a month after the batch): AUC, Brier score, the calibration gap of
-  the worst segment, and the campaign profit.
+* performance once the labels arrive (a month after the batch): AUC, Brier score, the calibration gaps of
+  the customer segments (observed minus predicted churn, in both directions), and the campaign profit.
 
-:func:`monitor_year` runs all of it over the production year and applies :class:`AlertRules`;
-:func:`dashboard` draws the result with months on the x-axis.
+:func:`monitor_year` runs all of it over the production year and applies the governed alert rules
+(:data:`mlopslab.policy.ALERTS`); :func:`dashboard` draws the result with the batch months on the x-axis.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from . import data
 from .development import Economics, best_threshold, expected_profit
-from .policy import AlertRules
+from .policy import ALERTS, AlertRules
 
 KEY_FEATURES = ["MonthlyCharges", "TotalCharges", "tenure"]
 """The numeric features the dashboard shows (price, bill to date, time with the company)."""
@@ -90,7 +90,7 @@ def ks(reference, current) -> float:
 
 
 def feature_drift(reference: pd.DataFrame, batch: pd.DataFrame, features: list[str] | None = None,
-                  rules: AlertRules = AlertRules()) -> pd.DataFrame:
+                  rules: AlertRules = ALERTS) -> pd.DataFrame:
     """PSI (and KS for numbers) of each feature of ``batch`` against ``reference``, with its alert level."""
     features = list(features or data.FEATURES)
     missing = [f for f in features if f not in reference.columns or f not in batch.columns]
@@ -106,7 +106,7 @@ def feature_drift(reference: pd.DataFrame, batch: pd.DataFrame, features: list[s
     return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
 
 
-def level(psi_value: float, rules: AlertRules = AlertRules()) -> str:
+def level(psi_value: float, rules: AlertRules = ALERTS) -> str:
     """"ok", "warn" or "alert" for a PSI value under ``rules``."""
     return "alert" if psi_value >= rules.psi_alert else "warn" if psi_value >= rules.psi_warn else "ok"
 
@@ -127,21 +127,38 @@ def score(model, X: pd.DataFrame) -> np.ndarray:
 
 
 def segment_gaps(y, scores, segments: pd.DataFrame) -> pd.DataFrame:
-    """Observed churn rate minus mean predicted churn per segment value (positive = the model under-predicts)."""
+    """Observed churn rate minus mean predicted churn per segment value (positive = the model under-predicts).
+
+    Columns: segment ("Contract=One year"), customers, observed, predicted, gap; largest (most positive) gap first.
+    """
     frame = segments.reset_index(drop=True).copy()
     frame["observed"], frame["predicted"] = np.asarray(y, dtype=float), np.asarray(scores, dtype=float)
-    rows = []
+    parts = []
     for column in segments.columns:
-        grouped = frame.groupby(column)[["observed", "predicted"]].mean()
-        for value, row in grouped.iterrows():
-            rows.append({"segment": f"{column}={value}", "observed": row["observed"], "predicted": row["predicted"],
-                         "gap": row["observed"] - row["predicted"]})
-    return pd.DataFrame(rows).sort_values("gap", ascending=False, ignore_index=True)
+        grouped = frame.groupby(column)
+        means = grouped[["observed", "predicted"]].mean()
+        parts.append(pd.DataFrame({"segment": [f"{column}={value}" for value in means.index],
+                                   "customers": grouped.size().to_numpy(),
+                                   "observed": means["observed"].to_numpy(),
+                                   "predicted": means["predicted"].to_numpy()}))
+    table = pd.concat(parts, ignore_index=True)
+    table["gap"] = table["observed"] - table["predicted"]
+    return table.sort_values("gap", ascending=False, ignore_index=True, kind="stable")
+
+
+def direction(gap: float) -> str:
+    """How a calibration gap (observed minus predicted) reads: "under-predicted" or "over-predicted" churn."""
+    return "under-predicted" if gap > 0 else "over-predicted"
 
 
 def performance(y, scores, threshold: float, segments: pd.DataFrame | None = None,
                 economics: Economics = Economics()) -> dict[str, float | str]:
-    """How the model did on a labelled batch: AUC, Brier score, churn observed vs predicted, worst segment, profit."""
+    """How the model did on a labelled batch: AUC, Brier score, churn observed vs predicted, segment gaps, profit.
+
+    With ``segments`` (the segment columns of the batch, or their :func:`segment_gaps` table): ``worst_segment``/
+    ``segment_gap`` is the most *under*-predicted segment (largest positive gap); ``calibration_segment``/
+    ``calibration_gap`` the segment furthest off in either direction (signed gap).
+    """
     y, scores = np.asarray(y, dtype=int), np.asarray(scores, dtype=float)
     if len(y) != len(scores):
         raise ValueError(f"{len(y)} labels but {len(scores)} scores: they must describe the same customers")
@@ -153,8 +170,10 @@ def performance(y, scores, threshold: float, segments: pd.DataFrame | None = Non
         "profit": round(expected_profit(y, scores, threshold, economics), 2),
     }
     if segments is not None:
-        worst = segment_gaps(y, scores, segments).iloc[0]
-        result.update(worst_segment=worst["segment"], segment_gap=round(float(worst["gap"]), 4))
+        gaps = segments if {"segment", "gap"} <= set(segments.columns) else segment_gaps(y, scores, segments)
+        worst, furthest = gaps.iloc[0], gaps.loc[gaps["gap"].abs().idxmax()]
+        result.update(worst_segment=worst["segment"], segment_gap=round(float(worst["gap"]), 4),
+                      calibration_segment=furthest["segment"], calibration_gap=round(float(furthest["gap"]), 4))
     return result
 
 
@@ -171,15 +190,20 @@ class Monitoring:
     """The model's AUC on its hold-out data: the level performance is compared with."""
     threshold: float = 0.5
     """The campaign threshold the profit is computed at."""
+    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per batch month and segment: observed and predicted churn and their gap (the calibration evidence)."""
 
-    def alert_months(self, kind: str | None = None) -> list[str]:
-        """The months in which an alert (of ``kind``: "data", "prediction", "performance") was raised."""
+    def alert_months(self, kind: str | None = None, rule: str | None = None) -> list[str]:
+        """The months in which an alert (of ``kind``: "data", "prediction", "performance"; whose rule starts with
+        ``rule``) was raised."""
         alerts = self.alerts if kind is None else self.alerts[self.alerts["kind"] == kind]
+        if rule is not None:
+            alerts = alerts[alerts["rule"].str.startswith(rule)]
         return sorted(alerts["raised_in"].unique())
 
-    def first_alert(self, kind: str | None = None) -> str | None:
-        """The first month with an alert (of ``kind``), or None."""
-        months = self.alert_months(kind)
+    def first_alert(self, kind: str | None = None, rule: str | None = None) -> str | None:
+        """The first month with an alert (of ``kind``, whose rule starts with ``rule``), or None."""
+        months = self.alert_months(kind, rule)
         return months[0] if months else None
 
 
@@ -191,17 +215,21 @@ def next_month(month: str) -> str:
 
 def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = None,
                  batches: dict[str, pd.DataFrame] | None = None, labels: dict[str, pd.DataFrame] | None = None,
-                 threshold: float | None = None, rules: AlertRules = AlertRules(),
-                 economics: Economics = Economics(), features: list[str] | None = None) -> Monitoring:
+                 threshold: float | None = None, rules: AlertRules = ALERTS,
+                 economics: Economics = Economics(), features: list[str] | None = None,
+                 segments: list[str] | None = None) -> Monitoring:
     """Monitor a production year month by month, as the team would have seen it.
 
     ``model`` scores (sklearn pipeline or pyfunc); ``reference`` is the data it was trained on; ``holdout``
-    (labelled, not trained on) gives the reference AUC and the campaign threshold (default: ``reference``).
+    (labelled, not trained on) gives the reference AUC and, if ``threshold`` is not given, a profit-optimal
+    campaign threshold (default: ``reference``; pass the governed threshold of the served model instead).
     ``batches``/``labels`` default to the shipped production year. Data and prediction drift are known in
-    the batch's month; performance only when its labels arrive, the month after. ``features`` limits the
-    data-drift monitor to some features (default: every model input).
+    the batch's month; performance only when its labels arrive (``label_available``, the month after).
+    ``features`` limits the data-drift monitor to some features (default: every model input); ``segments``
+    are the columns whose calibration is watched (default :data:`SEGMENTS`), in both directions.
     """
     features = list(features or data.FEATURES)
+    segments = list(segments or SEGMENTS)
     if batches is None or labels is None:
         months = data.PRODUCTION_MONTHS
         batches = {m: data.load_batch(m) for m in months} if batches is None else batches
@@ -215,13 +243,18 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
     if threshold is None:
         threshold = best_threshold(y_holdout, holdout_scores, economics)[0]
     reference_scores = holdout_scores  # prediction drift: today's scores against the hold-out months' scores
-    rows, alerts = [], []
+    rows, alerts, gap_tables = [], [], []
     for month in sorted(batches):
-        batch, known = batches[month], next_month(month)
+        batch = batches[month]
         drift = feature_drift(reference, batch, features, rules=rules).set_index("feature")
         scores = score(model, batch)
-        y = (batch[["customerID"]].merge(labels[month], on="customerID", how="left")[data.TARGET] == "Yes")
-        perf = performance(y.astype(int), scores, threshold, batch[SEGMENTS], economics)
+        labelled = batch[["customerID"]].merge(labels[month], on="customerID", how="left")
+        if labelled[data.TARGET].isna().any():
+            raise KeyError(f"labels of {month} miss {int(labelled[data.TARGET].isna().sum())} customer(s) of the batch")
+        known = str(labelled["label_available"].iloc[0]) if "label_available" in labelled else next_month(month)
+        y = (labelled[data.TARGET] == "Yes").astype(int)
+        gaps = segment_gaps(y, scores, batch[segments])
+        perf = performance(y, scores, threshold, gaps, economics)
         pred_psi = psi(reference_scores, scores)
         row = {"month": month, **{f"psi_{f}": drift.at[f, "psi"] for f in features},
                "prediction_mean": round(float(scores.mean()), 4),
@@ -233,69 +266,78 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
             alerts.append((month, month, "prediction", "PSI of the scores", round(pred_psi, 4), rules.prediction_psi_alert))
         if perf["auc"] < reference_auc - rules.auc_drop:
             alerts.append((known, month, "performance", "AUC drop", perf["auc"], round(reference_auc - rules.auc_drop, 4)))
-        if perf["segment_gap"] > rules.segment_gap:
-            alerts.append((known, month, "performance", f"under-predicted churn in {perf['worst_segment']}",
-                           perf["segment_gap"], rules.segment_gap))
+        for _, gap in gaps[gaps["gap"].abs() > rules.segment_gap].iterrows():
+            alerts.append((known, month, "performance", f"{direction(gap['gap'])} churn in {gap['segment']}",
+                           round(float(gap["gap"]), 4), rules.segment_gap))
+        gap_tables.append(gaps.assign(month=month, labels_known=known))
     columns = ["raised_in", "batch", "kind", "rule", "value", "threshold"]
     alert_table = pd.DataFrame(alerts, columns=columns).sort_values(["raised_in", "kind", "rule"], ignore_index=True)
-    return Monitoring(pd.DataFrame(rows), alert_table, rules, round(reference_auc, 4), threshold)
+    gap_table = pd.concat(gap_tables, ignore_index=True)[["month", "labels_known", "segment", "customers", "observed",
+                                                          "predicted", "gap"]]
+    return Monitoring(pd.DataFrame(rows), alert_table, rules, round(reference_auc, 4), threshold, gap_table)
 
 
 def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: str = "Churn model monitoring"):
-    """The monitoring dashboard: feature PSI, prediction vs observed churn, and AUC / segment gap by arrival month.
+    """The monitoring dashboard, one panel per signal: feature PSI, predicted vs observed churn, AUC, calibration.
 
-    Returns the matplotlib figure. Performance points sit at the month their labels arrived (one month late).
+    Every point sits at the month of the batch it describes, so predicted and observed churn of one batch share an
+    x position; the outcome-based points (observed churn, AUC, calibration) became known a month later, when the
+    batch's labels arrived. Each panel draws its governed alert lines. Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
 
     features = features or KEY_FEATURES
     table, rules = monitoring.table, monitoring.rules
     months = list(table["month"])
-    arrival = list(table["labels_known"])
-    axis = months + [m for m in arrival if m not in months]
-    x = {m: i for i, m in enumerate(axis)}
-    fig, axes = plt.subplots(3, 1, figsize=(9, 8.5), sharex=True)
+    x = np.arange(len(months))
+    fig, axes = plt.subplots(4, 1, figsize=(9, 11), sharex=True)
 
     ax = axes[0]
     for feature in features:
-        ax.plot([x[m] for m in months], table[f"psi_{feature}"], marker="o", label=feature)
+        ax.plot(x, table[f"psi_{feature}"], marker="o", label=feature)
     ax.axhline(rules.psi_warn, color="orange", ls="--", lw=1, label=f"warn ({rules.psi_warn:g})")
     ax.axhline(rules.psi_alert, color="red", ls="--", lw=1, label=f"alert ({rules.psi_alert:g})")
     ax.set_ylabel("PSI vs training data")
-    ax.set_title("Data drift (known when the batch arrives)")
+    ax.set_title("Data drift of the key features (known when the batch arrives)")
     ax.legend(fontsize=8, ncol=3, loc="upper left")
 
     ax = axes[1]
-    ax.plot([x[m] for m in months], table["prediction_mean"], marker="o", label="mean predicted churn (batch month)")
-    ax.plot([x[m] for m in arrival], table["churn_rate"], marker="s", ls=":",
-            label="observed churn rate (when labels arrive)")
-    ax.set_ylabel("churn share")
-    ax.set_title("Prediction drift and what actually happened")
+    ax.plot(x, table["prediction_mean"], marker="o", label="mean predicted churn (known when the batch is scored)")
+    ax.plot(x, table["churn_rate"], marker="s", ls=":", label="observed churn rate (known a month later)")
+    ax.set_ylabel("churn share of the batch")
+    ax.set_title("Predicted and observed churn of the same batch")
     ax.legend(fontsize=8, loc="upper left")
 
     ax = axes[2]
-    ax.plot([x[m] for m in arrival], table["auc"], marker="o", color="tab:blue", label="AUC")
-    ax.axhline(monitoring.reference_auc - rules.auc_drop, color="tab:blue", ls="--", lw=1,
-               label=f"AUC alert (reference {monitoring.reference_auc:.2f} − {rules.auc_drop:g})")
+    ax.plot(x, table["auc"], marker="o", color="tab:blue", label="AUC of the batch")
+    ax.axhline(monitoring.reference_auc, color="grey", lw=1, label=f"reference ({monitoring.reference_auc:.3f})")
+    ax.axhline(monitoring.reference_auc - rules.auc_drop, color="red", ls="--", lw=1,
+               label=f"alert (reference − {rules.auc_drop:g})")
+    low = min(float(table["auc"].min()), monitoring.reference_auc - rules.auc_drop)
+    ax.set_ylim(max(0.5, low - 0.05), 1.0)
     ax.set_ylabel("AUC")
-    ax.set_ylim(0.5, 1.0)
-    twin = ax.twinx()
-    twin.plot([x[m] for m in arrival], table["segment_gap"], marker="s", color="tab:red",
-              label="worst segment: observed − predicted churn")
-    twin.axhline(rules.segment_gap, color="tab:red", ls="--", lw=1, label=f"segment alert ({rules.segment_gap:g})")
-    twin.set_ylabel("calibration gap", color="tab:red")
-    ax.set_title("Performance (plotted when the labels arrive, a month after the batch)")
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="upper left", ncol=2)
-    ax.axvspan(-0.5, 0.5, color="grey", alpha=0.15)
-    ax.text(0, 0.53, "no labels\nyet", ha="center", fontsize=8)
+    ax.set_title("Ranking: AUC of each batch (known a month later)")
+    ax.legend(fontsize=8, ncol=3, loc="upper left")
+
+    ax = axes[3]
+    gap_column = "calibration_gap" if "calibration_gap" in table else "segment_gap"
+    ax.plot(x, table[gap_column], marker="s", color="tab:red", label="segment furthest off: observed − predicted")
+    ax.axhline(0, color="grey", lw=1)
+    for sign in (1, -1):
+        ax.axhline(sign * rules.segment_gap, color="red", ls="--", lw=1,
+                   label=f"alert (±{rules.segment_gap:g})" if sign > 0 else None)
+    limit = max(0.15, float(table[gap_column].abs().max()) * 1.2)
+    ax.set_ylim(-limit, limit)
+    ax.text(len(months) - 0.6, limit * 0.85, "under-predicted", ha="right", va="top", fontsize=8, color="grey")
+    ax.text(len(months) - 0.6, -limit * 0.85, "over-predicted", ha="right", va="bottom", fontsize=8, color="grey")
+    ax.set_ylabel("calibration gap")
+    ax.set_title("Calibration by segment (known a month later)")
+    ax.legend(fontsize=8, ncol=2, loc="upper left")
 
     for ax in axes:
-        for month in monitoring.alert_months():
-            ax.axvline(x[month], color="red", alpha=0.08, lw=8)
         ax.grid(alpha=0.3)
-    axes[-1].set_xticks(range(len(axis)), [m[2:] for m in axis], rotation=45)
-    axes[-1].set_xlabel("month (shaded: an alert was raised)")
+    axes[-1].set_xticks(x, [m[2:] for m in months], rotation=45)
+    axes[-1].set_xlabel("batch month")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -314,14 +356,28 @@ def champion_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     return reference_split()
 
 
-def monitor_champion(rules: AlertRules = AlertRules(), drift: data.Drift | None = None) -> Monitoring:
-    """Monitor the served champion (``models:/churn@champion``, created if missing) over the production year.
+def governed_threshold(alias: str = "champion", name: str | None = None) -> float:
+    """The decision threshold recorded on the model version behind ``alias`` (tag ``policy.THRESHOLD.tag``)."""
+    from . import registry
+    from .config import MODEL_NAME
+    from .policy import THRESHOLD
 
-    ``drift`` regenerates the year in memory with another drift; default: the shipped batches.
+    version = registry.client().get_model_version_by_alias(name or MODEL_NAME, alias)
+    if THRESHOLD.tag not in version.tags:
+        raise LookupError(f"version {version.version} of {name or MODEL_NAME} has no tag {THRESHOLD.tag!r}: "
+                          "the governed threshold is recorded when the model is approved (lab 06)")
+    return float(version.tags[THRESHOLD.tag])
+
+
+def monitor_champion(rules: AlertRules = ALERTS, drift: data.Drift | None = None) -> Monitoring:
+    """Monitor the served champion (``models:/churn@champion``, created if missing) over the production year,
+    at its governed threshold. ``drift`` regenerates the year in memory with another drift; default: the
+    shipped batches.
     """
     from . import registry
 
     registry.ensure_champion()
     batches, labels = production_year(drift) if drift is not None else (None, None)
     train, holdout = champion_data()
-    return monitor_year(registry.load(), train, holdout, batches=batches, labels=labels, rules=rules)
+    return monitor_year(registry.load(), train, holdout, batches=batches, labels=labels, rules=rules,
+                        threshold=governed_threshold())

@@ -1,229 +1,374 @@
-"""Checks of lab 08 (deployment and insight consumption): retention list, serving mode, payload, SLO."""
+"""Checks of lab 08 (deployment and insight consumption): the monthly contact list, batch or real time, the client
+of the scoring server with its error handling, and the SLO verdict.
+
+The contact-list check watches the student's job load the model (a spy on ``mlflow.pyfunc.load_model``) and changes
+the governed threshold tag in the registry for one run (and back), so a job that does not follow the registry cannot
+pass. The client check runs the student's function against the lab's live server with customers of its own, good and
+bad, with the course's own client switched off (:mod:`._guards`).
+"""
 
 from __future__ import annotations
 
-import json
+import sys
+from contextlib import contextmanager
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from .. import deployment
+from ..config import MODEL_NAME
 from ..data import FEATURES, load_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..policy import SLO, THRESHOLD, ServingObjective
+from ._guards import Forbidden, references, without
 
-PAYLOAD_MONTH = "2026-01"
-PAYLOAD_ROWS = 3
-SLO_MS = 300.0
-"""The lab's service-level objective: 95 % of single-customer calls within this many milliseconds."""
+# ------------------------------------------------------------------------------------------ contact list
 
-
-# ------------------------------------------------------------------------------------------ retention list
-
-def _scored_example() -> pd.DataFrame:
-    """Eight customers whose ranking by churn probability differs from their ranking by revenue at risk."""
-    return pd.DataFrame({
-        "rank": range(1, 9),
-        "customerID": [f"C-{i}" for i in range(1, 9)],
-        "churn_probability": [0.91, 0.84, 0.72, 0.65, 0.51, 0.40, 0.33, 0.12],
-        "Contract": ["Month-to-month"] * 8,
-        "tenure": [2, 5, 1, 8, 3, 12, 20, 40],
-        "MonthlyCharges": [20.0, 25.0, 105.0, 90.0, 110.0, 99.0, 30.0, 118.0],
-    })
+_COLUMNS = ["customerID", "churn_probability", "MonthlyCharges", "revenue_at_risk"]
+_MONTHS = ("2026-02", "2026-03")
 
 
-def _expected_list(scored: pd.DataFrame, n: int) -> pd.DataFrame:
-    risk = scored["churn_probability"] * scored["MonthlyCharges"] * 12
-    out = scored.assign(revenue_at_risk=risk)
-    return out.sort_values(["revenue_at_risk", "customerID"], ascending=[False, True]).head(n)
+def _champion():
+    """(the champion's model version, the model loaded by its alias) — the check's own, never the notebook's."""
+    from ..registry import client
+
+    version = client().get_model_version_by_alias(MODEL_NAME, "champion")
+    return version, _model(version.source, version.run_id)
 
 
-@exercise("08.retention_list", points=2, title="A top-N retention list by revenue at risk")
-def retention_list(answer, scored: pd.DataFrame | None = None, **_):
+@lru_cache(maxsize=4)
+def _model(source: str, run_id: str):
+    """A registered model version's model, loaded once per kernel (``source`` identifies its files)."""
+    import mlflow.pyfunc
+
+    from ..config import setup_tracking
+
+    setup_tracking()
+    return mlflow.pyfunc.load_model(source)
+
+
+def _expected_list(model, threshold: float, month: str) -> pd.DataFrame:
+    batch = load_batch(month)
+    scores = np.asarray(model.predict(batch[FEATURES]), dtype=float)
+    scores = scores[:, 1] if scores.ndim == 2 else scores
+    frame = batch.assign(churn_probability=scores)
+    frame = frame[frame["churn_probability"] >= threshold]
+    frame = frame.assign(revenue_at_risk=frame["churn_probability"] * frame["MonthlyCharges"] * 12)
+    return frame.sort_values(["revenue_at_risk", "customerID"], ascending=[False, True])[_COLUMNS]
+
+
+@contextmanager
+def _spy_on_load():
+    """Record every ``mlflow.pyfunc.load_model`` call: (model URI, the file the call came from)."""
+    import mlflow.pyfunc
+
+    original = mlflow.pyfunc.load_model
+    calls: list[tuple[str, str]] = []
+
+    def spy(model_uri, *args, **kwargs):
+        calls.append((str(model_uri), sys._getframe(1).f_code.co_filename))
+        return original(model_uri, *args, **kwargs)
+
+    mlflow.pyfunc.load_model = spy
+    try:
+        yield calls
+    finally:
+        mlflow.pyfunc.load_model = original
+
+
+@contextmanager
+def _threshold_tag(version, value: str):
+    """The champion version's threshold tag set to ``value`` within the block, and restored after it."""
+    from ..registry import client
+
+    original = version.tags[THRESHOLD.tag]
+    client().set_model_version_tag(MODEL_NAME, version.version, THRESHOLD.tag, value)
+    try:
+        yield
+    finally:
+        client().set_model_version_tag(MODEL_NAME, version.version, THRESHOLD.tag, original)
+
+
+def _shape_problem(result, month: str):
+    """A Feedback if ``result`` is not a contact list at all (checked before anything is loaded), else None."""
+    if result is None:
+        raise NotAnswered
+    if not isinstance(result, pd.DataFrame):
+        return wrong(f"contact_list({month!r}) returned a {type(result).__name__}; return a DataFrame.")
+    missing = [c for c in _COLUMNS if c not in result.columns]
+    if "customerID" in missing or "churn_probability" in missing:
+        return wrong(f"The list lacks the column(s) {missing}: marketing needs to know whom to call, and why.")
+    return None
+
+
+def _judge_list(result, expected: pd.DataFrame, everyone: pd.DataFrame, month: str):
+    """None if ``result`` is the expected list, else a Feedback."""
+    missing = [c for c in _COLUMNS if c not in result.columns]
+    given = result["customerID"].astype(str).tolist()
+    wanted = expected["customerID"].tolist()
+    if given == wanted:
+        if "revenue_at_risk" in missing or "MonthlyCharges" in missing:
+            return partial(0.75, "The right customers in the right order; keep the MonthlyCharges and "
+                                 "revenue_at_risk columns so that marketing sees why each customer is on the list.")
+        if not np.allclose(result["revenue_at_risk"].to_numpy(float), expected["revenue_at_risk"].to_numpy(float)):
+            return partial(0.75, "The order is right, but revenue_at_risk has other values than churn_probability "
+                                 "× MonthlyCharges × 12 (a year has twelve monthly bills).")
+        return None
+    if set(given) == set(wanted):
+        return partial(0.5, "The right customers, but not in the right order: marketing calls by revenue at risk "
+                            "(churn_probability × MonthlyCharges × 12), the largest first.")
+    if len(given) == len(everyone):
+        return partial(0.25, "Your list holds every customer of the batch. The campaign contacts only those at or "
+                             "above the governed threshold (the version's tag gate.threshold).")
+    return wrong(f"For {month} your list holds {len(given)} customers; the governed threshold selects "
+                 f"{len(wanted)}. Keep the customers whose churn probability is at or above the threshold read from "
+                 "the champion version's tag (policy.THRESHOLD.tag).")
+
+
+@exercise("08.contact_list", points=3, title="The monthly contact list")
+def contact_list(answer, **_):
     if not callable(answer):
-        return wrong("Define a function `retention_list(scored, n)` that returns a DataFrame.")
-    cases = [(_scored_example(), 3), (_scored_example(), 5)]
-    if scored is not None:
-        cases.append((scored, 25))
-    for frame, n in cases:
-        result = answer(frame.copy(), n)
-        if result is None:
-            raise NotAnswered
-        if not isinstance(result, pd.DataFrame):
-            return wrong(f"retention_list(scored, {n}) returned a {type(result).__name__}; return a DataFrame.")
-        if "customerID" not in result.columns:
-            return wrong("Keep the customerID column: marketing needs to know whom to call.")
-        if len(result) != n:
-            return wrong(f"retention_list(scored, {n}) returned {len(result)} rows; marketing asked for exactly "
-                         f"{n} (`.head(n)` after sorting).")
-        expected = _expected_list(frame, n)
-        given = result["customerID"].tolist()
-        if given == expected["customerID"].tolist():
-            continue
-        by_probability = frame.sort_values("churn_probability", ascending=False).head(n)["customerID"].tolist()
-        if given == by_probability:
-            return partial(0.25, "This is the top-N by churn probability. Marketing ranks by revenue at risk: "
-                                 "churn_probability × MonthlyCharges × 12 — compute that column, then sort by it.")
-        if set(given) == set(expected["customerID"]):
-            return partial(0.5, "The right customers, but not in the right order: sort by revenue_at_risk with "
-                                "ascending=False, so the biggest risk comes first.")
-        return wrong("Compute revenue_at_risk = churn_probability * MonthlyCharges * 12, sort by it from the "
-                     "largest down, and keep the first n rows.")
-    if "revenue_at_risk" not in result.columns:
-        return partial(0.75, "The right customers in the right order; add the revenue_at_risk column so that "
-                             "marketing sees why each customer is on the list.")
-    if not np.allclose(result["revenue_at_risk"].to_numpy(float), expected["revenue_at_risk"].to_numpy(float)):
-        return partial(0.75, "The order is right, but revenue_at_risk has other values than "
-                             "churn_probability × MonthlyCharges × 12 (a year has twelve monthly bills).")
-    return correct("Right: the list puts the customers first whose loss would cost the most revenue.")
+        return wrong("Define a function `contact_list(month)` that returns a DataFrame.")
+    import mlflow.pyfunc
+
+    for month in _MONTHS:
+        with _spy_on_load() as calls:
+            result = answer(month)
+        feedback = _shape_problem(result, month)
+        if feedback is not None:
+            return feedback
+        version, model = _champion()
+        threshold = float(version.tags[THRESHOLD.tag])
+        everyone = load_batch(month)
+        feedback = _judge_list(result, _expected_list(model, threshold, month), everyone, month)
+        if feedback is not None:
+            return feedback
+        loaded_here = references(answer, {"load_model": mlflow.pyfunc.load_model})
+        if not calls and not loaded_here:
+            return partial(0.5, "The list is right, but your job does not load the model: it uses one loaded "
+                                "before it ran, which will not follow the alias when the champion changes. Load it "
+                                "inside the job with mlflow.pyfunc.load_model and the models:/ URI of the alias.")
+        if any(where.replace("\\", "/").endswith("mlopslab/registry.py") for _, where in calls):
+            return partial(0.5, "The list is right, but the model is loaded by the course's registry.load. Write the "
+                                "MLflow call yourself: mlflow.pyfunc.load_model with the URI models:/<name>@<alias>.")
+        uris = {uri for uri, _ in calls}
+        if calls and f"models:/{MODEL_NAME}@champion" not in uris:
+            return partial(0.5, f"The list is right, but your job loads {sorted(uris)[0]}. Load the served model by "
+                                f"its alias, models:/{MODEL_NAME}@champion: a version number or a run id would not "
+                                "follow a promotion or a rollback.")
+    moved = round(min(threshold + 0.15, 0.9), 2)
+    with _threshold_tag(version, f"{moved:.2f}"):
+        result = answer(_MONTHS[0])
+    expected = _expected_list(model, moved, _MONTHS[0])
+    if not isinstance(result, pd.DataFrame) or "customerID" not in result.columns or \
+            result["customerID"].astype(str).tolist() != expected["customerID"].tolist():
+        return partial(0.5, "Right with today's threshold, but when the board changes the threshold tag on the "
+                            "champion version your job keeps the old one. Read the tag inside the job, each time it "
+                            "runs (client.get_model_version_by_alias(...).tags[policy.THRESHOLD.tag]).")
+    return correct("Right: the job loads whatever the alias names and applies the governed threshold it finds in the "
+                   "registry, so next month's run follows a promotion or a new threshold without a code change.")
 
 
 # ------------------------------------------------------------------------------------------- serving mode
 
-SERVING_CASES = {
-    "monthly retention campaign list for marketing": "batch",
-    "churn risk on the agent's screen while the customer is on the phone": "real-time",
-    "retention offer shown when a customer opens the 'cancel contract' web page": "real-time",
-    "quarterly revenue-at-risk report for the finance team": "batch",
-}
-_MODE_NAMES = {"batch": "batch", "offline": "batch", "real-time": "real-time", "realtime": "real-time",
-               "real time": "real-time", "online": "real-time"}
+USE_CASES = (
+    "monthly retention campaign list for marketing",
+    "churn risk on the agent's screen while the customer is on the phone",
+    "retention offer shown when a customer opens the 'cancel contract' web page",
+    "quarterly revenue-at-risk report for the finance team",
+    "nightly refresh of every customer's risk in the CRM",
+)
+_MODES = ("batch", "real-time")
+_KEY = "1be452b6b71e5f70b2f035ef58d5a99923bc6a73f1f22d91c8bedbfca7fad8dc"
+"""SHA-256 of the right answer (use cases in order, each with its mode): the release ships this module to students."""
+
+
+def _digest(modes: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("|".join(f"{case}={modes[case]}" for case in USE_CASES).encode()).hexdigest()
 
 
 @exercise("08.serving_mode", points=1, title="Batch or real time?")
 def serving_mode(answer, **_):
     if not isinstance(answer, dict):
         return wrong("Give a dict that maps each use case (the keys given) to 'batch' or 'real-time'.")
-    unknown = [k for k in answer if k not in SERVING_CASES]
-    if unknown:
-        return wrong(f"Keep the keys as given; unknown use case(s): {unknown}.")
-    modes = {k: _MODE_NAMES.get(str(v).strip().lower()) for k, v in answer.items() if v is not ...}
-    invalid = [answer[k] for k, m in modes.items() if m is None]
+    if set(answer) != set(USE_CASES):
+        return wrong(f"Keep the five use cases as given: {list(USE_CASES)}.")
+    modes = {k: str(v).strip().lower() for k, v in answer.items()}
+    invalid = sorted({m for m in modes.values() if m not in _MODES})
     if invalid:
         return wrong(f"Answer each use case with 'batch' or 'real-time', not {invalid[0]!r}.")
-    right = [k for k, mode in SERVING_CASES.items() if modes.get(k) == mode]
-    if len(right) == len(SERVING_CASES):
-        return correct("Right: when the decision can wait for a schedule, score in batch; when someone waits "
-                       "for the answer, serve in real time.")
-    missed = next(k for k in SERVING_CASES if k not in right)
-    hint = (f"{len(right)} of {len(SERVING_CASES)} right. Look again at '{missed}': does a person or a web page "
-            "wait for the score at that moment, or can it be computed ahead on a schedule?")
-    return partial(len(right) / len(SERVING_CASES), hint) if right else wrong(hint)
+    if _digest(modes) == _KEY:
+        return correct("Right: when the decision can wait for a schedule, score in batch; when someone waits for the "
+                       "answer, serve in real time.")
+    return wrong("Not all five are right yet. For each use case ask: does a person or a web page wait for the score "
+                 "at that moment, or can it be computed ahead, on a schedule?")
 
 
-# ----------------------------------------------------------------------------------------------- payload
+# ------------------------------------------------------------------------------------------ score online
 
-def _expected_payload_rows() -> pd.DataFrame:
-    return load_batch(PAYLOAD_MONTH)[FEATURES].head(PAYLOAD_ROWS).reset_index(drop=True)
-
-
-def _holds_ellipsis(value) -> bool:
-    if value is Ellipsis:
-        return True
-    if isinstance(value, dict):
-        return any(_holds_ellipsis(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_ellipsis(v) for v in value)
-    return False
+def _customers(seed: int) -> pd.DataFrame:
+    """A few customers of a month the lab does not show, in a shuffled order, with a non-default index."""
+    return load_batch("2026-04")[FEATURES].sample(4, random_state=seed)
 
 
-@exercise("08.request_body", points=2, title="Build the request body")
-def request_body(answer, **_):
-    from mlflow.pyfunc.scoring_server import infer_and_parse_data
+def _server_scores(url: str, frame: pd.DataFrame) -> list[float] | None:
+    """The check's own call of the server (to verify that ``url`` is the lab's live endpoint), or None."""
+    import json
 
-    from ..deployment import InvalidRequest, validate_request
+    import requests
 
-    body = answer
-    if isinstance(body, (str, bytes)):
+    body = json.loads(json.dumps({"dataframe_split": {"columns": list(frame.columns),
+                                                      "data": frame.astype(object).values.tolist()}}))
+    try:
+        reply = requests.post(f"{url}/invocations", json=body, timeout=30)
+    except requests.RequestException:
+        return None
+    if reply.status_code != 200:
+        return None
+    return [row["churn_probability"] for row in reply.json()["predictions"]]
+
+
+def _call(answer, url: str, frame: pd.DataFrame):
+    """(result, exception, blocked feedback) of the student's function with the course's client switched off."""
+    names = ["ScoringClient", "payload"]
+    used = references(answer, {f"deployment.{n}": getattr(deployment, n) for n in names})
+    if used:
+        return None, None, wrong(f"Your function uses `{used[0]}`, the course's own client: write the request "
+                                 "with requests.post yourself.")
+    try:
+        with without(deployment, names):
+            return answer(url, frame.copy()), None, None
+    except Forbidden as err:
+        return None, None, wrong(f"Your function uses `deployment.{err.name.split('.', 1)[1]}`, the course's own "
+                                 "client: build the dataframe_split body and call requests.post yourself.")
+    except Exception as err:  # noqa: BLE001 -- the student's own exception is what the bad cases look at
+        return None, err, None
+
+
+@exercise("08.score_online", points=3, title="Call the endpoint, and handle a refusal")
+def score_online(answer, url: str | None = None, **_):
+    if not callable(answer):
+        return wrong("Define a function `score_online(url, customers)` that returns a list of probabilities.")
+    if not isinstance(url, str) or not url.startswith("http://127.0.0.1:"):
+        return wrong("Run the check cell as given: it passes the lab's server address, server.url.")
+    good = _customers(seed=8)
+    result, error, blocked = _call(answer, url, good)
+    if blocked:
+        return blocked
+    if result is None and error is None:
+        raise NotAnswered
+    if error is None:
+        if isinstance(result, (pd.Series, np.ndarray, tuple)):
+            result = list(np.asarray(result).ravel())
+        if not isinstance(result, list) or len(result) != len(good):
+            return wrong(f"For {len(good)} customers return a list of {len(good)} churn probabilities, not "
+                         f"{type(result).__name__} {str(result)[:80]}.")
         try:
-            body = json.loads(body)
-        except ValueError as err:
-            return wrong(f"Your text is not valid JSON ({err}); build a Python dict instead.")
-    if not isinstance(body, dict):
-        return wrong(f"Build a dict such as {{'dataframe_split': {{'columns': [...], 'data': [...]}}}}, "
-                     f"not a {type(body).__name__}.")
-    if _holds_ellipsis(body):
-        return wrong("Replace every `...` in the body with real values: the column names and the rows.")
-    try:
-        json.dumps(body)
-    except TypeError as err:
-        return wrong(f"The body cannot be sent as JSON ({err}). Use plain Python values: `.tolist()` or "
-                     "`df.to_dict(orient='split')` turn NumPy numbers into Python numbers.")
-    tables = [k for k in body if k in ("dataframe_split", "dataframe_records")]
-    if len(body) != 1 or not tables:
-        return wrong(f"The body needs exactly one key, 'dataframe_split' (or 'dataframe_records'); yours has "
-                     f"{sorted(body)}.")
-    try:
-        frame = infer_and_parse_data(body)
-    except Exception as err:
-        return wrong(f"MLflow cannot read this body as a table: {str(err).splitlines()[0][:200]} — under "
-                     "'dataframe_split' give 'columns' (a list of names) and 'data' (a list of rows).")
-    expected = _expected_payload_rows()
-    missing = [c for c in FEATURES if c not in frame.columns]
-    if len(missing) == len(FEATURES):
-        return wrong(f"MLflow read a table without the model's column names (it got {list(frame.columns)[:5]}): "
-                     "put the names, list(rows.columns), under 'columns'.")
-    if missing:
-        return wrong(f"The table lacks the model input(s) {missing}: send every column of data.FEATURES.")
-    if len(frame) != len(expected):
-        return wrong(f"Your body holds {len(frame)} row(s); send the first {PAYLOAD_ROWS} customers of the batch "
-                     f"(batch[data.FEATURES].head({PAYLOAD_ROWS})).")
-    if not frame[FEATURES].astype(str).reset_index(drop=True).equals(expected.astype(str)):
-        return wrong(f"The rows should be the first {PAYLOAD_ROWS} customers of the {PAYLOAD_MONTH} batch with "
-                     "their values unchanged, each row's values in the order of 'columns'.")
-    extra = [c for c in frame.columns if c not in FEATURES]
-    if extra:
-        return partial(0.5, f"The rows are right, but the endpoint rejects the extra column(s) {extra}: send "
-                            "only the model inputs, batch[data.FEATURES].")
-    try:
-        validate_request(frame)
-    except InvalidRequest as err:
-        return partial(0.5, f"The endpoint would refuse it: {err.message}")
-    return correct("Right: this body is exactly what the scoring server reads into the model's input table.")
+            values = np.asarray(result, dtype=float)
+        except (TypeError, ValueError):
+            return wrong("Return the numbers only: [row['churn_probability'] for row in "
+                         "response.json()['predictions']].")
+    reference = _server_scores(url, good)
+    offline = deployment.churn_probability(_champion()[1], good)
+    if reference is None or not np.allclose(reference, offline, atol=1e-6):
+        return wrong(f"The scoring server at {url} does not answer like the champion: start it again (section 3, "
+                     "`server = deployment.ScoringServer(service_uri).start()`) and run the check cell again.")
+    if error is not None:
+        return wrong(f"On good customers your function raised {type(error).__name__}: {str(error)[:200]}. Send "
+                     "{'dataframe_split': {'columns': [...], 'data': [...]}} as json= to url + '/invocations'.")
+    if not np.allclose(values, offline, atol=1e-6):
+        if np.allclose(np.sort(values), np.sort(offline), atol=1e-6):
+            return wrong("The right probabilities in the wrong order: keep the order of the rows you sent.")
+        return wrong("Your probabilities differ from the server's for these customers: send the rows as given, every "
+                     "column, in one request, and read 'churn_probability' from each prediction.")
+    bad_cases = [
+        ("an unknown category", good.assign(Contract=["Month-to-month", "Monthly", "One year", "Two year"]),
+         ["Monthly"]),
+        ("an extra column", good.assign(customerID="0000-XXXXX"), ["customerID"]),
+    ]
+    for label, frame, words in bad_cases:
+        result, error, blocked = _call(answer, url, frame)
+        if blocked:
+            return blocked
+        if error is None:
+            return wrong(f"For a request with {label} the server answers HTTP 400, but your function returned "
+                         f"{str(result)[:60]!r} as if nothing happened. Check response.status_code and raise an "
+                         "exception with the server's message.")
+        message = str(error)
+        if not any(word in message for word in words):
+            return partial(0.5, f"For a request with {label} your function raised {type(error).__name__}: "
+                                f"{message[:100]!r}, which does not say what is wrong. Raise with the server's own "
+                                "message (response.json()['message']) so the App Developer can show it.")
+    return correct("Right: your client sends the split layout with requests, keeps the order, and turns a refusal into "
+                   "an error that says what was wrong.")
 
 
-# -------------------------------------------------------------------------------------------------- SLO
+# --------------------------------------------------------------------------------------------------- SLO
 
-def _slo_cases(latencies) -> list[tuple[np.ndarray, float, float, bool, str]]:
-    """(latencies, objective, percentile, expected, what it tests)."""
+def _slo_cases(latencies) -> list[tuple[np.ndarray, ServingObjective, object, str]]:
+    """(latencies, objective, expected: True / False / ValueError, what it tests)."""
     tail = np.array([100.0] * 94 + [900.0] * 6)  # mean fine, p95 too slow
     rare = np.array([100.0] * 97 + [900.0] * 3)  # p95 fine, max too slow
     cases = [
-        (tail, SLO_MS, 95, False, "mean"),
-        (rare, SLO_MS, 95, True, "max"),
-        (tail, SLO_MS, 50, True, "percentile"),
-        (rare, 50.0, 95, False, "objective"),
+        (tail, SLO, False, "mean"),
+        (rare, SLO, True, "max"),
+        (tail, ServingObjective(latency_ms=SLO.latency_ms, percentile=50.0), True, "percentile"),
+        (rare, ServingObjective(latency_ms=50.0, percentile=SLO.percentile), False, "objective"),
+        (np.array([100.0] * 12), SLO, ValueError, "too few"),
+        (np.array([100.0] * 25), SLO, True, "enough"),
+        (np.array([100.0] * 60 + [900.0] * 2), ServingObjective(latency_ms=SLO.latency_ms, percentile=99.0),
+         ValueError, "too few"),
     ]
-    if latencies is not None and len(latencies):
+    if latencies is not None and len(latencies) >= 100 / (100 - SLO.percentile):
         measured = np.asarray(latencies, dtype=float)
-        cases.append((measured, SLO_MS, 95, bool(np.percentile(measured, 95) <= SLO_MS), "measured"))
+        cases.append((measured, SLO, bool(np.percentile(measured, SLO.percentile) <= SLO.latency_ms), "measured"))
     return cases
+
+
+_SLO_HINTS = {
+    "mean": "Use the percentile, not the mean: a few very slow calls can hide behind a good average.",
+    "max": "Use the percentile, not the slowest call: the objective allows the remaining share of calls to be slower.",
+    "percentile": "Use slo.percentile (np.percentile(latencies_ms, slo.percentile)), not a fixed 95.",
+    "objective": "Compare with slo.latency_ms, not a fixed number.",
+    "too few": "With fewer than 100 / (100 − slo.percentile) calls the percentile says nothing: raise a ValueError.",
+    "enough": "Raise the ValueError only when there are too few calls: 25 calls are enough for a p95.",
+    "measured": "Compare np.percentile(latencies_ms, slo.percentile) with slo.latency_ms (at most = met).",
+}
 
 
 @exercise("08.meets_slo", points=2, title="Does the endpoint meet its service-level objective?")
 def meets_slo(answer, latencies=None, **_):
     if not callable(answer):
-        return wrong("Define a function `meets_slo(latencies_ms, objective_ms=SLO_MS, percentile=95)`.")
+        return wrong("Define a function `meets_slo(latencies_ms, slo=policy.SLO)`.")
     failed = []
-    for values, objective, pct, expected, what in _slo_cases(latencies):
-        result = answer(values.copy(), objective_ms=objective, percentile=pct)
+    for values, objective, expected, what in _slo_cases(latencies):
+        try:
+            result = answer(values.copy(), slo=objective)
+        except ValueError:
+            if expected is not ValueError:
+                failed.append(what)
+            continue
         if result is None:
             raise NotAnswered
+        if expected is ValueError:
+            failed.append(what)
+            continue
         if not isinstance(result, (bool, np.bool_)):
             return wrong(f"Return True or False, not {result!r}.")
         if bool(result) != expected:
             failed.append(what)
     if not failed:
         verdict = ""
-        if latencies is not None and len(latencies):
-            met = np.percentile(np.asarray(latencies, dtype=float), 95) <= SLO_MS
+        if latencies is not None and len(latencies) >= 100 / (100 - SLO.percentile):
+            met = np.percentile(np.asarray(latencies, dtype=float), SLO.percentile) <= SLO.latency_ms
             verdict = " On the latencies measured above, the endpoint " + ("meets" if met else "misses") + " it."
-        return correct("Right: an SLO is about a percentile, not the average or the single worst call." + verdict)
-    hints = {
-        "mean": "Use the percentile, not the mean: a few very slow calls can hide behind a good average.",
-        "max": "Use the percentile, not the slowest call: the objective allows 5 % of calls to be slower.",
-        "percentile": "Use the `percentile` argument (np.percentile(latencies_ms, percentile)), not a fixed 95.",
-        "objective": "Compare with the `objective_ms` argument, not a fixed number.",
-        "measured": "Compare np.percentile(latencies_ms, percentile) with objective_ms (at most = met).",
-    }
+        return correct("Right: an SLO is about a percentile of enough calls, not the average or the single worst "
+                       "call." + verdict)
+    if set(failed) <= {"too few", "enough"}:
+        return partial(0.5, _SLO_HINTS[failed[0]])
     if set(failed) <= {"percentile", "objective"}:
-        return partial(0.5, hints[failed[0]])
-    return wrong(hints[failed[0]])
+        return partial(0.5, _SLO_HINTS[failed[0]])
+    return wrong(_SLO_HINTS[failed[0]])

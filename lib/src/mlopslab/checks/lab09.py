@@ -1,98 +1,312 @@
-"""Checks of lab 09 (model monitoring): PSI by hand, an alert threshold, the label delay, data vs concept drift."""
+"""Checks of lab 09 (model monitoring): PSI bin by bin, the drift monitor loop, the two-sided calibration alert,
+and what the monitor saw (data drift, concept drift or label bias).
+
+Each coding check runs the student's function on inputs of its own (other months, features, segments, rules than the
+lab shows; labels shuffled and late) and compares with a private reference computed here, while the monitor's own
+functions that would do the task are switched off (:mod:`._guards`).
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+import pandas as pd
 
 from .. import data, monitoring
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..policy import ALERTS, AlertRules
+from ._guards import Forbidden, references, without
 
 
-def _cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
-    train, _ = monitoring.champion_data()
-    return [(f"{feature} in {month}", train[feature].to_numpy(), data.load_batch(month)[feature].to_numpy())
-            for feature, month in (("MonthlyCharges", "2026-06"), ("tenure", "2026-07"), ("MonthlyCharges", "2026-01"))]
+@lru_cache(maxsize=1)
+def _reference() -> pd.DataFrame:
+    return monitoring.champion_data()[0]
 
 
-@exercise("09.psi", points=2, title="Compute the PSI of a feature")
+def _blocked_message(name: str, what: str) -> str:
+    return (f"Your function calls `{name}`, the monitor's own {what}: this exercise asks you to write it. "
+            "Use pandas and NumPy (the recipe above), then run the check again.")
+
+
+def _guarded(answer, names: list[str], what: str, *args):
+    """The student's result with ``monitoring.<names>`` switched off; a Feedback if they are used."""
+    used = references(answer, {f"monitoring.{n}": getattr(monitoring, n) for n in names})
+    if used:
+        return None, wrong(_blocked_message(used[0], what))
+    try:
+        with without(monitoring, names):
+            return answer(*args), None
+    except Forbidden as err:
+        return None, wrong(_blocked_message(f"monitoring.{err.name.split('.', 1)[1]}", what))
+
+
+# --------------------------------------------------------------------------------------------------- 09.psi
+
+def _psi_table(reference, current, open_edges: bool = True) -> pd.DataFrame:
+    ref_values, cur_values = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)
+    deciles = np.quantile(ref_values, np.linspace(0.0, 1.0, num=11))
+    cuts = np.concatenate([[-np.inf], deciles[1:-1], [np.inf]]) if open_edges else deciles
+    ref_shares = np.histogram(ref_values, bins=cuts)[0] / ref_values.size
+    cur_shares = np.histogram(cur_values, bins=cuts)[0] / cur_values.size
+    floored_ref, floored_cur = np.maximum(ref_shares, monitoring.EPSILON), np.maximum(cur_shares, monitoring.EPSILON)
+    return pd.DataFrame({"reference": ref_shares, "current": cur_shares,
+                         "term": (floored_cur - floored_ref) * np.log(floored_cur / floored_ref)})
+
+
+_PSI_CASES = (("MonthlyCharges", "2026-06"), ("tenure", "2026-07"), ("TotalCharges", "2026-01"))
+
+
+def _close(value: float, expected: float) -> bool:
+    return abs(value - expected) <= 1e-3 + 0.01 * abs(expected)
+
+
+@exercise("09.psi", points=2, title="Compute PSI yourself, bin by bin")
 def psi_by_hand(answer, **_):
     if not callable(answer):
-        return wrong("Define a function `my_psi(reference, current)` that returns one number.")
-    results = []
-    for name, reference, current in _cases():
-        value = answer(reference, current)
-        if value is None:
+        return wrong("Define a function `psi_table(reference, current)` that returns a DataFrame, one row per bin.")
+    reference = _reference()
+    for feature, month in _PSI_CASES:
+        ref, cur = reference[feature].copy(), data.load_batch(month)[feature].copy()
+        result, blocked = _guarded(answer, ["psi", "bin_shares", "feature_drift"], "PSI", ref, cur)
+        if blocked:
+            return blocked
+        if result is None:
             raise NotAnswered
-        results.append((name, float(value), monitoring.psi(reference, current)))
-    off = [(n, v, e) for n, v, e in results if abs(v - e) > 0.01 + 0.05 * e]
-    if not off:
-        return correct("Right: your PSI matches the monitor's on June's prices, July's tenure and January's prices.")
-    name, value, expected = off[0]
-    if all(v >= 0 for _, v, _ in results) and results[0][1] > 0.25 > results[2][1]:
-        return partial(0.5, f"Close: for {name} you got {value:.3f}, the monitor {expected:.3f}. Use the reference's "
-                            "deciles as bin edges (np.quantile at 0, 0.1, ..., 1), open the outer edges, and floor "
-                            "empty shares at 0.0001.")
-    return wrong(f"For {name} you got {value:.3f}, expected {expected:.3f}. PSI = Σ (current − reference) × "
-                 "ln(current / reference) over the bins' shares (shares, not counts).")
+        if not isinstance(result, pd.DataFrame):
+            return wrong(f"psi_table returned a {type(result).__name__}; return a DataFrame with one row per bin.")
+        missing = [c for c in ("reference", "current", "term") if c not in result.columns]
+        if missing:
+            return wrong(f"The table lacks the column(s) {missing}: give each bin's reference share, current share "
+                         "and term.")
+        try:
+            shares = result[["reference", "current", "term"]].astype(float)
+        except (TypeError, ValueError):
+            return wrong("The columns reference, current and term must hold numbers.")
+        if not np.isfinite(shares.to_numpy()).all():
+            return wrong(f"For {feature} in {month} some terms are infinite or missing: an empty bin has share 0 and "
+                         "ln(0) is −∞. Floor both shares at monitoring.EPSILON before computing the term.")
+        if shares["reference"].sum() > 1.5 or shares["current"].sum() > 1.5:
+            return wrong("Your reference and current columns add up to far more than 1: they hold counts. A share is "
+                         "the count divided by the number of values in that sample.")
+        if (shares["term"] < -1e-12).any():
+            return wrong("Some terms are negative, but (current − reference) and ln(current / reference) always have "
+                         "the same sign. Check the order: (current − reference) · ln(current / reference).")
+        total = float(shares["term"].sum())
+        expected = float(_psi_table(ref, cur)["term"].sum())
+        if _close(total, expected):
+            continue
+        if _close(total, float(_psi_table(ref, cur, open_edges=False)["term"].sum())):
+            return partial(0.5, f"For {feature} in {month} your bins lose the customers beyond the reference's range "
+                                "(after the price rise, charges above 2025's highest). Replace the first and last "
+                                "edge by −∞ and +∞ so that the outer bins are open.")
+        return wrong(f"For {feature} in {month} your terms add up to {total:.3f}; the PSI is {expected:.3f}. Use the "
+                     "reference's deciles as edges (np.quantile at 0, 0.1, …, 1), the shares of each sample per bin, "
+                     "and (current − reference) · ln(current / reference) per bin.")
+    return correct("Right: your table gives the monitor's PSI on June's prices, July's tenure and January's bills, "
+                   "and shows which bins drive it.")
 
 
-@exercise("09.label_delay", points=1, title="When is the competitor's effect first visible?")
-def label_delay(answer, **_):
-    answer = str(answer).strip()
-    start = data.PRODUCTION_MONTHS[data.Drift().competitor_month - 1]
-    expected = monitoring.next_month(start)
-    if answer == expected:
-        return correct(f"Yes: July's outcomes are only known in {expected}, so performance monitoring is a month late.")
-    if answer == start:
-        return wrong(f"The competitor arrives in {start}, but the outcomes of {start}'s batch (who actually churned) "
-                     "arrive a month later. When can you compute AUC or a calibration gap?")
-    return wrong("Give a month as 'YYYY-MM'. Look at the `labels_known` column of the July row.")
+# ------------------------------------------------------------------------------------------ 09.drift_alerts
+
+def _drift_rows(reference, batches, features, rules) -> pd.DataFrame:
+    pairs = [(m, f) for m in batches for f in features]
+    values = [monitoring.psi(reference[f], batches[m][f]) for m, f in pairs]
+    levels = ["alert" if v >= rules.psi_alert else "warn" if v >= rules.psi_warn else "ok" for v in values]
+    return pd.DataFrame({"month": [m for m, _ in pairs], "feature": [f for _, f in pairs], "psi": values,
+                         "level": levels})
 
 
-@exercise("09.alert_threshold", points=2, title="Choose a PSI alert threshold")
-def alert_threshold(answer, **_):
-    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
-        return wrong(f"Give one number (a PSI value), not a {type(answer).__name__}.")
-    train, _ = monitoring.champion_data()
-    psi = {(f, m): monitoring.psi(train[f], data.load_batch(m)[f])
-           for f in monitoring.KEY_FEATURES for m in data.PRODUCTION_MONTHS}
-    quiet = max(v for (f, m), v in psi.items() if m < "2026-06")
-    june, july = psi[("MonthlyCharges", "2026-06")], psi[("tenure", "2026-07")]
-    if answer <= quiet:
-        alarms = sorted({m for (f, m), v in psi.items() if m < "2026-06" and v >= answer})
-        return wrong(f"At {answer:g} the monitor already alerts in {', '.join(alarms)}, before any drift: "
-                     f"sampling noise of 600 rows reaches PSI {quiet:.3f}. Raise the threshold.")
-    if answer > june:
-        return wrong(f"At {answer:g} the price rise (June PSI of MonthlyCharges {june:.3f}) raises no alert: "
-                     "the threshold is above the drift you must catch.")
-    if answer > july:
-        return partial(0.5, f"No false alarms, and June's price rise is caught; but July's wave of new sign-ups "
-                            f"(tenure PSI {july:.3f}) slips through. A threshold at or below it catches both.")
-    return correct(f"Good: quiet January–May (max PSI {quiet:.3f}), alerts for the price rise in June "
-                   f"({june:.3f}) and the new sign-ups in July ({july:.3f}). The customary 0.25 sits in this range.")
+def _drift_cases() -> list[tuple[dict, list[str], AlertRules, str]]:
+    months_a = ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08"]
+    months_b = ["2026-03", "2026-05", "2026-07"]
+    return [
+        ({m: data.load_batch(m) for m in months_a}, [*monitoring.KEY_FEATURES, "Contract"], ALERTS, "governed"),
+        ({m: data.load_batch(m) for m in months_b}, ["tenure", "MonthlyCharges"],
+         AlertRules(psi_warn=0.02, psi_alert=0.3), "other"),
+    ]
 
 
-DRIFTS = {"price rise": "data drift", "new sign-ups": "data drift", "competitor offer": "concept drift"}
+@exercise("09.drift_alerts", points=3, title="Write the drift monitor loop")
+def drift_alerts(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `drift_alerts(reference, batches, features, rules)` that returns a DataFrame.")
+    reference = _reference()
+    for batches, features, rules, name in _drift_cases():
+        everything = _drift_rows(reference, batches, features, rules)
+        expected = everything[everything["level"] != "ok"]
+        given_batches = {m: b.copy() for m, b in batches.items()}
+        result, blocked = _guarded(answer, ["feature_drift", "level", "monitor_year", "monitor_champion"],
+                                   "drift monitor", reference.copy(), given_batches, list(features), rules)
+        if blocked:
+            return blocked
+        if result is None:
+            raise NotAnswered
+        if not isinstance(result, pd.DataFrame):
+            return wrong(f"drift_alerts returned a {type(result).__name__}; return a DataFrame (month, feature, psi, "
+                         "level).")
+        missing = [c for c in ("month", "feature", "psi", "level") if c not in result.columns]
+        if missing:
+            return wrong(f"The table lacks the column(s) {missing}.")
+        given = {(str(r.month), str(r.feature), str(r.level).strip().lower()) for r in result.itertuples()}
+        wanted = {(r.month, r.feature, r.level) for r in expected.itertuples()}
+        if given == wanted:
+            merged = expected.merge(result.astype({"month": str, "feature": str}), on=["month", "feature"])
+            if not np.allclose(merged["psi_x"].astype(float), merged["psi_y"].astype(float), atol=1e-3):
+                return wrong("The right months, features and levels, but other PSI values: compute "
+                             "monitoring.psi(reference[feature], batch[feature]) for each.")
+            continue
+        if any(level == "ok" for *_, level in given):
+            return wrong("Keep only the months and features that warn or alert; an 'ok' is not an alert.")
+        if given and given < wanted and {level for *_, level in given} == {"alert"}:
+            return partial(0.5, "The alerts are right but the warnings are missing: a PSI at or above rules.psi_warn "
+                                "(and below rules.psi_alert) is a 'warn' row.")
+        if name == "other":
+            return partial(0.5, "Right with the governed rules, wrong with other rules: judge each PSI with the "
+                                "`rules` argument (rules.psi_warn, rules.psi_alert), not with typed numbers.")
+        missed = sorted(wanted - given)
+        extra = sorted(given - wanted)
+        detail = f"missing {missed[0]}" if missed else f"unexpected {extra[0]}"
+        return wrong(f"Your alerts differ from the monitor's ({detail}). For every month and every feature: PSI of "
+                     "the batch against the reference; 'alert' at or above rules.psi_alert, 'warn' at or above "
+                     "rules.psi_warn.")
+    return correct("Right: your loop is the heart of the production monitor, every month, every feature, one "
+                   "governed rule.")
 
 
-@exercise("09.drift_types", points=3, title="Data drift or concept drift?")
+# ------------------------------------------------------------------------------------ 09.calibration_alerts
+
+def _calibration_rows(scored, labels, segments, rules) -> pd.DataFrame:
+    parts = []
+    for when, frame in scored.items():
+        joined = frame.merge(labels[when][["customerID", data.TARGET, "label_available"]], on="customerID")
+        joined = joined.assign(_observed=(joined[data.TARGET] == "Yes").astype(float))
+        arrived = str(joined["label_available"].iloc[0])
+        for name in segments:
+            by_value = joined.groupby(name).agg(_obs=("_observed", "mean"), _pred=("churn_probability", "mean"))
+            diffs = (by_value["_obs"] - by_value["_pred"]).astype(float)
+            beyond = diffs[np.abs(diffs.to_numpy()) > rules.segment_gap]
+            parts += [(arrived, when, f"{name}={key}", float(diff), monitoring.direction(diff))
+                      for key, diff in beyond.items()]
+    return pd.DataFrame(parts, columns=["raised_in", "batch", "segment", "gap", "direction"])
+
+
+def _later(month: str, months: int) -> str:
+    for _ in range(months):
+        month = monitoring.next_month(month)
+    return month
+
+
+@lru_cache(maxsize=1)
+def _scored_months() -> dict[str, pd.DataFrame]:
+    from ..registry import load
+
+    champion = load("champion")
+    months = ["2026-01", "2026-02", "2026-03", "2026-06", "2026-07", "2026-08", "2026-09"]
+    return {m: data.load_batch(m).assign(churn_probability=monitoring.score(champion, data.load_batch(m)))
+            for m in months}
+
+
+def _calibration_cases():
+    scored = _scored_months()
+    first = ["2026-01", "2026-02", "2026-03", "2026-07", "2026-08"]
+    second = ["2026-06", "2026-09"]
+    on_time = {m: data.load_labels(m) for m in first}
+    late = {m: data.load_labels(m).sample(frac=1.0, random_state=7).assign(label_available=_later(m, 2))
+            for m in second}
+    return [
+        ({m: scored[m] for m in first}, on_time, list(monitoring.SEGMENTS), ALERTS, "governed"),
+        ({m: scored[m] for m in second}, late, ["Contract", "SeniorCitizen"], AlertRules(segment_gap=0.03), "late"),
+    ]
+
+
+@exercise("09.calibration_alerts", points=3, title="Write the calibration alert, in both directions")
+def calibration_alerts(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `calibration_alerts(scored, labels, segments, rules)` that returns a DataFrame.")
+    for scored, labels, segments, rules, name in _calibration_cases():
+        expected = _calibration_rows(scored, labels, segments, rules)
+        args = ({m: b.copy() for m, b in scored.items()}, {m: lab.copy() for m, lab in labels.items()},
+                list(segments), rules)
+        result, blocked = _guarded(answer, ["segment_gaps", "performance", "monitor_year", "monitor_champion"],
+                                   "calibration monitor", *args)
+        if blocked:
+            return blocked
+        if result is None:
+            raise NotAnswered
+        if not isinstance(result, pd.DataFrame):
+            return wrong(f"calibration_alerts returned a {type(result).__name__}; return a DataFrame.")
+        missing = [c for c in ("raised_in", "batch", "segment", "gap", "direction") if c not in result.columns]
+        if missing:
+            return wrong(f"The table lacks the column(s) {missing}.")
+        result = result.assign(raised_in=result["raised_in"].astype(str), batch=result["batch"].astype(str),
+                               segment=result["segment"].astype(str),
+                               direction=result["direction"].astype(str).str.strip().str.lower())
+        key = ["batch", "segment"]
+        given, wanted = set(map(tuple, result[key].to_numpy())), set(map(tuple, expected[key].to_numpy()))
+        if given != wanted:
+            if given and not (expected["direction"] == "under-predicted").all() and \
+                    set(result["direction"]) <= {"under-predicted"} and given < wanted:
+                return partial(0.5, "Only under-predictions alert in your rule. The governed rule is two-sided: a gap "
+                                    "beyond the limit in either direction alerts (abs(gap) > rules.segment_gap); "
+                                    "over-prediction wastes the campaign's offers.")
+            if name == "late":
+                return partial(0.5, "Right on the lab's months, wrong when the labels arrive in another order: join "
+                                    "the labels to the batch by customerID (merge), never by row position; and judge "
+                                    "with the `segments` and `rules` you are given.")
+            missed = sorted(wanted - given)
+            detail = f"missing {missed[0]}" if missed else f"unexpected {sorted(given - wanted)[0]}"
+            return wrong(f"Your alerts differ from the monitor's ({detail}). For every month and every value of every "
+                         "segment column: gap = observed churn rate − mean churn_probability; alert when "
+                         "abs(gap) > rules.segment_gap. Write segments as 'column=value'.")
+        merged = expected.merge(result, on=key, suffixes=("", "_given"))
+        if not np.allclose(merged["gap"].astype(float), merged["gap_given"].astype(float), atol=1e-4):
+            return wrong("The right segments, but other gaps: gap = observed churn rate − mean predicted churn "
+                         "(churn_probability), per segment value.")
+        if (merged["direction"] != merged["direction_given"]).any():
+            return wrong("Some directions are wrong: a positive gap (more churn than predicted) is 'under-predicted', "
+                         "a negative one 'over-predicted'.")
+        if (merged["raised_in"] != merged["raised_in_given"]).any():
+            if (merged["raised_in_given"] == merged["batch"]).all():
+                return partial(0.5, "The alerts are right, but raised in the batch's own month: nobody knows the "
+                                    "outcomes then. Raise each alert in the month its labels arrive "
+                                    "(label_available).")
+            return partial(0.5, "The alerts are right, but raised in the wrong month when the labels come late: read "
+                                "the month from the labels' label_available column instead of assuming one month.")
+    return correct("Right: the rule sees errors in both directions, raised when the outcomes are known — the "
+                   "over-prediction of the label bias from the first labels, the competitor's under-prediction later.")
+
+
+# ---------------------------------------------------------------------------------------------- 09.drift_types
+
+FINDINGS = ("over-prediction from the first labels on", "price rise", "new sign-ups", "competitor's fibre offer")
+_KINDS = ("data drift", "concept drift", "label bias")
+_KEY = "896d2cbebdde2d2ae6a04526ac69c235ab79d45cf5a8ba986ae093ed1ce2ac65"
+"""SHA-256 of the right answer (findings in order, each with its kind): the release ships this module to students."""
+
+
+def _digest(kinds: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("|".join(f"{f}={kinds[f]}" for f in FINDINGS).encode()).hexdigest()
+
+
+@exercise("09.drift_types", points=2, title="Name what the monitor saw")
 def drift_types(answer, **_):
     if not isinstance(answer, dict):
-        return wrong(f"Give a dict mapping each event to 'data drift' or 'concept drift', like {dict.fromkeys(DRIFTS)}.")
+        return wrong(f"Give a dict mapping each finding to one of {list(_KINDS)}, like {dict.fromkeys(FINDINGS)}.")
     given = {str(k).strip().lower(): str(v).strip().lower() for k, v in answer.items() if v is not ...}
     if not given:
         raise NotAnswered
-    unknown = set(given) - set(DRIFTS)
-    if unknown:
-        return wrong(f"Unknown event(s) {sorted(unknown)}; the events are {list(DRIFTS)}.")
-    right = [k for k in DRIFTS if given.get(k) == DRIFTS[k]]
-    if len(right) == len(DRIFTS):
-        return correct("Right: prices and the customer mix moved (the inputs changed, the model coped), while the "
-                       "competitor changed what the same inputs mean (fibre customers churn more at equal features).")
-    missed = next(k for k in DRIFTS if k not in right)
-    hint = {"price rise": "After June's price rise, did the segment calibration gap grow, or only the PSI?",
-            "new sign-ups": "The new sign-ups change the tenure distribution: is that a change in X or in P(churn | X)?",
-            "competitor offer": "After July, fibre customers churn far more than the model predicts for the same "
-                                "inputs: which kind of drift changes P(churn | X)?"}[missed]
-    score = len(right) / len(DRIFTS)
-    return partial(score, hint) if right else wrong(hint)
+    if set(given) != set(FINDINGS):
+        return wrong(f"Keep the four findings as given: {list(FINDINGS)}.")
+    invalid = sorted({v for v in given.values() if v not in _KINDS})
+    if invalid:
+        return wrong(f"Answer each finding with one of {list(_KINDS)}, not {invalid[0]!r}.")
+    if _digest(given) == _KEY:
+        return correct("Right: prices and the customer mix moved the inputs (the model coped); the competitor changed "
+                       "what the same inputs mean for fibre customers; the over-prediction was there before anything "
+                       "changed — the training labels were wrong.")
+    return wrong("Not all four are right yet. For each finding ask: did the inputs change (PSI), did the relation "
+                 "between inputs and churn change at some moment (a calibration gap that appears after an event), "
+                 "or was the model off from the very first labels (what it learned was wrong)?")
