@@ -582,6 +582,38 @@ except ValueError as refusal:
     print("refused:", refusal)
 
 # %% [markdown]
+# ### Written exercise 06.M — the go/no-go memo
+# The Business Analyst owes the retention director a decision on the candidate: **go** (it may become `champion`) or
+# **no-go**. Write the memo in the cell below, in a few sentences: the decision; the evidence it rests on (the gate's
+# three tests, with the figures of the failing one from the gate's output above); an answer to the Data Scientist's
+# argument that recall is similar in every group; and what would have to be true for a *go*, and who does what next.
+# A person reads and scores it against this rubric.
+
+# %% id="code-memo-rubric"
+from mlopslab.rubrics import show_rubric
+
+show_rubric("06.go_no_go")
+
+# %% [markdown] mlopslab={"written": "06.go_no_go"}
+# *Your go/no-go memo (double-click to edit, then replace this text):*
+#
+# * **Decision:** …
+# * **Evidence:** …
+# * **The recall argument:** …
+# * **What would make it a go:** …
+
+# %% [markdown] mlopslab={"model_answer": "06.go_no_go"}
+# **Model answer (graders only).** No-go. The candidate ranks well (its AUC is above the governed minimum) and earns
+# more than the best policy without a model (its profit uplift per customer is above the minimum), but it fails the
+# fairness test: it would contact seniors far more often than other customers, a gap in the share contacted well above
+# the policy's maximum, so nobody may approve it. The Data Scientist is right that recall is similar in every group,
+# but that is equal opportunity, a different question from the governed rule, which looks at whom the campaign
+# contacts and needs no labels; a gate whose rule bends when a candidate fails it is no gate, and its author is not the
+# one to change it. The candidate stays registered as challenger, its verdict on record. It becomes a go when the
+# trustworthy-AI review (lab 07) has checked whether the seniors' higher recorded churn is real, a model trained
+# accordingly passes the same gate, its model card is logged, and the Business Analyst, not its author, approves it.
+
+# %% [markdown]
 # ### Exercise 06.4 — the promotion step that refuses
 # Moving `champion` is what changes production, so the step that does it checks the whole record itself rather than
 # trusting whoever calls it. Write `promote(client, name, version)`. Read the version's tags

@@ -587,6 +587,37 @@ client.log_text(run_id, sheet, "fact_sheet.md")                 # the review's r
 display(Markdown(sheet))
 
 # %% [markdown]
+# ### Written exercise 07.J — the fact sheet's judgement
+# Before the approval below, the Business Analyst writes the review's judgement under the fact sheet: is the mitigated
+# model fit to ship for the retention campaign? Write it in the cell below: your verdict; the evidence from the fact
+# sheet that weighs most (fairness before and after mitigation, and profit on the recorded labels against the audited
+# outcomes); the risk that is left and how it will be watched; and what you would tell the agents who see a
+# customer's reasons beside the score. A person reads and scores it against this rubric.
+
+# %% id="code-judgement-rubric"
+from mlopslab.rubrics import show_rubric
+
+show_rubric("07.fact_sheet_judgement")
+
+# %% [markdown] mlopslab={"written": "07.fact_sheet_judgement"}
+# *Your judgement (double-click to edit, then replace this text):*
+#
+# * **Verdict:** …
+# * **The evidence that weighs most:** …
+# * **The risk left, and how it is watched:** …
+# * **What the agents are told:** …
+
+# %% [markdown] mlopslab={"model_answer": "07.fact_sheet_judgement"}
+# **Model answer (graders only).** Fit to ship, after approval by the Business Analyst. The reviewed candidate would
+# have contacted seniors far more often than others; the label audit showed that much of the seniors' recorded churn
+# was a labelling error of a legacy process, and the mitigated model (reweighing, no sensitive inputs) brings the gap
+# in the share contacted under the governed maximum while keeping most of the profit; on the audited outcomes it earns
+# at least as much as the candidate, so fairness did not cost the business. The risk left: fairness was audited for
+# seniority and gender only, on a few months, and the outcomes may drift; monitoring (lab 09) recomputes the parity gap
+# and the profit every month and retraining (lab 10) goes through the same gate. The agents are told that the reasons
+# explain the score, not the customer's motives, and that they may not be used to treat any group differently.
+
+# %% [markdown]
 # The Business Analyst has read the card and the fact sheet. The author cannot approve, the approver can, and the
 # promotion step checks the record before it moves `champion`:
 

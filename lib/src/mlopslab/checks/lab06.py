@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from .. import lineage, policy, registry, validation
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..rubrics import criterion, written
 from ..validation import RULES, Decision, Evidence
 from ._guards import Forbidden, references, without
 
@@ -446,3 +447,19 @@ def audit(answer, **_):
     score = round(1 - len(wrong_keys) / len(keys), 2)
     return (partial(score, "Not all of it: " + hints[wrong_keys[0]]) if score >= 0.5
             else wrong(hints[wrong_keys[0]][0].upper() + hints[wrong_keys[0]][1:]))
+
+
+written("06.go_no_go", title="The go/no-go memo", criteria=[
+    criterion("decision", 1, "A clear decision",
+              full="No-go for now: the candidate failed the governed gate, and a failed candidate may not be approved."),
+    criterion("evidence", 2, "The evidence, with its figures",
+              full="The gate's three tests: AUC and profit uplift pass, fairness fails, with the largest gap in the "
+                   "share contacted (by SeniorCitizen) against the policy's maximum, quoted from the gate's output."),
+    criterion("argument", 2, "The Data Scientist's argument, answered",
+              full="Similar recall by group answers another question (equal opportunity) than the governed rule on "
+                   "the share contacted; a rule does not change because a candidate fails it, nor at its author's "
+                   "request; whether the seniors' recorded churn is real goes to the trustworthy-AI review."),
+    criterion("next", 1, "What would make it a go",
+              full="A concrete path: the label review (lab 07), a model that passes the same gate, its model card, "
+                   "and an approver who is not its author."),
+])

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import data, development, preparation, registry, trust, validation
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..rubrics import criterion, written
 from ..trust import scores
 from ._guards import Forbidden, references, without
 
@@ -234,3 +235,19 @@ def recall_gaps(answer, mitigated=None, mitigated_threshold=None, **_):
                 "difference.")
     score = round(len(right) / len(expected), 2)
     return partial(score, "Not all four: " + hint) if score >= 0.5 else wrong(hint[0].upper() + hint[1:])
+
+
+written("07.fact_sheet_judgement", title="The fact sheet's judgement", criteria=[
+    criterion("verdict", 1, "A verdict",
+              full="Fit to ship after approval, or a reasoned refusal, consistent with the gate's verdict."),
+    criterion("evidence", 2, "The evidence that weighs most",
+              full="From the fact sheet: the parity gaps before and after mitigation against the governed maximum, "
+                   "and the profit on the recorded labels against the audited outcomes (the label error behind the "
+                   "seniors' recorded churn)."),
+    criterion("risk", 2, "The risk left, and how it is watched",
+              full="A risk that remains (groups or features the audit did not cover, outcomes that drift) and how it "
+                   "is monitored and acted on (labs 09 and 10), not only that it exists."),
+    criterion("agents", 1, "What the agents are told",
+              full="The reasons explain the score, not the customer's motives, and may not be used to treat any group "
+                   "differently."),
+])
