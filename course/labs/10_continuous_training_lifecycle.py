@@ -1,83 +1,93 @@
 # %% [markdown]
 # # Lab 10 — Continuous training and the model lifecycle: the 5 Cs
 #
-# **Stage:** continuous training, validation, deployment, integration and monitoring · **Lead personas:** the whole team
+# **Stage:** the 5 Cs — continuous integration, monitoring, training, validation and deployment, running through all
+# six stages · **Lead personas:** the **Data Engineer** leads (as in the lecture), with the Data Scientist (the
+# retraining recipe, the gate), the Business Analyst (the promotion rule, in euros) and the App Developer (the alias
+# every application calls) · **Time:** about 100 minutes
 #
-# Lab 09 ended with alarms: prices rose in June, a competitor's fibre offer arrived in July, and the champion now
-# under-predicts churn for fibre customers. The team could retrain by hand once. MLOps does it as a **loop** that
-# runs every month, with the checks a human would do written down as code:
+# Lab 09 ended with alarms: the price rise in June and the competitor's fibre offer in July move the data away from
+# what the champion learned, and its calibration is off. The team could retrain by hand once. MLOps does it as a
+# **loop** that runs every month, with the checks a person would make written down as code:
 #
 # | C | what | who leads it here |
 # | --- | --- | --- |
-# | continuous **integration** (CI) | every new batch and every code change is tested before it is used | Data Steward (the data contract), Data Engineer (the tests) |
+# | continuous **integration** (CI) | each new batch and code change is tested before use | Data Steward, Data Engineer |
 # | continuous **monitoring** (CM) | drift and performance are measured every month | Data Engineer, Data Scientist |
-# | continuous **training** (CT) | an alert triggers training a challenger on the latest labelled months | Data Scientist |
+# | continuous **training** (CT) | an alert triggers training a challenger on the newest labels | Data Scientist |
 # | continuous **validation** (CV) | the challenger must pass the gate and beat the champion | Data Scientist, Business Analyst |
-# | continuous **deployment** (CD) | a passing challenger becomes champion by moving an alias; rollback moves it back | Data Engineer, App Developer |
+# | continuous **deployment** (CD) | a winner serves by an alias move; a rollback moves it back | Data Engineer, App Developer |
+#
+# In this lab **you write the loop's decisions**: the retraining trigger, the promotion rule and the alias move. The
+# loop then runs the production year of 2026 on your code, against a real MLflow registry.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. run data and code tests as a CI step from a notebook;
-# 2. explain each step of a drift-triggered retraining loop and read its monthly log;
-# 3. write a promotion policy and read the gate's decisions;
-# 4. promote and **roll back** a model by moving a registry alias;
-# 5. compare a static and a continuously retrained model in **business value**;
-# 6. trace **lineage**: which data trained the model that scored a given month.
+# 1. run data and code tests as a CI step;
+# 2. write a **retraining trigger** that keeps the gate's data out of training;
+# 3. write the **promotion rule** of the governed policy and the **alias move** that deploys a model, with `MlflowClient`;
+# 4. compare a static and a continuously retrained model in **business value**, on equal terms;
+# 5. answer an auditor's **lineage** question from the tracking store and the registry;
+# 6. **roll back** a bad deployment with a registry query, safely enough to run twice.
 #
 # ### Why this matters to the business
 # The Business Analyst's question is simple: *is retraining worth it?* This lab answers it in euros, month by month,
-# and shows the safety nets (the gate, the rollback, the lineage) that let the team retrain without fear.
+# and separates the gain of retraining after the drift from gains that have other causes. It also builds the safety
+# nets (the gate, the promotion rule, the lineage, the rollback) that let the team retrain without fear.
 
 # %% [markdown]
-# ## 1. Set-up
+# ## 1. Set-up: the lifecycle's own registered model
 #
-# The loop promotes and rolls back models, so it gets its own registered model, `churn-lifecycle`: the
-# `churn@champion` that other labs serve is never touched. It starts, like every lab, from the course's reference
-# champion (gradient boosting trained on 2025), created in your tracking store if it is not there yet.
+# The loop promotes and rolls back models, so it works on its own registered model, `churn-lifecycle`: the
+# `churn@champion` that labs 08 and 09 serve is never touched. The lifecycle starts from the **governed champion**
+# (lab 07's bias-mitigated model, approved with its governed threshold), registered in your store if it is not there
+# yet. Its decision threshold is read from the version's tag, as every consumer of the model does.
 
-# %% id="cell-02"
+# %% id="setup"
 import matplotlib.pyplot as plt
-import numpy as np
+import mlflow
 import pandas as pd
-
-from mlopslab import config, continuous, data, monitoring, provisioning, registry
+from mlflow import MlflowClient
+from mlopslab import config, continuous, data, lineage, monitoring, policy, provisioning, registry, validation
 from mlopslab.exercises import check
 
 config.quiet()
-pd.set_option("display.width", 120)
-pd.set_option("display.max_colwidth", 50)
+config.setup_tracking()
+pd.set_option("display.width", 130)
+pd.set_option("display.max_colwidth", 60)
 
 MODEL = "churn-lifecycle"
-start = continuous.start_lifecycle(MODEL)
-print(f"{MODEL}@champion -> the reference model ({'v' + start})")
+client = MlflowClient()
+start = continuous.start_lifecycle(MODEL)  # churn-lifecycle@champion -> the governed champion
+print(f"{MODEL}@champion: version {start.version}, trained on {start.train_months[0]}..{start.train_months[-1]}, "
+      f"governed threshold ({policy.THRESHOLD.tag}) {start.threshold:.2f}")
 
 # %% [markdown]
 # ## 2. Continuous integration: test the data and the code
 #
 # **Data.** Before a batch is scored, it must pass the data contract that the Data Steward wrote in lab 03
 # (`provisioning.validate_batch`): types, ranges, known categories, unique ids, totals consistent with tenure ×
-# charges. Every row is either accepted or quarantined, never silently dropped. All twelve production batches pass;
-# for contrast, the dirty batch from lab 03 would be stopped:
+# charges. Every row is either accepted or quarantined, never silently dropped. The twelve production batches of
+# 2026, and for contrast lab 03's dirty batch:
 
-# %% id="cell-04"
+# %% id="ci-data"
 ci = pd.DataFrame([(m, *continuous.ci_check(data.load_batch(m))) for m in data.PRODUCTION_MONTHS],
                   columns=["batch", "passed", "detail"])
 dirty = provisioning.validate_batch(data.load_dirty_batch().drop(columns=["row", "notes"]))
 print(f"production batches passing the contract: {ci['passed'].sum()} of {len(ci)}")
 print(f"dirty batch: {len(dirty.accepted)} accepted, {len(dirty.quarantined)} quarantined "
       f"(in = accepted + quarantined: {dirty.reconciles})")
-ci.head(3)
 
 # %% [markdown]
 # **Code.** The pipeline's code is tested too. In a real repository these tests live in `tests/` and a CI service
-# runs them on every commit; here we hand a few to pytest in-process. They test *properties* that must hold whatever
-# the data: PSI is zero for identical samples, the pipeline refuses a batch without a required column, a campaign
-# that contacts nobody earns nothing.
+# (GitHub Actions, GitLab CI) runs them on every commit; here pytest runs them in-process. They test *properties* that
+# must hold whatever the data: PSI is zero for identical samples, the pipeline refuses a batch without a required
+# column, a campaign that contacts nobody earns nothing.
 
-# %% id="cell-06"
+# %% id="ci-code"
 CODE_TESTS = """
-import numpy as np, pytest
-from mlopslab import data, monitoring, development, preparation
+import pytest
+from mlopslab import data, development, monitoring, preparation
 
 def test_psi_of_identical_samples_is_zero():
     values = data.load_batch("2026-01")["tenure"]
@@ -93,215 +103,502 @@ def test_contacting_nobody_earns_nothing():
 continuous.run_code_checks(CODE_TESTS)
 
 # %% [markdown]
-# ## 3. The loop: monitoring, training, validation, deployment
+# ## 3. Continuous monitoring and the retraining trigger
 #
-# `continuous.simulate_year` walks through 2026 month by month. In each month:
-#
-# 1. **CI** — the new batch passes the data contract;
-# 2. **CM** — the monitor of lab 09 compares the batch with the *current champion's* training data (on a few key
-#    features: prices, tenure, internet service, contract), and last month's scores with last month's labels (they
-#    have just arrived);
-# 3. **CT** — if an alert fired, a challenger (logistic regression, fast to train) is trained on the three newest
-#    labelled months *before* the last one;
-# 4. **CV** — the last labelled month is the challenger's exam: lab 06's validation gate (minimum AUC, profit uplift,
-#    fairness) and the **promotion policy** — it must earn more than the champion on that month and rank at most
-#    0.02 AUC worse;
-# 5. **CD** — if both pass, the `champion` alias moves to the challenger's registered version;
-# 6. the batch is scored by whatever `champion` serves, and the campaign runs.
-#
-# With `strategy="static"` the loop monitors but never retrains: that is the baseline. The continuous run works
-# against the real registry (`registry_name=MODEL`): every challenger is an MLflow run, every promotion an alias move.
+# Each month, when the new batch arrives, the monitor of lab 09 compares it with the **champion's training data**
+# (a few key features: prices, tenure, internet service, contract) and, since last month's labels have just arrived,
+# checks how last month's scores did (AUC and calibration). The rules are the governed ones, `policy.ALERTS`. Here is
+# what the monitor says about the governed champion in June, the month of the price rise:
 
-# %% id="cell-08"
-static = continuous.simulate_year("static")
-year = continuous.simulate_year("continuous", registry_name=MODEL)
-year.log[["month", "alerts", "alert", "challenger", "model", "version", "profit"]]
+# %% id="monitor-june"
+frames = {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}  # each batch with its labels
+may = frames["2026-05"]
+june_alerts = continuous.monitor_month(start, data.load_batch("2026-06"), last=may, last_scores=start.score(may))
+pd.DataFrame(june_alerts)
 
 # %% [markdown]
-# Read the log from the top. January to May: no alert, nothing to do. June: the price rise alerts, a challenger is
-# trained — and fails. July: another challenger, rejected again. From August the challengers have seen the new world
-# and win their exams. November's challenger loses to the champion it would replace, so the champion stays.
-#
-# Each retraining's exam, as the gate saw it:
+# An alert says *something changed*; it does not say *retrain now*. Retraining needs **labels**, and labels arrive a
+# month late: in June, the labelled months are January to May. The governed promotion rule, `policy.PROMOTION`, fixes
+# how a challenger is trained:
 
-# %% id="cell-10"
-year.gates[["month", "trained_on", "gate_month", "challenger_auc", "champion_auc", "challenger_profit",
-            "champion_profit", "gate", "beats_champion"]]
+# %% id="promotion-rule"
+print(policy.PROMOTION)
+
+# %% [markdown]
+# * `retrain_on`: the kinds of alert that trigger retraining (a `prediction` alert alone does not);
+# * `gate_months`: the newest labelled months are the challenger's **exam** (the gate). They are kept out of its
+#   training data, or the gate would grade the model on customers it has already seen. Lab 06's gate was run on three
+#   hold-out months; one month of a few hundred customers makes the fairness rule's small groups too noisy, so the
+#   board chose more gate months rather than a looser fairness limit;
+# * `window`: the challenger trains on that many labelled months just before the gate months. Older months are left
+#   out on purpose: after a drift, they describe a world that has gone.
+#
+# ### Exercise 10.1 — the retraining trigger
+# Write `plan_retraining(alerts, labelled, rule)`. `alerts` is the month's list of alerts (dicts with a `"kind"`, as
+# above); `labelled` is the list of months whose labels have arrived (`"YYYY-MM"` strings, in any order). Return
+# `None` when there is nothing to do: no alert of a kind in `rule.retrain_on`, or fewer labelled months than
+# `rule.window + rule.gate_months`. Otherwise return `(train_months, gate_months)`: the newest `rule.gate_months`
+# labelled months for the gate, and the `rule.window` months just before them for training, each list oldest first.
+# Use the rule's fields, not numbers: the check tries other rules too.
+
+# %% mlopslab={"exercise": "10.trigger"}
+def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
+    """None, or (train_months, gate_months) for a challenger, under the promotion rule."""
+    # BEGIN STUB
+    # # 1. no alert of a kind in rule.retrain_on: None
+    # # 2. fewer labelled months than rule.window + rule.gate_months: None
+    # # 3. else the newest rule.gate_months for the gate, and the rule.window months before them for training
+    # ...
+    # END STUB
+    # BEGIN SOLUTION
+    if not any(alert["kind"] in rule.retrain_on for alert in alerts):
+        return None
+    months = sorted(labelled)
+    if len(months) < rule.window + rule.gate_months:
+        return None
+    gate_months = months[-rule.gate_months:]
+    train_months = months[-rule.gate_months - rule.window:-rule.gate_months]
+    return train_months, gate_months
+    # END SOLUTION
+
+
+print("June's plan:", plan_retraining(june_alerts, [m for m in data.PRODUCTION_MONTHS if m < "2026-06"]))
+
+# %% mlopslab={"check": "10.trigger"}
+check("10.trigger", plan_retraining)
+
+
+# %% mlopslab={"wrong": "10.trigger"}
+def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
+    """The oldest labelled months: a challenger that learns the world before the drift."""
+    months = sorted(labelled)
+    if not alerts or len(months) < rule.window + rule.gate_months:
+        return None
+    return months[:rule.window], months[rule.window:rule.window + rule.gate_months]
+
+
+# %% mlopslab={"wrong": "10.trigger"}
+def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
+    """Trains on every labelled month: the gate months too."""
+    if not alerts:
+        return None
+    months = sorted(labelled)
+    return months[-rule.window:], months[-rule.gate_months:]
+
+
+# %% mlopslab={"shortcut": "10.trigger"}
+def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
+    """The governed numbers typed in: right today, wrong the day the board changes the rule."""
+    if not any(alert["kind"] in ("data", "performance") for alert in alerts):
+        return None
+    months = sorted(labelled)
+    return (months[-5:-2], months[-2:]) if len(months) >= 5 else None
 
 
 # %% [markdown]
-# June's challenger beats the champion but fails lab 06's gate: on a single month of 600 customers its contact rate
-# differs too much between groups (the fairness rule), and the gate does not negotiate. July's passes the gate but
-# earns less than the champion on June's labels: promoting it would have been change for its own sake.
+# ## 4. Continuous validation: the gate, then the promotion rule
 #
-# ### Exercise 10.1 — write the promotion policy
-# Write `promote(challenger, champion)`. Each argument is a dict with the gate month's `"auc"` and `"profit"`.
-# Promote (return `True`) only if the challenger earns **strictly more profit** than the champion **and** its AUC is
-# **at most 0.02 below** the champion's. The check tries your function on the year's real challengers and on edge
-# cases (a tie, a big AUC drop, exactly 0.02, ...).
+# A challenger must clear two bars. First the **governed gate** of lab 06 (`policy.GATE`: minimum AUC, minimum profit
+# uplift per customer, and the fairness rule the board adopted in lab 07), on the gate months. Here is June's
+# challenger, trained with the loop's recipe (a logistic regression: small, fast, and happy with a few months of
+# data). It keeps the champion's governed threshold: retraining changes the model, not the campaign's decision rule,
+# which only the approval chain of lab 06 may change.
+
+# %% id="june-challenger"
+train_months, gate_months = ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05"]  # June's plan
+challenger = continuous.train_challenger(frames, train_months, gate_months, threshold=start.threshold)
+exam = continuous.gate_data(frames, gate_months)
+print(validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold))
+print("\non the gate months:", {"challenger": continuous.on_months(challenger, exam),
+                                "champion": continuous.on_months(start, exam)})
+
+# %% [markdown]
+# Passing the gate means the challenger is *good enough to serve*. It does not mean it is *better than the champion*:
+# replacing a model costs a review, a deployment and some risk, and a challenger that is no better is change for its
+# own sake. That is the second bar, the **promotion rule** of `policy.PROMOTION`: the challenger must earn **more than
+# `min_gain` euros more** than the champion on the gate months, and rank **at most `max_auc_drop` worse** (AUC).
+#
+# ### Exercise 10.2 — the promotion rule
+# Write `beats_champion(challenger, champion, rule)`. Each of `challenger` and `champion` is a dict with the gate
+# months' `"auc"` and `"profit"` (as `continuous.on_months` gives them). Return `True` only if the challenger's profit
+# exceeds the champion's by more than `rule.min_gain` **and** its AUC is at most `rule.max_auc_drop` below the
+# champion's. A tie is not a win. The check tries your function on many pairs and on other rules.
 
 # %% mlopslab={"exercise": "10.promotion_policy"}
-# BEGIN STUB
-# def promote(challenger, champion):
-#     ...  # return True or False
-# END STUB
-# BEGIN SOLUTION
-def promote(challenger, champion):
-    earns_more = challenger["profit"] > champion["profit"]
-    ranks_well_enough = challenger["auc"] >= champion["auc"] - 0.02
+def beats_champion(challenger, champion, rule=policy.PROMOTION):
+    """Whether the challenger should replace the champion, under the promotion rule."""
+    # BEGIN STUB
+    # earns_more = ...
+    # ranks_well_enough = ...
+    # return earns_more and ranks_well_enough
+    # END STUB
+    # BEGIN SOLUTION
+    earns_more = challenger["profit"] - champion["profit"] > rule.min_gain
+    ranks_well_enough = champion["auc"] - challenger["auc"] <= rule.max_auc_drop
     return earns_more and ranks_well_enough
-# END SOLUTION
+    # END SOLUTION
 
 
 # %% mlopslab={"check": "10.promotion_policy"}
-check("10.promotion_policy", promote)
+check("10.promotion_policy", beats_champion)
 
 
 # %% mlopslab={"wrong": "10.promotion_policy"}
-def promote(challenger, champion):
+def beats_champion(challenger, champion, rule=policy.PROMOTION):
+    """Profit only: a challenger that ranks far worse but got lucky on the gate months is promoted."""
     return challenger["profit"] > champion["profit"]
 
 
-# %% [markdown]
-# ## 4. Business value: static vs continuously retrained
-#
-# The Business Analyst's chart: the campaign's expected profit each month (`development.expected_profit` at each
-# serving model's threshold, on the month's real outcomes), for both strategies.
+# %% mlopslab={"shortcut": "10.promotion_policy"}
+def beats_champion(challenger, champion, rule=policy.PROMOTION):
+    """The governed numbers typed in instead of read from the rule."""
+    return challenger["profit"] > champion["profit"] and challenger["auc"] >= champion["auc"] - 0.02
 
-# %% id="cell-15"
-comparison = continuous.compare(static, year)
-promotions = list(year.log.loc[year.log["challenger"] == "promoted", "month"])
-fig = continuous.value_figure(comparison, promotions)
+
+# %% [markdown]
+# ## 5. Continuous deployment: move the alias
+#
+# Applications never name a model version: the scoring job loads `models:/churn-lifecycle@champion`. Deploying a new
+# model is therefore one registry call, moving the `champion` alias to the new version. Two safeguards make that call
+# safe to automate:
+#
+# * the alias moves only to a version whose `gate` tag (written by the gate, `validation.record_gate`) says
+#   `passed`; anything else is refused with an error, so a pipeline bug cannot deploy an unvalidated model;
+# * the new version records which version it **replaces** (a tag), so that anyone can see what served before it.
+#
+# ### Exercise 10.3 — promote with `MlflowClient`
+# Write `promote(client, name, version)`: raise a `ValueError` if the version's `gate` tag is not `"passed"`; else
+# read the version that `champion` points at now (`client.get_model_version_by_alias`), tag the new version
+# `replaces` with it (unless it *is* the new version), move `champion` (`client.set_registered_model_alias`) and
+# return the previous version (as text). The check runs your function on a scratch registered model of its own.
+
+# %% mlopslab={"exercise": "10.promote"}
+def promote(client, name, version):
+    """Point name@champion at version (gated versions only); tag what it replaces; return the previous version."""
+    # BEGIN STUB
+    # tags = client.get_model_version(name, version).tags
+    # ...
+    # END STUB
+    # BEGIN SOLUTION
+    if client.get_model_version(name, version).tags.get("gate") != "passed":
+        raise ValueError(f"{name} version {version} has not passed the gate: it may not serve")
+    previous = str(client.get_model_version_by_alias(name, "champion").version)
+    if previous != str(version):
+        client.set_model_version_tag(name, version, "replaces", previous)
+    client.set_registered_model_alias(name, "champion", version)
+    return previous
+    # END SOLUTION
+
+
+# %% mlopslab={"check": "10.promote"}
+check("10.promote", promote)
+
+
+# %% mlopslab={"wrong": "10.promote"}
+def promote(client, name, version):
+    """Moves the alias to anything, and leaves no trace of what served before."""
+    previous = client.get_model_version_by_alias(name, "champion").version
+    client.set_registered_model_alias(name, "champion", version)
+    return str(previous)
+
+
+# %% mlopslab={"shortcut": "10.promote"}
+def promote(client, name, version):
+    """The one-line alias move."""
+    client.set_registered_model_alias(name, "champion", version)
+
+
+# %% [markdown]
+# ## 6. The loop: a year of the 5 Cs, on your code
+#
+# Here is the whole loop. Read it once before you run it: every line is one of the 5 Cs, and three of them are yours.
+# Each month the new batch passes CI; the monitor (CM) raises its alerts against the **serving** champion; your
+# trigger plans a challenger (CT); the challenger sits the governed gate and, if it passes, is registered as
+# `challenger` with its lineage tags; your promotion rule compares it with the champion on the gate months (CV); your
+# `promote` moves the alias (CD) and the loop records the month it started to serve. Then the batch is scored by
+# whatever `champion` points at, and the scoring is recorded as a run: the lineage from month to version.
+#
+# Who approves these promotions? Nobody, month by month: the board has given the loop a **standing approval** for
+# routine retrains (the same recipe and inputs, the governed threshold inherited, the governed gate and promotion rule
+# passed). Anything else, such as a new model family, a new threshold or new inputs, goes through lab 06's whole
+# approval chain (`policy.APPROVAL`), where `validation.promote` refuses to move `champion` without a model card and the Product Owner's
+# approval. That is also why the hotfix of section 9 is an incident.
+
+# %% id="loop"
+months = data.PRODUCTION_MONTHS
+models = {start.version: start}  # registry version -> the model, as the loop knows it
+gated = {}  # month -> the challenger trained that month, if it passed the gate
+champion, last, log = start, None, []
+for month in months:
+    batch = data.load_batch(month)
+    labelled = [m for m in months if m < month]  # labels arrive a month late
+    ci_ok, _ = continuous.ci_check(batch)  # CI: the data contract
+    alerts = continuous.monitor_month(champion, batch, *(last or (None, None)))  # CM
+    plan = plan_retraining(alerts, labelled) if ci_ok else None  # CT: your trigger
+    outcome = "" if plan is None else "kept the champion"
+    if plan:
+        challenger = continuous.train_challenger(frames, *plan, threshold=champion.threshold)
+        exam = continuous.gate_data(frames, plan[1])
+        decision = validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold)  # CV
+        if decision.passed:
+            models[continuous.register_challenger(MODEL, challenger, exam, decision, alerts[0]["rule"])] = challenger
+            gated[month] = challenger
+            if beats_champion(continuous.on_months(challenger, exam), continuous.on_months(champion, exam)):  # CV
+                promote(client, MODEL, challenger.version)  # CD: your alias move
+                client.set_model_version_tag(MODEL, challenger.version, continuous.PROMOTED_TAG, month)
+                outcome = "promoted"
+        else:
+            outcome = "failed the gate: " + ", ".join(decision.failed)
+    served = str(client.get_model_version_by_alias(MODEL, "champion").version)
+    champion = models.get(served, champion)  # what the alias serves (the loop keeps each registered model in memory)
+    scores = champion.score(batch)
+    continuous.log_scoring(MODEL, month, served, batch, scores, champion.threshold)
+    log.append({"month": month, "alerts": len(alerts), "first alert": alerts[0]["rule"] if alerts else "",
+                "plan": "" if plan is None else f"train {plan[0][0]}..{plan[0][-1]}, gate {plan[1][0]}..{plan[1][-1]}",
+                "challenger": outcome, "served by": f"v{served}",
+                "profit": continuous.profit(champion, frames[month])})
+    last = (frames[month], scores)  # next month, these scores meet their labels
+log = pd.DataFrame(log)
+log
+
+# %% [markdown]
+# Read the log from the top (if the `plan` column is empty in every row, your trigger never planned a challenger: go
+# back to exercise 10.1). Before June, whatever alerts fire cannot lead to retraining: there are not yet enough
+# labelled months of 2026. (A calibration alert there is lab 09's finding again: the governed champion learned from
+# 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, the price
+# rise adds data-drift alerts, challengers are planned, and each one must pass the gate and your promotion rule before
+# it serves.
+#
+# ## 7. Business value: static vs continuously retrained, on equal terms
+#
+# *Is retraining worth it?* The tempting comparison is the loop against the 2025 champion. On its own it answers a
+# different question: the challengers are a different model family, trained on 2026's correctly recorded labels, so
+# the gap mixes several causes. Two comparisons separate them:
+#
+# * **Retraining, on equal terms**: the loop's recipe **retrained** (each month, its newest challenger that passed
+#   the gate) against the same recipe **trained once** (its first challenger that passed the gate, trained before
+#   any drift, never retrained). Same family, same labels, same threshold: the gap is the value of retraining.
+# * **The loop for the business**: what the loop actually served against the 2025 champion never retrained. The
+#   promotion rule replaces the champion only with a challenger that beats it on the gate months, so where the
+#   champion is the stronger model, the loop keeps it and the two lines coincide.
+#
+# All four earn on the same outcomes, at the same governed threshold:
+
+# %% id="value"
+def recipe(month, retrained):
+    """The recipe's model that would score ``month``: its first gated challenger, or its newest one so far."""
+    ready = [m for m in gated if m <= month]
+    return start if not ready else gated[max(ready) if retrained else min(ready)]
+
+
+value = pd.DataFrame({"month": months})
+value["2025 champion, never retrained"] = [continuous.profit(start, frames[m]) for m in months]
+value["what the loop served"] = log["profit"].to_numpy()
+value["recipe, trained once"] = [continuous.profit(recipe(m, retrained=False), frames[m]) for m in months]
+value["recipe, retrained"] = [continuous.profit(recipe(m, retrained=True), frames[m]) for m in months]
+fig = continuous.value_figure(value, list(log.loc[log["challenger"] == "promoted", "month"]))
 plt.show()
-total = comparison[["static", "continuous"]].sum()
-print(f"year total: static €{total['static']:,.0f}, continuous €{total['continuous']:,.0f} "
-      f"(+€{total['continuous'] - total['static']:,.0f}, {total['continuous'] / total['static'] - 1:+.1%})")
+
+if not gated:
+    print("no challenger passed the gate: every line is the 2025 champion (exercise 10.1 first)")
+else:
+    first_month = min(gated)
+    after = value[value["month"] >= first_month].drop(columns="month").sum()
+    print(f"from {first_month} (the recipe's first gated challenger, trained on {gated[first_month].train_months[0]}.."
+          f"{gated[first_month].train_months[-1]}) to {months[-1]}:")
+    for strategy, euros in after.items():
+        print(f"  {strategy:31} €{euros:,.0f}")
+    gain = after["recipe, retrained"] - after["recipe, trained once"]
+    print(f"retraining the recipe, on equal terms: €{gain:,.0f} ({gain / after['recipe, trained once']:+.1%})")
+    print(f"the loop against never retraining the champion: "
+          f"€{after['what the loop served'] - after['2025 champion, never retrained']:,.0f}")
 
 # %% [markdown]
-# Until July both strategies serve the same model. From August the retrained models — which have seen the price
-# rise, the new sign-ups and the competitor in their training data — earn about €600–1,100 more each month: about
-# 10 % more on the months after the drift. The gap is the price of *not* retraining; the gate's rejections cost
-# nothing, because a rejected challenger never serves.
-#
-# ## 5. Lineage: from data version to the alias that serves
-#
-# An auditor asks: *"Which model decided whom to call in November, and what was it trained on?"* The lineage
-# answers without anyone's memory: each month → the model that scored it → its registry version → the data it was
-# trained on (a content hash of the training rows) → the month whose labels validated it.
+# The bottom panel answers the first question, month by month. When did the retrained recipe first learn from the
+# competitor's world? The competitor arrived in July (the datasheet says so); a model can learn from a month only
+# once that month is labelled **and** has left the gate:
 
-# %% id="cell-17"
-lineage = continuous.lineage(year)
-lineage
-
-# %% id="cell-18"
-aliases = {"champion": registry.alias_version("champion", MODEL), "challenger": registry.alias_version("challenger", MODEL)}
-fig = continuous.lineage_figure(year, aliases)
-plt.show()
+# %% id="competitor"
+competitor = f"2026-{data.Drift().competitor_month:02d}"
+learned = [(m, c) for m, c in sorted(gated.items()) if competitor in c.train_months]
+for month, model in learned[:1]:
+    kept = log.set_index("month").at[month, "challenger"] != "promoted"
+    print(f"first gated challenger trained on a month with the competitor: {model.name} (v{model.version}), trained "
+          f"on {model.train_months[0]}..{model.train_months[-1]}; the loop "
+          f"{'kept the champion' if kept else 'promoted it'} that month")
+if not learned:
+    print(f"no challenger that passed the gate was trained on {competitor}")
 
 # %% [markdown]
-# The same facts are in MLflow: each registered version carries the tags `train_months`, `gate_month`,
-# `data_version` and `replaces`, and each challenger's run the tags `trigger` and `gate`. (Version numbers are those
-# of a fresh tracking store; on a store that already holds runs they are higher, and the lineage is still right.)
+# Compare the bars with the log. A retrained model can only differ from the once-trained one in what its training
+# window holds: while the window holds no month after the drift, the two learned the same world, and what one earns
+# more than the other is noise between two samples of it. Once the window holds the price rise and then the
+# competitor's months, the gap is the value of retraining, and it arrives months after the first alarm, because
+# labels arrive late and the gate months are kept out of training.
 #
-# ### Exercise 10.2 — read the lineage of a month
-# For the **November 2026** batch: in which month was the model that scored it promoted, which labelled months was it
-# trained on (first and last, as `"YYYY-MM..YYYY-MM"`), and which month's labels did its gate use?
+# The second question has its own answer: where the 2025 champion is the stronger model (a different recipe,
+# gradient boosting on 2025's customers with lab 07's mitigation), the promotion rule keeps it, and retraining the
+# small recipe only pays for itself if it beats the champion on the gate months. Whether the champion's own recipe,
+# retrained every month, would earn more is a fair question for the next sprint, answered the same way: against
+# itself, never retrained.
+#
+# ## 8. Lineage: from a scored month to its data
+#
+# An auditor asks: *"Which model decided whom to call in **November**, what was it trained on, and which exact data
+# was that?"* The auditor has no access to your notebook, only to the tracking store and the registry. They hold the
+# answer: each month's scoring run records the version that scored it (tag `model.version`), and each registered
+# version records its training months (tag `train_months`) and the **data version** of its training data, the
+# SHA-256 of its content, under the course's one lineage tag, `lineage.TAG` (lab 03).
+#
+# ### Exercise 10.4 — answer the auditor from the store
+# Build `november` with the `"version"` that scored the November 2026 batch, the `"train_months"` of that version (a
+# list of `"YYYY-MM"`) and its full `"data_version"` (all 64 hex digits). Query the store: the newest run with the
+# tags `step = 'scoring'`, `month = '2026-11'` and `model.name = '{MODEL}'`
+# (`mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])`), then the version's tags
+# (`client.get_model_version`).
 
 # %% mlopslab={"exercise": "10.lineage"}
 # BEGIN STUB
-# november = {
-#     "promoted_in": ...,   # "YYYY-MM"
-#     "trained_on": ...,    # "YYYY-MM..YYYY-MM"
-#     "gate_month": ...,    # "YYYY-MM"
-# }
+# # runs = mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])
+# november = {"version": ..., "train_months": ..., "data_version": ...}
 # END STUB
 # BEGIN SOLUTION
-november = {
-    "promoted_in": "2026-10",
-    "trained_on": "2026-06..2026-08",
-    "gate_month": "2026-09",
-}
+runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '2026-11' and "
+                                        f"tags.`model.name` = '{MODEL}'", order_by=["attributes.start_time DESC"])
+version = runs["tags.model.version"].iloc[0]
+tags = client.get_model_version(MODEL, version).tags
+november = {"version": version, "train_months": tags["train_months"].split(","), "data_version": tags[lineage.TAG]}
 # END SOLUTION
 
 # %% mlopslab={"check": "10.lineage"}
-check("10.lineage", november)
+check("10.lineage", november, name=MODEL)
 
 # %% mlopslab={"wrong": "10.lineage"}
-november = {
-    "promoted_in": "2026-11",
-    "trained_on": "2026-07..2026-09",
-    "gate_month": "2026-10",
-}
+runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '2026-11' and "
+                                        f"tags.`model.name` = '{MODEL}'", order_by=["attributes.start_time DESC"])
+november = {"version": runs["tags.model.version"].iloc[0], "train_months": ["2026-11"],
+            "data_version": runs[f"tags.{lineage.TAG}"].iloc[0]}  # the scored batch's version, not the training data's
 
 # %% [markdown]
-# ## 6. An incident, and a rollback
+# The same facts for every month, read back from the store only (`continuous.lineage_table` runs the same queries),
+# and drawn as a graph. One search finds everything that touched a data version: the run that trained on it, and
+# nothing else.
+
+# %% id="lineage"
+table = continuous.lineage_table(MODEL)
+print(table.to_string(index=False))
+aliases = {a: registry.alias_version(a, MODEL) for a in ("champion", "challenger")}
+fig = continuous.lineage_figure(table, aliases)
+plt.show()
+december = client.get_model_version(MODEL, registry.alias_version("champion", MODEL)).tags
+touched = mlflow.search_runs(filter_string=f"tags.{lineage.TAG} = '{december.get(lineage.TAG, '')}'")
+print(f"runs that touched the data of the version serving now: {list(touched['tags.mlflow.runName'])}")
+
+# %% [markdown]
+# ## 9. An incident, and a rollback
 #
-# It is January 2027. Under time pressure, someone trains a "quick fix" on December's batch, skips the gate and
-# moves `champion` to it. The code below replays that mistake (a bug shuffled the labels, so the model learned
-# nothing). `continuous.promote` records on the new version which one it `replaces`: that tag is what makes a
-# rollback a one-liner.
+# It is January 2027. Under time pressure, a colleague trains a "quick fix" on December's batch. The first attempt is
+# registered and forgotten; the second, which has a bug that shuffled the labels (so it learned nothing), goes live.
+# Your `promote` refuses it (no gate ever ran on it), so the colleague moves the alias **by hand**. The team tags
+# the bad version `incident` as soon as the complaints arrive.
 
-# %% id="cell-23"
-from mlopslab import development, preparation
+# %% id="incident"
+from mlopslab import development
+from sklearn.metrics import roc_auc_score
 
-december = continuous.labelled("2026-12")
-shuffled = december.assign(Churn=december["Churn"].sample(frac=1, random_state=config.SEED).to_numpy())
-hotfix = development.fit_candidate(development.candidate_models()["logistic_regression"], shuffled)
-run_id = development.log_run(hotfix, "hotfix-2027-01", shuffled, december, preparation.frame_hash(shuffled)[:12],
-                             tags={"gate": "skipped"})
-broken = registry.register(run_id, name=MODEL, tags={"incident": "hotfix without gate"})
-replaced = continuous.promote(MODEL, broken)
-auc_now = monitoring.performance(preparation.split_xy(december)[1], monitoring.score(registry.load("champion", MODEL), december), 0.2)["auc"]
-print(f"champion now serves the hotfix; it replaced the version trained on {year.served_by('2026-12').train_months[0]}.."
-      f"{year.served_by('2026-12').train_months[-1]}")
-print(f"AUC of the served model on December's labels: {auc_now:.2f} (0.5 = coin toss)")
+december_labelled = frames["2026-12"]
+shuffled = december_labelled.assign(Churn=december_labelled["Churn"].sample(frac=1, random_state=config.SEED).to_numpy())
+for attempt, frame in (("hotfix-2027-01-a", december_labelled), ("hotfix-2027-01-b", shuffled)):
+    fit = development.fit_candidate(development.candidate_models()["logistic_regression"], frame)
+    run_id = development.log_run(fit, attempt, frame, december_labelled, lineage.data_version(frame),
+                                 tags={"gate": "skipped"})
+    broken = registry.register(run_id, name=MODEL)
+try:
+    promote(client, MODEL, broken)
+except ValueError as refusal:
+    print(f"promote() refused: {refusal}")
+client.set_registered_model_alias(MODEL, "champion", broken)  # the hand-made move that skips every check
+client.set_model_version_tag(MODEL, broken, "incident", "hotfix without gate: labels shuffled")
+serving_now = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")  # what the scoring job loads now
+auc_now = roc_auc_score(december_labelled["Churn"] == "Yes", monitoring.score(serving_now, december_labelled))
+print(f"champion now serves v{broken}; its AUC on December's outcomes: {auc_now:.2f} (0.5 = a coin toss)")
 
 # %% [markdown]
-# ### Exercise 10.3 — roll back
-# Move `champion` back to the version that served before the incident. Read it from the broken version's tag
-# `replaces` (do not retrain, do not delete anything: the broken version stays for the post-mortem), move the alias
-# with the MLflow client, and set `rolled_back_to` to that version. The check reads the registry.
+# ### Exercise 10.5 — roll back, safely enough to run twice
+# Write `roll_back(client, name)`: move `champion` to the version that served before the incident, and return it (as
+# text). Do not retrain and do not delete anything: the broken version stays for the post-mortem. The hand-made move
+# left no `replaces` tag, so ask the registry: the version to return to is the **newest version the pipeline
+# promoted** (tag `promoted_in`, which the loop wrote), not counting versions tagged `incident`; if the pipeline never
+# promoted any, it is the version the lifecycle started from (tag `lifecycle.start`). A rollback is run under
+# stress, often twice: running it again must leave the registry as it is. The check runs your function on scratch
+# incidents of its own, twice each.
 
 # %% mlopslab={"exercise": "10.rollback"}
-# BEGIN STUB
-# client = registry.client()
-# current = client.get_model_version_by_alias(MODEL, "champion")
-# print("champion serves", current.version, "with tags", sorted(current.tags))
-# rolled_back_to = ...  # the version to return to
-# # client.set_registered_model_alias(MODEL, "champion", rolled_back_to)
-# END STUB
-# BEGIN SOLUTION
-client = registry.client()
-current = client.get_model_version_by_alias(MODEL, "champion")
-rolled_back_to = current.tags["replaces"]
-client.set_registered_model_alias(MODEL, "champion", rolled_back_to)
-# END SOLUTION
+def roll_back(client, name):
+    """Point name@champion back at the version that served before the incident; return that version."""
+    # BEGIN STUB
+    # versions = client.search_model_versions(f"name='{name}'")
+    # ...
+    # END STUB
+    # BEGIN SOLUTION
+    versions = [v for v in client.search_model_versions(f"name='{name}'") if "incident" not in v.tags]
+    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
+    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
+    target = max(promoted or starts, key=lambda v: int(v.version))
+    client.set_registered_model_alias(name, "champion", target.version)
+    return str(target.version)
+    # END SOLUTION
+
+
+rolled_back_to = roll_back(client, MODEL)
+print("champion serves", registry.alias_version("champion", MODEL), "| your function returned", rolled_back_to)
 
 # %% mlopslab={"check": "10.rollback"}
-check("10.rollback", rolled_back_to, name=MODEL)
+check("10.rollback", roll_back, name=MODEL)
+
 
 # %% mlopslab={"wrong": "10.rollback"}
-client = registry.client()
-rolled_back_to = "1"
-client.set_registered_model_alias(MODEL, "champion", rolled_back_to)
+def roll_back(client, name):
+    """Goes back one version from whatever serves now: run twice, it rolls back twice."""
+    current = client.get_model_version_by_alias(name, "champion").version
+    target = str(int(current) - 1)
+    client.set_registered_model_alias(name, "champion", target)
+    return target
+
+
+# %% mlopslab={"shortcut": "10.rollback"}
+def roll_back(client, name):
+    """The version just below the broken one: right only when nothing was registered in between."""
+    broken = [v for v in client.search_model_versions(f"name='{name}'") if "incident" in v.tags]
+    target = str(int(max(broken, key=lambda v: int(v.version)).version) - 1)
+    client.set_registered_model_alias(name, "champion", target)
+    return target
+
 
 # %% [markdown]
 # ## Recap
 # * **CI**: data contracts and code tests run before anything is used; a failed check stops the line.
-# * **CM → CT**: the monitor's alerts trigger retraining on the newest labelled months; labels arrive late, so the
-#   retrained model is always a little behind the world.
-# * **CV**: a challenger must pass the same gate as any model *and* beat the champion on data it has not seen.
-# * **CD**: deployment is an alias move; rollback is the same move backwards, recorded in the registry.
-# * Here, continuous training earned about 5 % more over the year (about 10 % after the drift) than the static model.
-# * **Lineage** links every scored month to a model version, its training data and its exam.
+# * **CM → CT**: alerts trigger retraining only when there are enough labelled months; the gate months are never
+#   trained on, and labels arrive late, so a retrained model is always a little behind the world.
+# * **CV**: a challenger must pass the **governed** gate (the same policy as labs 06 and 07, on more gate months rather
+#   than a looser rule) *and* beat the champion under the governed promotion rule.
+# * **CD**: deployment is an alias move that refuses ungated versions and records what it replaces; a **rollback** is
+#   a registry query plus the same move, written so that running it twice changes nothing.
+# * **Value, on equal terms**: compare a retrained recipe with the same recipe never retrained. Gains from fresh
+#   labels or a different model family are not gains from retraining after a drift; the promotion rule keeps a
+#   stronger champion.
+# * **Lineage**: scoring runs and version tags answer "which model, which data" from the store alone; one data version
+#   tag (`lineage.TAG`) finds every run that touched the data.
 #
 # ### In the real world
 # * Orchestrators such as **Airflow**, **Prefect**, **Kubeflow Pipelines**, **Argo** or **GitHub Actions** run this
 #   loop on a schedule or on an alert; TFX and SageMaker Pipelines package it for their platforms.
-# * Deployment by alias is often gradual: **shadow** (the challenger scores but nobody acts on it), **canary** (a
-#   few percent of traffic), **A/B tests** with a business metric, and automatic rollback on an error budget.
+# * Deployment by alias is often gradual: **shadow** (the challenger scores but nobody acts on it), **canary** (a few
+#   percent of traffic), **A/B tests** with a business metric, and automatic rollback on an error budget.
+# * MLflow keeps no history of alias moves: teams record each move (here, the `replaces` and `promoted_in` tags) or
+#   let the orchestrator's log be the history.
 # * Retraining has costs (compute, review, risk); teams retrain on a schedule, on alerts, or both, and keep a human
-#   approval for high-stakes models (lab 06).
+#   approval for high-stakes changes, such as a new decision threshold (lab 06).
 # * Google's *ML Test Score* rubric (used in the capstone, lab 11) grades exactly these practices.
 #
 # **Next:** lab 11, the capstone: a sprint across the roles that delivers the whole pipeline, scored for maturity.

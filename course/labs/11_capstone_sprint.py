@@ -1,207 +1,458 @@
 # %% [markdown]
 # # Lab 11 — Capstone: one sprint, the whole pipeline, and an honest maturity score
 #
-# **Stage:** all six stages, end to end, in one Scrum sprint · **Lead personas:** the whole team — the Business
-# Analyst as Product Owner, the Data Steward, the Data Engineer, the Data Scientist and the App Developer
+# **Stage:** all six stages end to end, and the checks of the 5 Cs, in one Scrum sprint · **Lead personas:** the whole
+# team — the **Business Analyst** as Product Owner (and the approver of models), the **Data Steward** (the contract),
+# the **Data Engineer** (the pipeline, scoring and monitoring), the **Data Scientist** (the model's author) and the
+# **App Developer** (the list in the CRM) · **Time:** about 150 minutes
 #
-# It is February 2026. TelcoNova's analytics team starts its sixth sprint. Labs 03–10 built the pieces one at a time:
-# a data contract, a preparation pipeline, tracked training runs, a validation gate, a registry with aliases, batch
-# scoring, monitoring. This sprint puts them together into one **increment** that runs from raw data to a monitored
-# retention list — and then asks the question an auditor, a new manager or the team itself should ask: *how mature
-# is this, really?* The answer is computed from the evidence the pipeline left behind, not from anyone's opinion.
+# It is Monday 2 February 2026, the first day of TelcoNova's sixth sprint. Labs 03–10 built the pieces one at a time:
+# a data contract, a preparation pipeline, tracked training, a governed gate and approval chain, a registry with
+# aliases, batch scoring, monitoring, a retraining loop. This sprint puts them together into one **increment** that
+# runs from February's raw export to a monitored retention list, and **you write it**, step by step, with the MLflow,
+# pandera and scikit-learn calls on screen. At the end of the sprint the team asks what an auditor or a new manager
+# would ask: *how mature is this, really?* The answer is computed from the evidence your code left in the tracking
+# store, not from anyone's opinion.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. plan a sprint from the product backlog at the team's measured velocity, with a sprint goal;
-# 2. run the whole pipeline — contract → preparation → tracked training → gate → registry alias → batch scoring →
-#    monitoring — and say which persona owns each step;
-# 3. hold a sprint review with delivery KPIs (velocity, commitment reliability) and model KPIs (profit uplift);
-# 4. score an ML system with the **ML Test Score** rubric from evidence queried back from MLflow;
-# 5. run a retrospective and choose the backlog items that raise the maturity score the most.
+# 1. plan a sprint with a fixed end date, a sprint goal and a deliverable, at the team's measured velocity;
+# 2. write the increment: a **pandera** contract with quarantine, **scikit-learn** training with lab 07's mitigation,
+#    **MLflow** runs with lineage tags, the governed gate, the approval chain and the champion alias;
+# 3. hold a sprint review in which a story is done only if its evidence is in the store, compute the delivery and
+#    model KPIs, and turn the stakeholders' feedback into backlog items;
+# 4. score an ML system with Google's **ML Test Score** from evidence queried back from MLflow, crediting
+#    "automated" only to what runs without a person, and write one of its rules yourself;
+# 5. plan the next sprint to raise the score the most, within capacity and the Product Owner's priorities.
 #
 # ### Why this matters to the business
 # A model earns money only when the whole chain works every month: a broken contract, a skipped gate or an unnoticed
 # drift costs more than a slightly better AUC earns. Management funds the team by sprints; it wants to see what each
 # sprint delivered (the review), how the team improves (the retrospective) and how much risk is left (the scorecard).
+#
+# **Plan your time.** This is the longest lab: reading and running it takes about an hour, and the six exercises
+# about an hour and a half. It is built to be done over two sessions: sections 1–3 (the increment), then 4–7.
 
 # %% [markdown]
 # ## 1. Set-up
 #
 # The capstone has its own registered model, `churn-capstone`, so that its promotions never move the `churn@champion`
-# that other labs serve. It starts where the previous sprint ended: with last sprint's champion (the course's
-# reference model, gradient boosting trained on January–September 2025), created in your tracking store if it is not
-# there yet. `capstone.start()` returns the **increment**: every run and model version it makes carries the
-# increment's id, so that the evidence can be queried back later.
+# that other labs serve. It starts where the previous sprint ended: with **last sprint's champion**, the governed
+# champion of lab 07 (the bias-mitigated gradient boosting, approved with its governed threshold), registered in your
+# tracking store if it is not there yet. `capstone.start()` returns the **increment**: every run you log in this lab
+# carries its tags (`increment.tags(step)`), so that the evidence can be queried back later.
 
-# %% id="cell-02"
+# %% id="setup"
+import json
+
 import matplotlib.pyplot as plt
+import mlflow
 import pandas as pd
+import pandera.pandas as pa
 from IPython.display import display
-
-from mlopslab import capstone, config, continuous, data, provisioning, registry, scrum, validation
+from mlflow import MlflowClient
+from mlopslab import (
+    capstone,
+    config,
+    development,
+    lineage,
+    mltestscore,
+    monitoring,
+    policy,
+    preparation,
+    provisioning,
+    registry,
+    scrum,
+    trust,
+    validation,
+)
 from mlopslab.exercises import check
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 
 config.quiet()
 config.setup_tracking()
 pd.set_option("display.width", 140)
-pd.set_option("display.max_colwidth", 110)
+pd.set_option("display.max_colwidth", 100)
 
 increment = capstone.start()
-MODEL = increment.name
-print(f"{MODEL}@champion at the start of the sprint: version {increment.previous} (last sprint's model)")
+MODEL, client = increment.name, MlflowClient()
+threshold = capstone.governed_threshold(MODEL)  # last sprint's champion's governed threshold (policy.THRESHOLD.tag)
+print(f"{MODEL}@champion at the start of the sprint: version {increment.previous} (last sprint's model), governed "
+      f"threshold {threshold:.2f}")
+hidden = {"capstone.increment": "<its id>", mltestscore.CODE_TAG: "<the git commit>"}
+print("the increment's tags:", {k: hidden.get(k, v) for k, v in increment.tags("a step").items()})
 
 # %% [markdown]
-# ## 2. Sprint planning: the sprint goal and the sprint backlog
+# ## 2. Sprint planning: the sprint goal, the dates and the sprint backlog
 #
-# Lab 02 ran the team's first five sprints over the product backlog. Here is that history — committed and done story
-# points per sprint — and what it forecasts for sprint 6. After sprint 5's retrospective ("stop committing to more
-# than we finish") the team plans at its measured velocity: the **expected** forecast, not the old 20 points.
+# Lab 02 ran the team's first five sprints over the product backlog. Here is that history (story points committed
+# and done per sprint) and what it forecasts for sprint 6: after sprint 5's retrospective ("stop committing to more
+# than we finish") the team plans at its measured velocity, the **expected** forecast.
 
-# %% id="cell-04"
-history = scrum.history(scrum.run_sprints(5, capstone.CAPACITY))
-forecast = scrum.forecast_capacity(history)
-print(history.T.to_string())
+# %% id="history"
+results = capstone.sprints()
+forecast = scrum.forecast_capacity(scrum.history(results[:-1]))
+print(scrum.history(results[:-1]).T.to_string())
 print(f"\nforecast for sprint 6 (last three sprints): {forecast}")
 
 # %% [markdown]
-# The Product Owner (the Business Analyst) states the **sprint goal** — the outcome the sprint is for — and the team
-# pulls stories from the top of the ordered backlog until the capacity is used. Sprint 5 left S21 unfinished, so it is
-# carried over first; `scrum.plan_sprint` fills the rest by WSJF, respecting dependencies.
+# The Product Owner (the Business Analyst) states the **sprint goal**, the outcome the sprint is for. The sprint has
+# **fixed dates**: the lecture's rule is that the end date and the deliverable do not change. What is not done on the
+# last day is not done, and goes back to the product backlog. The team pulls stories from the top of the ordered
+# backlog while they fit the capacity; sprint 5 left S21 unfinished, so it is carried over first.
 
-# %% id="cell-06"
-results = capstone.sprints()
+# %% id="plan"
 sprint6 = results[-1]
 done_before = capstone.done_before(results)
+print(f"sprint {capstone.SPRINT}: {capstone.SPRINT_START} to {capstone.SPRINT_END} (fixed); review on the last day")
 print("sprint goal:", capstone.SPRINT_GOAL)
 print(f"capacity {forecast['expected']} points; committed {sprint6.committed_points} points: {sprint6.committed}")
-print(f"already done in sprints 1-5: {len(done_before)} of {len(scrum.BACKLOG)} stories")
-
 sprint_backlog = pd.DataFrame([{"story": s, "persona": scrum.story(s).persona, "points": scrum.story(s).points,
                                 "task": task} for s in sprint6.committed for task in scrum.story(s).tasks])
-sprint_backlog
+display(sprint_backlog)
+print("the next stories in the ordered backlog, and why they were not pulled:")
+capstone.unpulled(results, forecast["expected"])
 
 # %% [markdown]
-# The new stories are all about watching the model (S20 drift reports, S21 performance once labels arrive, S23 alert
-# rules). But a Scrum increment must be **usable** and **integrated** with everything built before: the team's
-# Definition of Done for the sprint is that the whole pipeline runs end to end on February's data, with the new
-# monitoring on top. Section 3 is that work, step by step, each step led by its personas (lab 02's RACI).
+# Some capacity is left unused on purpose: every next story is bigger than what is left, or waits for another one. A
+# team does not cut a story in half to fill a sprint, and a sprint committed to exactly its capacity leaves no room
+# for the surprises that stand-ups reveal.
+#
+# The sprint's new stories are all about watching the model. But a Scrum increment must be **usable** and
+# **integrated** with everything built before: the team's Definition of Done for the sprint is that the whole pipeline
+# runs end to end on February's data, with the new monitoring on top. Section 3 is that work.
 #
 # ## 3. The increment, end to end
 #
 # ### 3a. Data provisioning: the contract (Data Steward, Data Engineer)
-# January's labels and February's batch have arrived. Before anything trains or scores, lab 03's data contract checks
-# the training data (all of 2025) and the new batch. Every row is accepted or quarantined; in = accepted + quarantined.
-# `capstone.check_data` records the verdicts — rules, row counts, data versions and the catalog entry — as a run in
-# the tracking store.
+# February's batch has arrived from the CRM, and real exports have glitches. Before anything is scored, lab 03's data
+# contract (a pandera schema) checks every row. Rows that break a rule are **quarantined**, never silently dropped,
+# and the count must reconcile: rows in = accepted + quarantined.
 
-# %% id="cell-08"
-raw_train = data.load_customers()
-raw_batch = data.load_batch(capstone.BATCH_MONTH)
-contract = capstone.check_data(increment, raw_train, raw_batch)
-capstone.reconciliation(contract)
-
-# %% [markdown]
-# ### 3b. Data preparation (Data Engineer, Data Scientist)
-# Only accepted rows go on. The candidates train on 2025; January 2026 — the newest labelled month — is their exam,
-# data they have never seen. The training data's **version** (a SHA-256 of its content) goes on every run, so any model
-# can be traced back to its exact data. Feature engineering, scaling and encoding live inside the model pipeline
-# (lab 04), so training and scoring prepare data the same way.
-
-# %% id="cell-10"
-train = capstone.accepted_rows(raw_train, contract["training data"])
-batch = capstone.accepted_rows(raw_batch, contract["batch"])
-exam = continuous.labelled(capstone.EXAM_MONTH)
-data_version = provisioning.data_version(train)
-print(f"training: {len(train):,} customers, {train['month'].min()}..{train['month'].max()}, data version {data_version[:12]}")
-print(f"exam:     {len(exam):,} customers of {capstone.EXAM_MONTH}, churn rate {(exam['Churn'] == 'Yes').mean():.1%}")
-print(f"batch:    {len(batch):,} customers of {capstone.BATCH_MONTH} to score")
+# %% id="export"
+export = capstone.february_export()
+contract = provisioning.customer_contract(labelled=False)
+print(f"{len(export)} rows exported for {capstone.BATCH_MONTH}; the contract '{contract.name}' has rules on "
+      f"{len(contract.columns)} columns")
 
 # %% [markdown]
-# ### 3c. Model development with tracking (Data Scientist, Business Analyst)
-# The baseline (no model: the most frequent class) and two candidates are trained and logged to MLflow with their
-# parameters, metrics on the exam month (AUC, and the Business Analyst's campaign profit), the data version and the
-# code version. Only the winner by profit logs its model artifact. The table is read **back from the tracking store**:
-# it is what an auditor would see.
+# ### Exercise 11.1 — run the contract, quarantine, and record the verdict
+# 1. Run the contract on `export` with `contract.validate(export, lazy=True)`. `lazy=True` collects every failure
+#    instead of stopping at the first: the error it raises, `pa.errors.SchemaErrors`, has a table
+#    `err.failure_cases` whose column `index` names the failing rows.
+# 2. `accepted` is the export without those rows; `quarantined` the failing rows.
+# 3. Record the verdict as an MLflow run (`mlflow.start_run`, named `contract-2026-02`): its tags are
+#    `increment.tags("contract")`, `capstone.contract_tags(contract)`, the accepted rows' data version under
+#    `lineage.TAG` (`lineage.data_version`) and `"reconciles"` (`"True"` or `"False"`); its metrics `rows_in`,
+#    `accepted` and `quarantined`. Keep the run's id in `contract_run`.
 
-# %% id="cell-12"
-trained = capstone.train_candidates(increment, train, exam, data_version)
-runs = capstone.tracked_runs(increment, "train")
-runs[["tags.candidate", "params.model", "metrics.auc", "metrics.best_threshold", "metrics.profit",
-      "tags.data_version"]].assign(**{"tags.data_version": runs["tags.data_version"].str[:12]})
+# %% mlopslab={"exercise": "11.contract"}
+# BEGIN STUB
+# try:
+#     contract.validate(export, lazy=True)
+#     bad_rows = []
+# except pa.errors.SchemaErrors as err:
+#     bad_rows = ...
+# accepted = ...
+# quarantined = ...
+# contract_run = ...  # the id of your MLflow run
+# END STUB
+# BEGIN SOLUTION
+try:
+    contract.validate(export, lazy=True)
+    bad_rows = []
+except pa.errors.SchemaErrors as err:
+    bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+accepted = export.drop(index=bad_rows)
+quarantined = export.loc[bad_rows]
+with mlflow.start_run(run_name="contract-2026-02") as run:
+    mlflow.set_tags({**increment.tags("contract"), **capstone.contract_tags(contract),
+                     "reconciles": str(len(export) == len(accepted) + len(quarantined))})
+    mlflow.set_tag(lineage.TAG, lineage.data_version(accepted))
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
+contract_run = run.info.run_id
+print(f"{len(export)} in = {len(accepted)} accepted + {len(quarantined)} quarantined")
+quarantined
+# END SOLUTION
+
+# %% mlopslab={"check": "11.contract"}
+check("11.contract", contract_run, increment=increment)
+
+# %% mlopslab={"wrong": "11.contract"}
+accepted = export.dropna()  # only the missing value: the other glitches slip through
+with mlflow.start_run(run_name="contract-2026-02") as run:  # and the run forgets the increment's tags
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(export) - len(accepted)})
+contract_run = run.info.run_id
+
+# %% mlopslab={"shortcut": "11.contract"}
+checked = provisioning.validate_batch(export)  # lab 03's one call: right rows, but no run in the store
+accepted = export.loc[checked.accepted.index]
+contract_run = increment.id
 
 # %% [markdown]
-# ### 3d. Model validation and governance (Data Scientist, Data Engineer)
-# The winner must pass lab 06's gate on the exam month: a minimum AUC, a minimum profit uplift per customer over the
-# best no-model policy, and a maximum recall gap between groups of `SeniorCitizen` and `gender` (the one-month limit of
-# lab 10, because 600 customers make small groups noisy). For comparison, last sprint's champion sits the same exam.
+# ### 3b. Model development with tracking (Data Scientist, Business Analyst)
+# The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** gradient boosting, trained
+# on January–November 2025. Its **exam** is the two newest labelled months, December 2025 and January 2026 (the
+# governed promotion rule's `gate_months`): customers neither this model nor last sprint's champion has seen, so both
+# can sit the same exam. The recipe keeps the governed threshold of the champion it may replace: retraining changes
+# the model, not the campaign's decision rule.
 
-# %% id="cell-14"
-decision = validation.gate(trained.pipeline, exam, capstone.GATE_POLICY)
-last_champion = registry.load("champion", MODEL)
-previous = validation.gate(last_champion, exam, capstone.GATE_POLICY)
+# %% id="data"
+train = capstone.training_data()
+gate = capstone.gate_data()
+print(f"training: {len(train):,} customers, {train['month'].min()}..{train['month'].max()}, "
+      f"data version {lineage.short(lineage.data_version(train))}")
+print(f"exam (gate months): {len(gate):,} customers of {sorted(gate['month'].unique())}")
+
+# %% [markdown]
+# ### Exercise 11.2 — train the mitigated recipe and track it with MLflow
+# 1. **Reweighing** (lab 07): with `X, y = preparation.split_xy(train)` and the groups `g = trust.intersection(X)`
+#    (SeniorCitizen × gender), each row's weight is P(group) · P(label) / P(group, label).
+# 2. **Fit** the recipe with scikit-learn: `model = trust.without_protected(development.candidate_models()
+#    ["gradient_boosting"])` (the pipeline that does not take SeniorCitizen or gender as inputs), then `fit` it on
+#    `X, y` with the weights passed as `model__sample_weight`.
+# 3. **Score the exam** (`model.predict_proba(X_gate)[:, 1]`) and compute the AUC (`roc_auc_score`), the campaign
+#    profit at the governed `threshold` (`development.expected_profit`) and what no model earns on the same customers
+#    (`validation.baseline_profit(y_gate)`).
+# 4. **Track** it: one run with `increment.tags("train")`, the tags `lineage.TAG` (the training data's version),
+#    `policy.APPROVAL.author_tag` (its author, `policy.APPROVAL.author`) and `"candidate": "recipe"`, the model's
+#    parameters (`mlflow.log_params`), the metrics `auc`, `profit` and `baseline_profit`, and the model itself
+#    (`mlflow.sklearn.log_model`, under the name `"model"`, with `X.head(3)` as its input example,
+#    `pyfunc_predict_fn="predict_proba"` so that the served model returns churn probabilities, and
+#    `skops_trusted_types=development.SKOPS_TRUSTED` so that MLflow may load the course's own classes). Keep the
+#    run's id in `train_run`.
+
+# %% mlopslab={"exercise": "11.train"}
+# BEGIN STUB
+# X, y = preparation.split_xy(train)
+# X_gate, y_gate = preparation.split_xy(gate)
+# weights = ...
+# model = ...
+# train_run = ...  # the id of your MLflow run
+# END STUB
+# BEGIN SOLUTION
+X, y = preparation.split_xy(train)
+X_gate, y_gate = preparation.split_xy(gate)
+rows = pd.DataFrame({"g": trust.intersection(X).to_numpy(), "y": y.to_numpy()})
+p_group = rows["g"].map(rows["g"].value_counts(normalize=True))
+p_label = rows["y"].map(rows["y"].value_counts(normalize=True))
+p_joint = rows.groupby(["g", "y"])["y"].transform("size") / len(rows)
+weights = (p_group * p_label / p_joint).to_numpy()
+model = trust.without_protected(development.candidate_models()["gradient_boosting"])
+model.fit(X, y, model__sample_weight=weights)
+scores = model.predict_proba(X_gate)[:, 1]
+with mlflow.start_run(run_name="gbm-mitigated-2026-02") as run:
+    mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
+                     lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
+    mlflow.log_params({"model": "HistGradientBoostingClassifier", **model.named_steps["model"].get_params()})
+    mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                        "profit": development.expected_profit(y_gate, scores, threshold),
+                        "baseline_profit": validation.baseline_profit(y_gate)})
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pyfunc_predict_fn="predict_proba",
+                             skops_trusted_types=development.SKOPS_TRUSTED)
+train_run = run.info.run_id
+# END SOLUTION
+
+# %% mlopslab={"check": "11.train"}
+check("11.train", train_run, increment=increment)
+
+# %% mlopslab={"wrong": "11.train"}
+X, y = preparation.split_xy(train)
+X_gate, y_gate = preparation.split_xy(gate)
+model = trust.without_protected(development.candidate_models()["gradient_boosting"]).fit(X, y)  # no reweighing
+scores = model.predict_proba(X_gate)[:, 1]
+with mlflow.start_run(run_name="gbm-2026-02") as run:
+    mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "recipe"})
+    mlflow.log_params({"model": "HistGradientBoostingClassifier", **model.named_steps["model"].get_params()})
+    mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                        "profit": development.expected_profit(y_gate, scores, threshold)})
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pyfunc_predict_fn="predict_proba",
+                             skops_trusted_types=development.SKOPS_TRUSTED)
+train_run = run.info.run_id
+
+# %% [markdown]
+# Is the gradient boosting worth its complexity? Breck et al.'s rubric asks whether **a simpler model is not
+# better**, so the pipeline also trains the simplest sensible candidate, a logistic regression with the same
+# mitigation, and records how it does on the same exam:
+
+# %% id="simpler"
+simpler = trust.fit_mitigated(train, LogisticRegression(max_iter=1000, C=0.5))
+simple_scores = simpler.predict_proba(preparation.split_xy(gate)[0])[:, 1]
+y_exam = preparation.split_xy(gate)[1]
+with mlflow.start_run(run_name="logistic-mitigated-2026-02"):
+    mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "simpler"})
+    mlflow.log_params({"model": "LogisticRegression", "C": 0.5})
+    mlflow.log_metrics({"auc": roc_auc_score(y_exam, simple_scores),
+                        "profit": development.expected_profit(y_exam, simple_scores, threshold)})
+capstone.tracked_runs(increment, "train")[["tags.candidate", "params.model", "metrics.auc", "metrics.profit"]]
+
+# %% [markdown]
+# ### 3c. Validation and governance: gate, model card, approval, alias (Data Scientist, Data Engineer, Business Analyst)
+# The approval chain is the governed one, `policy.APPROVAL`, in its order:
+
+# %% id="chain"
+print(" → ".join(policy.APPROVAL.order))
+print(f"author: {policy.APPROVAL.author} ({policy.APPROVAL.author_role}); "
+      f"approver: {policy.APPROVAL.approver} ({policy.APPROVAL.approver_role})")
+
+# %% [markdown]
+# Nobody approves their own model, and nobody approves before the evidence the approval cites exists. Lab 06's helpers
+# record each step as a tag of the model version and refuse a step out of order: `validation.record_gate` (the
+# verdict and the governed threshold), `validation.log_model_card` (the card, and when it was logged),
+# `validation.approve` (refuses without a passed gate and a card, or when the approver is the author) and
+# `validation.promote`, the one function that moves `champion` (refuses unless the whole chain is on record, and
+# tags the version it `replaces`). The card is written from the gate's evidence by `registry.champion_card`.
+#
+# ### Exercise 11.3 — release, in the governed order
+# 1. Run the governed gate on your `model`: `validation.gate` on the exam (`gate`), with `policy.GATE` and the
+#    governed `threshold`; keep its verdict in `decision`.
+# 2. Register your run's model under `MODEL` with `mlflow.register_model` (its URI is `runs:/<train_run>/model`) and
+#    keep what it returns in `registered`; tag the version with its author (`policy.APPROVAL.author_tag`), copied
+#    from the run.
+# 3. Record the gate (`validation.record_gate`), then write the card (`registry.champion_card(decision, train,
+#    gate, model, lineage.data_version(train), registered.version, MODEL)`) and log it for the version
+#    (`validation.log_model_card`, with `name=MODEL` and `version=`).
+# 4. The promotion rule (`policy.PROMOTION`): does the new model beat last sprint's champion (loaded by its version,
+#    `increment.previous`) on the exam, at the same threshold? Only if the gate passed **and** it does: the Product
+#    Owner approves (`validation.approve(..., policy.APPROVAL.approver, reason, name=MODEL)`) and `validation.promote`
+#    moves the alias. Otherwise the champion stays, and the version stays registered with its verdict.
+
+# %% mlopslab={"exercise": "11.release"}
+# BEGIN STUB
+# decision = ...
+# registered = ...   # what mlflow.register_model returns
+# # then: the author tag, the gate's record, the model card; the promotion rule; the approval and the alias
+# END STUB
+# BEGIN SOLUTION
+decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
+registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)
+author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
+client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
+validation.record_gate(registered.version, decision, name=MODEL)
+card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
+validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
+
+last_champion = mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}")
+old = validation.gate(last_champion, gate, policy.GATE, threshold=threshold).evidence
+new = decision.evidence
+beats = (new.profit - old.profit > policy.PROMOTION.min_gain
+         and old.auc - new.auc <= policy.PROMOTION.max_auc_drop)
 print(decision)
-print(f"\nexam profit: {trained.winner} €{decision.evidence.profit:,.0f} · last sprint's champion "
-      f"€{previous.evidence.profit:,.0f} · no model €{decision.evidence.baseline_profit:,.0f}")
+print(f"exam profit: new €{new.profit:,.0f} (AUC {new.auc:.3f}) against last sprint's champion "
+      f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats}")
+if decision.passed and beats:
+    validation.approve(registered.version, policy.APPROVAL.approver,
+                       f"gate passed on {', '.join(capstone.GATE_MONTHS)}; model card reviewed; earns "
+                       f"€{new.profit - old.profit:,.0f} more than last sprint's champion on the same exam", name=MODEL)
+    validation.promote(registered.version, name=MODEL)
+# END SOLUTION
+
+# %% mlopslab={"check": "11.release"}
+check("11.release", registered, increment=increment)
+
+# %% mlopslab={"wrong": "11.release"}
+decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
+registered = mlflow.register_model(f"runs:/{train_run}/model", config.MODEL_NAME)  # the other labs' model, not MODEL
 
 # %% [markdown]
-# ### 3e. The registry: gate, approval, champion alias (Data Engineer, Business Analyst)
-# The winner is registered as `challenger`; the gate's verdict goes on the version as tags; the Business Analyst
-# records the approval; the `champion` alias moves to it, and the version records which one it `replaces` — the
-# rollback target. (Version numbers are those of a fresh tracking store; on a used store they are higher.)
+# Is the margin real? The promotion rule compares euros earned on about a thousand customers, and a few hundred euros
+# either way can be noise. The governed rule's `min_gain` (in `policy.PROMOTION`) is where the board says how much
+# is enough; today it asks only for more, and the gate still has to pass.
+#
+# The registry now holds both versions, with their verdicts and approvals (version numbers are those of a fresh
+# tracking store; on a used store they are higher):
 
-# %% id="cell-16"
-version = capstone.register_and_promote(increment, trained, decision,
-                                        reason="passes the gate on the January exam and earns more than last sprint's champion")
+# %% id="versions"
 validation.versions_table(MODEL)
 
 # %% [markdown]
-# ### 3f. Deployment: batch scoring (Data Engineer, App Developer)
-# The scoring job loads whatever `champion` points at — it never names a version — scores February's batch, checks
-# that every score is a probability, and writes the ranked retention list for the CRM (lab 08). The job's facts go to
-# the tracking store: which version scored, how many rows, how many customers will be contacted.
+# ### 3d. Deployment: batch scoring (Data Engineer, App Developer)
+# The scoring job loads whatever `champion` points at, **by alias**: it never names a version, so the release above
+# needed no change to it. It reads the governed threshold from that version's tag, scores the rows the contract
+# accepted, and checks two things a machine can check: every score is a probability, and the served model (MLflow's
+# pyfunc, with its input schema) scores exactly as the scikit-learn pipeline that was trained (no training/serving
+# skew). Its facts go to the tracking store.
 
-# %% id="cell-18"
-scored = capstone.score_batch(increment, batch)
-scoring = capstone.tracked_runs(increment, "score").iloc[-1]
-print(f"champion version {scoring['tags.model.version']} scored {scoring['metrics.rows_scored']:.0f} customers; "
-      f"{scoring['metrics.contacted']:.0f} have a score ≥ {scoring['tags.threshold']} and get the offer")
-scored.head(5).round(3)
+# %% id="score"
+serving = client.get_model_version_by_alias(MODEL, "champion")
+if not isinstance(accepted, pd.DataFrame):
+    print("Exercise 11.1 first: the scoring job scores only the rows the contract accepted.")
+elif policy.THRESHOLD.tag not in serving.tags:
+    print(f"champion v{serving.version} has no governed threshold ({policy.THRESHOLD.tag}): the job stops the line")
+else:
+    served = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
+    trained_pipeline = mlflow.sklearn.load_model(f"models:/{MODEL}@champion")
+    batch_threshold = float(serving.tags[policy.THRESHOLD.tag])
+    batch_scores = monitoring.score(served, accepted)
+    skew = float(abs(batch_scores - monitoring.score(trained_pipeline, accepted)).max())
+    in_range = bool(((batch_scores >= 0) & (batch_scores <= 1)).all())
+    retention_list = (accepted.assign(churn_probability=batch_scores)
+                      .sort_values("churn_probability", ascending=False).reset_index(drop=True))
+    with mlflow.start_run(run_name="batch-scoring-2026-02"):
+        mlflow.set_tags({**increment.tags("score"), "model.version": str(serving.version),
+                         lineage.TAG: lineage.data_version(accepted), "threshold": f"{batch_threshold:.2f}"})
+        mlflow.log_metrics({"rows": len(batch_scores), "contacted": int((batch_scores >= batch_threshold).sum()),
+                            "scores_in_range": float(in_range), "skew.max_abs_diff": skew})
+    print(f"champion v{serving.version} scored {len(batch_scores)} customers; "
+          f"{int((batch_scores >= batch_threshold).sum())} have a score ≥ {batch_threshold:.2f} and get the offer; "
+          f"scores are probabilities: {in_range}; served vs trained pipeline, largest difference: {skew:.1e}")
+    display(retention_list[["customerID", "churn_probability", "Contract", "tenure", "MonthlyCharges"]].head(5).round(3))
 
 # %% [markdown]
-# ### 3g. Monitoring: this sprint's new stories (Data Engineer, Data Scientist)
+# ### 3e. Monitoring: this sprint's stories (Data Engineer, Data Scientist)
 # S20: the PSI of every input, February's batch against the training data. S21: January's labels have arrived, so
-# the team can finally see how last sprint's champion — which scored January — really did. S23: the alert rules of
-# lab 09 decide, and the verdict is recorded.
+# the team can finally see how last sprint's champion, which scored January, really did. S23: the governed alert
+# rules (`policy.ALERTS`) decide, and the verdict is recorded with the rules it applied.
 
-# %% id="cell-20"
-report = capstone.monitor(increment, train, batch, exam, last_champion)
-print(f"data drift: largest PSI {report.drift['psi'].max():.3f} ({report.drift['feature'].iloc[0]}); "
-      f"prediction drift: PSI {report.prediction_psi:.3f}")
-print(f"last month's champion on January's outcomes: AUC {report.performance['auc']:.3f} "
-      f"(hold-out {report.reference_auc:.3f}), campaign profit €{report.performance['profit']:,.0f}")
-print("alerts:", report.alerts or "none — nothing to act on this month")
-report.drift.head(5)
+# %% id="monitor"
+rules = policy.ALERTS
+last_champion = mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}")
+january = gate[gate["month"] == capstone.LABELS_MONTH]
+y_january = preparation.split_xy(january)[1]
+january_scores = monitoring.score(last_champion, january)
+online = monitoring.performance(y_january, january_scores, threshold)
+gaps = monitoring.segment_gaps(y_january, january_scores, january[monitoring.SEGMENTS])
+worst = gaps.loc[gaps["gap"].abs().idxmax()]
+last_run = client.get_run(client.get_model_version(MODEL, increment.previous).run_id)
+offline_auc = last_run.data.metrics["auc"]  # at its gate, on its hold-out months
+age = capstone.months_between(monitoring.champion_data()[0]["month"].max(), capstone.LABELS_MONTH)
+drift = monitoring.feature_drift(train, accepted, rules=rules) if isinstance(accepted, pd.DataFrame) else None
+alerts = [] if drift is None else [f"data: PSI {f}" for f in drift.loc[drift["level"] == "alert", "feature"]]
+if online["auc"] < offline_auc - rules.auc_drop:
+    alerts.append("performance: AUC drop")
+if abs(worst["gap"]) > rules.segment_gap:
+    alerts.append(f"performance: calibration off by {worst['gap']:+.2f} in {worst['segment']}")
+with mlflow.start_run(run_name="monitor-2026-02"):
+    mlflow.set_tags({**increment.tags("monitor"), "alert_rules": json.dumps(rules.as_dict()),
+                     "verdict": "alert" if alerts else "ok", "alert_list": "; ".join(alerts) or "none"})
+    mlflow.log_metrics({"online.auc": online["auc"], "online.profit": online["profit"], "offline.auc": offline_auc,
+                        "segment_gap": float(worst["gap"]), "model_age_months": age, "alerts": len(alerts),
+                        **({} if drift is None else {f"psi.{f}": v for f, v in drift.set_index("feature")["psi"].items()})})
+print(f"last sprint's champion on January's outcomes: AUC {online['auc']:.3f} (offline, at its gate: {offline_auc:.3f}); "
+      f"worst calibration gap {worst['gap']:+.3f} ({worst['segment']})")
+print("alerts:", alerts or "none: nothing to act on this month")
+drift.head(5) if drift is not None else None
 
 # %% [markdown]
-# The pipeline ran from raw data to a monitored retention list. Each step left a run or a registry entry behind,
-# tagged with the increment's id. Here they are, queried back — this is the raw material for the review and the
-# scorecard:
+# The pipeline ran from a raw export to a monitored retention list. Each step left a run or a registry entry behind,
+# tagged with the increment's id. Here they are, queried back: this is the raw material for the review and the
+# scorecard.
 
-# %% id="cell-22"
+# %% id="evidence"
 evidence = capstone.collect(increment)
-steps = evidence.runs[["tags.capstone.step", "tags.mlflow.runName"]].rename(
-    columns={"tags.capstone.step": "step", "tags.mlflow.runName": "run"})
-print(steps.to_string(index=False))
-print(f"\nregistered: {MODEL} version {evidence.version['version']}, aliases {evidence.version['aliases']}, "
-      f"gate {evidence.version['gate']}, approved by {evidence.version['approved_by']}")
+steps = evidence.runs[[f"tags.{mltestscore.STEP_TAG}", "tags.mlflow.runName", f"tags.{mltestscore.TRIGGER_TAG}"]]
+print(steps.set_axis(["step", "run", "started by"], axis=1).to_string(index=False))
+print(f"\nregistered: version {evidence.version.get('version', '-')}, aliases {evidence.version.get('aliases') or '-'}, "
+      f"gate {evidence.version.get('gate', '-')}, approved by {evidence.version.get('approved_by', '-')}")
 
 # %% [markdown]
 # ## 4. The daily stand-up and the burndown
 #
 # While the work was done, the team met for fifteen minutes every morning: what did I do yesterday, what will I do
-# today, what blocks me. The sprint's simulated stand-up log (lab 02) and its burndown:
+# today, what blocks me. The sprint's stand-up log (lab 02's simulation of the team) and its burndown:
 
-# %% id="cell-24"
+# %% id="standup"
 standup = sprint6.standup
 print(f"{len(standup)} stand-up updates over {scrum.SPRINT_DAYS} days; blockers named:")
 print(standup.loc[standup["blocker"] != "", ["day", "persona", "story", "blocker"]].to_string(index=False))
@@ -211,34 +462,38 @@ plt.show()
 # %% [markdown]
 # ## 5. Sprint review: what did the sprint deliver?
 #
-# The review is a demonstration, not a status meeting: the team shows the working increment to the stakeholders and
-# the Product Owner decides what counts as done. TelcoNova's rule is strict: a story counts as done only if its
-# Definition of Done can be **found in the tracking store**.
+# On the last day of the sprint the team shows the working increment to the stakeholders, and the Product Owner
+# decides what counts as done. TelcoNova's rule is strict: a story is done only if its Definition of Done can be
+# **found in the tracking store**, and the sprint goal is met only if the deliverable is there.
 
-# %% id="cell-26"
-review = scrum.review(sprint6, goal=sprint6.committed, done_before=done_before)
-display(capstone.done_by_evidence(evidence))
-pd.Series(review, name="sprint 6 review").to_frame()
+# %% id="review"
+done = capstone.done_by_evidence(evidence)
+display(done)
+deliverable = {
+    "February's batch passed the contract": "metrics.accepted" in evidence.step("contract"),
+    "a gated model serves, approved by the Product Owner": registry.client().get_model_version_by_alias(
+        MODEL, "champion").tags.get(policy.APPROVAL.approver_tag) == policy.APPROVAL.approver,
+    "the retention list was scored by the champion": "metrics.rows" in evidence.step("score"),
+    "the monitoring run is recorded": bool(evidence.step("monitor")),
+}
+for condition, met in deliverable.items():
+    print(f"  {'yes' if met else 'NO '}  {condition}")
+print("sprint goal met:", all(deliverable.values()))
+history = capstone.history_by_evidence(results, evidence)
+print(history.T.to_string())
 
 # %% [markdown]
 # **KPI measurement.** Two kinds of KPI go to management. *Delivery* KPIs say whether the team is predictable:
 # **velocity** (the mean of story points done over the last three sprints) and **commitment reliability** (points done
 # ÷ points committed over the same sprints). *Model* KPIs say whether the work pays: here the **profit uplift** of the
-# new champion over the baseline (no model) on the exam month, as recorded in the tracking store.
-
-# %% id="cell-28"
-history = scrum.history(results)
-print(history.T.to_string())
-runs = capstone.tracked_runs(increment, "train")
-runs[["tags.candidate", "metrics.auc", "metrics.profit"]]
-
-# %% [markdown]
-# ### Exercise 11.1 — the sprint-review KPIs
-# Compute, from the `history` table and the training runs read back from the store (`runs`, above):
-# * `velocity`: points done, averaged over the last three sprints (4–6);
-# * `commitment_reliability`: total done ÷ total committed over the last three sprints (a share, e.g. 0.75);
-# * `profit_uplift`: the champion's exam profit minus the baseline's (euros). Which candidate is the champion? The
-#   registered version says (`evidence.version["run_id"]`), or look for the run that won by profit.
+# sprint's model over no model on the exam, as recorded in its training run.
+#
+# ### Exercise 11.4 — the sprint-review KPIs
+# From the `history` table above (sprint 6's done points come from the evidence) and the training runs read back from
+# the store, compute `velocity`, `commitment_reliability` (a share between 0 and 1, not a percentage) and
+# `profit_uplift`: what the sprint's model earns over no model on the exam, in euros. The sprint's model is the
+# registered version; its training run (`client.get_run(evidence.version["run_id"])`) records both `profit` and
+# `baseline_profit`.
 
 # %% mlopslab={"exercise": "11.review_kpis"}
 # BEGIN STUB
@@ -249,13 +504,12 @@ runs[["tags.candidate", "metrics.auc", "metrics.profit"]]
 # }
 # END STUB
 # BEGIN SOLUTION
-last = history.tail(3)
-champion = runs[runs["run_id"] == evidence.version["run_id"]].iloc[0]
-baseline = runs[runs["tags.candidate"] == "baseline"].iloc[0]
+last_three = history.tail(3)
+sprint_model = client.get_run(evidence.version["run_id"]).data.metrics
 review_kpis = {
-    "velocity": last["done"].mean(),
-    "commitment_reliability": last["done"].sum() / last["committed"].sum(),
-    "profit_uplift": champion["metrics.profit"] - baseline["metrics.profit"],
+    "velocity": last_three["done"].mean(),
+    "commitment_reliability": last_three["done"].sum() / last_three["committed"].sum(),
+    "profit_uplift": sprint_model["profit"] - sprint_model["baseline_profit"],
 }
 # END SOLUTION
 
@@ -266,119 +520,114 @@ check("11.review_kpis", review_kpis, increment=increment)
 review_kpis = {
     "velocity": history["done"].mean(),
     "commitment_reliability": (history["done"] / history["committed"]).mean(),
-    "profit_uplift": runs["metrics.profit"].iloc[1],
+    "profit_uplift": capstone.tracked_runs(increment, "train")["metrics.profit"].iloc[-1],
 }
 
 # %% [markdown]
-# The velocity chart with the forecast for sprint 7 (the capacity the next sprint will plan with):
+# The velocity chart, with the forecast for sprint 7 (the capacity the next sprint will plan with):
 
-# %% id="cell-33"
+# %% id="velocity"
 scrum.plot_velocity(history, scrum.forecast_capacity(history))
 plt.show()
+
+# %% [markdown]
+# The review is a working session, not a status report: the stakeholders try the increment and say what they need
+# next. The Product Owner turns what they said into items of the product backlog for sprint 7:
+
+# %% id="feedback"
+pd.DataFrame([{"stakeholder": fb.stakeholder, "about": fb.about, "said": fb.said, "becomes": fb.story}
+              for fb in capstone.REVIEW_FEEDBACK])
 
 # %% [markdown]
 # ## 6. An MLOps maturity scorecard: the ML Test Score
 #
 # Lab 01 placed teams on a maturity scale by asking them questions. Self-assessment is cheap and flattering. Google's
 # **ML Test Score** (Breck et al., *The ML Test Score: A Rubric for ML Production Readiness and Technical Debt
-# Reduction*, 2017) asks for 28 concrete tests in four sections — **data**, **model**, **infrastructure** and
-# **monitoring**, seven each — and scores each one:
+# Reduction*, 2017) asks for 28 concrete tests in four sections (**data**, **model**, **infrastructure** and
+# **monitoring**, seven each) and scores each one:
 #
 # | points | when |
 # | --- | --- |
 # | 0 | not done, or no evidence that it was |
-# | 0.5 | done **by hand**: run once, or judged by a person (a review, an approval, a number someone compared) |
-# | 1 | **automated**: a machine check with a recorded verdict, run by the pipeline every time |
+# | ½ | done **by hand**: a person's judgement (a review, an approval), or a check in a pipeline a person started |
+# | 1 | **automated**: a machine check with a recorded verdict, in a pipeline that runs **without a person** |
 #
-# A section's score is the **sum** of its seven tests; the **final score is the minimum** over the four sections —
-# a team with perfect monitoring and untested data is only as good as its data. Breck et al. read the final score in
-# bands: 0 *a research project*; up to 1 *serious holes in reliability possible*; up to 2 *a first pass at
-# productionization*; up to 3 *reasonably tested, more could be automated*; up to 5 *strong automated testing and
-# monitoring, fit for mission-critical systems*; above 5 *exceptional*.
+# A section's score is the **sum** of its seven tests; the **final score is the minimum** over the four sections: a
+# team with perfect monitoring and untested data is only as good as its data. Breck et al. read the final score in
+# bands, from *a research project* (0) to *exceptional* (above 5).
 #
-# Here every point must be earned with **evidence the team produced in this lab**, queried back from the tracking
-# store and the registry — not with answers to a questionnaire. Below is some of that evidence, as read from the store.
+# Every point must be earned with **evidence the team produced in this lab**, queried back from the store. Who started
+# the runs is part of that evidence:
 
-# %% id="cell-35"
-contract_run, monitor_run = evidence.step("contract"), evidence.step("monitor")
-print("contract run: rules", contract_run["tags.contract.rules"])
-print(f"   training data {contract_run['metrics.train.rows_in']:.0f} in -> {contract_run['metrics.train.accepted']:.0f} accepted, "
-      f"batch {contract_run['metrics.batch.rows_in']:.0f} in -> {contract_run['metrics.batch.accepted']:.0f} accepted; "
-      f"reconciled: {contract_run['tags.train.reconciles']}, {contract_run['tags.batch.reconciles']}")
-print("training runs (model type: runs):", runs.groupby("params.model").size().to_dict())
-champion_run = runs[runs["run_id"] == evidence.version["run_id"]].iloc[0]
-print("champion's run: git commit recorded:", pd.notna(champion_run.get("tags.mlflow.source.git.commit")),
-      "| data version recorded:", pd.notna(champion_run.get("tags.data_version")))
-print(f"champion's version: gate={evidence.version['gate']}, approved_by={evidence.version['approved_by']}")
-print(f"monitor run: online AUC {monitor_run['metrics.online.auc']:.3f}, hold-out AUC {monitor_run['metrics.reference.auc']:.3f}, "
-      f"verdict {monitor_run['tags.verdict']}, rules {monitor_run['tags.alert_rules']}")
+# %% id="triggers"
+print("the increment's runs were started by:", evidence.triggers, "| without a person:", evidence.unattended)
+print("the version's gate policy:", evidence.version.get("gate.policy", "-"))
+print("the governed gate policy: ", json.dumps(policy.GATE.as_dict()))
+print("the gate's reasons:", *evidence.version.get("gate.reasons", "-").split("; "), sep="\n  ")
 
 # %% [markdown]
-# ### Exercise 11.2 — judge four tests from the evidence
-# Score these four tests 0, 0.5 or 1 from the evidence printed above (and in section 3):
-# * **Data 1** — feature expectations are captured in a schema;
-# * **Model 1** — model specs are reviewed and submitted (version-controlled, reviewed before release);
-# * **Model 3** — all hyperparameters have been tuned;
-# * **Monitoring 7** — prediction quality has not regressed (is it measured, against a rule?).
+# ### Exercise 11.5 — write the rubric's inclusion rule (Model 7)
+# Breck's Model 7 asks whether *the model is tested for considerations of inclusion*. Lab 07 showed what that takes:
+# a fairness rule that the recorded labels cannot fool, adopted by the board: the governed `policy.GATE`. Write
+# `judge_inclusion(ev)`, the rule the scorecard applies to Model 7, from the evidence alone (`ev` is what
+# `capstone.collect` returns):
+# * **0** unless the version's gate ran under the governed policy (`json.loads(ev.version["gate.policy"])` equals
+#   `policy.GATE.as_dict()`: a looser or different fairness rule earns nothing) and its fairness reason (the one of
+#   `ev.version["gate.reasons"].split("; ")` that contains `"[fairness]"`) starts with `"pass"`;
+# * then **1** if the pipeline ran without a person (`ev.unattended`), else **½** (`0.5`).
 
 # %% mlopslab={"exercise": "11.judge"}
-# BEGIN STUB
-# judged = {
-#     "Data 1": ...,
-#     "Model 1": ...,
-#     "Model 3": ...,
-#     "Monitoring 7": ...,
-# }
-# END STUB
-# BEGIN SOLUTION
-judged = {
-    "Data 1": 1,
-    "Model 1": 0.5,
-    "Model 3": 0,
-    "Monitoring 7": 1,
-}
-# END SOLUTION
+def judge_inclusion(ev):
+    """Model 7 of the ML Test Score: 0, 0.5 or 1 point, from the evidence."""
+    # BEGIN SOLUTION
+    if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict():
+        return 0
+    reasons = [r for r in ev.version.get("gate.reasons", "").split("; ") if "[fairness]" in r]
+    if not reasons or not reasons[0].startswith("pass"):
+        return 0
+    return 1 if ev.unattended else 0.5
+    # END SOLUTION
+
 
 # %% mlopslab={"check": "11.judge"}
-check("11.judge", judged, increment=increment)
+check("11.judge", judge_inclusion, increment=increment)
+
 
 # %% mlopslab={"wrong": "11.judge"}
-judged = {
-    "Data 1": 1,
-    "Model 1": 1,
-    "Model 3": 1,
-    "Monitoring 7": 1,
-}
+def judge_inclusion(ev):
+    """A fairness reason that passed, under whatever rule, counts as automated."""
+    return 1 if "pass [fairness]" in ev.version.get("gate.reasons", "") else 0
+
 
 # %% [markdown]
-# Now all 28 tests. `capstone.scorecard` applies one evidence rule per test (written in `mlopslab/capstone.py`, where
-# you can read and dispute each one) to what `capstone.collect` read back from the store:
+# Now all 28 tests. `mltestscore.scorecard` applies one evidence rule per test (written in `mlopslab/mltestscore.py`,
+# where you can read and dispute each one) and your rule for Model 7:
 
-# %% id="cell-40"
-card = capstone.scorecard(evidence)
-with pd.option_context("display.max_colwidth", 95):
+# %% id="scorecard"
+card = mltestscore.scorecard(evidence, judges={"Model 7": judge_inclusion})
+with pd.option_context("display.max_colwidth", 110):
     display(card[["what", "points", "how", "evidence"]])
 
-# %% id="cell-41"
-scores = capstone.section_scores(card)
-final = capstone.final_score(card)
-band, meaning = capstone.level(final)
+# %% id="score-plot"
+scores = mltestscore.section_scores(card)
+final = mltestscore.final_score(card)
+band, meaning = mltestscore.band(final)
 print(scores.to_string())
 print(f"\nML Test Score = min over the sections = {final:g}: {meaning}")
-capstone.plot_scorecard(card)
+mltestscore.plot_scorecard(card)
 plt.show()
 
 # %% [markdown]
-# Read the chart from the right: **data** is the weakest section, so it sets the score, however good the monitoring
-# is. The left panel shows why: nobody has checked what each feature contributes (Data 2) or costs (Data 3), and the
-# feature code has no unit tests (Data 7). Infrastructure is next: no unit tests of the model pipeline, no canary,
-# and the reproducibility and rollback are possible but never tried.
+# Read the chart from the right: the weakest section sets the score, however good the others are. The left panel
+# shows why it is low: many tests are done (orange) but only **by hand**. The machine checks are there, in the code
+# you wrote, but a person started the pipeline, and a pipeline that runs only when someone remembers is not automated.
+# The red cells are work nobody has done yet.
 #
 # To reach the next band, **every** section must score above the band's limit:
 
-# %% id="cell-43"
-target = capstone.next_level_target(final)
-needed = target + capstone.MANUAL  # "above 3" with points in halves: at least 3.5
+# %% id="next-band"
+target = mltestscore.next_band_target(final)
+needed = target + mltestscore.MANUAL  # "above N" with points in halves
 print(f"next band: every section above {target:g}, i.e. at least {needed:g}")
 pd.DataFrame({"score": scores, "short by": (needed - scores).clip(lower=0)})
 
@@ -386,9 +635,9 @@ pd.DataFrame({"score": scores, "short by": (needed - scores).clip(lower=0)})
 # ## 7. Retrospective: start, stop, continue — and the next sprint
 #
 # The retrospective looks at *how* the team worked, not at the product. The stand-up log gives the first items; the
-# scorecard gives more: the tests that scored 0 or 0.5 are work the team has not done yet.
+# scorecard gives more: the weakest section's missing tests are work the team has not done yet.
 
-# %% id="cell-45"
+# %% id="retro"
 retro = scrum.retrospective(sprint6)
 retro["start"] += [f"{test}: {card.loc[test, 'to climb']}" for test in card.index
                    if card.loc[test, "section"] == scores.idxmin() and card.loc[test, "points"] == 0]
@@ -398,58 +647,63 @@ with pd.option_context("display.max_colwidth", None):
     display(pd.DataFrame([(kind, item) for kind, items in retro.items() for item in items], columns=["", "action"]))
 
 # %% [markdown]
-# The Product Owner turns the gaps into stories for the product backlog. Each one lifts one or more tests of the
-# scorecard:
+# The product backlog for sprint 7 holds the stories the scorecard's gaps suggest and the ones the review's feedback
+# created. Each says what it changes in the evidence: a new machine check, a new review, or (S34) a pipeline that runs
+# on a schedule, without a person, so that every machine check earns its full point.
 
-# %% id="cell-47"
+# %% id="backlog"
 next_capacity = scrum.forecast_capacity(history)["expected"]
-print(f"sprint 7 capacity (forecast): {next_capacity} points")
-with pd.option_context("display.max_colwidth", 100):
+print(f"sprint 7 capacity (forecast): {next_capacity} points; the Product Owner puts {capstone.MUST_HAVE} first "
+      f"(the review's top request)")
+with pd.option_context("display.max_colwidth", 80):
     display(capstone.improvements_frame())
 
 # %% [markdown]
-# ### Exercise 11.3 — plan sprint 7 to climb
-# Choose the improvement stories for sprint 7: together at most the capacity above, and raising the **final** ML
-# Test Score as far as any plan within that capacity can. Remember: the final score is the minimum over the sections,
-# so a story that lifts a strong section changes nothing. `capstone.what_if(card, [...])` shows the scorecard after
-# a set of stories, if you want to try plans out.
+# ### Exercise 11.6 — plan sprint 7 to climb
+# Choose the stories for sprint 7: the Product Owner's `capstone.MUST_HAVE` among them, together at most the capacity
+# above, and raising the **final** ML Test Score as far as any such plan can. Remember: the final score is the minimum
+# over the sections, so a story that lifts a strong section changes nothing. `capstone.after_stories(card, [...])` shows the
+# scorecard after a set of stories; try plans with it.
 
 # %% mlopslab={"exercise": "11.next_sprint"}
 # BEGIN STUB
-# next_sprint = [...]  # e.g. ["S27", "S31"]
+# print(mltestscore.section_scores(capstone.after_stories(card, ["S35", "S31"])))   # try plans like this
+# next_sprint = [...]
 # END STUB
 # BEGIN SOLUTION
-next_sprint = ["S25", "S26", "S28"]
+next_sprint = ["S35", "S34", "S28"]
 # END SOLUTION
 
 # %% mlopslab={"check": "11.next_sprint"}
-check("11.next_sprint", next_sprint, increment=increment)
+check("11.next_sprint", next_sprint, increment=increment, judge=judge_inclusion)
 
 # %% mlopslab={"wrong": "11.next_sprint"}
-next_sprint = ["S30", "S31", "S32"]
+next_sprint = ["S35", "S30", "S32", "S31"]
 
 # %% [markdown]
 # ## Recap
-# * A **sprint** starts from a **sprint goal** and a **sprint backlog** pulled from the ordered product backlog at the
-#   team's measured velocity; the **daily stand-up** surfaces blockers; the **sprint review** shows a working, integrated
-#   increment; the **retrospective** improves how the team works; **KPIs** (velocity, commitment reliability, profit
-#   uplift) make progress visible.
-# * The increment ran all six stages through the course package: contract (provisioning) → preparation → tracked
-#   training (development) → gate, approval and alias (validation and governance) → batch scoring (deployment) →
-#   drift and performance checks (monitoring).
-# * Every step left evidence in MLflow. The **ML Test Score** was computed from that evidence: 0.5 for what is done by
-#   hand, 1 for what is automated, section = sum, final = **minimum**. The weakest section sets the score, so the next
-#   sprint's improvement stories target it.
+# * A **sprint** has fixed dates, a **sprint goal** and a deliverable; the team pulls stories from the ordered backlog
+#   at its measured velocity, the **daily stand-up** surfaces blockers, the **sprint review** accepts only what the
+#   evidence shows and turns the stakeholders' feedback into backlog items, the **retrospective** improves how the
+#   team works, and **KPIs** (velocity, commitment reliability, profit uplift) make progress visible.
+# * You wrote the increment: the **pandera** contract and its quarantine, the mitigated **scikit-learn** recipe,
+#   **MLflow** runs with the increment's tags and the data version, the governed gate, the model card before the
+#   approval, the Product Owner's approval (not the author's), the champion alias, batch scoring by alias with a skew
+#   check, and the monitoring run.
+# * The **ML Test Score** was computed from that evidence: ½ for what is done by hand or started by a person, 1 only
+#   for machine checks in a pipeline that runs without a person, section = sum, final = **minimum**. Inclusion is
+#   credited from the fairness result under the governed rule, not from the existence of a check.
 #
 # ### In the real world
 # * Breck et al. found that many production ML teams at Google scored low at first; the rubric is most useful as a
-#   checklist of next steps, re-scored every quarter — as here, from evidence, not from memory.
+#   checklist of next steps, re-scored every quarter, as here from evidence rather than memory.
 # * Teams keep evidence like this in **MLflow**, **Weights & Biases** or a platform's metadata store (Vertex ML
-#   Metadata, SageMaker Model Registry, Kubeflow/ML Metadata), and build scorecards on top of it; model risk
-#   management in banks (e.g. the US **SR 11-7** guidance) asks for the same trail.
+#   Metadata, SageMaker Model Registry, Kubeflow/ML Metadata) and build scorecards on top of it; model risk management
+#   in banks (e.g. the US **SR 11-7** guidance) asks for the same trail and for independent approval.
 # * Scrum in data-science teams is often adapted: **Kanban** for exploratory work, a Definition of Done that includes
 #   tracking and tests, and "spikes" (time-boxed research stories) for questions nobody can estimate yet.
-# * Other maturity models — Google's MLOps levels 0–2 and Microsoft's levels 0–4 (lab 01) — describe *where* a team is;
-#   the ML Test Score says *which tests* to add next.
+# * Other maturity models (Google's MLOps levels 0–2 and Microsoft's levels 0–4, lab 01) describe *where* a team is;
+#   the ML Test Score says *which tests* to add next. The first step up is almost always the same: let a scheduler or
+#   CI run what a person runs today (lab 10's loop).
 #
 # **Where each lecture topic is practised:** see the course map, `docs/course_map.md`.

@@ -1,4 +1,4 @@
-"""Unit tests of the capstone's scorecard (the ML Test Score from evidence) and its sprint; no MLflow needed."""
+"""The capstone's sprint and data (capstone) and the ML Test Score judged from evidence (mltestscore); no MLflow."""
 
 from __future__ import annotations
 
@@ -6,144 +6,203 @@ import json
 
 import pandas as pd
 import pytest
-from mlopslab import capstone, data, scrum
+from mlopslab import capstone, data, exercises, lineage, mltestscore, policy, provisioning, scrum
 
 
-def evidence(**steps: dict) -> capstone.Evidence:
-    """Evidence as collect() would build it: one run per step (flat tags.*/metrics.*/params.* columns)."""
-    rows = [{"run_id": f"run-{step}", "tags.capstone.step": step, **fields} for step, fields in steps.items()]
-    return capstone.Evidence(pd.DataFrame(rows))
+def evidence(trigger: str = "notebook", version: dict | None = None, **steps: dict) -> mltestscore.Evidence:
+    """Evidence as collect() builds it: one run per step (flat tags.*/metrics.*/params.* columns)."""
+    rows = [{"run_id": f"run-{step}", f"tags.{mltestscore.STEP_TAG}": step, f"tags.{mltestscore.TRIGGER_TAG}": trigger,
+             **fields} for step, fields in steps.items()]
+    return mltestscore.Evidence(pd.DataFrame(rows), dict(version or {}), ["1", "2"])
 
 
-FULL_MONITOR = {**{f"metrics.psi.{f}": 0.01 for f in data.FEATURES}, "metrics.online.auc": 0.8,
-                "metrics.reference.auc": 0.79, "metrics.online.profit": 3000.0, "metrics.segment_gap": 0.01,
-                "metrics.model_age_months": 4.0, "tags.verdict": "ok", "tags.capstone.trigger": "notebook",
-                "tags.alert_rules": json.dumps({"auc_drop": 0.05, "segment_gap": 0.05})}
 CONTRACT = {"tags.contract.rules": "isin,no_personal_data,unique", "tags.catalog": "telconova_customers",
-            "tags.train.reconciles": "True", "tags.batch.reconciles": "True",
-            **{f"metrics.{d}.{k}": v for d in ("train", "batch")
-               for k, v in {"rows_in": 10.0, "accepted": 9.0, "quarantined": 1.0, "personal_data": 0.0}.items()}}
+            "tags.reconciles": "True", "metrics.rows_in": 10.0, "metrics.accepted": 9.0, "metrics.quarantined": 1.0}
+MONITOR = {"metrics.online.auc": 0.8, "metrics.offline.auc": 0.79, "metrics.online.profit": 3000.0,
+           "metrics.segment_gap": -0.06, "metrics.model_age_months": 4.0, "tags.verdict": "alert",
+           "tags.alert_rules": json.dumps(policy.ALERTS.as_dict())}
+
+
+def test_rubric_has_seven_tests_per_section_and_leaves_inclusion_to_the_lab() -> None:
+    ids = [t.id for t in mltestscore.TESTS]
+    assert len(ids) == len(set(ids)) == 28
+    assert {s: sum(t.section == s for t in mltestscore.TESTS) for s in mltestscore.SECTIONS} == dict.fromkeys(
+        mltestscore.SECTIONS, 7)
+    assert mltestscore.test_by_id("Model 7").judge is None
+    with pytest.raises(KeyError, match="Data 1"):
+        mltestscore.test_by_id("Data 8")
 
 
 def test_no_evidence_scores_zero_everywhere() -> None:
-    card = capstone.scorecard(capstone.Evidence(pd.DataFrame()))
+    card = mltestscore.scorecard(mltestscore.Evidence(pd.DataFrame()))
     assert len(card) == 28 and set(card["points"]) == {0.0}
-    assert capstone.final_score(card) == 0 and capstone.level(0)[0] == 0
-    assert (card["to climb"] != "").all()
+    assert "not judged yet" in card.loc["Model 7", "evidence"]
+    assert mltestscore.final_score(card) == 0 and mltestscore.band(0)[0] == 0
 
 
-def test_rubric_has_seven_tests_per_section_with_unique_ids() -> None:
-    ids = [t.id for t in capstone.TESTS]
-    assert len(ids) == len(set(ids)) == 28
-    assert {s: sum(t.section == s for t in capstone.TESTS) for s in capstone.SECTIONS} == dict.fromkeys(
-        capstone.SECTIONS, 7)
-    with pytest.raises(KeyError, match="Data 1"):
-        capstone.test_by_id("Data 8")
+def test_a_machine_check_is_automated_only_when_no_person_started_the_pipeline() -> None:
+    by_hand = evidence("notebook", contract=CONTRACT)
+    unattended = evidence("schedule", contract=CONTRACT)
+    mixed = mltestscore.Evidence(pd.concat([by_hand.runs, unattended.runs.assign(run_id="x")]))
+    for test in ("Data 1", "Data 5", "Monitoring 2"):
+        assert mltestscore.scorecard(by_hand).loc[test, "points"] == mltestscore.MANUAL
+        assert mltestscore.scorecard(unattended).loc[test, "points"] == mltestscore.AUTOMATED
+        assert mltestscore.scorecard(mixed).loc[test, "points"] == mltestscore.MANUAL
+    assert mltestscore.scorecard(unattended).loc["Data 4", "points"] == mltestscore.MANUAL  # a review stays 0.5
+    broken = evidence("schedule", contract={**CONTRACT, "tags.reconciles": "False"})
+    assert mltestscore.scorecard(broken).loc["Data 1", "points"] == 0.0
 
 
-def test_contract_evidence_is_automated_and_a_broken_reconciliation_is_not() -> None:
-    ev = evidence(contract=CONTRACT)
-    assert capstone.judge("Data 1", ev) == 1.0
-    assert capstone.judge("Data 4", ev) == 0.5  # the catalog: written and checked by people
-    assert capstone.judge("Data 5", ev) == 1.0
-    assert capstone.judge("Monitoring 2", ev) == 1.0
-    broken = evidence(contract={**CONTRACT, "tags.batch.reconciles": "False"})
-    assert capstone.judge("Data 1", broken) == 0.0 and capstone.judge("Monitoring 2", broken) == 0.0
+def test_the_approval_chain_is_judged_from_the_version_tags() -> None:
+    approval = policy.APPROVAL
+    train = {f"tags.{mltestscore.CODE_TAG}": "abc123", "tags.candidate": "recipe"}
+    good = {"run_id": "run-train", approval.author_tag: approval.author, approval.approver_tag: approval.approver,
+            approval.card_tag: "2026-02-10T09:00:00+00:00", approval.approved_at_tag: "2026-02-10T10:00:00+00:00"}
+    judge = mltestscore.test_by_id("Model 1").judge
+    assert judge(evidence(version=good, train=train))[0] == mltestscore.MANUAL
+    own = {**good, approval.approver_tag: approval.author}
+    assert judge(evidence(version=own, train=train))[0] == 0.0
+    early = {**good, approval.approved_at_tag: "2026-02-10T08:00:00+00:00"}
+    assert judge(evidence(version=early, train=train))[0] == 0.0
+    unknown = {**train, f"tags.{mltestscore.CODE_TAG}": "unknown"}
+    assert judge(evidence(version=good, train=unknown))[0] == 0.0
 
 
-def test_monitoring_evidence_needs_every_feature_and_the_rules() -> None:
-    assert capstone.judge("Monitoring 3", evidence(monitor=FULL_MONITOR)) == 1.0
-    assert capstone.judge("Monitoring 7", evidence(monitor=FULL_MONITOR)) == 1.0
-    missing = {k: v for k, v in FULL_MONITOR.items() if k != f"metrics.psi.{data.FEATURES[0]}"}
-    assert capstone.judge("Monitoring 3", evidence(monitor=missing)) == 0.0
-    no_rules = {k: v for k, v in FULL_MONITOR.items() if k != "tags.alert_rules"}
-    assert capstone.judge("Monitoring 7", evidence(monitor=no_rules)) == 0.0
-    assert capstone.judge("Monitoring 4", evidence(monitor=FULL_MONITOR)) == 0.5
-    aged = {**FULL_MONITOR, "tags.alert_rules": json.dumps({"max_model_age_months": 6})}
-    assert capstone.judge("Monitoring 4", evidence(monitor=aged)) == 1.0
+def test_a_simpler_model_that_earns_more_costs_the_point() -> None:
+    judge = mltestscore.test_by_id("Model 5").judge
+    version = {"run_id": "run-train"}
+
+    def ev(simple_profit: float) -> mltestscore.Evidence:
+        runs = pd.DataFrame([
+            {"run_id": "run-train", f"tags.{mltestscore.STEP_TAG}": "train", "tags.candidate": "recipe",
+             "params.model": "HistGradientBoostingClassifier", "metrics.profit": 1000.0},
+            {"run_id": "run-simple", f"tags.{mltestscore.STEP_TAG}": "train", "tags.candidate": "simpler",
+             "params.model": "LogisticRegression", "metrics.profit": simple_profit}])
+        return mltestscore.Evidence(runs.assign(**{f"tags.{mltestscore.TRIGGER_TAG}": "notebook"}), version)
+
+    assert judge(ev(900.0))[0] == mltestscore.MANUAL
+    assert judge(ev(1100.0))[0] == 0.0
 
 
-def test_tuning_is_judged_by_runs_per_model_type() -> None:
-    def runs(models: list[str]) -> capstone.Evidence:
-        return capstone.Evidence(pd.DataFrame({"run_id": [f"r{i}" for i in range(len(models))],
-                                               "tags.capstone.step": "train", "params.model": models}))
-
-    assert capstone.judge("Model 3", runs(["A", "B", "C"])) == 0.0
-    assert capstone.judge("Model 3", runs(["A", "A", "B"])) == 0.5
-    assert capstone.judge("Model 3", runs(["A"] * 5)) == 1.0
+def test_skew_is_the_served_model_against_the_training_pipeline_not_drift() -> None:
+    judge = mltestscore.test_by_id("Monitoring 3").judge
+    assert judge(evidence(monitor=MONITOR))[0] == 0.0  # PSI alone is drift, not skew
+    assert judge(evidence(score={"metrics.skew.max_abs_diff": 0.0}))[0] == mltestscore.MANUAL
 
 
-def test_gate_and_rollback_come_from_the_registry_version() -> None:
-    ev = capstone.Evidence(pd.DataFrame(), version={"version": "3", "aliases": "champion", "gate": "passed",
-                                                    "replaces": "2", "gate.reasons": "pass [fairness]: gap ok"},
-                           versions=["1", "2", "3"])
-    assert capstone.judge("Infrastructure 4", ev) == 1.0
-    assert capstone.judge("Infrastructure 7", ev) == 0.5
-    assert capstone.judge("Model 7", ev) == 1.0
-    ev.versions = ["3"]  # the version to roll back to was deleted
-    assert capstone.judge("Infrastructure 7", ev) == 0.0
-    ev.version["aliases"] = "challenger"
-    assert capstone.judge("Infrastructure 4", ev) == 0.0
+def test_integration_needs_every_step_and_a_version() -> None:
+    steps = {s: {} for s in ("contract", "train", "score", "monitor")}
+    judge = mltestscore.test_by_id("Infrastructure 3").judge
+    assert judge(evidence("notebook", {"version": "2"}, **steps))[0] == mltestscore.MANUAL
+    assert judge(evidence("ci", {"version": "2"}, **steps))[0] == mltestscore.AUTOMATED
+    assert judge(evidence("ci", {}, **steps))[0] == 0.0
+    assert judge(evidence("ci", {"version": "2"}, **{k: v for k, v in steps.items() if k != "score"}))[0] == 0.0
 
 
-def test_integration_is_manual_from_a_notebook_and_automated_from_ci() -> None:
-    steps = {s: {"tags.capstone.trigger": "notebook"} for s in ("contract", "train", "score", "monitor")}
-    ev = evidence(**steps)
-    ev.version = {"version": "1"}
-    assert capstone.judge("Infrastructure 3", ev) == 0.5
-    ci = evidence(**{s: {"tags.capstone.trigger": "ci"} for s in steps})
-    ci.version = {"version": "1"}
-    assert capstone.judge("Infrastructure 3", ci) == 1.0
-    partial = evidence(**{s: v for s, v in steps.items() if s != "score"})
-    partial.version = {"version": "1"}
-    assert capstone.judge("Infrastructure 3", partial) == 0.0
-
-
-def card_from(points: dict[str, float]) -> pd.DataFrame:
-    rows = [{"test": t.id, "section": t.section, "points": points.get(t.id, 0.0)} for t in capstone.TESTS]
+def card_from(points: dict[str, float], kind: str = mltestscore.CHECK) -> pd.DataFrame:
+    rows = [{"test": t.id, "section": t.section, "points": points.get(t.id, 0.0),
+             "kind": kind if points.get(t.id, 0.0) else ""} for t in mltestscore.TESTS]
     return pd.DataFrame(rows).set_index("test")
 
 
 def test_final_score_is_the_minimum_of_section_sums() -> None:
     card = card_from({f"Model {n}": 1.0 for n in range(1, 8)} | {"Data 1": 1.0, "Data 2": 0.5,
                                                                   "Infrastructure 1": 1.0, "Monitoring 1": 1.0})
-    scores = capstone.section_scores(card)
-    assert list(scores.index) == list(capstone.SECTIONS)
+    scores = mltestscore.section_scores(card)
+    assert list(scores.index) == list(mltestscore.SECTIONS)
     assert scores["Model"] == 7 and scores["Data"] == 1.5
-    assert capstone.final_score(card) == 1.0
+    assert mltestscore.final_score(card) == 1.0
 
 
 @pytest.mark.parametrize("score, band", [(0, 0), (0.5, 1), (1, 1), (1.5, 2), (3, 3), (3.5, 4), (5, 4), (5.5, 5)])
 def test_levels_follow_breck_et_al_bands(score: float, band: int) -> None:
-    assert capstone.level(score)[0] == band
+    assert mltestscore.band(score)[0] == band
 
 
-def test_what_if_never_lowers_a_test_and_best_plans_respect_capacity() -> None:
-    card = card_from({t.id: 0.5 for t in capstone.TESTS} | {"Infrastructure 7": 1.0})
-    after = capstone.what_if(card, ["S28", "S33"])
-    assert after.loc["Infrastructure 7", "points"] == 1.0 and after.loc["Data 3", "points"] == 0.5
+def test_what_if_adds_checks_and_scheduling_makes_them_automated() -> None:
+    card = card_from({"Data 1": 0.5, "Data 5": 0.5})
+    card.loc["Data 4", ["points", "kind"]] = [0.5, mltestscore.REVIEW]
+    after = capstone.after_stories(card, ["S25"])
+    assert after.loc["Data 7", "points"] == 0.5 and after.loc["Data 1", "points"] == 0.5
+    scheduled = capstone.after_stories(card, ["S25", "S34"])
+    assert scheduled.loc[["Data 1", "Data 5", "Data 7"], "points"].eq(1.0).all()
+    assert scheduled.loc["Data 4", "points"] == 0.5  # a review stays a person's judgement
+    assert (scheduled["points"] >= card["points"]).all()
     with pytest.raises(KeyError, match="S99"):
-        capstone.what_if(card, ["S99"])
-    best, plans = capstone.best_plans(card, capacity=5)
-    assert plans and all(sum(capstone.IMPROVEMENTS[i][0].points for i in p) <= 5 for p in plans)
-    assert all(capstone.final_score(capstone.what_if(card, p)) == best for p in plans)
-    assert best >= capstone.final_score(card)
-    assert capstone.best_plans(card, capacity=0) == (capstone.final_score(card), [()])
+        capstone.after_stories(card, ["S99"])
 
 
-def test_improvement_stories_lift_real_tests() -> None:
-    ids = {t.id for t in capstone.TESTS}
-    for story, lifts in capstone.IMPROVEMENTS.values():
-        assert set(lifts) <= ids and story.points > 0
-        assert story.id not in {s.id for s in scrum.BACKLOG}
+def test_next_sprint_backlog_comes_from_gaps_and_the_review() -> None:
+    ids = {t.id for t in mltestscore.TESTS}
+    stories = {s.id: s for s in capstone.IMPROVEMENTS}
+    for s in capstone.IMPROVEMENTS:
+        assert set(s.checks) | set(s.reviews) <= ids and s.points > 0
+        assert s.id not in {b.id for b in scrum.BACKLOG}
+    assert capstone.MUST_HAVE in stories
+    assert {fb.story for fb in capstone.REVIEW_FEEDBACK} <= set(stories)
+    assert any(s.unattended for s in capstone.IMPROVEMENTS)
 
 
-def test_capstone_sprint_is_planned_at_the_forecast_and_carries_over_first() -> None:
+def test_capstone_sprint_is_planned_at_the_forecast_with_fixed_dates() -> None:
     results = capstone.sprints()
-    assert len(results) == capstone.SPRINT
+    assert len(results) == capstone.SPRINT and capstone.SPRINT_START < capstone.SPRINT_END
     earlier = scrum.history(results[:-1])
+    capacity = scrum.forecast_capacity(earlier)["expected"]
     last = results[-1]
-    assert last.committed_points <= scrum.forecast_capacity(earlier)["expected"]
+    assert last.committed_points <= capacity
     assert last.committed[0] in results[-2].carry_over  # sprint 5's unfinished story comes first
     assert set(capstone.DEFINITION_OF_DONE) == set(last.committed)
     assert not set(last.committed) & set(capstone.done_before(results))
+    unpulled = capstone.unpulled(results, capacity)
+    assert len(unpulled) and (unpulled["why not pulled"] != "fits").all()
+
+
+def test_sprint_done_points_come_from_the_evidence() -> None:
+    results = capstone.sprints()
+    fields = {k: 1.0 for _, keys in capstone.DEFINITION_OF_DONE.values() for k in keys}
+    everything = capstone.history_by_evidence(results, evidence(monitor=fields))
+    nothing = capstone.history_by_evidence(results, evidence(monitor={}))
+    assert everything["done"].iloc[-1] == results[-1].committed_points
+    assert nothing["done"].iloc[-1] == 0 and (nothing["done"].iloc[:-1] == everything["done"].iloc[:-1]).all()
+
+
+def test_the_february_export_has_glitches_the_contract_quarantines() -> None:
+    export = capstone.february_export()
+    result = provisioning.validate_batch(export)
+    assert len(export) == len(data.load_batch(capstone.BATCH_MONTH)) + 1
+    assert result.reconciles and len(result.quarantined) == 5  # four glitches; the re-sent customer twice
+    assert capstone.february_export().equals(export)  # deterministic
+
+
+def test_training_and_gate_months_do_not_overlap() -> None:
+    train, gate = capstone.training_data(), capstone.gate_data()
+    assert set(train["month"]) == set(capstone.TRAIN_MONTHS)
+    assert set(gate["month"]) == set(capstone.GATE_MONTHS) and gate[data.TARGET].notna().all()
+    assert not set(train["month"]) & set(gate["month"])
+    assert lineage.data_version(train) == lineage.data_version(capstone.training_data())
+
+
+def test_contract_tags_name_the_rules() -> None:
+    tags = capstone.contract_tags(provisioning.customer_contract(labelled=False))
+    assert "no_personal_data" in tags["contract.rules"] and tags["catalog"] == provisioning.CATALOG_ENTRY["name"]
+
+
+# --- the checks of lab 11 that need no tracking store ------------------------------------------------------------
+
+def _inclusion(ev):
+    if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict():
+        return 0
+    reasons = [r for r in ev.version.get("gate.reasons", "").split("; ") if "[fairness]" in r]
+    if not reasons or not reasons[0].startswith("pass"):
+        return 0
+    return 1 if ev.unattended else 0.5
+
+
+def test_inclusion_check_needs_the_governed_rule_and_no_person() -> None:
+    assert exercises.evaluate("11.judge", _inclusion).status == "correct"
+    any_pass = exercises.evaluate("11.judge", lambda ev: 1 if "pass [fairness]" in ev.version.get("gate.reasons", "")
+                                  else 0)
+    assert any_pass.score < 1
+    half = exercises.evaluate("11.judge", lambda ev: 0.5 if ev.version else 0)
+    assert half.score < 1
+    assert exercises.evaluate("11.judge", lambda ev: None).status == "unanswered"

@@ -1,27 +1,15 @@
-"""The 5 Cs loop: CI checks, the promotion policy, static vs continuous years, lineage, promotion and rollback."""
+"""The parts of lab 10's loop (CI, monitoring, the recipe, lineage runs) and the checks of its exercises."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from mlopslab import config, continuous, data, development, preparation, registry
+from mlopslab import config, continuous, data, exercises, lineage, policy, registry, validation
 from stores import fresh_store
 
-metric = st.fixed_dictionaries({"auc": st.floats(0.4, 1.0), "profit": st.floats(-5000, 20000)})
 
-
-@given(metric, metric)
-def test_promotion_policy_needs_more_profit_and_no_big_auc_drop(challenger, champion) -> None:
-    promoted = continuous.promotion_policy(challenger, champion)
-    assert promoted == (challenger["profit"] > champion["profit"] and challenger["auc"] >= champion["auc"] - 0.02)
-    assert not (promoted and continuous.promotion_policy(champion, challenger))  # never both ways
-
-
-def test_promotion_policy_respects_a_minimum_gain() -> None:
-    policy = continuous.Policy(min_gain=500)
-    assert not continuous.promotion_policy({"auc": 0.8, "profit": 5400}, {"auc": 0.8, "profit": 5000}, policy)
-    assert continuous.promotion_policy({"auc": 0.8, "profit": 5500}, {"auc": 0.8, "profit": 5000}, policy)
+@pytest.fixture(scope="module")
+def frames() -> dict:
+    return {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}
 
 
 def test_code_checks_report_each_test() -> None:
@@ -42,66 +30,146 @@ def test_ci_passes_a_clean_batch_and_stops_a_broken_one() -> None:
     assert not ok and "1 quarantined" in detail
 
 
-def test_bad_strategy_is_named() -> None:
-    with pytest.raises(ValueError, match="strategy"):
-        continuous.simulate_year("sometimes")
+def test_every_month_has_a_label_for_every_customer(frames) -> None:
+    for month, frame in frames.items():
+        assert len(frame) == len(data.load_batch(month)) and frame[data.TARGET].notna().all()
 
 
-@pytest.fixture(scope="module")
-def years() -> tuple[continuous.Year, continuous.Year]:
-    return continuous.simulate_year("static"), continuous.simulate_year("continuous")
+def test_the_recipe_never_trains_on_its_gate_months_and_names_december_right(frames) -> None:
+    with pytest.raises(ValueError, match="both training and gate"):
+        continuous.train_challenger(frames, ["2026-01", "2026-02"], ["2026-02"], threshold=0.3)
+    late = continuous.train_challenger(frames, ["2026-08", "2026-09", "2026-10"], ["2026-11", "2026-12"], 0.3)
+    assert late.name == "challenger-2027-01"  # a December gate month is followed by January, not month 13
+    assert late.threshold == 0.3 and late.gate_months == ["2026-11", "2026-12"]
+    assert late.data_version == lineage.data_version(late.reference)
+    scores = continuous.on_months(late, continuous.gate_data(frames, late.gate_months))
+    assert set(scores) == {"auc", "profit"} and 0.5 < scores["auc"] <= 1
 
 
-def test_static_model_never_changes(years) -> None:
-    static, _ = years
-    assert set(static.log["model"]) == {"reference"} and static.gates.empty
+def test_the_monitor_sees_the_price_rise_and_needs_labels_for_performance(frames) -> None:
+    june = continuous.labelled("2026-06")
+    early = continuous.train_challenger(frames, ["2026-01", "2026-02"], ["2026-03"], threshold=0.3)
+    alerts = continuous.monitor_month(early, june)
+    assert {"kind": "data", "rule": "PSI MonthlyCharges"}.items() <= alerts[0].items()
+    assert all(a["kind"] == "data" for a in alerts)  # no labels of last month given: no performance alert
+    may = frames["2026-05"]
+    strict = policy.AlertRules(segment_gap=0.0)  # any calibration gap alerts
+    kinds = {a["kind"] for a in continuous.monitor_month(early, june, may, early.score(may), strict)}
+    assert kinds == {"data", "performance"}
 
 
-def test_retraining_starts_with_the_drift_and_pays_off(years) -> None:
-    static, cont = years
-    log = cont.log.set_index("month")
-    assert (log.loc[:"2026-05", "challenger"] == "").all()  # no alert, no retraining before the price rise
-    assert log.at["2026-06", "challenger"] in ("promoted", "rejected")
-    promoted = list(log.index[log["challenger"] == "promoted"])
-    assert promoted and promoted[0] >= "2026-06"
-    comparison = continuous.compare(static, cont)
-    after = comparison[comparison["month"] >= "2026-08"]
-    assert after["continuous"].sum() > after["static"].sum()
-    assert comparison["cumulative difference"].iloc[-1] == pytest.approx(comparison["difference"].sum())
+def test_value_figure_draws_each_strategy() -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    value = pd.DataFrame({"month": ["2026-01", "2026-02"], "a": [1.0, 2.0], "b": [1.0, 3.0]})
+    fig = continuous.value_figure(value, ["2026-02"])
+    assert [line.get_label() for line in fig.axes[0].get_lines()][:2] == ["a", "b"]
+    plt.close(fig)
 
 
-def test_every_promoted_challenger_passed_its_gate(years) -> None:
-    _, cont = years
-    gates = cont.gates
-    assert (gates["promoted"] == (gates["gate"].eq("passed") & gates["beats_champion"])).all()
-    for row in gates.itertuples():
-        assert row.gate_month < row.month  # the exam uses labels that had already arrived
+# --- the checks of lab 10 ----------------------------------------------------------------------------------------
+
+def _plan(alerts, labelled, rule=policy.PROMOTION):
+    if not any(a["kind"] in rule.retrain_on for a in alerts):
+        return None
+    months = sorted(labelled)
+    if len(months) < rule.window + rule.gate_months:
+        return None
+    return months[-rule.gate_months - rule.window:-rule.gate_months], months[-rule.gate_months:]
 
 
-def test_lineage_links_each_month_to_its_model(years) -> None:
-    _, cont = years
-    table = continuous.lineage(cont)
-    assert list(table["month"]) == data.PRODUCTION_MONTHS
-    for row in table.itertuples():
-        model = cont.served_by(row.month)
-        assert row.data_version == preparation.frame_hash(model.reference)[:12]
-        assert model.promoted_in <= row.month
-        assert max(model.train_months) < row.month  # never trained on the month it scores
+def test_trigger_check_rewards_the_rule_and_catches_typed_numbers_and_leaks() -> None:
+    assert exercises.evaluate("10.trigger", _plan).status == "correct"
+
+    def typed(alerts, labelled, rule=policy.PROMOTION):
+        months = sorted(labelled)
+        if not alerts or len(months) < 5:
+            return None
+        return months[-5:-2], months[-2:]
+
+    def leaky(alerts, labelled, rule=policy.PROMOTION):
+        months = sorted(labelled)
+        return (months[-rule.window:], months[-rule.gate_months:]) if alerts else None
+
+    assert exercises.evaluate("10.trigger", typed).score < 1
+    result = exercises.evaluate("10.trigger", leaky)
+    assert result.score < 1 and "both in training and in the gate" in result.message
+    assert exercises.evaluate("10.trigger", lambda alerts, labelled, rule=None: None).status == "unanswered"
 
 
-def test_promote_and_rollback_move_the_alias(monkeypatch) -> None:
+@pytest.mark.parametrize("form", [
+    lambda new, old, rule: new["profit"] - old["profit"] > rule.min_gain
+    and old["auc"] - new["auc"] <= rule.max_auc_drop,
+    lambda new, old, rule: new["profit"] > old["profit"] + rule.min_gain
+    and new["auc"] >= old["auc"] - rule.max_auc_drop,
+    lambda new, old, rule: new["profit"] - old["profit"] > rule.min_gain
+    and round(old["auc"] - new["auc"], 4) <= rule.max_auc_drop,
+])
+def test_promotion_check_has_no_float_trap(form) -> None:
+    """Every natural way of writing the rule gets full marks: no case sits exactly on a floating-point limit."""
+    assert exercises.evaluate("10.promotion_policy", form).status == "correct"
+
+
+def test_promotion_check_needs_the_rule_not_its_numbers() -> None:
+    def typed(new, old, rule=policy.PROMOTION):
+        return new["profit"] > old["profit"] and new["auc"] >= old["auc"] - 0.02
+
+    def profit_only(new, old, rule=policy.PROMOTION):
+        return new["profit"] > old["profit"]
+
+    assert exercises.evaluate("10.promotion_policy", typed).score < 1
+    assert exercises.evaluate("10.promotion_policy", profit_only).score < 1
+
+
+def _promote(client, name, version):
+    if client.get_model_version(name, version).tags.get("gate") != "passed":
+        raise ValueError("not gated")
+    previous = str(client.get_model_version_by_alias(name, "champion").version)
+    if previous != str(version):
+        client.set_model_version_tag(name, version, "replaces", previous)
+    client.set_registered_model_alias(name, "champion", version)
+    return previous
+
+
+def _roll_back(client, name):
+    versions = [v for v in client.search_model_versions(f"name='{name}'") if "incident" not in v.tags]
+    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
+    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
+    target = max(promoted or starts, key=lambda v: int(v.version))
+    client.set_registered_model_alias(name, "champion", target.version)
+    return str(target.version)
+
+
+def test_lifecycle_in_the_registry_and_the_registry_checks(monkeypatch, frames) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("continuous"))
     config.setup_tracking()  # mlflow keeps the last URI process-wide: point it at this test's store
     name = "churn-lifecycle-test"
-    first = continuous.start_lifecycle(name)
-    frame = continuous.labelled("2026-07")
-    pipeline = development.fit_candidate(development.candidate_models()["logistic_regression"], frame)
-    run_id = development.log_run(pipeline, "test", frame, continuous.labelled("2026-08"), "x")
-    second = registry.register(run_id, name=name)
-    assert continuous.promote(name, second) == first
-    assert registry.alias_version("champion", name) == second
-    assert continuous.rollback(name) == first
-    assert registry.alias_version("champion", name) == first
-    with pytest.raises(ValueError, match="nothing to roll back"):
-        continuous.rollback(name)
-    assert continuous.start_lifecycle(name) == first  # a re-run starts from the reference again
+    start = continuous.start_lifecycle(name)
+    assert registry.alias_version("champion", name) == start.version and start.threshold > 0
+    challenger = continuous.train_challenger(frames, ["2026-02", "2026-03", "2026-04"], ["2026-05", "2026-06"],
+                                             threshold=start.threshold)
+    exam = continuous.gate_data(frames, challenger.gate_months)
+    decision = validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold)
+    assert decision.passed
+    version = continuous.register_challenger(name, challenger, exam, decision, "a test")
+    tags = registry.client().get_model_version(name, version).tags
+    assert tags[lineage.TAG] == challenger.data_version and tags["gate"] == "passed"
+    assert tags["train_months"] == "2026-02,2026-03,2026-04" and float(tags[policy.THRESHOLD.tag]) == start.threshold
+    assert registry.alias_version("challenger", name) == version
+    continuous.log_scoring(name, "2026-07", version, frames["2026-07"], challenger.score(frames["2026-07"]), 0.3)
+    table = continuous.lineage_table(name)
+    assert list(table["month"]) == ["2026-07"] and table["version"].iloc[0] == version
+    assert continuous.start_lifecycle(name).version == start.version  # a re-run starts from the same version
+
+    assert exercises.evaluate("10.promote", _promote).status == "correct"
+    assert exercises.evaluate("10.promote", lambda c, n, v: c.set_registered_model_alias(n, "champion", v)).score < 1
+    assert exercises.evaluate("10.promote", lambda c, n, v: None).status == "unanswered"
+    assert exercises.evaluate("10.rollback", _roll_back).status == "correct"
+
+    def one_back(client, name):
+        target = str(int(client.get_model_version_by_alias(name, "champion").version) - 1)
+        client.set_registered_model_alias(name, "champion", target)
+        return target
+
+    assert exercises.evaluate("10.rollback", one_back).score < 1

@@ -1,16 +1,20 @@
-"""The 5 Cs of continuous ML (lab 10): integration, training, validation, deployment and monitoring in one loop.
+"""The 5 Cs of continuous ML (lab 10): the parts a monthly retraining loop is built from.
 
-Each production month :func:`simulate_year` does what a team's pipeline does:
+Lab 10 writes the loop itself, in the notebook: the retraining trigger, the promotion rule and the alias move are
+the student's. This module keeps the parts the loop needs and that are not the lesson:
 
-1. **CI** — the new batch passes the data contract (:func:`mlopslab.provisioning.validate_batch`);
-2. **CM** — the monitor compares the batch with the champion's training data and, with last month's labels,
-   measures how the champion did (:mod:`mlopslab.monitoring`);
-3. **CT** — an alert triggers training a challenger on the latest labelled months;
-4. **CV** — the challenger must pass the validation gate (:func:`mlopslab.validation.gate`) on the newest
-   labelled month, and the promotion policy (:func:`promotion_policy`): beat the champion there;
-5. **CD** — a passing challenger becomes the champion by moving the registry alias; :func:`rollback` moves it back.
+* :func:`labelled` — a month's batch joined with its churn labels (they arrive a month later);
+* CI: :func:`ci_check` (the data contract of lab 03 on a batch) and :func:`run_code_checks` (pytest, in-process);
+* :func:`start_lifecycle` — the registered model's ``champion`` back at the governed champion, as a :class:`Candidate`;
+* CM: :func:`monitor_month` — the month's alerts, under the governed alert rules (``policy.ALERTS``);
+* CT: :func:`train_challenger` — the retraining recipe (logistic regression) on given labelled months;
+* CV: :func:`on_months` — AUC and campaign profit on the gate data, the numbers the promotion rule compares;
+* CD and lineage: :func:`register_challenger` (run, model version and its lineage tags) and :func:`log_scoring`
+  (which version scored which batch);
+* :func:`lineage_table`, :func:`value_figure`, :func:`lineage_figure` — reading the year back.
 
-Run with ``strategy="static"`` it never retrains: the baseline the business value is compared with.
+The governed rules come from :mod:`mlopslab.policy`: the gate (``policy.GATE``), the alert rules
+(``policy.ALERTS``) and the promotion rule (``policy.PROMOTION``); data versions from :mod:`mlopslab.lineage`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,130 +31,65 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from . import data, monitoring, validation
-from .development import Economics, best_threshold, expected_profit
-from .policy import PromotionRule
-from .preparation import frame_hash, make_pipeline, split_xy
+from . import data, lineage, monitoring, policy
+from .development import best_threshold, expected_profit
+from .preparation import make_pipeline, split_xy
 
-STRATEGIES = ("static", "continuous")
 MONITORED = [*monitoring.KEY_FEATURES, *monitoring.SEGMENTS]
 """The features the loop's drift monitor watches: a few key ones, as teams do to avoid alert fatigue."""
-
-
-Policy = PromotionRule
-"""The continuous-training policy type (defined once in :mod:`mlopslab.policy`; governed: ``policy.PROMOTION``)."""
-
-GATE_POLICY = validation.Policy(max_fairness_gap=0.2)
-"""Lab 06's gate, with the fairness limit widened for one month (600 rows) of gate data: small groups are noisy."""
+RECIPE = "logistic regression (C=0.5) on the newest labelled months"
+"""How the loop trains a challenger: a small, fast model that needs little data."""
+START_TAG = "lifecycle.start"
+"""Version tag of the governed champion a lifecycle starts from (so a re-run starts from it again)."""
+PROMOTED_TAG = "promoted_in"
+"""Version tag the loop writes when it promotes a version: the month it started to serve."""
 
 
 @dataclass
-class Model:
-    """A model in the lifecycle, with its lineage: the data it was trained on and how it got there."""
+class Candidate:
+    """A model the loop can serve, with its lineage: what it was trained on, how it was validated, its version."""
 
     name: str
     pipeline: object
+    """A fitted scikit-learn pipeline or an MLflow pyfunc model."""
     threshold: float
-    reference: pd.DataFrame
-    """The data it was trained on: the monitor's yardstick."""
+    """Its governed decision threshold: contact customers whose churn score is at least this."""
+    reference: pd.DataFrame = field(repr=False)
+    """The data it was trained on: the monitor's yardstick for data drift."""
     reference_auc: float
+    """Its AUC on data it was not trained on (hold-out or gate months): the level performance is compared with."""
     train_months: list[str]
-    gate_month: str = ""
-    promoted_in: str = ""
+    gate_months: list[str] = field(default_factory=list)
     version: str = ""
-    """The registry version, when the lifecycle runs against MLflow."""
+    """Its registry version, once registered."""
 
     @property
     def data_version(self) -> str:
-        """The content hash of its training data (first 12 hex digits)."""
-        return frame_hash(self.reference)[:12]
+        """The data version (:func:`mlopslab.lineage.data_version`) of its training data."""
+        if "_data_version" not in self.__dict__:
+            self.__dict__["_data_version"] = lineage.data_version(self.reference)
+        return self.__dict__["_data_version"]
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        """Churn scores for the customers of ``frame``."""
+        return monitoring.score(self.pipeline, frame)
 
 
-@dataclass
-class Year:
-    """A simulated year: the monthly log, the models that served, and each gate decision."""
-
-    strategy: str
-    log: pd.DataFrame
-    models: dict[str, Model] = field(default_factory=dict)
-    gates: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def served_by(self, month: str) -> Model:
-        """The model that scored ``month``'s batch."""
-        row = self.log.set_index("month").loc[month]
-        return self.models[row["model"]]
-
-
-def labelled(month: str, batches: dict[str, pd.DataFrame] | None = None,
-             labels: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def labelled(month: str) -> pd.DataFrame:
     """``month``'s batch joined with its churn labels (one row per customer)."""
-    batch = batches[month] if batches else data.load_batch(month)
-    label = labels[month] if labels else data.load_labels(month)
+    batch, label = data.load_batch(month), data.load_labels(month)
     frame = batch.merge(label[["customerID", data.TARGET]], on="customerID", how="left", validate="one_to_one")
     if frame[data.TARGET].isna().any():
         raise ValueError(f"{int(frame[data.TARGET].isna().sum())} customers of {month} have no label")
     return frame
 
 
-def promotion_policy(challenger: dict, champion: dict, policy: Policy = Policy()) -> bool:
-    """Promote when the challenger earns at least ``min_gain`` more and ranks at most ``max_auc_drop`` worse."""
-    return (challenger["profit"] - champion["profit"] >= policy.min_gain and challenger["profit"] > champion["profit"]
-            and challenger["auc"] >= champion["auc"] - policy.max_auc_drop)
+def gate_data(frames: dict[str, pd.DataFrame], months: list[str]) -> pd.DataFrame:
+    """The labelled customers of ``months``, in one frame."""
+    return pd.concat([frames[m] for m in months], ignore_index=True)
 
 
-def on_month(model: Model, frame: pd.DataFrame, economics: Economics = Economics()) -> dict[str, float]:
-    """AUC and campaign profit of ``model`` (at its own threshold) on a labelled month."""
-    _, y = split_xy(frame)
-    scores = monitoring.score(model.pipeline, frame)
-    return {"auc": round(float(roc_auc_score(y, scores)), 4),
-            "profit": round(expected_profit(y, scores, model.threshold, economics), 2)}
-
-
-def reference_model() -> Model:
-    """The course's reference champion (gradient boosting on 2025), as the lifecycle starts from it."""
-    pipeline, train, holdout = _reference()
-    _, y = split_xy(holdout)
-    scores = monitoring.score(pipeline, holdout)
-    return Model("reference", pipeline, best_threshold(y, scores)[0], train,
-                 round(float(roc_auc_score(y, scores)), 4), sorted(train["month"].unique()))
-
-
-@lru_cache(maxsize=1)
-def _reference():
-    from .registry import train_reference_model
-
-    return train_reference_model()
-
-
-def train_challenger(frames: dict[str, pd.DataFrame], months: list[str], gate_month: str) -> Model:
-    """A logistic-regression challenger on the labelled ``months``; its threshold is profit-optimal there."""
-    from threadpoolctl import threadpool_limits
-
-    train = pd.concat([frames[m] for m in months], ignore_index=True)
-    X, y = split_xy(train)
-    with threadpool_limits(1):
-        pipeline = make_pipeline(LogisticRegression(max_iter=1000, C=0.5)).fit(X, y)
-    scores = monitoring.score(pipeline, train)
-    gate = frames[gate_month]
-    auc = roc_auc_score(split_xy(gate)[1], monitoring.score(pipeline, gate))
-    return Model(f"challenger-{gate_month[:4]}-{int(gate_month[5:]) + 1:02d}", pipeline,
-                 best_threshold(y, scores)[0], train, round(float(auc), 4), months, gate_month)
-
-
-def monitor_month(model: Model, batch: pd.DataFrame, last: pd.DataFrame | None, last_scores: np.ndarray | None,
-                  rules: monitoring.AlertRules) -> list[str]:
-    """The alerts raised this month: data drift of ``batch`` and the performance of ``last`` month's scores."""
-    alerts = []
-    drift = monitoring.feature_drift(model.reference, batch, MONITORED, rules=rules)
-    alerts += [f"data: PSI {f}" for f in drift.loc[drift["level"] == "alert", "feature"]]
-    if last is not None:
-        perf = monitoring.performance(split_xy(last)[1], last_scores, model.threshold, last[monitoring.SEGMENTS])
-        if perf["segment_gap"] > rules.segment_gap:
-            alerts.append(f"performance: churn under-predicted in {perf['worst_segment']}")
-        if perf["auc"] < model.reference_auc - rules.auc_drop:
-            alerts.append("performance: AUC drop")
-    return alerts
-
+# --- continuous integration ----------------------------------------------------------------------------------------
 
 _CI: dict[str, tuple[bool, str]] = {}
 
@@ -159,261 +97,17 @@ _CI: dict[str, tuple[bool, str]] = {}
 def ci_check(batch: pd.DataFrame) -> tuple[bool, str]:
     """Continuous integration of data: the batch against lab 03's data contract (accepted + quarantined = in).
 
-    Results are remembered by the batch's content hash: the same data passes or fails the same way.
+    Results are remembered by the batch's data version: the same data passes or fails the same way.
     """
     from .provisioning import validate_batch
 
-    key = frame_hash(batch)
+    key = lineage.data_version(batch)
     if key not in _CI:
         result = validate_batch(batch.reset_index(drop=True))
         ok = result.reconciles and len(result.quarantined) == 0
         _CI[key] = ok, f"{len(result.accepted)} accepted, {len(result.quarantined)} quarantined"
     return _CI[key]
 
-
-def simulate_year(strategy: str = "continuous", policy: Policy = Policy(), rules: monitoring.AlertRules = monitoring.AlertRules(),
-                  registry_name: str | None = None, batches: dict[str, pd.DataFrame] | None = None,
-                  labels: dict[str, pd.DataFrame] | None = None, economics: Economics = Economics()) -> Year:
-    """Run the production year month by month under ``strategy`` ("static" or "continuous").
-
-    With ``registry_name`` every challenger is logged to MLflow, a passing one is registered and the
-    ``champion`` alias moved to it, and each month is scored by the model the alias serves.
-    """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-    months = sorted(batches) if batches else list(data.PRODUCTION_MONTHS)
-    frames = {m: labelled(m, batches, labels) for m in months}
-    champion = reference_model()
-    models = {champion.name: champion}
-    if registry_name:
-        champion.version = start_lifecycle(registry_name)
-    rows, gates, last, last_scores = [], [], None, None
-    for i, month in enumerate(months):
-        batch = frames[month][["customerID", "month", *data.FEATURES]]
-        ci_ok, ci_detail = ci_check(batch)
-        alerts = monitor_month(champion, batch, last, last_scores, rules)
-        triggered = strategy == "continuous" and any(a.split(":")[0] in policy.retrain_on for a in alerts)
-        gate_result = ""
-        if triggered and i >= policy.window + 1:
-            gate_month = months[i - 1]
-            challenger = train_challenger(frames, months[i - 1 - policy.window:i - 1], gate_month)
-            passed, gate_row = validate(challenger, champion, frames[gate_month], policy, economics)
-            gates.append({"month": month, **gate_row})
-            gate_result = "promoted" if passed else "rejected"
-            if registry_name:
-                challenger.version = log_challenger(challenger, frames[gate_month], registry_name, passed, alerts)
-            if passed:
-                challenger.promoted_in = month
-                models[challenger.name] = champion = challenger
-                if registry_name:
-                    promote(registry_name, challenger.version)
-        elif triggered:
-            gate_result = "too few labelled months"
-        served = champion_pipeline(registry_name, champion)
-        scores = monitoring.score(served, batch)
-        y = split_xy(frames[month])[1]
-        rows.append({"month": month, "ci": "passed" if ci_ok else f"FAILED ({ci_detail})", "alerts": len(alerts),
-                     "alert": alerts[0] if alerts else "", "challenger": gate_result, "model": champion.name,
-                     "version": champion.version, "threshold": champion.threshold,
-                     "profit": round(expected_profit(y, scores, champion.threshold, economics), 2)})
-        last, last_scores = frames[month], scores
-    year = Year(strategy, pd.DataFrame(rows), models, pd.DataFrame(gates))
-    if batches is None and labels is None and economics == Economics():
-        _SHIPPED[(strategy, policy, rules)] = year
-    return year
-
-
-_SHIPPED: dict[tuple, Year] = {}
-
-
-def validate(challenger: Model, champion: Model, gate_frame: pd.DataFrame, policy: Policy,
-             economics: Economics = Economics()) -> tuple[bool, dict]:
-    """Continuous validation: lab 06's gate (absolute quality) and the promotion policy (better than the champion)."""
-    decision = validation.gate(challenger.pipeline, gate_frame, GATE_POLICY, challenger.threshold, economics)
-    new, old = on_month(challenger, gate_frame, economics), on_month(champion, gate_frame, economics)
-    better = promotion_policy(new, old, policy)
-    row = {"challenger": challenger.name, "trained_on": f"{challenger.train_months[0]}..{challenger.train_months[-1]}",
-           "gate_month": challenger.gate_month, "challenger_auc": new["auc"], "champion_auc": old["auc"],
-           "challenger_profit": new["profit"], "champion_profit": old["profit"],
-           "gate": "passed" if decision.passed else "FAILED " + ",".join(decision.failed),
-           "beats_champion": better, "promoted": decision.passed and better}
-    return decision.passed and better, row
-
-
-# --- continuous deployment: the registry -------------------------------------------------------------------------
-
-def start_lifecycle(name: str) -> str:
-    """Make sure ``name@champion`` exists, and point it back at the course's reference version; return it."""
-    from .registry import client, ensure_champion
-
-    ensure_champion(name)
-    c = client()
-    references = [int(v.version) for v in c.search_model_versions(f"name='{name}'")
-                  if v.tags.get("approved_by") == "course reference"]
-    version = str(min(references))
-    c.set_registered_model_alias(name, "champion", version)
-    return version
-
-
-def log_challenger(model: Model, gate_frame: pd.DataFrame, name: str, passed: bool, alerts: list[str]) -> str:
-    """Log the challenger's run (with its model only if it passed) and register it as ``challenger``; its version or ""."""
-    from .development import log_run
-    from .registry import register
-
-    tags = {"trigger": alerts[0] if alerts else "", "gate": "passed" if passed else "failed",
-            "train_months": ",".join(model.train_months), "lifecycle": "lab10"}
-    run_id = log_run(model.pipeline, model.name, model.reference, gate_frame, model.data_version, tags=tags,
-                     log_model=passed)
-    if not passed:
-        return ""
-    return register(run_id, alias="challenger", name=name,
-                    tags={"train_months": ",".join(model.train_months), "gate_month": model.gate_month,
-                          "data_version": model.data_version, "threshold": str(model.threshold), "gate": "passed"})
-
-
-def promote(name: str, version: str) -> str:
-    """Continuous deployment: point ``champion`` at ``version``; record the version it replaces (for rollback)."""
-    from .registry import alias_version, client
-
-    previous = alias_version("champion", name)
-    c = client()
-    if previous and previous != version:
-        c.set_model_version_tag(name, version, "replaces", previous)
-    c.set_registered_model_alias(name, "champion", version)
-    return previous or ""
-
-
-def rollback(name: str) -> str:
-    """Point ``champion`` back at the version the current champion replaced; return that version."""
-    from .registry import client
-
-    c = client()
-    current = c.get_model_version_by_alias(name, "champion")
-    previous = current.tags.get("replaces")
-    if not previous:
-        raise ValueError(f"{name} version {current.version} records no version it replaced: nothing to roll back to")
-    c.set_registered_model_alias(name, "champion", previous)
-    return previous
-
-
-_LOADED: dict[tuple[str, str], object] = {}
-
-
-def champion_pipeline(registry_name: str | None, champion: Model):
-    """What scores this month: the registry's ``champion`` (loaded once per version) or the in-memory model."""
-    if not registry_name:
-        return champion.pipeline
-    from .registry import alias_version, load
-
-    version = alias_version("champion", registry_name)
-    key = (registry_name, version)
-    if key not in _LOADED:
-        _LOADED.clear()
-        _LOADED[key] = load("champion", registry_name)
-    return _LOADED[key]
-
-
-# --- comparing strategies, lineage ------------------------------------------------------------------------------
-
-def compare(static: Year, continuous: Year) -> pd.DataFrame:
-    """Profit per month of both strategies, the difference, and its running total."""
-    out = pd.DataFrame({"month": static.log["month"], "static": static.log["profit"],
-                        "continuous": continuous.log["profit"]})
-    out["difference"] = out["continuous"] - out["static"]
-    out["cumulative difference"] = out["difference"].cumsum()
-    return out
-
-
-def value_figure(comparison: pd.DataFrame, promotions: list[str] = ()):
-    """Monthly campaign profit of the static and the continuously retrained model, promotions marked."""
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-    x = np.arange(len(comparison))
-    top.plot(x, comparison["static"], marker="o", label="static model (trained on 2025)")
-    top.plot(x, comparison["continuous"], marker="s", label="continuously retrained")
-    top.set_ylabel("campaign profit (€)")
-    top.set_title("Business value month by month")
-    bottom.bar(x, comparison["difference"], color=np.where(comparison["difference"] >= 0, "tab:green", "tab:red"))
-    bottom.plot(x, comparison["cumulative difference"], color="black", marker=".", label="running total")
-    bottom.axhline(0, color="grey", lw=0.8)
-    bottom.set_ylabel("continuous − static (€)")
-    bottom.legend(loc="upper left", fontsize=8)
-    months = list(comparison["month"])
-    for month in promotions:
-        for ax in (top, bottom):
-            ax.axvline(months.index(month), color="tab:orange", ls=":", lw=1.2)
-    top.plot([], [], color="tab:orange", ls=":", label="new champion promoted")
-    top.legend(loc="upper left", fontsize=8)
-    bottom.set_xticks(x, [m[2:] for m in months], rotation=45)
-    for ax in (top, bottom):
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
-def lineage(year: Year) -> pd.DataFrame:
-    """Month → the model that scored it → its registry version, training months, data version and gate month."""
-    rows = []
-    for month in year.log["month"]:
-        model = year.served_by(month)
-        rows.append({"month": month, "model": model.name, "version": model.version or "-",
-                     "trained_on": f"{model.train_months[0]}..{model.train_months[-1]}",
-                     "data_version": model.data_version, "gate_month": model.gate_month or "2025 hold-out",
-                     "promoted_in": model.promoted_in or "(initial)"})
-    return pd.DataFrame(rows)
-
-
-def lineage_figure(year: Year, aliases: dict[str, str] | None = None):
-    """A small graph: data version → training run → model version → served months (and the alias now)."""
-    import matplotlib.pyplot as plt
-
-    table = lineage(year)
-    served = table.groupby("model", sort=False)["month"].agg(
-        lambda m: m.iloc[0][2:] if len(m) == 1 else f"{m.iloc[0][2:]}..{m.iloc[-1][2:]}")
-    models = [year.models[n] for n in served.index]
-    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.75 * len(models)))
-    columns = {"data": 0.0, "run": 2.6, "version": 5.2, "served": 7.6}
-    box = {"boxstyle": "round,pad=0.3", "fc": "#eef2f7", "ec": "#4a6fa5"}
-    for row, model in enumerate(models):
-        y = len(models) - row
-        labels = {
-            "data": f"data {model.data_version}\n{model.train_months[0]}..{model.train_months[-1]}",
-            "run": f"run {model.name}\ngate: {model.gate_month or '2025 hold-out'}",
-            "version": f"{'v' + model.version if model.version else 'in memory'}\nthreshold {model.threshold:.2f}",
-            "served": f"served {served[model.name]}",
-        }
-        for key, x in columns.items():
-            ax.text(x, y, labels[key], ha="center", va="center", fontsize=8, bbox=box)
-        for a, b in (("data", "run"), ("run", "version"), ("version", "served")):
-            ax.annotate("", xy=(columns[b] - 0.95, y), xytext=(columns[a] + 0.95, y),
-                        arrowprops={"arrowstyle": "->", "color": "#4a6fa5"})
-    by_version: dict[str, list[str]] = {}
-    for alias, version in (aliases or {}).items():
-        by_version.setdefault(version, []).append(f"@{alias}")
-    for row, model in enumerate(models):
-        if model.version in by_version:
-            ax.text(columns["version"], len(models) - row - 0.4, "  ".join(by_version[model.version]), ha="center",
-                    va="center", fontsize=8, color="white", weight="bold",
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "tab:orange", "ec": "tab:orange"})
-    ax.set_xlim(-1.2, 8.8)
-    ax.set_ylim(0.3, len(models) + 0.6)
-    ax.axis("off")
-    for key, x in columns.items():
-        ax.text(x, len(models) + 0.45, key, ha="center", fontsize=9, weight="bold")
-    ax.set_title("Lineage: from data version to the alias that serves", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def shipped_year(strategy: str = "continuous", policy: Policy = Policy(),
-                 rules: monitoring.AlertRules = monitoring.AlertRules()) -> Year:
-    """The year on the shipped data (the last run of it in this process, else simulated in memory)."""
-    key = (strategy, policy, rules)
-    return _SHIPPED[key] if key in _SHIPPED else simulate_year(strategy, policy, rules)
-
-
-# --- continuous integration of code -------------------------------------------------------------------------------
 
 def run_code_checks(test_source: str) -> pd.DataFrame:
     """Run pytest in-process on ``test_source`` (test functions as text); one row per test with its outcome."""
@@ -450,3 +144,269 @@ def run_code_checks(test_source: str) -> pd.DataFrame:
     if not collector.rows:
         raise ValueError("no test ran: define functions whose names start with test_")
     return pd.DataFrame(collector.rows)
+
+
+# --- the starting point: the governed champion ---------------------------------------------------------------------
+
+def start_lifecycle(name: str) -> Candidate:
+    """Point ``name@champion`` at the governed champion (registered if missing) and return it as a :class:`Candidate`.
+
+    The alias goes back to the course's reference version (:func:`mlopslab.registry.reset_champion`), so every run of
+    the loop starts from the same model whatever an earlier run promoted; the version is tagged :data:`START_TAG`.
+    """
+    from .registry import client, load, reset_champion
+
+    c = client()
+    version = reset_champion(name)
+    train, holdout = monitoring.champion_data()
+    tags = c.get_model_version(name, version).tags
+    for key, months in ((START_TAG, ["true"]), ("train_months", sorted(train["month"].unique())),
+                        ("gate_months", sorted(holdout["month"].unique()))):
+        if key not in tags:  # the champion's lineage in the same tags as every challenger's
+            c.set_model_version_tag(name, version, key, ",".join(months))
+    with contextlib.suppress(Exception):  # no challenger yet in a fresh store
+        c.delete_registered_model_alias(name, "challenger")
+    tags = c.get_model_version(name, version).tags
+    pipeline = load("champion", name)
+    _, y = split_xy(holdout)
+    scores = monitoring.score(pipeline, holdout)
+    threshold = float(tags[policy.THRESHOLD.tag]) if policy.THRESHOLD.tag in tags else best_threshold(y, scores)[0]
+    return Candidate("governed champion", pipeline, threshold, train, round(float(roc_auc_score(y, scores)), 4),
+                     sorted(train["month"].unique()), sorted(holdout["month"].unique()), version)
+
+
+# --- continuous monitoring -------------------------------------------------------------------------------------------
+
+def monitor_month(champion: Candidate, batch: pd.DataFrame, last: pd.DataFrame | None = None,
+                  last_scores=None, rules: policy.AlertRules = policy.ALERTS) -> list[dict[str, str]]:
+    """The month's alerts: data drift of ``batch`` against the champion's training data and, once ``last`` month's
+    labels have arrived, how the scores it was given (``last_scores``) did.
+
+    Each alert is a dict: ``kind`` ("data" or "performance"), ``rule`` and ``detail``.
+    """
+    alerts = []
+    drift = monitoring.feature_drift(champion.reference, batch, MONITORED, rules=rules)
+    for row in drift[drift["level"] == "alert"].itertuples():
+        alerts.append({"kind": "data", "rule": f"PSI {row.feature}", "detail": f"PSI {row.psi:.2f} ≥ {rules.psi_alert:g}"})
+    if last is not None:
+        y = split_xy(last)[1]
+        perf = monitoring.performance(y, last_scores, champion.threshold)
+        if perf["auc"] < champion.reference_auc - rules.auc_drop:
+            alerts.append({"kind": "performance", "rule": "AUC drop",
+                           "detail": f"AUC {perf['auc']:.3f} < {champion.reference_auc - rules.auc_drop:.3f}"})
+        gaps = monitoring.segment_gaps(y, last_scores, last[monitoring.SEGMENTS])
+        worst = gaps.loc[gaps["gap"].abs().idxmax()]
+        if abs(worst["gap"]) > rules.segment_gap:
+            side = "under" if worst["gap"] > 0 else "over"
+            alerts.append({"kind": "performance", "rule": "calibration",
+                           "detail": f"churn {side}-predicted by {abs(worst['gap']):.2f} in {worst['segment']}"})
+    return alerts
+
+
+# --- continuous training and validation --------------------------------------------------------------------------
+
+def _fit(train: pd.DataFrame):
+    from threadpoolctl import threadpool_limits
+
+    X, y = split_xy(train)
+    with threadpool_limits(1):
+        return make_pipeline(LogisticRegression(max_iter=1000, C=0.5)).fit(X, y)
+
+
+def train_challenger(frames: dict[str, pd.DataFrame], train_months: list[str], gate_months: list[str],
+                     threshold: float) -> Candidate:
+    """The retraining recipe (:data:`RECIPE`) on the labelled ``train_months``; its AUC on the ``gate_months``.
+
+    ``frames`` maps each month to its labelled customers (:func:`labelled`). ``threshold`` is the governed decision
+    threshold the challenger inherits from the champion it may replace: retraining changes the model, not the
+    campaign's decision rule, which only the approval chain of lab 06 may change (``policy.THRESHOLD``).
+    """
+    train_months, gate_months = sorted(train_months), sorted(gate_months)
+    overlap = set(train_months) & set(gate_months)
+    if overlap:
+        raise ValueError(f"month(s) {sorted(overlap)} are both training and gate data: the gate must be unseen data")
+    if not train_months or not gate_months:
+        raise ValueError("a challenger needs at least one training month and one gate month")
+    train = gate_data(frames, train_months)
+    pipeline = _fit(train)
+    gate = gate_data(frames, gate_months)
+    auc = roc_auc_score(split_xy(gate)[1], monitoring.score(pipeline, gate))
+    trained_in = monitoring.next_month(max(train_months + gate_months))
+    return Candidate(f"challenger-{trained_in}", pipeline, float(threshold), train, round(float(auc), 4),
+                     train_months, gate_months)
+
+
+def on_months(model: Candidate, frame: pd.DataFrame) -> dict[str, float]:
+    """AUC and campaign profit (at the model's own threshold, under ``policy.ECONOMICS``) on labelled customers."""
+    _, y = split_xy(frame)
+    scores = model.score(frame)
+    return {"auc": round(float(roc_auc_score(y, scores)), 4),
+            "profit": round(expected_profit(y, scores, model.threshold, policy.ECONOMICS), 2)}
+
+
+def profit(model: Candidate, frame: pd.DataFrame) -> float:
+    """The campaign's profit on ``frame``'s real outcomes when ``model`` picks whom to contact."""
+    return on_months(model, frame)["profit"]
+
+
+# --- continuous deployment: the registry and lineage ---------------------------------------------------------------
+
+def register_challenger(name: str, challenger: Candidate, gate: pd.DataFrame, decision, trigger: str = "") -> str:
+    """Log the challenger's run (model, data version, months) and register it as ``name@challenger``; the version.
+
+    ``gate`` is the gate data it was judged on and ``decision`` the gate's verdict. The version's tags carry its
+    lineage (``lineage.TAG``, ``train_months``, ``gate_months``) and the verdict
+    (:func:`mlopslab.validation.record_gate`, which also records the governed threshold). Only a challenger that
+    passed the gate is registered.
+    """
+    from .development import log_run
+    from .registry import register
+    from .validation import record_gate
+
+    if not decision.passed:
+        raise ValueError(f"{challenger.name} failed the gate ({', '.join(decision.failed)}): it is not registered")
+    months = {"train_months": ",".join(challenger.train_months), "gate_months": ",".join(challenger.gate_months)}
+    run_id = log_run(challenger.pipeline, challenger.name, challenger.reference, gate, challenger.data_version,
+                     tags={**months, "trigger": trigger, "lifecycle": "lab10", "recipe": RECIPE})
+    version = register(run_id, alias="challenger", name=name, tags={**months, lineage.TAG: challenger.data_version})
+    record_gate(version, decision, name=name)
+    challenger.version = version
+    return version
+
+
+def log_scoring(name: str, month: str, version: str, batch: pd.DataFrame, scores, threshold: float) -> str:
+    """Record that ``name`` version ``version`` scored ``month``'s batch: a run tagged with the batch's data version."""
+    import mlflow
+
+    from .config import setup_tracking
+
+    setup_tracking()
+    scores = np.asarray(scores, dtype=float)
+    with mlflow.start_run(run_name=f"scoring-{month}") as run:
+        mlflow.set_tags({"lifecycle": "lab10", "step": "scoring", "month": month, "model.name": name,
+                         "model.version": str(version), lineage.TAG: lineage.data_version(batch)})
+        mlflow.log_metrics({"rows": len(scores), "contacted": int((scores >= threshold).sum()),
+                            "threshold": float(threshold)})
+        return run.info.run_id
+
+
+def scoring_runs(name: str) -> pd.DataFrame:
+    """The newest scoring run of each month for registered model ``name``: month, model version, batch data version."""
+    import mlflow
+
+    from .config import EXPERIMENT, setup_tracking
+
+    setup_tracking()
+    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], order_by=["attributes.start_time DESC"],
+                              filter_string=f"tags.step = 'scoring' and tags.`model.name` = '{name}'")
+    if runs.empty:
+        return pd.DataFrame(columns=["month", "version", "batch_data_version"])
+    runs = runs.drop_duplicates("tags.month").sort_values("tags.month")
+    return pd.DataFrame({"month": runs["tags.month"], "version": runs["tags.model.version"],
+                         "batch_data_version": runs[f"tags.{lineage.TAG}"]}).reset_index(drop=True)
+
+
+def lineage_table(name: str) -> pd.DataFrame:
+    """Month → the version that scored it → its training months, data version (short), gate months, promotion month.
+
+    Read from the tracking store and the registry only: the scoring runs and the versions' tags.
+    """
+    from .registry import client
+
+    c = client()
+    rows = []
+    for run in scoring_runs(name).itertuples():
+        version = c.get_model_version(name, run.version)
+        tags = version.tags
+        data_version = tags.get(lineage.TAG) or c.get_run(version.run_id).data.tags.get(lineage.TAG, "")
+        months = tags.get("train_months", "")
+        rows.append({"month": run.month, "version": run.version,
+                     "trained_on": _span(months.split(",")) if months else "2025 (the governed champion)",
+                     "data_version": lineage.short(data_version) or "-",
+                     "gate_months": _span(tags["gate_months"].split(",")) if tags.get("gate_months") else "2025 hold-out",
+                     "promoted_in": tags.get(PROMOTED_TAG, "(start)")})
+    return pd.DataFrame(rows)
+
+
+def _span(months: list[str]) -> str:
+    months = sorted(m for m in months if m)
+    return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+
+
+# --- figures ---------------------------------------------------------------------------------------------------------
+
+def value_figure(value: pd.DataFrame, promotions: list[str] = ()):
+    """Monthly campaign profit of each strategy (the columns of ``value`` besides ``month``, up to four), promotions
+    marked; below, the gain of the last column over the one before it."""
+    import matplotlib.pyplot as plt
+
+    strategies = [c for c in value.columns if c != "month"]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    x = np.arange(len(value))
+    styles = [{"color": "grey", "ls": ":", "marker": "."}, {"color": "tab:green", "marker": "s", "lw": 2.5,
+                                                           "alpha": 0.6},
+              {"color": "tab:blue", "ls": "--", "marker": "o", "ms": 4}, {"color": "tab:orange", "marker": "^"}]
+    for strategy, style in zip(strategies, styles[-len(strategies):]):
+        top.plot(x, value[strategy], label=strategy, **style)
+    top.set_ylabel("campaign profit (€)")
+    top.set_title("Business value month by month, on each month's real outcomes")
+    gain = value[strategies[-1]] - value[strategies[-2]]
+    bottom.bar(x, gain, color=np.where(gain >= 0, "tab:green", "tab:red"))
+    bottom.plot(x, gain.cumsum(), color="black", marker=".", label="running total")
+    bottom.axhline(0, color="grey", lw=0.8)
+    bottom.set_ylabel("gain (€)")
+    bottom.set_title(f"gain: {strategies[-1]} − {strategies[-2]}", fontsize=9)
+    bottom.legend(loc="upper left", fontsize=8)
+    months = list(value["month"])
+    for month in promotions:
+        for ax in (top, bottom):
+            ax.axvline(months.index(month), color="tab:red", ls=":", lw=1.2)
+    top.plot([], [], color="tab:red", ls=":", label="the loop promotes a challenger")
+    top.legend(loc="upper left", fontsize=8)
+    bottom.set_xticks(x, [m[2:] for m in months], rotation=45)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def lineage_figure(table: pd.DataFrame, aliases: dict[str, str] | None = None):
+    """A small graph from :func:`lineage_table`: data version → model version → the months it served (and aliases)."""
+    import matplotlib.pyplot as plt
+
+    served = table.groupby("version", sort=False).agg(first=("month", "first"), last=("month", "last"),
+                                                       trained_on=("trained_on", "first"),
+                                                       data_version=("data_version", "first"),
+                                                       gate_months=("gate_months", "first"))
+    fig, ax = plt.subplots(figsize=(10, 1.0 + 0.8 * len(served)))
+    columns = {"data": 0.0, "version": 3.3, "served": 6.6}
+    box = {"boxstyle": "round,pad=0.3", "fc": "#eef2f7", "ec": "#4a6fa5"}
+    by_version: dict[str, list[str]] = {}
+    for alias, version in (aliases or {}).items():
+        if version:
+            by_version.setdefault(str(version), []).append(f"@{alias}")
+    for row, (version, model) in enumerate(served.iterrows()):
+        y = len(served) - row
+        span = model["first"][2:] if model["first"] == model["last"] else f"{model['first'][2:]}..{model['last'][2:]}"
+        labels = {"data": f"data {model['data_version']}\n{model['trained_on']}",
+                  "version": f"v{version}\ngate: {model['gate_months']}",
+                  "served": f"scored {span}"}
+        for key, x in columns.items():
+            ax.text(x, y, labels[key], ha="center", va="center", fontsize=8, bbox=box)
+        for a, b in (("data", "version"), ("version", "served")):
+            ax.annotate("", xy=(columns[b] - 1.1, y), xytext=(columns[a] + 1.25, y),
+                        arrowprops={"arrowstyle": "->", "color": "#4a6fa5"})
+        if version in by_version:
+            ax.text(columns["version"], y - 0.42, "  ".join(by_version[version]), ha="center", va="center",
+                    fontsize=7, color="white", weight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "tab:orange", "ec": "tab:orange"})
+    ax.set_xlim(-1.6, 8.2)
+    ax.set_ylim(0.3, len(served) + 0.7)
+    ax.axis("off")
+    for key, x in {"training data (version, months)": columns["data"], "model version (gate data)": columns["version"],
+                   "batches it scored": columns["served"]}.items():
+        ax.text(x, len(served) + 0.5, key, ha="center", fontsize=9, weight="bold")
+    ax.set_title("Lineage, read back from the store: data version → model version → the months it scored",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig

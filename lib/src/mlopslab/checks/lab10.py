@@ -1,94 +1,352 @@
-"""Checks of lab 10 (continuous training and the 5 Cs): the promotion policy, lineage, a rollback."""
+"""Checks of lab 10 (continuous training and the 5 Cs): the trigger, the promotion rule, the alias move, lineage,
+the rollback.
+
+The reference computations are private to this module: no public function of the course package answers an
+exercise. Registry exercises run the student's function on scratch registered models of the check's own, so a check
+never depends on (or disturbs) what the notebook made.
+"""
 
 from __future__ import annotations
 
-from .. import continuous
-from ..exercises import NotAnswered, correct, exercise, partial, wrong
+import contextlib
+import uuid
+
+from .. import continuous, lineage, policy
+from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
+
+# --- 10.trigger --------------------------------------------------------------------------------------------------
+
+_MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 
 
-def _policy_cases() -> list[tuple[dict, dict, bool]]:
-    """Gate-month metrics of the year's real challengers, and edge cases the rule must get right."""
-    cases = []
-    for row in continuous.shipped_year("continuous").gates.itertuples():
-        cases.append(({"auc": row.challenger_auc, "profit": row.challenger_profit},
-                      {"auc": row.champion_auc, "profit": row.champion_profit}))
-    cases += [
-        ({"auc": 0.80, "profit": 5000.0}, {"auc": 0.80, "profit": 5000.0}),   # a tie: no reason to switch
-        ({"auc": 0.77, "profit": 6000.0}, {"auc": 0.80, "profit": 5000.0}),   # more profit, ranks 0.03 worse
-        ({"auc": 0.79, "profit": 5100.0}, {"auc": 0.80, "profit": 5000.0}),   # more profit, within 0.02
-        ({"auc": 0.90, "profit": 4000.0}, {"auc": 0.80, "profit": 5000.0}),   # ranks better, earns less
-        ({"auc": 0.78, "profit": 5001.0}, {"auc": 0.80, "profit": 5000.0}),   # exactly 0.02 worse: allowed
+def _alert(kind: str) -> dict[str, str]:
+    return {"kind": kind, "rule": f"a {kind} rule", "detail": "..."}
+
+
+def _reference_plan(alerts, labelled, rule):
+    if not any(a["kind"] in rule.retrain_on for a in alerts):
+        return None
+    ordered, need = sorted(labelled), rule.window + rule.gate_months
+    if len(ordered) < need:
+        return None
+    return ordered[len(ordered) - need:len(ordered) - rule.gate_months], ordered[len(ordered) - rule.gate_months:]
+
+
+def _trigger_cases() -> list[tuple[str, list, list, policy.PromotionRule]]:
+    strict = policy.PromotionRule(window=2, gate_months=1, retrain_on=("performance",))
+    wide = policy.PromotionRule(window=4, gate_months=3)
+    return [
+        ("no alert", [], _MONTHS[:8], policy.PROMOTION),
+        ("a data alert, five labelled months", [_alert("data")], _MONTHS[:5], policy.PROMOTION),
+        ("a data alert, too few labelled months", [_alert("data")], _MONTHS[:4], policy.PROMOTION),
+        ("a performance alert, months out of order", [_alert("performance")], _MONTHS[8::-1], policy.PROMOTION),
+        ("only a prediction alert", [_alert("prediction")], _MONTHS[:9], policy.PROMOTION),
+        ("a prediction and a data alert", [_alert("prediction"), _alert("data")], _MONTHS[:11], policy.PROMOTION),
+        ("another rule: performance alerts only, a data alert", [_alert("data")], _MONTHS[:9], strict),
+        ("another rule: window 2, one gate month", [_alert("performance")], _MONTHS[:9], strict),
+        ("another rule: window 4, three gate months", [_alert("data")], _MONTHS[:10], wide),
+        ("another rule: not enough months for it", [_alert("data")], _MONTHS[:6], wide),
     ]
-    return [(new, old, continuous.promotion_policy(new, old)) for new, old in cases]
 
 
-@exercise("10.promotion_policy", points=3, title="Write the promotion policy")
+def _as_plan(value):
+    """A returned plan as (train, gate) lists of str; ValueError if it is not shaped like one."""
+    if value is None:
+        return None
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError("a plan is None or a pair (train_months, gate_months)")
+    train, gate = value
+    if not all(isinstance(part, (list, tuple)) and all(isinstance(m, str) for m in part) for part in (train, gate)):
+        raise ValueError("train_months and gate_months must each be a list of 'YYYY-MM' strings")
+    return list(train), list(gate)
+
+
+def _trigger_hint(name, alerts, labelled, rule, want, got) -> str:
+    kinds = [a["kind"] for a in alerts]
+    if want is None and got is not None:
+        if not any(k in rule.retrain_on for k in kinds):
+            return (f"Case '{name}': alerts of kind {kinds} do not trigger retraining under a rule with "
+                    f"retrain_on={rule.retrain_on}: return None.")
+        return (f"Case '{name}': {len(labelled)} labelled months are fewer than rule.window + rule.gate_months "
+                f"({rule.window} + {rule.gate_months}): return None.")
+    if want is not None and got is None:
+        return (f"Case '{name}' (alert kinds {kinds}, {len(labelled)} labelled months) should plan a challenger, "
+                "but your function returned None.")
+    train, gate = got
+    if set(train) & set(gate):
+        return (f"Case '{name}': month(s) {sorted(set(train) & set(gate))} are both in training and in the gate. "
+                "The gate must grade the model on customers it has never seen.")
+    if sorted(gate) == want[1] and sorted(train) == want[0]:
+        return f"Case '{name}': the right months, but give each list oldest first (sorted)."
+    return (f"Case '{name}' (rule window={rule.window}, gate_months={rule.gate_months}): expected training months "
+            f"{want[0]} and gate months {want[1]}, got {train} and {gate}. The gate takes the newest labelled months; "
+            "training takes the window just before them. Read the numbers from `rule`.")
+
+
+@exercise("10.trigger", points=3, title="The retraining trigger")
+def trigger(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `plan_retraining(alerts, labelled, rule=policy.PROMOTION)`.")
+    cases = _trigger_cases()
+    results = []
+    for _, alerts, labelled, rule in cases:
+        results.append(answer([dict(a) for a in alerts], list(labelled), rule))
+    if all(is_blank(r) for r in results):
+        raise NotAnswered
+    missed = []
+    for (name, alerts, labelled, rule), got in zip(cases, results):
+        want = _reference_plan(alerts, labelled, rule)
+        try:
+            plan = _as_plan(got)
+        except ValueError as err:
+            return wrong(f"Case '{name}': {err}; yours returned {got!r}.")
+        if plan != (None if want is None else (list(want[0]), list(want[1]))):
+            missed.append(_trigger_hint(name, alerts, labelled, rule, want, plan))
+    if not missed:
+        return correct(f"Right on all {len(cases)} cases, other rules included: your trigger keeps the gate months "
+                       "out of training and waits for enough labels.")
+    share = round(1 - len(missed) / len(cases), 2)
+    return partial(share, missed[0]) if share >= 0.5 else wrong(missed[0])
+
+
+# --- 10.promotion_policy -----------------------------------------------------------------------------------------
+
+def _metrics(auc: float, profit: float) -> dict[str, float]:
+    return {"auc": auc, "profit": profit}
+
+
+def _promotion_cases() -> list[tuple[str, dict, dict, policy.PromotionRule, bool]]:
+    """(what, challenger, champion, rule, promote?): no case sits exactly on a limit, where float arithmetic
+    (0.80 - 0.78 = 0.020000000000000018) would make two correct formulas disagree."""
+    rule = policy.PROMOTION
+    margin = policy.PromotionRule(min_gain=500.0)
+    lenient = policy.PromotionRule(max_auc_drop=0.05)
+    base = _metrics(0.8077, 9860.0)
+    cases = [
+        ("a challenger of the year", _metrics(0.8434, 10280.0), base, rule),
+        ("a tie in profit", _metrics(0.81, 9860.0), base, rule),
+        ("one euro more, same AUC", _metrics(0.8077, 9861.0), base, rule),
+        ("more profit, AUC 0.0301 worse", _metrics(0.7776, 11000.0), base, rule),
+        ("more profit, AUC 0.0150 worse", _metrics(0.7927, 10100.0), base, rule),
+        ("ranks better, earns less", _metrics(0.90, 9000.0), base, rule),
+        ("earns less, ranks worse", _metrics(0.75, 9000.0), base, rule),
+        ("a rule with a €500 margin: €400 more", _metrics(0.82, 10260.0), base, margin),
+        ("a rule with a €500 margin: €600 more", _metrics(0.82, 10460.0), base, margin),
+        ("a rule allowing 0.05: AUC 0.0401 worse", _metrics(0.7676, 10500.0), base, lenient),
+        ("a rule allowing 0.05: AUC 0.0601 worse", _metrics(0.7476, 10500.0), base, lenient),
+        ("negative profits", _metrics(0.70, -150.0), _metrics(0.71, -400.0), rule),
+    ]
+    return [(what, new, old, r, _reference_promote(new, old, r)) for what, new, old, r in cases]
+
+
+def _reference_promote(new: dict, old: dict, rule: policy.PromotionRule) -> bool:
+    return bool(new["profit"] - old["profit"] > rule.min_gain and new["auc"] + rule.max_auc_drop >= old["auc"])
+
+
+@exercise("10.promotion_policy", points=2, title="The promotion rule")
 def promotion_policy(answer, **_):
     if not callable(answer):
-        return wrong("Define a function `promote(challenger, champion)` that returns True or False.")
-    cases = _policy_cases()
-    results = [answer(dict(new), dict(old)) for new, old, _ in cases]
-    if all(r is None for r in results):
+        return wrong("Define a function `beats_champion(challenger, champion, rule=policy.PROMOTION)`.")
+    cases = _promotion_cases()
+    results = [answer(dict(new), dict(old), rule) for _, new, old, rule, _ in cases]
+    if all(is_blank(r) for r in results):
         raise NotAnswered
-    missed = [(new, old, want, got) for (new, old, want), got in zip(cases, results) if bool(got) != want]
+    if any(not isinstance(r, bool) and type(r).__name__ != "bool_" for r in results):
+        return wrong("Return True or False (a comparison's result), not "
+                     f"{type(next(r for r in results if not isinstance(r, bool))).__name__}.")
+    missed = [(what, new, old, rule, want) for (what, new, old, rule, want), got in zip(cases, results)
+              if bool(got) != want]
     if not missed:
-        return correct(f"Right on all {len(cases)} cases, including the year's real challengers.")
-    new, old, want, got = missed[0]
-    hint = (f"For challenger {new} vs champion {old} you said {bool(got)}, the policy says {want}. "
-            "Promote only if the challenger earns strictly more profit AND its AUC is at least the champion's − 0.02.")
-    right = 1 - len(missed) / len(cases)
-    return partial(round(right, 2), hint) if right >= 0.5 else wrong(hint)
+        return correct(f"Right on all {len(cases)} cases, including rules with a margin and a looser AUC limit.")
+    what, new, old, rule, want = missed[0]
+    hint = (f"Case '{what}': challenger {new} vs champion {old} under min_gain={rule.min_gain:g}, "
+            f"max_auc_drop={rule.max_auc_drop:g}: the rule says {want}. Promote only if the profit gain exceeds "
+            "rule.min_gain (a tie is not a win) and the challenger's AUC is at most rule.max_auc_drop below the "
+            "champion's. Read both numbers from `rule`.")
+    share = round(1 - len(missed) / len(cases), 2)
+    return partial(share, hint) if share >= 0.5 else wrong(hint)
 
 
-@exercise("10.lineage", points=3, title="Read the lineage of a month")
-def lineage(answer, **_):
-    if not isinstance(answer, dict):
-        return wrong("Give a dict with the keys 'promoted_in', 'trained_on' and 'gate_month'.")
-    model = continuous.shipped_year("continuous").served_by("2026-11")
-    expected = {"promoted_in": model.promoted_in, "trained_on": f"{model.train_months[0]}..{model.train_months[-1]}",
-                "gate_month": model.gate_month}
-    given = dict(answer)
-    if isinstance(given.get("trained_on"), (list, tuple)) and given["trained_on"]:
-        months = [str(m) for m in given["trained_on"]]
-        given["trained_on"] = f"{months[0]}..{months[-1]}"
-    right = [k for k in expected if str(given.get(k, "")).strip() == expected[k]]
-    if len(right) == len(expected):
-        return correct(f"Yes: November was scored by the model promoted in {expected['promoted_in']}, trained on "
-                       f"{expected['trained_on']} and validated on {expected['gate_month']}'s labels.")
-    if given.get("promoted_in") == "2026-11":
-        return wrong("A challenger was trained in November, but did it pass? Look at the `challenger` column of the "
-                     "log: a rejected challenger leaves the previous champion serving.")
-    missing = [k for k in expected if k not in right]
-    hint = f"Check {', '.join(missing)}: find 2026-11 in the lineage table and read its row."
-    return partial(len(right) / len(expected), hint) if right else wrong(hint)
+# --- scratch registries ------------------------------------------------------------------------------------------
 
-
-def _incident(name: str):
+@contextlib.contextmanager
+def _scratch_model(versions: list[dict[str, str]], champion: int | None):
+    """A scratch registered model whose versions (1, 2, ...) carry ``versions``' tags; deleted afterwards."""
     from ..registry import client
 
-    broken = [v for v in client().search_model_versions(f"name='{name}'") if v.tags.get("incident")]
-    if not broken:
+    c = client()
+    name = f"lab10-check-{uuid.uuid4().hex[:8]}"
+    c.create_registered_model(name)
+    try:
+        for tags in versions:
+            v = c.create_model_version(name, source="file:///lab10-check/not-a-model")
+            for key, value in tags.items():
+                c.set_model_version_tag(name, v.version, key, value)
+        if champion is not None:
+            c.set_registered_model_alias(name, "champion", str(champion))
+        yield c, name
+    finally:
+        with contextlib.suppress(Exception):
+            c.delete_registered_model(name)
+
+
+def _champion(c, name: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(c.get_model_version_by_alias(name, "champion").version)
+    except MlflowException:
+        return None
+
+
+# --- 10.promote --------------------------------------------------------------------------------------------------
+
+@exercise("10.promote", points=3, title="Promote with MlflowClient")
+def promote(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `promote(client, name, version)`.")
+    gated = {"gate": "passed"}
+    with _scratch_model([gated, gated, {"gate": "failed"}, {}], champion=1) as (c, name):
+        returned = answer(c, name, "2")
+        moved, tags = _champion(c, name), c.get_model_version(name, "2").tags
+        if returned is None and moved == "1" and "replaces" not in tags:
+            raise NotAnswered
+        if moved != "2":
+            return wrong(f"After promote(client, name, '2') the alias `champion` points at v{moved}, not v2: move it "
+                         "with client.set_registered_model_alias(name, 'champion', version). Use the `name` argument, "
+                         "not a notebook variable.")
+        problems = []
+        if tags.get("replaces") != "1":
+            problems.append("tag the new version `replaces` with the version that served before it (v1 here), read "
+                            "with client.get_model_version_by_alias before you move the alias")
+        if str(returned) != "1":
+            problems.append(f"return the previous champion's version ('1' here), not {returned!r}")
+        refused = False
+        for bad in ("3", "4"):  # gate failed; no gate at all
+            try:
+                answer(c, name, bad)
+            except Exception:  # noqa: BLE001 -- any error stops the loop; ValueError is what the lab asks for
+                refused = True
+            if _champion(c, name) != "2":
+                return wrong(f"promote(client, name, '{bad}') moved `champion` to a version whose gate tag is "
+                             f"{c.get_model_version(name, bad).tags.get('gate', 'missing')!r}. Check the version's "
+                             "`gate` tag first and raise a ValueError unless it is 'passed'.")
+        if not refused:
+            problems.append("raise a ValueError when the version's gate tag is not 'passed', so that a pipeline "
+                            "notices the refusal")
+        answer(c, name, "2")  # promoting the champion again
+        if c.get_model_version(name, "2").tags.get("replaces") == "2":
+            problems.append("promoting the version that already serves must not tag it as replacing itself")
+    if problems:
+        return partial(round(1 - 0.25 * len(problems), 2), "The alias moves. Now " + "; ".join(problems) + ".")
+    return correct("Your promote refuses ungated versions, records what each version replaces and moves the alias: "
+                   "a deployment that is safe to automate.")
+
+
+# --- 10.lineage --------------------------------------------------------------------------------------------------
+
+def _scored_november(name: str) -> tuple[str, dict[str, str]]:
+    """The version that scored the November batch (newest scoring run) and its tags, from the store."""
+    import mlflow
+
+    from ..config import EXPERIMENT, setup_tracking
+    from ..registry import client
+
+    setup_tracking()
+    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], order_by=["attributes.start_time DESC"],
+                              filter_string=f"tags.step = 'scoring' and tags.month = '2026-11' and "
+                                            f"tags.`model.name` = '{name}'")
+    if runs.empty:
         raise NotAnswered
-    return max(broken, key=lambda v: int(v.version))
+    version = str(runs["tags.model.version"].iloc[0])
+    mv = client().get_model_version(name, version)
+    tags = dict(mv.tags)
+    if lineage.TAG not in tags:
+        tags[lineage.TAG] = client().get_run(mv.run_id).data.tags.get(lineage.TAG, "")
+    return version, tags
 
 
-@exercise("10.rollback", points=2, title="Roll back the champion")
+@exercise("10.lineage", points=2, title="Answer the auditor from the store")
+def lineage_answer(answer, name: str = "", **_):
+    if not isinstance(answer, dict):
+        return wrong('Give a dict with the keys "version", "train_months" and "data_version".')
+    version, tags = _scored_november(name)
+    expected_months = [m for m in tags.get("train_months", "").split(",") if m]
+    given_version = answer.get("version")
+    if str(given_version).strip().lstrip("v") != version:
+        return wrong(f"The version is not the one the store says scored November ({given_version!r}). Find the newest "
+                     "run tagged step='scoring', month='2026-11', model.name=MODEL and read its tag model.version.")
+    problems, right = [], 1
+    months = answer.get("train_months")
+    if isinstance(months, str):
+        months = [m.strip() for m in months.split(",")]
+    if isinstance(months, (list, tuple)) and sorted(map(str, months)) == sorted(expected_months):
+        right += 1
+    else:
+        problems.append("train_months: the version's tag `train_months`, as a list of months")
+    given = str(answer.get("data_version", "")).strip()
+    if given == tags.get(lineage.TAG):
+        right += 1
+    elif given and tags.get(lineage.TAG, "").startswith(given):
+        problems.append(f"data_version: all 64 hex digits of the tag `{lineage.TAG}`, not the short form")
+    else:
+        problems.append(f"data_version: the version's tag `{lineage.TAG}` (its training data), not the scored batch's")
+    if not problems:
+        return correct(f"v{version} scored November; it was trained on {expected_months[0] if expected_months else '?'}"
+                       f"..{expected_months[-1] if expected_months else '?'}, data version "
+                       f"{lineage.short(tags[lineage.TAG])}…: an answer the auditor can check in the store.")
+    return partial(round(right / 3, 2), "The version is right. Check " + "; ".join(problems) + ".")
+
+
+# --- 10.rollback -------------------------------------------------------------------------------------------------
+
+_START = {continuous.START_TAG: "true", "gate": "passed"}
+
+
+def _promoted(month: str) -> dict[str, str]:
+    return {"gate": "passed", continuous.PROMOTED_TAG: month}
+
+
+_INCIDENT = {"incident": "hotfix without gate"}
+_ROLLBACK_SCENARIOS = [
+    # versions (1, 2, ...) and their tags; the champion (the broken version); the version to return to
+    ("the pipeline promoted twice, then a hotfix went live",
+     [_START, _promoted("2026-07"), {"gate": "passed"}, _promoted("2026-09"), {"gate": "passed"}, {}, _INCIDENT],
+     7, "4"),
+    ("the pipeline never promoted anything",
+     [{"gate": "passed"}, _START, {"gate": "passed"}, {}, _INCIDENT], 5, "2"),
+]
+
+
+@exercise("10.rollback", points=2, title="Roll back, safely enough to run twice")
 def rollback(answer, name: str = "", **_):
-    from ..registry import alias_version
-
-    broken = _incident(name)
-    expected, serving = broken.tags.get("replaces", ""), alias_version("champion", name)
-    answer = str(answer).strip()
-    if serving == broken.version:
-        if answer == expected:
-            return partial(0.5, f"v{expected} is the right version, but `champion` still points at the broken "
-                                f"v{broken.version}: move the alias with client.set_registered_model_alias.")
-        return wrong(f"`champion` still serves the broken v{broken.version}. Its tag `replaces` says which version "
-                     "served before it; point the alias there.")
-    if serving != expected:
-        return wrong(f"`champion` now points at v{serving}, but the version that served before the incident is the "
-                     "one the broken version `replaces` (read its tags). Rolling back further discards good models.")
-    if answer != expected:
-        return partial(0.5, f"The alias is right (v{expected}); set `rolled_back_to` to that version too.")
-    return correct(f"Rolled back: `champion` serves v{expected} again. The broken v{broken.version} stays in the "
-                   "registry for the post-mortem; nothing was deleted or retrained.")
+    if not callable(answer):
+        return wrong("Define a function `roll_back(client, name)`.")
+    results = []
+    for what, versions, broken, expected in _ROLLBACK_SCENARIOS:
+        with _scratch_model(versions, champion=broken) as (c, scratch):
+            first = answer(c, scratch)
+            after_first = _champion(c, scratch)
+            second = answer(c, scratch)
+            after_second = _champion(c, scratch)
+        results.append((what, expected, first, after_first, second, after_second, str(broken)))
+    if all(r[2] is None and r[3] == r[6] for r in results):
+        raise NotAnswered
+    for what, expected, first, after_first, second, after_second, broken in results:
+        if after_first == broken:
+            return wrong(f"Scenario '{what}': `champion` still points at the broken v{broken}. Move it with "
+                         "client.set_registered_model_alias(name, 'champion', version).")
+        if after_first != expected:
+            return wrong(f"Scenario '{what}': your function moved `champion` to v{after_first}; the version that served "
+                         f"before the incident is v{expected}. Look for the newest version tagged "
+                         f"`{continuous.PROMOTED_TAG}` (not tagged `incident`), else the one tagged "
+                         f"`{continuous.START_TAG}`.")
+        if after_second != expected:
+            return partial(0.5, f"Scenario '{what}': right the first time, but run again it moved `champion` to "
+                                f"v{after_second}. Decide from tags, not from what serves now, so that a second run "
+                                "changes nothing.")
+        if str(first) != expected or str(second) != expected:
+            return partial(0.75, f"Scenario '{what}': the alias is right; return the version you rolled back to "
+                                 f"('{expected}'), as text.")
+    return correct("Rolled back from the registry's own record, and a second run changes nothing. The broken version "
+                   "stays registered for the post-mortem.")

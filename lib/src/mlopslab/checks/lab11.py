@@ -1,54 +1,282 @@
-"""Checks of lab 11 (the capstone sprint): sprint-review KPIs, a scorecard judged from evidence, the next sprint."""
+"""Checks of lab 11 (the capstone sprint): the increment's contract, training and release, the review's KPIs, the
+inclusion rule of the ML Test Score, and the next sprint.
+
+Every check reads the student's work back from the tracking store and the registry (by the increment's tags), and
+recomputes what it compares against from the data and the package. The reference computations are private.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from functools import lru_cache
+from itertools import combinations
 from numbers import Real
 
-from .. import capstone, scrum
-from ..exercises import correct, exercise, partial, wrong
+import numpy as np
+import pandas as pd
 
-JUDGED = ("Data 1", "Model 1", "Model 3", "Monitoring 7")
-"""The tests exercise 11.judge asks the student to score from the evidence."""
+from .. import capstone, lineage, mltestscore, policy, provisioning, scrum
+from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
+
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _number(value) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def review_kpis_expected(increment: capstone.Increment) -> dict[str, float]:
-    """Velocity and commitment reliability over the last three sprints; the champion's profit over the baseline."""
-    hist = scrum.history(capstone.sprints())
-    runs = capstone.tracked_runs(increment, "train")
-    champion = runs["run_id"] == capstone.collect(increment).version["run_id"]
-    baseline = runs["tags.candidate"] == "baseline"
-    return {"velocity": scrum.velocity(hist, 3),
-            "commitment_reliability": scrum.commitment_reliability(hist, last=3),
-            "profit_uplift": float(runs.loc[champion, "metrics.profit"].iloc[0]
-                                   - runs.loc[baseline, "metrics.profit"].iloc[0])}
+def _run_of(answer, increment, step: str):
+    """The student's run (by id) if it is a run of ``step`` of this increment; else a Feedback saying what is wrong."""
+    from mlflow.exceptions import MlflowException
+
+    from ..registry import client
+
+    if not isinstance(answer, str) or not _RUN_ID.match(answer.strip()):
+        return wrong(f"Give the id of your MLflow run (run.info.run_id, 32 hex digits), not {type(answer).__name__} "
+                     f"{str(answer)[:40]!r}.")
+    try:
+        run = client().get_run(answer.strip())
+    except MlflowException:
+        return wrong("No run with that id in this tracking store: keep `run.info.run_id` of the run you logged.")
+    tags = run.data.tags
+    if tags.get("capstone.increment") != getattr(increment, "id", None) or tags.get(mltestscore.STEP_TAG) != step:
+        return wrong(f"That run is not a '{step}' run of this increment: give it the tags increment.tags('{step}').")
+    return run
 
 
-KPI_HINTS = {
-    "velocity": "velocity is the mean of the points *done* in the last three sprints (4, 5 and 6) of the history table",
+# --- 11.contract -------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _contract_expected() -> tuple[int, int, int, str]:
+    export = capstone.february_export()
+    result = provisioning.validate_batch(export)
+    accepted = export.drop(index=result.quarantined.index)
+    return len(export), len(accepted), len(result.quarantined), lineage.data_version(accepted)
+
+
+@exercise("11.contract", points=2, title="Run the contract, quarantine, record the verdict")
+def contract(answer, increment=None, **_):
+    run = _run_of(answer, increment, "contract")
+    if not hasattr(run, "data"):
+        return run
+    rows_in, accepted, quarantined, version = _contract_expected()
+    metrics, tags = run.data.metrics, run.data.tags
+    problems = []
+    if (metrics.get("rows_in"), metrics.get("accepted"), metrics.get("quarantined")) != (rows_in, accepted, quarantined):
+        got = {k: metrics.get(k) for k in ("rows_in", "accepted", "quarantined")}
+        return wrong(f"Your run records {got}. Every row the contract rejects (err.failure_cases['index'], with "
+                     "lazy=True so that all failures are collected) is quarantined, and in = accepted + quarantined.")
+    if tags.get(lineage.TAG) != version:
+        problems.append(f"tag `{lineage.TAG}`: lineage.data_version of the accepted rows (the export without the "
+                        "quarantined rows, as they arrived)")
+    if tags.get("reconciles") != "True":
+        problems.append("tag `reconciles`: 'True' when rows in = accepted + quarantined")
+    if "no_personal_data" not in tags.get("contract.rules", ""):
+        problems.append("the contract's description: add the tags of capstone.contract_tags(contract)")
+    if problems:
+        return partial(round(1 - 0.25 * len(problems), 2), "The counts are right. Now " + "; ".join(problems) + ".")
+    return correct(f"{rows_in} in = {accepted} accepted + {quarantined} quarantined, and the verdict is in the store "
+                   "with the accepted rows' data version.")
+
+
+# --- 11.train ----------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _references():
+    """The recipe fitted as the lab asks (reweighed) and without the weights, and the gate data's features."""
+    from .. import development, trust
+    from ..preparation import split_xy
+
+    train = capstone.training_data()
+    reweighed = trust.fit_mitigated(train)
+    X, y = split_xy(train)
+    plain = trust.without_protected(development.candidate_models()["gradient_boosting"])
+    with development.one_thread():
+        plain.fit(X, y)
+    X_gate, _ = split_xy(capstone.gate_data())
+    return reweighed.predict_proba(X_gate)[:, 1], plain.predict_proba(X_gate)[:, 1], lineage.data_version(train)
+
+
+def _threshold(increment) -> float:
+    from ..registry import client
+
+    return float(client().get_model_version(increment.name, increment.previous).tags[policy.THRESHOLD.tag])
+
+
+@exercise("11.train", points=3, title="Train the mitigated recipe and track it")
+def train(answer, increment=None, **_):
+    import mlflow
+    from mlflow.models import get_model_info
+    from sklearn.metrics import roc_auc_score
+
+    from ..development import expected_profit
+    from ..preparation import split_xy
+    from ..validation import baseline_profit
+
+    run = _run_of(answer, increment, "train")
+    if not hasattr(run, "data"):
+        return run
+    tags, metrics = run.data.tags, run.data.metrics
+    if tags.get("candidate") != "recipe":
+        return wrong("Tag the run `candidate: recipe` (the simpler model's run is the lab's, not yours).")
+    try:
+        info = get_model_info(f"runs:/{run.info.run_id}/model")
+        model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+    except Exception:  # noqa: BLE001 -- no model logged under the name "model"
+        return wrong("The run has no model: log it with mlflow.sklearn.log_model(model, name='model', ...).")
+    features, y_gate = split_xy(capstone.gate_data())
+    logged = model.predict_proba(features)[:, 1]
+    reweighed, plain, version = _references()
+    if np.abs(logged - plain).max() < 1e-9:
+        return wrong("Your model is the recipe without reweighing: pass the weights P(group)·P(label)/P(group, label) "
+                     "to fit as model__sample_weight.")
+    if np.abs(logged - reweighed).max() > 1e-6:
+        return wrong("Your logged model is not the mitigated recipe: trust.without_protected(development."
+                     "candidate_models()['gradient_boosting']) fitted on the training data with the reweighing weights "
+                     "over trust.intersection(X).")
+    problems, threshold = [], _threshold(increment)
+    want = {"auc": float(roc_auc_score(y_gate, logged)),
+            "profit": expected_profit(y_gate, logged, threshold), "baseline_profit": baseline_profit(y_gate)}
+    for key, value in want.items():
+        if key not in metrics or abs(metrics[key] - value) > (1e-4 if key == "auc" else 0.5):
+            problems.append(f"metric `{key}` on the gate months (expected {value:,.4g} at threshold {threshold:.2f})")
+    if tags.get(lineage.TAG) != version:
+        problems.append(f"tag `{lineage.TAG}`: lineage.data_version(train)")
+    if tags.get(policy.APPROVAL.author_tag) != policy.APPROVAL.author:
+        problems.append(f"tag `{policy.APPROVAL.author_tag}`: policy.APPROVAL.author")
+    if not run.data.params:
+        problems.append("the model's parameters (mlflow.log_params)")
+    if info.signature is None or info.saved_input_example_info is None:
+        problems.append("an input example with the model (input_example=X.head(3)), which also records its signature")
+    if info.flavors.get("python_function", {}).get("predict_fn") != "predict_proba":
+        problems.append("pyfunc_predict_fn='predict_proba' in log_model, so that the served model returns churn "
+                        "probabilities, not 0/1 labels")
+    if problems:
+        return partial(round(max(0.2, 1 - 0.2 * len(problems)), 2),
+                       "The mitigated model is right. Fix " + "; ".join(problems) + ".")
+    return correct("The mitigated recipe, tracked with its data version, author, parameters, exam metrics and a served "
+                   "model that returns probabilities.")
+
+
+# --- 11.release --------------------------------------------------------------------------------------------------
+
+def _release_expected(increment, run_id: str) -> tuple[bool, bool]:
+    """(gate passed, beats last sprint's champion) for the model of ``run_id``, recomputed from the store."""
+    import mlflow
+
+    from ..validation import gate
+
+    data = capstone.gate_data()
+    threshold = _threshold(increment)
+    new = gate(mlflow.sklearn.load_model(f"runs:/{run_id}/model"), data, policy.GATE, threshold)
+    old = gate(mlflow.pyfunc.load_model(f"models:/{increment.name}/{increment.previous}"), data, policy.GATE,
+               threshold).evidence
+    rule = policy.PROMOTION
+    beats = (new.evidence.profit - old.profit > rule.min_gain
+             and new.evidence.auc + rule.max_auc_drop >= old.auc)
+    return new.passed, beats
+
+
+@exercise("11.release", points=3, title="Release, in the governed order")
+def release(answer, increment=None, **_):
+    from mlflow.entities.model_registry import ModelVersion
+
+    from ..registry import alias_version, client
+
+    if not isinstance(answer, ModelVersion):
+        return wrong("Give what mlflow.register_model returns (a ModelVersion), not "
+                     f"{type(answer).__name__}.")
+    c = client()
+    if answer.name != getattr(increment, "name", None):
+        return wrong(f"Register the model under the capstone's name, MODEL ({getattr(increment, 'name', '?')}).")
+    mv = c.get_model_version(answer.name, answer.version)
+    run = c.get_run(mv.run_id)
+    if (run.data.tags.get("capstone.increment") != increment.id or run.data.tags.get("candidate") != "recipe"):
+        return wrong("Register the model of your own training run: mlflow.register_model(f'runs:/{train_run}/model', "
+                     "MODEL).")
+    tags = mv.tags
+    passed, beats = _release_expected(increment, mv.run_id)
+    approval = policy.APPROVAL
+    if tags.get("gate") != ("passed" if passed else "failed") or "gate.policy" not in tags:
+        return wrong("Record the gate on the version with validation.record_gate(version, decision, name=MODEL), "
+                     "the decision being validation.gate(model, gate, policy.GATE, threshold=threshold).")
+    if json.loads(tags["gate.policy"]) != policy.GATE.as_dict():
+        return wrong("The gate ran under another policy: use the governed one, policy.GATE.")
+    problems = []
+    if tags.get(approval.author_tag) != approval.author:
+        problems.append(f"tag the version with its author ({approval.author_tag}, copied from the run)")
+    if not tags.get(approval.card_tag):
+        problems.append("log the model card for the version (validation.log_model_card(..., version=...))")
+    serving = alias_version("champion", increment.name)
+    if passed and beats:
+        if tags.get(approval.approver_tag) != approval.approver:
+            problems.append("the Product Owner approves it: validation.approve(..., policy.APPROVAL.approver, ...)"
+                            if approval.approver_tag not in tags else
+                            f"the approver is {approval.approver} (policy.APPROVAL.approver), not "
+                            f"{tags[approval.approver_tag]}")
+        elif tags.get(approval.approved_at_tag, "") < tags.get(approval.card_tag, "~"):
+            problems.append("approve after the model card is logged, not before")
+        if serving != str(mv.version):
+            problems.append(f"the gate passed and it beats last sprint's champion: validation.promote moves `champion` "
+                            f"to it (the alias is at v{serving})")
+        elif tags.get("replaces") != increment.previous:
+            problems.append(f"promote with validation.promote, which records that it replaces v{increment.previous}")
+    elif serving != increment.previous:
+        problems.append(f"the champion must stay at last sprint's v{increment.previous}: this version "
+                        f"{'failed the gate' if not passed else 'does not beat it under policy.PROMOTION'}")
+    if problems:
+        return partial(round(max(0.25, 1 - 0.25 * len(problems)), 2), "Registered and gated. Now " +
+                       "; ".join(problems) + ".")
+    outcome = (f"approved by {approval.approver} and promoted: v{mv.version} replaces v{increment.previous}"
+               if passed and beats else f"not promoted: v{increment.previous} stays champion")
+    return correct(f"Registered, gated under policy.GATE, model card logged, {outcome}.")
+
+
+# --- 11.review_kpis ----------------------------------------------------------------------------------------------
+
+def _kpis(increment) -> dict[str, float]:
+    from ..preparation import split_xy
+    from ..registry import client
+    from ..validation import baseline_profit
+
+    evidence = capstone.collect(increment)
+    hist = capstone.history_by_evidence(capstone.sprints(), evidence)
+    if not evidence.version:
+        raise LookupError("no registered version of this increment's training run: exercises 11.2 and 11.3 first")
+    profit = client().get_run(evidence.version["run_id"]).data.metrics.get("profit")
+    if profit is None:
+        raise LookupError("the sprint's model's training run records no `profit` metric (exercise 11.2)")
+    baseline = baseline_profit(split_xy(capstone.gate_data())[1])
+    return {"velocity": scrum.velocity(hist, 3), "commitment_reliability": scrum.commitment_reliability(hist, last=3),
+            "profit_uplift": float(profit - baseline), "_all_sprints": hist["done"].mean(),
+            "_mean_of_ratios": (hist["done"] / hist["committed"]).tail(3).mean()}
+
+
+_KPI_HINTS = {
+    "velocity": "velocity is the mean of the points *done* in the last three sprints (4, 5 and 6) of `history`",
     "commitment_reliability": "commitment reliability is the total done / the total committed over the last three "
                               "sprints (a share between 0 and 1, not a percentage)",
-    "profit_uplift": "profit uplift: the champion's `metrics.profit` minus the baseline run's `metrics.profit` "
-                     "in the training runs read back from the store",
+    "profit_uplift": "profit uplift: the sprint's model's `profit` (its training run, evidence.version['run_id']) "
+                     "minus what no model earns on the same customers (`baseline_profit`)",
 }
 
 
-@exercise("11.review_kpis", points=3, title="Sprint-review KPIs")
+@exercise("11.review_kpis", points=2, title="Sprint-review KPIs")
 def review_kpis(answer, increment=None, **_):
     if not isinstance(answer, dict):
         return wrong('Give a dict with the keys "velocity", "commitment_reliability" and "profit_uplift".')
-    expected = review_kpis_expected(increment)
-    hist = scrum.history(capstone.sprints())
-    slips = {"velocity": (hist["done"].mean(), "velocity: use only the last three sprints (`.tail(3)`), not all six"),
-             "commitment_reliability": ((hist["done"] / hist["committed"]).tail(3).mean(),
-                                        "commitment_reliability: divide the *total* done by the *total* committed; "
-                                        "the mean of per-sprint ratios over-weights small sprints")}
+    try:
+        expected = _kpis(increment)
+    except LookupError as err:
+        return wrong(str(err).capitalize() + ".")
+    slips = {"velocity": (expected["_all_sprints"], "velocity: use only the last three sprints (`.tail(3)`)"),
+             "commitment_reliability": (expected["_mean_of_ratios"], "commitment_reliability: divide the *total* done "
+                                        "by the *total* committed; the mean of per-sprint ratios over-weights small "
+                                        "sprints")}
     right, hints = 0, []
-    for key, value in expected.items():
-        given = answer.get(key)
+    for key in ("velocity", "commitment_reliability", "profit_uplift"):
+        value, given = expected[key], answer.get(key)
         tolerance = 0.5 if key == "profit_uplift" else 0.005
         if _number(given) and abs(given - value) <= tolerance:
             right += 1
@@ -57,72 +285,139 @@ def review_kpis(answer, increment=None, **_):
         elif _number(given) and key in slips and abs(given - slips[key][0]) <= tolerance:
             hints.append(slips[key][1])
         else:
-            shown = f"{float(given):g}" if _number(given) else repr(given)
-            hints.append(KPI_HINTS[key] + ("" if given is ... else f"; yours: {shown}"))
-    if right == len(expected):
-        return correct(f"Velocity {expected['velocity']:.1f} points, reliability {expected['commitment_reliability']:.0%}, "
-                       f"and the model earns €{expected['profit_uplift']:,.0f} more than no model on the exam month.")
-    message = f"{right} of {len(expected)} right. " + hints[0] + "."
-    return partial(right / len(expected), message) if right else wrong(message)
+            hints.append(_KPI_HINTS[key])
+    if right == 3:
+        return correct(f"Velocity {expected['velocity']:.1f} points, reliability "
+                       f"{expected['commitment_reliability']:.0%}, and the sprint's model earns "
+                       f"€{expected['profit_uplift']:,.0f} more than no model on the exam.")
+    message = f"{right} of 3 right. " + hints[0] + "."
+    return partial(right / 3, message) if right else wrong(message)
 
 
-JUDGE_HINTS = {
-    1.0: "a machine check with a recorded verdict, run by the pipeline every time: 1 point",
-    0.5: "done once, or decided by a person (a review, an approval, a number someone compares by hand): 0.5",
-    0.0: "no evidence in the store that it was done: 0",
-}
+# --- 11.judge ----------------------------------------------------------------------------------------------------
+
+def _reference_inclusion(ev: mltestscore.Evidence) -> float:
+    try:
+        gate_policy = json.loads(ev.version.get("gate.policy", "{}"))
+    except json.JSONDecodeError:
+        return 0.0
+    fairness = [r for r in str(ev.version.get("gate.reasons", "")).split("; ") if "[fairness]" in r]
+    if gate_policy != policy.GATE.as_dict() or not fairness or not fairness[0].startswith("pass"):
+        return 0.0
+    return mltestscore.AUTOMATED if ev.unattended else mltestscore.MANUAL
 
 
-@exercise("11.judge", points=2, title="Judge scorecard items from the evidence")
+def _evidence(triggers: list[str], gate_policy: dict | None, fairness: str | None) -> mltestscore.Evidence:
+    runs = pd.DataFrame([{"run_id": f"r{i}", f"tags.{mltestscore.STEP_TAG}": step,
+                          f"tags.{mltestscore.TRIGGER_TAG}": trigger}
+                         for i, (step, trigger) in enumerate(zip(("contract", "train", "score", "monitor"), triggers))])
+    version = {}
+    if gate_policy is not None:
+        reasons = ["pass [auc]: AUC 0.800 meets the minimum 0.750",
+                   "pass [uplift]: profit uplift €7.00 per customer over the best no-model policy meets the minimum"]
+        reasons += [fairness] if fairness else []
+        version = {"version": "2", "gate": "passed" if not fairness or fairness.startswith("pass") else "failed",
+                   "gate.policy": json.dumps(gate_policy), "gate.reasons": "; ".join(reasons)}
+    return mltestscore.Evidence(runs, version, ["1", "2"] if version else ["1"])
+
+
+def _judge_cases(increment) -> list[tuple[str, mltestscore.Evidence]]:
+    governed = policy.GATE.as_dict()
+    looser = policy.GatePolicy(max_fairness_gap=0.2).as_dict()
+    recall = policy.GatePolicy(fairness_metric="recall").as_dict()
+    ok = "pass [fairness]: largest selection rate gap 0.040 (by SeniorCitizen) is within the maximum 0.100"
+    fail = "FAIL [fairness]: largest selection rate gap 0.180 (by SeniorCitizen) exceeds the maximum 0.100"
+    loose_ok = "pass [fairness]: largest selection rate gap 0.150 (by SeniorCitizen) is within the maximum 0.200"
+    recall_ok = "pass [fairness]: largest recall gap 0.040 (by SeniorCitizen) is within the maximum 0.100"
+    person, machine = ["notebook"] * 4, ["schedule"] * 4
+    cases = [
+        ("governed rule passed, started by a person", _evidence(person, governed, ok)),
+        ("governed rule passed, run by a scheduler", _evidence(machine, governed, ok)),
+        ("governed rule passed, one step started by a person", _evidence(["ci", "ci", "notebook", "ci"], governed, ok)),
+        ("governed rule failed", _evidence(machine, governed, fail)),
+        ("a looser fairness limit passed", _evidence(machine, looser, loose_ok)),
+        ("a recall rule on the recorded labels passed", _evidence(person, recall, recall_ok)),
+        ("no gate on record", _evidence(machine, None, None)),
+    ]
+    if increment is not None:
+        cases.append(("your increment's evidence", capstone.collect(increment)))
+    return cases
+
+
+@exercise("11.judge", points=2, title="Write the rubric's inclusion rule")
 def judge(answer, increment=None, **_):
-    if not isinstance(answer, dict):
-        return wrong('Give a dict: test id (e.g. "Data 1") -> points (0, 0.5 or 1).')
+    if not callable(answer):
+        return wrong("Define a function `judge_inclusion(ev)` that returns 0, 0.5 or 1.")
+    cases = _judge_cases(increment)
+    results = [answer(ev) for _, ev in cases]
+    if all(is_blank(r) for r in results):
+        raise NotAnswered
+    missed = []
+    for (what, ev), got in zip(cases, results):
+        want = _reference_inclusion(ev)
+        if not _number(got) or got not in (0, 0.5, 1):
+            return wrong(f"Case '{what}': return 0, 0.5 or 1 (a number), not {got!r}.")
+        if abs(got - want) > 1e-9:
+            missed.append(f"case '{what}': {got:g} points, but the rule gives {want:g}")
+    if not missed:
+        return correct("Inclusion is credited from evidence: the fairness result under the governed rule, and a full "
+                       "point only when no person had to start the pipeline.")
+    hint = (missed[0] + ". Zero unless the gate ran under policy.GATE and its fairness reason passed; then 1 only "
+            "when the pipeline ran without a person (ev.unattended).")
+    share = round(1 - len(missed) / len(cases), 2)
+    return partial(share, hint) if share >= 0.5 else wrong(hint)
+
+
+# --- 11.next_sprint ----------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def _best(card_key: tuple, capacity: int) -> float:
+    card = pd.DataFrame(list(card_key), columns=["test", "section", "points", "kind"]).set_index("test")
+    must = capstone.improvement(capstone.MUST_HAVE)
+    others = [s for s in capstone.IMPROVEMENTS if s.id != must.id]
+    best = mltestscore.final_score(mltestscore.after_stories(card, [must]))
+    for k in range(1, len(others) + 1):
+        for combo in combinations(others, k):
+            if must.points + sum(s.points for s in combo) > capacity:
+                continue
+            best = max(best, mltestscore.final_score(mltestscore.after_stories(card, [must, *combo])))
+    return best
+
+
+def _planning(increment) -> tuple[pd.DataFrame, int]:
     evidence = capstone.collect(increment)
-    right, hints = 0, []
-    for test_id in JUDGED:
-        given, expected = answer.get(test_id), capstone.judge(test_id, evidence)
-        if _number(given) and abs(given - expected) < 1e-9:
-            right += 1
-        elif not hints:
-            what = capstone.test_by_id(test_id).text
-            bad = "" if given in (0, 0.5, 1) or given is ... else " Points are 0, 0.5 or 1."
-            hints.append(f"{test_id} ({what}): you gave {given!r}.{bad} Look at its evidence again: is it a machine "
-                         f"check with a recorded verdict (1), something done or decided by a person (0.5), or "
-                         f"missing (0)?")
-    if right == len(JUDGED):
-        return correct("Right: the rubric rewards automation, and the store (not anyone's memory) is the evidence.")
-    message = f"{right} of {len(JUDGED)} right. " + hints[0]
-    return partial(right / len(JUDGED), message) if right else wrong(message)
+    card = mltestscore.scorecard(evidence, judges={"Model 7": _reference_inclusion})
+    capacity = scrum.forecast_capacity(capstone.history_by_evidence(capstone.sprints(), evidence))["expected"]
+    return card, capacity
 
 
-def next_capacity() -> int:
-    """Sprint 7's capacity: the forecast from the last three sprints."""
-    return scrum.forecast_capacity(scrum.history(capstone.sprints()))["expected"]
-
-
-@exercise("11.next_sprint", points=3, title="Plan the next sprint to climb a level")
+@exercise("11.next_sprint", points=3, title="Plan the next sprint to climb")
 def next_sprint(answer, increment=None, **_):
     if isinstance(answer, str) or not isinstance(answer, (list, tuple, set)):
-        return wrong('Give a list of improvement story ids, e.g. ["S27", "S31"].')
+        return wrong('Give a list of story ids, e.g. ["S35", "S31"].')
     ids = list(dict.fromkeys(str(a).strip().upper() for a in answer))
-    unknown = [i for i in ids if i not in capstone.IMPROVEMENTS]
+    known = {s.id for s in capstone.IMPROVEMENTS}
+    unknown = [i for i in ids if i not in known]
     if unknown:
-        return wrong(f"{', '.join(unknown)}: not an improvement story; choose from {list(capstone.IMPROVEMENTS)}.")
-    capacity = next_capacity()
-    points = sum(capstone.IMPROVEMENTS[i][0].points for i in ids)
+        return wrong(f"{', '.join(unknown)}: not in sprint 7's backlog; choose from {sorted(known)}.")
+    card, capacity = _planning(increment)
+    points = sum(capstone.improvement(i).points for i in ids)
     if points > capacity:
-        return wrong(f"{points} points is over sprint 7's capacity of {capacity} (the forecast from the last "
-                     "three sprints): drop a story.")
-    card = capstone.scorecard(capstone.collect(increment))
-    now, after = capstone.final_score(card), capstone.final_score(capstone.what_if(card, ids))
-    best, _ = capstone.best_plans(card, capacity)
-    weakest = capstone.section_scores(card).idxmin()
+        return wrong(f"{points} points is over sprint 7's capacity of {capacity} (the forecast from the last three "
+                     "sprints): drop a story.")
+    if capstone.MUST_HAVE not in ids:
+        return wrong(f"The Product Owner put {capstone.MUST_HAVE} (the review's top request) into sprint 7 first: "
+                     "plan around it.")
+    key = tuple(card.reset_index()[["test", "section", "points", "kind"]].itertuples(index=False, name=None))
+    best = _best(key, capacity)
+    now = mltestscore.final_score(card)
+    after = mltestscore.final_score(capstone.after_stories(card, ids))
+    weakest = mltestscore.section_scores(card).idxmin()
     if after >= best - 1e-9:
-        return correct(f"{points} of {capacity} points; the final score goes from {now:g} to {after:g}, the most "
-                       f"any plan within capacity reaches (band: {capstone.level(after)[1]}).")
+        return correct(f"{points} of {capacity} points; the final score goes from {now:g} to {after:g}, the most any "
+                       f"plan with {capstone.MUST_HAVE} within capacity reaches ({mltestscore.band(after)[1]}).")
     if after > now:
-        return partial(0.5, f"Within capacity, and the final score rises from {now:g} to {after:g}; plans of "
-                            f"{capacity} points reach {best:g}. After your stories, which section is now the "
-                            "weakest? Lift that one next.")
+        return partial(0.5, f"Within capacity, and the final score rises from {now:g} to {after:g}; other plans reach "
+                            f"{best:g}. After your stories, which section is the weakest now? Lift that one.")
     return wrong(f"The final score stays at {now:g}: it is the minimum over the sections, and your stories do not "
-                 f"lift the weakest one ({weakest}, {capstone.section_scores(card)[weakest]:g}).")
+                 f"lift the weakest one ({weakest}, {mltestscore.section_scores(card)[weakest]:g}).")
