@@ -4,7 +4,7 @@
 # **Stage:** all six stages end to end, and the checks of the 5 Cs, in one Scrum sprint · **Lead personas:** the whole
 # team — the **Business Analyst** as Product Owner (and the approver of models), the **Data Steward** (the contract),
 # the **Data Engineer** (the pipeline, scoring and monitoring), the **Data Scientist** (the model's author) and the
-# **App Developer** (the list in the CRM) · **Time:** about 150 minutes
+# **App Developer** (the list in the CRM) · **Time:** about 165 minutes
 #
 # It is Monday 2 February 2026, the first day of TelcoNova's sixth sprint. Labs 03–10 built the pieces one at a time:
 # a data contract, a preparation pipeline, tracked training, a governed gate and approval chain, a registry with
@@ -30,15 +30,16 @@
 # drift costs more than a slightly better AUC earns. Management funds the team by sprints; it wants to see what each
 # sprint delivered (the review), how the team improves (the retrospective) and how much risk is left (the scorecard).
 #
-# **Plan your time.** This is the longest lab: reading and running it takes about an hour, and the six exercises
-# about an hour and a half. It is built to be done over two sessions: sections 1–3 (the increment), then 4–7.
+# **Plan your time.** This is the longest lab: reading and running it takes about an hour, the six exercises about an
+# hour and a half, and the written retrospective a quarter of an hour. It is built to be done over two sessions:
+# sections 1–3 (the increment), then 4–7.
 
 # %% [markdown]
 # ## 1. Set-up
 #
 # The capstone has its own registered model, `churn-capstone`, so that its promotions never move the `churn@champion`
 # that other labs serve. It starts where the previous sprint ended: with **last sprint's champion**, the governed
-# champion of lab 07 (the bias-mitigated gradient boosting, approved with its governed threshold), registered in your
+# champion of lab 07 (the bias-mitigated logistic regression, approved with its governed threshold), registered in your
 # tracking store if it is not there yet. `capstone.start()` returns the **increment**: every run you log in this lab
 # carries its tags (`increment.tags(step)`), so that the evidence can be queried back later.
 
@@ -67,8 +68,11 @@ from mlopslab import (
     validation,
 )
 from mlopslab.exercises import check
+from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 config.quiet()
 config.setup_tracking()
@@ -192,10 +196,11 @@ contract_run = increment.id
 
 # %% [markdown]
 # ### 3b. Model development with tracking (Data Scientist, Business Analyst)
-# The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** gradient boosting, trained
-# on January–November 2025. Its **exam** is the two newest labelled months, December 2025 and January 2026 (the
-# governed promotion rule's `gate_months`): customers neither this model nor last sprint's champion has seen, so both
-# can sit the same exam. The recipe keeps the governed threshold of the champion it may replace: retraining changes
+# The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** logistic regression (the
+# family lab 05's decision rule chose, `registry.reference_estimator()`), trained on January–November 2025: the
+# champion's months and two newer ones. Its **exam** is the two newest labelled months, December 2025 and January
+# 2026 (the governed promotion rule's `gate_months`): customers neither this model nor last sprint's champion has
+# seen, so both can sit the same exam. The recipe keeps the governed threshold of the champion it may replace: retraining changes
 # the model, not the campaign's decision rule.
 
 # %% id="data"
@@ -209,9 +214,9 @@ print(f"exam (gate months): {len(gate):,} customers of {sorted(gate['month'].uni
 # ### Exercise 11.2 — train the mitigated recipe and track it with MLflow
 # 1. **Reweighing** (lab 07): with `X, y = preparation.split_xy(train)` and the groups `g = trust.intersection(X)`
 #    (SeniorCitizen × gender), each row's weight is P(group) · P(label) / P(group, label).
-# 2. **Fit** the recipe with scikit-learn: `model = trust.without_protected(development.candidate_models()
-#    ["gradient_boosting"])` (the pipeline that does not take SeniorCitizen or gender as inputs), then `fit` it on
-#    `X, y` with the weights passed as `model__sample_weight`.
+# 2. **Fit** the recipe with scikit-learn: the champion's estimator, `registry.reference_estimator()` (lab 05's
+#    logistic regression), inside `trust.without_protected(...)` (the pipeline that does not take SeniorCitizen or
+#    gender as inputs); `fit` it on `X, y` with the weights passed as `model__sample_weight`.
 # 3. **Score the exam** (`model.predict_proba(X_gate)[:, 1]`) and compute the AUC (`roc_auc_score`), the campaign
 #    profit at the governed `threshold` (`development.expected_profit`) and what no model earns on the same customers
 #    (`validation.baseline_profit(y_gate)`).
@@ -239,13 +244,14 @@ p_group = rows["g"].map(rows["g"].value_counts(normalize=True))
 p_label = rows["y"].map(rows["y"].value_counts(normalize=True))
 p_joint = rows.groupby(["g", "y"])["y"].transform("size") / len(rows)
 weights = (p_group * p_label / p_joint).to_numpy()
-model = trust.without_protected(development.candidate_models()["gradient_boosting"])
+model = trust.without_protected(registry.reference_estimator())
 model.fit(X, y, model__sample_weight=weights)
 scores = model.predict_proba(X_gate)[:, 1]
-with mlflow.start_run(run_name="gbm-mitigated-2026-02") as run:
+with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
     mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
                      lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
-    mlflow.log_params({"model": "HistGradientBoostingClassifier", **model.named_steps["model"].get_params()})
+    fitted = model.named_steps["model"]
+    mlflow.log_params({"model": type(fitted).__name__, **fitted.get_params()})
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold),
                         "baseline_profit": validation.baseline_profit(y_gate)})
@@ -260,11 +266,12 @@ check("11.train", train_run, increment=increment)
 # %% mlopslab={"wrong": "11.train"}
 X, y = preparation.split_xy(train)
 X_gate, y_gate = preparation.split_xy(gate)
-model = trust.without_protected(development.candidate_models()["gradient_boosting"]).fit(X, y)  # no reweighing
+weights = ...  # left as in the stub
+model = trust.without_protected(registry.reference_estimator()).fit(X, y)  # no reweighing
 scores = model.predict_proba(X_gate)[:, 1]
-with mlflow.start_run(run_name="gbm-2026-02") as run:
+with mlflow.start_run(run_name="lr-2026-02") as run:
     mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "recipe"})
-    mlflow.log_params({"model": "HistGradientBoostingClassifier", **model.named_steps["model"].get_params()})
+    mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold)})
     mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pyfunc_predict_fn="predict_proba",
@@ -272,20 +279,39 @@ with mlflow.start_run(run_name="gbm-2026-02") as run:
 train_run = run.info.run_id
 
 # %% [markdown]
-# Is the gradient boosting worth its complexity? Breck et al.'s rubric asks whether **a simpler model is not
-# better**, so the pipeline also trains the simplest sensible candidate, a logistic regression with the same
-# mitigation, and records how it does on the same exam:
+# Is the full recipe worth its inputs? Breck et al.'s rubric asks whether **a simpler model is not better**, and
+# suggests the baseline: a linear model on very few features. It shows that the pipeline works at all, and what every
+# further input buys for the upkeep and the data risk it brings. The recipe is already a linear model, so the simpler
+# one is the same logistic regression on **three inputs** only, the ones a retention agent reads first on the
+# customer's screen: the contract, the tenure and the monthly charges. It learns from the same customers with your
+# recipe's weights, and sits the same exam at the same threshold. (The no-model policy is not a simpler *model*: the
+# gate's uplift rule already compares every candidate with it.)
 
 # %% id="simpler"
-simpler = trust.fit_mitigated(train, LogisticRegression(max_iter=1000, C=0.5))
-simple_scores = simpler.predict_proba(preparation.split_xy(gate)[0])[:, 1]
-y_exam = preparation.split_xy(gate)[1]
-with mlflow.start_run(run_name="logistic-mitigated-2026-02"):
-    mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "simpler"})
-    mlflow.log_params({"model": "LogisticRegression", "C": 0.5})
-    mlflow.log_metrics({"auc": roc_auc_score(y_exam, simple_scores),
-                        "profit": development.expected_profit(y_exam, simple_scores, threshold)})
-capstone.tracked_runs(increment, "train")[["tags.candidate", "params.model", "metrics.auc", "metrics.profit"]]
+FEW = {"numeric": ["tenure", "MonthlyCharges"], "categorical": ["Contract"]}  # the agent's first three facts
+simpler = Pipeline([
+    ("prep", ColumnTransformer([("numeric", StandardScaler(), FEW["numeric"]),
+                                ("categorical", OneHotEncoder(handle_unknown="ignore"), FEW["categorical"])])),
+    ("model", LogisticRegression(max_iter=1000, C=0.5)),
+])
+if not isinstance(train_run, str) or not hasattr(weights, "__len__"):
+    print("Exercise 11.2 first: the simpler model learns like your recipe, from the same customers with its weights.")
+else:
+    simpler.fit(X, y, model__sample_weight=weights)  # the same customers, the same reweighing
+    simple_scores = simpler.predict_proba(X_gate)[:, 1]
+    with mlflow.start_run(run_name="lr-3-inputs-2026-02"):
+        mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "simpler"})
+        mlflow.log_params({"model": "LogisticRegression", "C": 0.5,
+                           "inputs": ",".join(FEW["numeric"] + FEW["categorical"])})
+        mlflow.log_metrics({"auc": roc_auc_score(y_gate, simple_scores),
+                            "profit": development.expected_profit(y_gate, simple_scores, threshold)})
+    display(capstone.tracked_runs(increment, "train")[["tags.mlflow.runName", "tags.candidate", "params.inputs",
+                                                        "metrics.auc", "metrics.profit"]])
+
+# %% [markdown]
+# Compare the recipe with the simpler model. If the three-input model earned as much on the exam, the other inputs
+# would cost upkeep and data risk for nothing, and the team should ship the simpler model or say why not. The
+# scorecard's Model 5 (section 6) reads exactly this comparison from the store.
 
 # %% [markdown]
 # ### 3c. Validation and governance: gate, model card, approval, alias (Data Scientist, Data Engineer, Business Analyst)
@@ -636,6 +662,41 @@ pd.DataFrame({"score": scores, "short by": (needed - scores).clip(lower=0)})
 #
 # The retrospective looks at *how* the team worked, not at the product. The stand-up log gives the first items; the
 # scorecard gives more: the weakest section's missing tests are work the team has not done yet.
+
+# %% [markdown]
+# ### Written exercise 11.R — the capstone retrospective
+# Before the board below, write the retrospective of the capstone sprint: one thing to **start**, one to **stop** and
+# one to **continue**, each with its evidence from this lab (the stand-up log, the review's verdicts, the scorecard),
+# and the change that would lift the final ML Test Score most, with why. A person reads and scores it against this
+# rubric.
+
+# %% id="code-capstone-retro-rubric"
+from mlopslab.rubrics import show_rubric
+
+show_rubric("11.retrospective")
+
+# %% [markdown] mlopslab={"written": "11.retrospective"}
+# *Your retrospective (double-click to edit, then replace this text):*
+#
+# * **Start:** …
+# * **Stop:** …
+# * **Continue:** …
+# * **What lifts the final ML Test Score most:** …
+
+# %% [markdown] mlopslab={"model_answer": "11.retrospective"}
+# **Model answer (graders only).** *Start* writing the missing tests of the scorecard's weakest section (the data
+# section, when the increment is solved as the lab asks: nothing records what each feature contributes or costs, and
+# no unit test of the feature code runs), since the final score is the minimum over the sections: a test that lifts a
+# strong section changes nothing. Another good *start*, from the stand-up log: order the stories so that the ones
+# others wait for finish first (S23 waited for S20 and S21 through the sprint's first week). *Stop* relying on a person
+# for steps a schedule could run: every step of the increment was started from the notebook, so each machine check
+# (the contract, the gate, the skew and range checks of the scoring job) earns only half its point. *Continue*
+# recording every step's verdict in the tracking store: the review found each story's Definition of Done in the store
+# and the scorecard was built from the record, nobody's memory; and continue the daily stand-up, where every blocker
+# was known the same morning. The change that lifts the final score most is the pipeline that runs on a schedule
+# without a person (S34, which the review's Marketing operations asked for: it turns half points into full points in
+# every section at once), and after it the missing tests of the section that is still the weakest. Full marks tie each
+# item to a fact of this sprint and explain why the minimum decides.
 
 # %% id="retro"
 retro = scrum.retrospective(sprint6)

@@ -75,13 +75,18 @@ def test_a_simpler_model_that_earns_more_costs_the_point() -> None:
     def ev(simple_profit: float) -> mltestscore.Evidence:
         runs = pd.DataFrame([
             {"run_id": "run-train", f"tags.{mltestscore.STEP_TAG}": "train", "tags.candidate": "recipe",
-             "params.model": "HistGradientBoostingClassifier", "metrics.profit": 1000.0},
+             "params.model": "LogisticRegression", "params.C": "0.5", "metrics.profit": 1000.0},
             {"run_id": "run-simple", f"tags.{mltestscore.STEP_TAG}": "train", "tags.candidate": "simpler",
-             "params.model": "LogisticRegression", "metrics.profit": simple_profit}])
+             "params.model": "LogisticRegression", "params.C": "0.5", "params.inputs": "tenure,MonthlyCharges,Contract",
+             "metrics.profit": simple_profit}])
         return mltestscore.Evidence(runs.assign(**{f"tags.{mltestscore.TRIGGER_TAG}": "notebook"}), version)
 
-    assert judge(ev(900.0))[0] == mltestscore.MANUAL
+    points, text, _ = judge(ev(900.0))
+    assert points == mltestscore.MANUAL and "LogisticRegression on tenure,MonthlyCharges,Contract" in text
     assert judge(ev(1100.0))[0] == 0.0
+    # the simpler baseline is another model, not a second setting of the recipe: no credit for tuning (Model 3)
+    points, text, _ = mltestscore.test_by_id("Model 3").judge(ev(900.0))
+    assert points == 0.0 and "not tuned" in text
 
 
 def test_skew_is_the_served_model_against_the_training_pipeline_not_drift() -> None:

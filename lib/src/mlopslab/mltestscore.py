@@ -182,6 +182,8 @@ def _offline_online(ev: Evidence) -> Verdict:
 
 def _tuning(ev: Evidence) -> Verdict:
     runs = ev.steps("train")
+    if "tags.candidate" in runs:  # the simpler baseline of Model 5 is another model, not a setting tried
+        runs = runs[runs["tags.candidate"] != "simpler"]
     if runs.empty or "params.model" not in runs:
         return _none("no training runs")
     params = [c for c in runs.columns if c.startswith("params.") and c != "params.model"]
@@ -191,6 +193,8 @@ def _tuning(ev: Evidence) -> Verdict:
         return _check(ev, f"a sweep of {per_model.max()} settings of {per_model.idxmax()}")
     if per_model.max() >= 2:
         return _review(f"{per_model.max()} settings of {per_model.idxmax()} tried by hand")
+    if len(per_model) == 1:
+        return _none(f"one fixed setting of {per_model.index[0]}: trained, not tuned")
     return _none(f"{len(per_model)} model types, each with one fixed setting: compared, not tuned")
 
 
@@ -209,8 +213,10 @@ def _simpler(ev: Evidence) -> Verdict:
     if not len(simple) or "metrics.profit" not in chosen:
         return _none("no simpler model was trained and compared in this increment")
     simple_profit = float(simple["metrics.profit"].iloc[-1])
+    inputs = simple["params.inputs"].iloc[-1] if "params.inputs" in simple else None
+    what = f"{simple['params.model'].iloc[-1]}" + (f" on {inputs}" if _present(inputs) else "")
     if chosen["metrics.profit"] >= simple_profit:
-        return _check(ev, f"a simpler model ({simple['params.model'].iloc[-1]}) was trained on the same data: "
+        return _check(ev, f"a simpler model ({what}) was trained on the same data: "
                           f"€{simple_profit:,.0f} against €{chosen['metrics.profit']:,.0f} on the gate months")
     return _none(f"the simpler model earns more on the gate months (€{simple_profit:,.0f} against "
                  f"€{chosen['metrics.profit']:,.0f}): ship it, or say why not")
@@ -503,7 +509,7 @@ def plot_scorecard(card: pd.DataFrame, title: str = "ML Test Score of the capsto
     for bound in (1, 2, 3, 5):
         right.axvline(bound, color="grey", ls=":", lw=1)
     right.axvline(final, color="#d9534f", ls="--", lw=1.5)
-    right.text(max(final, 0.9), -0.75, f"final = min = {final:g}", color="#d9534f", fontsize=8, ha="center")
+    right.text(final + 0.1, -0.75, f"final = min = {final:g}", color="#d9534f", fontsize=8, ha="left")
     right.invert_yaxis()
     right.set_xlim(0, 7.5)
     right.set_ylim(3.6, -1.0)

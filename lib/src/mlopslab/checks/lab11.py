@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import capstone, lineage, mltestscore, policy, provisioning, scrum
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
+from ..rubrics import criterion, written
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -84,14 +85,16 @@ def contract(answer, increment=None, **_):
 
 @lru_cache(maxsize=1)
 def _references():
-    """The recipe fitted as the lab asks (reweighed) and without the weights, and the gate data's features."""
+    """The champion's recipe (``registry.reference_estimator()``) fitted as the lab asks (reweighed) and without the
+    weights, scored on the gate data; and the training data's version."""
     from .. import development, trust
     from ..preparation import split_xy
+    from ..registry import reference_estimator
 
     train = capstone.training_data()
-    reweighed = trust.fit_mitigated(train)
+    reweighed = trust.fit_mitigated(train, reference_estimator())
     X, y = split_xy(train)
-    plain = trust.without_protected(development.candidate_models()["gradient_boosting"])
+    plain = trust.without_protected(reference_estimator())
     with development.one_thread():
         plain.fit(X, y)
     X_gate, _ = split_xy(capstone.gate_data())
@@ -132,9 +135,9 @@ def train(answer, increment=None, **_):
         return wrong("Your model is the recipe without reweighing: pass the weights P(group)·P(label)/P(group, label) "
                      "to fit as model__sample_weight.")
     if np.abs(logged - reweighed).max() > 1e-6:
-        return wrong("Your logged model is not the mitigated recipe: trust.without_protected(development."
-                     "candidate_models()['gradient_boosting']) fitted on the training data with the reweighing weights "
-                     "over trust.intersection(X).")
+        return wrong("Your logged model is not the mitigated recipe: trust.without_protected(registry."
+                     "reference_estimator()) (the champion's logistic regression) fitted on the training data with the "
+                     "reweighing weights over trust.intersection(X).")
     problems, threshold = [], _threshold(increment)
     want = {"auc": float(roc_auc_score(y_gate, logged)),
             "profit": expected_profit(y_gate, logged, threshold), "baseline_profit": baseline_profit(y_gate)}
@@ -421,3 +424,19 @@ def next_sprint(answer, increment=None, **_):
                             f"{best:g}. After your stories, which section is the weakest now? Lift that one.")
     return wrong(f"The final score stays at {now:g}: it is the minimum over the sections, and your stories do not "
                  f"lift the weakest one ({weakest}, {mltestscore.section_scores(card)[weakest]:g}).")
+
+
+# --- 11.retrospective (written: scored by a person against this rubric) -------------------------------------------
+
+written("11.retrospective", title="The capstone retrospective", criteria=[
+    criterion("start", 2, "Something to start, with its evidence",
+              full="A change in the way of working, tied to a fact of the capstone sprint (a blocker of the stand-up "
+                   "log, a verdict of the review, a missing test of the scorecard)."),
+    criterion("stop", 1, "Something to stop, with its evidence",
+              full="A habit to drop, with the fact behind it (for instance a step that needs a person to start it)."),
+    criterion("continue", 1, "Something to continue",
+              full="A practice that worked, such as recording every verdict in the tracking store, and what shows it."),
+    criterion("scorecard", 2, "What lifts the final ML Test Score most",
+              full="The final score is the minimum over the sections: names the weakest section and the change that "
+                   "lifts it (or every section at once), and why lifting a strong section changes nothing."),
+])
