@@ -44,7 +44,7 @@
 # | 07 | trustworthy AI | Data Scientist, Business Analyst |
 # | 08 | deployment and insight consumption | Data Engineer, App Developer |
 # | 09 | model monitoring | Data Engineer, Data Scientist |
-# | 10 | continuous training and the 5 Cs | everyone |
+# | 10 | continuous training and the 5 Cs | Data Engineer, with the whole team |
 # | 11 | capstone sprint | everyone |
 
 # %% id="cell-02"
@@ -130,6 +130,12 @@ print(f"{churned.mean():.1%} of all customers left the month after they were obs
 # A check never crashes your notebook. The same checks are used when your instructor grades the labs, on a fresh
 # run of your notebook, and your instructor may add checks of their own. So let your code compute each answer: do not
 # type in a number you saw somewhere.
+#
+# When your notebook is graded, only your **exercise cells** and your **written answers** are taken from it; every
+# other cell is restored from the lab, so do all your work in the exercise cells. Written answers start in lab 01:
+# some labs have a **written exercise**, a markdown cell you replace with a few sentences of your own. A person scores
+# it against a rubric the lab shows, so it gets no ✅ or ❌. To see the points your checks would get before you hand in,
+# save the notebook and run `mlopslab grade --self labs/00_welcome.ipynb` in a terminal.
 #
 # ### Exercise 00.1 — the churn rate of month-to-month customers
 # Customers on a **month-to-month** contract can leave at any time. What share of them churned? Keep only the rows

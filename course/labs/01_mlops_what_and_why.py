@@ -322,9 +322,9 @@ plt.show()
 # *better* in production is not the model improving: the 2025 labels it was trained and tested on are noisy (a legacy process
 # recorded some senior and female customers who stayed as churners, lab 07), while the 2026 labels record who really
 # left, and clean labels are easier to rank. The churn *rate* tells another story (right): until June the model
-# expected more churn than happened (the same label bias); from July the actual rate jumps from about a fifth to a third
-# of each batch, and the model's expectation falls behind — something changed in the market. Finding out *what* is lab
-# 09's job; noticing it at all is what a record and a little monitoring buy you.
+# expected more churn than happened (the same label bias); in July the actual rate jumps to about a third of each
+# batch (it had been between a fifth and a quarter), and the model's expectation falls behind — something changed in
+# the market. Finding out *what* is lab 09's job; noticing it at all is what a record and a little monitoring buy you.
 #
 # ### Exercise 01.2 — record the challenger yourself
 # Dana has a second candidate in her notebook: the same training function with stronger regularisation, `C=0.1`,
@@ -442,11 +442,12 @@ def who_approved(version):
 
 # %% [markdown]
 # ### Written exercise 01.A — the answer to the auditor
-# Compliance forwards the regulator's questions of section 3 and asks you for the answer they will sign. Write it in
-# the cell below, in a few sentences and **only from the record** (the table of section 4 and your `who_approved`):
-# which data version trained the model, with which parameters and which code; who trained it and who approved it, and
-# why; how it performs today against its hold-out; and one thing the record cannot prove. A person reads and scores it
-# against this rubric, so `mlopslab grade --self` cannot.
+# Compliance forwards the regulator's questions of section 3 to you, the team's Data Steward, and asks for the answer
+# they will sign. Write it in the cell below, in a few sentences and **only from the record** (the answers read back
+# from the tracking store in section 4, and your `who_approved`): which data version trained the model, with which
+# parameters and which code; who trained it and who approved it, and why; how it performs today against its hold-out;
+# and one thing the record cannot prove. A person reads it and scores it against the rubric below; no automatic check
+# (and not `mlopslab grade --self`) can.
 
 # %% id="code-audit-rubric"
 from mlopslab.rubrics import show_rubric
@@ -493,7 +494,7 @@ show_rubric("01.audit_answer")
 # levels**: the scoring rule is the course's simplification. A level counts as reached when at least 4 of its 5
 # statements hold (`maturity.THRESHOLD`) and every lower level is reached. Note also what the levels leave out: they
 # measure automation. Governance (who approved what, and can you prove it) is not one of Google's levels; this course
-# treats it in labs 06 and 07.
+# treats it in labs 03, 06 and 07.
 
 # %% id="cell-32"
 pd.DataFrame([(q.level, q.key, q.text, q.feature, q.labs) for q in maturity.QUESTIONS],

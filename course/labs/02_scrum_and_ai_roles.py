@@ -58,8 +58,8 @@ with pd.option_context("display.max_colwidth", None):
 # stage a **RACI** matrix says, for every persona, whether they are
 #
 # * **R**esponsible — they do the work (there can be several);
-# * **A**ccountable — they own the outcome and sign it off (**exactly one** per stage: if two people are accountable,
-#   nobody is);
+# * **A**ccountable — they answer for the outcome: the stage's decisions are theirs, and so is the explaining when it
+#   goes wrong (**exactly one** per stage: if two people are accountable, nobody is);
 # * **C**onsulted — asked for input *before* a decision;
 # * **I**nformed — told *after* the decision.
 #
@@ -77,7 +77,13 @@ plt.show()
 # the Data Engineer owns the result in production (A), the Data Scientist is consulted about how the model must be
 # called (C), and the rest are informed. One column may surprise you: in *model development* the Business Analyst is
 # responsible too, because they write the business metric — the expected profit of a retention campaign (lab 05) —
-# that decides which model wins; the Data Engineer is only consulted, on what the production data will look like.
+# by which the candidates are compared; the Data Engineer is only consulted, on what the production data will look
+# like.
+#
+# Answering for a stage is not the same as approving a model version for use: that is a separate, governed chain
+# (`policy.APPROVAL`, lab 01). TelcoNova's policy has the Business Analyst approve every model, and nobody approves
+# their own: in *model validation and governance* the Data Scientist answers for the evidence (A), and the Business
+# Analyst, consulted on it, gives the approval (lab 06).
 #
 # ## 3. The Scrum team: Product Owner, Scrum Master and Developers
 #
@@ -119,7 +125,7 @@ with pd.option_context("display.max_colwidth", None):
 # | `candidate_below_champion` | The new candidate model scores below the champion on held-out data; the deadline is tomorrow. |
 # | `scoring_encodes_differently` | Production scores differ from the notebook's: a column is encoded differently at scoring. |
 # | `score_missing_in_crm` | Since last night's release the churn score no longer appears on the CRM customer page. |
-# | `choice_of_model` | Two candidate models are on the table; somebody has to decide which one goes forward. |
+# | `choice_of_model` | Model development has produced two candidate models. Within that stage, who answers for the choice of the one that goes on to validation? |
 # | `database_down_again` | Third morning running: the test database is down, two people cannot work, the team cannot fix it. |
 # | `request_mid_sprint` | Day 3: marketing wants a churn list for next week. Whose call is it whether, and when, it is built? |
 #
@@ -335,8 +341,9 @@ blocked.drop_duplicates(["story", "blocker"])
 # ### Exercise 02.2 — the burndown from the stand-up log
 # Write `story_burndown(standup, points, days)`: it returns a list of `days + 1` numbers, the story points of the
 # committed stories that are **not done** at the end of day 0 (before any work: the whole commitment), day 1, …,
-# day `days`. A story is done on the day its `update` ends with `": done"`; `points` maps each committed story to its
-# points (`sprint1.points`). The check runs your function on all five sprints of the lab's history.
+# day `days`. A story is done on the day its `update` ends with `": done"` (as in `"worked on S10: done"`); `points`
+# maps each committed story to its points (`sprint1.points`). The check runs your function on all five sprints of the
+# lab's history.
 
 # %% mlopslab={"exercise": "02.burndown"}
 def story_burndown(standup, points, days):
@@ -408,7 +415,7 @@ print(f"at the end of day {scrum.SPRINT_DAYS}: {sprint1.committed_points - sprin
 # none finished in the first days; S01 — half of the sprint goal — shared the team with S10 and S09 and finished only
 # in the second week, and S02 waited for it all that time.
 #
-# The end date did not move: on the last day the sprint ended with S02 unfinished.
+# The end date did not move: on the last day the sprint ended with S02 unfinished and S05 not started.
 #
 # ## 8. The sprint review: the increment, and the feedback that flows back into the backlog
 #
@@ -423,7 +430,7 @@ pd.Series(sprint_review, name="sprint 1 review").to_frame()
 
 # %% [markdown]
 # The increment is shippable (what is done stands on its own), but the sprint goal was missed: S02 goes back to the
-# product backlog, with the work already spent on it, and the team will carry it into sprint 2.
+# product backlog, with the work already spent on it, and so does S05; the team will carry both into sprint 2.
 #
 # The review is also the sprint's **learning loop**: the stakeholders see working software early and say what they
 # think, while it is still cheap to change course. The Product Owner turns what they say into changes of the product
@@ -537,8 +544,8 @@ def retro_evidence(standup):
 # **Your turn, before you read on.** From your evidence, the burndown and the review, write the retrospective in the
 # cell below: one thing the team should **start**, one it should **stop** and one it should **continue**, each with the
 # fact from this sprint that supports it (a story that waited, a blocker, the points committed and done), and the
-# first action the Scrum Master takes. Write it in that cell (double-click it to edit): a person reads and scores it
-# against this rubric, so `mlopslab grade --self` cannot. A few sentences are enough.
+# first action the Scrum Master takes. Write it in that cell (double-click it to edit); a few sentences are enough. A
+# person reads it and scores it against the rubric below; no automatic check (and not `mlopslab grade --self`) can.
 
 # %% id="code-retro-rubric"
 from mlopslab.rubrics import show_rubric

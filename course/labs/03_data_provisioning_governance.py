@@ -404,7 +404,7 @@ print(f"rows in: {len(dirty)}, loaded by the legacy job: {len(legacy)}, reported
 # * `"loaded"`: for each defect class, how many rows the legacy job **loaded** although the contract quarantines them;
 # * `"dropped"`: for each defect class, how many rows the legacy job **dropped** without a word.
 #
-# For example `{"loaded": {"out_of_range": 3, ...}, "dropped": {...}}` (classes with no rows may be left out).
+# The shape is `{"loaded": {"out_of_range": <count>, ...}, "dropped": {...}}` (classes with no rows may be left out).
 
 # %% mlopslab={"exercise": "03.legacy_report"}
 # BEGIN STUB
@@ -692,7 +692,8 @@ print(f"lineage.json read back from the run: {len(logged)} records, last: {logge
 # with
 #
 # * the tag `lineage.TAG` holding the version of `customers.csv` (`lineage.data_version(...)`, all 64 hex digits);
-# * the metrics `rows_in`, `accepted` and `quarantined` from the contract's verdict.
+# * the metrics `rows_in`, `accepted` and `quarantined` from the contract's verdict (its `.reconciliation()` holds
+#   the three counts; `.accepted` and `.quarantined` are the rows themselves).
 #
 # Give the run's id as `my_run_id` (`my_run.info.run_id`).
 
@@ -762,12 +763,15 @@ for _, found_run in touched.iterrows():
 # %% [markdown]
 # Your provisioning run and the view handed to the Data Scientist point at the same version, so *"what happened to
 # this data, and was it checked before anyone used it?"* is one query. (Until you do exercise 03.5, only the view is
-# listed.) Data derived from this file keeps the link: lab 04's preparation record, and the course's champion model,
-# which labs 06 to 11 get from `registry.ensure_champion()`, carry the file's version under the tag
-# `source_data_version` beside their own `data_version`, so in a store where those labs have run, a search on either
-# tag walks from this file to the model that learned from it, and lab 11 walks the whole chain from a data version to
-# the deployed model. The same query is how the Steward shows what the data is *worth* to the company: which models,
-# and through them which retention campaigns, depend on it.
+# listed.)
+#
+# Data derived from this file keeps the link. Lab 04's preparation record, and the training run of the course's
+# champion model (which labs 06 to 11 get from `registry.ensure_champion()`), carry two tags: `data_version`, the
+# version of the data they produced or learned from, and `source_data_version`, this file's version. So in a store
+# where those labs have run, one search by this file's version under `source_data_version` finds both, and a search
+# by the prepared data's `data_version` finds every model that learned from it; lab 11 walks the whole chain, from a
+# data version to the deployed model. These searches are also how the Steward shows what the data is *worth* to the
+# company: which models, and through them which retention campaigns, depend on it.
 
 # %% [markdown]
 # ## Recap
@@ -790,7 +794,8 @@ for _, found_run in touched.iterrows():
 # * Catalogs and lineage: DataHub, OpenMetadata, Unity Catalog, Collibra; OpenLineage is a common lineage format;
 #   DVC and lakeFS version data by content hashes, as here.
 # * Personal data: Microsoft Presidio adds named-entity recognition to pattern matching; card numbers are validated with
-#   the Luhn checksum; the GDPR treats pseudonymized data as still personal (the key can undo it), unlike anonymized
-#   data. Access policies are enforced by the data platform (row and column security), not by each notebook.
+#   the Luhn checksum; the GDPR treats pseudonymized data as still personal (whoever holds the key can re-identify
+#   people), unlike anonymized data. Access policies are enforced by the data platform (row and column security), not
+#   by each notebook.
 #
 # **Next:** lab 04 prepares the provisioned data for the model, and walks into a target-leakage trap.

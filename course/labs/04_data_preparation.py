@@ -4,7 +4,7 @@
 # **Stage:** data preparation for the model · **Lead personas:** Data Engineer, Data Scientist ·
 # **Time:** about 90 minutes
 #
-# Sprint 2 at TelcoNova. Lab 03's data contract now guards the customer table: what arrives in the training data has
+# Sprint 3 at TelcoNova. Lab 03's data contract now guards the customer table: what arrives in the training data has
 # been checked. The **Data Engineer** and the **Data Scientist** now turn that table into something a model can learn
 # from, and they do it so that the exact same steps run again next month, in production, and for the auditor.
 #
@@ -138,6 +138,11 @@ parsed.loc[breaks, ["customerID", "tenure", "MonthlyCharges", "TotalCharges"]].a
     **{"tenure x MonthlyCharges": (parsed["tenure"] * parsed["MonthlyCharges"]).round(2)})
 
 # %% [markdown]
+# Most of them are the inconsistent totals that lab 03's contract quarantined. The other two are the rows whose
+# charge arrived as text (`$70.35`, `79,90`): lab 03 quarantined them as `wrong_type`, so its totals rule never
+# judged them. Read as numbers by `parse_numbers`, they do not fit the customer's total either. Reading a value is not
+# the same as trusting it.
+#
 # What should cleaning do with them? Replacing the total by `tenure` × `MonthlyCharges` would write a number nobody
 # recorded, and a "repair" that ignores the rule's limits produces nonsense (a tenure of −3 would give a negative
 # total). The team's decision: **a total that breaks the contract's rule is no value at all.** It becomes missing,
@@ -267,10 +272,10 @@ plt.show()
 # %% [markdown]
 # New customers churn several times more often than loyal ones. The number of services tells a story too, with care
 # for the small bars (the customer counts are under each bar): customers with one service, almost all of them
-# phone-only, churn less than average; churn is highest at two services (phone and internet, no extras; few
-# customers) and falls with every add-on a customer takes. The "0 services" bar holds customers with neither phone
-# nor internet who still pay a monthly fee: an oddity of the source system the Data Engineer has asked the CRM team
-# about. Both features are worth giving the model.
+# phone-only, churn less than average; churn is highest at two services (few customers, most of them with phone and
+# internet and no extras) and falls with every add-on a customer takes. The "0 services" bar holds customers with
+# neither phone nor internet who still pay a monthly fee: an oddity of the source system the Data Engineer has asked
+# the CRM team about. Both features are worth giving the model.
 #
 # Models need numbers, on comparable scales. A `ColumnTransformer` sends each group of columns to its own step: the
 # **numeric** columns (`NUMERIC`: the raw numbers and the numeric engineered features) to a `StandardScaler` (mean 0,
@@ -371,7 +376,7 @@ add_new_month_to_month = preparation.add_features  # the team's features, not th
 # A feature that separates churners well on its own need not help a model that already sees its ingredients: the
 # logistic regression has `is_month_to_month` and `tenure` already. Read the check's message: when the validation
 # months show a gain in the third decimal or less, the feature stays out, because every feature is code to run, test
-# and monitor in production. That is how the five features above earned their place; this one is judged the same way.
+# and monitor in production. Every feature the team keeps has to pass the same test.
 #
 # ## 3. The leakage trap
 #
@@ -405,8 +410,8 @@ print(f"First draft, every column: AUC {draft_auc:.3f} on the test months")
 # ### Exercise 04.3 — the leak scan
 # Complete `leak_scan(df)`: for every column except `Churn`, `customerID` and `month`, the AUC of that column alone
 # (as above), returned as a Series from column name to AUC, highest first. Inside the loop, `values` is the column;
-# turn a category into its churn rates with `values.map(churned.groupby(values).mean())`, then use
-# `roc_auc_score(churned, values)`.
+# a column is a category when `pd.api.types.is_numeric_dtype(values)` is False. Turn a category into its churn rates
+# with `values.map(churned.groupby(values).mean())`, then use `roc_auc_score(churned, values)`.
 
 # %% mlopslab={"exercise": "04.leak_scan"}
 def leak_scan(df):
@@ -529,8 +534,8 @@ pd.DataFrame([split_report("random", random_train, random_test), split_report("t
 # %% [markdown]
 # On 2025 the two are close. The random split's AUC is a little higher, but a difference of this size comes and goes
 # with the random seed (try `random_state=0`, `1`, `2` above): TelcoNova's customers behaved alike every month of
-# 2025, as the datasheet says. That is luck, not a licence: a random split cannot *tell* you whether behaviour
-# changes over time, because it trains on the very months it tests.
+# 2025 (the datasheet's drift starts only in 2026). That is luck, not a licence: a random split cannot *tell* you
+# whether behaviour changes over time, because it trains on the very months it tests.
 #
 # A look ahead shows what it hides. A year later the team has the labelled 2026 batches too (lab 09 tells that
 # story: a price rise in June, a competitor's fibre offer in July). Repeat the same comparison on the two years of
@@ -551,8 +556,9 @@ pd.DataFrame([split_report("random (2025-2026)", later_random_train, later_rando
 # The random split promises a churn forecast that is spot on. The time-aware split shows the truth of deploying in
 # July: churn jumped (the competitor), and a model trained on the past under-predicts it by several percentage points;
 # a retention budget sized on the random split's promise would be far too small. The random split hid the change by
-# letting the "future" months into training. (The AUC even looks *better* on the later months: ranking customers
-# still works; what changed is how many of them leave. One number never tells the whole story.)
+# letting the "future" months into training. (The AUC even looks *better* on the later months, whose 2026 labels are
+# the clean ones of lab 01: ranking customers still works; what changed is how many of them leave. One number never
+# tells the whole story.)
 #
 # **Rule:** when the data has a time order and the model will score the future, test on the future.
 #

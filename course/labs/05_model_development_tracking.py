@@ -375,8 +375,9 @@ print("artifacts:", [f.path for f in client.list_artifacts(stored.info.run_id, "
 print("logged model has a signature:", mlflow.models.get_model_info(f"models:/{models[0].model_id}").signature is not None)
 
 # %% [markdown]
-# In the MLflow UI (`mlflow ui --backend-store-uri sqlite:///.mlflow/mlflow.db` from the repository folder) the same
-# run shows its plots. Here is the ROC curve of both candidates on the test months:
+# In the MLflow UI (in JupyterLab, the **MLflow UI** tile in the launcher; on your own machine also
+# `mlflow ui --backend-store-uri sqlite:///.mlflow/mlflow.db` from the repository folder) the same run shows its
+# plots. Here is the ROC curve of both candidates on the test months:
 
 # %% id="cell-16"
 development.roc_figure(y_test, test_scores)
@@ -393,7 +394,9 @@ plt.show()
 # * the metrics `auc` (test months), `threshold` (chosen on the validation months) and `profit` (test months, at that
 #   threshold);
 # * the tag `lineage.TAG` with the version of the data the model was trained on;
-# * the model, with a signature and an input example.
+# * the model, with a signature and an input example, logged as the baseline cell logs it. Keep its
+#   `skops_trusted_types=development.SKOPS_TRUSTED`: the pipeline holds the course's own `FeatureEngineer`, and
+#   MLflow's safe format (skops) refuses to save a type it has not been told to trust.
 #
 # Put the run's id in `my_run_id`. The check reads your run back from the store, loads your model and recomputes its
 # test AUC and profit; a run made by `development.log_run` or by the lab's own cells does not count.
@@ -407,6 +410,8 @@ my_scores = development.churn_scores(mine, test)
 # BEGIN STUB
 # with mlflow.start_run(run_name="my-candidate") as run:
 #     ...  # mlflow.log_params(...), mlflow.log_metrics(...), mlflow.set_tag(...), mlflow.sklearn.log_model(...)
+#     # log the model as the baseline cell does: name="model", signature=..., input_example=..., and
+#     # skops_trusted_types=development.SKOPS_TRUSTED (without it MLflow refuses the course's FeatureEngineer)
 # my_run_id = ...  # the id of your run: run.info.run_id
 # END STUB
 # BEGIN SOLUTION
@@ -469,7 +474,8 @@ my_run_id = record.info.run_id  # lab 04's preparation record
 # The team compares runs from the store, not from memory: `mlflow.search_runs` returns them as a DataFrame. This lab
 # tags its own runs `lab = 05`; a store may already hold earlier runs of the same names (if you run the lab twice), so
 # we keep the latest run of each name, and show only what is deterministic (names, parameters, metrics; never run ids
-# or times).
+# or times). The baseline's `cv AUC` shows "—": its run logs no cross-validation, since a model that gives everyone
+# the same score has nothing to validate (it ranks nobody, so its AUC is one half on any month).
 
 # %% id="cell-21"
 runs = mlflow.search_runs(experiment_names=[config.EXPERIMENT], filter_string="tags.lab = '05'",
@@ -479,12 +485,18 @@ comparison = (latest[["tags.mlflow.runName", "params.model", "metrics.cv_auc_mea
                       "metrics.threshold", "metrics.profit"]]
               .set_axis(["run", "model", "cv AUC", "test AUC", "threshold (validation)", "test profit (€)"], axis=1)
               .sort_values("run").reset_index(drop=True))
-comparison
+comparison.assign(**{"cv AUC": comparison["cv AUC"].map(lambda auc: "—" if pd.isna(auc) else f"{auc:.4f}")})
 
 # %% id="cell-22"
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-comparison.plot.barh(x="run", y="test AUC", ax=axes[0], legend=False, color="#4c72b0", xlim=(0.4, 0.85))
-axes[0].set(title="AUC on the test months", xlabel="AUC (0.5 = chance)", ylabel="")
+positions = range(len(comparison))
+axes[0].plot(comparison["test AUC"], positions, "o", color="#4c72b0", markersize=8)  # dots: the axis does not start at 0
+for row, auc in zip(positions, comparison["test AUC"]):
+    axes[0].annotate(f"{auc:.3f}", (auc, row), xytext=(7, 0), textcoords="offset points", va="center", fontsize=9)
+axes[0].axvline(0.5, color="grey", ls="--", lw=1)
+axes[0].text(0.505, len(comparison) - 0.45, "chance", color="grey", fontsize=9, va="center")
+axes[0].set(title="AUC on the test months", xlabel="AUC (dashed line: a coin flip)", ylabel="",
+            xlim=(0.45, 0.85), ylim=(-0.5, len(comparison) - 0.2), yticks=list(positions), yticklabels=comparison["run"])
 comparison.assign(profit_k=comparison["test profit (€)"] / 1000).plot.barh(
     x="run", y="profit_k", ax=axes[1], legend=False, color="#55a868")
 axes[1].set(title="Campaign profit on the test months\n(threshold chosen on the validation months)",
@@ -535,9 +547,9 @@ def read_run(run_name):
 # cheap one to almost everybody. So the model with the better AUC need not earn more.
 #
 # First an **illustration** with made-up scores, where the effect is large. A "ranker" orders everyone fairly well;
-# a "sniper" is mediocre overall but puts a third of the churners at the very top with near-certain scores. Under an
-# expensive premium offer, each model's threshold is chosen on one half of the customers and its profit measured on
-# the other half:
+# a "sniper" is mediocre overall but puts about a third of the churners at the very top with near-certain scores.
+# Under an expensive premium offer, each model's threshold is chosen on one half of the customers and its profit
+# measured on the other half:
 
 # %% id="cell-illustration"
 rng = np.random.default_rng(config.SEED)
@@ -592,12 +604,14 @@ show_campaign()
 
 # %% id="cell-29"
 def campaign_table(campaigns):
-    """For each named campaign: the best candidate by test AUC and by validation profit, and the test profits."""
+    """For each named campaign: the best candidate by mean CV AUC and by validation profit (both judged on the
+    validation months), and each candidate's test profit at its chosen threshold."""
+    cv_auc = {n: cv[n]["AUC"].mean() for n in validation}
     table = []
     for label, econ in campaigns.items():
         chosen = {n: development.best_threshold(s["churned"], s["score"], econ) for n, s in validation.items()}
         table.append({"campaign": label,
-                      "best by AUC": max(test_scores, key=lambda n: roc_auc_score(y_test, test_scores[n])),
+                      "best by CV AUC": max(cv_auc, key=cv_auc.get),
                       "best by validation profit": max(chosen, key=lambda n: chosen[n][1]),
                       **{f"test profit {n} (€)": development.expected_profit(y_test, test_scores[n], chosen[n][0], econ)
                          for n in test_scores}})
@@ -609,9 +623,11 @@ campaign_table({"this lab's economics": economics,
                 "premium offer": development.Economics(offer_cost=90, customer_value=300, save_rate=0.4)})  # illustration
 
 # %% [markdown]
-# On TelcoNova's data the order can flip from one campaign to the next, but the differences are small next to the
-# month-to-month spread of section 3, and the premium offer barely pays with *any* model (a finding for the Business
-# Analyst in its own right). Section 7 measures how small.
+# Both choices are made on the validation months, like every choice in this lab; the test months only report. On
+# TelcoNova's data the choice by validation profit can flip from one campaign to the next (the best by CV AUC cannot:
+# it ignores the campaign), but the two candidates' test profits stay close, and the premium offer barely pays with
+# *any* model (a finding for the Business Analyst in its own right). Section 7 measures, for the governed campaign,
+# whether such a difference means anything.
 #
 # **Try it.** In JupyterLab, the sliders below call `show_campaign` each time you move one: find an offer cost at
 # which the chosen thresholds, or the ranking, change. (The chart appears once you move a slider; when the lab runs

@@ -162,10 +162,14 @@ def plot_assessment(result: Assessment, title: str = "", fig: matplotlib.figure.
     left.set_xlabel("share of statements met")
     left.set_title("by key feature")
     levels = [f"level {lvl}" for lvl in result.by_level]
-    right.bar(levels, list(result.by_level.values()), color="#337ab7")
+    level_shares = list(result.by_level.values())
+    right.bar(levels, level_shares, color="#337ab7")
+    for x, s in enumerate(level_shares):  # a label on every bar, so that a level with nothing met still shows 0 %
+        right.text(x, s + 0.02, f"{s:.0%}", ha="center", va="bottom", fontsize=8)
     right.axhline(THRESHOLD, color="black", linestyle="--", linewidth=1)
-    right.text(1.45, THRESHOLD + 0.02, f"needed ({THRESHOLD:.0%})", ha="right", fontsize=8)
-    right.set_ylim(0, 1.05)
+    right.text(1.01, THRESHOLD, f"needed\n({THRESHOLD:.0%})", transform=right.get_yaxis_transform(), ha="left",
+               va="center", fontsize=8)  # beside the axes, clear of the bars' labels
+    right.set_ylim(0, 1.1)
     right.set_ylabel("share of statements met")
     right.set_title("by level")
     fig.suptitle(f"{title}Google level {result.level} ({LEVELS[result.level].split(':')[0]})")
@@ -245,13 +249,21 @@ def lifecycle_figure(ax: matplotlib.axes.Axes | None = None):
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if ax is None:
-        ax = plt.figure(figsize=(10.5, 9.8)).add_axes((0.01, 0.01, 0.98, 0.95))
+        ax = plt.figure(figsize=(10.5, 8.9)).add_axes((0.01, 0.01, 0.98, 0.94))
     ax.set_aspect("equal")
     ax.axis("off")
     n = len(STAGES)
     angles = [np.pi / 2 - 2 * np.pi * i / n for i in range(n)]
-    r_stage, r_crisp, r_devops = 1.55, 0.72, 2.45
-    width, height = 1.08, 0.5
+    r_stage, width, height, margin = 1.55, 1.08, 0.5, 0.07
+
+    def beside(x, y, dx, dy):
+        """Where a label goes next to the box centred at (x, y), on the side the direction (dx, dy) leaves it by."""
+        through_side = abs(dx) * height > abs(dy) * width  # the ray leaves by the left or right edge
+        if through_side:
+            return {"x": x + np.sign(dx) * (width / 2 + margin), "y": y, "ha": "left" if dx > 0 else "right",
+                    "va": "center"}
+        return {"x": x, "y": y + np.sign(dy) * (height / 2 + margin), "ha": "center", "va": "bottom" if dy > 0 else "top"}
+
     for stage, angle in zip(STAGES, angles):
         x, y = r_stage * np.cos(angle), r_stage * np.sin(angle)
         first = stage is STAGES[0]
@@ -261,10 +273,11 @@ def lifecycle_figure(ax: matplotlib.axes.Axes | None = None):
         leads = "\n".join(textwrap.wrap(stage.leads, 34))
         labs = f"lab{'s' if ',' in stage.labs else ''} {stage.labs}"
         ax.text(x, y - height / 2 + 0.04, f"{leads}\n{labs}", ha="center", va="bottom", fontsize=7.5, color="#555555")
-        ax.text(r_crisp * np.cos(angle), r_crisp * np.sin(angle), stage.crisp_dm, ha="center", va="center",
-                fontsize=8, color="#3c763d", bbox={"boxstyle": "round,pad=0.3", "fc": "#e6f4ea", "ec": "#5cb85c"})
-        ax.text(r_devops * np.cos(angle), r_devops * np.sin(angle), stage.devops, ha="center", va="center",
-                fontsize=9, color="#31708f", bbox={"boxstyle": "round,pad=0.3", "fc": "#d6e6f7", "ec": "#337ab7"})
+        inward, outward = beside(x, y, -np.cos(angle), -np.sin(angle)), beside(x, y, np.cos(angle), np.sin(angle))
+        ax.text(s=stage.crisp_dm, **inward, fontsize=8, color="#3c763d",
+                bbox={"boxstyle": "round,pad=0.3", "fc": "#e6f4ea", "ec": "#5cb85c"})
+        ax.text(s=stage.devops, **outward, fontsize=9, color="#31708f",
+                bbox={"boxstyle": "round,pad=0.3", "fc": "#d6e6f7", "ec": "#337ab7"})
     gap = 0.38
     for i in range(n):  # the loop: clockwise, from each box to the next
         start, end = angles[i] - gap, angles[(i + 1) % n] + gap
@@ -275,11 +288,11 @@ def lifecycle_figure(ax: matplotlib.axes.Axes | None = None):
     ax.text(0, 0.1, "the 5 Cs,\nall the way round", ha="center", va="center", fontsize=8.5, weight="bold")
     ax.text(0, -0.04, "continuous training,\nvalidation, deployment,\nintegration, monitoring\n(lab 10)",
             ha="center", va="top", fontsize=7)
-    ax.text(-2.95, -2.6, "inner ring (green): the CRISP-DM phase of each stage\n"
+    ax.text(-2.8, -2.3, "inner ring (green): the CRISP-DM phase of each stage\n"
             "middle ring: the stage, its lead personas and its labs\n"
             "outer ring (blue): the DevOps steps laid over it", ha="left", va="bottom", fontsize=8, color="#333333")
-    ax.set_xlim(-2.95, 2.95)
-    ax.set_ylim(-2.6, 2.75)
+    ax.set_xlim(-2.8, 2.8)
+    ax.set_ylim(-2.3, 2.15)
     ax.set_title("The enterprise ML lifecycle: CRISP-DM with DevOps laid over it, as the six stages of this course",
                  fontsize=11)
     return ax

@@ -65,7 +65,7 @@ RACI: dict[str, dict[str, str]] = {
 }
 """Stage -> persona -> R (responsible), A (accountable), C (consulted) or I (informed). One A per stage."""
 
-RACI_MEANING = {"R": "responsible: does the work", "A": "accountable: owns the outcome and signs it off",
+RACI_MEANING = {"R": "responsible: does the work", "A": "accountable: answers for the outcome",
                 "C": "consulted: gives input before", "I": "informed: told after"}
 
 

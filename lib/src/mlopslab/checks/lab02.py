@@ -67,7 +67,7 @@ def accountable_persona(answer, **_):
                        "Scrum Master's job.")
     return wrong("Not yet: at least one of the eight owners is wrong (the check does not say which). For a problem "
                  "in a stage, find the stage first, then the one A in its column of the RACI matrix (R does the "
-                 "work, A owns the outcome). For how the team works, ask: is it about *what* is built and when "
+                 "work, A answers for the outcome). For how the team works, ask: is it about *what* is built and when "
                  "(Product Owner), or about removing what stops the team (Scrum Master)?")
 
 

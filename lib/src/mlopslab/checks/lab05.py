@@ -263,7 +263,9 @@ def log_run(answer, economics=None, **_):
                        "`prepared.version`" + (" (not the raw file's version)" if raw else ""))
     models = _logged_models(run)
     if not models:
-        missing.append("the model (mlflow.sklearn.log_model(..., name='model', signature=..., input_example=...))")
+        missing.append("the model (mlflow.sklearn.log_model(..., name='model', signature=..., input_example=..., "
+                       "skops_trusted_types=development.SKOPS_TRUSTED), as the baseline cell logs it: without the "
+                       "trusted types MLflow refuses to save the course's own FeatureEngineer)")
     elif not any(_has_signature(m) for m in models):
         missing.append("a signature on the logged model (infer_signature(example, scores))")
     if missing:
