@@ -163,78 +163,78 @@ def _s(id, persona, stage, text, points, value, tc, rr, deps=(), tasks=()) -> St
     return Story(id, persona, stage, text, points, value, tc, rr, tuple(deps), tuple(tasks))
 
 
-DS, DE, SC, BA, AD = PERSONAS  # short names for the table below
+STEWARD, ENGINEER, SCIENTIST, ANALYST, APP_DEV = PERSONAS  # the personas, by role, for the table below
 BACKLOG: tuple[Story, ...] = (
-    _s("S01", DS, "provisioning", "As a Data Steward, I want a datasheet and catalog entry for the customer data, "
+    _s("S01", STEWARD, "provisioning", "As a Data Steward, I want a datasheet and catalog entry for the customer data, "
        "so that everyone knows what each column means and who may use it.", 3, 5, 6, 8,
        tasks=["write the datasheet", "classify columns (personal data?)", "register in the data catalog"]),
-    _s("S02", DS, "provisioning", "As a Data Steward, I want personal data pseudonymized before it leaves the CRM, "
+    _s("S02", STEWARD, "provisioning", "As a Data Steward, I want personal data pseudonymized before it leaves the CRM, "
        "so that the model work complies with data-protection law.", 5, 6, 8, 9, ["S01"],
        ["list personal-data columns", "agree the pseudonymization key policy", "review the masked extract"]),
-    _s("S03", DE, "provisioning", "As a Data Engineer, I want a scheduled extract of customer data into the "
+    _s("S03", ENGINEER, "provisioning", "As a Data Engineer, I want a scheduled extract of customer data into the "
        "analytics store, so that models train on fresh, complete data.", 5, 8, 7, 5,
        tasks=["write the extract job", "schedule it nightly", "reconcile row counts with the CRM"]),
-    _s("S04", DE, "provisioning", "As a Data Engineer, I want a data contract that quarantines malformed rows, so "
+    _s("S04", ENGINEER, "provisioning", "As a Data Engineer, I want a data contract that quarantines malformed rows, so "
        "that bad data never reaches the model silently.", 5, 6, 5, 8, ["S03"],
        ["write the schema (pandera)", "quarantine and report violations", "alert on a rejected batch"]),
-    _s("S05", DS, "provisioning", "As a Data Steward, I want role-based views of the customer data, so that each "
+    _s("S05", STEWARD, "provisioning", "As a Data Steward, I want role-based views of the customer data, so that each "
        "role sees only the columns it needs.", 3, 4, 3, 6, ["S02"],
        ["define the roles", "create the views", "test access per role"]),
-    _s("S06", SC, "preparation", "As a Data Scientist, I want the feature preparation as a versioned pipeline, so "
+    _s("S06", SCIENTIST, "preparation", "As a Data Scientist, I want the feature preparation as a versioned pipeline, so "
        "that training and scoring prepare data exactly the same way.", 5, 7, 6, 6, ["S03"],
        ["encode categorical columns", "scale numeric columns", "unit-test the pipeline"]),
-    _s("S07", SC, "preparation", "As a Data Scientist, I want a time-aware train/test split, so that the test "
+    _s("S07", SCIENTIST, "preparation", "As a Data Scientist, I want a time-aware train/test split, so that the test "
        "score shows how the model will do on next month's customers.", 2, 5, 4, 6, ["S06"],
        ["split by month", "document the split"]),
-    _s("S08", DE, "preparation", "As a Data Engineer, I want each training snapshot stored with its SHA-256, so "
+    _s("S08", ENGINEER, "preparation", "As a Data Engineer, I want each training snapshot stored with its SHA-256, so "
        "that every model can be traced back to its data.", 3, 5, 4, 8, ["S03"],
        ["store snapshots", "compute and record the hash"]),
-    _s("S09", BA, "development", "As a Business Analyst, I want the expected profit of a retention campaign as "
+    _s("S09", ANALYST, "development", "As a Business Analyst, I want the expected profit of a retention campaign as "
        "the model's business metric, so that we choose the model that earns most.", 3, 8, 6, 5,
        tasks=["agree costs and offer value with marketing", "write the metric", "review it with finance"]),
-    _s("S10", SC, "development", "As a Data Scientist, I want every training run tracked in MLflow, so that any "
+    _s("S10", SCIENTIST, "development", "As a Data Scientist, I want every training run tracked in MLflow, so that any "
        "result can be found and reproduced later.", 2, 6, 5, 7,
        tasks=["set up the tracking store", "log params, metrics and data hash"]),
-    _s("S11", SC, "development", "As a Data Scientist, I want a baseline and two candidate models compared by "
+    _s("S11", SCIENTIST, "development", "As a Data Scientist, I want a baseline and two candidate models compared by "
        "cross-validation, so that we know the model beats a simple rule.", 8, 9, 6, 5, ["S06", "S10"],
        ["baseline rule", "logistic regression", "gradient boosting", "compare runs"]),
-    _s("S12", BA, "development", "As a Business Analyst, I want the top reasons behind each customer's score, so "
+    _s("S12", ANALYST, "development", "As a Business Analyst, I want the top reasons behind each customer's score, so "
        "that retention agents can open the right conversation.", 5, 6, 3, 4, ["S11"],
        ["compute per-customer explanations", "word them for agents"]),
-    _s("S13", SC, "validation", "As a Data Scientist, I want an automated validation gate on held-out data, so "
+    _s("S13", SCIENTIST, "validation", "As a Data Scientist, I want an automated validation gate on held-out data, so "
        "that no model worse than the champion is ever promoted.", 5, 7, 5, 9, ["S07", "S11"],
        ["define the gate thresholds", "evaluate against the champion", "fail loudly with the reason"]),
-    _s("S14", DS, "validation", "As a Data Steward, I want a model card and a recorded approval, so that an "
+    _s("S14", STEWARD, "validation", "As a Data Steward, I want a model card and a recorded approval, so that an "
        "auditor can see who approved which model and why.", 3, 5, 4, 9, ["S13"],
        ["write the model card", "record the approval as a tag"]),
-    _s("S15", SC, "validation", "As a Data Scientist, I want fairness metrics by age group and gender, so that "
+    _s("S15", SCIENTIST, "validation", "As a Data Scientist, I want fairness metrics by age group and gender, so that "
        "the model does not treat senior customers unfairly.", 5, 6, 5, 9, ["S11"],
        ["compute group metrics", "try a mitigation", "report the trade-off"]),
-    _s("S16", DE, "deployment", "As a Data Engineer, I want models in a registry with champion/challenger "
+    _s("S16", ENGINEER, "deployment", "As a Data Engineer, I want models in a registry with champion/challenger "
        "aliases, so that deploying and rolling back is a one-line change.", 3, 6, 5, 7, ["S13"],
        ["register the model", "set the aliases", "rehearse a rollback"]),
-    _s("S17", DE, "deployment", "As a Data Engineer, I want a monthly batch-scoring job, so that every customer "
+    _s("S17", ENGINEER, "deployment", "As a Data Engineer, I want a monthly batch-scoring job, so that every customer "
        "has a fresh churn score at the start of the month.", 5, 9, 7, 4, ["S04", "S16"],
        ["load the champion by alias", "score the batch", "write the scores for the CRM"]),
-    _s("S18", AD, "deployment", "As an App Developer, I want a REST scoring endpoint with clear errors, so that "
+    _s("S18", APP_DEV, "deployment", "As an App Developer, I want a REST scoring endpoint with clear errors, so that "
        "the CRM can ask for a score while an agent is on the phone.", 5, 7, 5, 4, ["S16"],
        ["serve the model", "validate requests", "measure latency"]),
-    _s("S19", AD, "deployment", "As an App Developer, I want the churn score and its reasons on the CRM customer "
+    _s("S19", APP_DEV, "deployment", "As an App Developer, I want the churn score and its reasons on the CRM customer "
        "page, so that agents act on it during calls.", 8, 9, 6, 3, ["S12", "S18"],
        ["design the widget with agents", "call the endpoint", "show the reasons", "usability test"]),
-    _s("S20", DE, "monitoring", "As a Data Engineer, I want per-feature drift reports on every batch, so that we "
+    _s("S20", ENGINEER, "monitoring", "As a Data Engineer, I want per-feature drift reports on every batch, so that we "
        "notice when our customers change.", 5, 6, 4, 8, ["S17"],
        ["compute PSI per feature", "plot the drift dashboard"]),
-    _s("S21", SC, "monitoring", "As a Data Scientist, I want the model's performance measured once labels "
+    _s("S21", SCIENTIST, "monitoring", "As a Data Scientist, I want the model's performance measured once labels "
        "arrive, so that we see decay before the business does.", 3, 6, 4, 8, ["S17"],
        ["join labels to scores", "track AUC and profit per month"]),
-    _s("S22", BA, "monitoring", "As a Business Analyst, I want a dashboard of customers retained and campaign "
+    _s("S22", ANALYST, "monitoring", "As a Business Analyst, I want a dashboard of customers retained and campaign "
        "profit, so that management sees what the model is worth.", 5, 8, 5, 3, ["S09", "S17"],
        ["define the KPIs", "build the dashboard", "present it to management"]),
-    _s("S23", DE, "monitoring", "As a Data Engineer, I want alert rules that open a ticket when drift or decay "
+    _s("S23", ENGINEER, "monitoring", "As a Data Engineer, I want alert rules that open a ticket when drift or decay "
        "crosses a threshold, so that someone acts within a day.", 3, 5, 4, 8, ["S20", "S21"],
        ["set the thresholds", "open tickets automatically"]),
-    _s("S24", SC, "monitoring", "As a Data Scientist, I want retraining triggered by an alert, so that the model "
+    _s("S24", SCIENTIST, "monitoring", "As a Data Scientist, I want retraining triggered by an alert, so that the model "
        "keeps up with the market without a heroic effort.", 8, 7, 3, 7, ["S13", "S23"],
        ["trigger the training pipeline", "gate and promote automatically", "log the lineage"]),
 )
@@ -276,7 +276,7 @@ REVIEW_FEEDBACK: tuple[ReviewFeedback, ...] = (
         "The profit metric prices one offer for everyone. Month-to-month customers get a discount, contract "
         "customers an upgrade: agents need to know which offer pays for whom.",
         story="F01", new_story=Story(
-            "F01", BA, "development", "As a Business Analyst, I want the most profitable retention offer per "
+            "F01", ANALYST, "development", "As a Business Analyst, I want the most profitable retention offer per "
             "customer next to the score and its reasons, so that agents make the offer that pays off.", 5, 8, 5, 3,
             ("S09", "S12"), ("price each offer per contract type", "pick the best offer per customer",
                              "show it with the reasons"))),
