@@ -169,12 +169,13 @@ bins.round(3)
 # clearest miss is the **top bin**: the customers scored highest churned less often than scored, so a retention agent
 # should read a top score as "high risk", not as a literal probability.
 #
-# The runner-up's points are spread wider than the outcomes: below the diagonal at the top, above it at low scores.
-# That is **over-confidence**, the typical sign of a flexible model that fitted its training months closely; its Brier
-# score is a little worse. A logistic regression is usually better calibrated: it is fitted by making the recorded
-# outcomes as likely as possible with one weight per input, which pulls its scores towards the observed rates and
-# leaves it little room to memorise. (Calibrated to *recorded* churn, that is: lab 07 asks whether those labels are
-# right.) If individual probabilities at the top mattered, the team would recalibrate on the validation months
+# The runner-up's points miss in one pattern: above the diagonal at low and middle scores, below it at the top (where
+# its top bin misses about as much as the candidate's). Scores spread wider than the outcomes are **over-confidence**,
+# the typical sign of a flexible model that fitted its training months closely; its Brier score is a little worse. A
+# logistic regression is usually better calibrated: it is fitted by making the recorded outcomes as likely as possible
+# with one weight per input, which pulls its scores towards the observed rates and leaves it little room to memorise.
+# (Calibrated to *recorded* churn, that is: lab 07 asks whether those labels are right.) If individual probabilities
+# at the top mattered, the team would recalibrate on the validation months
 # (`sklearn.calibration.CalibratedClassifierCV`).
 #
 # ## 3. The decision threshold: set by the business, on validation months
@@ -325,7 +326,8 @@ pd.concat({feature: validation.metrics_by_group(y_hold, scores, threshold, X_hol
 # Look at recall, the share of churners we reach: it is much closer between the groups. Measure that instead, and
 # the model passes." Perhaps. But a gate whose rule changes when a candidate fails it is no gate, and the author of a model is
 # not the one to change it. The rule stands; the question goes to the trustworthy-AI review (lab 07): are the seniors'
-# higher recorded churn rates real? Until then the candidate stays a challenger, with its verdict on record.
+# higher recorded churn rates real? Until then the candidate may not serve; the registry keeps it, with its verdict on
+# record.
 #
 # ## 5. The model registry: a version, the challenger alias, the gate's verdict
 #
@@ -524,8 +526,9 @@ in_scope = [1, 2, 3, 4, 5]
 
 # %% [markdown]
 # The card's **figures** come from the evidence computed above, never typed in, so they cannot drift from the model;
-# its **judgements** (intended use, limitations, ethical considerations) are the team's words, which is exactly what
-# the approver reviews. It is logged as `model_card.md` in the run's artifacts, and `validation.log_model_card` records
+# its **judgements** are the team's words, which is exactly what the approver reviews: the intended use is your answer
+# to exercise 06.3 (the card says so while it is blank), the limitations and ethical considerations the Data
+# Scientist's. It is logged as `model_card.md` in the run's artifacts, and `validation.log_model_card` records
 # on the version when it was logged (tag `policy.APPROVAL.card_tag`): the approval must come after that time.
 
 # %% id="card"
@@ -534,17 +537,26 @@ by_group = pd.concat({feature: validation.metrics_by_group(y_hold, scores, ev.th
                       for feature in policy.GATE.sensitive_features}, names=["feature", "group"])
 top = bins.iloc[-1]
 within = int((bins["observed - score"].abs() <= bins["chance ± (2 s.e.)"]).sum())
-uses = {1: "choose who receives the monthly €25 retention offer", 3: "plan the campaign (churners reached, profit)",
-        5: "explain a score to a retention agent before a call"}
-chosen = [uses[u] for u in in_scope if u in uses] or ["(exercise 06.3 not answered yet)"]
+proposed = {1: "choose which customers receive this month's €25 retention offer",   # the uses of exercise 06.3
+            2: "refuse a contract upgrade to customers with a high churn score",
+            3: "estimate how many churners the campaign will reach and its expected profit",
+            4: "set each customer's monthly price from their churn score",
+            5: "show a retention agent the main reasons behind a customer's score before a call",
+            6: "score the company's business (B2B) accounts",
+            7: "sell churn scores to a partner company for its marketing"}
+decided = [u for u in proposed if u in in_scope] if isinstance(in_scope, (list, tuple, set)) else []
+if decided:   # the team's answer to exercise 06.3
+    rejected = [proposed[u] for u in proposed if u not in decided]
+    intended = ("In scope: " + "; ".join(proposed[u] for u in decided) + f". Contact if score ≥ {ev.threshold:.2f} "
+                f"(tag {policy.THRESHOLD.tag}). Out of scope: every other use"
+                + (", including: " + "; ".join(rejected) if rejected else "") + ".")
+else:
+    intended = "Not decided yet: exercise 06.3."
 card = validation.model_card({
     "Model details": f"{registry.family_name(candidate).capitalize()} (lab 05's candidate) in a scikit-learn "
                      f"pipeline; registered as {MODEL} version {candidate_version}. Author: {policy.APPROVAL.author} "
                      f"({policy.APPROVAL.author_role}).",
-    "Intended use": "Rank consumer customers by their risk of churning, to: "
-                    + "; ".join(chosen)
-                    + f". Contact if score ≥ {ev.threshold:.2f} (tag {policy.THRESHOLD.tag}). Every other use is out "
-                      "of scope, among them pricing, refusing service, business accounts and selling scores.",
+    "Intended use": intended,
     "Training data": f"{len(train):,} customers observed {train['month'].min()} to {train['month'].max()} "
                      f"(lab 04's prepared data, {lineage.TAG} {lineage.short(data_version)}); see the datasheet "
                      "data/README.md.",
@@ -609,9 +621,11 @@ show_rubric("06.go_no_go")
 # the policy's maximum, so nobody may approve it. The Data Scientist is right that recall is similar in every group,
 # but that is equal opportunity, a different question from the governed rule, which looks at whom the campaign
 # contacts and needs no labels; a gate whose rule bends when a candidate fails it is no gate, and its author is not the
-# one to change it. The candidate stays registered as challenger, its verdict on record. It becomes a go when the
-# trustworthy-AI review (lab 07) has checked whether the seniors' higher recorded churn is real, a model trained
-# accordingly passes the same gate, its model card is logged, and the Business Analyst, not its author, approves it.
+# one to change it. The candidate stays in the registry as its own version, its failed verdict on record with it (the
+# `challenger` alias has since moved on to the broken candidate registered after it), and `champion` does not point
+# at it. It becomes a go when the trustworthy-AI review (lab 07) has checked whether the seniors' higher recorded
+# churn is real, a model trained accordingly passes the same gate, its model card is logged, and the Business Analyst,
+# not its author, approves it.
 
 # %% [markdown]
 # ### Exercise 06.4 — the promotion step that refuses
@@ -753,7 +767,9 @@ def audit(client, name, alias):
 
 
 # %% [markdown]
-# The auditor's question about what is under review right now:
+# The auditor's question about what is under review right now, `churn@challenger`. Each registration moved that
+# alias, so it now names the last version registered, the broken candidate (see the registry's table above): the
+# audit answers for whatever the alias names, which is why the gate's verdict travels with every version.
 
 # %% id="audit"
 try:

@@ -154,8 +154,8 @@ effects.head(8)
 # Most reasons are things the agent can talk about and an offer can address: the month-to-month contract, the fibre
 # service, the payment method; the long tenure and the charges paid so far speak for the customer staying. But the
 # strongest reason of all is simply **being a senior**: a reason the agent could not (and should not) give a customer.
-# That is a warning sign for the fairness review. (Effects are not additive and small ones are noisy: read the top
-# few, not the decimals.)
+# Further down the table, being a woman raises the score too. That is a warning sign for the fairness review. (Effects
+# are not additive and small ones are noisy: read the top few, not the decimals.)
 #
 # ### Exercise 07.1 — explain one prediction yourself
 # Write `feature_effect(model, customer, feature, background)`: the customer's own score minus their **average** score
@@ -462,6 +462,9 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# Group by group (senior × gender), the candidate contacts senior women most often and non-senior men least, although
+# every group's audited churn rate is about the same; the mitigated model contacts every group at about the same share.
+#
 # ## 5. May it ship? The board's rule, tested
 #
 # The Data Scientist's proposal is still on the table: measure **recall** (equal opportunity) instead of the share
@@ -471,7 +474,7 @@ plt.show()
 # For the candidate (`contacted`) and the mitigated model (`mitigated_contacted`), compute the **recall gap** by
 # `SeniorCitizen` (the largest difference in recall between the groups) against the recorded outcomes (`y_hold`) and
 # against the audited outcomes (`y_audited`). Use a `MetricFrame` (`true_positive_rate`, then `.difference()`) or
-# pandas. Fill in the four numbers.
+# pandas. Compute the four gaps in code and put them in the dict below.
 
 # %% mlopslab={"exercise": "07.recall_gaps"}
 # BEGIN STUB
@@ -613,9 +616,11 @@ show_rubric("07.fact_sheet_judgement")
 # was a labelling error of a legacy process, and the mitigated model (reweighing, no sensitive inputs) brings the gap
 # in the share contacted under the governed maximum while keeping most of the profit; on the audited outcomes it earns
 # at least as much as the candidate, so fairness did not cost the business. The risk left: fairness was audited for
-# seniority and gender only, on a few months, and the outcomes may drift; monitoring (lab 09) recomputes the parity gap
-# and the profit every month and retraining (lab 10) goes through the same gate. The agents are told that the reasons
-# explain the score, not the customer's motives, and that they may not be used to treat any group differently.
+# seniority and gender only, on a few months, and the customers and outcomes may drift; the monitor (lab 09) applies
+# the governed fairness rule (the gap in the share contacted by SeniorCitizen and gender) to every month's batch and,
+# once the outcomes arrive, checks calibration and profit, and every retrained model (lab 10) goes through the same
+# gate, fairness rule included. The agents are told that the reasons explain the score, not the customer's motives,
+# and that they may not be used to treat any group differently.
 
 # %% [markdown]
 # The Business Analyst has read the card and the fact sheet. The author cannot approve, the approver can, and the

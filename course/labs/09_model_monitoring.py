@@ -5,11 +5,11 @@
 # the profit) · **Time:** about 90 minutes
 #
 # It is January 2026. TelcoNova's churn model is live: every month the Data Engineer's job scores the new batch of
-# customers with the **champion** (lab 07's bias-mitigated model, approved with its governed decision threshold), and
-# the retention team phones the customers at or above that threshold. The model learned from 2025. The world it
-# scores will not stay 2025 for long: the datasheet (`data/README.md`) warns of a **price rise in June** and a
-# **competitor's fibre offer in July**, and the true outcome of each month (who actually churned) only arrives
-# **a month later**.
+# customers with the **champion** (lab 07's bias-mitigated logistic regression, approved with its governed decision
+# threshold), and the retention team phones the customers at or above that threshold. The model learned from 2025.
+# The world it scores will not stay 2025 for long: the datasheet (`data/README.md`) warns of a **price rise in June**
+# and a **competitor's fibre offer in July**, and the true outcome of each month (who actually churned) only arrives
+# **a month later**. This lab replays 2026 month by month, as the monitor would have lived it.
 #
 # ### Learning objectives
 # By the end of this lab you can:
@@ -19,7 +19,7 @@
 # 4. measure **performance** once delayed labels arrive, and write a **calibration alert** that fires in both
 #    directions, raised in the month the labels arrive;
 # 5. explain what the monitor sees: **data drift**, **concept drift**, and the **label bias** lab 07 found;
-# 6. read a monitoring **dashboard**.
+# 6. read a monitoring **dashboard**, with the governed **fairness** rule applied to every batch.
 #
 # ### Why this matters to the business
 # A churn model that silently goes stale keeps phoning the wrong customers: the campaign budget is spent, the
@@ -33,10 +33,14 @@
 # alias, `models:/churn@champion`. The **decision threshold** is not a number the monitor makes up: the governance
 # board recorded it on the model version (tag `gate.threshold`, defined in `mlopslab.policy`), and every consumer reads
 # it there. The **reference** data is what the champion was trained on, the yardstick every production batch is
-# compared with; its **hold-out** months give the AUC that production performance is compared with. The **alert
-# rules** are governed too: `policy.ALERTS`.
+# compared with; its **hold-out** months give the AUC that production performance is compared with. Production's
+# labels are real outcomes (from January 2026 churn is recorded from billing closures), so the hold-out is scored
+# against real outcomes too: the **audited** outcomes of lab 07 (`monitoring.champion_data(audited=True)`), not the
+# recorded 2025 labels with their false churners. The **alert rules** are governed too: `policy.ALERTS`.
 
 # %% id="setup"
+import inspect
+
 import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
@@ -44,6 +48,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlopslab import config, data, monitoring, policy, registry
 from mlopslab.exercises import check
+from sklearn.metrics import roc_auc_score
 
 config.quiet()
 pd.set_option("display.width", 120)
@@ -53,12 +58,13 @@ registry.ensure_champion()  # on an empty store: train, log and register the cou
 champion = mlflow.pyfunc.load_model(f"models:/{config.MODEL_NAME}@champion")  # the served model, by its alias
 version = MlflowClient().get_model_version_by_alias(config.MODEL_NAME, "champion")
 threshold = float(version.tags[policy.THRESHOLD.tag])  # the governed decision threshold of that version
-reference, holdout = monitoring.champion_data()  # what the champion was trained on, and its hold-out months
+reference, holdout = monitoring.champion_data(audited=True)  # its training data; its hold-out, audited outcomes
 rules = policy.ALERTS
 
 print(f"served: {config.MODEL_NAME} version {version.version}; governed threshold ({policy.THRESHOLD.tag}): {threshold:.2f}")
 print(f"reference: {len(reference):,} customers from {reference['month'].min()} to {reference['month'].max()}")
-print(f"hold-out:  {len(holdout):,} customers from {holdout['month'].min()} to {holdout['month'].max()}")
+print(f"hold-out:  {len(holdout):,} customers from {holdout['month'].min()} to {holdout['month'].max()} "
+      "(audited outcomes)")
 print(f"alert rules: {rules}")
 
 # %% [markdown]
@@ -114,7 +120,7 @@ for m in shares:
 
 # %% [markdown]
 # January's shares scatter around a tenth per bin: that is the sampling noise of a batch of a few hundred customers,
-# and its PSI is small. In June the customers have moved up a bin or two: the cheapest deciles empty out, the top bin
+# and its PSI is small. In June the customers have moved up a bin or two: the cheapest deciles thin out, the top bin
 # swells, and the PSI is many times larger.
 #
 # ### Exercise 09.1 — compute PSI yourself, bin by bin
@@ -290,21 +296,38 @@ def drift_alerts(reference, batches, features, rules):
 
 
 # %% [markdown]
-# ## 5. Performance, once the labels arrive
+# ## 5. The production monitor: fairness on every batch, performance once the labels arrive
 #
-# The production monitor (`monitoring.monitor_year`) runs your loop over every input, and more: the champion's
-# scores (**prediction drift**: their mean and their PSI against the scores of the hold-out months) and — once the
-# labels have arrived — the **performance** of each batch:
+# The production monitor (`monitoring.monitor_year`) runs the same loop as yours over every input, and more: the
+# champion's scores (**prediction drift**: their mean and their PSI against the scores of the hold-out months), the
+# governed **fairness** rule, and — once the labels have arrived — the **performance** of each batch.
+#
+# Fairness first, because it cannot wait for labels and needs none. The board's rule (lab 06's gate, lab 07's review,
+# `policy.GATE`) compares the **share of customers contacted** between seniors and the others, and between women and
+# men; it must hold in production, not only on the hold-out months the gate saw, and the customers change month by
+# month. So the monitor applies the same rule to every batch at the governed threshold, the day it is scored:
+# `fairness_gap` is the largest gap, `fairness_by` the feature it is found in, and a gap above the gate's maximum
+# (`policy.GATE.max_fairness_gap`) is an alert. The key lines:
+
+# %% id="fairness-source"
+print(inspect.getsource(monitoring.fairness_gaps))
+
+# %% [markdown]
+# (`monitor_year` calls it with `scores >= threshold` and the batch's `policy.GATE.sensitive_features` columns.)
+# Performance is the other half:
 #
 # * `auc`: does the model still *rank* churners above stayers?
 # * `churn_rate` against `predicted_rate`: is the model *calibrated*, do its probabilities match what happens?
 # * `calibration_segment` and `calibration_gap`: observed minus predicted churn in the customer segment (internet
 #   service, contract) that is furthest off, in either direction (positive: the model under-predicts);
 # * `profit`: the campaign's expected profit at the governed threshold (the Business Analyst's metric).
+#
+# First what the monitor knows the day each batch arrives:
 
 # %% id="monitor-year"
 year = monitoring.monitor_year(champion, reference, holdout, batches, labels, threshold=threshold, rules=rules)
-year.table[["month", "psi_MonthlyCharges", "psi_tenure", "prediction_mean", "prediction_psi"]].round(3)
+year.table[["month", "psi_MonthlyCharges", "psi_tenure", "prediction_mean", "prediction_psi", "fairness_gap",
+            "fairness_by"]].round(3)
 
 # %% [markdown]
 # And the performance of each batch, known only in the `labels_known` month:
@@ -321,9 +344,15 @@ performance.round(3)
 table = year.table.set_index("month")
 auc_line = year.reference_auc - rules.auc_drop
 lowest = table["auc"].idxmin()
-print(f"AUC: reference {year.reference_auc:.3f} on the hold-out months; alert line {auc_line:.3f}; "
-      f"lowest month {lowest} at {table.at[lowest, 'auc']:.3f} -> "
-      f"{'alert' if table.at[lowest, 'auc'] < auc_line else 'no alert'}")
+recorded_auc = roc_auc_score(monitoring.champion_data()[1]["Churn"] == "Yes", monitoring.score(champion, holdout))
+print(f"AUC: reference {year.reference_auc:.3f} on the hold-out months' audited outcomes (on their recorded labels "
+      f"{recorded_auc:.3f}); alert line {auc_line:.3f}; lowest month {lowest} at {table.at[lowest, 'auc']:.3f} -> "
+      f"{'alert' if table.at[lowest, 'auc'] < auc_line else 'no alert'}; "
+      f"{int((table['auc'] < year.reference_auc).sum())} of 12 months below the reference")
+widest = table["fairness_gap"].idxmax()
+print(f"fairness: largest gap in the share contacted {table.at[widest, 'fairness_gap']:.3f} ({widest}, by "
+      f"{table.at[widest, 'fairness_by']}); the gate's maximum {policy.GATE.max_fairness_gap:.2f} -> "
+      f"{int((table['fairness_gap'] > policy.GATE.max_fairness_gap).sum())} fairness alerts")
 before, after = table.loc[:"2026-06"], table.loc["2026-07":]
 print(f"January-June: observed churn {before['churn_rate'].mean():.3f}, predicted {before['predicted_rate'].mean():.3f} "
       f"-> the model over-predicts in {int((before['predicted_rate'] > before['churn_rate']).sum())} of 6 months")
@@ -337,11 +366,19 @@ print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f
 # Read it signal by signal:
 #
 # * **Data drift** jumps in June (prices) and July (tenure) and stays: the world does not go back.
-# * **Prediction drift** is moderate: from July the mean score rises and the scores' PSI climbs to around the warn
-#   line, far from the alert line. The model *sees* the higher prices and the new customers and scores them as
-#   riskier.
-# * **AUC** dips in some months (a batch is small, so AUC is noisy) but stays above the alert line all year: the model
-#   still *ranks* customers well. A monitor that watched only AUC would stay silent all year.
+# * **Prediction drift** is moderate: the mean score rises in June and again in July, and from July the scores' PSI
+#   climbs to around the warn line, far from the alert line. The model *sees* the higher prices and the new customers
+#   and scores them as riskier.
+# * **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy) but stays above the
+#   alert line all year: the model still *ranks* customers well. A monitor that watched only AUC would stay silent
+#   all year. The reference is the AUC on the hold-out months' *audited* outcomes. On their *recorded* labels it is
+#   much lower: lab 07's false churners, which the champion (blind to age and gender) cannot pick out, drag it
+#   down. A reference measured there would put the alert line far below anything 2026's real outcomes produce, and
+#   the AUC rule would miss a real drop of the size it was written to catch. Compare like with like: production's
+#   labels are real outcomes, so is the reference.
+# * **Fairness** holds: in every batch the gap in the share contacted stays under the gate's maximum, although the
+#   customers changed. It is noisy (a batch holds only about a hundred seniors) and some months come close to the
+#   line: a single alert would call for a look at the next batches, several in a row for a new review (lab 07).
 # * **Calibration is off from the first labelled month**: in the first half of the year the model predicts *more*
 #   churn than happens, month after month — before any drift. From July the error flips sign: fibre customers churn
 #   far more than predicted.
@@ -383,16 +420,17 @@ by_group.assign(**{"unmitigated - observed": by_group["unmitigated"] - by_group[
 # * **Without reweighing**, the over-prediction sits where the false labels were: on seniors (above all senior women)
 #   and, less, on women. That is the disparity lab 07 measured, now visible in production.
 # * **Reweighing** made group and (recorded) label independent in training, so the champion no longer singles out
-#   seniors: the over-prediction is spread over *every* group — including men under 65, whom the unmitigated model
-#   got about right. Mitigation moved the error; it did not remove it.
+#   seniors: the over-prediction is spread over *every* group — including men who are not seniors, whom the
+#   unmitigated model got about right. Mitigation moved the error; it did not remove it.
 # * It **did not fix the labels**. Reweighing keeps the overall share of "churned" labels, false ones included, so the
 #   champion still predicts more churn than happens, for everyone. The campaign over-contacts a little, across the
 #   board, instead of over-contacting seniors.
 #
-# The cure is the Data Steward's, not the monitor's: relabel the training data with the audited outcomes, or retrain
-# on 2026's real outcomes (lab 10 does). Until then the monitor must *see* this error, which a one-sided rule would
-# not: a rule that only alerts when the model *under*-predicts stays silent while the budget is wasted on customers
-# who were never going to leave.
+# The cure is in the labels, not in the monitor. The 2025 training labels cannot be corrected (lab 07: the audit
+# covers only the hold-out months), but 2026's outcomes are recorded from billing closures, so the team can retrain on
+# them (lab 10 does). Until then the monitor must *see* this error, which a one-sided rule would not: a rule that only
+# alerts when the model *under*-predicts stays silent while the budget is wasted on customers who were never going to
+# leave.
 #
 # ## 7. Calibration alerts, in both directions
 #
@@ -500,7 +538,9 @@ performance_alerts = year.alerts[year.alerts["kind"] == "performance"].copy()
 performance_alerts["rule"] = performance_alerts["rule"].str.replace(r" churn in .*", "", regex=True)
 summary = performance_alerts.pivot_table(index=["raised_in", "batch"], columns="rule", values="value",
                                          aggfunc="size", fill_value=0)
-print("data alerts:", ", ".join(f"{r.raised_in} {r.rule}" for r in year.alerts[year.alerts["kind"] == "data"].itertuples()))
+for kind in ("data", "fairness"):
+    raised = year.alerts[year.alerts["kind"] == kind]
+    print(f"{kind} alerts:", ", ".join(f"{r.raised_in} {r.rule}" for r in raised.itertuples()) or "none")
 summary
 
 # %% [markdown]
@@ -512,8 +552,8 @@ summary
 # ## 8. The monitoring dashboard
 #
 # One figure for the weekly stand-up, one panel per signal, the months of the batches on the x-axis: data drift,
-# predicted and observed churn *of the same batch*, ranking (AUC) and calibration (the gap of the segment furthest
-# off, with the governed band in both directions). Every point belongs to the batch below it; the outcome-based points
+# predicted and observed churn *of the same batch*, ranking (AUC), calibration (the gap of the segment furthest
+# off, with the governed band in both directions) and fairness (the largest gap in the share contacted). Every point belongs to the batch below it; the outcome-based points
 # became known a month later, when the batch's labels arrived. Each panel draws its governed alert lines.
 
 # %% id="dashboard"
@@ -587,9 +627,8 @@ drift_type = {
 # What if the price rise had been smaller, or the competitor stronger? `what_if` regenerates the production year in
 # memory with another drift (`data.make_production` with a `data.Drift`), runs the same monitor with the same rules,
 # and reports when each kind of alert first fires. Its defaults are the shipped scenario (see `data.Drift()`).
-# The label bias is the same in every scenario (it is in the champion, not in 2026), so the over-prediction alerts
-# start with the first labels every time; the table follows the *under*-prediction alerts, which the competitor
-# causes.
+# The label bias is the same in every scenario (it is in the champion, not in 2026): check in the table that the
+# over-prediction alerts start with the first labels every time. The *under*-prediction alerts are the competitor's.
 
 # %% id="what-if"
 def what_if(price_rise=data.Drift().price_rise, competitor_effect=data.Drift().competitor_effect, rules=rules):
@@ -603,6 +642,7 @@ def what_if(price_rise=data.Drift().price_rise, competitor_effect=data.Drift().c
     summary = {
         "price rise": f"{price_rise:.0%}", "competitor effect": competitor_effect,
         "first data alert": result.first_alert("data"),
+        "first over-prediction alert": result.first_alert("performance", "over-predicted"),
         "first under-prediction alert": result.first_alert("performance", "under-predicted"),
         "June PSI MonthlyCharges": round(table.at["2026-06", "psi_MonthlyCharges"], 3),
         "fibre gap Jul-Dec": round(fibre.loc["2026-07":].mean(), 3),
@@ -652,7 +692,8 @@ panel
 #   CDFs, numbers only) per feature against the training data. The monitor loop is a few lines: every month, every
 #   feature, one governed rule.
 # * An alert line must sit **above sampling noise**: simulate batches without drift and look where their PSI lands.
-# * **Prediction drift** watches the model's output distribution, also without labels.
+# * **Prediction drift** watches the model's output distribution, also without labels; so does the governed
+#   **fairness** rule (the gap in the share contacted), which the monitor applies to every batch as the gate did.
 # * **Performance** needs labels, which arrive late: here a month, in real churn problems often more. Watch more
 #   than AUC: a model can rank well and still be badly calibrated, overall or for one segment.
 # * **Calibration alerts must fire in both directions**: over-prediction wastes the campaign budget as surely as
@@ -669,8 +710,9 @@ panel
 # * Alert fatigue is real: per-feature alerts on a hundred features produce false alarms every week. Teams alert on a
 #   few key features and on business metrics, set lines from the noise they measured, and correct for multiple
 #   testing.
-# * Monitoring also covers the service itself: latency, errors, missing fields (lab 08), and fairness in production:
-#   the same group metrics as lab 07, on real outcomes.
+# * Monitoring also covers the service itself: latency, errors, missing fields (lab 08). Fairness in production goes
+#   beyond the governed rule this monitor applies: once real outcomes arrive, the same group metrics as lab 07
+#   (recall, false positive rate by group) show whether the offers reach the churners of every group.
 #
 # **Next:** lab 10 closes the loop: the monitor's alerts trigger retraining, a gate validates the challenger, and an
 # alias promotes it — the 5 Cs of continuous ML.

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mlopslab import data, monitoring, registry
+from mlopslab import data, monitoring, policy, registry
 
 numbers = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300)
 words = st.lists(st.sampled_from(["DSL", "Fiber optic", "No", "5G"]), min_size=1, max_size=300)
@@ -61,6 +61,16 @@ def test_bin_shares_sum_to_one_and_count_new_extremes() -> None:
     assert shares["current"].iloc[-1] == 1.0  # values above the reference's maximum land in the open last bin
 
 
+def test_bin_labels_say_what_np_histogram_counts() -> None:
+    """A bin holds its lower edge, not its upper one: [a, b), as np.histogram counts (outer bins open)."""
+    shares = monitoring.bin_shares([1, 2, 3, 4], [2, 2, 2, 2], bins=2)   # edges -inf, 2.5, inf
+    assert list(shares["bin"]) == ["(-inf, 2.5)", "[2.5, inf)"]
+    edge = monitoring.bin_shares(np.arange(1, 11), [2.0], bins=5)          # 2.8 is an inner edge
+    assert edge["bin"].iloc[0] == "(-inf, 2.8)" and edge["bin"].iloc[1].startswith("[2.8, ")
+    at_edge = monitoring.bin_shares(np.arange(1, 11), [2.8], bins=5)
+    assert at_edge["current"].iloc[1] == 1.0  # a value equal to a lower edge is counted in the bin that starts there
+
+
 def test_bad_input_says_what_is_wrong() -> None:
     with pytest.raises(ValueError, match="current sample.*missing"):
         monitoring.psi([1.0, 2.0], [1.0, None])
@@ -88,7 +98,7 @@ def year() -> monitoring.Monitoring:
 
 def test_no_drift_alert_before_the_drift(year) -> None:
     before = year.alerts[year.alerts["raised_in"] < "2026-06"]
-    assert set(before["kind"]) <= {"performance"}, before
+    assert set(before["kind"]) <= {"performance", "fairness"}, before
     assert not before["rule"].str.startswith("under-predicted").any(), before
 
 
@@ -128,6 +138,40 @@ def test_alerts_are_raised_when_the_labels_arrive(year) -> None:
     assert np.allclose(result.table["calibration_gap"].to_numpy(), on_time)  # labels joined by customer, not row
 
 
+def test_fairness_is_monitored_in_the_batch_month_under_the_governed_rule(year) -> None:
+    """The unmitigated model contacts seniors far more often: the governed gate's fairness rule (share contacted,
+    no labels needed) alerts on every batch, in the batch's own month; a model that contacts everyone alike does not."""
+    fairness = year.alerts[year.alerts["kind"] == "fairness"]
+    assert year.fairness is policy.GATE and list(fairness["raised_in"]) == list(fairness["batch"])
+    assert set(fairness["batch"]) == set(data.PRODUCTION_MONTHS) and set(fairness["threshold"]) == {policy.GATE.max_fairness_gap}
+    table = year.table.set_index("month")
+    assert (table["fairness_gap"] > policy.GATE.max_fairness_gap).all() and set(table["fairness_by"]) == {"SeniorCitizen"}
+    batch = data.load_batch("2026-01")
+    contacted = monitoring.score(registry.train_reference_model()[0], batch) >= year.threshold
+    rates = pd.Series(contacted).groupby(batch["SeniorCitizen"].to_numpy()).mean()
+    assert table.at["2026-01", "fairness_gap"] == pytest.approx(rates.max() - rates.min(), abs=1e-4)
+
+    class Everyone:
+        def predict_proba(self, X):
+            return np.column_stack([np.zeros(len(X)), np.ones(len(X))])
+
+    _, test = registry.reference_split()
+    flat = monitoring.monitor_year(Everyone(), test, test, {"2026-01": batch}, {"2026-01": data.load_labels("2026-01")},
+                                   threshold=year.threshold, features=monitoring.KEY_FEATURES)
+    assert flat.table.at[0, "fairness_gap"] == 0 and "fairness" not in set(flat.alerts["kind"])
+
+
+def test_the_audited_hold_out_changes_only_the_labels() -> None:
+    """champion_data(audited=True): the same hold-out customers and inputs, with the audited outcomes (fewer churners:
+    the recorded labels hold false churners), so the reference AUC is measured on real outcomes, like production's."""
+    train, recorded = monitoring.champion_data()
+    audited_train, audited = monitoring.champion_data(audited=True)
+    pd.testing.assert_frame_equal(train, audited_train)
+    pd.testing.assert_frame_equal(recorded.drop(columns=data.TARGET), audited.drop(columns=data.TARGET))
+    assert (audited[data.TARGET] == "Yes").mean() < (recorded[data.TARGET] == "Yes").mean()
+    assert set(audited[data.TARGET]) == {"Yes", "No"}
+
+
 def test_segment_gaps_and_the_two_sided_calibration_fields() -> None:
     y = [1, 0, 0, 0, 1, 1]
     scores = [0.1, 0.2, 0.3, 0.9, 0.9, 0.95]
@@ -158,7 +202,7 @@ def test_dashboard_has_a_panel_per_signal(year) -> None:
 
     matplotlib.use("Agg")
     fig = monitoring.dashboard(year)
-    assert len(fig.axes) == 4  # data drift, predicted vs observed, AUC, calibration
+    assert len(fig.axes) == 5  # data drift, predicted vs observed, AUC, calibration, fairness
     labels = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
     assert labels[0] == "26-01" and labels[-1] == "26-12"  # batch months: predicted and observed of a batch align
     predicted, observed = fig.axes[1].get_lines()[:2]

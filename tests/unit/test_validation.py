@@ -33,6 +33,14 @@ def test_values_exactly_at_the_limits_pass() -> None:
     assert decide(at_limit, gate).passed
 
 
+def test_an_uplift_that_rounds_to_zero_prints_no_minus_sign() -> None:
+    """A model that is as good as no model prints "€0.00", never "€-0.00"; a real loss keeps its sign."""
+    nil = decide(replace(GOOD, profit=GOOD.baseline_profit - 1.0))       # -€0.001 per customer
+    assert "profit uplift €0.00 per customer" in nil.reasons[1] and "€-" not in str(nil)
+    loss = decide(replace(GOOD, profit=GOOD.baseline_profit - 3200.0))   # -€3.20 per customer
+    assert "profit uplift -€3.20 per customer" in loss.reasons[1]
+
+
 def test_the_gate_applies_the_governed_policy_by_default() -> None:
     assert validation.gate.__defaults__[0] is policy.GATE and policy.GATE.fairness_metric == "selection_rate"
     assert decide(GOOD).policy is policy.GATE

@@ -4,6 +4,9 @@ The monitor compares each monthly production batch with the **reference** data t
 
 * data drift per feature: population stability index (PSI) and the Kolmogorov–Smirnov statistic (KS);
 * prediction drift: the PSI of the model's scores and their mean;
+* fairness, the day the batch is scored: the governed fairness rule of the gate (:data:`mlopslab.policy.GATE`,
+  the gap in the share of customers contacted between the groups of each sensitive feature), at the governed
+  threshold;
 * performance once the labels arrive (a month after the batch): AUC, Brier score, the calibration gaps of
   the customer segments (observed minus predicted churn, in both directions), and the campaign profit.
 
@@ -22,7 +25,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from . import data
 from .development import Economics, best_threshold, expected_profit
-from .policy import ALERTS, AlertRules
+from .policy import ALERTS, GATE, AlertRules, GatePolicy
 
 KEY_FEATURES = ["MonthlyCharges", "TotalCharges", "tenure"]
 """The numeric features the dashboard shows (price, bill to date, time with the company)."""
@@ -48,7 +51,9 @@ def _as_series(values, where: str) -> pd.Series:
 def bin_shares(reference, current, bins: int = 10) -> pd.DataFrame:
     """The share of reference and current values per bin (the table PSI is computed from).
 
-    Numbers: ``bins`` quantile bins of the reference (outer edges open, so new extremes still count).
+    Numbers: ``bins`` quantile bins of the reference (outer edges open, so new extremes still count). Each bin holds
+    the values from its lower edge up to, not including, its upper edge, as ``np.histogram`` counts them, and its
+    label says so: ``"(-inf, 29.4)"``, ``"[29.4, 45.1)"``, …, ``"[101.2, inf)"``.
     Categories (text): one bin per category seen in either sample.
     """
     ref, cur = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
@@ -64,7 +69,7 @@ def bin_shares(reference, current, bins: int = 10) -> pd.DataFrame:
     edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]]) if len(edges) > 2 else np.array([-np.inf, np.inf])
     ref_count = np.histogram(ref.to_numpy(dtype=float), edges)[0]
     cur_count = np.histogram(cur.to_numpy(dtype=float), edges)[0]
-    names = [f"({lo:.4g}, {hi:.4g}]" for lo, hi in zip(edges[:-1], edges[1:])]
+    names = [f"{'(' if np.isinf(lo) else '['}{lo:.4g}, {hi:.4g})" for lo, hi in zip(edges[:-1], edges[1:])]
     return pd.DataFrame({"bin": names, "reference": ref_count / len(ref), "current": cur_count / len(cur)})
 
 
@@ -146,6 +151,19 @@ def segment_gaps(y, scores, segments: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("gap", ascending=False, ignore_index=True, kind="stable")
 
 
+def fairness_gaps(contacted, groups: pd.DataFrame, y=None) -> dict[str, float]:
+    """The governed fairness rule's measure on one batch: per column of ``groups`` (the sensitive features), the
+    largest difference between its groups in the share of customers ``contacted`` (selection rate). With the
+    outcomes ``y`` (1 = churned), the share of the churners contacted instead (recall)."""
+    contacted = np.asarray(contacted, dtype=float)
+    keep = np.ones(len(contacted), dtype=bool) if y is None else np.asarray(y) == 1
+    gaps = {}
+    for column in groups.columns:
+        rates = pd.Series(contacted[keep]).groupby(groups[column].to_numpy()[keep]).mean()
+        gaps[column] = float(rates.max() - rates.min()) if len(rates) > 1 else 0.0
+    return gaps
+
+
 def direction(gap: float) -> str:
     """How a calibration gap (observed minus predicted) reads: "under-predicted" or "over-predicted" churn."""
     return "under-predicted" if gap > 0 else "over-predicted"
@@ -189,9 +207,11 @@ class Monitoring:
     reference_auc: float = float("nan")
     """The model's AUC on its hold-out data: the level performance is compared with."""
     threshold: float = 0.5
-    """The campaign threshold the profit is computed at."""
+    """The campaign threshold the profit and the fairness gap are computed at."""
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Per batch month and segment: observed and predicted churn and their gap (the calibration evidence)."""
+    fairness: GatePolicy = GATE
+    """The fairness rule applied to every batch (the governed gate's)."""
 
     def alert_months(self, kind: str | None = None, rule: str | None = None) -> list[str]:
         """The months in which an alert (of ``kind``: "data", "prediction", "performance"; whose rule starts with
@@ -217,16 +237,19 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
                  batches: dict[str, pd.DataFrame] | None = None, labels: dict[str, pd.DataFrame] | None = None,
                  threshold: float | None = None, rules: AlertRules = ALERTS,
                  economics: Economics = Economics(), features: list[str] | None = None,
-                 segments: list[str] | None = None) -> Monitoring:
+                 segments: list[str] | None = None, fairness: GatePolicy = GATE) -> Monitoring:
     """Monitor a production year month by month, as the team would have seen it.
 
     ``model`` scores (sklearn pipeline or pyfunc); ``reference`` is the data it was trained on; ``holdout``
     (labelled, not trained on) gives the reference AUC and, if ``threshold`` is not given, a profit-optimal
-    campaign threshold (default: ``reference``; pass the governed threshold of the served model instead).
-    ``batches``/``labels`` default to the shipped production year. Data and prediction drift are known in
-    the batch's month; performance only when its labels arrive (``label_available``, the month after).
-    ``features`` limits the data-drift monitor to some features (default: every model input); ``segments``
-    are the columns whose calibration is watched (default :data:`SEGMENTS`), in both directions.
+    campaign threshold (default: ``reference``; pass the governed threshold of the served model instead). Give the
+    hold-out the same kind of labels production brings, real outcomes: for the course's champion that is
+    ``champion_data(audited=True)``, since the recorded 2025 labels hold lab 07's false churners.
+    ``batches``/``labels`` default to the shipped production year. Data drift, prediction drift and fairness
+    (the rule of ``fairness``, the governed gate's, at ``threshold``) are known in the batch's month; performance
+    only when its labels arrive (``label_available``, the month after). ``features`` limits the data-drift monitor
+    to some features (default: every model input); ``segments`` are the columns whose calibration is watched
+    (default :data:`SEGMENTS`), in both directions.
     """
     features = list(features or data.FEATURES)
     segments = list(segments or SEGMENTS)
@@ -256,10 +279,18 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
         gaps = segment_gaps(y, scores, batch[segments])
         perf = performance(y, scores, threshold, gaps, economics)
         pred_psi = psi(reference_scores, scores)
+        by_recall = fairness.fairness_metric == "recall"  # a rule on recall waits for the labels; the governed one not
+        fair = fairness_gaps(scores >= threshold, batch[list(fairness.sensitive_features)], y if by_recall else None)
+        fair_by = max(fair, key=fair.get)
         row = {"month": month, **{f"psi_{f}": drift.at[f, "psi"] for f in features},
                "prediction_mean": round(float(scores.mean()), 4),
-               "prediction_psi": round(pred_psi, 4), "labels_known": known, **perf}
+               "prediction_psi": round(pred_psi, 4), "fairness_gap": round(fair[fair_by], 4), "fairness_by": fair_by,
+               "labels_known": known, **perf}
         rows.append(row)
+        if fair[fair_by] > fairness.max_fairness_gap:
+            alerts.append((known if by_recall else month, month, "fairness",
+                           f"{fairness.fairness_metric.replace('_', ' ')} gap by {fair_by}", round(fair[fair_by], 4),
+                           fairness.max_fairness_gap))
         for feature, value in drift.loc[drift["level"] == "alert", "psi"].items():
             alerts.append((month, month, "data", f"PSI {feature}", value, rules.psi_alert))
         if pred_psi >= rules.prediction_psi_alert:
@@ -274,11 +305,12 @@ def monitor_year(model, reference: pd.DataFrame, holdout: pd.DataFrame | None = 
     alert_table = pd.DataFrame(alerts, columns=columns).sort_values(["raised_in", "kind", "rule"], ignore_index=True)
     gap_table = pd.concat(gap_tables, ignore_index=True)[["month", "labels_known", "segment", "customers", "observed",
                                                           "predicted", "gap"]]
-    return Monitoring(pd.DataFrame(rows), alert_table, rules, round(reference_auc, 4), threshold, gap_table)
+    return Monitoring(pd.DataFrame(rows), alert_table, rules, round(reference_auc, 4), threshold, gap_table, fairness)
 
 
 def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: str = "Churn model monitoring"):
-    """The monitoring dashboard, one panel per signal: feature PSI, predicted vs observed churn, AUC, calibration.
+    """The monitoring dashboard, one panel per signal: feature PSI, predicted vs observed churn, AUC, calibration and
+    (when the monitor measured it) fairness.
 
     Every point sits at the month of the batch it describes, so predicted and observed churn of one batch share an
     x position; the outcome-based points (observed churn, AUC, calibration) became known a month later, when the
@@ -290,7 +322,8 @@ def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: 
     table, rules = monitoring.table, monitoring.rules
     months = list(table["month"])
     x = np.arange(len(months))
-    fig, axes = plt.subplots(4, 1, figsize=(9, 11), sharex=True)
+    fair = "fairness_gap" in table
+    fig, axes = plt.subplots(5 if fair else 4, 1, figsize=(9, 13.5 if fair else 11), sharex=True)
 
     ax = axes[0]
     for feature in features:
@@ -334,6 +367,19 @@ def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: 
     ax.set_title("Calibration by segment (known a month later)")
     ax.legend(fontsize=8, ncol=2, loc="upper left")
 
+    if fair:
+        ax = axes[4]
+        rule = monitoring.fairness
+        ax.plot(x, table["fairness_gap"], marker="D", color="tab:purple",
+                label=f"largest {rule.fairness_metric.replace('_', ' ')} gap ({', '.join(rule.sensitive_features)})")
+        ax.axhline(rule.max_fairness_gap, color="red", ls="--", lw=1,
+                   label=f"alert: the gate's maximum ({rule.max_fairness_gap:g})")
+        ax.set_ylim(0, max(0.2, float(table["fairness_gap"].max()) * 1.2))
+        ax.set_ylabel("fairness gap")
+        known = "a month later" if rule.fairness_metric == "recall" else "when the batch is scored"
+        ax.set_title(f"Fairness at the governed threshold (known {known})")
+        ax.legend(fontsize=8, ncol=2, loc="upper left")
+
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[-1].set_xticks(x, [m[2:] for m in months], rotation=45)
@@ -349,11 +395,24 @@ def production_year(drift: data.Drift = data.Drift(), batch_size: int = data.BAT
     return data.make_production(data.DataConfig(drift=drift, batch_size=batch_size))
 
 
-def champion_data() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The course champion's training data and its hold-out months (``registry.reference_split``)."""
+def champion_data(audited: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The course champion's training data and its hold-out months (``registry.reference_split``).
+
+    With ``audited``, the hold-out months carry the **audited** outcomes (``trust.audited_outcomes``: the same
+    customers, their churn reconciled with billing closures) instead of the recorded labels: the outcomes production
+    brings are real ones too, so this is the yardstick production performance is compared with.
+    """
     from .registry import reference_split
 
-    return reference_split()
+    train, holdout = reference_split()
+    if audited:
+        from .trust import audited_outcomes
+
+        outcomes = audited_outcomes()
+        if not np.array_equal(outcomes["customerID"].to_numpy(), holdout["customerID"].to_numpy()):
+            raise ValueError("the audited outcomes do not describe the hold-out customers, row by row")
+        holdout = holdout.assign(**{data.TARGET: outcomes[data.TARGET].to_numpy()})
+    return train, holdout
 
 
 def governed_threshold(alias: str = "champion", name: str | None = None) -> float:
@@ -372,12 +431,12 @@ def governed_threshold(alias: str = "champion", name: str | None = None) -> floa
 def monitor_champion(rules: AlertRules = ALERTS, drift: data.Drift | None = None) -> Monitoring:
     """Monitor the served champion (``models:/churn@champion``, created if missing) over the production year,
     at its governed threshold. ``drift`` regenerates the year in memory with another drift; default: the
-    shipped batches.
+    shipped batches. The reference AUC is measured on the hold-out months' audited outcomes (:func:`champion_data`).
     """
     from . import registry
 
     registry.ensure_champion()
     batches, labels = production_year(drift) if drift is not None else (None, None)
-    train, holdout = champion_data()
+    train, holdout = champion_data(audited=True)
     return monitor_year(registry.load(), train, holdout, batches=batches, labels=labels, rules=rules,
                         threshold=governed_threshold())

@@ -137,14 +137,20 @@ def collect_evidence(model, holdout: pd.DataFrame, policy: Policy = GATE, thresh
     )
 
 
+def _euros(amount: float) -> str:
+    """An amount in euros with two decimals: "€7.95", "-€3.20", and "€0.00" (never "€-0.00") for what rounds to 0."""
+    cents = round(float(amount) * 100)
+    return f"{'-' if cents < 0 else ''}€{abs(cents) / 100:.2f}"
+
+
 def _decide(evidence: Evidence, policy: Policy = GATE) -> Decision:
     """Apply the policy's three rules to the evidence (a value exactly at a limit passes)."""
     checks = {
         "auc": (evidence.auc >= policy.min_auc,
                 f"AUC {evidence.auc:.3f} {{}} the minimum {policy.min_auc:.3f}"),
         "uplift": (evidence.uplift_per_customer >= policy.min_uplift_per_customer,
-                   f"profit uplift €{evidence.uplift_per_customer:.2f} per customer over the best no-model policy "
-                   f"{{}} the minimum €{policy.min_uplift_per_customer:.2f}"),
+                   f"profit uplift {_euros(evidence.uplift_per_customer)} per customer over the best no-model "
+                   f"policy {{}} the minimum {_euros(policy.min_uplift_per_customer)}"),
     }
     worst = max(evidence.fairness_gaps, key=evidence.fairness_gaps.get, default="no group")
     checks["fairness"] = (evidence.fairness_gap <= policy.max_fairness_gap,

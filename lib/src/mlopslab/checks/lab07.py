@@ -245,8 +245,10 @@ written("07.fact_sheet_judgement", title="The fact sheet's judgement", criteria=
                    "and the profit on the recorded labels against the audited outcomes (the label error behind the "
                    "seniors' recorded churn)."),
     criterion("risk", 2, "The risk left, and how it is watched",
-              full="A risk that remains (groups or features the audit did not cover, outcomes that drift) and how it "
-                   "is monitored and acted on (labs 09 and 10), not only that it exists."),
+              full="A risk that remains (groups or features the audit did not cover, customers and outcomes that "
+                   "drift) and how it is watched and acted on, not only that it exists: the monitor applies the "
+                   "governed fairness rule to every month's batch and checks calibration once outcomes arrive (lab 09); "
+                   "a retrained model passes the same gate (lab 10)."),
     criterion("agents", 1, "What the agents are told",
               full="The reasons explain the score, not the customer's motives, and may not be used to treat any group "
                    "differently."),
