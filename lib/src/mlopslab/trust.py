@@ -25,7 +25,6 @@ SENSITIVE = ["SeniorCitizen", "gender"]
 """The protected attributes the fairness review looks at (the governed gate's ``policy.GATE.sensitive_features``)."""
 AUDITED_MONTHS = ("2025-10", "2025-11", "2025-12")
 """The months the label audit covers: the billing system records account closures from October 2025 on."""
-WHAT_IF_DEFAULTS = {"Contract": None, "MonthlyCharges": None}
 """The what-if inputs; ``None`` keeps the customer's own value."""
 
 
@@ -258,15 +257,14 @@ def fit_mitigated(train: pd.DataFrame, model=None, sensitive: list[str] = SENSIT
     """The mitigated model: reweighing over the intersection of ``sensitive`` (in training only) and a pipeline
     that does not take them as inputs (:func:`without_protected`).
 
-    ``model`` is the unfitted estimator; the course's champion passes lab 05's candidate
-    (``registry.reference_estimator()``, a logistic regression). Without one it fits gradient boosting
-    (``development.candidate_models()["gradient_boosting"]``), the recipe lab 11's capstone retrains."""
-    from .development import candidate_models
+    ``model`` is the unfitted estimator; without one it is the course's reference candidate, the family lab 05's
+    decision rule picks (``registry.reference_estimator()``): the champion's recipe, which labs 10 and 11 retrain."""
     from .preparation import split_xy
+    from .registry import reference_estimator
 
     X, y = split_xy(train)
     weights = _reweighing_weights(intersection(X, sensitive), y)
-    estimator = candidate_models()["gradient_boosting"] if model is None else model
+    estimator = reference_estimator() if model is None else model
     with threadpool_limits(limits=1):
         return without_protected(estimator, sensitive).fit(X, y, model__sample_weight=weights)
 
