@@ -19,13 +19,13 @@ from threadpoolctl import threadpool_limits
 
 from .config import SEED
 from .data import CATEGORIES, FEATURES, Bias, DataConfig, make_customers
+from .policy import GATE
 from .validation import markdown_table
 
-SENSITIVE = ["SeniorCitizen", "gender"]
-"""The protected attributes the fairness review looks at (the governed gate's ``policy.GATE.sensitive_features``)."""
+SENSITIVE = list(GATE.sensitive_features)
+"""The protected attributes the fairness review looks at: the governed gate's (``policy.GATE.sensitive_features``)."""
 AUDITED_MONTHS = ("2025-10", "2025-11", "2025-12")
 """The months the label audit covers: the billing system records account closures from October 2025 on."""
-"""The what-if inputs; ``None`` keeps the customer's own value."""
 
 
 def scores(model, X: pd.DataFrame) -> np.ndarray:
