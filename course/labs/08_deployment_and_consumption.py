@@ -19,7 +19,8 @@
 # By the end of this lab you can:
 # 1. load a model by its **registry alias** with MLflow, and read its **governed threshold** from the registry;
 # 2. write a **batch scoring job** that hands marketing a ranked contact list;
-# 3. start a real **scoring server** (`mlflow models serve`), call it over HTTP with `requests`, and stop it cleanly;
+# 3. start a real **scoring server** (MLflow's, as `mlflow models serve` starts it), call it over HTTP with
+#    `requests`, and stop it cleanly;
 # 4. build a correct **request**, and handle the clear errors a bad request gets;
 # 5. measure **latency percentiles**, and judge them against the governed **service-level objective**;
 # 6. **redeploy** when the champion changes: a running server does not follow the alias by itself;
@@ -299,19 +300,27 @@ print(f"serving {service_uri}: version {service.version}, which holds a copy of 
 
 # %% [markdown]
 # ### Start the scoring server
-# `ScoringServer` runs the same command an engineer would type in a terminal:
+# An engineer would start it from a terminal with:
 #
 # ```bash
 # mlflow models serve --model-uri models:/churn-service@champion --env-manager local --host 127.0.0.1 --port <free port>
 # ```
 #
-# * `--env-manager local` uses this Python environment (no download — we are offline);
-# * the server gets `MLFLOW_TRACKING_URI`, so it can resolve the alias in our registry — **once, at start-up**;
+# `ScoringServer` does what that command does, in one process instead of two: it fetches the model's files (resolving
+# the alias **once, at start-up**), then starts MLflow's own scoring app (`mlflow.pyfunc.scoring_server`) under
+# uvicorn, with the command line MLflow itself builds. The command-line tool would keep a second Python process alive
+# only to wait for the server, about a quarter of a gigabyte that a Binder session cannot spare.
+#
+# * `--env-manager local` means: use this Python environment (no download — we are offline);
 # * it listens on **127.0.0.1** only (this machine) on a **free port**, so labs running in parallel never collide;
 # * it runs in its **own process group**: stopping it ends every process it started. It is stopped by the last cell
 #   of this lab, at the latest when the kernel exits, and on Linux even when the kernel is killed.
 #
 # Starting takes a few seconds: the server imports MLflow and loads the model, then answers its health check `/ping`.
+#
+# **On Binder**, a session is guaranteed 1 GB of memory. This kernel with its scoring server needs most of it: if
+# you opened the MLflow UI, shut it down now: in JupyterLab's *Running Terminals and Kernels* panel (left side bar),
+# section *Server Proxy Apps*, shut down *MLflow UI*. Its tile in the launcher starts it again after section 7.
 
 # %% id="start-server"
 server = deployment.ScoringServer(service_uri).start()

@@ -4,7 +4,7 @@
 # **Stage:** the 5 Cs — continuous integration, monitoring, training, validation and deployment, running through all
 # six stages · **Lead personas:** the **Data Engineer** leads (as in the lecture), with the Data Scientist (the
 # retraining recipe, the gate), the Business Analyst (the promotion rule, in euros) and the App Developer (the alias
-# every application calls) · **Time:** about 110 minutes
+# every application calls) · **Time:** about 115 minutes
 #
 # Lab 09 ended with alarms: the price rise in June and the competitor's fibre offer in July move the data away from
 # what the champion learned, and its calibration is off. The team could retrain by hand once. MLOps does it as a
@@ -24,11 +24,13 @@
 # ### Learning objectives
 # By the end of this lab you can:
 # 1. run data and code tests as a CI step;
-# 2. write a **retraining trigger** that keeps the gate's data out of training;
-# 3. write the **promotion rule** of the governed policy and the **alias move** that deploys a model, with `MlflowClient`;
-# 4. compare a static and a continuously retrained model in **business value**, on equal terms;
-# 5. answer an auditor's **lineage** question from the tracking store and the registry;
-# 6. **roll back** a bad deployment with a registry query, safely enough to run twice.
+# 2. hold every model the loop serves to a **reference AUC measured on real outcomes**, the yardstick of lab 09's
+#    monitor, and say why a challenger's is measured on its gate months;
+# 3. write a **retraining trigger** that keeps the gate's data out of training;
+# 4. write the **promotion rule** of the governed policy and the **alias move** that deploys a model, with `MlflowClient`;
+# 5. compare a static and a continuously retrained model in **business value**, on equal terms;
+# 6. answer an auditor's **lineage** question from the tracking store and the registry;
+# 7. **roll back** a bad deployment with a registry query, safely enough to run twice.
 #
 # ### Why this matters to the business
 # The Business Analyst's question is simple: *is retraining worth it?* This lab answers it in euros, month by month,
@@ -50,6 +52,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlopslab import config, continuous, data, lineage, monitoring, policy, provisioning, registry, validation
 from mlopslab.exercises import check
+from sklearn.metrics import roc_auc_score
 
 config.quiet()
 config.setup_tracking()
@@ -105,10 +108,13 @@ continuous.run_code_checks(CODE_TESTS)
 # %% [markdown]
 # ## 3. Continuous monitoring and the retraining trigger
 #
-# Each month, when the new batch arrives, the monitor of lab 09 compares it with the **champion's training data**
-# (a few key features: prices, tenure, internet service, contract) and, since last month's labels have just arrived,
-# checks how last month's scores did (AUC and calibration). The rules are the governed ones, `policy.ALERTS`. Here is
-# what the monitor says about the governed champion in June, the month of the price rise:
+# Each month, when the new batch arrives, the loop runs lab 09's monitor, with lab 09's rules and yardsticks
+# (`continuous.monitor_month`). It compares the batch with the **champion's training data** on a few key features
+# (prices, tenure, internet service, contract) and applies the governed **fairness rule** of the gate (`policy.GATE`:
+# the gap in the share of customers contacted, at the governed threshold), which needs no labels. Since last month's
+# labels have just arrived, it also checks how last month's scores did: their **AUC** against the model's reference
+# AUC, and their **calibration** by segment, in both directions. The alert rules are the governed ones,
+# `policy.ALERTS`. Here is what the monitor says about the governed champion in June, the month of the price rise:
 
 # %% id="monitor-june"
 frames = {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}  # each batch with its labels
@@ -117,6 +123,39 @@ june_alerts = continuous.monitor_month(start, data.load_batch("2026-06"), last=m
 pd.DataFrame(june_alerts)
 
 # %% [markdown]
+# ### The yardstick: a reference AUC on real outcomes
+#
+# The AUC rule alerts when a month's AUC falls more than `policy.ALERTS.auc_drop` below the model's **reference
+# AUC**: its AUC on customers it was not trained on. *Which labels* the reference is measured on matters as much as
+# which customers. Production's labels are real outcomes (since January 2026 churn is recorded from billing closures),
+# so the reference must be measured on real outcomes too, and the loop uses lab 09's yardstick rather than a second
+# one: `continuous.start_lifecycle` measures the governed champion's reference on the hold-out months' **audited**
+# outcomes (lab 07's audit, `monitoring.champion_data(audited=True)`). The same customers' recorded 2025 labels hold
+# lab 07's false churners, which a model that never sees age or gender cannot pick out. Measured on them, the
+# reference drops, and the alert line with it:
+
+# %% id="reference"
+_, audited = monitoring.champion_data(audited=True)  # the hold-out months, with lab 07's audited outcomes
+_, recorded = monitoring.champion_data()  # the same customers, with their recorded 2025 labels
+reference = {}
+for labels, holdout in (("audited outcomes", audited), ("recorded labels", recorded)):
+    reference[labels] = roc_auc_score(holdout[data.TARGET] == "Yes", start.score(holdout))
+    print(f"reference AUC on the {labels:16}: {reference[labels]:.3f} -> alert line "
+          f"{reference[labels] - policy.ALERTS.auc_drop:.3f}")
+print(f"the loop's monitor: reference {start.reference_auc:.3f}, measured on {start.reference_on}")
+slack = reference["audited outcomes"] - reference["recorded labels"] + policy.ALERTS.auc_drop
+print(f"with the recorded labels' line, a month's AUC could fall {slack:.3f} below the real reference before an alert "
+      f"(the rule's limit: {policy.ALERTS.auc_drop:g})")
+may_auc = roc_auc_score(may[data.TARGET] == "Yes", start.score(may))
+print(f"May's AUC, known in June: {may_auc:.3f} -> "
+      f"{'an AUC alert' if may_auc < start.reference_auc - policy.ALERTS.auc_drop else 'no AUC alert'}")
+
+# %% [markdown]
+# Lab 09's monitor draws the same line for the same champion: one yardstick, one policy. A line drawn from the
+# recorded labels would let ranking decay by more than the rule's own limit before anyone heard of it (the printed
+# slack): a lax rule that only looks strict. Compare like with like: production's labels are real outcomes, and so
+# is the reference.
+#
 # An alert says *something changed*; it does not say *retrain now*. Retraining needs **labels**, and labels arrive a
 # month late: in June, the labelled months are January to May. The governed promotion rule, `policy.PROMOTION`, fixes
 # how a challenger is trained:
@@ -213,8 +252,17 @@ exam = continuous.gate_data(frames, gate_months)
 print(validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold))
 print("\non the gate months:", {"challenger": continuous.on_months(challenger, exam),
                                 "champion": continuous.on_months(start, exam)})
+print(f"the challenger's reference AUC, if it serves: {challenger.reference_auc:.3f}, on {challenger.reference_on}")
 
 # %% [markdown]
+# The last line is the challenger's **reference AUC**: the yardstick the monitor holds it to if it serves. The loop
+# measures it on the challenger's own gate months, for three reasons. They are customers it never trained on (its
+# training months would flatter it). Their labels are 2026 outcomes recorded from billing closures, the same kind of
+# labels production brings; the 2025 hold-out is the wrong yardstick for it: customers from before the drift, and,
+# recorded, the biased labels. And it is the AUC the gate and the promotion rule judged it on, so the monitor asks it
+# to keep the level it was promoted for. The price is noise: two months hold fewer customers than the champion's
+# three hold-out months, and a promoted challenger won on those very months, so its reference may lean high.
+#
 # Passing the gate means the challenger is *good enough to serve*. It does not mean it is *better than the champion*:
 # replacing a model costs a review, a deployment and some risk, and a challenger that is no better is change for its
 # own sake. That is the second bar, the **promotion rule** of `policy.PROMOTION`: the challenger must earn **more than
@@ -314,11 +362,12 @@ def promote(client, name, version):
 # ## 6. The loop: a year of the 5 Cs, on your code
 #
 # Here is the whole loop. Read it once before you run it: every line is one of the 5 Cs, and three of them are yours.
-# Each month the new batch passes CI; the monitor (CM) raises its alerts against the **serving** champion; your
-# trigger plans a challenger (CT); the challenger sits the governed gate and, if it passes, is registered as
-# `challenger` with its lineage tags; your promotion rule compares it with the champion on the gate months (CV); your
-# `promote` moves the alias (CD) and the loop records the month it started to serve. Then the batch is scored by
-# whatever `champion` points at, and the scoring is recorded as a run: the lineage from month to version.
+# Each month the new batch passes CI; the monitor (CM) raises its alerts against the **serving** champion (its
+# training data, its reference AUC); your trigger plans a challenger (CT); the challenger sits the governed gate and,
+# if it passes, is registered as `challenger` with its lineage tags; your promotion rule compares it with the champion
+# on the gate months (CV); your `promote` moves the alias (CD) and the loop records the month it started to serve.
+# Then the batch is scored by whatever `champion` points at, and the scoring is recorded as a run: the lineage from
+# month to version.
 #
 # Who approves these promotions? Nobody, month by month: the board has given the loop a **standing approval** for
 # routine retrains (the same recipe and inputs, the governed threshold inherited, the governed gate and promotion rule
@@ -330,12 +379,14 @@ def promote(client, name, version):
 months = data.PRODUCTION_MONTHS
 models = {start.version: start}  # registry version -> the model, as the loop knows it
 gated = {}  # month -> the challenger trained that month, if it passed the gate
+raised = {}  # month -> the monitor's alerts that month
 champion, last, log = start, None, []
 for month in months:
     batch = data.load_batch(month)
     labelled = [m for m in months if m < month]  # labels arrive a month late
     ci_ok, _ = continuous.ci_check(batch)  # CI: the data contract
-    alerts = continuous.monitor_month(champion, batch, *(last or (None, None)))  # CM
+    alerts = continuous.monitor_month(champion, batch, *(last or (None, None)))  # CM, against champion.reference_auc
+    raised[month] = alerts
     plan = plan_retraining(alerts, labelled) if ci_ok else None  # CT: your trigger
     outcome = "" if plan is None else "kept the champion"
     exam_gain = ""  # what the challenger earns more than the champion on the gate months, in €
@@ -374,6 +425,35 @@ log
 # 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, the price
 # rise adds data-drift alerts, challengers are planned, and each one must pass the gate and your promotion rule before
 # it serves.
+#
+# The monitor held each model that served to its own yardstick: the governed champion to lab 09's line, each promoted
+# challenger to the AUC of its exam. Here are the alerts of the year by kind, and each model's reference, alert line
+# and weakest month (December's labels arrive in January 2027, after this year's loop):
+
+# %% id="yardsticks"
+from collections import Counter
+
+count = Counter(alert["rule"] if alert["kind"] == "performance" else alert["kind"]
+                for month in months for alert in raised[month])
+print("alerts of the year (data drift: one per feature):",
+      ", ".join(f"{rule} {count[rule]}" for rule in ("data", "calibration", "AUC drop", "fairness")))
+yardsticks = []
+for served_by, served_months in log.groupby("served by", sort=False)["month"]:
+    model = models.get(served_by[1:])
+    if model is None:  # a version the loop did not register (only if a hand-made move put it there)
+        continue
+    auc = {m: continuous.on_months(model, frames[m])["auc"] for m in served_months}
+    weakest = min(auc, key=auc.get)
+    yardsticks.append({"served by": served_by, "reference AUC": f"{model.reference_auc:.3f}",
+                       "measured on": model.reference_on,
+                       "alert line": f"{model.reference_auc - policy.ALERTS.auc_drop:.3f}",
+                       "weakest month": f"{weakest}: {auc[weakest]:.3f}"})
+pd.DataFrame(yardsticks)
+
+# %% [markdown]
+# Compare the last two columns: each model's weakest month against its own line. Ranking is not what sent the loop
+# retraining; as in lab 09, the drift shows in the data and in calibration. The yardstick still matters: it is what
+# makes silence from the AUC rule mean something.
 #
 # ## 7. Business value: static vs continuously retrained, on equal terms
 #
@@ -475,7 +555,7 @@ else:
 #   model.
 # * **The 2025 champion is not a weak model.** It is the same recipe, trained on several times as many customers.
 # * **The same threshold is not the same decision.** The 2025 labels over-record churn, so the 2025 champion's scores
-#   run higher than those of models trained on 2026's audited outcomes: at the governed threshold it contacts more
+#   run higher than those of models trained on 2026's real outcomes: at the governed threshold it contacts more
 #   customers in most months. Once the price rise and the competitor push churn up, contacting more pays.
 #
 # The first point is the board's to change. Here is the year replayed with the same challengers, judged by your
@@ -503,8 +583,8 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
 # %% [markdown]
 # Continuous training pays when it is compared on equal terms (the first comparison), and a loop is only as good as
 # its promotion rule: a margin larger than the noise of two months keeps a stronger champion until a challenger
-# really beats it. The threshold is the other lesson: a retrain that moves from the recorded labels to the audited
-# ones changes what the same threshold means, so the board should review the threshold through lab 06's approval
+# really beats it. The threshold is the other lesson: a retrain that moves from the recorded labels to real outcomes
+# changes what the same threshold means, so the board should review the threshold through lab 06's approval
 # chain when the label source changes, rather than leave it to the standing approval.
 #
 # ## 8. Lineage: from a scored month to its data
@@ -569,7 +649,6 @@ print(f"runs that touched the data of the version serving now: {list(touched['ta
 
 # %% id="incident"
 from mlopslab import development
-from sklearn.metrics import roc_auc_score
 
 december_labelled = frames["2026-12"]
 shuffled = december_labelled.assign(Churn=december_labelled["Churn"].sample(frac=1, random_state=config.SEED).to_numpy())
@@ -643,6 +722,9 @@ def roll_back(client, name):
 # %% [markdown]
 # ## Recap
 # * **CI**: data contracts and code tests run before anything is used; a failed check stops the line.
+# * **CM**: the loop runs lab 09's monitor with lab 09's yardsticks: each model's reference AUC is measured on real
+#   outcomes, the kind production brings (the champion's on the hold-out months' audited outcomes, a challenger's on
+#   its gate months), so the AUC rule is as strict as it reads; the governed fairness rule is checked on every batch.
 # * **CM → CT**: alerts trigger retraining only when there are enough labelled months; the gate months are never
 #   trained on, and labels arrive late, so a retrained model is always a little behind the world.
 # * **CV**: a challenger must pass the **governed** gate (the same policy as labs 06 and 07, on more gate months rather

@@ -51,11 +51,34 @@ def test_the_monitor_sees_the_price_rise_and_needs_labels_for_performance(frames
     early = continuous.train_challenger(frames, ["2026-01", "2026-02"], ["2026-03"], threshold=0.3)
     alerts = continuous.monitor_month(early, june)
     assert {"kind": "data", "rule": "PSI MonthlyCharges"}.items() <= alerts[0].items()
-    assert all(a["kind"] == "data" for a in alerts)  # no labels of last month given: no performance alert
+    assert all(a["kind"] != "performance" for a in alerts)  # no labels of last month given: no performance alert
     may = frames["2026-05"]
     strict = policy.AlertRules(segment_gap=0.0)  # any calibration gap alerts
-    kinds = {a["kind"] for a in continuous.monitor_month(early, june, may, early.score(may), strict)}
+    lax = policy.GatePolicy(max_fairness_gap=1.0)  # no fairness alert
+    kinds = {a["kind"] for a in continuous.monitor_month(early, june, may, early.score(may), strict, lax)}
     assert kinds == {"data", "performance"}
+
+
+def test_the_monitor_applies_the_governed_fairness_rule_on_the_batch(frames) -> None:
+    """As lab 09's monitor: the gate's rule (share contacted, no labels needed) at the model's threshold; fairness
+    alerts come last, so the first alert of a month that plans a challenger is a data or performance one."""
+    import numpy as np
+    from mlopslab import monitoring
+
+    june = frames["2026-06"]
+    early = continuous.train_challenger(frames, ["2026-01", "2026-02"], ["2026-03"], threshold=0.3)
+    gaps = monitoring.fairness_gaps(early.score(june) >= early.threshold, june[list(policy.GATE.sensitive_features)])
+    strict = policy.GatePolicy(max_fairness_gap=0.0)
+    alerts = continuous.monitor_month(early, june, fairness=strict)
+    assert alerts[-1]["kind"] == "fairness" and alerts[0]["kind"] == "data"
+    assert f"{max(gaps.values()):.3f} by {max(gaps, key=gaps.get)}" in alerts[-1]["detail"]
+    lax = policy.GatePolicy(max_fairness_gap=1.0)
+    assert all(a["kind"] != "fairness" for a in continuous.monitor_month(early, june, fairness=lax))
+    by_recall = policy.GatePolicy(fairness_metric="recall", max_fairness_gap=0.0)  # waits for last month's labels
+    assert all(a["kind"] != "fairness" for a in continuous.monitor_month(early, june, fairness=by_recall))
+    may = frames["2026-05"]
+    assert continuous.monitor_month(early, june, may, early.score(may), fairness=by_recall)[-1]["kind"] == "fairness"
+    assert np.isfinite(early.reference_auc) and "gate months 2026-03" in early.reference_on
 
 
 def test_value_figure_draws_each_strategy() -> None:
@@ -147,6 +170,16 @@ def test_lifecycle_in_the_registry_and_the_registry_checks(monkeypatch, frames) 
     name = "churn-lifecycle-test"
     start = continuous.start_lifecycle(name)
     assert registry.alias_version("champion", name) == start.version and start.threshold > 0
+    # lab 09's yardstick: the reference AUC on the hold-out months' audited outcomes, not their recorded labels
+    from mlopslab import monitoring
+    from sklearn.metrics import roc_auc_score
+
+    _, audited = monitoring.champion_data(audited=True)
+    _, recorded = monitoring.champion_data()
+    on_audited = roc_auc_score(audited[data.TARGET] == "Yes", start.score(audited))
+    assert start.reference_auc == pytest.approx(on_audited, abs=1e-4) and "audited" in start.reference_on
+    assert start.reference_auc > roc_auc_score(recorded[data.TARGET] == "Yes", start.score(recorded))
+    assert start.threshold == monitoring.governed_threshold("champion", name)
     challenger = continuous.train_challenger(frames, ["2026-02", "2026-03", "2026-04"], ["2026-05", "2026-06"],
                                              threshold=start.threshold)
     exam = continuous.gate_data(frames, challenger.gate_months)

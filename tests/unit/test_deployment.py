@@ -1,7 +1,7 @@
 """Deployment (lab 08): batch scoring, request validation, and the reliability of the real scoring server.
 
 The server tests run against the lab's own endpoint (`churn-service@champion` served by
-``mlflow models serve --env-manager local``), started once for this module on a fresh tracking store.
+what ``mlflow models serve --env-manager local`` runs), started once for this module on a fresh tracking store.
 
 Decision on very large requests: the real-time endpoint takes at most ``deployment.MAX_ROWS`` (5,000) rows per
 call; a 10,000-row payload gets HTTP 400 with a message that names the limit and points to the batch job.
@@ -295,7 +295,7 @@ def test_server_stops_cleanly_when_the_code_using_it_raises(service) -> None:
     with pytest.raises(RuntimeError, match="the app failed"):
         with deployment.ScoringServer(model_uri, tracking_uri=tracking_uri) as s:
             group, port = s.pgid, s.port
-            assert len(deployment.group_processes(group)) >= 2  # `mlflow models serve` and its uvicorn
+            assert len(deployment.group_processes(group)) >= 1  # MLflow's scoring app under uvicorn
             assert deployment.port_in_use(port)
             raise RuntimeError("the app failed")
     assert not s.running

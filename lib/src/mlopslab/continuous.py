@@ -5,8 +5,10 @@ the student's. This module keeps the parts the loop needs and that are not the l
 
 * :func:`labelled` — a month's batch joined with its churn labels (they arrive a month later);
 * CI: :func:`ci_check` (the data contract of lab 03 on a batch) and :func:`run_code_checks` (pytest, in-process);
-* :func:`start_lifecycle` — the registered model's ``champion`` back at the governed champion, as a :class:`Candidate`;
-* CM: :func:`monitor_month` — the month's alerts, under the governed alert rules (``policy.ALERTS``);
+* :func:`start_lifecycle` — the registered model's ``champion`` back at the governed champion, as a :class:`Candidate`
+  whose reference AUC is lab 09's (the hold-out months' audited outcomes, :func:`mlopslab.monitoring.champion_data`);
+* CM: :func:`monitor_month` — the month's alerts, under the governed alert rules (``policy.ALERTS``) and the governed
+  fairness rule (``policy.GATE``), as lab 09's monitor raises them;
 * CT: :func:`train_challenger` — the champion's own governed recipe (:data:`RECIPE`), retrained on given labelled
   months;
 * CV: :func:`on_months` — AUC and campaign profit on the gate data, the numbers the promotion rule compares;
@@ -32,7 +34,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from . import data, lineage, monitoring, policy
-from .development import best_threshold, expected_profit
+from .development import expected_profit
 from .preparation import split_xy
 
 MONITORED = [*monitoring.KEY_FEATURES, *monitoring.SEGMENTS]
@@ -60,11 +62,15 @@ class Candidate:
     reference: pd.DataFrame = field(repr=False)
     """The data it was trained on: the monitor's yardstick for data drift."""
     reference_auc: float
-    """Its AUC on data it was not trained on (hold-out or gate months): the level performance is compared with."""
+    """Its AUC on data it was not trained on, with the kind of labels production brings (real outcomes): the level the
+    monitor compares production AUC with. The governed champion's is lab 09's, on the hold-out months' audited
+    outcomes; a challenger's is on its gate months, 2026 outcomes recorded from billing closures."""
     train_months: list[str]
     gate_months: list[str] = field(default_factory=list)
     version: str = ""
     """Its registry version, once registered."""
+    reference_on: str = ""
+    """Where :attr:`reference_auc` was measured, in words."""
 
     @property
     def data_version(self) -> str:
@@ -156,12 +162,15 @@ def start_lifecycle(name: str) -> Candidate:
 
     The alias goes back to the course's reference version (:func:`mlopslab.registry.reset_champion`), so every run of
     the loop starts from the same model whatever an earlier run promoted; the version is tagged :data:`START_TAG`.
+    Its threshold is the governed one recorded on the version (``policy.THRESHOLD.tag``). Its reference AUC is lab
+    09's: on the hold-out months' **audited** outcomes (``monitoring.champion_data(audited=True)``), the kind of
+    labels production brings, not the recorded 2025 labels with lab 07's false churners.
     """
     from .registry import client, load, reset_champion
 
     c = client()
     version = reset_champion(name)
-    train, holdout = monitoring.champion_data()
+    train, holdout = monitoring.champion_data(audited=True)  # lab 09's yardstick: real outcomes, as production's
     tags = c.get_model_version(name, version).tags
     for key, months in ((START_TAG, ["true"]), ("train_months", sorted(train["month"].unique())),
                         ("gate_months", sorted(holdout["month"].unique()))):
@@ -169,23 +178,27 @@ def start_lifecycle(name: str) -> Candidate:
             c.set_model_version_tag(name, version, key, ",".join(months))
     with contextlib.suppress(Exception):  # no challenger yet in a fresh store
         c.delete_registered_model_alias(name, "challenger")
-    tags = c.get_model_version(name, version).tags
     pipeline = load("champion", name)
-    _, y = split_xy(holdout)
-    scores = monitoring.score(pipeline, holdout)
-    threshold = float(tags[policy.THRESHOLD.tag]) if policy.THRESHOLD.tag in tags else best_threshold(y, scores)[0]
-    return Candidate("governed champion", pipeline, threshold, train, round(float(roc_auc_score(y, scores)), 4),
-                     sorted(train["month"].unique()), sorted(holdout["month"].unique()), version)
+    threshold = monitoring.governed_threshold("champion", name)  # recorded by the gate (policy.THRESHOLD.tag)
+    auc = roc_auc_score(split_xy(holdout)[1], monitoring.score(pipeline, holdout))  # on the audited outcomes
+    gate_months = sorted(holdout["month"].unique())
+    return Candidate("governed champion", pipeline, threshold, train, round(float(auc), 4),
+                     sorted(train["month"].unique()), gate_months, version,
+                     reference_on=f"the hold-out {_span(gate_months)}, audited outcomes")
 
 
 # --- continuous monitoring -------------------------------------------------------------------------------------------
 
 def monitor_month(champion: Candidate, batch: pd.DataFrame, last: pd.DataFrame | None = None,
-                  last_scores=None, rules: policy.AlertRules = policy.ALERTS) -> list[dict[str, str]]:
-    """The month's alerts: data drift of ``batch`` against the champion's training data and, once ``last`` month's
-    labels have arrived, how the scores it was given (``last_scores``) did.
+                  last_scores=None, rules: policy.AlertRules = policy.ALERTS,
+                  fairness: policy.GatePolicy = policy.GATE) -> list[dict[str, str]]:
+    """The month's alerts, under lab 09's rules: data drift of ``batch`` against the champion's training data; once
+    ``last`` month's labels have arrived, how the scores it was given (``last_scores``) did (AUC against the
+    champion's :attr:`~Candidate.reference_auc`, calibration in both directions); and the governed fairness rule
+    (``fairness``, the gate's) at the champion's threshold, on ``batch`` (a rule on recall waits for ``last``'s labels).
 
-    Each alert is a dict: ``kind`` ("data" or "performance"), ``rule`` and ``detail``.
+    Each alert is a dict: ``kind`` ("data", "performance" or "fairness"), ``rule`` and ``detail``; data alerts
+    first, fairness alerts last.
     """
     alerts = []
     drift = monitoring.feature_drift(champion.reference, batch, MONITORED, rules=rules)
@@ -196,13 +209,24 @@ def monitor_month(champion: Candidate, batch: pd.DataFrame, last: pd.DataFrame |
         perf = monitoring.performance(y, last_scores, champion.threshold)
         if perf["auc"] < champion.reference_auc - rules.auc_drop:
             alerts.append({"kind": "performance", "rule": "AUC drop",
-                           "detail": f"AUC {perf['auc']:.3f} < {champion.reference_auc - rules.auc_drop:.3f}"})
+                           "detail": f"AUC {perf['auc']:.3f} < {champion.reference_auc - rules.auc_drop:.3f} "
+                                     f"(reference {champion.reference_auc:.3f} − {rules.auc_drop:g})"})
         gaps = monitoring.segment_gaps(y, last_scores, last[monitoring.SEGMENTS])
         worst = gaps.loc[gaps["gap"].abs().idxmax()]
         if abs(worst["gap"]) > rules.segment_gap:
             side = "under" if worst["gap"] > 0 else "over"
             alerts.append({"kind": "performance", "rule": "calibration",
                            "detail": f"churn {side}-predicted by {abs(worst['gap']):.2f} in {worst['segment']}"})
+    by_recall = fairness.fairness_metric == "recall"
+    judged, scores = (last, last_scores) if by_recall else (batch, champion.score(batch))
+    if judged is not None:
+        gaps = monitoring.fairness_gaps(np.asarray(scores) >= champion.threshold,
+                                        judged[list(fairness.sensitive_features)],
+                                        split_xy(judged)[1] if by_recall else None)
+        by = max(gaps, key=gaps.get)
+        if gaps[by] > fairness.max_fairness_gap:
+            alerts.append({"kind": "fairness", "rule": f"{fairness.fairness_metric.replace('_', ' ')} gap",
+                           "detail": f"gap {gaps[by]:.3f} by {by} > {fairness.max_fairness_gap:g}"})
     return alerts
 
 
@@ -220,6 +244,9 @@ def train_challenger(frames: dict[str, pd.DataFrame], train_months: list[str], g
                      threshold: float) -> Candidate:
     """The retraining recipe (:data:`RECIPE`) on the labelled ``train_months``; its AUC on the ``gate_months``.
 
+    That AUC is the challenger's reference for the monitor: customers it never trained on, with 2026's outcomes
+    (recorded from billing closures, as production's are), the same numbers the gate and the promotion rule judged.
+
     ``frames`` maps each month to its labelled customers (:func:`labelled`). ``threshold`` is the governed decision
     threshold the challenger inherits from the champion it may replace: retraining changes the model, not the
     campaign's decision rule, which only the approval chain of lab 06 may change (``policy.THRESHOLD``).
@@ -236,7 +263,8 @@ def train_challenger(frames: dict[str, pd.DataFrame], train_months: list[str], g
     auc = roc_auc_score(split_xy(gate)[1], monitoring.score(pipeline, gate))
     trained_in = monitoring.next_month(max(train_months + gate_months))
     return Candidate(f"challenger-{trained_in}", pipeline, float(threshold), train, round(float(auc), 4),
-                     train_months, gate_months)
+                     train_months, gate_months,
+                     reference_on=f"its gate months {_span(gate_months)}, 2026 outcomes")
 
 
 def on_months(model: Candidate, frame: pd.DataFrame) -> dict[str, float]:

@@ -21,8 +21,12 @@ the new version), a new server, then the old one stopped (lab 08 shows it).
 from __future__ import annotations
 
 import atexit
+import contextlib
+import io
 import json
 import os
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -294,7 +298,12 @@ def _stop_all() -> None:
 
 @dataclass(eq=False)
 class ScoringServer:
-    """A real ``mlflow models serve --env-manager local`` process on a free 127.0.0.1 port.
+    """A real MLflow scoring server on a free 127.0.0.1 port: what ``mlflow models serve --env-manager local`` runs.
+
+    Like the command-line tool, it fetches the model's files (resolving an alias once, at start-up) and starts
+    MLflow's scoring app (``mlflow.pyfunc.scoring_server``) under uvicorn with MLflow's own command line and
+    environment (``scoring_server.get_cmd``); unlike it, it does not keep a second Python process alive only to
+    wait for the server (about 250 MB that Binder's guaranteed 1 GB cannot spare).
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. It runs in its own process group, which
     :meth:`stop` ends as a whole (SIGTERM, then SIGKILL), so no worker survives; it is also stopped at
@@ -308,6 +317,7 @@ class ScoringServer:
     port: int | None = field(default=None, init=False)
     process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _log: Any = field(default=None, init=False, repr=False)
+    _files: str | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -321,7 +331,7 @@ class ScoringServer:
 
     @property
     def pgid(self) -> int | None:
-        """The server's process group id (equal to the pid of the ``mlflow models serve`` process)."""
+        """The server's process group id (equal to the pid of the server process)."""
         return self.process.pid if self.process is not None else None
 
     def start(self, attempts: int = 3) -> ScoringServer:
@@ -362,6 +372,9 @@ class ScoringServer:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._files is not None:
+            shutil.rmtree(self._files, ignore_errors=True)
+            self._files = None
 
     def log_tail(self, lines: int = 15) -> str:
         """The last lines the server wrote (stdout and stderr), for error messages."""
@@ -377,22 +390,38 @@ class ScoringServer:
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
-    def _command(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "mlflow", "models", "serve", "--model-uri", self.model_uri,
-                "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    def _model_files(self) -> str:
+        """The model's files, fetched once (the alias is resolved now, as ``mlflow models serve`` does)."""
+        import mlflow
+
+        if self._files is None:
+            self._files = tempfile.mkdtemp(prefix="mlopslab-serve-model-")
+            tracking = self.tracking_uri or setup_tracking()
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):
+                    mlflow.set_tracking_uri(tracking)
+                    mlflow.artifacts.download_artifacts(artifact_uri=self.model_uri, dst_path=self._files)
+            except Exception as err:  # noqa: BLE001 -- a bad URI is the caller's mistake: say which, clearly
+                shutil.rmtree(self._files, ignore_errors=True)
+                self._files = None
+                raise RuntimeError(f"the scoring server for {self.model_uri} exited (it could not fetch the model) "
+                                   f"before it became healthy: {err}") from None
+        return self._files
 
     def _launch(self, port: int) -> None:
-        bin_dir = str(Path(sys.executable).parent)  # `mlflow models serve` runs `uvicorn` from here
-        env = {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri or setup_tracking(), "PYTHONUNBUFFERED": "1",
-               "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
-               # one OpenMP thread per request: on a small shared machine, threads competing for the same cores
-               # make each prediction many times slower
-               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        from mlflow.pyfunc import scoring_server
+
+        command, env = scoring_server.get_cmd(self._model_files(), port=port, host="127.0.0.1", nworkers=1)
+        env.update({"MLFLOW_TRACKING_URI": self.tracking_uri or setup_tracking(), "PYTHONUNBUFFERED": "1",
+                    # one OpenMP thread per request: on a small shared machine, threads competing for the same
+                    # cores make each prediction many times slower
+                    "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
         self._log = tempfile.TemporaryFile(prefix="mlopslab-serve-", suffix=".log")  # gone even after a crash
         self.port = port
         self.process = subprocess.Popen(
-            self._command(port), env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            [sys.executable, "-m", *shlex.split(command)], env=env, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         _LIVE.add(self)
 
