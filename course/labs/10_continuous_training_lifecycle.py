@@ -12,7 +12,7 @@
 #
 # | C | what | who leads it here |
 # | --- | --- | --- |
-# | continuous **integration** (CI) | each new batch and code change is tested before use | Data Steward, Data Engineer |
+# | continuous **integration** (CI) | each new batch and code change is tested before use | Data Engineer (the Data Steward's contract) |
 # | continuous **monitoring** (CM) | drift and performance are measured every month | Data Engineer, Data Scientist |
 # | continuous **training** (CT) | an alert triggers training a challenger on the newest labels | Data Scientist |
 # | continuous **validation** (CV) | the challenger must pass the gate and beat the champion | Data Scientist, Business Analyst |
@@ -34,8 +34,8 @@
 #
 # ### Why this matters to the business
 # The Business Analyst's question is simple: *is retraining worth it?* This lab answers it in euros, month by month,
-# and separates the gain of retraining after the drift from gains and losses that have other causes. It also builds the safety
-# nets (the gate, the promotion rule, the lineage, the rollback) that let the team retrain without fear.
+# and separates the gain of retraining after the drift from gains and losses that have other causes. It also builds
+# the safety nets (the gate, the promotion rule, the lineage, the rollback) that let the team retrain without fear.
 
 # %% [markdown]
 # ## 1. Set-up: the lifecycle's own registered model
@@ -108,13 +108,15 @@ continuous.run_code_checks(CODE_TESTS)
 # %% [markdown]
 # ## 3. Continuous monitoring and the retraining trigger
 #
-# Each month, when the new batch arrives, the loop runs lab 09's monitor, with lab 09's rules and yardsticks
-# (`continuous.monitor_month`). It compares the batch with the **champion's training data** on a few key features
-# (prices, tenure, internet service, contract) and applies the governed **fairness rule** of the gate (`policy.GATE`:
-# the gap in the share of customers contacted, at the governed threshold), which needs no labels. Since last month's
-# labels have just arrived, it also checks how last month's scores did: their **AUC** against the model's reference
-# AUC, and their **calibration** by segment, in both directions. The alert rules are the governed ones,
-# `policy.ALERTS`. Here is what the monitor says about the governed champion in June, the month of the price rise:
+# Each month, when the new batch arrives, the loop runs a compact form of lab 09's monitor
+# (`continuous.monitor_month`, built from the same `monitoring` functions), under the same governed alert rules,
+# `policy.ALERTS`. It compares the batch with the **champion's training data** on a few key features (prices, tenure,
+# internet service, contract: lab 09's advice against alert fatigue) and applies the governed **fairness rule** of the
+# gate (`policy.GATE`: the gap in the share of customers contacted, at the governed threshold), which needs no labels.
+# Since last month's labels have just arrived, it also checks how last month's scores did: their **AUC** against the
+# model's reference AUC, and their **calibration** by segment, in both directions (one alert, for the segment
+# furthest off). It leaves out lab 09's prediction drift, on which the loop does not act. Here is what the monitor
+# says about the governed champion in June, the month of the price rise:
 
 # %% id="monitor-june"
 frames = {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}  # each batch with its labels
@@ -142,19 +144,24 @@ for labels, holdout in (("audited outcomes", audited), ("recorded labels", recor
     reference[labels] = roc_auc_score(holdout[data.TARGET] == "Yes", start.score(holdout))
     print(f"reference AUC on the {labels:16}: {reference[labels]:.3f} -> alert line "
           f"{reference[labels] - policy.ALERTS.auc_drop:.3f}")
-print(f"the loop's monitor: reference {start.reference_auc:.3f}, measured on {start.reference_on}")
+print(f"the loop's monitor: reference {start.reference_auc:.3f} -> alert line "
+      f"{start.reference_auc - policy.ALERTS.auc_drop:.3f}, measured on {start.reference_on}")
 slack = reference["audited outcomes"] - reference["recorded labels"] + policy.ALERTS.auc_drop
 print(f"with the recorded labels' line, a month's AUC could fall {slack:.3f} below the real reference before an alert "
       f"(the rule's limit: {policy.ALERTS.auc_drop:g})")
-may_auc = roc_auc_score(may[data.TARGET] == "Yes", start.score(may))
-print(f"May's AUC, known in June: {may_auc:.3f} -> "
-      f"{'an AUC alert' if may_auc < start.reference_auc - policy.ALERTS.auc_drop else 'no AUC alert'}")
+may_batch, may_labels = data.load_batch("2026-05"), data.load_labels("2026-05")
+lab09 = monitoring.monitor_year(start.pipeline, start.reference, audited, {"2026-05": may_batch},
+                                {"2026-05": may_labels}, threshold=start.threshold)  # lab 09's monitor, on May
+auc_alert = (lab09.alerts["rule"] == "AUC drop").any()
+print(f"lab 09's monitor, same champion: reference {lab09.reference_auc:.3f} -> alert line "
+      f"{lab09.reference_auc - policy.ALERTS.auc_drop:.3f}; May's AUC, known in June: "
+      f"{lab09.table['auc'].iloc[0]:.3f} -> {'an AUC alert' if auc_alert else 'no AUC alert'}")
 
 # %% [markdown]
-# Lab 09's monitor draws the same line for the same champion: one yardstick, one policy. A line drawn from the
-# recorded labels would let ranking decay by more than the rule's own limit before anyone heard of it (the printed
-# slack): a lax rule that only looks strict. Compare like with like: production's labels are real outcomes, and so
-# is the reference.
+# The last line runs lab 09's own monitor (`monitoring.monitor_year`) on the same champion: it draws the same line as
+# the loop's monitor, one yardstick under one policy. A line drawn from the recorded labels would let ranking decay
+# by more than the rule's own limit before anyone heard of it (the printed slack): a lax rule that only looks strict.
+# Compare like with like: production's labels are real outcomes, and so is the reference.
 #
 # An alert says *something changed*; it does not say *retrain now*. Retraining needs **labels**, and labels arrive a
 # month late: in June, the labelled months are January to May. The governed promotion rule, `policy.PROMOTION`, fixes
@@ -164,7 +171,8 @@ print(f"May's AUC, known in June: {may_auc:.3f} -> "
 print(policy.PROMOTION)
 
 # %% [markdown]
-# * `retrain_on`: the kinds of alert that trigger retraining (a `prediction` alert alone does not);
+# * `retrain_on`: the kinds of alert that trigger retraining. A `fairness` alert alone does not: it calls for people
+#   to review the model (lab 07), not for the same recipe retrained on newer months without anyone looking;
 # * `gate_months`: the newest labelled months are the challenger's **exam** (the gate). They are kept out of its
 #   training data, or the gate would grade the model on customers it has already seen. Lab 06's gate was run on three
 #   hold-out months; one month of a few hundred customers makes the fairness rule's small groups too noisy, so the
@@ -250,8 +258,9 @@ train_months, gate_months = ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026
 challenger = continuous.train_challenger(frames, train_months, gate_months, threshold=start.threshold)
 exam = continuous.gate_data(frames, gate_months)
 print(validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold))
-print("\non the gate months:", {"challenger": continuous.on_months(challenger, exam),
-                                "champion": continuous.on_months(start, exam)})
+on_exam = pd.DataFrame({"challenger": continuous.on_months(challenger, exam),
+                        "champion": continuous.on_months(start, exam)}).T
+print("\non the gate months:\n" + on_exam.to_string())
 print(f"the challenger's reference AUC, if it serves: {challenger.reference_auc:.3f}, on {challenger.reference_on}")
 
 # %% [markdown]
@@ -260,13 +269,14 @@ print(f"the challenger's reference AUC, if it serves: {challenger.reference_auc:
 # training months would flatter it). Their labels are 2026 outcomes recorded from billing closures, the same kind of
 # labels production brings; the 2025 hold-out is the wrong yardstick for it: customers from before the drift, and,
 # recorded, the biased labels. And it is the AUC the gate and the promotion rule judged it on, so the monitor asks it
-# to keep the level it was promoted for. The price is noise: two months hold fewer customers than the champion's
-# three hold-out months, and a promoted challenger won on those very months, so its reference may lean high.
+# to keep the level it was promoted for. The price is noise: the gate months hold fewer customers than the champion's
+# hold-out months, and a promoted challenger won on those very months, so its reference may lean high.
 #
-# Passing the gate means the challenger is *good enough to serve*. It does not mean it is *better than the champion*:
-# replacing a model costs a review, a deployment and some risk, and a challenger that is no better is change for its
-# own sake. That is the second bar, the **promotion rule** of `policy.PROMOTION`: the challenger must earn **more than
-# `min_gain` euros more** than the champion on the gate months, and rank **at most `max_auc_drop` worse** (AUC).
+# Passing the gate means the challenger is *good enough to serve*. It does not mean it is *better than the champion*
+# (compare the two rows of the table above). Replacing a model costs a review, a deployment and some risk, and a
+# challenger that is no better is change for its own sake. That is the second bar, the **promotion rule** of
+# `policy.PROMOTION`: the challenger must earn **more than `min_gain` euros more** than the champion on the gate
+# months, and rank **at most `max_auc_drop` worse** (AUC).
 #
 # ### Exercise 10.2 — the promotion rule
 # Write `beats_champion(challenger, champion, rule)`. Each of `challenger` and `champion` is a dict with the gate
@@ -372,8 +382,8 @@ def promote(client, name, version):
 # Who approves these promotions? Nobody, month by month: the board has given the loop a **standing approval** for
 # routine retrains (the same recipe and inputs, the governed threshold inherited, the governed gate and promotion rule
 # passed). Anything else, such as a new model family, a new threshold or new inputs, goes through lab 06's whole
-# approval chain (`policy.APPROVAL`), where `validation.promote` refuses to move `champion` without a model card and the Product Owner's
-# approval. That is also why the hotfix of section 9 is an incident.
+# approval chain (`policy.APPROVAL`), where `validation.promote` refuses to move `champion` without a model card and
+# the Product Owner's approval. That is also why the hotfix of section 9 is an incident.
 
 # %% id="loop"
 months = data.PRODUCTION_MONTHS
@@ -424,19 +434,34 @@ log
 # labelled months of 2026. (A calibration alert there is lab 09's finding again: the governed champion learned from
 # 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, the price
 # rise adds data-drift alerts, challengers are planned, and each one must pass the gate and your promotion rule before
-# it serves.
+# it serves (one that passes the gate but not your rule is registered and never serves: `served by` skips its
+# version). Data drift is measured against the training data of the model that serves: once a model trained on
+# months after the price rise serves, the price alert stops (read the `first alert` column; if your loop never
+# promoted, the drift alerts ring all year).
 #
-# The monitor held each model that served to its own yardstick: the governed champion to lab 09's line, each promoted
-# challenger to the AUC of its exam. Here are the alerts of the year by kind, and each model's reference, alert line
-# and weakest month (December's labels arrive in January 2027, after this year's loop):
+# ### Yardsticks: every served model against its own line
+#
+# The monitor held each model that served to its own reference AUC: the governed champion to lab 09's line, each
+# promoted challenger to the AUC of its exam. Here are the alerts of the year by kind, and for each model that served,
+# its reference, its alert line and its weakest month. (December's AUC is included, although its labels arrive only
+# in January 2027, after this year's loop.)
 
 # %% id="yardsticks"
 from collections import Counter
 
-count = Counter(alert["rule"] if alert["kind"] == "performance" else alert["kind"]
-                for month in months for alert in raised[month])
-print("alerts of the year (data drift: one per feature):",
-      ", ".join(f"{rule} {count[rule]}" for rule in ("data", "calibration", "AUC drop", "fairness")))
+
+def kind_of(alert):
+    """The alert's kind; for a calibration alert, its direction."""
+    if alert["rule"] == "calibration":
+        return "over-predicted" if "over-predicted" in alert["detail"] else "under-predicted"
+    return alert["rule"] if alert["kind"] == "performance" else alert["kind"]
+
+
+count = Counter(kind_of(alert) for month in months for alert in raised[month])
+over, under = count["over-predicted"], count["under-predicted"]
+print(f"alerts of the year: data {count['data']} (one per drifting feature a month), calibration {over + under} "
+      f"(churn over-predicted {over}, under-predicted {under}), AUC drop {count['AUC drop']}, "
+      f"fairness {count['fairness']}")
 yardsticks = []
 for served_by, served_months in log.groupby("served by", sort=False)["month"]:
     model = models.get(served_by[1:])
@@ -451,16 +476,20 @@ for served_by, served_months in log.groupby("served by", sort=False)["month"]:
 pd.DataFrame(yardsticks)
 
 # %% [markdown]
-# Compare the last two columns: each model's weakest month against its own line. Ranking is not what sent the loop
-# retraining; as in lab 09, the drift shows in the data and in calibration. The yardstick still matters: it is what
-# makes silence from the AUC rule mean something.
+# Compare the last two columns: each model's weakest month against its own line. Ranking is not what raised the
+# alarms; as in lab 09, the drift shows in the data and in calibration, and the calibration alerts tell lab 09's two
+# stories: over-prediction on the 2025 champion's scores (its labels over-record churn), under-prediction once the
+# competitor arrives, which a model can learn only months later. The yardstick still matters: it is what makes the
+# AUC rule's silence mean something. Its price shows in the `reference AUC` column: a challenger's reference comes
+# from a small exam, its gate months, and it moves from one challenger to the next.
 #
 # ## 7. Business value: static vs continuously retrained, on equal terms
 #
 # *Is retraining worth it?* The tempting comparison is the loop against the 2025 champion. On its own it mixes several
-# causes: the challengers use the champion's recipe, but learn from three months of 2026's correctly recorded
-# outcomes, where the champion learned from nine months of 2025's recorded labels (which over-record churn, lab 07);
-# and the promotion rule, judging on the gate months, decides which of them serves. Two comparisons separate them:
+# causes: the challengers use the champion's recipe, but learn from a few months of 2026's correctly recorded
+# outcomes (the rule's `window`), where the champion learned from nine months of 2025's recorded labels (which
+# over-record churn, lab 07); and the promotion rule, judging on the gate months, decides which of them serves. Two
+# comparisons separate them:
 #
 # * **Retraining, on equal terms**: the recipe **retrained** (each month, its newest challenger that passed the gate)
 #   against the same recipe **trained once** (its first challenger that passed the gate, trained before any drift,
@@ -472,6 +501,11 @@ pd.DataFrame(yardsticks)
 # All four earn on the same outcomes, at the same governed threshold:
 
 # %% id="value"
+def signed(amount):
+    """A signed sum of money: +€1,234 or -€1,234."""
+    return f"{'-' if amount < 0 else '+'}€{abs(amount):,.0f}"
+
+
 def recipe(month, retrained):
     """The recipe's model that would score ``month``: its first gated challenger, or its newest one so far."""
     ready = [m for m in gated if m <= month]
@@ -496,9 +530,9 @@ else:
     for strategy, euros in after.items():
         print(f"  {strategy:31} €{euros:,.0f}")
     gain = after["recipe, retrained"] - after["recipe, trained once"]
-    print(f"retraining the recipe, on equal terms: €{gain:,.0f} ({gain / after['recipe, trained once']:+.1%})")
+    print(f"retraining the recipe, on equal terms: {signed(gain)} ({gain / after['recipe, trained once']:+.1%})")
     print(f"the loop against never retraining the champion: "
-          f"€{after['what the loop served'] - after['2025 champion, never retrained']:,.0f}")
+          f"{signed(after['what the loop served'] - after['2025 champion, never retrained'])}")
 
 # %% [markdown]
 # The bottom panel answers the first question, month by month. When did the retrained recipe first learn from the
@@ -575,7 +609,7 @@ for min_gain in (policy.PROMOTION.min_gain, 500, 1000) if gated else ():
                 serving = gated[month]
                 promoted.append(month)
         earned += continuous.profit(serving, frames[month])
-    print(f"min_gain €{min_gain:>5,.0f}: the loop would earn €{earned:,.0f} in the year, promoting in "
+    print(f"{f'min_gain €{min_gain:,.0f}':15}: the loop would earn €{earned:,.0f} in the year, promoting in "
           f"{', '.join(promoted) or 'no month'}")
 print(f"never retraining the 2025 champion: €{value['2025 champion, never retrained'].sum():,.0f}"
       + ("" if gated else "; no challenger passed the gate, so there is nothing to replay (exercise 10.1 first)"))
@@ -598,9 +632,9 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
 # ### Exercise 10.4 — answer the auditor from the store
 # Build `november` with the `"version"` that scored the November 2026 batch, the `"train_months"` of that version (a
 # list of `"YYYY-MM"`) and its full `"data_version"` (all 64 hex digits). Query the store: the newest run with the
-# tags `step = 'scoring'`, `month = '2026-11'` and `model.name = '{MODEL}'`
-# (`mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])`), then the version's tags
-# (`client.get_model_version`).
+# tags `step = 'scoring'`, `month = '2026-11'` and `model.name` equal to the lifecycle's model name (`MODEL`)
+# (`mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])`; its tags are the columns
+# `tags.<name>` of the result), then the version's tags (`client.get_model_version`).
 
 # %% mlopslab={"exercise": "10.lineage"}
 # BEGIN STUB
@@ -626,8 +660,8 @@ november = {"version": runs["tags.model.version"].iloc[0], "train_months": ["202
 
 # %% [markdown]
 # The same facts for every month, read back from the store only (`continuous.lineage_table` runs the same queries),
-# and drawn as a graph. One search finds everything that touched a data version: the run that trained on it, and
-# nothing else.
+# and drawn as a graph. One search finds every run that touched a data version: here, the run that trained the
+# version serving now.
 
 # %% id="lineage"
 table = continuous.lineage_table(MODEL)
@@ -644,8 +678,8 @@ print(f"runs that touched the data of the version serving now: {list(touched['ta
 #
 # It is January 2027. Under time pressure, a colleague trains a "quick fix" on December's batch. The first attempt is
 # registered and forgotten; the second, which has a bug that shuffled the labels (so it learned nothing), goes live.
-# Your `promote` refuses it (no gate ever ran on it), so the colleague moves the alias **by hand**. The team tags
-# the bad version `incident` as soon as the complaints arrive.
+# Your `promote` refuses it (no gate ever ran on it; the cell says if yours does not), so the colleague moves the
+# alias **by hand**. The team tags the bad version `incident` as soon as the complaints arrive.
 
 # %% id="incident"
 from mlopslab import development
@@ -661,6 +695,8 @@ try:
     promote(client, MODEL, broken)
 except ValueError as refusal:
     print(f"promote() refused: {refusal}")
+else:
+    print(f"promote() did not refuse v{broken}, which never passed a gate: exercise 10.3 asks it to")
 client.set_registered_model_alias(MODEL, "champion", broken)  # the hand-made move that skips every check
 client.set_model_version_tag(MODEL, broken, "incident", "hotfix without gate: labels shuffled")
 serving_now = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")  # what the scoring job loads now
@@ -722,9 +758,10 @@ def roll_back(client, name):
 # %% [markdown]
 # ## Recap
 # * **CI**: data contracts and code tests run before anything is used; a failed check stops the line.
-# * **CM**: the loop runs lab 09's monitor with lab 09's yardsticks: each model's reference AUC is measured on real
-#   outcomes, the kind production brings (the champion's on the hold-out months' audited outcomes, a challenger's on
-#   its gate months), so the AUC rule is as strict as it reads; the governed fairness rule is checked on every batch.
+# * **CM**: the loop's monitor applies lab 09's governed rules and yardstick to the model that serves: data drift
+#   against its training data, and a reference AUC measured on real outcomes, the kind production brings (the
+#   champion's on the hold-out months' audited outcomes, the line lab 09's monitor draws; a challenger's on its gate
+#   months), so the AUC rule is as strict as it reads; the governed fairness rule is checked on every batch.
 # * **CM → CT**: alerts trigger retraining only when there are enough labelled months; the gate months are never
 #   trained on, and labels arrive late, so a retrained model is always a little behind the world.
 # * **CV**: a challenger must pass the **governed** gate (the same policy as labs 06 and 07, on more gate months rather

@@ -89,6 +89,9 @@ def test_value_figure_draws_each_strategy() -> None:
     fig = continuous.value_figure(value, ["2026-02"])
     assert [line.get_label() for line in fig.axes[0].get_lines()][:2] == ["a", "b"]
     plt.close(fig)
+    fig = continuous.value_figure(value)  # no promotion: no promotion in the legend either
+    assert "the loop promotes a challenger" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
 
 
 # --- the checks of lab 10 ----------------------------------------------------------------------------------------

@@ -392,7 +392,8 @@ def value_figure(value: pd.DataFrame, promotions: list[str] = ()):
     for month in promotions:
         for ax in (top, bottom):
             ax.axvline(months.index(month), color="tab:red", ls=":", lw=1.2)
-    top.plot([], [], color="tab:red", ls=":", label="the loop promotes a challenger")
+    if promotions:
+        top.plot([], [], color="tab:red", ls=":", label="the loop promotes a challenger")
     top.legend(loc="upper left", fontsize=8)
     bottom.set_xticks(x, [m[2:] for m in months], rotation=45)
     for ax in (top, bottom):

@@ -41,6 +41,7 @@ def _trigger_cases() -> list[tuple[str, list, list, policy.PromotionRule]]:
         ("a data alert, too few labelled months", [_alert("data")], _MONTHS[:4], policy.PROMOTION),
         ("a performance alert, months out of order", [_alert("performance")], _MONTHS[8::-1], policy.PROMOTION),
         ("only a prediction alert", [_alert("prediction")], _MONTHS[:9], policy.PROMOTION),
+        ("only a fairness alert", [_alert("fairness")], _MONTHS[:9], policy.PROMOTION),
         ("a prediction and a data alert", [_alert("prediction"), _alert("data")], _MONTHS[:11], policy.PROMOTION),
         ("another rule: performance alerts only, a data alert", [_alert("data")], _MONTHS[:9], strict),
         ("another rule: window 2, one gate month", [_alert("performance")], _MONTHS[:9], strict),
