@@ -29,7 +29,9 @@
 # * The **kernel** is the Python process behind the notebook. If things get confusing, use
 #   *Kernel → Restart Kernel and Run All Cells*: labs are written to run top to bottom.
 # * On **Binder** the course opens in your browser with nothing to install. Binder sessions are temporary:
-#   download your notebook (*File → Download*) before you close the tab, or your answers are lost.
+#   download your notebook (*File → Download*) before you close the tab, or your answers are lost. A session is
+#   guaranteed 1 GB of memory, enough for one lab at a time: when you move on to the next lab, shut the previous
+#   lab's kernel down (*Kernel → Shut Down Kernel*).
 # * Locally: `pip install -r requirements.txt`, then `jupyter lab` from the repository folder.
 #
 # | lab | stage | lead personas |
