@@ -40,3 +40,12 @@ def test_the_run_table_is_read_back() -> None:
     stdout = "lab  status  seconds  peak MB\n---\n00_welcome  ok  3.2  250\n01_x  failed  1.0  0\nFAILED 01_x: boom\n"
     assert bench._table(stdout) == {"00_welcome": {"status": "ok", "seconds": 3.2, "peak_mb": 250},
                                     "01_x": {"status": "failed", "seconds": 1.0, "peak_mb": 0}}
+
+
+def test_sandboxed_and_unsandboxed_gradebooks_must_agree() -> None:
+    grading = {"students": 2, "notebooks": 24, "seconds": 90.0, "exit": 0, "per_minute": 16.0,
+               "unsandboxed_seconds": 80.0, "unsandboxed_exit": 0, "same_gradebook": True}
+    assert bench.failures(result(grading=grading)) == []
+    assert "gradebook identical to the sandboxed one" in bench.report(result(grading=grading))
+    differ = {**grading, "same_gradebook": False}
+    assert bench.failures(result(grading=differ)) == ["the sandboxed and unsandboxed gradebooks differ"]

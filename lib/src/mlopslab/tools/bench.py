@@ -139,13 +139,21 @@ def sandbox_cost(tmp: Path, lab: str = "00", repeats: int = 3) -> dict:
             "cost_seconds": round(median["bwrap"] - median["none"], 2), "exit": max(codes)}
 
 
-def grading(paths: list[Path], students: int, tmp: Path) -> dict:
-    """(f) ``mlopslab grade`` (sandboxed, the default) over ``students`` × labs."""
+def grading(paths: list[Path], students: int, tmp: Path, compare: bool = True) -> dict:
+    """(f) ``mlopslab grade`` (sandboxed, the default) over ``students`` × labs; with ``compare``, the same class
+    graded again with ``--sandbox none``, and whether the two gradebooks are identical (they must be)."""
     subs = tmp / "class"
     count = synthetic_class(paths, students, subs)
     seconds, code = _grade(subs, tmp / "grades")
-    return {"students": students, "notebooks": count, "seconds": round(seconds, 1), "exit": code,
-            "per_minute": round(60 * count / seconds, 1)}
+    found = {"students": students, "notebooks": count, "seconds": round(seconds, 1), "exit": code,
+             "per_minute": round(60 * count / seconds, 1)}
+    if compare:
+        plain, plain_code = _grade(subs, tmp / "grades-unsandboxed", "--sandbox", "none")
+        books = [(tmp / folder / "gradebook.csv").read_bytes() if (tmp / folder / "gradebook.csv").exists() else None
+                 for folder in ("grades", "grades-unsandboxed")]
+        found.update({"unsandboxed_seconds": round(plain, 1), "unsandboxed_exit": plain_code,
+                      "same_gradebook": books[0] is not None and books[0] == books[1]})
+    return found
 
 
 def pytest_suite() -> dict:
@@ -211,6 +219,9 @@ def report(result: dict) -> str:
         g = result["grading"]
         lines.append(f"(f) grading {g['students']} × {len(result['labs'])} labs, sandboxed: {g['seconds']:7.1f} s  "
                      f"({g['notebooks']} notebooks, {g['per_minute']}/min)")
+        if "same_gradebook" in g:
+            lines.append(f"    the same class unsandboxed      : {g['unsandboxed_seconds']:7.1f} s  (gradebook "
+                         f"{'identical' if g['same_gradebook'] else 'DIFFERENT'} to the sandboxed one)")
     if "pytest" in result:
         p = result["pytest"]
         lines.append(f"(g) pytest                         : {p['seconds']:7.1f} s  ({p['summary']})")
@@ -237,6 +248,10 @@ def failures(result: dict) -> list[str]:
         found.append(f"sandbox cost: mlopslab grade exited {result['sandbox']['exit']}")
     if result.get("grading", {}).get("exit"):
         found.append(f"mlopslab grade exited {result['grading']['exit']}")
+    if result.get("grading", {}).get("unsandboxed_exit"):
+        found.append(f"mlopslab grade --sandbox none exited {result['grading']['unsandboxed_exit']}")
+    if result.get("grading", {}).get("same_gradebook") is False:
+        found.append("the sandboxed and unsandboxed gradebooks differ")
     if result.get("pytest", {}).get("exit"):
         found.append(f"pytest exited {result['pytest']['exit']}")
     return found
