@@ -1,7 +1,8 @@
 # %% [markdown]
 # # Lab 11 — Capstone: one sprint, the whole pipeline, and an honest maturity score
 #
-# **Stage:** all six stages end to end, and the checks of the 5 Cs, in one Scrum sprint · **Lead personas:** the whole
+# **Stage:** all six stages end to end, and the checks of the 5 Cs (lab 10's continuous integration, monitoring,
+# training, validation and deployment), in one Scrum sprint · **Lead personas:** the whole
 # team — the **Business Analyst** as Product Owner (and the approver of models), the **Data Steward** (the contract),
 # the **Data Engineer** (the pipeline, scoring and monitoring), the **Data Scientist** (the model's author) and the
 # **App Developer** (the list in the CRM) · **Time:** about 165 minutes
@@ -124,20 +125,24 @@ capstone.unpulled(results, forecast["expected"])
 # for the surprises that stand-ups reveal.
 #
 # The sprint's new stories are all about watching the model. But a Scrum increment must be **usable** and
-# **integrated** with everything built before: the team's Definition of Done for the sprint is that the whole pipeline
-# runs end to end on February's data, with the new monitoring on top. Section 3 is that work.
+# **integrated** with everything built before: the team's **Definition of Done** (lab 02: what must be true before
+# anything counts as done) says that the whole pipeline runs end to end on February's data, with the new monitoring
+# on top. Section 3 is that work.
 #
 # ## 3. The increment, end to end
 #
 # ### 3a. Data provisioning: the contract (Data Steward, Data Engineer)
 # February's batch has arrived from the CRM, and real exports have glitches. Before anything is scored, lab 03's data
-# contract (a pandera schema) checks every row. Rows that break a rule are **quarantined**, never silently dropped,
-# and the count must reconcile: rows in = accepted + quarantined.
+# contract (a pandera schema) checks every row, including the agents' free-text `notes` that only CRM exports carry
+# (the privacy rule: no personal data in them). Rows that break a rule are **quarantined**, never silently dropped,
+# and the count must reconcile: rows in = accepted + quarantined. A customer sent twice quarantines both copies: the
+# contract cannot tell which one is right.
 
 # %% id="export"
 export = capstone.february_export()
 contract = provisioning.customer_contract(labelled=False)
-print(f"{len(export)} rows exported for {capstone.BATCH_MONTH}; the contract '{contract.name}' has rules on "
+print(f"{len(export)} rows and {export.shape[1]} columns exported for {capstone.BATCH_MONTH} "
+      f"({export['notes'].notna().sum()} rows with agents' notes); the contract '{contract.name}' has rules on "
       f"{len(contract.columns)} columns")
 
 # %% [markdown]
@@ -168,6 +173,7 @@ try:
     bad_rows = []
 except pa.errors.SchemaErrors as err:
     bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+    print(err.failure_cases[["index", "column", "check"]].to_string(index=False))  # not the values: one is personal
 accepted = export.drop(index=bad_rows)
 quarantined = export.loc[bad_rows]
 with mlflow.start_run(run_name="contract-2026-02") as run:
@@ -177,16 +183,21 @@ with mlflow.start_run(run_name="contract-2026-02") as run:
     mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
 contract_run = run.info.run_id
 print(f"{len(export)} in = {len(accepted)} accepted + {len(quarantined)} quarantined")
-quarantined
 # END SOLUTION
 
 # %% mlopslab={"check": "11.contract"}
 check("11.contract", contract_run, increment=increment)
 
 # %% mlopslab={"wrong": "11.contract"}
-accepted = export.dropna()  # only the missing value: the other glitches slip through
+try:
+    contract.validate(export)  # not lazy: pandera stops at the first broken rule, the other glitches slip through
+    bad_rows = []
+except pa.errors.SchemaError as err:
+    bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+accepted = export.drop(index=bad_rows)
+quarantined = export.loc[bad_rows]
 with mlflow.start_run(run_name="contract-2026-02") as run:  # and the run forgets the increment's tags
-    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(export) - len(accepted)})
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
 contract_run = run.info.run_id
 
 # %% mlopslab={"shortcut": "11.contract"}
@@ -197,11 +208,13 @@ contract_run = increment.id
 # %% [markdown]
 # ### 3b. Model development with tracking (Data Scientist, Business Analyst)
 # The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** logistic regression (the
-# family lab 05's decision rule chose, `registry.reference_estimator()`), trained on January–November 2025: the
-# champion's months and two newer ones. Its **exam** is the two newest labelled months, December 2025 and January
-# 2026 (the governed promotion rule's `gate_months`): customers neither this model nor last sprint's champion has
-# seen, so both can sit the same exam. The recipe keeps the governed threshold of the champion it may replace: retraining changes
-# the model, not the campaign's decision rule.
+# family lab 05's decision rule chose, `registry.reference_estimator()`). Its **exam** is the newest labelled months,
+# as many as the governed promotion rule (`policy.PROMOTION`, lab 10) sets aside as `gate_months`: customers that
+# neither this model nor last sprint's champion was trained on, so both can sit the same exam. The recipe learns from
+# every labelled month before the exam: the champion's months and the newer ones. (Lab 10's automatic loop keeps only
+# the newest `window` months, because it retrains after a drift alert, when older months describe a world that has
+# gone; this retraining is planned in the sprint, not triggered by drift.) The recipe keeps the governed threshold of
+# the champion it may replace: retraining changes the model, not the campaign's decision rule.
 
 # %% id="data"
 train = capstone.training_data()
@@ -209,18 +222,23 @@ gate = capstone.gate_data()
 print(f"training: {len(train):,} customers, {train['month'].min()}..{train['month'].max()}, "
       f"data version {lineage.short(lineage.data_version(train))}")
 print(f"exam (gate months): {len(gate):,} customers of {sorted(gate['month'].unique())}")
+print(f"policy.PROMOTION: gate_months = {policy.PROMOTION.gate_months}, window = {policy.PROMOTION.window} "
+      "(the automatic loop's, after a drift alert)")
 
 # %% [markdown]
 # ### Exercise 11.2 — train the mitigated recipe and track it with MLflow
 # 1. **Reweighing** (lab 07): with `X, y = preparation.split_xy(train)` and the groups `g = trust.intersection(X)`
-#    (SeniorCitizen × gender), each row's weight is P(group) · P(label) / P(group, label).
+#    (SeniorCitizen × gender), each row's weight is P(group) · P(label) / P(group, label): a pandas computation, one
+#    weight per training row, in `weights` (the check compares them; `trust.fit_mitigated` does it all for you and is
+#    not the answer).
 # 2. **Fit** the recipe with scikit-learn: the champion's estimator, `registry.reference_estimator()` (lab 05's
 #    logistic regression), inside `trust.without_protected(...)` (the pipeline that does not take SeniorCitizen or
 #    gender as inputs); `fit` it on `X, y` with the weights passed as `model__sample_weight`.
 # 3. **Score the exam** (`model.predict_proba(X_gate)[:, 1]`) and compute the AUC (`roc_auc_score`), the campaign
 #    profit at the governed `threshold` (`development.expected_profit`) and what no model earns on the same customers
 #    (`validation.baseline_profit(y_gate)`).
-# 4. **Track** it: one run with `increment.tags("train")`, the tags `lineage.TAG` (the training data's version),
+# 4. **Track** it with your own MLflow calls (lab 05's `development.log_run` is not the answer): one run with
+#    `increment.tags("train")`, the tags `lineage.TAG` (the training data's version),
 #    `policy.APPROVAL.author_tag` (its author, `policy.APPROVAL.author`) and `"candidate": "recipe"`, the model's
 #    parameters (`mlflow.log_params`), the metrics `auc`, `profit` and `baseline_profit`, and the model itself
 #    (`mlflow.sklearn.log_model`, under the name `"model"`, with `X.head(3)` as its input example,
@@ -255,13 +273,13 @@ with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold),
                         "baseline_profit": validation.baseline_profit(y_gate)})
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pyfunc_predict_fn="predict_proba",
-                             skops_trusted_types=development.SKOPS_TRUSTED)
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
 train_run = run.info.run_id
 # END SOLUTION
 
 # %% mlopslab={"check": "11.train"}
-check("11.train", train_run, increment=increment)
+check("11.train", train_run, increment=increment, weights=weights)
 
 # %% mlopslab={"wrong": "11.train"}
 X, y = preparation.split_xy(train)
@@ -274,9 +292,38 @@ with mlflow.start_run(run_name="lr-2026-02") as run:
     mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold)})
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pyfunc_predict_fn="predict_proba",
-                             skops_trusted_types=development.SKOPS_TRUSTED)
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
 train_run = run.info.run_id
+
+# %% mlopslab={"shortcut": "11.train"}
+X, y = preparation.split_xy(train)
+X_gate, y_gate = preparation.split_xy(gate)
+weights = ...  # left as in the stub: lab 07's helper reweighs inside
+model = trust.fit_mitigated(train, registry.reference_estimator())
+scores = model.predict_proba(X_gate)[:, 1]
+with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
+    mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
+                     lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
+    mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
+    mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                        "profit": development.expected_profit(y_gate, scores, threshold),
+                        "baseline_profit": validation.baseline_profit(y_gate)})
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+train_run = run.info.run_id
+
+# %% mlopslab={"shortcut": "11.train"}
+X, y = preparation.split_xy(train)
+X_gate, y_gate = preparation.split_xy(gate)
+rows = pd.DataFrame({"g": trust.intersection(X).to_numpy(), "y": y.to_numpy()})
+weights = (rows["g"].map(rows["g"].value_counts(normalize=True)) * rows["y"].map(rows["y"].value_counts(normalize=True))
+           / (rows.groupby(["g", "y"])["y"].transform("size") / len(rows))).to_numpy()
+model = trust.without_protected(registry.reference_estimator()).fit(X, y, model__sample_weight=weights)
+train_run = development.log_run(  # lab 05's helper logs the run: no MLflow call of the student's own
+    model, "lr-mitigated-2026-02", train, gate, lineage.data_version(train), threshold=threshold,
+    metrics={"baseline_profit": validation.baseline_profit(y_gate)},
+    tags={**increment.tags("train"), "candidate": "recipe", policy.APPROVAL.author_tag: policy.APPROVAL.author})
 
 # %% [markdown]
 # Is the full recipe worth its inputs? Breck et al.'s rubric asks whether **a simpler model is not better**, and
@@ -299,19 +346,25 @@ if not isinstance(train_run, str) or not hasattr(weights, "__len__"):
 else:
     simpler.fit(X, y, model__sample_weight=weights)  # the same customers, the same reweighing
     simple_scores = simpler.predict_proba(X_gate)[:, 1]
-    with mlflow.start_run(run_name="lr-3-inputs-2026-02"):
+    with mlflow.start_run(run_name="lr-3-inputs-2026-02") as simple_run:
         mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "simpler"})
         mlflow.log_params({"model": "LogisticRegression", "C": 0.5,
                            "inputs": ",".join(FEW["numeric"] + FEW["categorical"])})
         mlflow.log_metrics({"auc": roc_auc_score(y_gate, simple_scores),
                             "profit": development.expected_profit(y_gate, simple_scores, threshold)})
-    display(capstone.tracked_runs(increment, "train")[["tags.mlflow.runName", "tags.candidate", "params.inputs",
-                                                        "metrics.auc", "metrics.profit"]])
+    runs = capstone.tracked_runs(increment, "train").set_index("run_id").reindex([train_run, simple_run.info.run_id])
+    display(runs.assign(inputs=runs["params.inputs"].fillna("all the recipe's inputs"))[
+        ["tags.mlflow.runName", "tags.candidate", "inputs", "metrics.auc", "metrics.profit"]]
+        .set_index("tags.mlflow.runName").round({"metrics.auc": 4}))
+    recipe_profit, simple_profit = runs["metrics.profit"]
+    print(f"exam profit: the full recipe €{recipe_profit:,.0f}, the three-input model €{simple_profit:,.0f}: "
+          + ("the recipe's other inputs pay for themselves, for now" if recipe_profit > simple_profit else
+             "the other inputs buy nothing: ship the simpler model, or say why not"))
 
 # %% [markdown]
-# Compare the recipe with the simpler model. If the three-input model earned as much on the exam, the other inputs
-# would cost upkeep and data risk for nothing, and the team should ship the simpler model or say why not. The
-# scorecard's Model 5 (section 6) reads exactly this comparison from the store.
+# If the three-input model earned as much on the exam, the other inputs would cost upkeep and data risk for nothing,
+# and the team should ship the simpler model or say why not. The scorecard's Model 5 (section 6) reads exactly this
+# comparison from the store, and re-reads it every time the recipe is retrained.
 
 # %% [markdown]
 # ### 3c. Validation and governance: gate, model card, approval, alias (Data Scientist, Data Engineer, Business Analyst)
@@ -339,10 +392,14 @@ print(f"author: {policy.APPROVAL.author} ({policy.APPROVAL.author_role}); "
 # 3. Record the gate (`validation.record_gate`), then write the card (`registry.champion_card(decision, train,
 #    gate, model, lineage.data_version(train), registered.version, MODEL)`) and log it for the version
 #    (`validation.log_model_card`, with `name=MODEL` and `version=`).
-# 4. The promotion rule (`policy.PROMOTION`): does the new model beat last sprint's champion (loaded by its version,
-#    `increment.previous`) on the exam, at the same threshold? Only if the gate passed **and** it does: the Product
-#    Owner approves (`validation.approve(..., policy.APPROVAL.approver, reason, name=MODEL)`) and `validation.promote`
-#    moves the alias. Otherwise the champion stays, and the version stays registered with its verdict.
+# 4. The promotion rule (`policy.PROMOTION`, lab 10): does the new model beat last sprint's champion (loaded by its
+#    version, `increment.previous`) on the same exam, at the same threshold? Run the gate on the old champion too and
+#    compare the two `decision.evidence`: the new model beats it when its `profit` is more than
+#    `policy.PROMOTION.min_gain` euros above the champion's **and** its `auc` is at most
+#    `policy.PROMOTION.max_auc_drop` below it; print both models' exam profit and AUC. Only if the gate passed **and**
+#    it beats the champion: the Product Owner approves (`validation.approve(..., policy.APPROVAL.approver, reason,
+#    name=MODEL)`) and `validation.promote` moves the alias. Otherwise the champion stays, and the version stays
+#    registered with its verdict.
 
 # %% mlopslab={"exercise": "11.release"}
 # BEGIN STUB
@@ -382,12 +439,18 @@ decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
 registered = mlflow.register_model(f"runs:/{train_run}/model", config.MODEL_NAME)  # the other labs' model, not MODEL
 
 # %% [markdown]
-# Is the margin real? The promotion rule compares euros earned on about a thousand customers, and a few hundred euros
-# either way can be noise. The governed rule's `min_gain` (in `policy.PROMOTION`) is where the board says how much
-# is enough; today it asks only for more, and the gate still has to pass.
-#
-# The registry now holds both versions, with their verdicts and approvals (version numbers are those of a fresh
-# tracking store; on a used store they are higher):
+# Is the margin real? Read the comparison your release printed: the promotion rule compares euros earned on about a
+# thousand customers, a few hundred euros either way can be noise, and the two AUCs need not even agree with the
+# euros. The governed rule's `min_gain` and `max_auc_drop` are where the board says how much is enough (lab 10 shows
+# what a larger `min_gain` would have changed over a year):
+
+# %% id="promotion-rule"
+print(f"policy.PROMOTION: more than €{policy.PROMOTION.min_gain:,.0f} of exam profit above the champion, and an AUC "
+      f"at most {policy.PROMOTION.max_auc_drop:g} below it; the gate must pass as well")
+
+# %% [markdown]
+# The registry holds last sprint's champion and, once your release has run, your version, each with its verdicts and
+# approvals (version numbers are those of a fresh tracking store; on a used store they are higher):
 
 # %% id="versions"
 validation.versions_table(MODEL)
@@ -397,15 +460,25 @@ validation.versions_table(MODEL)
 # The scoring job loads whatever `champion` points at, **by alias**: it never names a version, so the release above
 # needed no change to it. It reads the governed threshold from that version's tag, scores the rows the contract
 # accepted, and checks two things a machine can check: every score is a probability, and the served model (MLflow's
-# pyfunc, with its input schema) scores exactly as the scikit-learn pipeline that was trained (no training/serving
-# skew). Its facts go to the tracking store.
+# *pyfunc*, the generic Python model a server loads, with its input schema) scores exactly as the scikit-learn
+# pipeline that was trained (no training/serving **skew**). Before any of that, it checks the rows it was handed
+# against the contract once more, and stops the line if any break it. Its facts go to the tracking store.
 
 # %% id="score"
 serving = client.get_model_version_by_alias(MODEL, "champion")
+batch_scores, stop = None, ""
 if not isinstance(accepted, pd.DataFrame):
-    print("Exercise 11.1 first: the scoring job scores only the rows the contract accepted.")
+    stop = "Exercise 11.1 first: the scoring job scores only the rows the contract accepted."
 elif policy.THRESHOLD.tag not in serving.tags:
-    print(f"champion v{serving.version} has no governed threshold ({policy.THRESHOLD.tag}): the job stops the line")
+    stop = f"champion v{serving.version} has no governed threshold ({policy.THRESHOLD.tag}): the job stops the line"
+else:
+    try:
+        contract.validate(accepted, lazy=True)  # the job trusts nobody: the rows it scores must pass the contract
+    except pa.errors.SchemaErrors as err:
+        stop = (f"{err.failure_cases['index'].nunique()} of the rows handed to the job break the contract: it stops "
+                "the line (exercise 11.1 quarantines them)")
+if stop:
+    print(stop)
 else:
     served = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
     trained_pipeline = mlflow.sklearn.load_model(f"models:/{MODEL}@champion")
@@ -427,9 +500,13 @@ else:
 
 # %% [markdown]
 # ### 3e. Monitoring: this sprint's stories (Data Engineer, Data Scientist)
-# S20: the PSI of every input, February's batch against the training data. S21: January's labels have arrived, so
-# the team can finally see how last sprint's champion, which scored January, really did. S23: the governed alert
-# rules (`policy.ALERTS`) decide, and the verdict is recorded with the rules it applied.
+# S20: the **PSI** (population stability index, lab 09) of every input, February's batch against the training data.
+# S21: January's labels have arrived, so the team can finally see how last sprint's champion, which scored January,
+# really did: its AUC on those real outcomes against lab 09's yardstick, its AUC on the **audited** outcomes of its
+# hold-out months (outcomes of the same kind as production's, not the recorded 2025 labels with lab 07's false
+# churners), and its calibration per segment in both directions. S23: the governed alert rules (`policy.ALERTS`)
+# decide, with the gate's fairness rule (`policy.GATE`) applied to February's list as labs 09 and 10 do, and the
+# verdict is recorded with the rules it applied.
 
 # %% id="monitor"
 rules = policy.ALERTS
@@ -440,27 +517,48 @@ january_scores = monitoring.score(last_champion, january)
 online = monitoring.performance(y_january, january_scores, threshold)
 gaps = monitoring.segment_gaps(y_january, january_scores, january[monitoring.SEGMENTS])
 worst = gaps.loc[gaps["gap"].abs().idxmax()]
-last_run = client.get_run(client.get_model_version(MODEL, increment.previous).run_id)
-offline_auc = last_run.data.metrics["auc"]  # at its gate, on its hold-out months
-age = capstone.months_between(monitoring.champion_data()[0]["month"].max(), capstone.LABELS_MONTH)
-drift = monitoring.feature_drift(train, accepted, rules=rules) if isinstance(accepted, pd.DataFrame) else None
+champion_train, audited = monitoring.champion_data(audited=True)  # lab 09's yardstick: its hold-out, real outcomes
+offline_auc = roc_auc_score(preparation.split_xy(audited)[1], monitoring.score(last_champion, audited))
+age = capstone.months_between(champion_train["month"].max(), capstone.LABELS_MONTH)
+drift = None if batch_scores is None else monitoring.feature_drift(train, accepted, rules=rules)  # the scored batch
 alerts = [] if drift is None else [f"data: PSI {f}" for f in drift.loc[drift["level"] == "alert", "feature"]]
 if online["auc"] < offline_auc - rules.auc_drop:
-    alerts.append("performance: AUC drop")
+    alerts.append(f"performance: AUC drop ({online['auc']:.3f} < {offline_auc:.3f} − {rules.auc_drop:g})")
 if abs(worst["gap"]) > rules.segment_gap:
-    alerts.append(f"performance: calibration off by {worst['gap']:+.2f} in {worst['segment']}")
+    side = "under" if worst["gap"] > 0 else "over"  # gap = observed − predicted churn rate
+    alerts.append(f"performance: churn {side}-predicted by {abs(worst['gap']):.2f} in {worst['segment']}")
+fairness = {}
+if batch_scores is not None:  # the governed fairness rule on February's list, at the serving threshold
+    fairness = monitoring.fairness_gaps(batch_scores >= batch_threshold,
+                                        accepted[list(policy.GATE.sensitive_features)])
+    by = max(fairness, key=fairness.get)
+    if fairness[by] > policy.GATE.max_fairness_gap:
+        alerts.append(f"fairness: selection rate gap {fairness[by]:.3f} by {by} > {policy.GATE.max_fairness_gap:g}")
 with mlflow.start_run(run_name="monitor-2026-02"):
     mlflow.set_tags({**increment.tags("monitor"), "alert_rules": json.dumps(rules.as_dict()),
                      "verdict": "alert" if alerts else "ok", "alert_list": "; ".join(alerts) or "none"})
     mlflow.log_metrics({"online.auc": online["auc"], "online.profit": online["profit"], "offline.auc": offline_auc,
                         "segment_gap": float(worst["gap"]), "model_age_months": age, "alerts": len(alerts),
+                        **{f"fairness_gap.{k}": v for k, v in fairness.items()},
                         **({} if drift is None else {f"psi.{f}": v for f, v in drift.set_index("feature")["psi"].items()})})
-print(f"last sprint's champion on January's outcomes: AUC {online['auc']:.3f} (offline, at its gate: {offline_auc:.3f}); "
-      f"worst calibration gap {worst['gap']:+.3f} ({worst['segment']})")
+print(f"last sprint's champion on January's outcomes: AUC {online['auc']:.3f} (lab 09's yardstick, its hold-out's "
+      f"audited outcomes: {offline_auc:.3f}); worst calibration gap {worst['gap']:+.3f} ({worst['segment']})")
+if fairness:
+    print("February's list, selection rate gaps:", {k: round(v, 3) for k, v in fairness.items()},
+          f"(limit {policy.GATE.max_fairness_gap:g})")
 print("alerts:", alerts or "none: nothing to act on this month")
 drift.head(5) if drift is not None else None
 
 # %% [markdown]
+# How to read it: the PSI table above (once the job has scored your accepted rows) shows whether February's customers
+# still look like the ones the model learned from, and the AUC line whether last sprint's champion still ranks
+# churners as well as its yardstick promised. A calibration alert is different: the ranking can be fine while the
+# predicted churn rate of one segment is off. Churn *over*-predicted in a segment means offers to customers who would
+# have stayed; churn *under*-predicted means churners the campaign misses. The alert names the model that scored
+# January, last sprint's champion; it goes on the board (S23's tickets), and the next labelled month shows whether the
+# model serving February has the same gap. Under `policy.PROMOTION.retrain_on`, a performance alert is also a reason
+# to retrain; this sprint has already done so.
+#
 # The pipeline ran from a raw export to a monitored retention list. Each step left a run or a registry entry behind,
 # tagged with the increment's id. Here they are, queried back: this is the raw material for the review and the
 # scorecard.
@@ -476,13 +574,15 @@ print(f"\nregistered: version {evidence.version.get('version', '-')}, aliases {e
 # ## 4. The daily stand-up and the burndown
 #
 # While the work was done, the team met for fifteen minutes every morning: what did I do yesterday, what will I do
-# today, what blocks me. The sprint's stand-up log (lab 02's simulation of the team) and its burndown:
+# today, what blocks me. The sprint's stand-up log (lab 02's simulation of the team) and its burndown, counted both
+# ways as in lab 02: the work left with partial progress, and the points of the stories not done yet (the Scrum
+# count: a story that is almost done is not done):
 
 # %% id="standup"
 standup = sprint6.standup
 print(f"{len(standup)} stand-up updates over {scrum.SPRINT_DAYS} days; blockers named:")
 print(standup.loc[standup["blocker"] != "", ["day", "persona", "story", "blocker"]].to_string(index=False))
-scrum.plot_burndown(sprint6, title="Sprint 6 burndown (labels: stories finished that day)")
+scrum.plot_burndown(sprint6, title="Sprint 6 burndown (labels: stories finished that day)", by_story=True)
 plt.show()
 
 # %% [markdown]
@@ -515,39 +615,63 @@ print(history.T.to_string())
 # sprint's model over no model on the exam, as recorded in its training run.
 #
 # ### Exercise 11.4 — the sprint-review KPIs
-# From the `history` table above (sprint 6's done points come from the evidence) and the training runs read back from
-# the store, compute `velocity`, `commitment_reliability` (a share between 0 and 1, not a percentage) and
-# `profit_uplift`: what the sprint's model earns over no model on the exam, in euros. The sprint's model is the
-# registered version; its training run (`client.get_run(evidence.version["run_id"])`) records both `profit` and
-# `baseline_profit`.
+# Write `sprint_kpis(history, metrics)`, the function the Product Owner will run at every review. `history` is a table
+# like the one above (one row per sprint, oldest first, columns `committed` and `done`; the last sprint's done points
+# come from the evidence); `metrics` is the dict of metrics of the sprint's model's training run, as MLflow returns it
+# (`client.get_run(run_id).data.metrics`, with `profit` and `baseline_profit`). Return a dict with `velocity`,
+# `commitment_reliability` (a share between 0 and 1, not a percentage) and `profit_uplift` (what the model earns over
+# no model on the exam, in euros). Compute them with pandas, as in lab 02: `scrum.velocity` and
+# `scrum.commitment_reliability` are lab 02's answers, not yours. The check runs your function on this sprint's
+# history and run, read back from the store, and on another team's review.
 
 # %% mlopslab={"exercise": "11.review_kpis"}
-# BEGIN STUB
-# review_kpis = {
-#     "velocity": ...,
-#     "commitment_reliability": ...,
-#     "profit_uplift": ...,
-# }
-# END STUB
-# BEGIN SOLUTION
-last_three = history.tail(3)
-sprint_model = client.get_run(evidence.version["run_id"]).data.metrics
-review_kpis = {
-    "velocity": last_three["done"].mean(),
-    "commitment_reliability": last_three["done"].sum() / last_three["committed"].sum(),
-    "profit_uplift": sprint_model["profit"] - sprint_model["baseline_profit"],
-}
-# END SOLUTION
+def sprint_kpis(history, metrics):
+    """The review's KPIs: velocity and commitment reliability over the last three sprints, and the profit uplift."""
+    # BEGIN STUB
+    # last_three = ...
+    # return {"velocity": ..., "commitment_reliability": ..., "profit_uplift": ...}
+    # END STUB
+    # BEGIN SOLUTION
+    last_three = history.tail(3)
+    return {"velocity": last_three["done"].mean(),
+            "commitment_reliability": last_three["done"].sum() / last_three["committed"].sum(),
+            "profit_uplift": metrics["profit"] - metrics["baseline_profit"]}
+    # END SOLUTION
+
+
+if evidence.version:  # the sprint's model: the registered version; its training run holds the exam's metrics
+    sprint_model = client.get_run(evidence.version["run_id"]).data.metrics
+    kpis = sprint_kpis(history, sprint_model)
+    display(pd.to_numeric(pd.Series(kpis, name="this sprint's review"), errors="coerce").round(3)
+            if isinstance(kpis, dict) else kpis)
+else:
+    print("Exercises 11.2 and 11.3 first: the model KPI is read from the registered version's training run.")
 
 # %% mlopslab={"check": "11.review_kpis"}
-check("11.review_kpis", review_kpis, increment=increment)
+check("11.review_kpis", sprint_kpis, increment=increment)
+
 
 # %% mlopslab={"wrong": "11.review_kpis"}
-review_kpis = {
-    "velocity": history["done"].mean(),
-    "commitment_reliability": (history["done"] / history["committed"]).mean(),
-    "profit_uplift": capstone.tracked_runs(increment, "train")["metrics.profit"].iloc[-1],
-}
+def sprint_kpis(history, metrics):
+    """Every sprint, the mean of the ratios, and the profit without subtracting what no model earns."""
+    return {"velocity": history["done"].mean(),
+            "commitment_reliability": (history["done"] / history["committed"]).mean(),
+            "profit_uplift": metrics["profit"]}
+
+
+# %% mlopslab={"shortcut": "11.review_kpis"}
+def sprint_kpis(history, metrics):
+    """Lab 02's KPI functions from the package."""
+    return {"velocity": scrum.velocity(history, 3),
+            "commitment_reliability": scrum.commitment_reliability(history, last=3),
+            "profit_uplift": metrics["profit"] - metrics["baseline_profit"]}
+
+
+# %% mlopslab={"shortcut": "11.review_kpis"}
+def sprint_kpis(history, metrics):
+    """This sprint's numbers, copied from the outputs."""
+    return {"velocity": 13.33, "commitment_reliability": 0.816, "profit_uplift": 9810.0}
+
 
 # %% [markdown]
 # The velocity chart, with the forecast for sprint 7 (the capacity the next sprint will plan with):
@@ -561,8 +685,9 @@ plt.show()
 # next. The Product Owner turns what they said into items of the product backlog for sprint 7:
 
 # %% id="feedback"
-pd.DataFrame([{"stakeholder": fb.stakeholder, "about": fb.about, "said": fb.said, "becomes": fb.story}
-              for fb in capstone.REVIEW_FEEDBACK])
+with pd.option_context("display.max_colwidth", None):
+    display(pd.DataFrame([{"stakeholder": fb.stakeholder, "about": fb.about, "said": fb.said, "becomes": fb.story}
+                          for fb in capstone.REVIEW_FEEDBACK]))
 
 # %% [markdown]
 # ## 6. An MLOps maturity scorecard: the ML Test Score
@@ -631,7 +756,7 @@ def judge_inclusion(ev):
 
 # %% id="scorecard"
 card = mltestscore.scorecard(evidence, judges={"Model 7": judge_inclusion})
-with pd.option_context("display.max_colwidth", 110):
+with pd.option_context("display.max_colwidth", None):
     display(card[["what", "points", "how", "evidence"]])
 
 # %% id="score-plot"
@@ -645,9 +770,9 @@ plt.show()
 
 # %% [markdown]
 # Read the chart from the right: the weakest section sets the score, however good the others are. The left panel
-# shows why it is low: many tests are done (orange) but only **by hand**. The machine checks are there, in the code
-# you wrote, but a person started the pipeline, and a pipeline that runs only when someone remembers is not automated.
-# The red cells are work nobody has done yet.
+# shows why it is low: once section 3's exercises have run, many tests are done (orange) but only **by hand**. The
+# machine checks are there, in the code you wrote, but a person started the pipeline, and a pipeline that runs only
+# when someone remembers is not automated. The red cells are work nobody has done yet.
 #
 # To reach the next band, **every** section must score above the band's limit:
 
@@ -660,15 +785,61 @@ pd.DataFrame({"score": scores, "short by": (needed - scores).clip(lower=0)})
 # %% [markdown]
 # ## 7. Retrospective: start, stop, continue — and the next sprint
 #
-# The retrospective looks at *how* the team worked, not at the product. The stand-up log gives the first items; the
-# scorecard gives more: the weakest section's missing tests are work the team has not done yet.
+# The retrospective looks at *how* the team worked, not at the product. Here is the team's board: the stand-up log
+# gives the first items, and the scorecard gives more, since the weakest section's missing tests are work the team has
+# not done yet. You will write your own retrospective at the end of the lab (exercise 11.R).
+
+# %% id="retro"
+retro = scrum.retrospective(sprint6)
+retro["start"] += [f"{test}: {card.loc[test, 'to climb']}" for test in card.index  # tests nobody has built yet
+                   if card.loc[test, "section"] == scores.idxmin() and card.loc[test, "points"] == 0
+                   and not card.loc[test, "to climb"].startswith("keep")]
+retro["continue"].append("recording every step's verdict in the tracking store: the review and the scorecard "
+                         "needed nobody's memory")
+with pd.option_context("display.max_colwidth", None):
+    display(pd.DataFrame([(kind, item) for kind, items in retro.items() for item in items], columns=["", "action"]))
+
+# %% [markdown]
+# The product backlog for sprint 7 holds the stories the scorecard's gaps suggest and the ones the review's feedback
+# created. Each says what it changes in the evidence: a new machine check, a new review, or (S34) a pipeline that runs
+# on a schedule, without a person, so that every machine check earns its full point.
+
+# %% id="backlog"
+next_capacity = scrum.forecast_capacity(history)["expected"]
+print(f"sprint 7 capacity (forecast): {next_capacity} points; the Product Owner puts {capstone.MUST_HAVE} first "
+      f"(the review's top request)")
+with pd.option_context("display.max_colwidth", None):
+    display(capstone.improvements_frame())
+
+# %% [markdown]
+# ### Exercise 11.6 — plan sprint 7 to climb
+# Choose the stories for sprint 7: the Product Owner's `capstone.MUST_HAVE` among them, together at most the capacity
+# above, and raising the **final** ML Test Score as far as any such plan can. Remember: the final score is the minimum
+# over the sections, so a story that lifts a strong section changes nothing. `capstone.after_stories(card, [...])` shows the
+# scorecard after a set of stories; try plans with it.
+
+# %% mlopslab={"exercise": "11.next_sprint"}
+# BEGIN STUB
+# print(mltestscore.section_scores(capstone.after_stories(card, ["S35", "S31"])))   # try plans like this
+# next_sprint = [...]
+# END STUB
+# BEGIN SOLUTION
+next_sprint = ["S35", "S34", "S28"]
+# END SOLUTION
+
+# %% mlopslab={"check": "11.next_sprint"}
+check("11.next_sprint", next_sprint, increment=increment, judge=judge_inclusion)
+
+# %% mlopslab={"wrong": "11.next_sprint"}
+next_sprint = ["S35", "S30", "S32", "S31"]
 
 # %% [markdown]
 # ### Written exercise 11.R — the capstone retrospective
-# Before the board below, write the retrospective of the capstone sprint: one thing to **start**, one to **stop** and
-# one to **continue**, each with its evidence from this lab (the stand-up log, the review's verdicts, the scorecard),
-# and the change that would lift the final ML Test Score most, with why. A person reads and scores it against this
-# rubric.
+# Now write the retrospective of the capstone sprint in your own words: one thing to **start**, one to **stop** (the
+# team's board in section 7 has no *stop* yet: find one in the evidence) and one to **continue**, each with its
+# evidence from this lab (the stand-up log, the review's verdicts, the scorecard), and the change that lifts the final
+# ML Test Score most, with why (your plan for sprint 7 is part of the evidence). A person reads and scores it against
+# this rubric.
 
 # %% id="code-capstone-retro-rubric"
 from mlopslab.rubrics import show_rubric
@@ -698,48 +869,6 @@ show_rubric("11.retrospective")
 # every section at once), and after it the missing tests of the section that is still the weakest. Full marks tie each
 # item to a fact of this sprint and explain why the minimum decides.
 
-# %% id="retro"
-retro = scrum.retrospective(sprint6)
-retro["start"] += [f"{test}: {card.loc[test, 'to climb']}" for test in card.index
-                   if card.loc[test, "section"] == scores.idxmin() and card.loc[test, "points"] == 0]
-retro["continue"].append("recording every step's verdict in the tracking store: the review and the scorecard "
-                         "needed nobody's memory")
-with pd.option_context("display.max_colwidth", None):
-    display(pd.DataFrame([(kind, item) for kind, items in retro.items() for item in items], columns=["", "action"]))
-
-# %% [markdown]
-# The product backlog for sprint 7 holds the stories the scorecard's gaps suggest and the ones the review's feedback
-# created. Each says what it changes in the evidence: a new machine check, a new review, or (S34) a pipeline that runs
-# on a schedule, without a person, so that every machine check earns its full point.
-
-# %% id="backlog"
-next_capacity = scrum.forecast_capacity(history)["expected"]
-print(f"sprint 7 capacity (forecast): {next_capacity} points; the Product Owner puts {capstone.MUST_HAVE} first "
-      f"(the review's top request)")
-with pd.option_context("display.max_colwidth", 80):
-    display(capstone.improvements_frame())
-
-# %% [markdown]
-# ### Exercise 11.6 — plan sprint 7 to climb
-# Choose the stories for sprint 7: the Product Owner's `capstone.MUST_HAVE` among them, together at most the capacity
-# above, and raising the **final** ML Test Score as far as any such plan can. Remember: the final score is the minimum
-# over the sections, so a story that lifts a strong section changes nothing. `capstone.after_stories(card, [...])` shows the
-# scorecard after a set of stories; try plans with it.
-
-# %% mlopslab={"exercise": "11.next_sprint"}
-# BEGIN STUB
-# print(mltestscore.section_scores(capstone.after_stories(card, ["S35", "S31"])))   # try plans like this
-# next_sprint = [...]
-# END STUB
-# BEGIN SOLUTION
-next_sprint = ["S35", "S34", "S28"]
-# END SOLUTION
-
-# %% mlopslab={"check": "11.next_sprint"}
-check("11.next_sprint", next_sprint, increment=increment, judge=judge_inclusion)
-
-# %% mlopslab={"wrong": "11.next_sprint"}
-next_sprint = ["S35", "S30", "S32", "S31"]
 
 # %% [markdown]
 # ## Recap

@@ -175,7 +175,8 @@ def test_the_february_export_has_glitches_the_contract_quarantines() -> None:
     export = capstone.february_export()
     result = provisioning.validate_batch(export)
     assert len(export) == len(data.load_batch(capstone.BATCH_MONTH)) + 1
-    assert result.reconciles and len(result.quarantined) == 5  # four glitches; the re-sent customer twice
+    assert result.reconciles and len(result.quarantined) == 6  # five glitches; the re-sent customer twice
+    assert "personal_data" in set(result.violations["defect"])  # the notes column: the privacy rule has work to do
     assert capstone.february_export().equals(export)  # deterministic
 
 
@@ -185,6 +186,9 @@ def test_training_and_gate_months_do_not_overlap() -> None:
     assert set(gate["month"]) == set(capstone.GATE_MONTHS) and gate[data.TARGET].notna().all()
     assert not set(train["month"]) & set(gate["month"])
     assert lineage.data_version(train) == lineage.data_version(capstone.training_data())
+    # the exam is the governed number of newest labelled months (policy.PROMOTION.gate_months), training all before
+    assert len(capstone.GATE_MONTHS) == policy.PROMOTION.gate_months
+    assert max(capstone.TRAIN_MONTHS) < min(capstone.GATE_MONTHS) == sorted(capstone.LABELLED_MONTHS)[-len(capstone.GATE_MONTHS)]
 
 
 def test_contract_tags_name_the_rules() -> None:

@@ -33,13 +33,18 @@ MODEL = "churn-capstone"
 """The capstone's registered model: its promotions never move the ``churn@champion`` other labs serve."""
 BATCH_MONTH = "2026-02"
 """February's batch: the one the increment scores."""
-TRAIN_MONTHS = tuple(f"2025-{m:02d}" for m in range(1, 12))
-"""The recipe is retrained on January to November 2025: the champion's months and two newer ones."""
-GATE_MONTHS = ("2025-12", "2026-01")
-"""The two newest labelled months (``policy.PROMOTION.gate_months``): unseen by the candidate and by last sprint's
-champion, so both sit the same exam."""
 LABELS_MONTH = "2026-01"
 """January's labels arrived this sprint: last month's champion's report card (the monitoring stories)."""
+LABELLED_MONTHS = (*data.TRAIN_MONTHS, LABELS_MONTH)
+"""The months whose outcomes the team holds at the start of the sprint: 2025's recorded customers, and January 2026,
+whose labels arrived this sprint."""
+GATE_MONTHS = LABELLED_MONTHS[-policy.PROMOTION.gate_months:]
+"""The exam: the newest ``policy.PROMOTION.gate_months`` labelled months, on which neither the candidate nor last
+sprint's champion was trained, so both sit the same exam."""
+TRAIN_MONTHS = LABELLED_MONTHS[:-policy.PROMOTION.gate_months]
+"""The sprint's retraining learns from every labelled month before the exam: the champion's months and the newer
+ones. (Lab 10's loop keeps only ``policy.PROMOTION.window`` months because it retrains after a drift alert; this
+retraining is planned, not triggered by drift.)"""
 
 # --- the sprint --------------------------------------------------------------------------------------------------
 
@@ -217,13 +222,17 @@ def start(name: str = MODEL) -> Increment:
 def february_export() -> pd.DataFrame:
     """February's batch as the CRM exported it: the shipped batch with the glitches of a real export.
 
-    A re-sent row (the same customer twice), a negative tenure, a contract type spelled the old way, and a monthly
-    charge lost in transit. Deterministic: the same rows every time.
+    A re-sent row (the same customer twice), a negative tenure, a contract type spelled the old way, a monthly
+    charge lost in transit, and the agents' free-text ``notes`` (a column only CRM exports carry), one of which holds
+    a phone number. Deterministic: the same rows every time.
     """
     batch = data.load_batch(BATCH_MONTH).copy()
     batch.loc[17, "tenure"] = -2
     batch.loc[230, "Contract"] = "Monthly"
     batch.loc[402, "MonthlyCharges"] = np.nan
+    batch["notes"] = None
+    batch.loc[[5, 99, 311], "notes"] = ["asked about the fibre upgrade", "unhappy about the price rise",
+                                        "wants a call back on 555-201-7733 after 6pm"]  # a fictional number
     return pd.concat([batch, batch.iloc[[88]]], ignore_index=True)
 
 
@@ -234,12 +243,15 @@ def training_data() -> pd.DataFrame:
 
 
 def gate_data() -> pd.DataFrame:
-    """The labelled customers of :data:`GATE_MONTHS`: December 2025 (recorded) and January 2026 (its batch and labels)."""
+    """The labelled customers of :data:`GATE_MONTHS`: a 2025 month's recorded customers, or a production month's batch
+    with the labels that arrived for it."""
     customers = data.load_customers()
-    december = customers[customers["month"] == GATE_MONTHS[0]]
-    january = data.load_batch(GATE_MONTHS[1]).merge(data.load_labels(GATE_MONTHS[1])[["customerID", data.TARGET]],
-                                                     on="customerID", how="left", validate="one_to_one")
-    return pd.concat([december[january.columns], january], ignore_index=True)
+    recorded = [customers[customers["month"] == m] for m in GATE_MONTHS if m in data.TRAIN_MONTHS]
+    arrived = [data.load_batch(m).merge(data.load_labels(m)[["customerID", data.TARGET]], on="customerID",
+                                        how="left", validate="one_to_one")
+               for m in GATE_MONTHS if m not in data.TRAIN_MONTHS]
+    columns = arrived[0].columns if arrived else customers.columns
+    return pd.concat([frame[columns] for frame in recorded + arrived], ignore_index=True)
 
 
 def contract_tags(contract) -> dict[str, str]:

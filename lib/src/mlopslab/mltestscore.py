@@ -175,8 +175,9 @@ def _code_version(run: dict) -> str:
 def _offline_online(ev: Evidence) -> Verdict:
     mon = ev.step("monitor")
     if "metrics.online.auc" in mon and "metrics.offline.auc" in mon:
-        return _review(f"last month's champion: offline AUC {mon['metrics.offline.auc']:.3f} (its gate), online AUC "
-                       f"{mon['metrics.online.auc']:.3f} on real outcomes; both recorded, compared by a person")
+        return _review(f"last month's champion: offline AUC {mon['metrics.offline.auc']:.3f} (hold-out months, audited "
+                       f"outcomes), online AUC {mon['metrics.online.auc']:.3f} on real outcomes; both recorded, "
+                       "compared by a person")
     return _none("no online metric recorded next to the offline one")
 
 

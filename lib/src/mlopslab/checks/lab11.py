@@ -101,6 +101,31 @@ def _references():
     return reweighed.predict_proba(X_gate)[:, 1], plain.predict_proba(X_gate)[:, 1], lineage.data_version(train)
 
 
+def _weights(train: pd.DataFrame) -> np.ndarray:
+    """Reweighing (lab 07): P(group) * P(label) / P(group, label) per training row, the groups being the
+    intersection of the governed sensitive features (SeniorCitizen x gender)."""
+    groups = train[list(policy.GATE.sensitive_features)].astype(str).agg("|".join, axis=1)
+    label = train["Churn"].astype(str)
+    frame = pd.DataFrame({"g": groups.to_numpy(), "y": label.to_numpy()})
+    p_group = frame["g"].map(frame["g"].value_counts(normalize=True))
+    p_label = frame["y"].map(frame["y"].value_counts(normalize=True))
+    p_joint = frame.groupby(["g", "y"])["y"].transform("size") / len(frame)
+    return (p_group * p_label / p_joint).to_numpy(dtype=float)
+
+
+def _weights_match(weights) -> bool:
+    try:
+        given = np.asarray(weights, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return False
+    expected = _weights(capstone.training_data())
+    return given.shape == expected.shape and bool(np.allclose(given, expected, rtol=1e-9, atol=1e-12))
+
+
+_LOG_RUN_TAGS = ("train_rows", "test_months")
+"""Tags only ``development.log_run`` (lab 05's helper) writes: a run logged by it is not the student's MLflow code."""
+
+
 def _threshold(increment) -> float:
     from ..registry import client
 
@@ -108,7 +133,7 @@ def _threshold(increment) -> float:
 
 
 @exercise("11.train", points=3, title="Train the mitigated recipe and track it")
-def train(answer, increment=None, **_):
+def train(answer, increment=None, weights=None, **_):
     import mlflow
     from mlflow.models import get_model_info
     from sklearn.metrics import roc_auc_score
@@ -138,6 +163,16 @@ def train(answer, increment=None, **_):
         return wrong("Your logged model is not the mitigated recipe: trust.without_protected(registry."
                      "reference_estimator()) (the champion's logistic regression) fitted on the training data with the "
                      "reweighing weights over trust.intersection(X).")
+    if not _weights_match(weights):
+        return partial(0.5, "The logged model is the mitigated recipe, but `weights` does not hold the reweighing "
+                            "weights of the training rows: compute "
+                            "P(group)·P(label)/P(group, label) for every training row (groups = trust.intersection(X)) "
+                            "and pass them to fit. trust.fit_mitigated reweighs for you: it is lab 07's helper, not "
+                            "the answer.")
+    if all(tag in tags for tag in _LOG_RUN_TAGS):
+        return partial(0.5, "The model is right, but the run was logged by development.log_run, lab 05's helper: write "
+                            "the MLflow calls yourself (mlflow.start_run, set_tags, log_params, log_metrics, "
+                            "mlflow.sklearn.log_model).")
     problems, threshold = [], _threshold(increment)
     want = {"auc": float(roc_auc_score(y_gate, logged)),
             "profit": expected_profit(y_gate, logged, threshold), "baseline_profit": baseline_profit(y_gate)}
@@ -238,63 +273,119 @@ def release(answer, increment=None, **_):
 
 # --- 11.review_kpis ----------------------------------------------------------------------------------------------
 
-def _kpis(increment) -> dict[str, float]:
-    from ..preparation import split_xy
+def _sprint_case(increment) -> tuple[pd.DataFrame, dict[str, float]]:
+    """This sprint's history (sprint 6's done points from the evidence) and its model's training metrics."""
     from ..registry import client
-    from ..validation import baseline_profit
 
     evidence = capstone.collect(increment)
-    hist = capstone.history_by_evidence(capstone.sprints(), evidence)
     if not evidence.version:
         raise LookupError("no registered version of this increment's training run: exercises 11.2 and 11.3 first")
-    profit = client().get_run(evidence.version["run_id"]).data.metrics.get("profit")
-    if profit is None:
-        raise LookupError("the sprint's model's training run records no `profit` metric (exercise 11.2)")
-    baseline = baseline_profit(split_xy(capstone.gate_data())[1])
-    return {"velocity": scrum.velocity(hist, 3), "commitment_reliability": scrum.commitment_reliability(hist, last=3),
-            "profit_uplift": float(profit - baseline), "_all_sprints": hist["done"].mean(),
-            "_mean_of_ratios": (hist["done"] / hist["committed"]).tail(3).mean()}
+    metrics = dict(client().get_run(evidence.version["run_id"]).data.metrics)
+    if "profit" not in metrics or "baseline_profit" not in metrics:
+        raise LookupError("the sprint's model's training run records no `profit` and `baseline_profit` (exercise 11.2)")
+    return capstone.history_by_evidence(capstone.sprints(), evidence), metrics
+
+
+def _other_team() -> tuple[pd.DataFrame, dict[str, float]]:
+    """Another team's sprint review: six sprints, and a model that earns less than contacting everybody would."""
+    history = pd.DataFrame({"sprint": range(1, 7), "committed": [24, 22, 10, 21, 30, 18],
+                            "done": [10, 22, 9, 15, 18, 18]}).set_index("sprint")
+    return history, {"auc": 0.78, "profit": 5230.0, "baseline_profit": 1850.0}
+
+
+def _kpis(history: pd.DataFrame, metrics: dict[str, float]) -> dict[str, float]:
+    last = history.tail(3)
+    return {"velocity": float(last["done"].mean()),
+            "commitment_reliability": float(last["done"].sum() / last["committed"].sum()),
+            "profit_uplift": float(metrics["profit"] - metrics["baseline_profit"])}
+
+
+def _slips(history: pd.DataFrame, metrics: dict[str, float]) -> dict[str, list[tuple[float, str]]]:
+    last = history.tail(3)
+    return {
+        "velocity": [(float(history["done"].mean()), "velocity: use only the last three sprints (`.tail(3)`)"),
+                     (float(last["committed"].mean()), "velocity counts the points *done*, not the points committed")],
+        "commitment_reliability": [
+            (float((last["done"] / last["committed"]).mean()), "commitment_reliability: divide the *total* done by the "
+             "*total* committed; the mean of per-sprint ratios over-weights small sprints"),
+            (float(100 * last["done"].sum() / last["committed"].sum()),
+             "commitment_reliability: give a share (e.g. 0.75), not a percentage"),
+            (float(history["done"].sum() / history["committed"].sum()),
+             "commitment_reliability: over the last three sprints only, like the velocity")],
+        "profit_uplift": [(float(metrics["profit"]), "profit_uplift: subtract what no model earns on the same "
+                                                       "customers (`baseline_profit`); here it is not zero")],
+    }
 
 
 _KPI_HINTS = {
-    "velocity": "velocity is the mean of the points *done* in the last three sprints (4, 5 and 6) of `history`",
+    "velocity": "velocity is the mean of the points *done* in the last three sprints of `history`",
     "commitment_reliability": "commitment reliability is the total done / the total committed over the last three "
                               "sprints (a share between 0 and 1, not a percentage)",
-    "profit_uplift": "profit uplift: the sprint's model's `profit` (its training run, evidence.version['run_id']) "
-                     "minus what no model earns on the same customers (`baseline_profit`)",
+    "profit_uplift": "profit uplift: the model's `profit` minus what no model earns on the same customers "
+                     "(`baseline_profit`), both from `metrics`",
 }
+
+_SCRUM_KPIS = ("velocity", "commitment_reliability", "forecast_capacity")
+"""Lab 02's KPI functions in :mod:`mlopslab.scrum`: they do 11.4's arithmetic, so they are not the answer."""
+
+
+def _scrum_calls(fn) -> list[str]:
+    """The functions of :data:`_SCRUM_KPIS` that the student's ``fn`` refers to (by name, through any module)."""
+    import types
+
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    names, stack = set(), [code]
+    while stack:
+        current = stack.pop()
+        names.update(current.co_names)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    scope = getattr(fn, "__globals__", {})
+    via_module = any(isinstance(scope.get(n), types.ModuleType) and scope[n].__name__.startswith("mlopslab")
+                     for n in names)
+    return [f"scrum.{name}" for name in _SCRUM_KPIS
+            if scope.get(name) is getattr(scrum, name) or (via_module and name in names)]
 
 
 @exercise("11.review_kpis", points=2, title="Sprint-review KPIs")
 def review_kpis(answer, increment=None, **_):
-    if not isinstance(answer, dict):
-        return wrong('Give a dict with the keys "velocity", "commitment_reliability" and "profit_uplift".')
+    if not callable(answer):
+        return wrong("Define a function `sprint_kpis(history, metrics)` that returns a dict with the keys "
+                     '"velocity", "commitment_reliability" and "profit_uplift".')
+    used = _scrum_calls(answer)
+    other = ("another team", *_other_team())
+    if is_blank(answer(other[1].copy(), dict(other[2]))):
+        raise NotAnswered
     try:
-        expected = _kpis(increment)
+        cases = [("this sprint", *_sprint_case(increment)), other]
     except LookupError as err:
         return wrong(str(err).capitalize() + ".")
-    slips = {"velocity": (expected["_all_sprints"], "velocity: use only the last three sprints (`.tail(3)`)"),
-             "commitment_reliability": (expected["_mean_of_ratios"], "commitment_reliability: divide the *total* done "
-                                        "by the *total* committed; the mean of per-sprint ratios over-weights small "
-                                        "sprints")}
-    right, hints = 0, []
-    for key in ("velocity", "commitment_reliability", "profit_uplift"):
-        value, given = expected[key], answer.get(key)
-        tolerance = 0.5 if key == "profit_uplift" else 0.005
-        if _number(given) and abs(given - value) <= tolerance:
-            right += 1
-        elif _number(given) and key == "commitment_reliability" and abs(given / 100 - value) <= tolerance:
-            hints.append("commitment_reliability: give a share (e.g. 0.75), not a percentage")
-        elif _number(given) and key in slips and abs(given - slips[key][0]) <= tolerance:
-            hints.append(slips[key][1])
-        else:
-            hints.append(_KPI_HINTS[key])
-    if right == 3:
-        return correct(f"Velocity {expected['velocity']:.1f} points, reliability "
-                       f"{expected['commitment_reliability']:.0%}, and the sprint's model earns "
-                       f"€{expected['profit_uplift']:,.0f} more than no model on the exam.")
-    message = f"{right} of 3 right. " + hints[0] + "."
-    return partial(right / 3, message) if right else wrong(message)
+    results = [answer(history.copy(), dict(metrics)) for _, history, metrics in cases]
+    if used:
+        return wrong(f"Your function calls {', '.join(used)}: that is lab 02's package doing the arithmetic. Compute "
+                     "the KPIs with pandas, from `history` and `metrics`.")
+    hints, right = [], set(_KPI_HINTS)
+    for (who, history, metrics), got in zip(cases, results):
+        if not isinstance(got, dict):
+            return wrong(f"For {who}'s sprints your function returns {type(got).__name__}, not a dict.")
+        want, slips = _kpis(history, metrics), _slips(history, metrics)
+        for key in _KPI_HINTS:
+            given = got.get(key)
+            tolerance = 0.5 if key == "profit_uplift" else 0.005
+            if _number(given) and abs(given - want[key]) <= tolerance:
+                continue
+            right.discard(key)
+            slip = next((hint for value, hint in slips[key] if _number(given) and abs(given - value) <= tolerance),
+                        None)
+            hints.append(slip or _KPI_HINTS[key])
+    if len(right) == 3:
+        here = _kpis(cases[0][1], cases[0][2])
+        return correct(f"Velocity {here['velocity']:.1f} points, reliability {here['commitment_reliability']:.0%}, "
+                       f"and the sprint's model earns €{here['profit_uplift']:,.0f} more than no model on the exam; "
+                       "right for another team's review too.")
+    message = f"{len(right)} of 3 KPIs right on every review the check tried. " + hints[0] + "."
+    return partial(len(right) / 3, message) if right else wrong(message)
 
 
 # --- 11.judge ----------------------------------------------------------------------------------------------------
