@@ -161,8 +161,10 @@ def pytest_suite() -> dict:
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=repo_root(), capture_output=True, text=True,
                           check=False)
-    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
-    return {"seconds": round(time.perf_counter() - start, 1), "exit": proc.returncode, "summary": last}
+    lines = proc.stdout.strip().splitlines()
+    return {"seconds": round(time.perf_counter() - start, 1), "exit": proc.returncode,
+            "summary": lines[-1] if lines else "",
+            "failures": [line for line in lines if line.startswith(("FAILED ", "ERROR "))]}
 
 
 def machine() -> dict:
