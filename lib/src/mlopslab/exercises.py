@@ -98,13 +98,20 @@ def exercise(exercise_id: str, points: float = 1.0, title: str = "") -> Callable
     return register
 
 
-def exercises_of(lab: str) -> dict[str, Exercise]:
-    """The declared exercises of a lab ("00", "01", ...), by id, in declaration order."""
+def load_checks(lab: str) -> bool:
+    """Import the lab's check module (which declares its exercises and rubrics); False if the lab has none."""
     try:
         importlib.import_module(f"mlopslab.checks.lab{lab}")
     except ModuleNotFoundError as err:
         if err.name != f"mlopslab.checks.lab{lab}":
             raise
+        return False
+    return True
+
+
+def exercises_of(lab: str) -> dict[str, Exercise]:
+    """The declared exercises of a lab ("00", "01", ...), by id, in declaration order."""
+    if not load_checks(lab):
         return {}
     return {k: v for k, v in _REGISTRY.items() if v.lab == lab}
 

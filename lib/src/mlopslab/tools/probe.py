@@ -20,7 +20,6 @@ The test in ``tests/labs`` requires that no candidate scores full points.
 
 from __future__ import annotations
 
-import ast
 import html
 import json
 import re
@@ -81,20 +80,9 @@ def printed_values(nb) -> dict[str, list]:
 
 def bound_names(exercise_sources: list[str]) -> set[str]:
     """Every name the exercise cells bind: the student's own objects are never counted as shortcuts."""
-    names: set[str] = set()
-    for source in exercise_sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
+    from .grading.assemble import bound_names as bound_by
+
+    return set().union(*(bound_by(source) for source in exercise_sources))
 
 
 def cell(check_source: str, spec: dict):
