@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 from grading_fixtures import SOLVED, copy_solved
 from mlopslab.config import repo_root
-from mlopslab.tools import sandbox
+from mlopslab.tools import confine, execution, sandbox
+from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.skipif(sandbox.bwrap() is None, reason="needs bubblewrap (apt-get install bubblewrap)")
 
@@ -222,3 +224,61 @@ def test_missing_bubblewrap_refuses_to_grade_unsandboxed(tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "mlopslab", "grade", str(tmp_path / "subs"), "--out",
                            str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 2 and "apt-get install bubblewrap" in proc.stderr and "--sandbox none" in proc.stderr
+
+
+ATTACK_THE_NEXT_KERNEL = r'''
+import ctypes, os, signal, subprocess, sys, tempfile
+area = os.path.dirname(os.getcwd())
+zygote = next(int(p) for p in os.listdir("/proc") if p.isdigit()
+              and b"mlopslab.tools.warm" in open(f"/proc/{p}/cmdline", "rb").read())
+
+def attempt(name, action):
+    try:
+        action()
+        print("ESCAPED", name)
+    except Exception as err:
+        print("BLOCKED", name, type(err).__name__)
+
+attempt("write_area", lambda: open(os.path.join(area, "planted"), "w").write("x"))
+attempt("write_tmp", lambda: open("/tmp/planted", "w").write("x"))
+attempt("kill_zygote", lambda: os.kill(zygote, signal.SIGKILL))
+attempt("zygote_environ", lambda: open(f"/proc/{zygote}/environ", "rb").read())
+attempt("zygote_memory", lambda: open(f"/proc/{zygote}/mem", "r+b"))
+libc = ctypes.CDLL(None, use_errno=True)
+attempt("ptrace_zygote", lambda: (_ for _ in ()).throw(OSError()) if libc.ptrace(16, zygote, 0, 0) else None)
+open(os.path.join(tempfile.gettempdir(), "mine"), "w").write("x")  # its own /tmp folder: allowed, deleted after it
+subprocess.Popen(["sleep", "300"], start_new_session=True)
+subprocess.Popen([sys.executable, "-c", "import os, time\nif os.fork() == 0:\n    time.sleep(300)"])
+print("ZYGOTE", zygote)
+'''
+LOOK_AROUND = r'''
+import os
+area = os.path.dirname(os.getcwd())
+procs = {p: open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode() for p in os.listdir("/proc") if p.isdigit()}
+print("TMP", sorted(os.listdir("/tmp")))
+print("AREA", sorted(os.listdir(area)))
+print("PROCS", sorted(procs.values()))
+print("ZYGOTE", next(p for p, c in procs.items() if "mlopslab.tools.warm" in c))
+'''
+
+
+@pytest.mark.skipif(not confine.available(), reason="needs Landlock 6 (Linux 6.12+); else grading kernels start cold")
+def test_a_warm_grading_kernel_leaves_nothing_for_the_next() -> None:
+    """Grading kernels forked one after another from one sandboxed zygote: the first tries every way to reach the
+    zygote or to leave something behind; the next kernel, in the same sandbox, finds nothing of it."""
+    seen = []
+    for source in (ATTACK_THE_NEXT_KERNEL, LOOK_AROUND):
+        workdir = execution.scratch("grade-", sandboxed=True)
+        nb = new_notebook(cells=[new_code_cell(source)])
+        outcome = execution.execute(nb, workdir, sandboxed=True)
+        shutil.rmtree(workdir)  # as the grader does after every submission
+        assert outcome.ok, outcome.reason
+        seen.append("".join(o.get("text", "") for o in nb.cells[0].outputs))
+    attack, look = seen
+    assert "ESCAPED" not in attack and attack.count("BLOCKED") == 6, attack
+    lines = {key: eval(value) if key != "ZYGOTE" else value for key, value in  # noqa: S307 -- our own repr
+             (line.split(" ", 1) for line in look.splitlines())}
+    assert len(lines["TMP"]) == 2 and "planted" not in lines["TMP"], lines["TMP"]  # the area and its own folder
+    assert sorted(name.split("-")[0] for name in lines["AREA"]) == [".zygote", "grade", "kernel"], lines["AREA"]
+    assert not any("sleep 300" in c or "time.sleep(300)" in c for c in lines["PROCS"]), lines["PROCS"]
+    assert lines["ZYGOTE"] == attack.split("ZYGOTE ")[1].strip(), "the zygote survived and served the next kernel"

@@ -5,13 +5,14 @@ a warm kernel is nbval's job: pytest.ini runs nbval on the `mlopslab-warm` kerne
 from __future__ import annotations
 
 import pytest
-from mlopslab.tools import execution
+from mlopslab.tools import confine, execution, sandbox
 from nbformat.v4 import new_code_cell, new_notebook
 
 
-def run(tmp_path, *sources: str, warm: bool = True, **limits):
+def run(tmp_path, *sources: str, warm: bool = True, sandboxed: bool = False, **limits):
     nb = new_notebook(cells=[new_code_cell(s) for s in sources])
-    outcome = execution.execute(nb, tmp_path, limits=execution.Limits(**limits), warm=warm)
+    cwd = execution.scratch("test-", sandboxed) if sandboxed else tmp_path
+    outcome = execution.execute(nb, cwd, limits=execution.Limits(**limits), warm=warm, sandboxed=sandboxed)
     return nb, outcome
 
 
@@ -56,11 +57,22 @@ def test_random_state_is_fresh_in_each_warm_kernel(tmp_path) -> None:
     assert draws[0] != draws[1]
 
 
-@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
-def test_limits_and_failures_are_reported_the_same_way(tmp_path, warm) -> None:
-    _, outcome = run(tmp_path, "import os\nos._exit(3)", warm=warm)
+WARM_SANDBOX = pytest.mark.skipif(not (confine.available() and sandbox.bwrap()),
+                                  reason="warm grading kernels need bubblewrap and Landlock 6 (Linux 6.12+)")
+MODES = [pytest.param(True, False, id="warm"), pytest.param(False, False, id="cold"),
+         pytest.param(True, True, id="warm-sandboxed", marks=WARM_SANDBOX)]
+
+
+@pytest.mark.parametrize(("warm", "sandboxed"), MODES)
+def test_limits_and_failures_are_reported_the_same_way(tmp_path, warm, sandboxed) -> None:
+    _, outcome = run(tmp_path, "import os\nos._exit(3)", warm=warm, sandboxed=sandboxed)
     assert outcome.status == "kernel-died" and "exit code 3" in outcome.reason, outcome
-    nb, outcome = run(tmp_path, "import time\ntime.sleep(30)", "print('after')", warm=warm, lab_cell_timeout=2)
+    nb, outcome = run(tmp_path, "import time\ntime.sleep(30)", "print('after')", warm=warm, sandboxed=sandboxed,
+                      lab_cell_timeout=2)
     assert outcome.timed_out and "after" in text(nb), outcome  # interrupted, and the next cell still ran
-    nb, _ = run(tmp_path, "hog = bytearray(3 * 2**30)", warm=warm, data_segment_mb=1024, memory_mb=None)
+    nb, _ = run(tmp_path, "hog = bytearray(3 * 2**30)", warm=warm, sandboxed=sandboxed, data_segment_mb=1024,
+                memory_mb=None)
     assert "MemoryError" in text(nb) or any(o.get("ename") == "MemoryError" for o in nb.cells[0].outputs)
+    nb, outcome = run(tmp_path, "hog = bytearray(900 * 2**20); hog[::4096] = b'x' * len(hog[::4096])",
+                      warm=warm, sandboxed=sandboxed, memory_mb=600)
+    assert outcome.status == "memory", outcome

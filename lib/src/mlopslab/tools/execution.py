@@ -140,14 +140,16 @@ def _rlimits(limits: Limits) -> list[str]:
 
 class CourseKernelManager(AsyncKernelManager):
     """A kernel on ``ipc`` sockets in a private runtime folder, started under its limits: warm (forked from a
-    process that has imported the course's libraries, :mod:`mlopslab.tools.warm`) or, in a sandbox, cold."""
+    process that has imported the course's libraries, :mod:`mlopslab.tools.warm`), in a sandbox warm when a
+    sandboxed ``zygote`` is given (the kernel then confines itself to ``confine``), else cold in its own sandbox."""
 
     def __init__(self, runtime: Path, limits: Limits, sandbox=None, cwd: Path | None = None, warm: bool = True,
-                 **kwargs) -> None:
+                 zygote=None, confine: list[str] | None = None, **kwargs) -> None:
         super().__init__(kernel_name=KERNEL, transport="ipc", ip=str(runtime / "kernel"),
                          connection_file=str(runtime / "kernel.json"), **kwargs)
         self.mlopslab_limits, self.sandbox, self.sandbox_cwd = limits, sandbox, cwd
-        self.warm = warm and sandbox is None
+        self.mlopslab_zygote, self.mlopslab_confine = zygote, confine or []
+        self.warm = warm and (sandbox is None or zygote is not None)
         self.mlopslab_rlimits = {name: int(mb) * 2**20 for name, mb in
                                  (("data", limits.data_segment_mb), ("fsize", limits.file_mb)) if mb}
         if sandbox is not None:
@@ -229,8 +231,9 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     errors stay in the outputs and later cells still run (what grading and the answers harness need). The kernel's
     output streams go to ``log`` (or nowhere). ``sandboxed`` runs the kernel in the grading sandbox
     (:mod:`mlopslab.tools.sandbox`): ``cwd`` is then its only writable folder, besides its private ``/tmp``.
-    Unsandboxed kernels are ``warm`` (:mod:`mlopslab.tools.warm`) unless told otherwise, here or by the
-    environment variable ``MLOPSLAB_KERNELS=cold``.
+    Kernels are ``warm`` (:mod:`mlopslab.tools.warm`) unless told otherwise, here or by the environment variable
+    ``MLOPSLAB_KERNELS=cold``; sandboxed, only when ``cwd`` is in this process's sandboxed zygote's area
+    (:func:`scratch`) and the machine has Landlock 6 (else cold, each in its own sandbox).
     """
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -260,15 +263,22 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
         return max(1, round(limits.cell_timeout if _is_students(cell) else limits.lab_cell_timeout))
 
     Path(cwd).mkdir(parents=True, exist_ok=True)
-    runtime = Path(tempfile.mkdtemp(prefix="mlopslab-kernel-"))
+    if warm is None:
+        warm = os.environ.get("MLOPSLAB_KERNELS", "warm") != "cold"
+    zygote = _sandboxed_zygote(Path(cwd)) if sandboxed and warm else None
+    if zygote is not None:
+        zygote.session.acquire()
+    runtime = zygote.folder("kernel-") if zygote else Path(tempfile.mkdtemp(prefix="mlopslab-kernel-"))
+    tmp = f"/tmp/{runtime.name}"  # a warm sandboxed kernel's own /tmp folder (the zygote deletes it afterwards)
     env = env or kernel_env(tracking_uri)
     box = None
     if sandboxed:
         box = sandboxing.Sandbox.for_course(Path(cwd), runtime)
         env = sandboxing.environment(Path(cwd).resolve(), env)
-    if warm is None:
-        warm = os.environ.get("MLOPSLAB_KERNELS", "warm") != "cold"
-    km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm)
+        if zygote is not None:
+            env["TMPDIR"] = tmp
+    km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm, zygote=zygote,
+                             confine=[str(Path(cwd).resolve()), str(runtime), tmp])
     client = LimitedOutputClient(
         nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
         interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
@@ -296,6 +306,9 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     finally:
         if state["watchdog"]:
             state["watchdog"].stop()
+        if zygote is not None:
+            zygote.reset(tmp)
+            zygote.session.release()
         shutil.rmtree(runtime, ignore_errors=True)
     watchdog = state["watchdog"]
     if watchdog and watchdog.verdict:
@@ -304,6 +317,24 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     outcome.peak_mb = watchdog.peak_mb if watchdog else 0.0
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _sandboxed_zygote(cwd: Path):
+    """This process's sandboxed zygote if warm sandboxed kernels are possible here and ``cwd`` is in its area."""
+    from . import warm as warming
+
+    zygote = warming.sandboxed_zygote()
+    return zygote if zygote is not None and cwd.resolve().is_relative_to(zygote.area) else None
+
+
+def scratch(prefix: str, sandboxed: bool) -> Path:
+    """A new empty working folder for a kernel: for a sandboxed one, in the area its warm zygote can reach."""
+    from . import warm as warming
+
+    zygote = warming.sandboxed_zygote() if sandboxed else None
+    if zygote is not None:
+        return zygote.folder(prefix)
+    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 def error_outputs(nb: nbformat.NotebookNode) -> list[str]:

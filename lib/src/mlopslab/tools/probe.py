@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from typing import Any
 
 MIME = "application/vnd.mlopslab.probe+json"
@@ -138,10 +139,12 @@ def _evaluate(exercise_id: str, answer: Any, context: dict) -> dict:
 
     previous = signal.signal(signal.SIGALRM, too_slow)
     signal.setitimer(signal.ITIMER_REAL, PER_CANDIDATE_SECONDS)
+    started = time.perf_counter()
     try:
         with capture_output():
             result = exercises.evaluate(exercise_id, answer, **context)
-        return {"status": result.status, "score": result.score, "message": result.message}
+        return {"status": result.status, "score": result.score, "message": result.message,
+                "seconds": round(time.perf_counter() - started, 2)}
     except _Slow:
         return {"status": "slow", "score": 0.0, "message": f"over {PER_CANDIDATE_SECONDS} s"}
     except BaseException as err:  # noqa: BLE001 -- a candidate may raise anything, SystemExit included
@@ -277,6 +280,23 @@ def _perturbations(answer: Any, choices: list) -> list[tuple[str, Any]]:
     return found
 
 
+def _open_figures() -> set[int]:
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    return set(plt.get_fignums()) if plt else set()
+
+
+def _close_figures_since(before: set[int]) -> None:
+    """Close the figures candidates drew: the inline backend would render every one of them after the cell (a
+    candidate's figure of a whole data set took minutes to render)."""
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    for number in set(plt.get_fignums()) - before if plt else ():
+        plt.close(number)
+
+
 def probe(check_source: str, namespace: dict, spec_json: str) -> None:
     """Try every candidate against the check of one exercise; display the verdicts as JSON."""
     import os
@@ -291,6 +311,7 @@ def probe(check_source: str, namespace: dict, spec_json: str) -> None:
     os.chdir(scratch)  # whatever a candidate writes lands in a scratch folder, never in the course
     payload: dict[str, Any] = {"exercise": exercise_id, "error": "", "candidates": [], "wrong": [],
                                "perturbations": []}
+    started, figures = time.perf_counter(), _open_figures()
     try:
         _, answer, context = _captured_call(check_source, namespace)
         payload["kind"] = "function" if callable(answer) else type(answer).__name__
@@ -328,4 +349,6 @@ def probe(check_source: str, namespace: dict, spec_json: str) -> None:
     finally:
         os.chdir(here)
         shutil.rmtree(scratch, ignore_errors=True)
+        _close_figures_since(figures)
+    payload["seconds"] = round(time.perf_counter() - started, 2)
     display({MIME: payload, "text/plain": f"(shortcut probe of {exercise_id})"}, raw=True)

@@ -8,10 +8,16 @@ state after its imports, nothing more), its own tracking store and its own limit
 
 :class:`WarmProvisioner` is a jupyter_client kernel provisioner (entry point ``mlopslab-warm``), so nbclient,
 papermill and nbval use warm kernels unchanged: a kernelspec whose metadata names the provisioner is enough
-(:func:`write_kernelspec`). Grading never uses them: a sandboxed kernel must start inside its own sandbox.
+(:func:`write_kernelspec`). The forked kernel is made a child of the process that asked for it (that process becomes
+a *subreaper*, and the zygote forks twice), so waiting for it, its exit code and the watchdog's process tree work as
+for any kernel.
 
-The forked kernel is made a child of the process that asked for it (that process becomes a *subreaper*, and the
-zygote forks twice), so waiting for it, its exit code and the watchdog's process tree work as for any kernel.
+**Grading** (:class:`SandboxedZygote`): each grading process has one zygote of its own, inside one bubblewrap
+sandbox (:mod:`mlopslab.tools.sandbox`) whose only writable folder is the process's *area*. It forks one kernel at a
+time; the kernel confines itself with Landlock (:mod:`mlopslab.tools.confine`: writes only into its own working,
+runtime and ``/tmp`` folders; no signal, ptrace or memory access outside its own tree) before it starts, and after
+it the zygote kills whatever the kernel left running and deletes its ``/tmp`` folder, while the grader deletes its
+working folder. Without Landlock (Linux older than 6.12) grading kernels start cold, each in its own sandbox.
 """
 
 from __future__ import annotations
@@ -19,13 +25,17 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 from jupyter_client.provisioning import LocalProvisioner
 
 NAME = "mlopslab-warm"
@@ -66,7 +76,14 @@ def _become_kernel(spec: dict) -> None:
         os.chdir(spec["cwd"])
         os.environ.clear()
         os.environ.update(spec["env"])
+        tempfile.tempdir = None  # the zygote may have cached its own
         _apply_rlimits(spec.get("rlimits", {}))
+        if spec.get("confine"):
+            from .confine import confine
+
+            for folder in spec["confine"]:
+                os.makedirs(folder, exist_ok=True)
+            confine([Path(p) for p in spec["confine"]])
         import random
 
         import numpy as np
@@ -118,19 +135,85 @@ def _fork(spec: dict) -> int:
     os.close(write_end)
     with os.fdopen(read_end) as pipe:
         pid = int(pipe.read() or 0)
-    os.waitpid(middle, 0)
+    try:
+        os.waitpid(middle, 0)
+    except ChildProcessError:  # reaped by the sandboxed zygote's SIGCHLD handler
+        pass
     return pid
 
 
-def serve() -> None:
-    """The zygote's loop: one JSON request per line on stdin, one JSON answer per line on stdout."""
+def _reap(exits: Path | None) -> None:
+    """Reap every finished child; in a sandbox, write each one's exit code to ``exits/<pid>`` for the grader."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+        if exits is not None:
+            (exits / str(pid)).write_text(str(os.waitstatus_to_exitcode(status)), encoding="utf-8")
+
+
+def _others() -> list[int]:
+    """The live processes of this PID namespace other than its init and this zygote."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in (1, os.getpid()):
+            try:
+                state = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                found.append(int(name))
+    return found
+
+
+def _reset(request: dict, exits: Path | None) -> dict:
+    """After a sandboxed kernel: kill what it left running, delete its /tmp folder. Only inside a sandbox."""
+    if exits is None:
+        return {"error": "reset is only for a sandboxed zygote"}
+    for _ in range(200):
+        others = _others()
+        if not others:
+            break
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+        _reap(exits)
+    else:
+        return {"error": f"processes left after the kernel: {_others()}"}
+    tmp = request.get("tmp")
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"ok": True}
+
+
+def serve(exits: Path | None = None) -> None:
+    """The zygote's loop: one JSON request per line on stdin, one JSON answer per line on stdout.
+
+    ``exits`` is given inside a grading sandbox: the zygote then adopts orphans (a subreaper), records each
+    finished child's exit code there, and answers ``reset`` requests.
+    """
     _import_everything()
+    if exits is not None:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        signal.signal(signal.SIGCHLD, lambda *_: _reap(exits))
     out = sys.stdout
     out.write("ready\n")
     out.flush()
     for line in sys.stdin:
         try:
-            answer = {"pid": _fork(json.loads(line))}
+            request = json.loads(line)
+            if request.get("op") == "reset":
+                answer = _reset(request, exits)
+            else:
+                answer = {"pid": _fork(request)}
+                if exits is not None:
+                    (exits / str(answer["pid"])).unlink(missing_ok=True)
         except Exception as err:  # noqa: BLE001 -- reported to the asking process
             answer = {"error": f"{type(err).__name__}: {err}"}
         out.write(json.dumps(answer) + "\n")
@@ -153,34 +236,132 @@ class Zygote:
         self.proc: subprocess.Popen | None = None
         self.lock = threading.Lock()
 
-    def _start(self) -> subprocess.Popen:
+    def _command(self) -> tuple[list[str], dict[str, str]]:
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        proc = subprocess.Popen([sys.executable, "-m", "mlopslab.tools.warm"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True,
-                                preexec_fn=lambda: _prctl(PR_SET_PDEATHSIG, signal.SIGKILL))
+        return [sys.executable, "-m", "mlopslab.tools.warm"], env
+
+    def _start(self) -> subprocess.Popen:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        argv, env = self._command()
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                env=env, text=True, preexec_fn=lambda: _prctl(PR_SET_PDEATHSIG, signal.SIGKILL))
         if proc.stdout.readline().strip() != "ready":
             proc.kill()
+            proc.wait()
             raise RuntimeError("the warm-kernel zygote did not start")
         return proc
 
-    def launch(self, spec: dict) -> int:
-        """Fork a kernel as ``spec`` says; its pid."""
+    def ask(self, request: dict) -> dict:
+        """Send one request to the zygote (started if needed); its answer. Raises RuntimeError on an error."""
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
-                _prctl(PR_SET_CHILD_SUBREAPER, 1)
                 self.proc = self._start()
-            self.proc.stdin.write(json.dumps(spec) + "\n")
+            self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
             answer = json.loads(self.proc.stdout.readline() or '{"error": "the zygote died"}')
         if "error" in answer:
-            raise RuntimeError(f"could not fork a warm kernel: {answer['error']}")
-        return int(answer["pid"])
+            raise RuntimeError(answer["error"])
+        return answer
+
+    def launch(self, spec: dict) -> int:
+        """Fork a kernel as ``spec`` says; its pid (in the zygote's PID namespace)."""
+        try:
+            return int(self.ask(spec)["pid"])
+        except RuntimeError as err:
+            raise RuntimeError(f"could not fork a warm kernel: {err}") from None
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+class SandboxedZygote(Zygote):
+    """A grading process's zygote, inside one bubblewrap sandbox whose only writable folder is :attr:`area`.
+
+    Working and runtime folders of the kernels it forks must lie in :attr:`area` (:meth:`folder`); one kernel at
+    a time (:attr:`session`, held for a kernel's whole life).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.area = Path(tempfile.mkdtemp(prefix="mlopslab-grading-")).resolve()
+        self.exits = self.area / ".zygote" / "exits"
+        self.exits.mkdir(parents=True)
+        self.session = threading.Lock()
+
+    def _command(self) -> tuple[list[str], dict[str, str]]:
+        from . import sandbox
+        from .execution import kernel_env
+
+        home = self.area / ".zygote"
+        argv = [sys.executable, "-m", "mlopslab.tools.warm", "--sandboxed", str(self.exits)]
+        env = sandbox.environment(home, kernel_env())
+        return sandbox.Sandbox.for_course(self.area).command(argv, home), env
+
+    def folder(self, prefix: str) -> Path:
+        """A new empty folder in the area, for a kernel's working or runtime files."""
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.area))
+
+    def launch_kernel(self, spec: dict) -> AdoptedKernel:
+        """Fork a kernel inside the sandbox; a handle on it from this side of the sandbox."""
+        ns_pid = self.launch(spec)
+        bwrap = psutil.Process(self.proc.pid)
+        for process in bwrap.children(recursive=True):
+            if _ns_pid(process.pid) == ns_pid:
+                return AdoptedKernel(process, self.exits / str(ns_pid))
+        raise RuntimeError("the sandboxed kernel ended before it started")
+
+    def reset(self, tmp: str) -> None:
+        """After a kernel: the zygote kills whatever is left in the sandbox and deletes ``tmp``; if it cannot,
+        the whole sandbox goes (the next kernel starts a new one)."""
+        try:
+            self.ask({"op": "reset", "tmp": tmp})
+        except (RuntimeError, OSError, ValueError):
+            self.close()
+
+    def close(self) -> None:
+        super().close()
+        self.proc = None
+
+
+def _ns_pid(pid: int) -> int | None:
+    """A process's pid in its innermost PID namespace (``NSpid`` in /proc/PID/status)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return int(line.split()[-1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+_SANDBOXED: SandboxedZygote | None = None
+
+
+def sandboxed_zygote() -> SandboxedZygote | None:
+    """This process's sandboxed zygote, or None when warm grading kernels are not possible here (no Landlock 6,
+    or ``MLOPSLAB_KERNELS=cold``)."""
+    global _SANDBOXED
+    from . import confine
+
+    if os.environ.get("MLOPSLAB_KERNELS", "warm") == "cold" or not confine.available():
+        return None
+    if _SANDBOXED is None:
+        import atexit
+        from multiprocessing import util
+
+        _SANDBOXED = SandboxedZygote()
+        for register in (atexit.register, lambda f: util.Finalize(None, f, exitpriority=0)):
+            register(_close_sandboxed)
+    return _SANDBOXED
+
+
+def _close_sandboxed() -> None:
+    if _SANDBOXED is not None:
+        _SANDBOXED.close()
+        shutil.rmtree(_SANDBOXED.area, ignore_errors=True)
 
 
 ZYGOTE = Zygote()
@@ -225,6 +406,40 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
+class AdoptedKernel(ForkedKernel):
+    """A handle on a kernel forked inside the grading sandbox: not our child; its exit code comes from the file
+    the sandboxed zygote writes when it reaps it."""
+
+    def __init__(self, process: psutil.Process, exit_file: Path) -> None:
+        super().__init__(process.pid)
+        self.process, self.exit_file = process, exit_file
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                alive = self.process.is_running() and self.process.status() != psutil.STATUS_ZOMBIE
+            except psutil.Error:
+                alive = False
+            if not alive:
+                self.returncode = self._exit_code()
+        return self.returncode
+
+    def _exit_code(self) -> int:
+        for _ in range(50):  # the zygote writes it as soon as it reaps the kernel
+            try:
+                return int(self.exit_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                time.sleep(0.01)
+        return -signal.SIGKILL
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            try:
+                self.process.send_signal(signum)
+            except psutil.Error:
+                pass
+
+
 class WarmProvisioner(LocalProvisioner):
     """A kernel provisioner that forks kernels from the zygote instead of starting a new Python."""
 
@@ -232,7 +447,13 @@ class WarmProvisioner(LocalProvisioner):
         env = dict(kwargs.get("env") or os.environ)
         cwd = str(kwargs.get("cwd") or Path.cwd())
         spec = {"argv": cmd, "cwd": cwd, "env": env, "rlimits": getattr(self.parent, "mlopslab_rlimits", {})}
-        self.process = ForkedKernel(ZYGOTE.launch(spec))
+        sandboxed = getattr(self.parent, "mlopslab_zygote", None)
+        if sandboxed is not None:
+            spec["env"] = {**env, "JPY_PARENT_PID": "1"}  # its parent is the zygote, not this process
+            spec["confine"] = getattr(self.parent, "mlopslab_confine", [])
+            self.process = sandboxed.launch_kernel(spec)
+        else:
+            self.process = ForkedKernel(ZYGOTE.launch(spec))
         self.pid, self.pgid, self.cwd = self.process.pid, None, cwd
         return self.connection_info
 
@@ -253,4 +474,4 @@ def write_kernelspec(folder: Path, name: str = NAME) -> Path:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(Path(sys.argv[2]) if sys.argv[1:2] == ["--sandboxed"] else None)

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -17,6 +16,7 @@ from pathlib import Path
 from ... import exercises
 from ...config import repo_root
 from .. import notebooks
+from ..execution import scratch
 from ..fingerprint import package_digest
 from . import written
 from .assemble import HIDDEN_CELL, SubmissionError, assemble, read_submission
@@ -88,7 +88,7 @@ def grade_submission(sub: Submission, lab_path: Path | None, settings: Settings 
         reason = f"{shown}: {err}"
         return SubmissionGrade(sub.student, sub.lab, shown, "invalid", reason,
                                _declared_rows(sub.lab, hidden, "not-run", f"not graded: {reason}"))
-    workdir = Path(tempfile.mkdtemp(prefix="mlopslab-grade-"))
+    workdir = scratch("grade-", settings.sandboxed)
     try:
         outcome = execute(built.nb, workdir, limits, sandboxed=settings.sandboxed)
     finally:
