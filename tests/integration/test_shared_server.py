@@ -23,9 +23,12 @@ def free_port() -> int:
 @pytest.fixture
 def mlflow_server(tmp_path):
     """A real tracking server on a free loopback port, stopped with its whole process group afterwards."""
+    from mlopslab.config import empty_store
+
     port = free_port()
+    store = empty_store(tmp_path / "server")  # already migrated: the server starts without MLflow's migrations
     cmd = [str(Path(sys.executable).with_name("mlflow")), "server", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "1", "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
+           "--workers", "1", "--backend-store-uri", store,
            "--artifacts-destination", str(tmp_path / "artifacts")]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -42,9 +45,9 @@ def mlflow_server(tmp_path):
                 time.sleep(0.5)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C would (SIGTERM left it running for 20 s)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

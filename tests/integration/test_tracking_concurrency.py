@@ -29,7 +29,7 @@ def test_parallel_labs_on_the_default_store_lose_no_run(tmp_path) -> None:
     repo = tmp_path / "repo"
     (repo / "labs").mkdir(parents=True)
     shutil.copytree(repo_root() / "data", repo / "data")
-    labs, runs_per_lab, rounds = 2, 3, 5
+    labs, runs_per_lab, rounds = 2, 8, 2  # a new store, then the same store again
     for n in range(labs):
         src = f"RUNS = {runs_per_lab}\nLAB = 'lab{n}'\n" + LOGGING_LAB
         nb = new_notebook(cells=[new_code_cell(src)])
@@ -38,7 +38,8 @@ def test_parallel_labs_on_the_default_store_lose_no_run(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | {"MLOPSLAB_HOME": str(repo)}
     for round_ in range(rounds):
         proc = subprocess.run([sys.executable, "-m", "mlopslab", "run", "--out", str(tmp_path / f"out{round_}"),
-                               "--workers", "2"], env=env, capture_output=True, text=True, timeout=600, check=False)
+                               "--workers", "2", "--kernels", "cold"],  # a cold kernel imports only MLflow
+                              env=env, capture_output=True, text=True, timeout=600, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "locked" not in proc.stdout + proc.stderr
 

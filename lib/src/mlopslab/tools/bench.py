@@ -6,7 +6,8 @@ Never part of the test run. Measures, one after another:
 (b) naive: the papermill command line over each lab, serially;
 (c) ``mlopslab run`` from cold (a new process, no cache: ``--force``), warm kernels as by default;
 (d) the same with cold kernels (``--kernels cold``), to show what the warm kernels save;
-(e) the sandbox's cost per notebook: one lab graded sandboxed and unsandboxed, both on cold kernels;
+(e) the sandbox's cost per notebook: a few copies of one lab graded serially, sandboxed (warm kernels, the default),
+    unsandboxed, and sandboxed on cold kernels;
 (f) grading a synthetic class (``--students``, default 30, × every lab), sandboxed as by default;
 (g) the whole ``pytest`` suite.
 
@@ -120,22 +121,25 @@ def _grade(subs: Path, out: Path, *extra: str, env: dict | None = None) -> tuple
     return time.perf_counter() - start, proc.returncode
 
 
-def sandbox_cost(tmp: Path, lab: str = "00", repeats: int = 3) -> dict:
-    """(e) One lab's solved notebook graded serially, sandboxed and not, both on cold kernels: the median difference."""
+def sandbox_cost(tmp: Path, lab: str = "00", students: int = 4, repeats: int = 3) -> dict:
+    """(e) ``students`` copies of one lab graded serially (``--workers 1``): sandboxed with warm kernels (the
+    default), unsandboxed, and sandboxed with cold kernels; medians of ``repeats``, per notebook."""
     path = notebooks.lab_paths([lab])[0]
     subs = tmp / "sandbox-cost"
-    synthetic_class([path], 1, subs, seed=1)
-    env = {**os.environ, "MLOPSLAB_KERNELS": "cold"}
-    times = {"bwrap": [], "none": []}
+    synthetic_class([path], students, subs, seed=1)
+    modes = {"bwrap": ("bwrap", "warm"), "none": ("none", "warm"), "bwrap-cold": ("bwrap", "cold")}
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
     codes = []
     for _ in range(repeats):
-        for mode in times:
-            seconds, code = _grade(subs, tmp / f"sandbox-cost-{mode}", "--sandbox", mode, "--workers", "1", env=env)
-            times[mode].append(seconds)
+        for mode, (box, kernels) in modes.items():
+            env = {**os.environ, "MLOPSLAB_KERNELS": kernels}
+            seconds, code = _grade(subs, tmp / f"sandbox-cost-{mode}", "--sandbox", box, "--workers", "1", env=env)
+            times[mode].append(seconds / students)
             codes.append(code)
     median = {mode: statistics.median(values) for mode, values in times.items()}
-    return {"lab": path.stem, "repeats": repeats, "sandboxed_seconds": round(median["bwrap"], 2),
-            "unsandboxed_seconds": round(median["none"], 2),
+    return {"lab": path.stem, "students": students, "repeats": repeats,
+            "sandboxed_seconds": round(median["bwrap"], 2), "unsandboxed_seconds": round(median["none"], 2),
+            "sandboxed_cold_seconds": round(median["bwrap-cold"], 2),
             "cost_seconds": round(median["bwrap"] - median["none"], 2), "exit": max(codes)}
 
 
@@ -188,7 +192,7 @@ def ratios(result: dict) -> dict:
 
 
 def run_benchmark(labs: list[str] | None = None, students: int = 30, with_grading: bool = True,
-                  with_pytest: bool = True) -> dict:
+                  with_pytest: bool = True, compare: bool = True) -> dict:
     """Measure everything; return the results as a dict (also the JSON written by the CLI)."""
     paths = notebooks.lab_paths(labs)
     with tempfile.TemporaryDirectory(prefix="mlopslab-bench-") as name:
@@ -200,7 +204,7 @@ def run_benchmark(labs: list[str] | None = None, students: int = 30, with_gradin
         result["run_cold"] = run_command(paths, tmp, "cold")
         result["sandbox"] = sandbox_cost(tmp)
         if with_grading:
-            result["grading"] = grading(paths, students, tmp)
+            result["grading"] = grading(paths, students, tmp, compare)
         if with_pytest:
             result["pytest"] = pytest_suite()
         result["ratios"] = ratios(result)
@@ -215,8 +219,9 @@ def report(result: dict) -> str:
              f"(c) mlopslab run (warm kernels)    : {result['run']['seconds']:7.1f} s",
              f"(d) mlopslab run --kernels cold    : {result['run_cold']['seconds']:7.1f} s"]
     s = result["sandbox"]
-    lines.append(f"(e) sandbox cost per notebook      : {s['cost_seconds']:7.2f} s  (lab {s['lab']}: "
-                 f"{s['sandboxed_seconds']} s sandboxed, {s['unsandboxed_seconds']} s not; median of {s['repeats']})")
+    lines.append(f"(e) sandbox cost per notebook      : {s['cost_seconds']:7.2f} s  (lab {s['lab']} per notebook: "
+                 f"{s['sandboxed_seconds']} s sandboxed, {s['unsandboxed_seconds']} s not, "
+                 f"{s.get('sandboxed_cold_seconds', '?')} s sandboxed on cold kernels; median of {s['repeats']})")
     if "grading" in result:
         g = result["grading"]
         lines.append(f"(f) grading {g['students']} × {len(result['labs'])} labs, sandboxed: {g['seconds']:7.1f} s  "

@@ -290,6 +290,8 @@ def add_bench(sub) -> None:
     ben.add_argument("--students", type=int, default=30, help="synthetic class size for grading (default: 30)")
     ben.add_argument("--no-grading", action="store_true", help="skip the grading measurement")
     ben.add_argument("--no-pytest", action="store_true", help="skip timing the pytest suite")
+    ben.add_argument("--no-compare", action="store_true",
+                     help="skip grading the class again unsandboxed to compare the gradebooks (halves the grading time)")
     ben.add_argument("--json", help="where to write the JSON (default: build/bench.json)")
     ben.set_defaults(func=cmd_bench)
 
@@ -298,7 +300,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
     result = bench.run_benchmark(args.labs, students=args.students, with_grading=not args.no_grading,
-                                 with_pytest=not args.no_pytest)
+                                 with_pytest=not args.no_pytest, compare=not args.no_compare)
     print(bench.report(result))
     out = Path(args.json) if args.json else repo_root() / "build" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)

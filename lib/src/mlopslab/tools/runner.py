@@ -90,7 +90,7 @@ def run_labs(
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {}
-        for path in todo:
+        for path in longest_first(todo, out_dir):
             uri = empty_store(out_dir / "stores" / path.stem) if fresh_stores else tracking_uri
             future = pool.submit(run_lab, path, out_dir / path.name, parameters, timeout, uri, memory_mb)
             futures[future] = path
@@ -106,6 +106,18 @@ def run_labs(
             if on_done:
                 on_done(run, len(results), len(paths))
     return [results[p] for p in paths]
+
+
+def longest_first(paths: list[Path], out_dir: Path) -> list[Path]:
+    """``paths`` in the order that keeps the workers busy to the end: the longest last run first (a lab never run
+    into ``out_dir`` counts by its number, the later labs being the heavier ones)."""
+    def last_seconds(path: Path) -> float:
+        try:
+            return float(json.loads(_record(out_dir, path).read_text(encoding="utf-8"))["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0.0
+
+    return sorted(paths, key=lambda p: (last_seconds(p), p.name), reverse=True)
 
 
 def run_key(path: Path, parameters: dict | None, tracking_uri: str | None, timeout: float,

@@ -13,6 +13,9 @@ Inside the sandbox (Debian's ``bwrap``, the unprivileged sandbox behind Flatpak)
 * a private PID namespace: the grader's processes and command lines are invisible; no capabilities; a new
   session (no terminal injection); no nested user namespaces; it dies with the grader.
 
+With warm kernels (:mod:`mlopslab.tools.warm`), one such sandbox holds a grading process's zygote, and each kernel
+it forks narrows itself further with Landlock (:mod:`mlopslab.tools.confine`) before any student code runs.
+
 The same policy maps onto a container for those who grade in one: a read-only image with the course installed,
 ``--network none``, a tmpfs ``/tmp``, one volume for the submission's folder, ``--cap-drop ALL``, ``--pids-limit``,
 ``--memory`` (see docs/grading.md).
