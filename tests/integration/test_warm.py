@@ -4,6 +4,7 @@ a warm kernel is nbval's job: pytest.ini runs nbval on the `mlopslab-warm` kerne
 
 from __future__ import annotations
 
+import psutil
 import pytest
 from mlopslab.tools import confine, execution, sandbox
 from nbformat.v4 import new_code_cell, new_notebook
@@ -76,3 +77,11 @@ def test_limits_and_failures_are_reported_the_same_way(tmp_path, warm, sandboxed
     nb, outcome = run(tmp_path, "hog = bytearray(900 * 2**20); hog[::4096] = b'x' * len(hog[::4096])",
                       warm=warm, sandboxed=sandboxed, memory_mb=600)
     assert outcome.status == "memory", outcome
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_no_kernel_outlives_its_notebook(tmp_path, warm) -> None:
+    """A notebook over before the watchdog's first look: its kernel still ends with it, and is waited for."""
+    nb, outcome = run(tmp_path, "import os\nprint(os.getpid())", warm=warm)
+    assert outcome.ok, outcome.reason
+    assert not psutil.pid_exists(int(text(nb))), "the kernel outlived its notebook"

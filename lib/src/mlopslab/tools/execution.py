@@ -81,6 +81,10 @@ class Watchdog(threading.Thread):
         self.verdict: tuple[str, str] | None = None
         self.peak_mb = 0.0
         self.seen: dict[int, psutil.Process] = {}  # every process of the tree ever seen, to clean up orphans
+        try:
+            self.seen[pid] = psutil.Process(pid)  # the kernel itself, even if it ends before the first look
+        except psutil.Error:
+            pass
         self._stop_event = threading.Event()
 
     def stop(self) -> None:
@@ -198,6 +202,17 @@ class LimitedOutputClient(NotebookClient):
         return None
 
 
+def _reap(process) -> None:
+    """Wait for the killed kernel process (a zombie otherwise, until this process ends)."""
+    if process is None:
+        return
+    try:
+        process.kill()
+        process.wait(timeout=5)
+    except Exception:  # noqa: BLE001,S110 -- gone already, or not ours to wait for
+        pass
+
+
 def _where(nb: nbformat.NotebookNode, index: int | None) -> str:
     if index is None:
         return "before the first cell"
@@ -305,7 +320,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
         outcome.reason = f"execution stopped {_where(nb, state['cell'])}: {type(err).__name__}: {err}"
     finally:
         if state["watchdog"]:
-            state["watchdog"].stop()
+            state["watchdog"].stop()  # kills the kernel's tree: nbclient never shuts down a kernel it was handed
+        _reap(state["process"])
         if zygote is not None:
             zygote.reset(tmp)
             zygote.session.release()
