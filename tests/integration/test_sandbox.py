@@ -247,6 +247,7 @@ attempt("zygote_memory", lambda: open(f"/proc/{zygote}/mem", "r+b"))
 libc = ctypes.CDLL(None, use_errno=True)
 attempt("ptrace_zygote", lambda: (_ for _ in ()).throw(OSError()) if libc.ptrace(16, zygote, 0, 0) else None)
 open(os.path.join(tempfile.gettempdir(), "mine"), "w").write("x")  # its own /tmp folder: allowed, deleted after it
+open("/dev/shm/planted", "w").write("x")  # allowed (joblib's semaphores live there), emptied after it
 subprocess.Popen(["sleep", "300"], start_new_session=True)
 subprocess.Popen([sys.executable, "-c", "import os, time\nif os.fork() == 0:\n    time.sleep(300)"])
 print("ZYGOTE", zygote)
@@ -257,6 +258,7 @@ area = os.path.dirname(os.getcwd())
 procs = {p: open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode() for p in os.listdir("/proc") if p.isdigit()}
 print("TMP", sorted(os.listdir("/tmp")))
 print("AREA", sorted(os.listdir(area)))
+print("SHM", sorted(os.listdir("/dev/shm")))
 print("PROCS", sorted(procs.values()))
 print("ZYGOTE", next(p for p, c in procs.items() if "mlopslab.tools.warm" in c))
 '''
@@ -280,5 +282,6 @@ def test_a_warm_grading_kernel_leaves_nothing_for_the_next() -> None:
              (line.split(" ", 1) for line in look.splitlines())}
     assert len(lines["TMP"]) == 2 and "planted" not in lines["TMP"], lines["TMP"]  # the area and its own folder
     assert sorted(name.split("-")[0] for name in lines["AREA"]) == [".zygote", "grade", "kernel"], lines["AREA"]
+    assert lines["SHM"] == [], lines["SHM"]
     assert not any("sleep 300" in c or "time.sleep(300)" in c for c in lines["PROCS"]), lines["PROCS"]
     assert lines["ZYGOTE"] == attack.split("ZYGOTE ")[1].strip(), "the zygote survived and served the next kernel"

@@ -4,6 +4,8 @@ a warm kernel is nbval's job: pytest.ini runs nbval on the `mlopslab-warm` kerne
 
 from __future__ import annotations
 
+import shutil
+
 import psutil
 import pytest
 from mlopslab.tools import confine, execution, sandbox
@@ -14,6 +16,8 @@ def run(tmp_path, *sources: str, warm: bool = True, sandboxed: bool = False, **l
     nb = new_notebook(cells=[new_code_cell(s) for s in sources])
     cwd = execution.scratch("test-", sandboxed) if sandboxed else tmp_path
     outcome = execution.execute(nb, cwd, limits=execution.Limits(**limits), warm=warm, sandboxed=sandboxed)
+    if sandboxed:
+        shutil.rmtree(cwd)  # as the grader does: the next kernel in this process's sandbox must find nothing
     return nb, outcome
 
 
@@ -85,3 +89,13 @@ def test_no_kernel_outlives_its_notebook(tmp_path, warm) -> None:
     nb, outcome = run(tmp_path, "import os\nprint(os.getpid())", warm=warm)
     assert outcome.ok, outcome.reason
     assert not psutil.pid_exists(int(text(nb))), "the kernel outlived its notebook"
+
+
+@pytest.mark.parametrize(("warm", "sandboxed"), [*MODES, pytest.param(False, True, id="cold-sandboxed")])
+def test_joblib_runs_in_parallel_in_every_kind_of_kernel(tmp_path, warm, sandboxed) -> None:
+    """A student's n_jobs=2 works the same everywhere (joblib needs a writable /dev/shm, else warns and goes serial)."""
+    nb, outcome = run(tmp_path, "from joblib import Parallel, delayed\n"
+                                "print(sum(Parallel(n_jobs=2)(delayed(abs)(i) for i in range(4))))",
+                      warm=warm, sandboxed=sandboxed)
+    assert outcome.ok, outcome.reason
+    assert text(nb).strip() == "6", text(nb)

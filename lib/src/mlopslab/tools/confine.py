@@ -4,8 +4,8 @@ Warm grading kernels are forked one after another from a zygote that lives insid
 :mod:`mlopslab.tools.warm`). The sandbox keeps them all from the machine; Landlock, which any process may apply to
 itself and never lift, keeps each kernel from the zygote and from what the next kernel will use:
 
-* it writes only into its own working folder, its own runtime folder and its own ``/tmp`` folder (everything else
-  the sandbox shows stays readable, as in a cold sandboxed kernel);
+* it writes only into its own working folder, its own runtime folder, its own ``/tmp`` folder and the sandbox's
+  ``/dev/shm`` (everything else the sandbox shows stays readable, as in a cold sandboxed kernel);
 * it cannot signal, ptrace or read the memory of any process outside its own tree (the zygote included), nor reach
   an abstract UNIX socket outside it.
 

@@ -25,6 +25,8 @@ from nbclient import NotebookClient
 from ..config import repo_root
 
 KERNEL = "python3"
+SHARED_MEMORY = "/dev/shm"
+"""Writable for a warm sandboxed kernel (joblib's semaphores live there); the zygote empties it after each kernel."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Notebooks run side by side, one per core: a kernel's BLAS/OpenMP threads would only fight over the cores."""
 
@@ -293,7 +295,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
         if zygote is not None:
             env["TMPDIR"] = tmp
     km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm, zygote=zygote,
-                             confine=[str(Path(cwd).resolve()), str(runtime), tmp])
+                             confine=[str(Path(cwd).resolve()), str(runtime), tmp, SHARED_MEMORY])
     client = LimitedOutputClient(
         nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
         interrupt_on_timeout=True, startup_timeout=60, record_timing=False,

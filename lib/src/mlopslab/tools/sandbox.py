@@ -7,7 +7,8 @@ Inside the sandbox (Debian's ``bwrap``, the unprivileged sandbox behind Flatpak)
   course repository (sources with solutions, tests, docs, ``.git``), not the grader's output folder, not the other
   submissions, not the hidden-checks file;
 * the submission's own working folder (its tracking store) and the kernel's runtime folder (connection file and
-  IPC sockets) are the only writable places; ``/tmp`` is a private, size-capped tmpfs;
+  IPC sockets) are the only writable places; ``/tmp`` and ``/dev/shm`` (joblib's and multiprocessing's
+  semaphores) are private, size-capped tmpfs;
 * there is **no network** (a private network namespace with only its own loopback: the lab's own scoring server
   works, nothing outside is reachable); the kernel is reached over ``ipc`` sockets in its runtime folder;
 * a private PID namespace: the grader's processes and command lines are invisible; no capabilities; a new
@@ -68,6 +69,7 @@ class Sandbox:
     readable: tuple[Path, ...]
     writable: tuple[Path, ...] = field(default_factory=tuple)
     tmp_mb: int = 256
+    shm_mb: int = 64
 
     @classmethod
     def for_course(cls, *writable: Path) -> Sandbox:
@@ -99,7 +101,8 @@ class Sandbox:
                 args += ["--symlink", os.readlink(link), str(link)]
             elif link.is_dir():
                 args += ["--ro-bind", str(link), str(link)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(self.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(self.tmp_mb * 2**20), "--tmpfs", "/tmp",
+                 "--size", str(self.shm_mb * 2**20), "--tmpfs", "/dev/shm"]  # multiprocessing's semaphores, capped
         for name in ETC_FILES:
             if (Path("/etc") / name).exists():
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]

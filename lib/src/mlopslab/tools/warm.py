@@ -15,9 +15,10 @@ for any kernel.
 **Grading** (:class:`SandboxedZygote`): each grading process has one zygote of its own, inside one bubblewrap
 sandbox (:mod:`mlopslab.tools.sandbox`) whose only writable folder is the process's *area*. It forks one kernel at a
 time; the kernel confines itself with Landlock (:mod:`mlopslab.tools.confine`: writes only into its own working,
-runtime and ``/tmp`` folders; no signal, ptrace or memory access outside its own tree) before it starts, and after
-it the zygote kills whatever the kernel left running and deletes its ``/tmp`` folder, while the grader deletes its
-working folder. Without Landlock (Linux older than 6.12) grading kernels start cold, each in its own sandbox.
+runtime and ``/tmp`` folders and ``/dev/shm``; no signal, ptrace or memory access outside its own tree) before it
+starts, and after it the zygote kills whatever the kernel left running and empties its ``/tmp`` folder and the
+sandbox's ``/dev/shm``, while the grader deletes its working folder. Without Landlock (Linux older than 6.12)
+grading kernels start cold, each in its own sandbox.
 """
 
 from __future__ import annotations
@@ -189,6 +190,11 @@ def _reset(request: dict, exits: Path | None) -> dict:
     tmp = request.get("tmp")
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
+    for entry in Path("/dev/shm").iterdir() if Path("/dev/shm").is_dir() else ():  # the sandbox's own
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
     return {"ok": True}
 
 
