@@ -9,6 +9,7 @@ import shutil
 import psutil
 import pytest
 from mlopslab.tools import confine, execution, sandbox
+from mlopslab.tools import warm as warming
 from nbformat.v4 import new_code_cell, new_notebook
 
 
@@ -99,3 +100,21 @@ def test_joblib_runs_in_parallel_in_every_kind_of_kernel(tmp_path, warm, sandbox
                       warm=warm, sandboxed=sandboxed)
     assert outcome.ok, outcome.reason
     assert text(nb).strip() == "6", text(nb)
+
+
+@WARM_SANDBOX
+def test_a_kernel_that_cannot_be_set_up_frees_the_sandbox_for_the_next(tmp_path, monkeypatch) -> None:
+    """A failure between taking the sandboxed zygote and running the notebook is a result, and releases the zygote
+    (else this grading process would hang on its next submission)."""
+    def broken(*_, **__):
+        raise OSError("no kernel manager today")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(execution, "CourseKernelManager", broken)
+        _, outcome = run(tmp_path, "print('never')", sandboxed=True)
+    assert outcome.status == "startup-failed" and "no kernel manager today" in outcome.reason, outcome
+    zygote = warming.sandboxed_zygote()
+    assert zygote is not None and zygote.session.acquire(timeout=5), "the zygote's session lock was left held"
+    zygote.session.release()
+    nb, outcome = run(tmp_path, "print('next')", sandboxed=True)
+    assert outcome.ok and text(nb).strip() == "next", outcome

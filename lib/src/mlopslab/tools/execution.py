@@ -152,7 +152,8 @@ class CourseKernelManager(AsyncKernelManager):
     def __init__(self, runtime: Path, limits: Limits, sandbox=None, cwd: Path | None = None, warm: bool = True,
                  zygote=None, confine: list[str] | None = None, **kwargs) -> None:
         super().__init__(kernel_name=KERNEL, transport="ipc", ip=str(runtime / "kernel"),
-                         connection_file=str(runtime / "kernel.json"), **kwargs)
+                         connection_file=str(runtime / "kernel.json"),
+                         client_class="mlopslab.tools.channels.SlicedKernelClient", **kwargs)
         self.mlopslab_limits, self.sandbox, self.sandbox_cwd = limits, sandbox, cwd
         self.mlopslab_zygote, self.mlopslab_confine = zygote, confine or []
         self.warm = warm and (sandbox is None or zygote is not None)
@@ -283,27 +284,29 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     if warm is None:
         warm = os.environ.get("MLOPSLAB_KERNELS", "warm") != "cold"
     zygote = _sandboxed_zygote(Path(cwd)) if sandboxed and warm else None
+    runtime: Path | None = None
+    tmp = ""
     if zygote is not None:
-        zygote.session.acquire()
-    runtime = zygote.folder("kernel-") if zygote else Path(tempfile.mkdtemp(prefix="mlopslab-kernel-"))
-    tmp = f"/tmp/{runtime.name}"  # a warm sandboxed kernel's own /tmp folder (the zygote deletes it afterwards)
-    env = env or kernel_env(tracking_uri)
-    box = None
-    if sandboxed:
-        box = sandboxing.Sandbox.for_course(Path(cwd), runtime)
-        env = sandboxing.environment(Path(cwd).resolve(), env)
-        if zygote is not None:
-            env["TMPDIR"] = tmp
-    km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm, zygote=zygote,
-                             confine=[str(Path(cwd).resolve()), str(runtime), tmp, SHARED_MEMORY])
-    client = LimitedOutputClient(
-        nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
-        interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
-        error_on_timeout={"ename": "CellTimeoutError", "evalue": "stopped: over the time limit per cell",
-                          "traceback": []},
-        on_notebook_start=on_start, on_cell_execute=on_execute, on_cell_executed=on_executed,
-    )
+        zygote.session.acquire()  # released in the finally below, whatever happens
     try:
+        runtime = zygote.folder("kernel-") if zygote else Path(tempfile.mkdtemp(prefix="mlopslab-kernel-"))
+        tmp = f"/tmp/{runtime.name}"  # a warm sandboxed kernel's own /tmp folder (the zygote deletes it afterwards)
+        env = env or kernel_env(tracking_uri)
+        box = None
+        if sandboxed:
+            box = sandboxing.Sandbox.for_course(Path(cwd), runtime)
+            env = sandboxing.environment(Path(cwd).resolve(), env)
+            if zygote is not None:
+                env["TMPDIR"] = tmp
+        km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm, zygote=zygote,
+                                 confine=[str(Path(cwd).resolve()), str(runtime), tmp, SHARED_MEMORY])
+        client = LimitedOutputClient(
+            nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,
+            interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
+            error_on_timeout={"ename": "CellTimeoutError", "evalue": "stopped: over the time limit per cell",
+                              "traceback": []},
+            on_notebook_start=on_start, on_cell_execute=on_execute, on_cell_executed=on_executed,
+        )
         with open(log or os.devnull, "wb") as sink:
             client.execute(cwd=str(cwd), env=env, stdout=sink, stderr=sink)
     except CellExecutionError as err:
@@ -325,9 +328,11 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
             state["watchdog"].stop()  # kills the kernel's tree: nbclient never shuts down a kernel it was handed
         _reap(state["process"])
         if zygote is not None:
-            zygote.reset(tmp)
+            if runtime is not None:
+                zygote.reset(tmp)
             zygote.session.release()
-        shutil.rmtree(runtime, ignore_errors=True)
+        if runtime is not None:
+            shutil.rmtree(runtime, ignore_errors=True)
     watchdog = state["watchdog"]
     if watchdog and watchdog.verdict:
         outcome.status = watchdog.verdict[0]
