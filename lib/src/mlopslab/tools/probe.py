@@ -30,8 +30,11 @@ MIME = "application/vnd.mlopslab.probe+json"
 PREFIX = "probe-"
 MAX_PRINTED = 2000
 PER_CANDIDATE_SECONDS = 20
-UNSAFE = re.compile(r"^_?(write|save|delete|remove|generate|serve|start|stop|kill|launch|open|shutdown|ensure)")
-"""Functions never tried as candidates: they write files, start processes or train models as a side effect."""
+UNSAFE = re.compile(r"^_?(write|save|delete|remove|generate|serve|start|stop|kill|launch|open|shutdown|ensure|reset|"
+                    r"configure|main$)")
+"""Functions never tried as candidates: they write files, start processes, train models, move the registry's aliases
+or change the process's environment as a side effect (``registry.reset_champion`` trained and re-pointed the
+champion inside lab 03's probe; ``mlflow_ui.configure`` would redirect the kernel's tracking store)."""
 COURSE_PACKAGE_SKIP = ("mlopslab.tools", "mlopslab.checks", "mlopslab.exercises", "mlopslab.config",
                        "mlopslab.mlflow_proxy", "mlopslab.__main__")
 
