@@ -1,8 +1,9 @@
 """Every exercise of every lab: blank, solved, wrong, and not passable by a shortcut.
 
-"As committed" is proven in two halves: nbval re-executes each committed lab and requires its outputs to equal the
-stored ones, and ``test_committed_lab_is_blank`` requires the stored outputs to say "not answered yet" for every
-exercise with no error. Then each lab runs twice more: with its reference solutions (and the shortcut probe after
+"As committed" is proven in two halves: nbval re-executes each committed lab (on the student release, see
+tests/integration/test_release.py) and requires its outputs to equal the stored ones, and
+``test_committed_lab_is_blank`` requires the stored outputs to say "not answered yet" for every exercise with no
+error. Then each lab runs twice more: with its reference solutions (and the shortcut probe after
 every check, see ``mlopslab.tools.probe``), and with its first wrong answers. One class per lab, so that pytest-xdist
 (``--dist loadscope``) spreads the labs over the workers and each lab's two runs are shared by its tests.
 """
