@@ -158,16 +158,8 @@ def _reap(exits: Path | None) -> None:
 
 def _others() -> list[int]:
     """The live processes of this PID namespace other than its init and this zygote."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit() and int(name) not in (1, os.getpid()):
-            try:
-                state = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in ("Z", "X"):
-                found.append(int(name))
-    return found
+    gone = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    return [p.pid for p in psutil.process_iter(["status"]) if p.pid not in (1, os.getpid()) and p.info["status"] not in gone]
 
 
 def _reset(request: dict, exits: Path | None) -> dict:
