@@ -39,6 +39,6 @@ class SlicedChannel(AsyncZMQSocketChannel):
 class SlicedKernelClient(AsyncKernelClient):
     """nbclient's async kernel client with :class:`SlicedChannel` for the shell, IOPub and control channels."""
 
-    shell_channel_class = Type(SlicedChannel)  # XX  # type: ignore[assignment]
+    shell_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
     iopub_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
     control_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
