@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
 import os
+import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -65,11 +67,19 @@ def test_instructor_commands_say_they_need_the_instructors_repository(released) 
         assert proc.returncode == 2 and "student release" in proc.stderr, (args, proc.stderr)
 
 
-NBVAL_INI = """[pytest]
-addopts = --nbval --nbval-kernel-name mlopslab-warm --nbval-sanitize-with {sanitize} --nbval-cell-timeout=300
-    -p notebook_session -p no:cacheprovider -p no:randomly
-filterwarnings = ignore::DeprecationWarning
-"""
+def nbval_options() -> list[str]:
+    """The repository's nbval options and warning filters from pytest.ini (the sanitize file made absolute), so the
+    release's nbval run is configured exactly as `pytest labs/NN.ipynb` is here."""
+    ini = configparser.ConfigParser()
+    ini.read(repo_root() / "pytest.ini", encoding="utf-8")
+    words, options = shlex.split(ini["pytest"]["addopts"]), []
+    for i, word in enumerate(words):
+        if word.startswith("--nbval"):
+            takes_value = "=" not in word and word != "--nbval" and i + 1 < len(words)
+            options += [word, *([words[i + 1]] if takes_value else [])]
+    options = [str(repo_root() / o) if o == "tests/nbval_sanitize.cfg" else o for o in options]
+    warnings = [f"-W{line.strip()}" for line in ini["pytest"].get("filterwarnings", "").splitlines() if line.strip()]
+    return options + warnings
 
 
 def test_every_lab_gives_its_committed_outputs_in_the_release(released, tmp_path) -> None:
@@ -77,12 +87,15 @@ def test_every_lab_gives_its_committed_outputs_in_the_release(released, tmp_path
     gives its committed outputs. This is the suite's nbval run (pytest.ini leaves labs/ out of testpaths): the
     release's labs are byte-identical copies of labs/ (test_release_holds_what_students_need...)."""
     ini = tmp_path / "pytest.ini"
-    ini.write_text(NBVAL_INI.format(sanitize=repo_root() / "tests" / "nbval_sanitize.cfg"), encoding="utf-8")
+    ini.write_text("[pytest]\n", encoding="utf-8")  # none of the repository's: rootdir, testpaths, xdist
+    options = nbval_options()
+    assert str(repo_root() / "tests" / "nbval_sanitize.cfg") in options and "mlopslab-warm" in options, options
     env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLOPSLAB_NBVAL_NOTEBOOK")}
     env.update({"MLOPSLAB_HOME": str(released),
                 "PYTHONPATH": os.pathsep.join([str(released / "lib" / "src"), str(repo_root() / "tests" / "helpers")])})
     report = tmp_path / "nbval.xml"
     proc = subprocess.run([sys.executable, "-m", "pytest", "-c", str(ini), "--rootdir", str(released), "-q", "-n", "0",
+                           *options, "-p", "notebook_session", "-p", "no:cacheprovider", "-p", "no:randomly",
                            f"--junitxml={report}", "labs"], cwd=released, env=env, capture_output=True, text=True,
                           timeout=1800, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
