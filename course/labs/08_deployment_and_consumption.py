@@ -460,7 +460,7 @@ print("\nstill serving after all that:", scoring.ping(), "| a good request score
 # %% tags=["nbval-ignore-output"] id="latency"
 slo = policy.SLO
 print(slo)
-latency = deployment.measure_latency(scoring, batch[data.FEATURES], single_calls=200, batch=batch[data.FEATURES])
+latency = deployment.measure_latency(scoring, batch[data.FEATURES], single_calls=100, batch=batch[data.FEATURES])
 observed = np.percentile(latency.single_ms, slo.percentile)
 print(f"p{slo.percentile:g} of {len(latency.single_ms)} single calls: {observed:.0f} ms -> the objective of "
       f"{slo.latency_ms:g} ms is {'met' if observed <= slo.latency_ms else 'missed'} on this machine")

@@ -232,7 +232,11 @@ def _reweighing_weights(groups: pd.Series, y: pd.Series) -> np.ndarray:
 def intersection(X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.Series:
     """One group label per customer combining the sensitive features, e.g. 'senior=1, gender=Female'."""
     names = {"SeniorCitizen": "senior"}
-    return X[sensitive].astype(str).apply(lambda r: ", ".join(f"{names.get(k, k)}={v}" for k, v in r.items()), axis=1)
+    parts = [f"{names.get(k, k)}=" + X[k].astype(str) for k in sensitive]  # column-wise: no Python loop per row
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + ", " + part
+    return joined.rename(None)
 
 
 def without_protected(model, protected: list[str] = SENSITIVE):

@@ -44,7 +44,12 @@ HEAVY = ("numpy", "pandas", "scipy.stats", "sklearn.ensemble", "sklearn.linear_m
          "sklearn.compose", "sklearn.preprocessing", "sklearn.metrics", "sklearn.inspection", "sklearn.model_selection",
          "sklearn.dummy", "matplotlib", "matplotlib.pyplot", "mlflow",
          "mlflow.sklearn", "mlflow.pyfunc", "mlflow.tracking", "mlflow.models", "pandera.pandas", "fairlearn.metrics",
-         "ipywidgets", "requests", "ipykernel.kernelapp", "IPython")
+         "ipywidgets", "requests", "ipykernel.kernelapp", "IPython",
+         # imported on first use, inside the labs: a SQLite store's first query, a logged sklearn model (skops
+         # scans every loaded module at import: 1-2 s), a run's git context, a pandera validation, printed source
+         "mlflow.store.tracking.sqlalchemy_store", "mlflow.store.model_registry.sqlalchemy_store",
+         "sqlalchemy.dialects.sqlite", "alembic.runtime.migration", "skops.io", "git", "pandera.backends.pandas.container",
+         "pygments.lexers.python", "pygments.lexers.html")
 COURSE = ("config", "data", "policy", "lineage", "exercises", "schema", "maturity", "scrum", "provisioning",
           "privacy", "preparation", "development", "registry", "validation", "trust", "deployment", "monitoring",
           "continuous", "capstone", "mltestscore")
