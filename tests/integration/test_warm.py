@@ -8,6 +8,7 @@ import shutil
 
 import psutil
 import pytest
+from mlopslab.config import empty_store
 from mlopslab.tools import confine, execution, sandbox
 from mlopslab.tools import warm as warming
 from nbformat.v4 import new_code_cell, new_notebook
@@ -61,6 +62,48 @@ def test_random_state_is_fresh_in_each_warm_kernel(tmp_path) -> None:
     draws = [text(run(tmp_path, "import random, numpy as np\nprint(random.random(), np.random.rand())")[0])
              for _ in range(2)]
     assert draws[0] != draws[1]
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_running_notebooks_leaves_no_sockets_or_threads_behind(tmp_path, warm) -> None:
+    """A grading worker runs hundreds of notebooks in one process: each must give back its file descriptors and
+    threads (ZeroMQ contexts, channels), or the worker runs out of open files part-way through a class."""
+    me = psutil.Process()
+    run(tmp_path, "print(1)", warm=warm)  # the first notebook starts the zygote (warm) and imports what runs them
+    fds, threads = me.num_fds(), me.num_threads()
+    for _ in range(4):
+        _, outcome = run(tmp_path, "print(1)", warm=warm)
+        assert outcome.ok, outcome.reason
+    assert me.num_fds() - fds <= 2, f"{me.num_fds() - fds} more open files after four notebooks"
+    assert me.num_threads() - threads <= 1, f"{me.num_threads() - threads} more threads after four notebooks"
+
+
+FIRST_USE = ("import sys, pathlib, tempfile\n"
+             "before = set(sys.modules)\n"
+             "import mlflow, pandas as pd, pandera.pandas as pa\n"
+             "from mlopslab.config import empty_store\n"
+             "from sklearn.linear_model import LogisticRegression\n"
+             "folder = pathlib.Path(tempfile.mkdtemp())\n"
+             "mlflow.set_tracking_uri(empty_store(folder))  # a migrated store, as every lab gets\n"
+             "with mlflow.start_run():\n"
+             "    mlflow.sklearn.log_model(LogisticRegression().fit([[0], [1]], [0, 1]), name='m',\n"
+             "                             pip_requirements=['scikit-learn'])\n"
+             "pa.DataFrameSchema({'x': pa.Column(int)}).validate(pd.DataFrame({'x': [1]}))\n"
+             "heavy = ('skops', 'sqlalchemy', 'alembic', 'git', 'pandera.backends', 'mlflow.store.tracking',\n"
+             "         'mlflow.store.model_registry')\n"
+             "print('first use:', sorted(m for m in set(sys.modules) - before if m.startswith(heavy))[:5])")
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_what_the_labs_import_on_first_use_is_already_imported_in_a_warm_kernel(tmp_path, warm) -> None:
+    """A SQLite store's first query, a logged scikit-learn model (skops scans every loaded module when imported)
+    and a pandera validation import their modules on first use: a warm kernel has them from its zygote (the cold
+    kernel shows that the cell does import them)."""
+    empty_store(tmp_path / "template")  # the migrated template every store is copied from, made here once
+    nb, outcome = run(tmp_path, FIRST_USE, warm=warm)
+    assert outcome.ok, outcome.reason
+    imported = text(nb).split("first use:")[-1].strip()
+    assert (imported == "[]") == warm, imported
 
 
 WARM_SANDBOX = pytest.mark.skipif(not (confine.available() and sandbox.bwrap()),

@@ -48,7 +48,12 @@ HEAVY = ("numpy", "pandas", "scipy.stats", "sklearn.ensemble", "sklearn.linear_m
          # imported on first use, inside the labs: a SQLite store's first query, a logged sklearn model (skops
          # scans every loaded module at import: 1-2 s), a run's git context, a pandera validation, printed source
          "mlflow.store.tracking.sqlalchemy_store", "mlflow.store.model_registry.sqlalchemy_store",
-         "sqlalchemy.dialects.sqlite", "alembic.runtime.migration", "skops.io", "git", "pandera.backends.pandas.container",
+         "mlflow.store.tracking.sqlalchemy_workspace_store", "sqlalchemy.dialects.sqlite", "alembic.runtime.migration",
+         "alembic.command", "alembic.config", "skops.io", "git", "pandera.backends.pandas.container",
+         "pandera.backends.pandas.array", "pandera.backends.pandas.builtin_checks",
+         "pandera.backends.pandas.builtin_hypotheses", "pandera.backends.pandas.checks",
+         "pandera.backends.pandas.components", "pandera.backends.pandas.hypotheses", "pandera.backends.pandas.parsers",
+         "pandera.backends.pandas.register",
          "pygments.lexers.python", "pygments.lexers.html")
 COURSE = ("config", "data", "policy", "lineage", "exercises", "schema", "maturity", "scrum", "provisioning",
           "privacy", "preparation", "development", "registry", "validation", "trust", "deployment", "monitoring",
