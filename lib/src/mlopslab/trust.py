@@ -233,10 +233,7 @@ def intersection(X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.Series
     """One group label per customer combining the sensitive features, e.g. 'senior=1, gender=Female'."""
     names = {"SeniorCitizen": "senior"}
     parts = [f"{names.get(k, k)}=" + X[k].astype(str) for k in sensitive]  # column-wise: no Python loop per row
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + ", " + part
-    return joined.rename(None)
+    return parts[0].str.cat(parts[1:], sep=", ").rename(None)
 
 
 def without_protected(model, protected: list[str] = SENSITIVE):
