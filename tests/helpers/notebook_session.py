@@ -1,8 +1,9 @@
 """The pytest plugin behind every nbval run: warm kernels, one thread each, and a fresh tracking store per notebook.
 
-Every notebook gets its own empty MLflow tracking store, exactly as the reference outputs were made
-(`mlopslab run --update` runs each lab on a fresh store), so runs and model versions never leak between labs
-and the suite passes twice in a row. The repository's conftest.py loads it; the release test loads it with
+Every notebook gets its own new MLflow tracking store, as a graded submission does: empty, or for labs 08 to 10 a
+copy of the champion seed (mlopslab.tools.store_seeds). The reference outputs were made on empty stores
+(`mlopslab run --update`), so nbval proves the seed changes no output; runs and model versions never leak between
+labs, and the suite passes twice in a row. The repository's conftest.py loads it; the release test loads it with
 ``-p notebook_session`` for nbval on the student release.
 """
 
@@ -28,8 +29,9 @@ os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before a notebook's kernel starts (nbval sets it up with its first cell), give it a fresh store."""
+    """Before a notebook's kernel starts (nbval sets it up with its first cell), give it a fresh store (the grader's
+    start: empty, or the lab's seed)."""
     path = Path(str(item.fspath))
     if path.suffix == ".ipynb" and os.environ.get("MLOPSLAB_NBVAL_NOTEBOOK") != path.name:
         os.environ["MLOPSLAB_NBVAL_NOTEBOOK"] = path.name
-        os.environ["MLFLOW_TRACKING_URI"] = fresh_store(path.stem)
+        os.environ["MLFLOW_TRACKING_URI"] = fresh_store(path.stem, path.stem[:2])

@@ -29,7 +29,7 @@ def _run(lab_path: Path, kind: str):
     nb = answers.filled(lab_path, kind)
     if kind == "solution":
         nb = answers.with_probes(nb, lab)
-    outcome = answers.run(nb, tracking_uri=fresh_store(f"{lab_path.stem}-{kind}"))
+    outcome = answers.run(nb, tracking_uri=fresh_store(f"{lab_path.stem}-{kind}", lab))
     return nb, outcome
 
 

@@ -90,7 +90,7 @@ def grade_submission(sub: Submission, lab_path: Path | None, settings: Settings 
                                _declared_rows(sub.lab, hidden, "not-run", f"not graded: {reason}"))
     workdir = scratch("grade-", settings.sandboxed)
     try:
-        outcome = execute(built.nb, workdir, limits, sandboxed=settings.sandboxed)
+        outcome = execute(built.nb, workdir, limits, sandboxed=settings.sandboxed, lab=sub.lab)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     grades = score(built.nb, built, outcome, exercises.exercises_of(sub.lab), hidden, limits.cell_timeout)

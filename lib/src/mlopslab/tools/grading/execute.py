@@ -1,6 +1,6 @@
 """Executing one assembled submission: the execution layer with the grader's limits, store and clean-up.
 
-The kernel runs in its own working folder with its own empty SQLite tracking store. A student's exception does
+The kernel runs in its own working folder with its own new SQLite tracking store. A student's exception does
 not stop the run (later exercises still get graded); a cell over the time limit is interrupted and the run goes
 on (its grader re-check is then skipped, as it would hang too); the watchdog kills the kernel's process tree at the
 notebook's time limit or the memory cap. See :mod:`mlopslab.tools.execution`.
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import nbformat
 
-from ...config import empty_store
 from ..execution import Limits, Outcome
 from ..execution import execute as execute_notebook
+from ..store_seeds import store_for
 from .assemble import GRADER_PREFIX
 
 GRADING = Limits(cell_timeout=60.0, lab_cell_timeout=300.0, notebook_timeout=600.0, memory_mb=2048, file_mb=512)
@@ -31,13 +31,15 @@ def _skip_recheck_after_timeout(nb: nbformat.NotebookNode, index: int, reply: di
         following.metadata.setdefault("tags", []).append("skip-execution")
 
 
-def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, sandboxed: bool = False) -> Outcome:
+def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, sandboxed: bool = False,
+            lab: str | None = None) -> Outcome:
     """Execute ``nb`` in place in a fresh kernel whose cwd is ``workdir``; never raises for the student's code.
 
-    ``workdir`` holds the submission's own empty tracking store; sandboxed, it is the kernel's only writable
-    folder. The kernel's own stdout/stderr are discarded (a flood there could fill the disk).
+    ``workdir`` holds the submission's own tracking store, new and empty (or, for a ``lab`` that starts from a
+    seed, a copy of it: :mod:`mlopslab.tools.store_seeds`); sandboxed, it is the kernel's only writable folder.
+    The kernel's own stdout/stderr are discarded (a flood there could fill the disk).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    uri = empty_store(workdir / "mlflow")
+    uri = store_for(lab, workdir / "mlflow")
     return execute_notebook(nb, workdir, tracking_uri=uri, limits=limits, on_cell_done=_skip_recheck_after_timeout,
                             sandboxed=sandboxed)
