@@ -59,3 +59,13 @@ def test_only_the_labs_that_begin_with_the_champion_start_from_a_seed(tmp_path) 
             aliases = [row[0] for row in db.execute("SELECT alias FROM registered_model_aliases")]
         db.close()
         assert (names, aliases) == ([model], ["champion"]), lab
+
+
+def test_a_seed_anyone_else_could_have_changed_is_not_used(tmp_path) -> None:
+    seed = tmp_path / "seed"
+    seed.mkdir(mode=0o700)
+    (seed / "mlflow.db").write_bytes(b"")
+    assert store_seeds._ours(seed)
+    seed.chmod(0o777)  # world-writable, as a folder planted in a shared /tmp could be
+    assert not store_seeds._ours(seed)
+    assert not store_seeds._ours(tmp_path / "missing")

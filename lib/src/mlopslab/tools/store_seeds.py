@@ -53,18 +53,31 @@ def template(name: str) -> Path | None:
                              version("mlflow"), sys.version)[:16]
     home = Path(tempfile.gettempdir())
     folder = home / f"mlopslab-seed-{name}-{key}"
-    if (folder / "mlflow.db").is_file():
-        return folder
-    with open(home / f"mlopslab-seed-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the others wait for its result
-        if not (folder / "mlflow.db").is_file():
-            built = Path(tempfile.mkdtemp(prefix=f"mlopslab-seed-{name}-", dir=home))
-            if not _build(name, built):
-                shutil.rmtree(built, ignore_errors=True)
-                return None
-            relocate(built, built.resolve(), folder.resolve())
-            os.replace(built, folder)
-    return folder
+    try:
+        if _ours(folder):
+            return folder
+        with open(home / f"mlopslab-seed-{name}-{os.getuid()}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the others wait for its result
+            if not folder.exists():
+                built = Path(tempfile.mkdtemp(prefix=f"mlopslab-seed-{name}-", dir=home))
+                if not _build(name, built):
+                    shutil.rmtree(built, ignore_errors=True)
+                    return None
+                relocate(built, built.resolve(), folder.resolve())
+                os.replace(built, folder)
+    except OSError:  # a temporary folder we cannot write: the lab builds its champion itself
+        return None
+    return folder if _ours(folder) else None
+
+
+def _ours(folder: Path) -> bool:
+    """Whether ``folder`` is a complete seed that this user made and no one else can change (the temporary folder
+    is shared: a seed planted by another user is never used)."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    return (folder / "mlflow.db").is_file() and info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _build(name: str, folder: Path) -> bool:
