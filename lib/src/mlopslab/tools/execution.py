@@ -29,6 +29,9 @@ SHARED_MEMORY = "/dev/shm"
 """Writable for a warm sandboxed kernel (joblib's semaphores live there); the zygote empties it after each kernel."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Notebooks run side by side, one per core: a kernel's BLAS/OpenMP threads would only fight over the cores."""
+PARENTS_MLFLOW = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_RUN_ID")
+"""Never passed on to a kernel: they name an experiment or run in this process's store (``mlflow.set_experiment``
+sets ``MLFLOW_EXPERIMENT_ID`` in the environment), which the kernel's own store does not have."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,9 @@ class Outcome:
 
 def kernel_env(tracking_uri: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a lab kernel: this process's, plus the course's settings and ``extra``."""
-    env = {**os.environ, "MLOPSLAB_HOME": str(repo_root()), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env = {k: v for k, v in os.environ.items() if k not in PARENTS_MLFLOW}
+    env.update({"MLOPSLAB_HOME": str(repo_root()), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     for var in THREAD_VARIABLES:
         env.setdefault(var, "1")
     if tracking_uri:

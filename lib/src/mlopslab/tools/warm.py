@@ -452,7 +452,9 @@ class WarmProvisioner(LocalProvisioner):
     """A kernel provisioner that forks kernels from the zygote instead of starting a new Python."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict:
-        env = dict(kwargs.get("env") or os.environ)
+        from .execution import PARENTS_MLFLOW
+
+        env = {k: v for k, v in (kwargs.get("env") or os.environ).items() if k not in PARENTS_MLFLOW}
         cwd = str(kwargs.get("cwd") or Path.cwd())
         spec = {"argv": cmd, "cwd": cwd, "env": env, "rlimits": getattr(self.parent, "mlopslab_rlimits", {})}
         sandboxed = getattr(self.parent, "mlopslab_zygote", None)
