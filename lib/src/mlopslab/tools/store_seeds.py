@@ -93,13 +93,7 @@ def _build(name: str, folder: Path) -> bool:
 def copy_store(seed: Path, folder: Path) -> str:
     """A copy of the store in ``seed`` at ``folder`` (which must not hold a store yet), relocated; its URI."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for entry in seed.iterdir():
-        target = folder / entry.name
-        if entry.is_dir():
-            shutil.copytree(entry, target)
-        else:
-            shutil.copyfile(entry, target)
+    shutil.copytree(seed, folder, dirs_exist_ok=True)
     relocate(folder, seed.resolve(), folder.resolve())
     return sqlite_uri(folder)
 
