@@ -112,3 +112,25 @@ def test_campaign_and_threshold_checks_tell_right_from_wrong() -> None:
     assert lab05.honest_test_profit(honest).score == 1
     tuned_on_test = lab05.honest_test_profit(lambda yv, sv, yt, st_, econ: development.best_threshold(yt, st_, econ))
     assert tuned_on_test.score == 0 and "test months" in tuned_on_test.message
+
+
+def _with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    gappy = frame.copy()
+    gappy.loc[gappy.index[5], "Contract"] = None  # a text column with a missing value
+    gappy.loc[gappy.index[-1], "MonthlyCharges"] = np.nan  # a number column with one, in the last row
+    return gappy
+
+
+@pytest.mark.parametrize("kind", ["prepared", "with gaps", "a production month", "objects"])
+def test_the_training_dataset_has_the_schema_mlflow_infers_from_every_row(kind) -> None:
+    prepared = preparation.prepare(data.load_customers(), seed=config.SEED)
+    frame = {"prepared": prepared.train, "with gaps": _with_gaps(prepared.train),
+             "a production month": data.load_batch(data.PRODUCTION_MONTHS[0]).assign(Churn=0),
+             "objects": prepared.train.astype({"Contract": object})}[kind]
+    fast = development.training_dataset(frame, prepared.version)
+    full = mlflow.data.from_pandas(frame, name="customers-train", targets="Churn",
+                                   digest=lineage.short(prepared.version))
+    assert ("schema" in fast.__dict__) == (kind != "objects"), "the few-rows schema is used, except for objects"
+    assert fast.to_dict() == full.to_dict()
+    if kind == "with gaps":
+        assert not fast.schema.input_dict()["Contract"].required, "a column with a gap is not required"
