@@ -190,7 +190,7 @@ def _schema_rows(frame: pd.DataFrame) -> pd.DataFrame | None:
     """A few rows of ``frame`` from which MLflow infers the same schema as from all of it: the first row and, per
     column with a missing value, its first missing one. None when a column holds Python objects (their types may
     differ from row to row, so only all rows tell)."""
-    if any(dtype == object for dtype in frame.dtypes):
+    if any(pd.api.types.is_object_dtype(dtype) for dtype in frame.dtypes):
         return None
     missing = frame.isna().to_numpy()
     rows = {0, *(int(np.argmax(missing[:, j])) for j in np.flatnonzero(missing.any(axis=0)))}
