@@ -49,3 +49,13 @@ def test_sandboxed_and_unsandboxed_gradebooks_must_agree() -> None:
     assert "gradebook identical to the sandboxed one" in bench.report(result(grading=grading))
     differ = {**grading, "same_gradebook": False}
     assert bench.failures(result(grading=differ)) == ["the sandboxed and unsandboxed gradebooks differ"]
+
+
+def test_the_ratios_use_the_mean_of_the_floor_at_the_start_and_at_the_end() -> None:
+    end = {"seconds": 140.0, "labs": {LAB: {"seconds": 140.0, "peak_mb": 1, "exit": 0}}}
+    r = result(floor_end=end)
+    assert bench.floor_seconds(r) == 120.0
+    assert r["ratios"]["run/floor"] == round(40 / 120, 2) and r["ratios"]["pytest/floor"] == 1.25
+    assert "again at the end: 140.0 s; the ratios use the mean, 120.0 s" in bench.report(r)
+    failed = result(floor_end={**end, "labs": {LAB: {"seconds": 1.0, "peak_mb": 1, "exit": 1}}})
+    assert bench.failures(failed) == [f"floor_end: {LAB} exited 1"]
