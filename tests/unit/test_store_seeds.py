@@ -69,3 +69,25 @@ def test_a_seed_anyone_else_could_have_changed_is_not_used(tmp_path) -> None:
     seed.chmod(0o777)  # world-writable, as a folder planted in a shared /tmp could be
     assert not store_seeds._ours(seed)
     assert not store_seeds._ours(tmp_path / "missing")
+
+
+def test_seeds_unused_for_a_week_are_pruned_when_a_new_one_is_built(tmp_path) -> None:
+    import os
+    import time
+
+    def seed(name: str, days_unused: float):
+        folder = tmp_path / name
+        folder.mkdir(mode=0o755)
+        (folder / "mlflow.db").write_bytes(b"")
+        folder.chmod(0o755)
+        then = time.time() - days_unused * 86400
+        os.utime(folder, (then, then))
+        return folder
+
+    new = seed("mlopslab-seed-churn-" + "a" * 16, 0)
+    old = seed("mlopslab-seed-churn-" + "b" * 16, store_seeds.STALE_DAYS + 1)
+    recent = seed("mlopslab-seed-churn-" + "c" * 16, store_seeds.STALE_DAYS - 1)
+    other_model = seed("mlopslab-seed-churn-lifecycle-" + "d" * 16, store_seeds.STALE_DAYS + 1)
+    half_built = seed("mlopslab-seed-churn-x1y2z3", store_seeds.STALE_DAYS + 1)  # mkdtemp's name, not a seed's
+    assert store_seeds.prune(tmp_path, "churn", keep=new) == [old]
+    assert [p.exists() for p in (new, old, recent, other_model, half_built)] == [True, False, True, True, True]

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..config import data_dir, empty_store, sqlite_uri
@@ -31,6 +33,10 @@ SEEDED = {"08": "churn", "09": "churn", "10": "churn-lifecycle"}
 """Lab number -> the registered model whose champion its store starts with. Only for a lab whose first use of the
 store is that call: ``registry.ensure_champion()`` (labs 08, 09), or ``continuous.start_lifecycle(MODEL)``, which
 begins with ``registry.ensure_champion(MODEL)`` (lab 10)."""
+
+STALE_DAYS = 7
+"""A seed no run has used for this long is deleted when a new one of the same model is built (a seed is ~1.5 MB, one
+per package version: without this they would pile up in the temporary folder)."""
 
 SEED = "from mlopslab import config, registry\nconfig.quiet()\nregistry.ensure_champion({name!r})\n"
 """The code that fills an empty seed store (run in a fresh interpreter on the seed's store)."""
@@ -55,6 +61,7 @@ def template(name: str) -> Path | None:
     folder = home / f"mlopslab-seed-{name}-{key}"
     try:
         if _ours(folder):
+            os.utime(folder)  # used now: see STALE_DAYS
             return folder
         with open(home / f"mlopslab-seed-{name}-{os.getuid()}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the others wait for its result
@@ -65,9 +72,22 @@ def template(name: str) -> Path | None:
                     return None
                 relocate(built, built.resolve(), folder.resolve())
                 os.replace(built, folder)
+                prune(home, name, keep=folder)
     except OSError:  # a temporary folder we cannot write: the lab builds its champion itself
         return None
     return folder if _ours(folder) else None
+
+
+def prune(home: Path, name: str, keep: Path) -> list[Path]:
+    """Delete this user's seeds of model ``name`` in ``home``, other than ``keep``, that no run has used for
+    :data:`STALE_DAYS`; the ones deleted."""
+    pattern = re.compile(rf"mlopslab-seed-{re.escape(name)}-[0-9a-f]{{16}}")
+    cutoff = time.time() - STALE_DAYS * 86400
+    stale = [other for other in home.iterdir() if pattern.fullmatch(other.name) and other != keep
+             and _ours(other) and other.stat().st_mtime < cutoff]
+    for other in stale:
+        shutil.rmtree(other, ignore_errors=True)
+    return stale
 
 
 def _ours(folder: Path) -> bool:
