@@ -13,6 +13,7 @@ evaluation data itself, an optimistic figure).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from . import lineage
 from .config import SEED
 from .policy import ECONOMICS, Economics
 from .preparation import make_pipeline, split_xy
+
+if TYPE_CHECKING:
+    from mlflow.data.pandas_dataset import PandasDataset
 
 
 def expected_profit(y_true, scores, threshold: float = 0.5, economics: Economics = ECONOMICS) -> float:
@@ -197,7 +201,7 @@ def _schema_rows(frame: pd.DataFrame) -> pd.DataFrame | None:
     return frame.iloc[sorted(rows)]
 
 
-def training_dataset(train: pd.DataFrame, data_version: str):
+def training_dataset(train: pd.DataFrame, data_version: str) -> PandasDataset:
     """``train`` as the MLflow dataset a run logs as its training input (name, target, the data version's digest).
 
     MLflow infers a dataset's schema by looking at every value of every text column: 0.5-0.8 s for the course's
