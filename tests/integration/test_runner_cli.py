@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -93,6 +94,15 @@ def test_solutions_command_fills_in_and_verifies_every_check(tmp_path) -> None:
     assert "papermill" not in nb.metadata
 
 
+def _signal_masks(pid: int) -> str:
+    """The signal masks of a process (ignored, blocked, caught), from /proc: SIGINT is bit 2 (0x2)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError as err:
+        return str(err)
+    return " ".join(line for line in lines if line.startswith(("SigIgn", "SigBlk", "SigCgt")))
+
+
 def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
     import signal
     import time
@@ -112,12 +122,14 @@ def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
                        if "ipykernel" in p.name() + " ".join(p.cmdline())]  # a warm kernel is named ipykernel
         assert len(kernels) == 2, "both labs' kernels should be running"
         descendants = psutil.Process(proc.pid).children(recursive=True)
+        signals = _signal_masks(proc.pid)  # why, if it ends without being interrupted
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
         proc.wait(timeout=60)
         gone, alive = psutil.wait_procs(descendants, timeout=30)
         assert not alive, [p.cmdline() for p in alive]
         stderr = proc.stderr.read().decode()
-        assert proc.returncode == 130 and "interrupted" in stderr, stderr[-2000:]
+        assert proc.returncode == 130 and "interrupted" in stderr, (proc.returncode, signals, stderr[-2000:],
+                                                                    proc.stdout.read().decode()[-2000:])
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
