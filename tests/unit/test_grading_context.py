@@ -36,3 +36,20 @@ def test_the_recheck_uses_the_labs_value_not_the_students(monkeypatch) -> None:
 def test_context_and_bound_names_are_read_from_the_code() -> None:
     assert assemble.context_names('check("08.x", f, url=server.url, n=3)') == {"server"}
     assert assemble.bound_names("import numpy as np\nfor i in range(3):\n    x = i\ndef f(): pass") == {"np", "i", "x", "f"}
+
+
+def test_only_the_cells_after_the_last_recheck_are_skipped_and_only_without_hidden_checks(tmp_path) -> None:
+    lab = notebooks.lab_paths(["08"])[0]
+    nb = notebooks.read(lab)
+    cells = assemble.assemble(lab, nb).nb.cells
+    skipped = [i for i, c in enumerate(cells) if "skip-execution" in c.get("metadata", {}).get("tags", [])]
+    last_recheck = max(i for i, c in enumerate(cells) if c.get("metadata", {}).get("mlopslab", {}).get("grader")
+                       not in (None, "snapshot"))
+    trailing = [i for i, c in enumerate(cells) if i > last_recheck and c.cell_type == "code"]
+    assert trailing, "lab 08 has code after its last check (the test needs some)"
+    assert skipped == trailing
+    hidden = tmp_path / "extra_checks.py"
+    hidden.write_text("")
+    with_hidden = assemble.assemble(lab, nb, hidden).nb.cells
+    assert not [c for c in with_hidden if "skip-execution" in c.get("metadata", {}).get("tags", [])]
+    assert with_hidden[-1].id == assemble.HIDDEN_CELL

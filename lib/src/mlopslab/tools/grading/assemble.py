@@ -5,6 +5,8 @@ one changes nothing; stored outputs are dropped. A grader cell follows each chec
 in one last cell after everything else. After each lab cell that gives a value to a name a check takes as context
 (``check(..., model=candidate)``), a grader cell keeps that value, so the re-check judges the student's answer
 against the lab's own objects, not ones the student's cells overwrote (see :mod:`mlopslab.tools.grading.incell`).
+The lab's cells after the last grader cell decide no grade, so they are not executed (tagged ``skip-execution``),
+unless hidden checks run at the end: those may use anything the lab made (in the labs, 0-3.5 s of a lab's 1-15 s).
 """
 
 from __future__ import annotations
@@ -172,5 +174,16 @@ def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None)
             restored.append(_grader_cell(cell))
     if extra_checks:
         restored.append(_hidden_cell(extra_checks))
+    else:
+        _skip_after_last_grader_cell(restored)
     built.nb.cells = restored
     return built
+
+
+def _skip_after_last_grader_cell(cells: list[nbformat.NotebookNode]) -> None:
+    """Tag ``skip-execution`` the code cells after the last re-check: no grade depends on them."""
+    graders = [i for i, c in enumerate(cells) if c.get("id", "").startswith(GRADER_PREFIX)
+               and not c.get("id", "").startswith(SNAPSHOT_PREFIX)]
+    for cell in cells[graders[-1] + 1:] if graders else ():
+        if cell.cell_type == "code":
+            cell.metadata.setdefault("tags", []).append("skip-execution")
