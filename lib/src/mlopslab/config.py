@@ -106,6 +106,7 @@ def empty_store(folder: Path) -> str:
         shutil.rmtree(scratch, ignore_errors=True)
     uri = sqlite_uri(folder)
     shutil.copyfile(template, Path(folder) / "mlflow.db")
+    _default_experiment_beside(Path(folder) / "mlflow.db")
     return uri
 
 
@@ -119,3 +120,17 @@ def init_store(uri: str) -> None:
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Creating initial MLflow database tables" noise
     MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+    _default_experiment_beside(Path(uri.removeprefix("sqlite:///")))
+
+
+def _default_experiment_beside(db: Path) -> None:
+    """Point MLflow's ``Default`` experiment (id 0) at the ``artifacts`` folder beside the database, as
+    :func:`setup_tracking` does for the course experiment. MLflow records ``<cwd>/mlruns/0`` of whichever process
+    created the tables, so a copied template sent a run logged outside the course experiment to a stranger's
+    folder (in the grading sandbox, one it cannot write)."""
+    import sqlite3
+
+    location = (db.resolve().parent / "artifacts").as_uri()
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0", (location,))
+    con.close()
