@@ -338,6 +338,8 @@ with mlflow.start_run(run_name="baseline") as run:
     mlflow.sklearn.log_model(baseline, name="model", signature=signature, input_example=example,
                              pyfunc_predict_fn="predict_proba",
                              skops_trusted_types=development.SKOPS_TRUSTED,   # safe serialization (skops)
+                             # its environment, pinned from this one (else MLflow loads the model in a fresh
+                             # Python to guess the requirements: about 6 s)
                              pip_requirements=development.model_requirements())
 print("logged the baseline run")
 

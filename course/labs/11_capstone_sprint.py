@@ -242,8 +242,10 @@ print(f"policy.PROMOTION: gate_months = {policy.PROMOTION.gate_months}, window =
 #    `policy.APPROVAL.author_tag` (its author, `policy.APPROVAL.author`) and `"candidate": "recipe"`, the model's
 #    parameters (`mlflow.log_params`), the metrics `auc`, `profit` and `baseline_profit`, and the model itself
 #    (`mlflow.sklearn.log_model`, under the name `"model"`, with `X.head(3)` as its input example,
-#    `pyfunc_predict_fn="predict_proba"` so that the served model returns churn probabilities, and
-#    `skops_trusted_types=development.SKOPS_TRUSTED` so that MLflow may load the course's own classes). Keep the
+#    `pyfunc_predict_fn="predict_proba"` so that the served model returns churn probabilities,
+#    `skops_trusted_types=development.SKOPS_TRUSTED` so that MLflow may load the course's own classes, and
+#    `pip_requirements=development.model_requirements()`, the model's environment pinned from this one as in lab
+#    05: without it MLflow loads your model in a fresh Python to guess the requirements, about 6 s). Keep the
 #    run's id in `train_run`.
 
 # %% mlopslab={"exercise": "11.train"}
@@ -274,7 +276,8 @@ with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
                         "profit": development.expected_profit(y_gate, scores, threshold),
                         "baseline_profit": validation.baseline_profit(y_gate)})
     mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba",
+                             pip_requirements=development.model_requirements())
 train_run = run.info.run_id
 # END SOLUTION
 
@@ -293,7 +296,8 @@ with mlflow.start_run(run_name="lr-2026-02") as run:
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold)})
     mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba",
+                             pip_requirements=development.model_requirements())
 train_run = run.info.run_id
 
 # %% mlopslab={"shortcut": "11.train"}
@@ -310,7 +314,8 @@ with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
                         "profit": development.expected_profit(y_gate, scores, threshold),
                         "baseline_profit": validation.baseline_profit(y_gate)})
     mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba",
+                             pip_requirements=development.model_requirements())
 train_run = run.info.run_id
 
 # %% mlopslab={"shortcut": "11.train"}
