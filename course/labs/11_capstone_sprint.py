@@ -275,9 +275,9 @@ with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold),
                         "baseline_profit": validation.baseline_profit(y_gate)})
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba",
-                             pip_requirements=development.model_requirements())
+    requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
 train_run = run.info.run_id
 # END SOLUTION
 
@@ -295,9 +295,9 @@ with mlflow.start_run(run_name="lr-2026-02") as run:
     mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold)})
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba",
-                             pip_requirements=development.model_requirements())
+    requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
 train_run = run.info.run_id
 
 # %% mlopslab={"shortcut": "11.train"}
@@ -313,9 +313,9 @@ with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
     mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
                         "profit": development.expected_profit(y_gate, scores, threshold),
                         "baseline_profit": validation.baseline_profit(y_gate)})
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3),
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba",
-                             pip_requirements=development.model_requirements())
+    requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
+                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
 train_run = run.info.run_id
 
 # %% mlopslab={"shortcut": "11.train"}
