@@ -59,3 +59,12 @@ def test_the_ratios_use_the_mean_of_the_floor_at_the_start_and_at_the_end() -> N
     assert "again at the end: 140.0 s; the ratios use the mean, 120.0 s" in bench.report(r)
     failed = result(floor_end={**end, "labs": {LAB: {"seconds": 1.0, "peak_mb": 1, "exit": 1}}})
     assert bench.failures(failed) == [f"floor_end: {LAB} exited 1"]
+
+
+def test_a_failed_pytest_stage_keeps_the_end_of_its_output(tmp_path) -> None:
+    failing = tmp_path / "test_fails.py"
+    failing.write_text("def test_fails():\n    assert 1 + 1 == 3, 'a reason only the traceback gives'\n")
+    found = bench.pytest_suite(str(failing), "-n", "0", "-p", "no:nbval", "-o", "addopts=")
+    assert found["exit"] == 1 and found["failures"], found
+    assert "a reason only the traceback gives" in found["output_end"]
+    assert len(found["output_end"]) <= bench.OUTPUT_KEPT
