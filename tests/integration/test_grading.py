@@ -222,3 +222,27 @@ def test_self_grading_restores_cells_from_the_lab_as_committed_in_git(tmp_path) 
     committed = subprocess.run(["git", "-C", str(lab_path.parents[1]), "show", "HEAD:labs/00_welcome.ipynb"],
                                capture_output=True, check=True).stdout
     assert note == "" and reference != lab_path and reference.read_bytes() == committed
+
+
+@pytest.mark.parametrize("kind", ["solution", "wrong"])
+def test_not_running_the_cells_after_the_last_recheck_changes_no_grade(tmp_path, kind) -> None:
+    from mlopslab.tools.grading import assemble, score
+
+    lab = notebooks.lab_paths(["02"])[0]
+    submission = json.loads(json.dumps(answers.filled(lab, kind)))
+    grades, trailing_run = {}, {}
+    for skip in (True, False):
+        built = assemble.assemble(lab, submission)
+        trailing = [c for c in built.nb.cells if "skip-execution" in c.metadata.get("tags", [])]
+        assert trailing, "lab 02 has code after its last check (the test needs some)"
+        if not skip:
+            for cell in trailing:
+                cell.metadata["tags"].remove("skip-execution")
+        outcome = execute.execute(built.nb, tmp_path / f"skip-{skip}", lab="02")
+        trailing_run[skip] = {c.id for c in trailing} & outcome.executed
+        grades[skip] = [(g.exercise, g.status, g.points, g.message)
+                        for g in score.score(built.nb, built, outcome, exercises.exercises_of("02"), {}, 60)]
+    assert not trailing_run[True] and trailing_run[False], trailing_run
+    assert grades[True] == grades[False]
+    statuses = {status for _, status, _, _ in grades[True]}
+    assert statuses == {"correct"} if kind == "solution" else statuses <= {"wrong", "partial"}, grades[True]
