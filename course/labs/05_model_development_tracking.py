@@ -339,7 +339,7 @@ with mlflow.start_run(run_name="baseline") as run:
                              pyfunc_predict_fn="predict_proba",
                              skops_trusted_types=development.SKOPS_TRUSTED,   # safe serialization (skops)
                              # its environment, pinned from this one (else MLflow loads the model in a fresh
-                             # Python to guess the requirements: about 6 s)
+                             # Python to guess the requirements, which takes seconds)
                              pip_requirements=development.model_requirements())
 print("logged the baseline run")
 

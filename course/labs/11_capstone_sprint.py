@@ -245,8 +245,8 @@ print(f"policy.PROMOTION: gate_months = {policy.PROMOTION.gate_months}, window =
 #    `pyfunc_predict_fn="predict_proba"` so that the served model returns churn probabilities,
 #    `skops_trusted_types=development.SKOPS_TRUSTED` so that MLflow may load the course's own classes, and
 #    `pip_requirements=development.model_requirements()`, the model's environment pinned from this one as in lab
-#    05: without it MLflow loads your model in a fresh Python to guess the requirements, about 6 s). Keep the
-#    run's id in `train_run`.
+#    05: without it MLflow loads your model in a fresh Python to guess the requirements, several seconds). Keep
+#    the run's id in `train_run`.
 
 # %% mlopslab={"exercise": "11.train"}
 # BEGIN STUB
