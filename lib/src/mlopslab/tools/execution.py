@@ -154,12 +154,13 @@ class CourseKernelManager(AsyncKernelManager):
     sandboxed ``zygote`` is given (the kernel then confines itself to ``confine``), else cold in its own sandbox."""
 
     def __init__(self, runtime: Path, limits: Limits, sandbox=None, cwd: Path | None = None, warm: bool = True,
-                 zygote=None, confine: list[str] | None = None, **kwargs) -> None:
+                 zygote=None, confine: list[str] | None = None, prefix: str | None = None, **kwargs) -> None:
         super().__init__(kernel_name=KERNEL, transport="ipc", ip=str(runtime / "kernel"),
                          connection_file=str(runtime / "kernel.json"),
                          client_class="mlopslab.tools.channels.SlicedKernelClient", **kwargs)
         self.mlopslab_limits, self.sandbox, self.sandbox_cwd = limits, sandbox, cwd
         self.mlopslab_zygote, self.mlopslab_confine = zygote, confine or []
+        self.mlopslab_prefix = prefix if zygote is not None else None  # a lab prefix the zygote has run
         self.warm = warm and (sandbox is None or zygote is not None)
         self.mlopslab_rlimits = {name: int(mb) * 2**20 for name, mb in
                                  (("data", limits.data_segment_mb), ("fsize", limits.file_mb)) if mb}
@@ -260,7 +261,7 @@ def _last_line(text: str) -> str:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = None, limits: Limits = Limits(),
             stop_on_error: bool = False, env: dict[str, str] | None = None, log: Path | None = None,
-            on_cell_done=None, sandboxed: bool = False, warm: bool | None = None) -> Outcome:
+            on_cell_done=None, sandboxed: bool = False, warm: bool | None = None, prefix: str | None = None) -> Outcome:
     """Execute ``nb`` in place in a fresh kernel whose working folder is ``cwd``.
 
     With ``stop_on_error`` the first failing cell ends the run (status ``error``, as papermill does); otherwise
@@ -269,7 +270,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
     (:mod:`mlopslab.tools.sandbox`): ``cwd`` is then its only writable folder, besides its private ``/tmp``.
     Kernels are ``warm`` (:mod:`mlopslab.tools.warm`) unless told otherwise, here or by the environment variable
     ``MLOPSLAB_KERNELS=cold``; sandboxed, only when ``cwd`` is in this process's sandboxed zygote's area
-    (:func:`scratch`) and the machine has Landlock 6 (else cold, each in its own sandbox).
+    (:func:`scratch`) and the machine has Landlock 6 (else cold, each in its own sandbox). ``prefix`` names a
+    lab prefix that sandboxed zygote has already run (:mod:`mlopslab.tools.prefix`): the kernel is forked from it.
     """
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -316,7 +318,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, tracking_uri: str | None = 
             env = sandboxing.environment(Path(cwd).resolve(), env)
             if zygote is not None:
                 env["TMPDIR"] = tmp
-        km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm, zygote=zygote,
+        km = CourseKernelManager(runtime, limits, sandbox=box, cwd=Path(cwd), warm=warm, zygote=zygote, prefix=prefix,
                                  confine=[str(Path(cwd).resolve()), str(runtime), tmp, SHARED_MEMORY])
         client = state["client"] = LimitedOutputClient(
             nb, limits.output_kb, km=km, timeout_func=timeout_of, kernel_name=KERNEL, allow_errors=not stop_on_error,

@@ -74,8 +74,12 @@ def _import_everything() -> None:
             continue
 
 
-def _become_kernel(spec: dict) -> None:
-    """In the forked child: become the ipykernel the spec describes (never returns)."""
+def _become_kernel(spec: dict, shell=None) -> None:
+    """In the forked child: become the ipykernel the spec describes (never returns).
+
+    With ``shell`` (forked from a prefix zygote, :mod:`mlopslab.tools.prefix`) the kernel takes over the namespace
+    the prefix left in it, and its random generators carry on from the prefix's, as in a kernel that ran it.
+    """
     try:
         _prctl(PR_SET_NAME, b"ipykernel")  # what `ps` and psutil call it (its command line is the zygote's)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -95,28 +99,36 @@ def _become_kernel(spec: dict) -> None:
             for folder in spec["confine"]:
                 os.makedirs(folder, exist_ok=True)
             confine([Path(p) for p in spec["confine"]])
-        import random
+        if shell is None:
+            import random
 
-        import numpy as np
+            import numpy as np
 
-        random.seed()
-        np.random.seed()
+            random.seed()
+            np.random.seed()
         sys.argv = list(spec["argv"])
         sys.path[:] = [p for p in sys.path if p not in ("", spec["cwd"])]
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
+        if shell is not None:
+            from .prefix import kernel_namespace
+
+            app.user_ns = kernel_namespace(shell)
         app.initialize(spec["argv"][3:])  # after `python -m ipykernel_launcher`
-        _as_if_imported_in_the_kernel()
+        as_if_imported_in_the_kernel(pandas=shell is None)  # a prefix zygote set pandas' option before the prefix
         app.start()
     finally:
         os._exit(0)
 
 
-def _as_if_imported_in_the_kernel() -> None:
-    """Redo what libraries decide at import time from whether IPython is there (the zygote imported them without)."""
-    if "pandas" in sys.modules:
+def as_if_imported_in_the_kernel(pandas: bool = True, kernel: bool = True) -> None:
+    """Redo what libraries decide at import time from whether IPython is there (the zygote imported them without):
+    ``pandas``' display option, and (``kernel``) the widget comm target and inline figures of the running kernel."""
+    if pandas and "pandas" in sys.modules:
         sys.modules["pandas"].set_option("display.max_columns", 20)  # pandas' choice inside a Jupyter kernel
+    if not kernel:
+        return
     if "ipywidgets" in sys.modules:
         sys.modules["ipywidgets"]._handle_ipython()  # registers the widget comm target with the kernel
     if "matplotlib_inline.backend_inline" in sys.modules:
@@ -131,7 +143,7 @@ def _apply_rlimits(rlimits: dict[str, int]) -> None:
         resource.setrlimit(which, (value, value))
 
 
-def _fork(spec: dict) -> int:
+def fork_kernel(spec: dict, shell=None) -> int:
     """Fork twice so that the kernel is orphaned into the asking process (a subreaper); return the kernel's pid."""
     read_end, write_end = os.pipe()
     middle = os.fork()
@@ -140,7 +152,7 @@ def _fork(spec: dict) -> int:
         kernel = os.fork()
         if kernel == 0:
             os.close(write_end)
-            _become_kernel(spec)
+            _become_kernel(spec, shell)
         os.write(write_end, str(kernel).encode())
         os._exit(0)
     os.close(write_end)
@@ -168,8 +180,11 @@ def _reap(exits: Path | None) -> None:
 
 def _others() -> list[int]:
     """The live processes of this PID namespace other than its init and this zygote."""
+    from . import prefix
+
     gone = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
-    return [p.pid for p in psutil.process_iter(["status"]) if p.pid not in (1, os.getpid()) and p.info["status"] not in gone]
+    keep = {1, os.getpid(), *prefix.pids()}
+    return [p.pid for p in psutil.process_iter(["status"]) if p.pid not in keep and p.info["status"] not in gone]
 
 
 def _reset(request: dict, exits: Path | None) -> dict:
@@ -216,16 +231,32 @@ def serve(exits: Path | None = None) -> None:
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            if request.get("op") == "reset":
-                answer = _reset(request, exits)
-            else:
-                answer = {"pid": _fork(request)}
-                if exits is not None:
-                    (exits / str(answer["pid"])).unlink(missing_ok=True)
+            answer = _answer(request, exits)
+            if "pid" in answer and exits is not None:
+                (exits / str(answer["pid"])).unlink(missing_ok=True)
         except Exception as err:  # noqa: BLE001 -- reported to the asking process
             answer = {"error": f"{type(err).__name__}: {err}"}
         out.write(json.dumps(answer) + "\n")
         out.flush()
+
+
+def _answer(request: dict, exits: Path | None) -> dict:
+    """One request to the zygote: fork a kernel (from a lab's prefix zygote if it names one), or reset, or start
+    a prefix zygote or say whether it is alive (only in a grading sandbox: :mod:`mlopslab.tools.prefix`)."""
+    from . import prefix
+
+    op = request.get("op", "fork")
+    if op == "reset":
+        return _reset(request, exits)
+    if op in ("prefix", "prefix-alive") and exits is None:
+        return {"error": "prefixes are shared only in a sandboxed zygote"}
+    if op == "prefix":
+        return prefix.start(request)
+    if op == "prefix-alive":
+        return {"alive": prefix.alive(request.get("key", ""))}
+    if request.get("prefix"):
+        return prefix.fork(request)
+    return {"pid": fork_kernel(request)}
 
 
 # --- the asking side: a runner worker, the test process, a grader without a sandbox --------------------------------
@@ -456,7 +487,8 @@ class WarmProvisioner(LocalProvisioner):
 
         env = {k: v for k, v in (kwargs.get("env") or os.environ).items() if k not in PARENTS_MLFLOW}
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        spec = {"argv": cmd, "cwd": cwd, "env": env, "rlimits": getattr(self.parent, "mlopslab_rlimits", {})}
+        spec = {"argv": cmd, "cwd": cwd, "env": env, "rlimits": getattr(self.parent, "mlopslab_rlimits", {}),
+                "prefix": getattr(self.parent, "mlopslab_prefix", None)}
         sandboxed = getattr(self.parent, "mlopslab_zygote", None)
         if sandboxed is not None:
             spec["env"] = {**env, "JPY_PARENT_PID": "1"}  # its parent is the zygote, not this process

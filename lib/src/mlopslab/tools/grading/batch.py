@@ -90,7 +90,7 @@ def grade_submission(sub: Submission, lab_path: Path | None, settings: Settings 
                                _declared_rows(sub.lab, hidden, "not-run", f"not graded: {reason}"))
     workdir = scratch("grade-", settings.sandboxed)
     try:
-        outcome = execute(built.nb, workdir, limits, sandboxed=settings.sandboxed, lab=sub.lab)
+        outcome = execute(built.nb, workdir, limits, sandboxed=settings.sandboxed, lab=sub.lab, lab_path=lab_path)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     grades = score(built.nb, built, outcome, exercises.exercises_of(sub.lab), hidden, limits.cell_timeout)
@@ -142,7 +142,8 @@ def grade_all(subs: list[Submission], labs: dict[str, Path], out: Path, root: Pa
     """Grade ``subs`` in parallel (skipping unchanged ones unless ``force``); grades in the order of ``subs``."""
     batch = _Batch(subs, labs, out, root, settings, workers, on_done)
     todo: dict[int, str] = {}
-    for i, sub in enumerate(subs):
+    # lab by lab: a grading process then runs each lab's shared prefix once (mlopslab.tools.prefix)
+    for i, sub in sorted(enumerate(subs), key=lambda item: (item[1].lab or "", item[0])):
         key = cache_key(sub, labs.get(sub.lab or ""), settings)
         cached = None if force else _cached(result_path(out, sub), key)
         if cached:

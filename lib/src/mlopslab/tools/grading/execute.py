@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 
+from .. import notebooks, prefix
 from ..execution import Limits, Outcome
 from ..execution import execute as execute_notebook
 from ..store_seeds import store_for
@@ -32,14 +33,25 @@ def _skip_recheck_after_timeout(nb: nbformat.NotebookNode, index: int, reply: di
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, sandboxed: bool = False,
-            lab: str | None = None) -> Outcome:
+            lab: str | None = None, lab_path: Path | None = None) -> Outcome:
     """Execute ``nb`` in place in a fresh kernel whose cwd is ``workdir``; never raises for the student's code.
 
     ``workdir`` holds the submission's own tracking store, new and empty (or, for a ``lab`` that starts from a
     seed, a copy of it: :mod:`mlopslab.tools.store_seeds`); sandboxed, it is the kernel's only writable folder.
+    Sandboxed, a lab's cells before its first exercise run once per grading process, not once per submission
+    (:mod:`mlopslab.tools.prefix`); the kernel then works in that prefix's folder, put back as the prefix left it,
+    and those cells show the outputs they have in ``lab_path`` (the lab ``nb`` was assembled from).
     The kernel's own stdout/stderr are discarded (a flood there could fill the disk).
     """
     workdir.mkdir(parents=True, exist_ok=True)
+    shared = prefix.share(nb, lab, notebooks.read(lab_path) if lab_path else None) if sandboxed and lab else None
+    if shared is not None:  # the prefix has run once for this lab: the kernel starts where it ended
+        outcome = execute_notebook(nb, shared.cwd, tracking_uri=shared.uri, limits=limits,
+                                   on_cell_done=_skip_recheck_after_timeout, sandboxed=True, prefix=shared.key)
+        if outcome.status != "startup-failed":
+            return outcome
+        prefix.unshare(nb, shared)  # no kernel from the prefix (its zygote died): the whole lab runs, as usual
     uri = store_for(lab, workdir / "mlflow")
     return execute_notebook(nb, workdir, tracking_uri=uri, limits=limits, on_cell_done=_skip_recheck_after_timeout,
                             sandboxed=sandboxed)
+
