@@ -18,7 +18,8 @@ time; the kernel confines itself with Landlock (:mod:`mlopslab.tools.confine`: w
 runtime and ``/tmp`` folders and ``/dev/shm``; no signal, ptrace or memory access outside its own tree) before it
 starts, and after it the zygote kills whatever the kernel left running and empties its ``/tmp`` folder and the
 sandbox's ``/dev/shm``, while the grader deletes its working folder. Without Landlock (Linux older than 6.12)
-grading kernels start cold, each in its own sandbox.
+grading kernels start cold, each in its own sandbox. In the sandbox, a kernel may also be forked from a lab's
+*prefix zygote*, which has already run the lab's cells before its first exercise (:mod:`mlopslab.tools.prefix`).
 """
 
 from __future__ import annotations
