@@ -69,11 +69,13 @@ def prefix_length(nb: nbformat.NotebookNode) -> int:
     return 0
 
 
-def share(nb: nbformat.NotebookNode, lab: str, committed: nbformat.NotebookNode | None = None) -> Shared | None:
+def share(nb: nbformat.NotebookNode, lab: str, committed: nbformat.NotebookNode | None = None,
+          cell_timeout: float = 300.0) -> Shared | None:
     """Run ``nb``'s prefix in this process's sandboxed zygote (once per lab) and mark it as already run in ``nb``.
 
     ``nb`` is an assembled submission: its prefix cells are then tagged ``skip-execution`` and get the outputs of
-    the same cells in ``committed`` (the lab as committed). None when the prefix cannot be shared: run all of it.
+    the same cells in ``committed`` (the lab as committed). None when the prefix cannot be shared (or one of its
+    cells takes longer than ``cell_timeout`` seconds): run all of it.
     """
     from . import sandbox, warm
     from .execution import kernel_env
@@ -95,7 +97,7 @@ def share(nb: nbformat.NotebookNode, lab: str, committed: nbformat.NotebookNode 
                 work.mkdir(parents=True)
                 _URIS[key] = store_for(lab, work / "mlflow")
                 env = {**sandbox.environment(work, kernel_env(_URIS[key])), "TMPDIR": f"/tmp/prefix-{key}"}
-                zygote.ask({"op": "prefix", "key": key, "cwd": str(work), "env": env,
+                zygote.ask({"op": "prefix", "key": key, "cwd": str(work), "env": env, "cell_timeout": cell_timeout,
                             "snapshot": str(work.parent / "snapshot"), "cells": [c.source for c in cells]})
         except RuntimeError as err:
             _FAILED[key] = str(err)
@@ -228,7 +230,7 @@ def _serve(request: dict, channel) -> None:
         os.environ.update(request["env"])
         os.makedirs(request["env"]["TMPDIR"], exist_ok=True)
         tempfile.tempdir = None
-        shell = _run(request["cells"])
+        shell = _run(request["cells"], max(1, round(request.get("cell_timeout", 300))))
         _settle()
         shutil.copytree(work, snapshot, symlinks=True)
     except Exception as err:  # noqa: BLE001 -- reported to the grader, which then runs the whole lab
@@ -249,8 +251,9 @@ def _serve(request: dict, channel) -> None:
         channel.flush()
 
 
-def _run(cells: list[str]):
-    """Run the prefix's cells in a plain IPython shell (no history file, no thread); the shell."""
+def _run(cells: list[str], cell_timeout: int):
+    """Run the prefix's cells in a plain IPython shell (no history file, no thread); the shell. A cell over
+    ``cell_timeout`` seconds ends this process (SIGALRM): the grader then runs the whole lab in each kernel."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -261,7 +264,9 @@ def _run(cells: list[str]):
     shell = InteractiveShell.instance(config=config)
     warm.as_if_imported_in_the_kernel(pandas=True, kernel=False)
     for index, source in enumerate(cells):
+        signal.alarm(cell_timeout)
         result = shell.run_cell(source, store_history=False)
+        signal.alarm(0)
         if not result.success:
             error = result.error_in_exec or result.error_before_exec
             raise PrefixError(f"prefix cell {index} failed: {type(error).__name__}: {error}")

@@ -44,7 +44,8 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, 
     The kernel's own stdout/stderr are discarded (a flood there could fill the disk).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    shared = prefix.share(nb, lab, notebooks.read(lab_path) if lab_path else None) if sandboxed and lab else None
+    committed = notebooks.read(lab_path) if lab_path else None
+    shared = prefix.share(nb, lab, committed, limits.lab_cell_timeout) if sandboxed and lab else None
     if shared is not None:  # the prefix has run once for this lab: the kernel starts where it ended
         outcome = execute_notebook(nb, shared.cwd, tracking_uri=shared.uri, limits=limits,
                                    on_cell_done=_skip_recheck_after_timeout, sandboxed=True, prefix=shared.key)
