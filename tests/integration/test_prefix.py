@@ -39,9 +39,10 @@ def _printed(nb, marker: str) -> str:
     return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if marker in o.get("text", ""))
 
 
-@pytest.mark.parametrize("kind", ["solution", "wrong"])
-def test_a_shared_prefix_gives_the_same_grades_and_the_committed_outputs(tmp_path, monkeypatch, kind) -> None:
-    lab = "09"  # starts from a seeded tracking store, reads data and fits in its prefix
+# 09: starts from a seeded tracking store, reads data and fits in its prefix; 10: its prefix also keeps the values
+# a re-check takes as context (a grader snapshot cell), and registers models in the store
+@pytest.mark.parametrize(("lab", "kind"), [("09", "solution"), ("09", "wrong"), ("10", "wrong")])
+def test_a_shared_prefix_gives_the_same_grades_and_the_committed_outputs(tmp_path, monkeypatch, lab, kind) -> None:
     submission = _submission(lab, kind)
     shared_nb, shared, shared_grades = _graded(lab, submission, tmp_path / "shared", True, monkeypatch)
     whole_nb, whole, whole_grades = _graded(lab, submission, tmp_path / "whole", False, monkeypatch)

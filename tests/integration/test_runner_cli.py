@@ -112,7 +112,10 @@ def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
     env = make_repo(tmp_path, ["import time\nwhile True:\n    time.sleep(0.1)"])
     write_lab(tmp_path, "02_hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.1)"])
     cmd = [sys.executable, "-m", "mlopslab", "run", "--out", str(tmp_path / "out")]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # as from a terminal: a shell's background job (`pytest &`, nohup) runs with SIGINT ignored, which its children
+    # inherit, and Python then never turns Ctrl-C into KeyboardInterrupt (seen twice: exit 1, SIGINT in SigIgn)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         kernels: list[psutil.Process] = []
