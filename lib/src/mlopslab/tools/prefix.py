@@ -69,13 +69,14 @@ def prefix_length(nb: nbformat.NotebookNode) -> int:
     return 0
 
 
-def share(nb: nbformat.NotebookNode, lab: str, committed: nbformat.NotebookNode | None = None,
+def share(nb: nbformat.NotebookNode, lab: str, committed: Path | None = None,
           cell_timeout: float = 300.0) -> Shared | None:
     """Run ``nb``'s prefix in this process's sandboxed zygote (once per lab) and mark it as already run in ``nb``.
 
     ``nb`` is an assembled submission: its prefix cells are then tagged ``skip-execution`` and get the outputs of
-    the same cells in ``committed`` (the lab as committed). None when the prefix cannot be shared (or one of its
-    cells takes longer than ``cell_timeout`` seconds): run all of it.
+    the same cells in the notebook at ``committed`` (the lab as committed; read only when the prefix is shared).
+    None when the prefix cannot be shared (or one of its cells takes longer than ``cell_timeout`` seconds): run
+    all of it.
     """
     from . import sandbox, warm
     from .execution import kernel_env
@@ -113,8 +114,11 @@ def unshare(nb: nbformat.NotebookNode, shared: Shared) -> None:
             cell.outputs, cell.execution_count = [], None
 
 
-def _mark_as_run(cells: list, committed: nbformat.NotebookNode | None) -> tuple[str, ...]:
-    outputs = {c.get("id"): c for c in committed.cells if c.cell_type == "code"} if committed is not None else {}
+def _mark_as_run(cells: list, committed: Path | None) -> tuple[str, ...]:
+    from . import notebooks
+
+    lab = notebooks.read(committed) if committed is not None else None
+    outputs = {c.get("id"): c for c in lab.cells if c.cell_type == "code"} if lab is not None else {}
     for cell in cells:
         cell.metadata.setdefault("tags", []).append("skip-execution")
         if cell.get("id") in outputs:

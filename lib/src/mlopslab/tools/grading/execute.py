@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import notebooks, prefix
+from .. import prefix
 from ..execution import Limits, Outcome
 from ..execution import execute as execute_notebook
 from ..store_seeds import store_for
@@ -44,8 +44,7 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, 
     The kernel's own stdout/stderr are discarded (a flood there could fill the disk).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    committed = notebooks.read(lab_path) if lab_path else None
-    shared = prefix.share(nb, lab, committed, limits.lab_cell_timeout) if sandboxed and lab else None
+    shared = prefix.share(nb, lab, lab_path, limits.lab_cell_timeout) if sandboxed and lab else None
     if shared is not None:  # the prefix has run once for this lab: the kernel starts where it ended
         outcome = execute_notebook(nb, shared.cwd, tracking_uri=shared.uri, limits=limits,
                                    on_cell_done=_skip_recheck_after_timeout, sandboxed=True, prefix=shared.key)
@@ -55,4 +54,3 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, limits: Limits = GRADING, 
     uri = store_for(lab, workdir / "mlflow")
     return execute_notebook(nb, workdir, tracking_uri=uri, limits=limits, on_cell_done=_skip_recheck_after_timeout,
                             sandboxed=sandboxed)
-
