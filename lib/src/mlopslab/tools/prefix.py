@@ -33,6 +33,8 @@ from typing import Any
 import nbformat
 
 MAX_LIVE = 2
+NAME = "mlopslab-prefix"
+"""What `ps` and psutil call a prefix zygote (at most 15 bytes, the kernel's limit)."""
 """Prefix zygotes kept alive per grading process (the grader sends a worker its submissions lab by lab)."""
 _HISTORY_NAME = re.compile(r"^(_+|_i+|_i?\d+)$")
 
@@ -223,6 +225,7 @@ def _serve(request: dict, channel) -> None:
     """The prefix zygote: run the prefix, snapshot the folder, then fork one kernel per request (never returns)."""
     from . import warm
 
+    warm._prctl(warm.PR_SET_NAME, NAME.encode())
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # it waits for its own children; the zygote reaps the kernels
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # the prefix's prints must not reach the zygote's stdout (the grader reads it)
