@@ -33,9 +33,9 @@ from typing import Any
 import nbformat
 
 MAX_LIVE = 2
+"""Prefix zygotes kept alive per grading process (the grader sends a worker its submissions lab by lab)."""
 NAME = "mlopslab-prefix"
 """What `ps` and psutil call a prefix zygote (at most 15 bytes, the kernel's limit)."""
-"""Prefix zygotes kept alive per grading process (the grader sends a worker its submissions lab by lab)."""
 _HISTORY_NAME = re.compile(r"^(_+|_i+|_i?\d+)$")
 
 
