@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -120,8 +121,9 @@ def graded(tmp_path_factory):
     before = {"check_file": check_file.read_bytes(), "template": template.read_bytes() if template else b""}
     common = ["--workers", "2", "--extra-checks", str(hidden), "--timeout", "30"]
     try:
+        # started as an instructor would, from the folder with the hidden checks (`python -m` puts it on sys.path)
         proc = subprocess.run([sys.executable, "-m", "mlopslab", "grade", str(subs), *common, "--out", str(out)],
-                              capture_output=True, text=True, timeout=900, check=False)
+                              cwd=secret_dir, capture_output=True, text=True, timeout=900, check=False)
         plain = subprocess.run([sys.executable, "-m", "mlopslab", "grade", str(honest_only), *common, "--out",
                                 str(root / "plain"), "--sandbox", "none"],
                                capture_output=True, text=True, timeout=900, check=False)
@@ -216,6 +218,31 @@ def test_honest_work_grades_the_same_with_and_without_the_sandbox(graded) -> Non
 
     assert honest(graded["out"]) == honest(graded["plain"]) and honest(graded["out"])
     assert {r["status"] for r in honest(graded["out"])} == {"correct"}, honest(graded["out"])
+
+
+SHOW_SANDBOX = """
+import json
+from mlopslab.tools import sandbox
+print(json.dumps([str(p) for p in sandbox.Sandbox.for_course().readable]))
+"""
+
+
+def test_the_graders_own_folders_are_not_in_the_sandbox(tmp_path) -> None:
+    """`python -m mlopslab grade` from the instructor's folder puts that folder first on the import path, and
+    PYTHONPATH adds others: neither may become readable inside the sandbox (they hold the hidden checks, every
+    student's submission, the gradebook)."""
+    instructor, elsewhere = tmp_path / "instructor", tmp_path / "elsewhere"
+    for folder in (instructor, elsewhere):
+        folder.mkdir()
+    (instructor / "show_sandbox.py").write_text(SHOW_SANDBOX, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(elsewhere)}
+    proc = subprocess.run([sys.executable, "-m", "show_sandbox"], cwd=instructor, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    readable = [Path(p) for p in json.loads(proc.stdout)]
+    exposed = [str(p) for p in readable if tmp_path.resolve() in (p, *p.parents) or p in tmp_path.resolve().parents]
+    assert not exposed, exposed
+    assert Path(sys.prefix).resolve() in readable and repo_root().resolve() / "lib" in readable, readable
 
 
 def test_missing_bubblewrap_refuses_to_grade_unsandboxed(tmp_path) -> None:

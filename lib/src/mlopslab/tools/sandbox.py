@@ -2,10 +2,10 @@
 
 Inside the sandbox (Debian's ``bwrap``, the unprivileged sandbox behind Flatpak):
 
-* the system (``/usr``), the Python installation and environment, and the parts of the course the labs read
-  (``lib/``, ``data/``, ``labs/``) are **read-only**; nothing else of the machine is there — not the rest of the
-  course repository (sources with solutions, tests, docs, ``.git``), not the grader's output folder, not the other
-  submissions, not the hidden-checks file;
+* the system (``/usr``), the Python installation and environment (the folders ``python -I`` imports from), and the
+  parts of the course the labs read (``lib/``, ``data/``, ``labs/``) are **read-only**; nothing else of the machine
+  is there — not the rest of the course repository (sources with solutions, tests, docs, ``.git``), not the
+  grader's output folder or working folder, not the other submissions, not the hidden-checks file;
 * the submission's own working folder (its tracking store) and the kernel's runtime folder (connection file and
   IPC sockets) are the only writable places; ``/tmp`` and ``/dev/shm`` (joblib's and multiprocessing's
   semaphores) are private, size-capped tmpfs;
@@ -24,8 +24,12 @@ The same policy maps onto a container for those who grade in one: a read-only im
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shutil
+import site
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,10 +50,23 @@ def bwrap() -> str | None:
 
 
 def _python_paths() -> list[Path]:
-    """The interpreter's installation and environment, and any other folder on its import path."""
+    """The interpreter's installation and environment, and the folders it imports from on its own."""
     found = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent]
-    found += [Path(p) for p in sys.path if p and Path(p).is_dir()]
-    return found
+    return found + [Path(p) for p in _own_import_path() if Path(p).is_dir()]
+
+
+@functools.cache
+def _own_import_path() -> tuple[str, ...]:
+    """The import path of this interpreter in isolated mode (``python -I``): its standard library, site-packages
+    and what their ``.pth`` files add (an editable install of the course); the user's site-packages when it is on
+    ``sys.path``. Not the rest of ``sys.path``: ``python -m mlopslab grade`` puts the folder it is started from
+    first on it, and PYTHONPATH or a script can add any folder, such as the instructor's, with the hidden checks,
+    the submissions and the gradebook."""
+    proc = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    paths = json.loads(proc.stdout)
+    user_site = site.getusersitepackages()
+    return tuple(paths + ([user_site] if user_site in sys.path else []))
 
 
 def _outermost(paths: list[Path]) -> list[Path]:
