@@ -220,3 +220,12 @@ def test_gradescope_autograder_posts_the_grade_and_feedback(tmp_path) -> None:
         [("02.burndown", 3.0, 3.0), ("02.retrospective", 4.0, 6.0), ("late", -0.7, 0)]
     scores = list(csv.reader(io.StringIO((tmp_path / "gradescope-scores-lab02.csv").read_text())))
     assert scores[0] == ["Name", "SID", "Email", "Score", "Max Points"] and scores[1][:2] == ["Jane Doe", "S2026001"]
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../../etc", ".hidden", "a/../../b", "/", "  "])
+def test_a_students_name_never_becomes_a_path_out_of_the_output_folder(name, tmp_path) -> None:
+    from mlopslab.tools.grading.collect import slug
+
+    made = slug(name)
+    assert made and "/" not in made and not made.startswith(".")
+    assert (tmp_path / "executed" / made).resolve().parent == (tmp_path / "executed").resolve()

@@ -39,8 +39,8 @@ class Submission:
 
 
 def slug(text: str) -> str:
-    """A file-name-safe form of a student's name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "student"
+    """A file-name-safe form of a student's name: never a path, never hidden, never ``.`` or ``..``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_").lstrip(".") or "student"
 
 
 def lab_of(path: Path, known_labs: dict[str, Path]) -> str | None:
