@@ -120,6 +120,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, tuple[float, str]]]] = {
     "kernel_crash": ("kernel-died", "exit code 3", _row((1, "correct"), (0, "not-run"), (0, "not-run"), (0, "not-run"))),
     "edited_deleted": (OK, "", _row((0, "wrong"), (0, "wrong"), (0, "wrong"), (0, "missing"))),
     "invalid_json": ("invalid", "not valid JSON", _row((0, "not-run"), (0, "not-run"), (0, "not-run"), (0, "not-run"))),
+    "nested_json": ("invalid", "nested too deeply", _row((0, "not-run"), (0, "not-run"), (0, "not-run"), (0, "not-run"))),
+    "oversized": ("invalid", "over the grader's 64 MB", _row((0, "not-run"), (0, "not-run"), (0, "not-run"), (0, "not-run"))),
     "flat_lms": (OK, "'ir'", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (1, "correct"))),
     "tamper_registry": (OK, "", _row((0, "flagged"), (0, "flagged"), (0, "flagged"), (0, "flagged"))),
     "tamper_check": (OK, "", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (0, "flagged"))),
@@ -152,6 +154,13 @@ def build_class(root: Path) -> Path:
         (subs / student / "00_welcome.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
     (subs / "invalid_json").mkdir()
     (subs / "invalid_json" / "00_welcome.ipynb").write_text(json.dumps(_solved(), indent=1)[:5000], encoding="utf-8")
+    (subs / "nested_json").mkdir()  # valid JSON that Python's parser cannot read: a clear grade, not a grader error
+    (subs / "nested_json" / "00_welcome.ipynb").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    (subs / "oversized").mkdir()  # never read into the grader's memory
+    huge = _solved()
+    flood = {"output_type": "stream", "name": "stdout", "text": "x" * (65 * 2**20)}
+    next(c for c in huge["cells"] if c["cell_type"] == "code")["outputs"] = [flood]
+    (subs / "oversized" / "00_welcome.ipynb").write_text(json.dumps(huge), encoding="utf-8")
     (subs / "flat_lms__00_welcome.ipynb").write_text(json.dumps(_flat_lms(), indent=1), encoding="utf-8")
     (subs / "stray").mkdir()
     (subs / "stray" / "notes.ipynb").write_text(json.dumps({"cells": [], "metadata": {}}), encoding="utf-8")

@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from .. import notebooks
+from .collect import too_large
 
 GRADER_PREFIX = "grader-"
 SNAPSHOT_PREFIX = "grader-snapshot-"
@@ -44,6 +45,8 @@ class Assembled:
 
 def read_submission(path: Path) -> dict:
     """A submitted notebook as plain JSON; SubmissionError saying what is wrong and where."""
+    if why := too_large(Path(path)):
+        raise SubmissionError(why)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
@@ -52,6 +55,8 @@ def read_submission(path: Path) -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise SubmissionError(f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from err
+    except RecursionError:
+        raise SubmissionError("not a Jupyter notebook: its JSON is nested too deeply to read") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise SubmissionError("valid JSON but not a Jupyter notebook (no list of cells)")
     return data

@@ -57,7 +57,9 @@ def cache_key(sub: Submission, lab_path: Path | None, settings: Settings) -> str
     for part in (sub.path, lab_path, settings.extra_checks, repo_root() / "data" / "SHA256SUMS"):
         digest.update(b"|")
         if part is not None and Path(part).is_file():
-            digest.update(Path(part).read_bytes())
+            with open(part, "rb") as handle:  # in chunks: a submission may be huge (it is then refused, not read)
+                for chunk in iter(lambda: handle.read(2**20), b""):
+                    digest.update(chunk)
     digest.update(sub.problem.encode())
     return digest.hexdigest()
 

@@ -43,15 +43,34 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_").lstrip(".") or "student"
 
 
+MAX_NOTEBOOK_MB = 64
+"""The largest submitted notebook the grader reads (outputs included: the grader drops them, so a student whose
+notebook is larger clears its outputs and hands it in again)."""
+
+
+def too_large(path: Path) -> str:
+    """Why the grader will not read ``path`` ("" when it will)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""
+    if size <= MAX_NOTEBOOK_MB * 2**20:
+        return ""
+    return (f"the notebook is {size / 2**20:.0f} MB, over the grader's {MAX_NOTEBOOK_MB} MB: clear its outputs "
+            "(Edit > Clear Outputs of All Cells), save it and hand it in again")
+
+
 def lab_of(path: Path, known_labs: dict[str, Path]) -> str | None:
     """The lab number of a submitted notebook: from its name, else from the exercise ids inside it."""
     for match in _LAB_IN_NAME.finditer(path.stem):
         if match.group(1) in known_labs:
             return match.group(1)
+    if too_large(path):
+        return None
     try:
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
         labs = {str(c.get("metadata", {}).get("mlopslab", {}).get("exercise", ""))[:2] for c in cells}
-    except (OSError, ValueError, AttributeError, TypeError):
+    except (OSError, ValueError, AttributeError, TypeError, RecursionError):
         return None
     labs &= set(known_labs)
     return labs.pop() if len(labs) == 1 else None
