@@ -125,6 +125,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, tuple[float, str]]]] = {
     "flat_lms": (OK, "'ir'", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (1, "correct"))),
     "tamper_registry": (OK, "", _row((0, "flagged"), (0, "flagged"), (0, "flagged"), (0, "flagged"))),
     "tamper_check": (OK, "", _row((1, "correct"), (0.5, "correct"), (1, "correct"), (0, "flagged"))),
+    "unparsable": (OK, "", _row((1, "correct"), (0.5, "correct"), (0, "timeout"), (1, "correct"))),
     "memory_hog": ("memory", "over the cap", _row((1, "correct"), (0, "not-run"), (1, "correct"), (0, "not-run"))),
 }
 UNGRADABLE = {"stray": ("unknown-lab", "cannot tell which lab")}
@@ -148,6 +149,8 @@ def build_class(root: Path) -> Path:
         "tamper_registry": _solved(churn_rate=TAMPER_REGISTRY),
         "tamper_check": _solved(yearly_value=TAMPER_CHECK),
         "memory_hog": _solved(yearly_value="hog = bytearray(2 * 2**30)\n"),
+        # too deep for the grader's ast.parse (RecursionError); IPython then spins on it past the cell's limit
+        "unparsable": _solved(lead_persona="x = " + " + ".join(["1"] * 3000) + "\n"),
     }
     for student, nb in notebooks_by_student.items():
         (subs / student).mkdir(parents=True)

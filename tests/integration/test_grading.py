@@ -14,7 +14,7 @@ import pytest
 from grading_fixtures import EXPECTED, IDS, PARTIAL_CHURN, UNGRADABLE, build_class, copy_solved
 from mlopslab import exercises
 from mlopslab.tools import answers, notebooks
-from mlopslab.tools.grading import batch, collect, command, execute, tamper
+from mlopslab.tools.grading import assemble, batch, collect, command, execute, tamper
 from nbformat.v4 import new_code_cell, new_notebook
 
 LIMITS = ["--timeout", "3", "--lab-cell-timeout", "120", "--notebook-timeout", "180", "--memory-mb", "600"]
@@ -172,6 +172,15 @@ def test_tamper_scan_flags_rebinding_not_use() -> None:
     assert tamper.scan("from mlopslab import exercises\nexercises.evaluate = None")
     assert tamper.scan("import sys\nsys.modules['x'] = 1")
     assert tamper.scan("get_ipython().display_formatter = None")
+
+
+@pytest.mark.parametrize("source", ["x = 1\x00", "-" * 1_000_000 + "1", "x = " + " + ".join(["1"] * 200_000),
+                                    "[" * 5000 + "]" * 5000])
+def test_source_the_parser_cannot_read_is_not_a_grader_error(source) -> None:
+    """The grader reads each exercise cell outside the kernel (tamper scan, bound names): a source Python's parser
+    gives up on (MemoryError, RecursionError) must leave that to the kernel, not fail the whole submission."""
+    assert tamper.scan(source) == []
+    assert assemble.bound_names(source) == set() and assemble.context_names(source) == set()
 
 
 def test_lab_is_found_from_name_or_contents(tmp_path) -> None:

@@ -21,6 +21,7 @@ import nbformat
 
 from .. import notebooks
 from .collect import too_large
+from .tamper import UNPARSABLE
 
 GRADER_PREFIX = "grader-"
 SNAPSHOT_PREFIX = "grader-snapshot-"
@@ -114,7 +115,7 @@ def context_names(check_source: str) -> set[str]:
     """The notebook names a check cell passes as context (``check(..., model=candidate)`` -> ``{"candidate"}``)."""
     try:
         tree = ast.parse(check_source)
-    except SyntaxError:
+    except UNPARSABLE:
         return set()
     return {n.id for call in ast.walk(tree) if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "check"
             for kw in call.keywords for n in ast.walk(kw.value) if isinstance(n, ast.Name)}
@@ -124,7 +125,7 @@ def bound_names(source: str) -> set[str]:
     """The names a cell's code binds (assignments, definitions, imports, loop targets)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except UNPARSABLE:
         return set()
     found = set()
     for node in ast.walk(tree):

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
-from .tamper import _python_source
+from .tamper import UNPARSABLE, _python_source
 
 K, K_TEXT = 5, 4
 THRESHOLD = 0.8
@@ -118,7 +118,7 @@ def code_tokens(source: str) -> list[str]:
         tree = ast.parse(text)
         tree = ast.fix_missing_locations(_Renamer(_bound(tree)).visit(tree))
         text = ast.unparse(tree)
-    except (SyntaxError, ValueError, RecursionError):
+    except UNPARSABLE:
         pass  # compare what is there, token by token
     try:
         tokens = [t.string for t in tokenize.generate_tokens(io.StringIO(text).readline)

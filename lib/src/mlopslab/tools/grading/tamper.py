@@ -19,6 +19,9 @@ FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "rec
 """Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
 
 FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
+UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+"""What ``ast.parse`` raises for a student's source it cannot read (null bytes, nesting too deep for the parser):
+the grader then skips its own reading of that cell; the kernel reports the error as the student's."""
 """Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
 
 
@@ -62,7 +65,7 @@ def scan(source: str) -> list[str]:
     reasons = [f"mentions {text!r}" for text in FORBIDDEN_TEXT if text in source]
     try:
         tree = ast.parse(_python_source(source))
-    except SyntaxError:
+    except UNPARSABLE:
         return reasons  # a cell that does not parse does not run, so it cannot tamper
     for node in ast.walk(tree):
         for name in _bound_names(node):
