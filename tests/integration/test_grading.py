@@ -183,6 +183,30 @@ def test_source_the_parser_cannot_read_is_not_a_grader_error(source) -> None:
     assert assemble.bound_names(source) == set() and assemble.context_names(source) == set()
 
 
+@pytest.mark.parametrize("damage", ["metadata", "mlopslab", "exercise", "cell", "tags"])
+def test_a_malformed_cell_is_the_submissions_problem_not_the_graders(damage, tmp_path) -> None:
+    """A submission whose cells were pasted (new ids: the grader looks for exercise cells by their metadata) and
+    one of whose cells has metadata of the wrong type: that cell counts for nothing, never an exception."""
+    lab = notebooks.lab_paths(["00"])[0]
+    nb = json.loads(json.dumps(answers.filled(lab, "solution")))
+    for cell in nb["cells"]:
+        cell["id"] = "pasted-" + cell["id"]
+    first = 0
+    if damage == "cell":
+        nb["cells"][first] = 5
+    elif damage == "metadata":
+        nb["cells"][first]["metadata"] = "x"
+    elif damage == "mlopslab":
+        nb["cells"][first]["metadata"]["mlopslab"] = ["x"]
+    elif damage == "exercise":
+        nb["cells"][first]["metadata"]["mlopslab"] = {"exercise": ["00.churn_rate"]}
+    else:
+        nb["cells"][first]["metadata"]["tags"] = 7
+    (tmp_path / "sub.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    built = assemble.assemble(lab, assemble.read_submission(tmp_path / "sub.ipynb"))
+    assert not built.missing and all(built.sources.values()), built.missing
+
+
 def test_lab_is_found_from_name_or_contents(tmp_path) -> None:
     labs = {"00": Path("labs/00_welcome.ipynb")}
     unnamed = tmp_path / "homework.ipynb"

@@ -39,8 +39,12 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 
 def exercise_id(cell: dict) -> str | None:
-    """The exercise id of an exercise cell, else None."""
-    return cell.get("metadata", {}).get("mlopslab", {}).get("exercise")
+    """The exercise id of an exercise cell, else None (also for a cell whose metadata is malformed: a submission's
+    cells are untrusted)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    ours = metadata.get("mlopslab") if isinstance(metadata, dict) else None
+    found = ours.get("exercise") if isinstance(ours, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def exercise_cells(nb: dict) -> dict[str, dict]:
