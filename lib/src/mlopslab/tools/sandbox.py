@@ -62,9 +62,14 @@ def _own_import_path() -> tuple[str, ...]:
     ``sys.path``. Not the rest of ``sys.path``: ``python -m mlopslab grade`` puts the folder it is started from
     first on it, and PYTHONPATH or a script can add any folder, such as the instructor's, with the hidden checks,
     the submissions and the gradebook."""
-    proc = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
-                          capture_output=True, text=True, timeout=60, check=True)
-    paths = json.loads(proc.stdout)
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+                              capture_output=True, text=True, timeout=60, check=True)
+        paths = json.loads(proc.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):  # no such run possible: the installation's own folders
+        installed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+        paths = [p for p in sys.path if p and any(i == Path(p).resolve() or i in Path(p).resolve().parents
+                                                  for i in installed)]
     user_site = site.getusersitepackages()
     return tuple(paths + ([user_site] if user_site in sys.path else []))
 
