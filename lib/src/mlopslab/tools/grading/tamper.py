@@ -19,10 +19,11 @@ FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "rec
 """Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
 
 FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
+"""Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
+
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 """What ``ast.parse`` raises for a student's source it cannot read (null bytes, nesting too deep for the parser):
 the grader then skips its own reading of that cell; the kernel reports the error as the student's."""
-"""Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
 
 
 def _python_source(source: str) -> str:
