@@ -107,6 +107,23 @@ def _name(process) -> str:
         return ""
 
 
+def _wait_until_dead(processes: list, timeout: float = 10) -> None:
+    import time
+
+    import psutil
+
+    def dead(process) -> bool:
+        try:
+            return process.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + timeout
+    while not all(dead(p) for p in processes):
+        assert time.monotonic() < deadline, "a killed prefix zygote is still running"
+        time.sleep(0.05)
+
+
 def test_a_prefix_zygote_that_died_is_started_again(tmp_path, monkeypatch) -> None:
     import psutil
     from mlopslab.tools import warm
@@ -118,5 +135,6 @@ def test_a_prefix_zygote_that_died_is_started_again(tmp_path, monkeypatch) -> No
     assert zygotes, [_name(p) for p in sandboxed]
     for process in zygotes:
         process.kill()
+    _wait_until_dead(zygotes)  # SIGKILL takes effect a moment later: a liveness check before that would see it alive
     nb, outcome, again = _graded(lab, _submission(lab), tmp_path / "after", True, monkeypatch)
     assert not _prefix_ids(nb) & outcome.executed and again == grades

@@ -192,7 +192,10 @@ def fork(spec: dict) -> dict:
 def stop(key: str) -> None:
     live = LIVE.pop(key, None)
     if live is not None:
-        live.channel.close()
+        try:
+            live.channel.close()
+        except OSError:  # it died with a request unsent in the buffer (BrokenPipeError): nothing to close
+            pass
         _kill(live.pid)
 
 
