@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import notebooks
 from .lms import Origin
 
 SEPARATOR = "__"
@@ -69,7 +70,7 @@ def lab_of(path: Path, known_labs: dict[str, Path]) -> str | None:
         return None
     try:
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        labs = {str(c.get("metadata", {}).get("mlopslab", {}).get("exercise", ""))[:2] for c in cells}
+        labs = {(notebooks.exercise_id(c) or "")[:2] for c in cells}
     except (OSError, ValueError, AttributeError, TypeError, RecursionError):
         return None
     labs &= set(known_labs)
