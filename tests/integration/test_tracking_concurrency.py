@@ -50,3 +50,24 @@ def test_parallel_labs_on_the_default_store_lose_no_run(tmp_path) -> None:
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     assert len(runs) == labs * runs_per_lab * rounds
     assert all(r.info.status == "FINISHED" for r in runs)
+
+
+ENSURE = "from mlopslab import config, registry\nconfig.quiet()\nprint('champion', registry.ensure_champion())\n"
+
+
+def test_labs_that_need_the_champion_at_once_build_it_once(tmp_path) -> None:
+    """`mlopslab run` on a new default store: labs 08-11 start side by side and each asks for the champion. Two
+    builders at once made MLflow fail on its dataset table (UNIQUE constraint) and would register two champions."""
+    from mlflow import MlflowClient
+    from mlopslab import config
+    from stores import fresh_store
+
+    uri = fresh_store("champion-race")
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    procs = [subprocess.Popen([sys.executable, "-c", ENSURE], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outputs]
+    assert {out.split()[-1] for out, _ in outputs} == {"1"}, outputs
+    versions = MlflowClient(uri).search_model_versions(f"name='{config.MODEL_NAME}'")
+    assert len(versions) == 1, [v.version for v in versions]

@@ -14,7 +14,10 @@ documented with a model card, approved by the Business Analyst (not its author),
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from .config import MODEL_NAME, SEED, setup_tracking
 
@@ -218,6 +221,24 @@ def ensure_champion(name: str = MODEL_NAME) -> str:
     version = alias_version("champion", name)
     if version is not None:
         return version
+    with _store_lock(f"champion-{name}"):  # labs run side by side on one store: one builds, the others wait
+        return alias_version("champion", name) or _build_champion(name)
+
+
+@contextmanager
+def _store_lock(what: str):
+    """An exclusive lock on ``what`` in the current tracking store, for the processes of this machine and user."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(f"{setup_tracking()}|{what}".encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"mlopslab-store-{os.getuid()}-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build_champion(name: str) -> str:
     from importlib.metadata import version as package_version
 
     from . import lineage, validation
