@@ -34,3 +34,21 @@ def test_a_store_made_in_place_logs_default_runs_beside_its_database(tmp_path, m
     note = _default_run_artifact(uri)
     assert note.is_file() and note.is_relative_to(folder), note
     assert not (tmp_path / "mlruns").exists()
+
+
+def test_init_store_never_replaces_a_store_that_exists(tmp_path) -> None:
+    """init_store copies the template only where no store is: a second call (or another process that lost the race)
+    keeps what the first one made and what was logged in it; no partial copy is left behind."""
+    uri = sqlite_uri(tmp_path / "store")
+    init_store(uri)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("kept")
+    init_store(uri)
+    assert client.get_experiment(experiment).name == "kept"
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["mlflow.db"]
+
+
+def test_init_store_makes_the_folders_a_store_needs(tmp_path) -> None:
+    db = tmp_path / "a" / "b" / "course.db"
+    init_store(f"sqlite:///{db}")
+    assert db.is_file() and MlflowClient(tracking_uri=f"sqlite:///{db}").search_experiments()[0].name == "Default"

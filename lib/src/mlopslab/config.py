@@ -95,42 +95,67 @@ def quiet() -> None:
 def empty_store(folder: Path) -> str:
     """A new SQLite store in ``folder``, copied from a once-migrated template (MLflow's migrations take seconds)."""
     import shutil
-    import tempfile
-    from importlib.metadata import version
 
-    template = Path(tempfile.gettempdir()) / f"mlopslab-empty-store-mlflow-{version('mlflow')}.db"
-    if not template.is_file():
-        scratch = Path(tempfile.mkdtemp(prefix="mlopslab-template-"))
-        init_store(sqlite_uri(scratch))
-        os.replace(scratch / "mlflow.db", template)  # atomic: parallel creators never see half a file
-        shutil.rmtree(scratch, ignore_errors=True)
     uri = sqlite_uri(folder)
-    shutil.copyfile(template, Path(folder) / "mlflow.db")
+    shutil.copyfile(_template_store(), Path(folder) / "mlflow.db")
     _default_experiment_beside(Path(folder) / "mlflow.db")
     return uri
 
 
 def init_store(uri: str) -> None:
-    """Create the tables of a SQLite store once, before parallel labs use it (avoids racing migrations)."""
+    """Create a SQLite store that does not exist yet, once, before parallel labs use it (no racing migrations).
+
+    The new store is a copy of the once-migrated template (as :func:`empty_store`), put in place atomically and
+    never over a store that another process created meanwhile.
+    """
     if not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).is_file():
         return
-    import logging
+    import shutil
 
-    from mlflow.tracking import MlflowClient
+    db = Path(uri.removeprefix("sqlite:///"))
+    db.parent.mkdir(parents=True, exist_ok=True)
+    partial = db.with_name(f".{db.name}.{os.getpid()}.partial")
+    shutil.copyfile(_template_store(), partial)
+    _default_experiment_beside(partial, db.parent)
+    try:
+        os.link(partial, db)  # fails if the store exists by now: then that one is kept
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not db.exists():
+            os.replace(partial, db)
+    finally:
+        partial.unlink(missing_ok=True)
 
-    logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Creating initial MLflow database tables" noise
-    MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
-    _default_experiment_beside(Path(uri.removeprefix("sqlite:///")))
+
+def _template_store() -> Path:
+    """The migrated empty SQLite store that new stores are copied from: made once per machine and MLflow version."""
+    import shutil
+    import tempfile
+    from importlib.metadata import version
+
+    template = Path(tempfile.gettempdir()) / f"mlopslab-empty-store-mlflow-{version('mlflow')}.db"
+    if not template.is_file():
+        import logging
+
+        from mlflow.tracking import MlflowClient
+
+        scratch = Path(tempfile.mkdtemp(prefix="mlopslab-template-"))
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Creating initial MLflow database tables" noise
+        MlflowClient(tracking_uri=sqlite_uri(scratch)).search_experiments(max_results=1)
+        os.replace(scratch / "mlflow.db", template)  # atomic: parallel creators never see half a file
+        shutil.rmtree(scratch, ignore_errors=True)
+    return template
 
 
-def _default_experiment_beside(db: Path) -> None:
+def _default_experiment_beside(db: Path, folder: Path | None = None) -> None:
     """Point MLflow's ``Default`` experiment (id 0) at the ``artifacts`` folder beside the database, as
     :func:`setup_tracking` does for the course experiment. MLflow records ``<cwd>/mlruns/0`` of whichever process
     created the tables, so a copied template sent a run logged outside the course experiment to a stranger's
     folder (in the grading sandbox, one it cannot write)."""
     import sqlite3
 
-    location = (db.resolve().parent / "artifacts").as_uri()
+    location = ((folder or db.parent).resolve() / "artifacts").as_uri()
     with sqlite3.connect(db) as con:
         con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0", (location,))
     con.close()
