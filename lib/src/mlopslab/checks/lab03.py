@@ -89,6 +89,14 @@ def _quarantine_cases() -> list[tuple[str, pd.DataFrame, pa.DataFrameSchema]]:
             ("a small table whose rows are labelled by customer id", small, small_contract)]
 
 
+@functools.cache
+def _expected_quarantines() -> tuple[frozenset, ...]:
+    """The reference quarantine of each case, computed once per process on cases of its own (a lazy validation
+    takes about 0.15 s a case, and the shortcut probe calls this check for a hundred candidates); frozen, so no
+    answer can change what the next call expects."""
+    return tuple(frozenset(_reference_quarantine(batch, contract)) for _, batch, contract in _quarantine_cases())
+
+
 def _as_pair(out) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     if isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(f, pd.DataFrame) for f in out):
         return out[0], out[1]
@@ -113,8 +121,8 @@ def quarantine(answer, **_):
         return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`, then the "
                      "rows named in the failure cases. `provisioning.validate_batch` is the package's version, shown "
                      "after this exercise; here it is not allowed.")
-    cases = [(what, batch, contract, _reference_quarantine(batch, contract))
-             for what, batch, contract in _quarantine_cases()]
+    cases = [(what, batch, contract, expected)
+             for (what, batch, contract), expected in zip(_quarantine_cases(), _expected_quarantines())]
     original = provisioning.validate_batch
 
     def forbidden(*_args, **_kwargs):
