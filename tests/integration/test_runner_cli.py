@@ -24,6 +24,13 @@ def make_repo(tmp_path, cells: list[str]) -> dict:
     return {**os.environ, "MLOPSLAB_HOME": str(tmp_path)}
 
 
+COLD = ["--kernels", "cold"]
+"""For the runs whose point is the runner's bookkeeping, not the kind of kernel: a warm kernel's zygote imports the
+course's libraries first (5-9 s on the 2-core machine), which a one-cell lab never pays back. The warm kernels'
+failures, limits and clean-up are tested in test_warm.py; the console and interrupt tests here run warm (the
+default)."""
+
+
 def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "mlopslab", *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
@@ -31,7 +38,7 @@ def run_cli(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 def test_broken_cell_fails_the_run_and_is_named(tmp_path) -> None:
     env = make_repo(tmp_path, ["x = 1", "y = x / 0"])
-    proc = run_cli(["run", "--out", str(tmp_path / "out")], env)
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), *COLD], env)
     assert proc.returncode == 1
     assert "01_tiny" in proc.stdout and "cell 1" in proc.stdout and "ZeroDivisionError" in proc.stdout
     assert (tmp_path / "out" / "01_tiny.ipynb").is_file()
@@ -39,7 +46,7 @@ def test_broken_cell_fails_the_run_and_is_named(tmp_path) -> None:
 
 def test_parameters_reach_the_lab(tmp_path) -> None:
     env = make_repo(tmp_path, ["assert n_customers == 5, n_customers"])
-    proc = run_cli(["run", "--out", str(tmp_path / "out"), "-p", "n_customers", "5"], env)
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), "-p", "n_customers", "5", *COLD], env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "01_tiny  ok" in proc.stdout
 
@@ -71,7 +78,7 @@ def test_hang_crash_and_memory_are_reported_while_other_labs_finish(tmp_path) ->
     write_lab(tmp_path, "03_crash.ipynb", ["import os\nos._exit(1)"])
     write_lab(tmp_path, "04_memory.ipynb", ["hog = bytearray(4 * 1024**3)"])
     write_lab(tmp_path, "05_fine.ipynb", ["y = 2"])
-    proc = run_cli(["run", "--out", str(tmp_path / "out"), "--timeout", "3", "--memory-limit", "1500"], env)
+    proc = run_cli(["run", "--out", str(tmp_path / "out"), "--timeout", "3", "--memory-limit", "1500", *COLD], env)
     out = proc.stdout
     assert proc.returncode == 1, out + proc.stderr
     assert "01_tiny    ok" in out and "05_fine    ok" in out
@@ -155,7 +162,7 @@ def test_interrupt_leaves_no_kernel_behind(tmp_path) -> None:
 def test_unchanged_labs_are_cached_until_they_change(tmp_path) -> None:
     env = make_repo(tmp_path, ["x = 1"])
     write_lab(tmp_path, "02_other.ipynb", ["y = 2"])
-    out = ["run", "--out", str(tmp_path / "out")]
+    out = ["run", "--out", str(tmp_path / "out"), *COLD]
     first = run_cli(out, env)
     assert first.returncode == 0 and "01_tiny   ok" in first.stdout and "02_other  ok" in first.stdout, first.stdout
     second = run_cli(out, env)
