@@ -116,7 +116,7 @@ def init_store(uri: str) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     partial = db.with_name(f".{db.name}.{os.getpid()}.partial")
     shutil.copyfile(_template_store(), partial)
-    _default_experiment_beside(partial, db.parent)
+    _default_experiment_beside(partial)  # in the store's folder: its artifacts folder is the store's
     try:
         os.link(partial, db)  # fails if the store exists by now: then that one is kept
     except FileExistsError:
@@ -148,14 +148,14 @@ def _template_store() -> Path:
     return template
 
 
-def _default_experiment_beside(db: Path, folder: Path | None = None) -> None:
+def _default_experiment_beside(db: Path) -> None:
     """Point MLflow's ``Default`` experiment (id 0) at the ``artifacts`` folder beside the database, as
     :func:`setup_tracking` does for the course experiment. MLflow records ``<cwd>/mlruns/0`` of whichever process
     created the tables, so a copied template sent a run logged outside the course experiment to a stranger's
     folder (in the grading sandbox, one it cannot write)."""
     import sqlite3
 
-    location = ((folder or db.parent).resolve() / "artifacts").as_uri()
+    location = (db.resolve().parent / "artifacts").as_uri()
     with sqlite3.connect(db) as con:
         con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0", (location,))
     con.close()
