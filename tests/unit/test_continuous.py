@@ -59,6 +59,32 @@ def test_the_monitor_sees_the_price_rise_and_needs_labels_for_performance(frames
     assert kinds == {"data", "performance"}
 
 
+def test_remembered_scores_are_the_models_scores_for_that_content(frames, monkeypatch) -> None:
+    import numpy as np
+    from mlopslab import monitoring
+
+    calls = []
+    scored = monitoring.score
+    monkeypatch.setattr(monitoring, "score", lambda model, frame: calls.append(len(frame)) or scored(model, frame))
+    model = continuous.train_challenger(frames, ["2026-01", "2026-02"], ["2026-03"], threshold=0.3)
+    other = continuous.train_challenger(frames, ["2026-04", "2026-05"], ["2026-06"], threshold=0.3)
+    march = frames["2026-03"]
+    first = model.score(march)
+    np.testing.assert_array_equal(first, monitoring.score(model.pipeline, march))
+    first[:] = -1  # the caller's copy: what is remembered stays intact
+    before = len(calls)
+    np.testing.assert_array_equal(model.score(data.load_batch("2026-03")), scored(model.pipeline, march))
+    assert len(calls) == before, "the same customers (the batch without its labels) are not scored again"
+    shuffled = march.sample(frac=1, random_state=0)  # the same customers in another order: scores in that order
+    np.testing.assert_array_equal(model.score(shuffled), monitoring.score(model.pipeline, shuffled))
+    changed = march.copy()
+    changed["MonthlyCharges"] = changed["MonthlyCharges"] * 2  # other content: scored again, not remembered
+    np.testing.assert_array_equal(model.score(changed), monitoring.score(model.pipeline, changed))
+    assert not np.array_equal(model.score(changed), model.score(march))
+    model.pipeline = other.pipeline  # another model: its own scores, nothing remembered from the first
+    np.testing.assert_array_equal(model.score(march), monitoring.score(other.pipeline, march))
+
+
 def test_the_monitor_applies_the_governed_fairness_rule_on_the_batch(frames) -> None:
     """As lab 09's monitor: the gate's rule (share contacted, no labels needed) at the model's threshold; fairness
     alerts come last, so the first alert of a month that plans a challenger is a data or performance one."""
