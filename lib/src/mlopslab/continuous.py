@@ -35,7 +35,7 @@ from sklearn.metrics import roc_auc_score
 
 from . import data, lineage, monitoring, policy
 from .development import expected_profit
-from .preparation import split_xy
+from .preparation import frame_hash, split_xy
 
 MONITORED = [*monitoring.KEY_FEATURES, *monitoring.SEGMENTS]
 """The features the loop's drift monitor watches: a few key ones, as teams do to avoid alert fatigue."""
@@ -82,27 +82,20 @@ class Candidate:
     def score(self, frame: pd.DataFrame) -> np.ndarray:
         """Churn scores for the customers of ``frame``.
 
-        Remembered per content of ``frame``'s features (a 128-bit digest of pandas' row hashes, 4-5 ms against 40-50
-        ms for the prediction): lab 10 scores the same model on the same month many times over (the loop, the value
-        of each strategy, the replay with other margins), and a trained model's scores do not change. A candidate
-        given another pipeline forgets them; a pipeline refitted in place is a new model: make a new Candidate.
+        Remembered per content of ``frame``'s features (:func:`mlopslab.preparation.frame_hash`, a few ms against
+        40-50 ms for the prediction): lab 10 scores the same model on the same month many times over (the loop, the
+        value of each strategy, the replay with other margins), and a trained model's scores do not change. A
+        candidate given another pipeline forgets them; a pipeline refitted in place is a new model: make a new
+        Candidate.
         """
         pipeline, scores = self.__dict__.get("_scores", (None, {}))
         if pipeline is not self.pipeline:
             scores = {}
             self.__dict__["_scores"] = (self.pipeline, scores)
-        key = _content_key(frame)
+        key = frame_hash(frame[data.FEATURES])
         if key not in scores:
             scores[key] = monitoring.score(self.pipeline, frame)
         return scores[key].copy()
-
-
-def _content_key(frame: pd.DataFrame) -> str:
-    """A digest of the features of ``frame``, row by row, in order."""
-    import hashlib
-
-    rows = pd.util.hash_pandas_object(frame[data.FEATURES], index=False).to_numpy()
-    return hashlib.blake2b(rows.tobytes(), digest_size=16).hexdigest()
 
 
 def labelled(month: str) -> pd.DataFrame:
