@@ -30,6 +30,7 @@
 
 # %% id="cell-01"
 import dataclasses
+import inspect
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -263,10 +264,10 @@ ranked[columns].head(8).round(2)
 # last day; the next sprint starts the next working day.
 
 # %% id="code-calendar"
-FIRST_DAY = pd.Timestamp("2026-01-05")  # a Monday: sprint 1 starts
-calendar = pd.DataFrame(index=pd.RangeIndex(1, 6, name="sprint"))
-calendar["first day"] = [FIRST_DAY + pd.offsets.BDay(scrum.SPRINT_DAYS * (s - 1)) for s in calendar.index]
-calendar["last day: review and retrospective"] = calendar["first day"] + pd.offsets.BDay(scrum.SPRINT_DAYS - 1)
+print(inspect.getsource(scrum.sprint_dates))  # the calendar is defined once: lab 11's sprint 6 follows from it
+print(f"sprint 1 starts on {scrum.FIRST_DAY:%A %d %B %Y}; a sprint is {scrum.SPRINT_DAYS} working days")
+calendar = pd.DataFrame([scrum.sprint_dates(s) for s in range(1, 6)], index=pd.RangeIndex(1, 6, name="sprint"),
+                        columns=["first day", "last day: review and retrospective"])
 calendar.apply(lambda day: day.dt.strftime("%a %d %b %Y"))
 
 # %% [markdown]
@@ -283,7 +284,7 @@ calendar.apply(lambda day: day.dt.strftime("%a %d %b %Y"))
 # is ready and fits, again and again, until nothing more fits (in section 10 you write this planner yourself):
 
 # %% id="cell-15"
-CAPACITY = 20
+CAPACITY = scrum.CAPACITY  # 20 points
 SPRINT_GOAL = ["S01", "S02"]
 plan = scrum.plan_sprint(scrum.BACKLOG, CAPACITY)
 plan_check = scrum.check_plan([s.id for s in plan], CAPACITY)

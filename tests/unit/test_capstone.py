@@ -158,8 +158,17 @@ def test_capstone_sprint_is_planned_at_the_forecast_with_fixed_dates() -> None:
     assert last.committed[0] in results[-2].carry_over  # sprint 5's unfinished story comes first
     assert set(capstone.DEFINITION_OF_DONE) == set(last.committed)
     assert not set(last.committed) & set(capstone.done_before(results))
+
     unpulled = capstone.unpulled(results, capacity)
     assert len(unpulled) and (unpulled["why not pulled"] != "fits").all()
+
+
+def test_the_capstone_sprint_is_lab_02s_sprint_6_on_lab_02s_calendar() -> None:
+    first, last = scrum.sprint_dates(capstone.SPRINT)
+    assert (capstone.SPRINT_START, capstone.SPRINT_END) == (f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}")
+    assert (first.day_name(), last.day_name()) == ("Monday", "Friday")
+    assert scrum.sprint_dates(capstone.SPRINT - 1)[1] + pd.offsets.BDay(1) == first  # no gap between sprints
+    assert capstone.SPRINT_START == "2026-02-02"  # the capstone's story: Monday 2 February 2026
 
 
 def test_sprint_done_points_come_from_the_evidence() -> None:

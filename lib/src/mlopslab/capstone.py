@@ -48,10 +48,8 @@ retraining is planned, not triggered by drift.)"""
 
 # --- the sprint --------------------------------------------------------------------------------------------------
 
-CAPACITY = 20
-"""Sprints 1-5 (lab 02) were planned at 20 points."""
 SPRINT = 6
-SPRINT_START, SPRINT_END = "2026-02-02", "2026-02-13"
+SPRINT_START, SPRINT_END = (day.strftime("%Y-%m-%d") for day in scrum.sprint_dates(SPRINT))
 """Sprint 6: two weeks, ten working days. The end date does not move: what is not done by then is not done."""
 SPRINT_GOAL = ("February's retention list is scored end to end by a gated model approved by the Product Owner, and "
                "the team knows the same day whether the data or last month's model has drifted.")
@@ -61,8 +59,8 @@ TRIGGER = "notebook"
 
 def sprints() -> list[scrum.SprintResult]:
     """Lab 02's five sprints, then the capstone sprint, planned at the forecast ('yesterday's weather')."""
-    history = scrum.history(scrum.run_sprints(SPRINT - 1, CAPACITY))
-    capacities = [CAPACITY] * (SPRINT - 1) + [scrum.forecast_capacity(history)["expected"]]
+    history = scrum.history(scrum.run_sprints(SPRINT - 1, scrum.CAPACITY))
+    capacities = [scrum.CAPACITY] * (SPRINT - 1) + [scrum.forecast_capacity(history)["expected"]]
     return scrum.run_sprints(SPRINT, capacities)
 
 

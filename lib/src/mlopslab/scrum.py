@@ -417,6 +417,18 @@ def check_plan(story_ids: Iterable[str], capacity: float, done: Iterable[str] = 
 TEAM_VELOCITY = 18.0
 """The points per sprint the simulated team really delivers on average (unknown to the team itself)."""
 SPRINT_DAYS = 10
+"""A sprint is two weeks: ten working days, review and retrospective on the last."""
+CAPACITY = 20
+"""The team's first guess at its capacity, in story points per sprint: lab 02's sprints 1-5 are planned at it."""
+FIRST_DAY = pd.Timestamp("2025-11-24")
+"""A Monday: sprint 1 starts. Sprints follow each other without a gap (lab 11's sprint 6 starts on 2 February 2026)."""
+
+
+def sprint_dates(sprint: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and the last working day of sprint number ``sprint`` (1 is the first): the end date does not move."""
+    first = FIRST_DAY + pd.offsets.BDay(SPRINT_DAYS * (sprint - 1))
+    return first, first + pd.offsets.BDay(SPRINT_DAYS - 1)
+
 IMPEDIMENTS = (
     "waiting for access to the payment data",
     "test database down for maintenance",

@@ -20,7 +20,7 @@ from .. import scrum
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 
-CAPACITY = 20
+CAPACITY = scrum.CAPACITY
 """Every sprint's capacity in the lab's five-sprint history (and lab 11's sprints 1-5)."""
 SPRINTS = 5
 
