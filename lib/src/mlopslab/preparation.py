@@ -246,6 +246,9 @@ def prepare(raw: pd.DataFrame, seed: int | None = SEED, test_months: int = 3,
 
 PREPARATION_RUN = "prepare-customers"
 """The run name of a preparation's record in MLflow."""
+STAND_IN = "preparation.ensure_preparation_run"
+"""The tag ``logged_by`` of a record that :func:`ensure_preparation_run` logged itself, because the store held no
+record from lab 04: a lab that reads the record can say so instead of calling it lab 04's."""
 
 
 def log_preparation(prepared: Prepared, tags: dict[str, str] | None = None) -> str:
@@ -274,11 +277,12 @@ def log_preparation(prepared: Prepared, tags: dict[str, str] | None = None) -> s
 
 def ensure_preparation_run(prepared: Prepared):
     """Lab 04's latest record of a preparation in the current experiment (logged now from ``prepared`` if the
-    store has none, so that any lab can run on an empty store). Returns the MLflow run."""
+    store has none, so that any lab can run on an empty store, with the tag ``logged_by`` = :data:`STAND_IN`).
+    Returns the MLflow run."""
     import mlflow
 
     found = mlflow.search_runs(filter_string=f"tags.mlflow.runName = '{PREPARATION_RUN}' AND tags.lab = '04'",
                                order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
     if found:
         return found[0]
-    return mlflow.get_run(log_preparation(prepared, tags={"logged_by": "preparation.ensure_preparation_run"}))
+    return mlflow.get_run(log_preparation(prepared, tags={"logged_by": STAND_IN}))

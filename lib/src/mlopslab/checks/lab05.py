@@ -3,11 +3,13 @@ months, a tracked run of the student's own, and reading runs back.
 
 The tracking checks read the MLflow store themselves (the kernel's ``MLFLOW_TRACKING_URI`` or the course store) and
 recompute the prepared data's version with :func:`mlopslab.preparation.prepare`; the profit checks compare with
-private references built on the package's :func:`mlopslab.development.expected_profit`.
+private references built on the package's :func:`mlopslab.development.expected_profit`. ``05.read_run`` also asks for
+runs that no table of the lab holds: two it logs under a fresh name with random values, and deletes afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -306,6 +308,51 @@ def _latest_run(run_name: str):
     return found[0] if found else None
 
 
+def _read_ok(got, expected: dict) -> dict[str, bool]:
+    """For each key of ``expected``, whether the student's dict ``got`` holds that value."""
+    found = {}
+    for key, value in expected.items():
+        mine = got.get(key)
+        found[key] = (mine == value) if key == TAG else (
+            isinstance(mine, (int, float, np.floating)) and value is not None and abs(float(mine) - value) < 1e-9)
+    return found
+
+
+@contextlib.contextmanager
+def _scratch_runs():
+    """Two runs that no table of the lab holds: the same fresh name, random metrics and a random lineage tag, the
+    older one a minute before the newer (so only the latest is right). Logged in the course experiment for the
+    length of the block, deleted after it. Yields the name and (older, newer) expected dicts."""
+    import secrets
+    import time
+
+    from mlflow.entities import Metric, RunTag
+
+    client = _client()
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    rng = np.random.default_rng()  # unseeded on purpose: values nobody can know before the check logs them
+    name = f"candidate-{secrets.token_hex(6)}"
+    now = int(time.time() * 1000)
+    logged, expected = [], []
+    try:
+        for start in (now - 60_000, now):
+            run = client.create_run(experiment.experiment_id, start_time=start, run_name=name,
+                                    tags={"logged_by": "mlopslab.checks.lab05 (deleted after the check)"})
+            logged.append(run.info.run_id)
+            values = {"auc": round(float(rng.uniform(0.6, 0.9)), 6), "profit": round(float(rng.uniform(5e3, 4e4)), 2)}
+            metrics = {**values, "cv_auc_mean": round(float(rng.uniform(0.6, 0.9)), 6),
+                       "threshold": round(float(rng.uniform(0.1, 0.6)), 2)}
+            version = secrets.token_hex(32)
+            client.log_batch(run.info.run_id, metrics=[Metric(k, v, start, 0) for k, v in metrics.items()],
+                             tags=[RunTag(TAG, version)])
+            client.set_terminated(run.info.run_id, end_time=start + 1000)
+            expected.append({**values, TAG: version})
+        yield name, expected
+    finally:
+        for run_id in logged:
+            client.delete_run(run_id)
+
+
 @exercise("05.read_run", points=2, title="Read a run back from the tracking store")
 def read_run(answer, **_):
     if not callable(answer):
@@ -325,17 +372,32 @@ def read_run(answer, **_):
         if not isinstance(got, dict):
             return wrong(f"read_run({name!r}) returned a {type(got).__name__}; return a dict with the keys "
                          f"{sorted(expected)}.")
-        for key, value in expected.items():
+        for key, ok in _read_ok(got, expected).items():
             total += 1
-            mine = got.get(key)
-            ok = (mine == value) if key == TAG else (
-                isinstance(mine, (int, float, np.floating)) and value is not None and abs(float(mine) - value) < 1e-9)
             right += ok
             if not ok:
-                problems.append(f"read_run({name!r})[{key!r}] is {mine!r}")
-    if right == total:
+                problems.append(f"read_run({name!r})[{key!r}] is {got.get(key)!r}")
+    if right < total:
+        hint = (f"{problems[0]}, which is not what the store holds. Search the runs by name "
+                "(filter_string=\"tags.mlflow.runName = '...'\"), take the latest, and read "
+                f"metrics.auc, metrics.profit and tags.{TAG}.")
+        return partial(round(right / total, 2), hint) if right else wrong(hint)
+    # the lab's own tables hold both runs above: a run logged just now, under a new name, holds what only the store does
+    elsewhere = ("read_run is right for the lab's two runs, but not for a run that only the store holds (the check "
+                 "logged it just now under a new name, and deleted it afterwards)")
+    with _scratch_runs() as (name, (older, newer)):
+        try:
+            got = answer(name)
+        except Exception as err:  # noqa: BLE001 -- the student's function failing on an unknown run is feedback
+            return partial(0.5, f"{elsewhere}: it raised {type(err).__name__}. Find the run in the store "
+                                "(`mlflow.search_runs`), not in a table the lab made.")
+    if not isinstance(got, dict):
+        return partial(0.5, f"{elsewhere}: it returned a {type(got).__name__}, not a dict.")
+    if all(_read_ok(got, newer).values()):
         return correct("Right: the numbers come from the store, not from anyone's memory.")
-    hint = (f"{problems[0]}, which is not what the store holds. Search the runs by name "
-            "(filter_string=\"tags.mlflow.runName = '...'\"), take the latest, and read "
-            f"metrics.auc, metrics.profit and tags.{TAG}.")
-    return partial(round(right / total, 2), hint) if right else wrong(hint)
+    if all(_read_ok(got, older).values()):
+        return partial(0.5, f"{elsewhere}: that name has two runs, and yours read the older one. Order the search "
+                            "by start time, newest first (`order_by=[\"attributes.start_time DESC\"]`), and take the "
+                            "first.")
+    return partial(0.5, f"{elsewhere}: search the store by name, take the latest run, and read metrics.auc, "
+                        f"metrics.profit and tags.{TAG} from it, not from a table the lab made.")
