@@ -39,6 +39,7 @@ from fairlearn.postprocessing import ThresholdOptimizer
 from IPython.display import Markdown, display
 from mlopslab import config, data, development, lineage, policy, preparation, registry, trust, validation
 from mlopslab.exercises import check
+from sklearn.inspection import partial_dependence, permutation_importance
 from sklearn.metrics import roc_auc_score
 
 config.quiet()
@@ -69,12 +70,21 @@ print(f"governed threshold {threshold:.2f}: {contacted.mean():.0%} of {len(holdo
 # ## 1. Global explanations: what drives the model?
 #
 # **Permutation importance** asks: if we shuffle one input column (breaking its link to churn) and leave the rest, how
-# much worse does the model rank customers? A big drop in AUC means the model leans on that input. We use a sample of
-# 400 hold-out customers and five shuffles per column, which keeps this to a few seconds; the error bars show how much
-# the answer varies between shuffles.
+# much worse does the model rank customers? A big drop in AUC means the model leans on that input. scikit-learn's
+# `permutation_importance` (in `sklearn.inspection`) does the shuffling: it scores the model once, then once per
+# shuffle of each column, and returns the mean and the spread of the drops. We use a sample of 400 hold-out customers
+# and five shuffles per column, which keeps this to a few seconds; the error bars show how much the answer varies
+# between shuffles.
 
 # %% id="cell-03"
-importance = trust.permutation_importance_table(candidate, X_hold, y_hold, n_rows=400, n_repeats=5)
+sample = X_hold[data.FEATURES].sample(400, random_state=config.SEED)   # the model's raw inputs, 400 customers
+with development.one_thread():
+    shuffled = permutation_importance(candidate, sample, y_hold.loc[sample.index], scoring="roc_auc", n_repeats=5,
+                                      random_state=config.SEED)
+importance = pd.DataFrame({"feature": data.FEATURES, "auc_drop": shuffled.importances_mean,
+                           "std": shuffled.importances_std})
+importance = importance.sort_values("auc_drop", ascending=False, ignore_index=True).round(4)
+
 top = importance.head(10).iloc[::-1]
 fig, ax = plt.subplots(figsize=(7, 4))
 colors = ["#d62728" if f in trust.SENSITIVE else "#1f77b4" for f in top["feature"]]
@@ -97,17 +107,23 @@ importance.head(6)
 # and correlated inputs share the credit.
 #
 # **Partial dependence** shows *how* an input moves the score: give every sampled customer the same value, average the
-# scores, repeat for a range of values.
+# scores, repeat for a range of values. scikit-learn's `partial_dependence` does this on the same sample, over a grid
+# of values of a numeric input, or over every category of a categorical one.
 
 # %% id="cell-05"
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
 for ax, feature in zip(axes, ["tenure", "MonthlyCharges", "Contract"]):
-    curve = trust.partial_dependence_curve(candidate, X_hold, feature)
-    if feature == "Contract":
-        ax.bar(curve[feature].astype(str), curve["mean_score"], color="#1f77b4")
+    categorical = feature in data.CATEGORIES
+    grid_rows = sample if categorical else sample.astype({feature: float})   # a numeric grid needs a float column
+    with development.one_thread():
+        curve = partial_dependence(candidate, grid_rows, [feature], response_method="predict_proba",
+                                   grid_resolution=12, categorical_features=[feature] if categorical else None)
+    values, mean_score = curve["grid_values"][0], curve["average"][0]
+    if categorical:
+        ax.bar(values.astype(str), mean_score, color="#1f77b4")
         ax.tick_params(axis="x", labelsize=8)
     else:
-        ax.plot(curve[feature], curve["mean_score"], marker="o", color="#1f77b4")
+        ax.plot(values, mean_score, marker="o", color="#1f77b4")
     ax.set_xlabel(feature)
 axes[0].set_ylabel("average churn score")
 fig.suptitle("Partial dependence: the average score if every customer had this value")
@@ -161,7 +177,8 @@ effects.head(8)
 # Write `feature_effect(model, customer, feature, background)`: the customer's own score minus their **average** score
 # when `feature` is replaced, one background customer at a time, by that background customer's value (every other input
 # stays the customer's own). `customer` is a one-row DataFrame, `background` a DataFrame of other customers; scores are
-# `model.predict_proba(frame)[:, 1]`. The check compares your function with its own on three inputs.
+# `model.predict_proba(frame)[:, 1]`. The check compares your function with its own on a few inputs, for this
+# customer and for another one.
 
 # %% mlopslab={"exercise": "07.feature_effect"}
 # BEGIN STUB
@@ -187,6 +204,17 @@ def feature_effect(model, customer, feature, background):
     variants = pd.concat([customer] * len(background), ignore_index=True)
     variants[feature] = background[feature].to_numpy()
     return model.predict_proba(variants)[:, 1].mean() - own
+
+
+# %% mlopslab={"shortcut": "07.feature_effect"}
+def feature_effect(model, customer, feature, background):  # the package's table of effects
+    table = trust.feature_effects(model, customer, background, n_background=len(background))
+    return table.set_index("feature").loc[feature, "effect"]
+
+
+# %% mlopslab={"shortcut": "07.feature_effect"}
+def feature_effect(model, customer, feature, background):  # the lab's own table, read off for the feature
+    return effects.set_index("feature").loc[feature, "effect"]
 
 
 # %% [markdown]
@@ -564,7 +592,8 @@ review = "; ".join(f"{name}: {'passes' if v['governed gate'] else 'fails'} the g
                    f"{'passes' if v['recall rule (illustration)'] else 'fails'} the proposed recall rule"
                    for name, v in verdicts.items())
 sheet = trust.fact_sheet({
-    "Purpose": "Rank consumer customers by churn risk to choose who receives the €25 retention offer.",
+    "Purpose": f"Rank consumer customers by churn risk to choose who receives the €{policy.ECONOMICS.offer_cost:g} "
+               "retention offer.",
     "Lineage": {"reviewed candidate": f"{registry.family_name(candidate)} on the recorded 2025 labels (lab 05's "
                                       "choice, lab 06's lr-candidate), stopped by the governed gate on fairness",
                 "mitigated model": f"{MODEL} version {version} ({registry.CHAMPION_RUN_NAME}), author "

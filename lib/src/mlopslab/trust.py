@@ -54,35 +54,6 @@ def sample_rows(X: pd.DataFrame, y: pd.Series | None = None, n: int = 400, seed:
     return picked if y is None else (picked, y.loc[picked.index])
 
 
-def permutation_importance_table(model, X: pd.DataFrame, y: pd.Series, n_rows: int = 400, n_repeats: int = 5,
-                                 seed: int = SEED) -> pd.DataFrame:
-    """How much the AUC drops when one input column is shuffled (mean and std over repeats), largest first."""
-    from sklearn.inspection import permutation_importance
-
-    Xs, ys = sample_rows(X[FEATURES], y, n_rows, seed)
-    with threadpool_limits(limits=1):
-        result = permutation_importance(model, Xs, ys, scoring="roc_auc", n_repeats=n_repeats, random_state=seed)
-    table = pd.DataFrame({"feature": FEATURES, "auc_drop": result.importances_mean, "std": result.importances_std})
-    return table.sort_values("auc_drop", ascending=False, ignore_index=True).round(4)
-
-
-def partial_dependence_curve(model, X: pd.DataFrame, feature: str, n_rows: int = 400, grid_points: int = 12,
-                             seed: int = SEED) -> pd.DataFrame:
-    """The average churn score when every sampled customer gets each value of ``feature`` (scikit-learn's PDP)."""
-    from sklearn.inspection import partial_dependence
-
-    if feature not in FEATURES:
-        raise KeyError(f"{feature!r} is not a model input; choose one of {FEATURES}")
-    Xs = sample_rows(X[FEATURES], n=n_rows, seed=seed)
-    categorical = feature in CATEGORIES
-    if not categorical:  # scikit-learn wants float columns for a numeric grid
-        Xs = Xs.astype({feature: float})
-    with threadpool_limits(limits=1):
-        result = partial_dependence(model, Xs, [feature], response_method="predict_proba", grid_resolution=grid_points,
-                                    categorical_features=[feature] if categorical else None)
-    return pd.DataFrame({feature: result["grid_values"][0], "mean_score": result["average"][0]})
-
-
 # --- local explanations ---------------------------------------------------------------------------------------------
 
 def comparable_customers(X: pd.DataFrame, customer: pd.Series | pd.DataFrame, n: int = 200,

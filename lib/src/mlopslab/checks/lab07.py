@@ -4,7 +4,7 @@ weights, and the recall gap on recorded and audited outcomes.
 The reference computations are private and recomputed here from the data: the candidate is lab 06's (lab 05's
 choice, ``registry.REFERENCE_FAMILY``, on lab 04's prepared data; trained here once per kernel, with the governed
 threshold of ``policy.THRESHOLD``), the audited outcomes come from :func:`mlopslab.trust.audited_outcomes`. The
-package's own reweighing is switched off while the student's runs.
+package's own reweighing and per-feature effects are switched off while the student's functions run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data, development, preparation, registry, trust, validation
+from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ..trust import scores
@@ -44,32 +45,70 @@ def _candidate_campaign() -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray
 
 # --------------------------------------------------------------------------------------------------- 07.feature_effect
 
+def _effect(model, customer: pd.DataFrame, feature: str, background: pd.DataFrame) -> tuple[float, float]:
+    """(the customer's own score minus their average score with ``feature`` replaced, that average)."""
+    own = float(scores(model, customer)[0])
+    repeated = customer.loc[customer.index.repeat(len(background))].reset_index(drop=True)
+    repeated[feature] = background[feature].values
+    replaced = float(scores(model, repeated).mean())
+    return own - replaced, replaced
+
+
+@lru_cache(maxsize=1)
+def _other_customer() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The check's own case: a non-senior hold-out customer on a two-year contract (unlike the lab's example) and
+    150 comparable customers of the training months. An answer read off a table the lab made cannot fit it."""
+    train, holdout = registry.reference_split()
+    X_train, _ = preparation.split_xy(train)
+    X_hold, _ = preparation.split_xy(holdout)
+    picked = X_hold[(X_hold["Contract"] == "Two year") & (X_hold["SeniorCitizen"] == 0)].iloc[[0]]
+    customer = trust.customer_frame(picked)
+    return customer, trust.comparable_customers(X_train, customer, n=150, seed=SEED + 1)
+
+
 @exercise("07.feature_effect", points=2, title="Explain one prediction: the effect of one feature")
 def feature_effect(answer, model=None, customer=None, background=None, **_):
     problem = _own_function(answer, "feature_effect(model, customer, feature, background)")
     if problem:
         return wrong(problem)
-    own = float(scores(model, customer)[0])
+    used = references(answer, {"trust.feature_effects": trust.feature_effects})
+    if used:
+        return wrong(f"Your function calls the course's `{used[0]}`: this exercise asks you to compute the effect "
+                     "yourself, with model.predict_proba.")
+    if not (hasattr(model, "predict_proba") and isinstance(customer, pd.DataFrame)
+            and isinstance(background, pd.DataFrame)):
+        return wrong("Run the check cell as given: check(\"07.feature_effect\", feature_effect, model=candidate, "
+                     "customer=customer, background=background).")
+    other, other_background = _other_customer()
+    inputs = {("lab", feature): (customer, background) for feature in ("Contract", "tenure", "SeniorCitizen")}
+    inputs.update({("other", feature): (other, other_background) for feature in ("Contract", "MonthlyCharges")})
     cases = {}
-    for feature in ("Contract", "tenure", "SeniorCitizen"):
-        repeated = customer.loc[customer.index.repeat(len(background))].reset_index(drop=True)
-        repeated[feature] = background[feature].values
-        replaced = float(scores(model, repeated).mean())
-        cases[feature] = (answer(model, customer.copy(), feature, background.copy()), own - replaced, replaced)
+    for (who, feature), (row, base) in inputs.items():
+        want, replaced = _effect(model, row, feature, base)
+        try:
+            with without(trust, ["feature_effects"]):
+                got = answer(model, row.copy(), feature, base.copy())
+        except Forbidden as err:
+            return wrong(f"Your function calls the course's `{err.name}`: this exercise asks you to compute the "
+                         "effect yourself, with model.predict_proba.")
+        cases[(who, feature)] = (got, want, replaced)
     if all(got is None for got, _, _ in cases.values()):
         raise NotAnswered
-    bad = {f: c for f, c in cases.items() if c[0] is None or not np.isclose(float(c[0]), c[1], atol=1e-6)}
+    bad = {key: c for key, c in cases.items() if c[0] is None or not np.isclose(float(c[0]), c[1], atol=1e-6)}
     if not bad:
         return correct("Right: the effect is the customer's own score minus their average score when that one "
                        "feature takes the values of other customers.")
-    feature, (got, want, replaced) = next(iter(bad.items()))
+    if all(who == "other" for who, _ in bad):
+        return wrong("Right for the lab's customer, but not for another customer and background the check tried: "
+                     "compute the effect from the function's arguments, not from a table the lab already made.")
+    (_, feature), (got, want, replaced) = next(iter(bad.items()))
     if got is not None and np.isclose(float(got), -want, atol=1e-6):
         return partial(0.5, f"The sign is reversed for {feature}: compute own score minus the replaced average, so "
                             "that a positive effect means the customer's own value raises the risk.")
     if got is not None and np.isclose(float(got), replaced, atol=1e-6):
         return partial(0.5, f"For {feature} you returned the average replaced score; subtract it from the "
                             "customer's own score.")
-    return wrong(f"For {feature} you returned {got!r}, expected {want:.4f}. Repeat the customer's row once per "
+    return wrong(f"For {feature} you returned {got!r}, expected {want:.6f}. Repeat the customer's row once per "
                  "background customer, overwrite only `feature` with the background values, score all rows with "
                  "model.predict_proba(...)[:, 1] and compare their mean with the customer's own score.")
 
