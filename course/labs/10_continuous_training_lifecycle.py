@@ -375,15 +375,25 @@ def promote(client, name, version):
 # Each month the new batch passes CI; the monitor (CM) raises its alerts against the **serving** champion (its
 # training data, its reference AUC); your trigger plans a challenger (CT); the challenger sits the governed gate and,
 # if it passes, is registered as `challenger` with its lineage tags; your promotion rule compares it with the champion
-# on the gate months (CV); your `promote` moves the alias (CD) and the loop records the month it started to serve.
-# Then the batch is scored by whatever `champion` points at, and the scoring is recorded as a run: the lineage from
-# month to version.
+# on the gate months (CV); your `promote` moves the alias (CD) and the loop records the month it started to serve and
+# the approval it was promoted under. Then the batch is scored by whatever `champion` points at, and the scoring is
+# recorded as a run: the lineage from month to version.
 #
 # Who approves these promotions? Nobody, month by month: the board has given the loop a **standing approval** for
-# routine retrains (the same recipe and inputs, the governed threshold inherited, the governed gate and promotion rule
-# passed). Anything else, such as a new model family, a new threshold or new inputs, goes through lab 06's whole
-# approval chain (`policy.APPROVAL`), where `validation.promote` refuses to move `champion` without a model card and
-# the Product Owner's approval. That is also why the hotfix of section 9 is an incident.
+# routine retrains, written into the governed policy as `policy.STANDING_APPROVAL` (printed below): what it covers,
+# who granted it, and the version tag the loop writes on each version it promotes under it, so that the registry tells
+# a standing approval from a person's. Anything it does not cover, such as a new model family, a new threshold or new
+# inputs, goes through lab 06's whole approval chain (`policy.APPROVAL`), where `validation.promote` refuses to move
+# `champion` without a model card and the Product Owner's approval. That is also why the hotfix of section 9 is an
+# incident.
+
+# %% id="standing-approval"
+standing = policy.STANDING_APPROVAL
+print(f"standing approval, granted by the {standing.granted_by} (the approver of policy.APPROVAL), covers a version:")
+for condition in standing.covers:
+    print(f"  * {condition}")
+print(f"not covered, so the whole approval chain: {', '.join(standing.not_covered)}")
+print(f"the loop tags each version it promotes under it: {standing.tag} = {standing.tag_value!r}")
 
 # %% id="loop"
 months = data.PRODUCTION_MONTHS
@@ -412,6 +422,7 @@ for month in months:
             if beats_champion(new, old):  # CV: your promotion rule
                 promote(client, MODEL, challenger.version)  # CD: your alias move
                 client.set_model_version_tag(MODEL, challenger.version, continuous.PROMOTED_TAG, month)
+                client.set_model_version_tag(MODEL, challenger.version, standing.tag, standing.tag_value)  # approval
                 outcome = "promoted"
         else:
             outcome = "failed the gate: " + ", ".join(decision.failed)
@@ -658,6 +669,10 @@ runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month =
 november = {"version": runs["tags.model.version"].iloc[0], "train_months": ["2026-11"],
             "data_version": runs[f"tags.{lineage.TAG}"].iloc[0]}  # the scored batch's version, not the training data's
 
+# %% mlopslab={"shortcut": "10.lineage"}
+row = continuous.lineage_table(MODEL).set_index("month").loc["2026-11"]  # the package's table of section 8, read off
+november = {"version": row["version"], "train_months": row["trained_on"].split(".."), "data_version": row["data_version"]}
+
 # %% [markdown]
 # The same facts for every month, read back from the store only (`continuous.lineage_table` runs the same queries),
 # and drawn as a graph. One search finds every run that touched a data version: here, the run that trained the
@@ -766,8 +781,9 @@ def roll_back(client, name):
 #   trained on, and labels arrive late, so a retrained model is always a little behind the world.
 # * **CV**: a challenger must pass the **governed** gate (the same policy as labs 06 and 07, on more gate months rather
 #   than a looser rule) *and* beat the champion under the governed promotion rule.
-# * **CD**: deployment is an alias move that refuses ungated versions and records what it replaces; a **rollback** is
-#   a registry query plus the same move, written so that running it twice changes nothing.
+# * **CD**: deployment is an alias move that refuses ungated versions and records what it replaces and the standing
+#   approval it was made under (`policy.STANDING_APPROVAL`); a **rollback** is a registry query plus the same move,
+#   written so that running it twice changes nothing.
 # * **Value, on equal terms**: compare a retrained recipe with the same recipe never retrained; the loop retrains the
 #   champion's own recipe, so a retrain changes only the data. Gains or losses from other labels or more data are
 #   not the value of retraining after a drift, and a promotion rule without a margin lets noise replace a stronger

@@ -43,7 +43,7 @@ RECIPE = ("the champion's own recipe, lab 05's logistic regression with lab 07's
           "SeniorCitizen x gender, neither of them an input), on the newest labelled months")
 """How the loop trains a challenger: the champion's own governed recipe (:func:`mlopslab.trust.fit_mitigated` on
 :func:`mlopslab.registry.reference_estimator`), so that a retrain changes the data, never the recipe or the inputs
-(what the board's standing approval of routine retrains covers)."""
+(what the board's standing approval of routine retrains, :data:`mlopslab.policy.STANDING_APPROVAL`, covers)."""
 START_TAG = "lifecycle.start"
 """Version tag of the governed champion a lifecycle starts from (so a re-run starts from it again)."""
 PROMOTED_TAG = "promoted_in"
@@ -335,8 +335,11 @@ def log_scoring(name: str, month: str, version: str, batch: pd.DataFrame, scores
         return run.info.run_id
 
 
-def scoring_runs(name: str) -> pd.DataFrame:
-    """The newest scoring run of each month for registered model ``name``: month, model version, batch data version."""
+def _scoring_runs(name: str) -> pd.DataFrame:
+    """The newest scoring run of each month for registered model ``name``: month, model version, batch data version.
+
+    Private: lab 10's lineage exercise asks students to write this query themselves.
+    """
     import mlflow
 
     from .config import EXPERIMENT, setup_tracking
@@ -360,7 +363,7 @@ def lineage_table(name: str) -> pd.DataFrame:
 
     c = client()
     rows = []
-    for run in scoring_runs(name).itertuples():
+    for run in _scoring_runs(name).itertuples():
         version = c.get_model_version(name, run.version)
         tags = version.tags
         data_version = tags.get(lineage.TAG) or c.get_run(version.run_id).data.tags.get(lineage.TAG, "")

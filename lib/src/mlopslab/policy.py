@@ -9,6 +9,8 @@ Every lab and every package function that applies a policy takes it from here:
   (labs 06, 07, 11);
 * :data:`ALERTS` — the monitor's alert rules (labs 09, 10, 11);
 * :data:`PROMOTION` — continuous training's promotion and retraining rule (labs 10, 11);
+* :data:`STANDING_APPROVAL` — the board's standing approval of the loop's routine retrains, and the tag it leaves
+  (lab 10);
 * :data:`SLO` — the real-time serving objective (lab 08).
 
 A lab may *show* another policy to explain a trade-off (a stricter fairness metric, say), but every decision it
@@ -161,6 +163,29 @@ class PromotionRule:
 
 
 @dataclass(frozen=True)
+class StandingApproval:
+    """The board's standing approval of routine retrains: what continuous training may promote without a person
+    approving each version, who granted it, and the version tag that records a promotion made under it.
+
+    A version is covered only if every item of ``covers`` holds. Anything else (``not_covered``) goes through the whole
+    approval chain, :data:`APPROVAL`, whose ``validation.promote`` needs a model card and a named approver.
+    """
+
+    covers: tuple[str, ...] = (
+        "a retrain of the champion's own recipe (continuous.RECIPE): same model family, inputs and mitigation",
+        "the champion's governed decision threshold, inherited unchanged",
+        "passed the governed gate (policy.GATE) on its gate months",
+        "beat the serving champion under the promotion rule (policy.PROMOTION)",
+    )
+    not_covered: tuple[str, ...] = ("a new model family", "new inputs", "a new mitigation", "a new threshold")
+    granted_by: str = ApprovalChain.approver_role
+    """The role that granted it for the board: the approver of the approval chain (:data:`APPROVAL`)."""
+    tag: str = "approval"
+    """Version tag written on each version promoted under it (a person's approval is ``APPROVAL.approver_tag``)."""
+    tag_value: str = "standing"
+
+
+@dataclass(frozen=True)
 class ServingObjective:
     """The real-time endpoint's service-level objective and request limits."""
 
@@ -175,4 +200,5 @@ THRESHOLD = ThresholdRule()
 APPROVAL = ApprovalChain()
 ALERTS = AlertRules()
 PROMOTION = PromotionRule()
+STANDING_APPROVAL = StandingApproval()
 SLO = ServingObjective()

@@ -245,6 +245,8 @@ def promote(answer, **_):
 
 
 # --- 10.lineage --------------------------------------------------------------------------------------------------
+# The check judges values, so the query must not be in the package's public API: continuous._scoring_runs is private,
+# and continuous.lineage_table gives month spans and short data versions only (the lab's declared shortcut).
 
 def _scored_november(name: str) -> tuple[str, dict[str, str]]:
     """The version that scored the November batch (newest scoring run) and its tags, from the store."""
