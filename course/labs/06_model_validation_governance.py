@@ -24,10 +24,10 @@
 # 6. answer an **audit question** ("which version, which data, who built it, who approved it?") from the registry.
 #
 # ### Why this matters to the business
-# Every customer the model flags costs a €25 offer. A model that looks good in the lab but ranks poorly next quarter
-# burns the campaign budget; a model nobody can trace is a compliance risk (banks call this *model risk management*;
-# the EU AI Act asks for technical documentation and human oversight). Validation and governance turn "the notebook
-# said so" into evidence that a reviewer, an auditor or next year's team can check.
+# Every customer the model flags costs a retention offer. A model that looks good in the lab but ranks poorly next
+# quarter burns the campaign budget; a model nobody can trace is a compliance risk (banks call this *model risk
+# management*; the EU AI Act asks for technical documentation and human oversight). Validation and governance turn
+# "the notebook said so" into evidence that a reviewer, an auditor or next year's team can check.
 
 # %% id="cell-01"
 import matplotlib.pyplot as plt
@@ -500,7 +500,7 @@ validation.versions_table()
 # The App Developer collected uses that colleagues proposed for the model. A model card must say which uses the model
 # was built and validated for (**in scope**); every other use is out of scope:
 #
-# 1. choose which customers receive this month's €25 retention offer
+# 1. choose which customers receive this month's retention offer
 # 2. refuse a contract upgrade to customers with a high churn score
 # 3. estimate how many churners the campaign will reach and its expected profit
 # 4. set each customer's monthly price from their churn score
@@ -537,7 +537,8 @@ by_group = pd.concat({feature: validation.metrics_by_group(y_hold, scores, ev.th
                       for feature in policy.GATE.sensitive_features}, names=["feature", "group"])
 top = bins.iloc[-1]
 within = int((bins["observed - score"].abs() <= bins["chance ± (2 s.e.)"]).sum())
-proposed = {1: "choose which customers receive this month's €25 retention offer",   # the uses of exercise 06.3
+offer = f"€{policy.ECONOMICS.offer_cost:g}"  # the governed offer cost
+proposed = {1: f"choose which customers receive this month's {offer} retention offer",   # the uses of exercise 06.3
             2: "refuse a contract upgrade to customers with a high churn score",
             3: "estimate how many churners the campaign will reach and its expected profit",
             4: "set each customer's monthly price from their churn score",

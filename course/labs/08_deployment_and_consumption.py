@@ -452,7 +452,7 @@ print("\nstill serving after all that:", scoring.ping(), "| a good request score
 # *service-level agreement* (SLA) is an SLO written into a contract, with consequences when it is missed. SLOs use
 # **percentiles**, not averages: the p95 is the latency that 95 of every hundred calls beat, so it speaks for the unlucky
 # customers that an average hides. A percentile needs enough calls: with 20 calls the p95 is about the slowest one,
-# so the measurement below makes a few hundred.
+# so the measurement below makes a hundred.
 #
 # The next cell makes single-customer calls and a few calls with the whole batch. Its numbers depend on the machine and
 # on what else runs on it, so the course's automated output comparison ignores this cell (tag `nbval-ignore-output`).
@@ -512,8 +512,10 @@ def meets_slo(latencies_ms, slo=policy.SLO):
 #
 # The **App Developer** turns the endpoint into something an agent can use without knowing what a model is: pick a few
 # facts about the caller, press *Score*, read a risk and the action the campaign's policy prescribes. The app only
-# talks HTTP to the endpoint — it could be written in any language — and it uses the **governed threshold** read from
-# the registry in section 1: a customer the batch campaign would contact gets the same advice on the agent's screen.
+# talks HTTP to the endpoint — it could be written in any language — and it uses the **governed threshold**, read
+# from the registry for the version that answered (every reply names it), like your job of section 1: a customer the
+# batch campaign would contact gets the same advice on the agent's screen, and a redeployed model brings its own
+# threshold along.
 #
 # The computation is a plain function, `agent_view`: it scores a customer through the endpoint and phrases the answer.
 # By default it scores `DEFAULT_CUSTOMER`, the first customer of January's batch; keyword arguments change single
@@ -527,14 +529,18 @@ def agent_view(scoring, customer=None, **changes):
     '''What the agent's screen shows for one customer (default: DEFAULT_CUSTOMER, with `changes` applied).'''
     row = {**(customer or DEFAULT_CUSTOMER), **changes}
     try:
-        risk = scoring.predict(pd.DataFrame([row])).iloc[0]
-    except deployment.ScoringError as err:
-        return f"The scoring service refused this customer: {err.message}"
+        reply = scoring.post(deployment.payload(pd.DataFrame([row])))
     except requests.ConnectionError:
         return "The scoring service is not running: start it again (section 3)."
-    if risk >= threshold:
-        return f"churn risk {risk:.0%}, at or above the campaign threshold ({threshold:.0%}) → offer the retention deal"
-    return f"churn risk {risk:.0%}, below the campaign threshold ({threshold:.0%}) → no retention offer"
+    if not reply.ok:
+        return f"The scoring service refused this customer: {reply.message}"
+    answer = reply.body["predictions"][0]
+    risk = answer["churn_probability"]
+    answered_by = client.get_model_version(config.MODEL_NAME, answer["model_version"])  # the version that answered
+    governed = float(answered_by.tags[policy.THRESHOLD.tag])
+    if risk >= governed:
+        return f"churn risk {risk:.0%}, at or above the campaign threshold ({governed:.0%}) → offer the retention deal"
+    return f"churn risk {risk:.0%}, below the campaign threshold ({governed:.0%}) → no retention offer"
 
 
 print("default customer:                  ", agent_view(scoring))
@@ -578,8 +584,8 @@ if widgets is not None:
 # %% [markdown]
 # ## 6. When the champion changes: the redeploy
 #
-# When the team promotes a retrained model (lab 10's pipeline does it month by month), it moves the alias
-# `churn@champion`. Does the server follow? **No, not by itself** — and that is how a real MLflow deployment behaves,
+# When the team promotes a retrained model (lab 10 shows that loop, on a registered model of its own), it moves the
+# alias `churn@champion`. Does the server follow? **No, not by itself** — and that is how a real MLflow deployment behaves,
 # not a flaw of this lab:
 #
 # * `mlflow models serve` (like `mlflow models build-docker` and the managed endpoints) resolves the model URI **once**,
@@ -622,12 +628,16 @@ print("the agent's screen:", agent_view(scoring))
 
 # %% [markdown]
 # End of the rehearsal: the alias goes back to the approved version. Moving it back is a **rollback** — and it needs
-# the same redeploy to take effect. Here the lab's last cell stops the server instead.
+# the same steps to take effect: the service is built again for the approved version (otherwise
+# `churn-service@champion` would still wrap the rehearsal, and the next `mlflow models serve` of it would serve a
+# version nobody approved), then a redeploy. Here the lab's last cell stops the server instead of redeploying.
 
 # %% id="rollback"
 client.set_registered_model_alias(config.MODEL_NAME, "champion", version.version)
+service_uri = deployment.ensure_service()  # churn-service@champion wraps the approved version again
+wrapped = client.get_model_version_by_alias(deployment.SERVICE_NAME, "champion").tags["champion_version"]
 print(f"churn@champion -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'champion').version} "
-      f"(the approved one); the running server still serves version "
+      f"(the approved one); {service_uri} wraps version {wrapped}; the running server still serves version "
       f"{scoring.post(deployment.payload(good)).body['predictions'][0]['model_version']} until a redeploy")
 
 # %% [markdown]

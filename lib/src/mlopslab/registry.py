@@ -160,7 +160,7 @@ def champion_card(decision, train, test, model, data_version: str, version: str,
     and 11 and :func:`ensure_champion` log it before the approval."""
     import pandas as pd
 
-    from .policy import APPROVAL, THRESHOLD
+    from .policy import APPROVAL, ECONOMICS, THRESHOLD
     from .preparation import split_xy
     from .trust import SENSITIVE
     from .validation import churn_scores, markdown_table, metrics_by_group, model_card
@@ -181,9 +181,9 @@ def champion_card(decision, train, test, model, data_version: str, version: str,
                          f"SeniorCitizen x gender; SeniorCitizen and gender are not model inputs. Registered as "
                          f"{name} version {version}. Author: {APPROVAL.author} ({APPROVAL.author_role}).",
         "Intended use": "Rank consumer customers each month by their risk of churning, to choose who receives the "
-                        f"€25 retention offer (contact if score ≥ {ev.threshold:.2f}, tag {THRESHOLD.tag}), to plan "
-                        "the campaign, and to explain a score to a retention agent. Not for pricing, refusing "
-                        "service, business accounts, or any use outside TelcoNova.",
+                        f"€{ECONOMICS.offer_cost:g} retention offer (contact if score ≥ {ev.threshold:.2f}, tag "
+                        f"{THRESHOLD.tag}), to plan the campaign, and to explain a score to a retention agent. Not for "
+                        "pricing, refusing service, business accounts, or any use outside TelcoNova.",
         "Training data": f"{len(train):,} customers observed {months[0]} to {months[-1]} (data version "
                          f"{data_version[:12]}), with {labels}.",
         "Evaluation data": f"{len(test):,} customers observed {test_months[0]} to {test_months[-1]}, never used for "

@@ -23,7 +23,7 @@ from ..validation import RULES, Decision, Evidence
 from ._guards import Forbidden, references, without
 
 PROPOSED_USES = {
-    1: "choose which customers receive this month's €25 retention offer",
+    1: f"choose which customers receive this month's €{policy.ECONOMICS.offer_cost:g} retention offer",
     2: "refuse a contract upgrade to customers with a high churn score",
     3: "estimate how many churners the campaign will reach and its expected profit",
     4: "set each customer's monthly price from their churn score",
