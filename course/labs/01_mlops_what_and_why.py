@@ -141,7 +141,8 @@ plt.show()
 # Read the figure clockwise from the top. Business understanding and planning (labs 01 and 02) set the goal. Stages 1 to
 # 5 follow CRISP-DM's phases, with the DevOps steps that make each one repeatable: data pipelines are *code*, a model is
 # *built*, validation is its *test* and *release*. Stage 6, **monitoring**, has no CRISP-DM phase at all: it is what
-# DevOps adds (*operate* and *monitor*), and it is what sends the team round the loop again. Running through all six
+# DevOps adds (*monitor*; *operate* starts with the deployment of stage 5), and it is what sends the team round the
+# loop again. Running through all six
 # are the **5 Cs**: continuous training, validation, deployment, integration and monitoring (lab 10).
 #
 # ## 3. The "notebook-only" churn model
@@ -323,7 +324,7 @@ plt.show()
 # recorded some senior and female customers who stayed as churners, lab 07), while the 2026 labels record who really
 # left, and clean labels are easier to rank. The churn *rate* tells another story (right): until June the model
 # expected more churn than happened (the same label bias); in July the actual rate jumps to about a third of each
-# batch (it had been between a fifth and a quarter), and the model's expectation falls behind — something changed in
+# batch (it had been about a fifth to a quarter), and the model's expectation falls behind — something changed in
 # the market. Finding out *what* is lab 09's job; noticing it at all is what a record and a little monitoring buy you.
 #
 # ### Exercise 01.2 — record the challenger yourself

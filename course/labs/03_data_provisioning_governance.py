@@ -4,7 +4,8 @@
 # **Stage:** data provisioning with governance (stage 1 of 6) · **Personas:** the **Data Steward** and the
 # **Data Engineer** lead; the Data Scientist and the Business Analyst consume the data · **Time:** about 100 minutes
 #
-# Sprint 2 at **TelcoNova**. Before anyone trains a churn model, the data has to arrive — every month, from billing
+# The provisioning stories of lab 02's backlog (S01 to S05) at **TelcoNova**. Before anyone trains a churn model, the
+# data has to arrive — every month, from billing
 # and the CRM — and it has to arrive *governed*: described, checked, stripped of what people must not see, and
 # versioned. Two personas own this stage. The **Data Steward** decides what the data is, who may use it and for what,
 # and how personal data is protected, and tracks how the data is used. The **Data Engineer** builds the pipeline that
@@ -769,8 +770,8 @@ for _, found_run in touched.iterrows():
 # champion model (which labs 06 to 11 get from `registry.ensure_champion()`), carry two tags: `data_version`, the
 # version of the data they produced or learned from, and `source_data_version`, this file's version. So in a store
 # where those labs have run, one search by this file's version under `source_data_version` finds both, and a search
-# by the prepared data's `data_version` finds every model that learned from it; lab 11 walks the whole chain, from a
-# data version to the deployed model. These searches are also how the Steward shows what the data is *worth* to the
+# by the prepared data's `data_version` finds every model that learned from it; lab 10 walks the whole chain, from a
+# served model back to its data version. These searches are also how the Steward shows what the data is *worth* to the
 # company: which models, and through them which retention campaigns, depend on it.
 
 # %% [markdown]

@@ -375,7 +375,7 @@ add_new_month_to_month = preparation.add_features  # the team's features, not th
 # %% [markdown]
 # A feature that separates churners well on its own need not help a model that already sees its ingredients: the
 # logistic regression has `is_month_to_month` and `tenure` already. Read the check's message: when the validation
-# months show a gain in the third decimal or less, the feature stays out, because every feature is code to run, test
+# months show a gain of less than 0.005 in AUC, the feature stays out, because every feature is code to run, test
 # and monitor in production. Every feature the team keeps has to pass the same test.
 #
 # ## 3. The leakage trap
@@ -466,9 +466,21 @@ def leak_scan(df):
     return pd.Series({"RefundAmount": 1.0})
 
 
+# %% id="your-scan"
+try:
+    your_scan = leak_scan(customers)
+except Exception as err:  # a scan that fails is the check's business above; this cell only shows the result
+    your_scan = pd.Series(dtype=float)
+    print(f"your leak_scan raised {type(err).__name__}: {err}")
+if your_scan.empty:
+    print("Your scan is empty so far: complete exercise 04.3 above, then run this cell again.")
+else:
+    print("The top of your scan (the AUC of each column alone):")
+    print(your_scan.head(6).round(3).to_string())
+
 # %% [markdown]
 # A strong predictor is not yet a leak: month-to-month customers really do churn more, and the model should know it.
-# For each column near the top of your scan, ask *when is this value recorded?* The datasheet (`data/README.md`)
+# For each column near the top of your scan (the cell above shows it), ask *when is this value recorded?* The datasheet (`data/README.md`)
 # answers for `RefundAmount`: a refund is booked when an account is **closed**. It records the churn; it cannot
 # predict it. Here is the evidence, and the score once the column is gone (the honest model from section 2 uses only
 # `data.FEATURES`, the team's list of inputs known at scoring time):

@@ -367,7 +367,8 @@ print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f
 #
 # * **Data drift** jumps in June (prices) and July (tenure) and stays: the world does not go back.
 # * **Prediction drift** is moderate: the mean score rises in June and again in July, and from July the scores' PSI
-#   climbs to around the warn line, far from the alert line. The model *sees* the higher prices and the new customers
+#   climbs to around the features' warn line, far from the scores' own alert line (`policy.ALERTS` has no warn line
+#   for the scores). The model *sees* the higher prices and the new customers
 #   and scores them as riskier.
 # * **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy) but stays above the
 #   alert line all year: the model still *ranks* customers well. A monitor that watched only AUC would stay silent

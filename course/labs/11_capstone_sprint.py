@@ -9,7 +9,8 @@
 #
 # It is Monday 2 February 2026, the first day of TelcoNova's sixth sprint. Labs 03–10 built the pieces one at a time:
 # a data contract, a preparation pipeline, tracked training, a governed gate and approval chain, a registry with
-# aliases, batch scoring, monitoring, a retraining loop. This sprint puts them together into one **increment** that
+# aliases, batch scoring, monitoring, a retraining loop (labs 09 and 10 played the months ahead forward, a rehearsal
+# of what monitoring and retraining will meet; this sprint is back in February 2026). This sprint puts them together into one **increment** that
 # runs from February's raw export to a monitored retention list, and **you write it**, step by step, with the MLflow,
 # pandera and scikit-learn calls on screen. At the end of the sprint the team asks what an auditor or a new manager
 # would ask: *how mature is this, really?* The answer is computed from the evidence your code left in the tracking
@@ -525,7 +526,9 @@ worst = gaps.loc[gaps["gap"].abs().idxmax()]
 champion_train, audited = monitoring.champion_data(audited=True)  # lab 09's yardstick: its hold-out, real outcomes
 offline_auc = roc_auc_score(preparation.split_xy(audited)[1], monitoring.score(last_champion, audited))
 age = capstone.months_between(champion_train["month"].max(), capstone.LABELS_MONTH)
-drift = None if batch_scores is None else monitoring.feature_drift(train, accepted, rules=rules)  # the scored batch
+# drift is measured against the data the serving model learned from (lab 10): the new recipe's, or last sprint's
+drift_reference = train if serving.version != increment.previous else champion_train
+drift = None if batch_scores is None else monitoring.feature_drift(drift_reference, accepted, rules=rules)
 alerts = [] if drift is None else [f"data: PSI {f}" for f in drift.loc[drift["level"] == "alert", "feature"]]
 if online["auc"] < offline_auc - rules.auc_drop:
     alerts.append(f"performance: AUC drop ({online['auc']:.3f} < {offline_auc:.3f} − {rules.auc_drop:g})")
