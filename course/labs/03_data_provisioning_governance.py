@@ -76,8 +76,8 @@ print("\n".join(line for line in datasheet.splitlines() if line.startswith("## "
 # The *Composition* section also exists as code: the **schema** of the data, `mlopslab.schema.COLUMNS`, one entry per
 # column with its kind, the values it allows, and whether it is personal or protected. It is written **once**, and
 # everything that judges a value reads it: the data contract of this lab, the scoring service of lab 08 (so the
-# service refuses what the contract would quarantine), and the role-based views of section 5. Two copies of a rule
-# drift apart; one cannot.
+# service refuses a value that a column rule of the contract rejects; the contract's rules across rows and columns
+# stay with batches), and the role-based views of section 5. Two copies of a rule drift apart; one cannot.
 
 # %% id="schema"
 schema.overview()[["kind", "rule", "personal", "protected"]]
@@ -763,8 +763,8 @@ for _, found_run in touched.iterrows():
 
 # %% [markdown]
 # Your provisioning run and the view handed to the Data Scientist point at the same version, so *"what happened to
-# this data, and was it checked before anyone used it?"* is one query. (Until you do exercise 03.5, only the view is
-# listed.)
+# this data, and was it checked before anyone used it?"* is one query. (Until you do exercise 03.5, your provisioning
+# run is missing from the list; runs of other labs on the same file, lab 01's for one, appear when the store has them.)
 #
 # Data derived from this file keeps the link. Lab 04's preparation record, and the training run of the course's
 # champion model (which labs 06 to 11 get from `registry.ensure_champion()`), carry two tags: `data_version`, the

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from mlopslab.tools import bench
 
 LAB = "00_welcome"
@@ -68,3 +71,18 @@ def test_a_failed_pytest_stage_keeps_the_end_of_its_output(tmp_path) -> None:
     assert found["exit"] == 1 and found["failures"], found
     assert "a reason only the traceback gives" in found["output_end"]
     assert len(found["output_end"]) <= bench.OUTPUT_KEPT
+
+
+def test_a_failed_run_stage_keeps_the_runners_message(tmp_path, monkeypatch) -> None:
+    said = "11_capstone_sprint failed in cell 'plan': OperationalError: database is locked\n"
+
+    def failing_run(cmd, **kwargs):
+        assert cmd[1:4] == ["-m", "mlopslab", "run"], cmd
+        return subprocess.CompletedProcess(cmd, 1, stdout="x" * (2 * bench.OUTPUT_KEPT) + said, stderr="")
+
+    monkeypatch.setattr(bench.subprocess, "run", failing_run)
+    found = bench.run_command([Path("11_capstone_sprint.ipynb")], tmp_path, "warm")
+    assert found["exit"] == 1 and found["output_end"].endswith(said)
+    assert len(found["output_end"]) == bench.OUTPUT_KEPT
+    monkeypatch.setattr(bench.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, "", ""))
+    assert "output_end" not in bench.run_command([Path("11_capstone_sprint.ipynb")], tmp_path, "warm")

@@ -35,7 +35,7 @@ from ..config import labs_dir, repo_root, sqlite_uri
 from . import answers, execution, notebooks
 
 OUTPUT_KEPT = 20_000
-"""Characters of a failed pytest run's output the JSON keeps."""
+"""Characters of a failed run's output (pytest, ``mlopslab run``) the JSON keeps."""
 
 
 def _env(store: Path, **extra: str) -> dict[str, str]:
@@ -100,7 +100,10 @@ def run_command(paths: list[Path], tmp: Path, kernels: str) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=_env(tmp / f"run-store-{kernels}"), cwd=repo_root(), capture_output=True,
                           text=True, check=False)
-    return {"seconds": round(time.perf_counter() - start, 2), "exit": proc.returncode, "labs": _table(proc.stdout)}
+    found = {"seconds": round(time.perf_counter() - start, 2), "exit": proc.returncode, "labs": _table(proc.stdout)}
+    if proc.returncode:  # the runner names the lab, the cell and the error: keep them, the run's folder is deleted
+        found["output_end"] = (proc.stdout + proc.stderr)[-OUTPUT_KEPT:]
+    return found
 
 
 def synthetic_class(paths: list[Path], students: int, folder: Path, seed: int = 0) -> int:
