@@ -27,11 +27,17 @@
 # were not) offered a discount. A model that treats seniors or women differently without cause is a reputational and
 # legal risk (anti-discrimination law; the EU AI Act's transparency and data-governance duties). And, as this lab shows,
 # unfairness can also be plain bad business: it can waste the campaign budget.
+#
+# The model under review is the one lab 06 logged: the first cell finds its run `lr-candidate` in MLflow by the
+# version of the prepared data it learned from, and loads it. On a store where lab 06 has not run, the cell fits lab
+# 06's recipe on the same months instead, which gives the same model.
 
 # %% id="cell-01"
 from dataclasses import replace
 
 import matplotlib.pyplot as plt
+import mlflow
+import mlflow.sklearn
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
@@ -55,15 +61,23 @@ def fit_chosen(frame):
 
 
 prepared = preparation.prepare(data.load_customers(), seed=config.SEED)   # lab 04's preparation, as in labs 05 and 06
-candidate, train, holdout = registry.train_reference_model()   # lab 06's candidate, fitted on the same January-September
-assert train.equals(prepared.train) and holdout.equals(prepared.test)
+train, holdout = prepared.train, prepared.test                           # January-September; October-December
+logged = mlflow.search_runs(filter_string=f"tags.mlflow.runName = 'lr-candidate' AND tags.{lineage.TAG} = '{prepared.version}'",
+                            order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+if logged:   # lab 06 logged its candidate in this store: review that very model
+    candidate = mlflow.sklearn.load_model(f"runs:/{logged[0].info.run_id}/model")
+    print("reviewing the model lab 06 logged as its run 'lr-candidate' (read back from MLflow)")
+else:        # an empty store: lab 06's recipe on the same months gives the same model
+    candidate = fit_chosen(train)
+    print("no run 'lr-candidate' from lab 06 in this store: lab 06's recipe, fitted here on the same months (run lab "
+          "06 first and this cell reviews the model it logged)")
 X_train, y_train = preparation.split_xy(train)
 X_hold, y_hold = preparation.split_xy(holdout)
 validated = validation.out_of_time_scores(fit_chosen, train)    # the governed threshold rule, as in lab 06
 threshold, _ = development.best_threshold(validated["y"], validated["score"])
 hold_scores = trust.scores(candidate, X_hold)
 contacted = (hold_scores >= threshold).astype(int)
-print(f"reviewing lab 06's candidate, {registry.REFERENCE_FAMILY} (prepared data {lineage.short(prepared.version)})")
+print(f"lab 06's candidate: {registry.REFERENCE_FAMILY}, trained on prepared data {lineage.short(prepared.version)}")
 print(f"governed threshold {threshold:.2f}: {contacted.mean():.0%} of {len(holdout):,} hold-out customers contacted")
 
 # %% [markdown]
