@@ -212,7 +212,8 @@ for question, answer in notebook_only.items():
 #   of the course uses, so that one search finds every run that touched these data. The data set itself is logged as a
 #   lineage input too (`mlflow.log_input`);
 # * the **code version**: a fingerprint of the training function's source;
-# * **who** trained it, as a tag (the role comes from the governed policy, `policy.APPROVAL`).
+# * **who** trained it: the tag `policy.APPROVAL.author_tag` (`"author"`) with the author's name, both from the
+#   governed policy, `policy.APPROVAL`: the same tag that later labs put on every registered model version.
 
 # %% id="cell-15"
 config.setup_tracking()
@@ -227,12 +228,12 @@ with mlflow.start_run(run_name="churn-logreg", tags={"lab": "01"}) as run:
     mlflow.log_params(params)
     mlflow.log_metric("roc_auc_holdout", holdout_auc)
     mlflow.set_tags({lineage.TAG: data_version, "data_file": "data/customers.csv",
-                     "code_version": code_version, "trained_by": policy.APPROVAL.author_role})
+                     "code_version": code_version, policy.APPROVAL.author_tag: policy.APPROVAL.author})
     dataset = mlflow.data.from_pandas(customers, source="data/customers.csv", name="customers-2025", targets="Churn")
     mlflow.log_input(dataset, context="training")
 
 print(f"Recorded run 'churn-logreg': {len(params)} parameters, 1 metric, data version {lineage.short(data_version)}, "
-      f"code version {code_version[:12]}, trained by the {policy.APPROVAL.author_role}.")
+      f"code version {code_version[:12]}, trained by {policy.APPROVAL.author}.")
 
 # %% [markdown]
 # Approval is a separate step by a separate person. TelcoNova's governed policy (`mlopslab.policy`) says who: the
@@ -241,14 +242,14 @@ print(f"Recorded run 'churn-logreg': {len(params)} parameters, 1 metric, data ve
 # applies) and signs off. The sign-off goes into the same record, as tags on the run.
 
 # %% id="cell-17"
-approver = policy.APPROVAL.approver_role
-author = client.get_run(run.info.run_id).data.tags["trained_by"]
+approver = policy.APPROVAL.approver   # the Business Analyst
+author = client.get_run(run.info.run_id).data.tags[policy.APPROVAL.author_tag]
 assert policy.APPROVAL.may_approve(author, approver), "nobody approves their own model"
 if holdout_auc >= policy.GATE.min_auc:
-    client.set_tag(run.info.run_id, "approved_by", approver)
+    client.set_tag(run.info.run_id, policy.APPROVAL.approver_tag, approver)
     client.set_tag(run.info.run_id, "approval_note", f"hold-out AUC {holdout_auc:.3f}, above the governed minimum of "
                                                      f"{policy.GATE.min_auc}: fit for the monthly retention campaign")
-print(f"The {approver} approved the run of the {author}.")
+print(f"{approver} ({policy.APPROVAL.approver_role}) approved the run of {author} ({policy.APPROVAL.author_role}).")
 
 # %% [markdown]
 # In production the model scores each month's batch of customers, and a month later the churn labels arrive. Each month
@@ -280,6 +281,7 @@ history = {name: [m.value for m in client.get_metric_history(record.run_id, name
            for name in ("roc_auc_production", "churn_expected", "churn_actual")}
 recorded_version = record[f"tags.{lineage.TAG}"]
 same_data = recorded_version == lineage.data_version(data.data_dir() / "customers.csv")
+author, approver = record[f"tags.{policy.APPROVAL.author_tag}"], record[f"tags.{policy.APPROVAL.approver_tag}"]
 from_the_record = {
     "Which data version trained it?":
         f"{record['tags.data_file']}, data version {lineage.short(recorded_version)}... "
@@ -289,7 +291,7 @@ from_the_record = {
     "Which code?":
         f"training function with code version {record['tags.code_version'][:12]}...",
     "Who trained it, and who approved it?":
-        f"trained by the {record['tags.trained_by']}; approved by the {record['tags.approved_by']} "
+        f"trained by {author}; approved by {approver} "
         f"('{record['tags.approval_note']}')",
     "How does it perform today?":
         f"AUC {history['roc_auc_production'][-1]:.3f} in {TODAY} (hold-out: {record['metrics.roc_auc_holdout']:.3f}); "
@@ -338,7 +340,8 @@ plt.show()
 # * start a run named `churn-logreg-recent` with the tag `lab` = `"01"`, and inside it train with
 #   `train_churn_model(recent, C=0.1)`;
 # * log the same four parameters as `params`, with `C` = `0.1`, and the metric `roc_auc_holdout`;
-# * tag the data version of **the rows it was trained on** under `lineage.TAG`, the `code_version` and `trained_by`;
+# * tag the data version of **the rows it was trained on** under `lineage.TAG`, the `code_version` and the author
+#   (`policy.APPROVAL.author_tag`);
 # * do **not** approve it: approval is the Business Analyst's step, not the author's.
 #
 # Give the run's id (`<run>.info.run_id`) as `challenger_run_id`. The check reads the run back from the tracking store
@@ -362,7 +365,7 @@ with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as cha
     mlflow.log_params(challenger_params)
     mlflow.log_metric("roc_auc_holdout", challenger_auc)
     mlflow.set_tags({lineage.TAG: lineage.data_version(recent), "data_file": "data/customers.csv, 2025-07 to 2025-12",
-                     "code_version": code_version, "trained_by": policy.APPROVAL.author_role})
+                     "code_version": code_version, policy.APPROVAL.author_tag: policy.APPROVAL.author})
 challenger_run_id = challenger.info.run_id
 # END SOLUTION
 
@@ -376,7 +379,7 @@ with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as cha
     mlflow.log_params({**params, "C": 0.1})
     mlflow.log_metric("roc_auc_holdout", challenger_auc)
     mlflow.set_tags({lineage.TAG: data_version,  # the version of the whole file, not of the rows it learned from
-                     "code_version": code_version, "trained_by": policy.APPROVAL.author_role})
+                     "code_version": code_version, policy.APPROVAL.author_tag: policy.APPROVAL.author})
 challenger_run_id = challenger.info.run_id
 
 # %% mlopslab={"wrong": "01.record_run"}
@@ -386,7 +389,8 @@ with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as cha
     mlflow.log_params({**params, "C": 0.1})
     mlflow.log_metric("roc_auc_holdout", challenger_auc)
     mlflow.set_tags({lineage.TAG: lineage.data_version(recent), "code_version": code_version,
-                     "trained_by": policy.APPROVAL.author_role, "approved_by": policy.APPROVAL.author_role})
+                     policy.APPROVAL.author_tag: policy.APPROVAL.author,
+                     policy.APPROVAL.approver_tag: policy.APPROVAL.author})
 challenger_run_id = challenger.info.run_id
 
 # %% mlopslab={"shortcut": "01.record_run"}
@@ -397,7 +401,7 @@ with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as cha
     mlflow.log_params({**params, "C": 0.1})
     mlflow.log_metric("roc_auc_holdout", holdout_auc)
     mlflow.set_tags({lineage.TAG: lineage.data_version(customers[customers["month"] >= "2025-07"]),
-                     "code_version": code_version, "trained_by": policy.APPROVAL.author_role})
+                     "code_version": code_version, policy.APPROVAL.author_tag: policy.APPROVAL.author})
 challenger_run_id = challenger.info.run_id
 
 
@@ -405,7 +409,8 @@ challenger_run_id = challenger.info.run_id
 # ### Exercise 01.3 — answer an audit question from the record
 # Compliance asks: *"Who approved the models that were trained on a given data version?"* Write `who_approved(version)`
 # that searches the tracking store with `mlflow.search_runs(filter_string=...)`, keeping the runs whose tag `lineage.TAG`
-# equals `version`, and returns the sorted list of distinct approvers (the column `tags.approved_by`). Return an empty
+# equals `version`, and returns the sorted list of distinct approvers (the column `tags.approved_by`: `approved_by` is
+# `policy.APPROVAL.approver_tag`). Return an empty
 # list when no run of that data version was approved. Careful: the result table has a `tags.approved_by` column only if
 # at least one of its runs carries that tag. The check calls your function with the version of today's
 # `data/customers.csv`, with the version of the recent half-year and with a made-up one.
@@ -427,7 +432,7 @@ check("01.who_approved", who_approved)
 
 # %% mlopslab={"wrong": "01.who_approved"}
 def who_approved(version):
-    return [policy.APPROVAL.author_role]
+    return [policy.APPROVAL.author]
 
 
 # %% mlopslab={"wrong": "01.who_approved"}
@@ -438,7 +443,7 @@ def who_approved(version):
 
 # %% mlopslab={"shortcut": "01.who_approved"}
 def who_approved(version):
-    return [policy.APPROVAL.approver_role]  # what the policy says, not what the record says
+    return [policy.APPROVAL.approver]  # what the policy says, not what the record says
 
 
 # %% [markdown]

@@ -180,7 +180,8 @@ def _train_and_record(**overrides):
         mlflow.log_params(params)
         mlflow.log_metric("roc_auc_holdout", _holdout_auc(customers, 1.0, 0.25, config.SEED))
         mlflow.set_tags({lineage.TAG: lineage.data_version(customers), "code_version": hashlib.sha256(b"f").hexdigest(),
-                         "trained_by": policy.APPROVAL.author_role, "approved_by": policy.APPROVAL.approver_role,
+                         policy.APPROVAL.author_tag: policy.APPROVAL.author,
+                         policy.APPROVAL.approver_tag: policy.APPROVAL.approver,
                          **overrides})
     return run.info.run_id, params
 
@@ -203,8 +204,8 @@ def test_record_run_and_who_approved_checks_read_the_record(monkeypatch) -> None
     assert exercises.evaluate("01.who_approved", from_record).status == "wrong"  # no run recorded yet
     lab_run_id, params = _train_and_record()
     assert exercises.evaluate("01.who_approved", from_record).status == "correct"
-    assert exercises.evaluate("01.who_approved", lambda version: ["Business Analyst"]).status == "wrong"
-    assert exercises.evaluate("01.who_approved", lambda version: ["Data Scientist"]).status == "wrong"
+    assert exercises.evaluate("01.who_approved", lambda version: [policy.APPROVAL.approver]).status == "wrong"
+    assert exercises.evaluate("01.who_approved", lambda version: [policy.APPROVAL.author]).status == "wrong"
     assert exercises.evaluate("01.who_approved", lambda version: None).status == "unanswered"
 
     assert exercises.evaluate("01.record_run", lab_run_id).status == "wrong"  # the lab's own run
@@ -217,7 +218,7 @@ def test_record_run_and_who_approved_checks_read_the_record(monkeypatch) -> None
             mlflow.log_params({**params, "C": 0.1})
             mlflow.log_metric("roc_auc_holdout", auc)
             mlflow.set_tags({lineage.TAG: version, "code_version": hashlib.sha256(b"f").hexdigest(),
-                             "trained_by": policy.APPROVAL.author_role, **tags})
+                             policy.APPROVAL.author_tag: policy.APPROVAL.author, **tags})
         return run.info.run_id
 
     auc = _holdout_auc(recent, 0.1, 0.25, config.SEED)
@@ -226,6 +227,6 @@ def test_record_run_and_who_approved_checks_read_the_record(monkeypatch) -> None
     assert result.status == "correct", result.message
     assert exercises.evaluate("01.record_run", challenger(lineage.data_version(customers), auc)).status == "wrong"
     assert exercises.evaluate("01.record_run", challenger(lineage.data_version(recent), auc - 0.01)).status == "wrong"
-    approved = challenger(lineage.data_version(recent), auc, approved_by=policy.APPROVAL.author_role)
+    approved = challenger(lineage.data_version(recent), auc, **{policy.APPROVAL.approver_tag: policy.APPROVAL.author})
     assert "approves their own" in exercises.evaluate("01.record_run", approved).message
     assert exercises.evaluate("01.who_approved", from_record).status == "correct"  # the recent version: the author

@@ -138,10 +138,10 @@ def record_run(answer, **_):
     if tags.get("code_version") != lab_run.data.tags.get("code_version"):
         return wrong("The code version is missing or not the training function's: the same function trained both "
                      "models, so tag the same code_version as section 4.")
-    if tags.get("trained_by") != APPROVAL.author_role:
-        return wrong(f"Say who trained it: the tag trained_by should be the {APPROVAL.author_role} "
-                     "(policy.APPROVAL.author_role).")
-    if "approved_by" in tags:
+    if tags.get(APPROVAL.author_tag) != APPROVAL.author:
+        return wrong(f"Say who trained it: the tag '{APPROVAL.author_tag}' (policy.APPROVAL.author_tag) should be "
+                     f"the {APPROVAL.author_role}, {APPROVAL.author} (policy.APPROVAL.author).")
+    if APPROVAL.approver_tag in tags:
         return wrong("The run carries an approval. Approval is the Business Analyst's step after a review, and nobody "
                      "approves their own model (policy.APPROVAL): leave it out of the author's record.")
     if "roc_auc_holdout" not in metrics:
@@ -163,11 +163,13 @@ def _approvers(version: str) -> list[str]:
 
     from ..config import EXPERIMENT
     from ..lineage import TAG
+    from ..policy import APPROVAL
 
     runs = mlflow.search_runs(experiment_names=[EXPERIMENT], filter_string=f"tags.{TAG} = '{version}'")
-    if "tags.approved_by" not in runs.columns:
+    column = f"tags.{APPROVAL.approver_tag}"
+    if column not in runs.columns:
         return []
-    return sorted(set(runs["tags.approved_by"].dropna()))
+    return sorted(set(runs[column].dropna()))
 
 
 @exercise("01.who_approved", points=2, title="Answer an audit question from the record")
