@@ -603,8 +603,21 @@ matrix[matrix.nunique(axis=1) > 1]
 # * The **Business Analyst** works with segments, not people: no ids, no notes, tenure as a band, and no protected
 #   attributes, so that a campaign cannot target by gender or age.
 #
-# `privacy.role_view(df, role, key)` applies a policy. Here is what each role sees of the first four provisioned
-# customers with notes:
+# `privacy.role_view(df, role, key)` applies a policy. It is short enough to read whole; the line to find is
+# `policy.get(column, "drop")`, deny by default: a column the role's policy does not name never reaches the view. The
+# policies name the columns of the schema, so a column that turns up in an export without being catalogued stays
+# hidden from every role, the Steward included, until the Steward adds it to the schema and decides who may see it.
+# The second cell tries it with a column the CRM might start exporting one day:
+
+# %% id="role-view-source"
+print(inspect.getsource(privacy.role_view))
+
+# %% id="deny-by-default"
+uncatalogued = provisioned.head(3).assign(agent_phone="+31 6 1234 5678")  # not in schema.COLUMNS
+print({role: "agent_phone" in privacy.role_view(uncatalogued, role, KEY).columns for role in privacy.ROLE_POLICIES})
+
+# %% [markdown]
+# Here is what each role sees of the first four provisioned customers with notes:
 
 # %% id="views"
 SHOWN = ["customerID", "gender", "SeniorCitizen", "tenure", "Contract", "MonthlyCharges", "notes"]
