@@ -389,8 +389,7 @@ with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as cha
     mlflow.log_params({**params, "C": 0.1})
     mlflow.log_metric("roc_auc_holdout", challenger_auc)
     mlflow.set_tags({lineage.TAG: lineage.data_version(recent), "code_version": code_version,
-                     policy.APPROVAL.author_tag: policy.APPROVAL.author,
-                     policy.APPROVAL.approver_tag: policy.APPROVAL.author})
+                     policy.APPROVAL.author_tag: policy.APPROVAL.author, policy.APPROVAL.approver_tag: policy.APPROVAL.author})
 challenger_run_id = challenger.info.run_id
 
 # %% mlopslab={"shortcut": "01.record_run"}
