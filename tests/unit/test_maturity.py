@@ -207,6 +207,10 @@ def test_record_run_and_who_approved_checks_read_the_record(monkeypatch) -> None
     assert exercises.evaluate("01.who_approved", lambda version: [policy.APPROVAL.approver]).status == "wrong"
     assert exercises.evaluate("01.who_approved", lambda version: [policy.APPROVAL.author]).status == "wrong"
     assert exercises.evaluate("01.who_approved", lambda version: None).status == "unanswered"
+    today = lineage.data_version(data.data_dir() / "customers.csv")
+    knows_today = exercises.evaluate("01.who_approved", lambda v: [policy.APPROVAL.approver] if v == today else [])
+    assert knows_today.status == "wrong" and "only the store holds" in knows_today.message
+    assert mlflow.search_runs(filter_string="tags.logged_by LIKE 'mlopslab.checks.lab01%'").empty  # deleted again
 
     assert exercises.evaluate("01.record_run", lab_run_id).status == "wrong"  # the lab's own run
     assert exercises.evaluate("01.record_run", "not a run id").status == "wrong"

@@ -7,6 +7,7 @@ the governed policy; none of them is public in a course module.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from ..exercises import NotAnswered, correct, exercise, wrong
 from ..maturity import FEATURES, QUESTIONS, assess, feature_named
@@ -202,8 +203,49 @@ def who_approved(answer, **_):
             return wrong(f"who_approved(<{name}>) returned {sorted(set(got))}, but the record says otherwise. Search "
                          f"with mlflow.search_runs(filter_string=...) on the tag lineage.TAG and read the column "
                          "'tags.approved_by' of the runs found.")
-    return correct(f"Right: models of today's data were approved by the {' and the '.join(expected_today)}, and your "
+    with _scratch_approvals() as (version, expected):
+        try:
+            got = answer(version)
+        except Exception as err:  # noqa: BLE001 -- a student's function may raise anything
+            got = f"an error ({type(err).__name__})"
+    if not isinstance(got, list) or sorted(set(got)) != expected:
+        return wrong("Right for the lab's data versions, but not for runs that only the store holds (the check logged "
+                     "them just now under a new data version, with approvers nobody knew, and deleted them "
+                     f"afterwards): your function gave {got!r}. Read the approvers from the runs found, not from "
+                     "what the lab printed.")
+    return correct(f"Right: models of today's data were approved by {' and '.join(expected_today)}, and your "
                    "answer comes from the record, filtered by the data version, not from memory.")
+
+
+@contextmanager
+def _scratch_approvals():
+    """Three runs of a fresh data version in the course experiment, two approved by made-up people and one not,
+    deleted after the block. Yields the version and its sorted approvers."""
+    import secrets
+
+    from mlflow import MlflowClient
+
+    from ..config import EXPERIMENT
+    from ..lineage import TAG
+    from ..policy import APPROVAL
+
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    version = secrets.token_hex(32)
+    approvers = sorted(f"auditor-{secrets.token_hex(3)}@telconova.example" for _ in range(2))
+    logged = []
+    try:
+        for approver in [*approvers, None]:
+            tags = {TAG: version, "logged_by": "mlopslab.checks.lab01 (deleted after the check)"}
+            if approver:
+                tags[APPROVAL.approver_tag] = approver
+            run = client.create_run(experiment.experiment_id, tags=tags)
+            logged.append(run.info.run_id)
+            client.set_terminated(run.info.run_id)
+        yield version, approvers
+    finally:
+        for run_id in logged:
+            client.delete_run(run_id)
 
 
 # --- 01.4: a team assessed by the student --------------------------------------------------------------------------
