@@ -211,7 +211,9 @@ contract_run = increment.id
 # The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** logistic regression (the
 # family lab 05's decision rule chose, `registry.reference_estimator()`). Its **exam** is the newest labelled months,
 # as many as the governed promotion rule (`policy.PROMOTION`, lab 10) sets aside as `gate_months`: customers that
-# neither this model nor last sprint's champion was trained on, so both can sit the same exam. The recipe learns from
+# neither this model nor last sprint's champion was trained on, so both can sit the same exam. December 2025 sits it
+# with the **audited** outcomes of lab 07's label audit, as lab 09's yardstick does: its recorded labels hold false
+# churners, and an exam graded with them rewards the model that repeats them. The recipe learns from
 # every labelled month before the exam: the champion's months and the newer ones. (Lab 10's automatic loop keeps only
 # the newest `window` months, because it retrains after a drift alert, when older months describe a world that has
 # gone; this retraining is planned in the sprint, not triggered by drift.) The recipe keeps the governed threshold of
@@ -222,7 +224,8 @@ train = capstone.training_data()
 gate = capstone.gate_data()
 print(f"training: {len(train):,} customers, {train['month'].min()}..{train['month'].max()}, "
       f"data version {lineage.short(lineage.data_version(train))}")
-print(f"exam (gate months): {len(gate):,} customers of {sorted(gate['month'].unique())}")
+print(f"exam (gate months): {len(gate):,} customers of {sorted(gate['month'].unique())}; outcomes of "
+      f"{[m for m in capstone.GATE_MONTHS if m in trust.AUDITED_MONTHS]} from the label audit (lab 07)")
 print(f"policy.PROMOTION: gate_months = {policy.PROMOTION.gate_months}, window = {policy.PROMOTION.window} "
       "(the automatic loop's, after a drift alert)")
 

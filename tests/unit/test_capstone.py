@@ -200,6 +200,20 @@ def test_training_and_gate_months_do_not_overlap() -> None:
     assert max(capstone.TRAIN_MONTHS) < min(capstone.GATE_MONTHS) == sorted(capstone.LABELLED_MONTHS)[-len(capstone.GATE_MONTHS)]
 
 
+def test_the_exam_grades_a_2025_month_with_the_audited_outcomes_not_the_recorded_labels() -> None:
+    from mlopslab import trust
+
+    exam = capstone.gate_data()
+    audited_months = [m for m in capstone.GATE_MONTHS if m in trust.AUDITED_MONTHS]
+    assert audited_months, "the exam should hold a 2025 month: the test would prove nothing"
+    outcomes = trust.audited_outcomes().set_index("customerID")[data.TARGET]
+    recorded = data.load_customers().set_index("customerID")[data.TARGET]
+    in_audit = exam[exam["month"].isin(audited_months)]
+    assert (in_audit[data.TARGET].to_numpy() == outcomes.loc[in_audit["customerID"]].to_numpy()).all()
+    assert (in_audit[data.TARGET].to_numpy() != recorded.loc[in_audit["customerID"]].to_numpy()).any(), \
+        "the recorded labels should differ somewhere (lab 07's false churners)"
+
+
 def test_contract_tags_name_the_rules() -> None:
     tags = capstone.contract_tags(provisioning.customer_contract(labelled=False))
     assert "no_personal_data" in tags["contract.rules"] and tags["catalog"] == provisioning.CATALOG_ENTRY["name"]

@@ -40,7 +40,8 @@ LABELLED_MONTHS = (*data.TRAIN_MONTHS, LABELS_MONTH)
 whose labels arrived this sprint."""
 GATE_MONTHS = LABELLED_MONTHS[-policy.PROMOTION.gate_months:]
 """The exam: the newest ``policy.PROMOTION.gate_months`` labelled months, on which neither the candidate nor last
-sprint's champion was trained, so both sit the same exam."""
+sprint's champion was trained, so both sit the same exam; a 2025 month sits it with its audited outcomes
+(:func:`gate_data`)."""
 TRAIN_MONTHS = LABELLED_MONTHS[:-policy.PROMOTION.gate_months]
 """The sprint's retraining learns from every labelled month before the exam: the champion's months and the newer
 ones. (Lab 10's loop keeps only ``policy.PROMOTION.window`` months because it retrains after a drift alert; this
@@ -241,15 +242,21 @@ def training_data() -> pd.DataFrame:
 
 
 def gate_data() -> pd.DataFrame:
-    """The labelled customers of :data:`GATE_MONTHS`: a 2025 month's recorded customers, or a production month's batch
-    with the labels that arrived for it."""
-    customers = data.load_customers()
-    recorded = [customers[customers["month"] == m] for m in GATE_MONTHS if m in data.TRAIN_MONTHS]
+    """The labelled customers of :data:`GATE_MONTHS`, with outcomes of the kind production has: a 2025 month's customers
+    with the label audit's outcomes (lab 07, ``trust.audited_outcomes``: the recorded labels hold false churners), or
+    a production month's batch with the labels that arrived for it."""
+    from .trust import AUDITED_MONTHS, audited_outcomes
+
+    unaudited = [m for m in GATE_MONTHS if m in data.TRAIN_MONTHS and m not in AUDITED_MONTHS]
+    if unaudited:
+        raise ValueError(f"exam months {unaudited} have only the recorded labels, which hold lab 07's false churners")
+    outcomes = audited_outcomes()
+    audited = [outcomes[outcomes["month"] == m] for m in GATE_MONTHS if m in data.TRAIN_MONTHS]
     arrived = [data.load_batch(m).merge(data.load_labels(m)[["customerID", data.TARGET]], on="customerID",
                                         how="left", validate="one_to_one")
                for m in GATE_MONTHS if m not in data.TRAIN_MONTHS]
-    columns = arrived[0].columns if arrived else customers.columns
-    return pd.concat([frame[columns] for frame in recorded + arrived], ignore_index=True)
+    columns = arrived[0].columns if arrived else outcomes.columns
+    return pd.concat([frame[columns] for frame in audited + arrived], ignore_index=True)
 
 
 def contract_tags(contract) -> dict[str, str]:
