@@ -465,6 +465,8 @@ backlog = add_wsjf(pd.DataFrame([dataclasses.asdict(s) for s in refined]).set_in
 still_open = backlog.drop(index=sprint1.done).sort_values("WSJF", ascending=False)
 still_open["WSJF rank"] = range(1, len(still_open) + 1)
 print(f"product backlog after the review: {len(backlog)} stories, {len(still_open)} of them not done")
+print("the backlog the later sprints and lab 11 work from (scrum.refined_backlog()) is this one:",
+      refined == scrum.refined_backlog())
 with pd.option_context("display.max_colwidth", None):
     display(still_open.loc[["S02", "F01"], ["WSJF rank", "WSJF", "depends_on", "tasks"]].round(2))
 

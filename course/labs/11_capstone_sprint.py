@@ -92,7 +92,9 @@ print("the increment's tags:", {k: hidden.get(k, v) for k, v in increment.tags("
 # %% [markdown]
 # ## 2. Sprint planning: the sprint goal, the dates and the sprint backlog
 #
-# Lab 02 ran the team's first five sprints over the product backlog. Here is that history (story points committed
+# Lab 02 ran the team's first five sprints over the product backlog as sprint 1's review refined it (the Data
+# Protection Officer's task on S02, the Head of Retention's new story F01: `capstone.BACKLOG`, which is
+# `scrum.refined_backlog()`). Here is that history (story points committed
 # and done per sprint) and what it forecasts for sprint 6: after sprint 5's retrospective ("stop committing to more
 # than we finish") the team plans at its measured velocity, the **expected** forecast.
 
@@ -114,8 +116,9 @@ done_before = capstone.done_before(results)
 print(f"sprint {capstone.SPRINT}: {capstone.SPRINT_START} to {capstone.SPRINT_END} (fixed); review on the last day")
 print("sprint goal:", capstone.SPRINT_GOAL)
 print(f"capacity {forecast['expected']} points; committed {sprint6.committed_points} points: {sprint6.committed}")
-sprint_backlog = pd.DataFrame([{"story": s, "persona": scrum.story(s).persona, "points": scrum.story(s).points,
-                                "task": task} for s in sprint6.committed for task in scrum.story(s).tasks])
+stories = {s.id: s for s in capstone.BACKLOG}
+sprint_backlog = pd.DataFrame([{"story": s, "persona": stories[s].persona, "points": stories[s].points, "task": task}
+                               for s in sprint6.committed for task in stories[s].tasks])
 display(sprint_backlog)
 print("the next stories in the ordered backlog, and why they were not pulled:")
 capstone.unpulled(results, forecast["expected"])

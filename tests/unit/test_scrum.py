@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from itertools import pairwise
 
 import pandas as pd
@@ -238,16 +237,6 @@ def test_scrum_roles_and_events_name_the_three_accountabilities() -> None:
         assert set(roles) < set(event) and event["time-box (two-week sprint)"]
 
 
-def _refined() -> list[Story]:
-    stories = {s.id: s for s in scrum.BACKLOG}
-    for fb in scrum.REVIEW_FEEDBACK:
-        if fb.new_story is not None:
-            stories[fb.new_story.id] = fb.new_story
-        elif fb.story:
-            stories[fb.story] = dataclasses.replace(stories[fb.story], tasks=(*stories[fb.story].tasks, fb.new_task))
-    return list(stories.values())
-
-
 def test_review_feedback_is_about_sprint_1_and_changes_the_backlog() -> None:
     sprint1 = scrum.simulate_sprint(scrum.plan_sprint(scrum.BACKLOG, 20))
     ids = {s.id for s in scrum.BACKLOG}
@@ -262,15 +251,24 @@ def test_review_feedback_is_about_sprint_1_and_changes_the_backlog() -> None:
                                                 f"{fb.new_story.persona}, I want") and fb.new_story.tasks
     kinds = [bool(fb.new_task) or fb.new_story is not None for fb in scrum.REVIEW_FEEDBACK]
     assert any(kinds) and not all(kinds), "some feedback changes the backlog, some does not"
-    scrum.validate_backlog(_refined())
+    scrum.validate_backlog(scrum.refined_backlog())
 
 
-def test_refined_backlog_leaves_the_five_sprints_unchanged() -> None:
-    """Lab 02 runs its history on the refined backlog; lab 11 (capstone.sprints) on BACKLOG: the same sprints."""
-    plain, refined = scrum.run_sprints(5, 20), scrum.run_sprints(5, 20, _refined())
-    for a, b in zip(plain, refined, strict=True):
-        assert (a.committed, a.done, a.remaining, a.carry_over) == (b.committed, b.done, b.remaining, b.carry_over)
-        assert a.standup.equals(b.standup)
+def test_the_refined_backlog_holds_the_reviews_changes_and_lab_11_works_from_it() -> None:
+    """Lab 02 refines the backlog at sprint 1's review; lab 11's history and sprint 6 run on that backlog."""
+    from mlopslab import capstone
+
+    refined = {s.id: s for s in scrum.refined_backlog()}
+    original = {s.id: s for s in scrum.BACKLOG}
+    assert set(refined) - set(original) == {"F01"}
+    assert refined["S02"].tasks[-1] == "find and mask contact details in the free-text notes"
+    assert refined["S02"].points == original["S02"].points, "the estimate stays"
+    assert [s for i, s in refined.items() if i not in ("S02", "F01")] == [s for i, s in original.items() if i != "S02"]
+    assert list(capstone.BACKLOG) == list(refined.values())
+    ours = scrum.run_sprints(5, scrum.CAPACITY, list(refined.values()))
+    for a, b in zip(ours, capstone.sprints()[:-1], strict=True):
+        assert (a.committed, a.done, a.carry_over) == (b.committed, b.done, b.carry_over)
+    assert "F01" in [s.id for s in scrum.prioritise(capstone.BACKLOG)]
 
 
 def test_unfinished_points_count_a_story_until_it_is_done() -> None:

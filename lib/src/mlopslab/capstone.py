@@ -54,15 +54,19 @@ SPRINT_START, SPRINT_END = (day.strftime("%Y-%m-%d") for day in scrum.sprint_dat
 """Sprint 6: two weeks, ten working days. The end date does not move: what is not done by then is not done."""
 SPRINT_GOAL = ("February's retention list is scored end to end by a gated model approved by the Product Owner, and "
                "the team knows the same day whether the data or last month's model has drifted.")
+BACKLOG = tuple(scrum.refined_backlog())
+"""The product backlog the team works from: lab 02's, refined at sprint 1's review (the feedback's new story F01
+and S02's new task in)."""
 TRIGGER = "notebook"
 """What starts this increment: a person running the lab. A scheduler or CI would tag ``schedule`` or ``ci``."""
 
 
 def sprints() -> list[scrum.SprintResult]:
-    """Lab 02's five sprints, then the capstone sprint, planned at the forecast ('yesterday's weather')."""
-    history = scrum.history(scrum.run_sprints(SPRINT - 1, scrum.CAPACITY))
+    """Lab 02's five sprints, then the capstone sprint, planned at the forecast ('yesterday's weather'), all on the
+    backlog refined at sprint 1's review (:data:`BACKLOG`)."""
+    history = scrum.history(scrum.run_sprints(SPRINT - 1, scrum.CAPACITY, BACKLOG))
     capacities = [scrum.CAPACITY] * (SPRINT - 1) + [scrum.forecast_capacity(history)["expected"]]
-    return scrum.run_sprints(SPRINT, capacities)
+    return scrum.run_sprints(SPRINT, capacities, BACKLOG)
 
 
 def done_before(results: Iterable[scrum.SprintResult]) -> list[str]:
@@ -77,7 +81,7 @@ def unpulled(results: list[scrum.SprintResult], capacity: int, show: int = 3) ->
     done = set(done_before(results))
     room = capacity - last.committed_points
     rows = []
-    for s in scrum.prioritise():
+    for s in scrum.prioritise(BACKLOG):
         if s.id in done or s.id in last.committed:
             continue
         waiting = [d for d in s.depends_on if d not in done and d not in last.committed]

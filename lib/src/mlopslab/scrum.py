@@ -23,7 +23,7 @@ A story is planned only if every one of its dependencies is already done or plan
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -285,6 +285,19 @@ REVIEW_FEEDBACK: tuple[ReviewFeedback, ...] = (
         "Every training run can be found again: that is what our auditors ask for. Nothing to add."),
 )
 """The stakeholders' feedback at sprint 1's review (lab 02): one new task, one new story, one "keep going"."""
+
+
+def refined_backlog(stories: Iterable[Story] = BACKLOG,
+                    feedback: Iterable[ReviewFeedback] = REVIEW_FEEDBACK) -> list[Story]:
+    """The product backlog after sprint 1's review (lab 02): each feedback's new story joins it, each new task joins
+    its story (whose estimate stays). Lab 02 refines it in a cell; its sprints and lab 11's run on this backlog."""
+    refined = {s.id: s for s in stories}
+    for fb in feedback:
+        if fb.new_story is not None:
+            refined[fb.new_story.id] = fb.new_story
+        elif fb.story:
+            refined[fb.story] = replace(refined[fb.story], tasks=(*refined[fb.story].tasks, fb.new_task))
+    return list(refined.values())
 
 
 def validate_backlog(stories: Iterable[Story], done: Iterable[str] = ()) -> None:

@@ -20,8 +20,6 @@ from .. import scrum
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 
-CAPACITY = scrum.CAPACITY
-"""Every sprint's capacity in the lab's five-sprint history (and lab 11's sprints 1-5)."""
 SPRINTS = 5
 
 # --- 02.accountable -----------------------------------------------------------------------------------------
@@ -75,18 +73,7 @@ def accountable_persona(answer, **_):
 
 def _sprints() -> list[scrum.SprintResult]:
     """The lab's five sprints, recomputed (sprint 1 is the sprint the lab follows day by day)."""
-    return scrum.run_sprints(SPRINTS, CAPACITY, _refined())
-
-
-def _refined() -> list[scrum.Story]:
-    """The backlog after sprint 1's review: the feedback's new task and new story in."""
-    stories = {s.id: s for s in scrum.BACKLOG}
-    for fb in scrum.REVIEW_FEEDBACK:
-        if fb.new_story is not None:
-            stories[fb.new_story.id] = fb.new_story
-        elif fb.story:
-            stories[fb.story] = dataclasses.replace(stories[fb.story], tasks=(*stories[fb.story].tasks, fb.new_task))
-    return list(stories.values())
+    return scrum.run_sprints(SPRINTS, scrum.CAPACITY, scrum.refined_backlog())
 
 
 FORBIDDEN = {
@@ -264,9 +251,9 @@ def _made_up_backlog() -> list[scrum.Story]:
 
 
 def _plan_cases() -> list[tuple[str, list[scrum.Story], int, list[str], list[str]]]:
-    sprints, refined = _sprints(), _refined()
+    sprints, refined = _sprints(), scrum.refined_backlog()
     done_before = [sorted({i for r in sprints[:k] for i in r.done}) for k in range(SPRINTS)]
-    cases = [(f"sprint {k + 1} of the lab", refined, CAPACITY, done_before[k],
+    cases = [(f"sprint {k + 1} of the lab", refined, scrum.CAPACITY, done_before[k],
               list(sprints[k - 1].carry_over) if k else []) for k in (1, 0, 3)]
     return [*cases, ("a made-up backlog", _made_up_backlog(), 15, ["D0"], ["A1"])]
 
