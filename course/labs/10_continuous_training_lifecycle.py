@@ -641,23 +641,25 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
 # SHA-256 of its content, under the course's one lineage tag, `lineage.TAG` (lab 03).
 #
 # ### Exercise 10.4 — answer the auditor from the store
-# Build `november` with the `"version"` that scored the November 2026 batch, the `"train_months"` of that version (a
-# list of `"YYYY-MM"`) and its full `"data_version"` (all 64 hex digits). Query the store: the newest run with the
-# tags `step = 'scoring'`, `month = '2026-11'` and `model.name` equal to the lifecycle's model name (`MODEL`)
-# (`mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])`; its tags are the columns
-# `tags.<name>` of the result), then the version's tags (`client.get_model_version`).
+# Build `november` with the `"run_id"` of the run that recorded the scoring of the November 2026 batch (the auditor
+# opens it in the MLflow UI), the `"version"` that scored it, the `"train_months"` of that version (a list of
+# `"YYYY-MM"`) and its full `"data_version"` (all 64 hex digits). Query the store: the newest run with the tags
+# `step = 'scoring'`, `month = '2026-11'` and `model.name` equal to the lifecycle's model name (`MODEL`)
+# (`mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])`; its id is the column `run_id`, its
+# tags the columns `tags.<name>` of the result), then the version's tags (`client.get_model_version`).
 
 # %% mlopslab={"exercise": "10.lineage"}
 # BEGIN STUB
 # # runs = mlflow.search_runs(filter_string=..., order_by=["attributes.start_time DESC"])
-# november = {"version": ..., "train_months": ..., "data_version": ...}
+# november = {"run_id": ..., "version": ..., "train_months": ..., "data_version": ...}
 # END STUB
 # BEGIN SOLUTION
 runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '2026-11' and "
                                         f"tags.`model.name` = '{MODEL}'", order_by=["attributes.start_time DESC"])
 version = runs["tags.model.version"].iloc[0]
 tags = client.get_model_version(MODEL, version).tags
-november = {"version": version, "train_months": tags["train_months"].split(","), "data_version": tags[lineage.TAG]}
+november = {"run_id": runs["run_id"].iloc[0], "version": version, "train_months": tags["train_months"].split(","),
+            "data_version": tags[lineage.TAG]}
 # END SOLUTION
 
 # %% mlopslab={"check": "10.lineage"}
@@ -666,12 +668,17 @@ check("10.lineage", november, name=MODEL)
 # %% mlopslab={"wrong": "10.lineage"}
 runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '2026-11' and "
                                         f"tags.`model.name` = '{MODEL}'", order_by=["attributes.start_time DESC"])
-november = {"version": runs["tags.model.version"].iloc[0], "train_months": ["2026-11"],
+november = {"run_id": runs["run_id"].iloc[0], "version": runs["tags.model.version"].iloc[0], "train_months": ["2026-11"],
             "data_version": runs[f"tags.{lineage.TAG}"].iloc[0]}  # the scored batch's version, not the training data's
 
 # %% mlopslab={"shortcut": "10.lineage"}
 row = continuous.lineage_table(MODEL).set_index("month").loc["2026-11"]  # the package's table of section 8, read off
 november = {"version": row["version"], "train_months": row["trained_on"].split(".."), "data_version": row["data_version"]}
+
+# %% mlopslab={"shortcut": "10.lineage"}
+version = continuous.lineage_table(MODEL).set_index("month").loc["2026-11", "version"]  # the package finds the run
+tags = client.get_model_version(MODEL, version).tags
+november = {"version": version, "train_months": tags["train_months"].split(","), "data_version": tags[lineage.TAG]}
 
 # %% [markdown]
 # The same facts for every month, read back from the store only (`continuous.lineage_table` runs the same queries),

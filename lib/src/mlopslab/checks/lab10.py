@@ -248,8 +248,8 @@ def promote(answer, **_):
 # The check judges values, so the query must not be in the package's public API: continuous._scoring_runs is private,
 # and continuous.lineage_table gives month spans and short data versions only (the lab's declared shortcut).
 
-def _scored_november(name: str) -> tuple[str, dict[str, str]]:
-    """The version that scored the November batch (newest scoring run) and its tags, from the store."""
+def _scored_november(name: str) -> tuple[str, str, dict[str, str]]:
+    """The newest scoring run of the November batch, the version it names, and that version's tags, from the store."""
     import mlflow
 
     from ..config import EXPERIMENT, setup_tracking
@@ -261,25 +261,31 @@ def _scored_november(name: str) -> tuple[str, dict[str, str]]:
                                             f"tags.`model.name` = '{name}'")
     if runs.empty:
         raise NotAnswered
-    version = str(runs["tags.model.version"].iloc[0])
+    run_id, version = str(runs["run_id"].iloc[0]), str(runs["tags.model.version"].iloc[0])
     mv = client().get_model_version(name, version)
     tags = dict(mv.tags)
     if lineage.TAG not in tags:
         tags[lineage.TAG] = client().get_run(mv.run_id).data.tags.get(lineage.TAG, "")
-    return version, tags
+    return run_id, version, tags
 
 
 @exercise("10.lineage", points=2, title="Answer the auditor from the store")
 def lineage_answer(answer, name: str = "", **_):
     if not isinstance(answer, dict):
-        return wrong('Give a dict with the keys "version", "train_months" and "data_version".')
-    version, tags = _scored_november(name)
+        return wrong('Give a dict with the keys "run_id", "version", "train_months" and "data_version".')
+    run_id, version, tags = _scored_november(name)
     expected_months = [m for m in tags.get("train_months", "").split(",") if m]
     given_version = answer.get("version")
     if str(given_version).strip().lstrip("v") != version:
         return wrong(f"The version is not the one the store says scored November ({given_version!r}). Find the newest "
                      "run tagged step='scoring', month='2026-11', model.name=MODEL and read its tag model.version.")
     problems, right = [], 1
+    found_run = str(answer.get("run_id", "")).strip() == run_id
+    if found_run:
+        right += 1
+    else:
+        problems.append("run_id: the id of that scoring run (the column `run_id` of `mlflow.search_runs`), which the "
+                        "auditor opens in the MLflow UI")
     months = answer.get("train_months")
     if isinstance(months, str):
         months = [m.strip() for m in months.split(",")]
@@ -295,10 +301,12 @@ def lineage_answer(answer, name: str = "", **_):
     else:
         problems.append(f"data_version: the version's tag `{lineage.TAG}` (its training data), not the scored batch's")
     if not problems:
-        return correct(f"v{version} scored November; it was trained on {expected_months[0] if expected_months else '?'}"
-                       f"..{expected_months[-1] if expected_months else '?'}, data version "
-                       f"{lineage.short(tags[lineage.TAG])}…: an answer the auditor can check in the store.")
-    return partial(round(right / 3, 2), "The version is right. Check " + "; ".join(problems) + ".")
+        return correct(f"v{version} scored November (run {run_id[:8]}…); it was trained on "
+                       f"{expected_months[0] if expected_months else '?'}..{expected_months[-1] if expected_months else '?'}"
+                       f", data version {lineage.short(tags[lineage.TAG])}…: an answer the auditor can check in the store.")
+    if not found_run:  # the facts of the version count once the answer stands on the run the auditor can open
+        right = 1
+    return partial(round(right / 4, 2), "The version is right. Check " + "; ".join(problems) + ".")
 
 
 # --- 10.rollback -------------------------------------------------------------------------------------------------
