@@ -814,11 +814,15 @@ with pd.option_context("display.max_colwidth", None):
     display(pd.DataFrame([(kind, item) for kind, items in retro.items() for item in items], columns=["", "action"]))
 
 # %% [markdown]
-# The product backlog for sprint 7 holds the stories the scorecard's gaps suggest and the ones the review's feedback
-# created. Each says what it changes in the evidence: a new machine check, a new review, or (S34) a pipeline that runs
-# on a schedule, without a person, so that every machine check earns its full point.
+# The product backlog still holds the stories of lab 02's backlog that no sprint has done (among them F01, from sprint
+# 1's review). Sprint 7's goal is to climb the ML Test Score, so the Product Owner adds the stories the scorecard's
+# gaps suggest and the ones this sprint's review created, and orders them first; the open product stories wait. Each
+# new story says what it changes in the evidence: a new machine check, a new review, or (S34) a pipeline that runs on a
+# schedule, without a person, so that every machine check earns its full point.
 
 # %% id="backlog"
+done_so_far = set(done_before) | set(sprint6.done)
+print("still open in the product backlog:", [s.id for s in scrum.prioritise(capstone.BACKLOG) if s.id not in done_so_far])
 next_capacity = scrum.forecast_capacity(history)["expected"]
 print(f"sprint 7 capacity (forecast): {next_capacity} points; the Product Owner puts {capstone.MUST_HAVE} first "
       f"(the review's top request)")
