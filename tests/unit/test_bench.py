@@ -73,6 +73,25 @@ def test_a_failed_pytest_stage_keeps_the_end_of_its_output(tmp_path) -> None:
     assert len(found["output_end"]) <= bench.OUTPUT_KEPT
 
 
+def test_pytest_time_is_counted_per_test_file() -> None:
+    lines = ["12.50s call     tests/labs/test_exercises.py::TestLab10::test_reference_solutions_pass",
+             "3.00s setup    tests/labs/test_exercises.py::TestLab10::test_reference_solutions_pass",
+             "0.25s teardown tests/unit/test_scrum.py::test_plan",
+             "40.00s call     labs/05_model_development_tracking.ipynb::Cell 3",
+             "(12 durations < 0.005s hidden.  Use -vv to show these durations.)",
+             "855 passed, 13 skipped in 430.70s (0:07:10)"]
+    assert bench.durations_by_file(lines) == {"labs/05_model_development_tracking.ipynb": 40.0,
+                                              "tests/labs/test_exercises.py": 15.5, "tests/unit/test_scrum.py": 0.2}
+
+
+def test_the_pytest_stage_says_where_its_time_went(tmp_path) -> None:
+    passing = tmp_path / "test_passes.py"
+    passing.write_text("import time\n\ndef test_waits():\n    time.sleep(0.3)\n")
+    found = bench.pytest_suite(str(passing), "-n", "0", "-p", "no:nbval", "-o", "addopts=")
+    assert found["exit"] == 0 and [Path(f).name for f in found["by_file"]] == [passing.name], found
+    assert found["busy_seconds"] >= 0.3
+
+
 def test_a_failed_run_stage_keeps_the_runners_message(tmp_path, monkeypatch) -> None:
     said = "11_capstone_sprint failed in cell 'plan': OperationalError: database is locked\n"
 

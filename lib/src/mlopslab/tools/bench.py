@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -170,20 +171,38 @@ def grading(paths: list[Path], students: int, tmp: Path, compare: bool = True) -
 
 
 def pytest_suite(*args: str) -> dict:
-    """(g) The wall time of the whole ``pytest`` suite (the README's test command; ``args`` narrow it, for tests).
+    """(g) The wall time of the whole ``pytest`` suite (the README's test command; ``args`` narrow it, for tests), and
+    where it goes: the seconds of each test file (setup, call and teardown of its tests, from ``--durations=0``) and
+    their sum, the suite's busy seconds over all workers.
 
     When it fails, the JSON keeps the end of its output (the tracebacks): a failure seen once in a run of most of
     an hour may not come back when the test is run alone."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=repo_root(), capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--durations=0", "--durations-min=0", *args],
+                          cwd=repo_root(), capture_output=True, text=True, check=False)
     lines = proc.stdout.strip().splitlines()
+    by_file = durations_by_file(lines)
     found = {"seconds": round(time.perf_counter() - start, 1), "exit": proc.returncode,
              "summary": lines[-1] if lines else "",
-             "failures": [line for line in lines if line.startswith(("FAILED ", "ERROR "))]}
+             "failures": [line for line in lines if line.startswith(("FAILED ", "ERROR "))],
+             "busy_seconds": round(sum(by_file.values()), 1), "by_file": by_file}
     if proc.returncode:
         found["output_end"] = (proc.stdout + proc.stderr)[-OUTPUT_KEPT:]
     return found
+
+
+_DURATION = re.compile(r"^(?P<seconds>\d+(?:\.\d+)?)s (?:setup|call|teardown)\s+(?P<nodeid>\S+)")
+
+
+def durations_by_file(lines: list[str]) -> dict[str, float]:
+    """Seconds per test file from pytest's ``--durations`` lines (a notebook counts as a file), longest first."""
+    totals: dict[str, float] = {}
+    for line in lines:
+        match = _DURATION.match(line.strip())
+        if match:
+            where = match["nodeid"].split("::", 1)[0]
+            totals[where] = totals.get(where, 0.0) + float(match["seconds"])
+    return {where: round(seconds, 1) for where, seconds in sorted(totals.items(), key=lambda kv: -kv[1])}
 
 
 def machine() -> dict:
@@ -256,6 +275,9 @@ def report(result: dict) -> str:
     if "pytest" in result:
         p = result["pytest"]
         lines.append(f"(g) pytest                         : {p['seconds']:7.1f} s  ({p['summary']})")
+        if p.get("by_file"):
+            top = ", ".join(f"{where} {seconds:.0f} s" for where, seconds in list(p["by_file"].items())[:5])
+            lines.append(f"    busy {p['busy_seconds']:.0f} s over all workers; longest files: {top}")
     lines += ["", "ratios: " + ", ".join(f"{k} = {v}" for k, v in result["ratios"].items()), "",
               f"{'lab':<36} {'floor s':>8} {'naive s':>8} {'warm s':>7} {'cold s':>7} {'peak MB':>8}"]
     for lab in result["labs"]:
