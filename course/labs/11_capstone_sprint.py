@@ -217,7 +217,9 @@ contract_run = increment.id
 # neither this model nor last sprint's champion was trained on, so both can sit the same exam. December 2025 sits it
 # with the **audited** outcomes of lab 07's label audit, as lab 09's yardstick does: its recorded labels hold false
 # churners, and an exam graded with them rewards the model that repeats them. The recipe learns from
-# every labelled month before the exam: the champion's months and the newer ones. (Lab 10's automatic loop keeps only
+# every labelled month before the exam, the champion's months and the newer ones, with their recorded labels as the
+# champion did: the audit covers only October to December 2025, and the recipe's reweighing (lab 07) is its answer to
+# their bias. (Lab 10's automatic loop keeps only
 # the newest `window` months, because it retrains after a drift alert, when older months describe a world that has
 # gone; this retraining is planned in the sprint, not triggered by drift.) The recipe keeps the governed threshold of
 # the champion it may replace: retraining changes the model, not the campaign's decision rule.
