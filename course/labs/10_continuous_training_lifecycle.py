@@ -103,7 +103,9 @@ def test_pipeline_refuses_a_batch_without_a_feature():
 def test_contacting_nobody_earns_nothing():
     assert development.expected_profit([0, 1, 1], [0.2, 0.4, 0.6], threshold=1.01) == 0
 """
-continuous.run_code_checks(CODE_TESTS)
+code_checks = continuous.run_code_checks(CODE_TESTS)
+code_ok = bool((code_checks["outcome"] == "passed").all())  # the loop below runs only on code that passed
+code_checks
 
 # %% [markdown]
 # ## 3. Continuous monitoring and the retraining trigger
@@ -255,6 +257,8 @@ def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
 # %% id="june-challenger"
 print("how the loop retrains:", continuous.RECIPE, "\n")
 train_months, gate_months = ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05"]  # June's plan
+assert (len(train_months), len(gate_months)) == (policy.PROMOTION.window, policy.PROMOTION.gate_months), \
+    "June's plan must follow the governed rule, policy.PROMOTION"
 challenger = continuous.train_challenger(frames, train_months, gate_months, threshold=start.threshold)
 exam = continuous.gate_data(frames, gate_months)
 print(validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold))
@@ -396,18 +400,23 @@ print(f"not covered, so the whole approval chain: {', '.join(standing.not_covere
 print(f"the loop tags each version it promotes under it: {standing.tag} = {standing.tag_value!r}")
 
 # %% id="loop"
+client.set_registered_model_alias(MODEL, "champion", start.version)  # a re-run starts from the same champion
 months = data.PRODUCTION_MONTHS
 models = {start.version: start}  # registry version -> the model, as the loop knows it
 gated = {}  # month -> the challenger trained that month, if it passed the gate
 raised = {}  # month -> the monitor's alerts that month
 champion, last, log = start, None, []
-for month in months:
+for month in months if code_ok else ():  # a failed code test stops the whole line
     batch = data.load_batch(month)
     labelled = [m for m in months if m < month]  # labels arrive a month late
-    ci_ok, _ = continuous.ci_check(batch)  # CI: the data contract
+    ci_ok, ci_verdict = continuous.ci_check(batch)  # CI: the data contract
+    if not ci_ok:  # a failed check stops the line: the batch is neither monitored nor scored
+        raised[month] = []
+        log.append({"month": month, "challenger": f"stopped by CI: {ci_verdict}"})
+        continue
     alerts = continuous.monitor_month(champion, batch, *(last or (None, None)))  # CM, against champion.reference_auc
     raised[month] = alerts
-    plan = plan_retraining(alerts, labelled) if ci_ok else None  # CT: your trigger
+    plan = plan_retraining(alerts, labelled)  # CT: your trigger
     outcome = "" if plan is None else "kept the champion"
     exam_gain = ""  # what the challenger earns more than the champion on the gate months, in €
     if plan:
@@ -498,7 +507,7 @@ pd.DataFrame(yardsticks)
 #
 # *Is retraining worth it?* The tempting comparison is the loop against the 2025 champion. On its own it mixes several
 # causes: the challengers use the champion's recipe, but learn from a few months of 2026's correctly recorded
-# outcomes (the rule's `window`), where the champion learned from nine months of 2025's recorded labels (which
+# outcomes (the rule's `window`), where the champion learned from most of 2025's recorded labels (which
 # over-record churn, lab 07); and the promotion rule, judging on the gate months, decides which of them serves. Two
 # comparisons separate them:
 #
@@ -595,9 +604,9 @@ else:
 # Three things are at work.
 #
 # * **The first promotion decides the rest.** A challenger is promoted when it earns more than the serving champion
-#   on the gate months, by any amount: `policy.PROMOTION.min_gain` is zero. A first win by a small sum on two months
-#   of customers may be noise; after it, every challenger is compared with the last one, never again with the 2025
-#   model.
+#   on the gate months, by any amount: `policy.PROMOTION.min_gain` is zero (printed above). A first win by a small
+#   sum on the gate months' customers may be noise; after it, every challenger is compared with the last one, never
+#   again with the 2025 model.
 # * **The 2025 champion is not a weak model.** It is the same recipe, trained on several times as many customers.
 # * **The same threshold is not the same decision.** The 2025 labels over-record churn, so the 2025 champion's scores
 #   run higher than those of models trained on 2026's real outcomes: at the governed threshold it contacts more
@@ -627,7 +636,7 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
 
 # %% [markdown]
 # Continuous training pays when it is compared on equal terms (the first comparison), and a loop is only as good as
-# its promotion rule: a margin larger than the noise of two months keeps a stronger champion until a challenger
+# its promotion rule: a margin larger than the noise of the gate months keeps a stronger champion until a challenger
 # really beats it. The threshold is the other lesson: a retrain that moves from the recorded labels to real outcomes
 # changes what the same threshold means, so the board should review the threshold through lab 06's approval
 # chain when the label source changes, rather than leave it to the standing approval.
