@@ -71,7 +71,6 @@ from mlopslab import (
 )
 from mlopslab.exercises import check
 from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -102,7 +101,8 @@ print("the increment's tags:", {k: hidden.get(k, v) for k, v in increment.tags("
 results = capstone.sprints()
 forecast = scrum.forecast_capacity(scrum.history(results[:-1]))
 print(scrum.history(results[:-1]).T.to_string())
-print(f"\nforecast for sprint 6 (last three sprints): {forecast}")
+print("sprint 5's retrospective, stop:", scrum.retrospective(results[-2])["stop"])
+print(f"forecast for sprint 6 (last three sprints): {forecast}; carried over from sprint 5: {list(results[-2].carry_over)}")
 
 # %% [markdown]
 # The Product Owner (the Business Analyst) states the **sprint goal**, the outcome the sprint is for. The sprint has
@@ -353,7 +353,7 @@ FEW = {"numeric": ["tenure", "MonthlyCharges"], "categorical": ["Contract"]}  # 
 simpler = Pipeline([
     ("prep", ColumnTransformer([("numeric", StandardScaler(), FEW["numeric"]),
                                 ("categorical", OneHotEncoder(handle_unknown="ignore"), FEW["categorical"])])),
-    ("model", LogisticRegression(max_iter=1000, C=0.5)),
+    ("model", registry.reference_estimator()),  # the recipe's own logistic regression and its settings
 ])
 if not isinstance(train_run, str) or not hasattr(weights, "__len__"):
     print("Exercise 11.2 first: the simpler model learns like your recipe, from the same customers with its weights.")
@@ -362,7 +362,7 @@ else:
     simple_scores = simpler.predict_proba(X_gate)[:, 1]
     with mlflow.start_run(run_name="lr-3-inputs-2026-02") as simple_run:
         mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "simpler"})
-        mlflow.log_params({"model": "LogisticRegression", "C": 0.5,
+        mlflow.log_params({"model": type(simpler.named_steps["model"]).__name__, "C": simpler.named_steps["model"].C,
                            "inputs": ",".join(FEW["numeric"] + FEW["categorical"])})
         mlflow.log_metrics({"auc": roc_auc_score(y_gate, simple_scores),
                             "profit": development.expected_profit(y_gate, simple_scores, threshold)})
@@ -896,10 +896,10 @@ show_rubric("11.retrospective")
 #   at its measured velocity, the **daily stand-up** surfaces blockers, the **sprint review** accepts only what the
 #   evidence shows and turns the stakeholders' feedback into backlog items, the **retrospective** improves how the
 #   team works, and **KPIs** (velocity, commitment reliability, profit uplift) make progress visible.
-# * You wrote the increment: the **pandera** contract and its quarantine, the mitigated **scikit-learn** recipe,
-#   **MLflow** runs with the increment's tags and the data version, the governed gate, the model card before the
-#   approval, the Product Owner's approval (not the author's), the champion alias, batch scoring by alias with a skew
-#   check, and the monitoring run.
+# * You wrote the increment's decisions: the **pandera** contract and its quarantine, the mitigated **scikit-learn**
+#   recipe, **MLflow** runs with the increment's tags and the data version, the governed gate, the model card before
+#   the approval, the Product Owner's approval (not the author's) and the champion alias; the lab's cells then scored
+#   the batch by alias with a skew check and recorded the monitoring run, the pieces labs 08 and 09 had you write.
 # * The **ML Test Score** was computed from that evidence: ½ for what is done by hand or started by a person, 1 only
 #   for machine checks in a pipeline that runs without a person, section = sum, final = **minimum**. Inclusion is
 #   credited from the fairness result under the governed rule, not from the existence of a check.
