@@ -410,10 +410,11 @@ print(f"author: {policy.APPROVAL.author} ({policy.APPROVAL.author_role}); "
 #    version, `increment.previous`) on the same exam, at the same threshold? Run the gate on the old champion too and
 #    compare the two `decision.evidence`: the new model beats it when its `profit` is more than
 #    `policy.PROMOTION.min_gain` euros above the champion's **and** its `auc` is at most
-#    `policy.PROMOTION.max_auc_drop` below it; print both models' exam profit and AUC. Only if the gate passed **and**
-#    it beats the champion: the Product Owner approves (`validation.approve(..., policy.APPROVAL.approver, reason,
-#    name=MODEL)`) and `validation.promote` moves the alias. Otherwise the champion stays, and the version stays
-#    registered with its verdict.
+#    `policy.PROMOTION.max_auc_drop` below it; print both models' exam profit and AUC, and record what you compared
+#    with on your version: the old champion's exam profit and AUC as the tags `promotion.champion_profit` and
+#    `promotion.champion_auc`. Only if the gate passed **and** it beats the champion: the Product Owner approves
+#    (`validation.approve(..., policy.APPROVAL.approver, reason, name=MODEL)`) and `validation.promote` moves the
+#    alias. Otherwise the champion stays, and the version stays registered with its verdict.
 
 # %% mlopslab={"exercise": "11.release"}
 # BEGIN STUB
@@ -435,6 +436,8 @@ old = validation.gate(last_champion, gate, policy.GATE, threshold=threshold).evi
 new = decision.evidence
 beats = (new.profit - old.profit > policy.PROMOTION.min_gain
          and old.auc - new.auc <= policy.PROMOTION.max_auc_drop)
+client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
+client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
 print(decision)
 print(f"exam profit: new €{new.profit:,.0f} (AUC {new.auc:.3f}) against last sprint's champion "
       f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats}")
@@ -451,6 +454,18 @@ check("11.release", registered, increment=increment)
 # %% mlopslab={"wrong": "11.release"}
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
 registered = mlflow.register_model(f"runs:/{train_run}/model", config.MODEL_NAME)  # the other labs' model, not MODEL
+
+# %% mlopslab={"shortcut": "11.release"}
+decision = validation.gate(model, gate, policy.GATE, threshold=threshold)  # every step, but no comparison: it promotes
+registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)       # because the gate passed (or the hint said so)
+author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
+client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
+validation.record_gate(registered.version, decision, name=MODEL)
+card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
+validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
+if decision.passed:
+    validation.approve(registered.version, policy.APPROVAL.approver, "gate passed", name=MODEL)
+    validation.promote(registered.version, name=MODEL)
 
 # %% [markdown]
 # Is the margin real? Read the comparison your release printed: the promotion rule compares euros earned on about a

@@ -199,8 +199,14 @@ def train(answer, increment=None, weights=None, **_):
 
 # --- 11.release --------------------------------------------------------------------------------------------------
 
-def _release_expected(increment, run_id: str) -> tuple[bool, bool]:
-    """(gate passed, beats last sprint's champion) for the model of ``run_id``, recomputed from the store."""
+COMPARISON_TAGS = ("promotion.champion_profit", "promotion.champion_auc")
+"""The tags on a released version that record what the promotion rule compared it with: last sprint's champion's
+exam profit and AUC."""
+
+
+def _release_expected(increment, run_id: str) -> tuple[bool, bool, tuple[float, float]]:
+    """(gate passed, beats last sprint's champion, the champion's exam profit and AUC) for the model of ``run_id``,
+    recomputed from the store."""
     import mlflow
 
     from ..validation import gate
@@ -213,7 +219,7 @@ def _release_expected(increment, run_id: str) -> tuple[bool, bool]:
     rule = policy.PROMOTION
     beats = (new.evidence.profit - old.profit > rule.min_gain
              and new.evidence.auc + rule.max_auc_drop >= old.auc)
-    return new.passed, beats
+    return new.passed, beats, (float(old.profit), float(old.auc))
 
 
 @exercise("11.release", points=3, title="Release, in the governed order")
@@ -234,7 +240,7 @@ def release(answer, increment=None, **_):
         return wrong("Register the model of your own training run: mlflow.register_model(f'runs:/{train_run}/model', "
                      "MODEL).")
     tags = mv.tags
-    passed, beats = _release_expected(increment, mv.run_id)
+    passed, beats, champion_figures = _release_expected(increment, mv.run_id)
     approval = policy.APPROVAL
     if tags.get("gate") != ("passed" if passed else "failed") or "gate.policy" not in tags:
         return wrong("Record the gate on the version with validation.record_gate(version, decision, name=MODEL), "
@@ -246,6 +252,9 @@ def release(answer, increment=None, **_):
         problems.append(f"tag the version with its author ({approval.author_tag}, copied from the run)")
     if not tags.get(approval.card_tag):
         problems.append("log the model card for the version (validation.log_model_card(..., version=...))")
+    if not _recorded(tags, champion_figures):
+        problems.append(f"record the comparison on the version: last sprint's champion's exam profit and AUC as the "
+                        f"tags {COMPARISON_TAGS[0]} and {COMPARISON_TAGS[1]}")
     serving = alias_version("champion", increment.name)
     if passed and beats:
         if tags.get(approval.approver_tag) != approval.approver:
@@ -256,19 +265,28 @@ def release(answer, increment=None, **_):
         elif tags.get(approval.approved_at_tag, "") < tags.get(approval.card_tag, "~"):
             problems.append("approve after the model card is logged, not before")
         if serving != str(mv.version):
-            problems.append(f"the gate passed and it beats last sprint's champion: validation.promote moves `champion` "
-                            f"to it (the alias is at v{serving})")
+            problems.append(f"the alias is at v{serving}: is that where the gate's and the promotion rule's verdicts "
+                            "put it?")
         elif tags.get("replaces") != increment.previous:
             problems.append(f"promote with validation.promote, which records that it replaces v{increment.previous}")
     elif serving != increment.previous:
-        problems.append(f"the champion must stay at last sprint's v{increment.previous}: this version "
-                        f"{'failed the gate' if not passed else 'does not beat it under policy.PROMOTION'}")
+        problems.append(f"the alias is at v{serving}: is that where the gate's and the promotion rule's verdicts "
+                        "put it?")
     if problems:
         return partial(round(max(0.25, 1 - 0.25 * len(problems)), 2), "Registered and gated. Now " +
                        "; ".join(problems) + ".")
     outcome = (f"approved by {approval.approver} and promoted: v{mv.version} replaces v{increment.previous}"
                if passed and beats else f"not promoted: v{increment.previous} stays champion")
     return correct(f"Registered, gated under policy.GATE, model card logged, {outcome}.")
+
+
+def _recorded(tags: dict[str, str], figures: tuple[float, float]) -> bool:
+    """Whether ``tags`` hold the champion's exam profit (to the euro) and AUC (to 1e-3) under COMPARISON_TAGS."""
+    try:
+        profit, auc = (float(tags[t]) for t in COMPARISON_TAGS)
+    except (KeyError, ValueError):
+        return False
+    return abs(profit - figures[0]) < 1.0 and abs(auc - figures[1]) < 1e-3
 
 
 # --- 11.review_kpis ----------------------------------------------------------------------------------------------
