@@ -116,9 +116,9 @@ done_before = capstone.done_before(results)
 print(f"sprint {capstone.SPRINT}: {capstone.SPRINT_START} to {capstone.SPRINT_END} (fixed); review on the last day")
 print("sprint goal:", capstone.SPRINT_GOAL)
 print(f"capacity {forecast['expected']} points; committed {sprint6.committed_points} points: {sprint6.committed}")
-stories = {s.id: s for s in capstone.BACKLOG}
-sprint_backlog = pd.DataFrame([{"story": s, "persona": stories[s].persona, "points": stories[s].points, "task": task}
-                               for s in sprint6.committed for task in stories[s].tasks])
+committed = [scrum.story(s, capstone.BACKLOG) for s in sprint6.committed]
+sprint_backlog = pd.DataFrame([{"story": s.id, "persona": s.persona, "points": s.points, "task": task}
+                               for s in committed for task in s.tasks])
 display(sprint_backlog)
 print("the next stories in the ordered backlog, and why they were not pulled:")
 capstone.unpulled(results, forecast["expected"])

@@ -304,9 +304,8 @@ def lineage_answer(answer, name: str = "", **_):
         return correct(f"v{version} scored November (run {run_id[:8]}…); it was trained on "
                        f"{expected_months[0] if expected_months else '?'}..{expected_months[-1] if expected_months else '?'}"
                        f", data version {lineage.short(tags[lineage.TAG])}…: an answer the auditor can check in the store.")
-    if not found_run:  # the facts of the version count once the answer stands on the run the auditor can open
-        right = 1
-    return partial(round(right / 4, 2), "The version is right. Check " + "; ".join(problems) + ".")
+    score = round(right / 4, 2) if found_run else 0.25  # the version's facts count once the answer stands on the run
+    return partial(score, "The version is right. Check " + "; ".join(problems) + ".")
 
 
 # --- 10.rollback -------------------------------------------------------------------------------------------------

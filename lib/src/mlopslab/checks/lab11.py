@@ -256,6 +256,7 @@ def release(answer, increment=None, **_):
         problems.append(f"record the comparison on the version: last sprint's champion's exam profit and AUC as the "
                         f"tags {COMPARISON_TAGS[0]} and {COMPARISON_TAGS[1]}")
     serving = alias_version("champion", increment.name)
+    misplaced = f"the alias is at v{serving}: is that where the gate's and the promotion rule's verdicts put it?"
     if passed and beats:
         if tags.get(approval.approver_tag) != approval.approver:
             problems.append("the Product Owner approves it: validation.approve(..., policy.APPROVAL.approver, ...)"
@@ -265,13 +266,11 @@ def release(answer, increment=None, **_):
         elif tags.get(approval.approved_at_tag, "") < tags.get(approval.card_tag, "~"):
             problems.append("approve after the model card is logged, not before")
         if serving != str(mv.version):
-            problems.append(f"the alias is at v{serving}: is that where the gate's and the promotion rule's verdicts "
-                            "put it?")
+            problems.append(misplaced)
         elif tags.get("replaces") != increment.previous:
             problems.append(f"promote with validation.promote, which records that it replaces v{increment.previous}")
     elif serving != increment.previous:
-        problems.append(f"the alias is at v{serving}: is that where the gate's and the promotion rule's verdicts "
-                        "put it?")
+        problems.append(misplaced)
     if problems:
         return partial(round(max(0.25, 1 - 0.25 * len(problems)), 2), "Registered and gated. Now " +
                        "; ".join(problems) + ".")
