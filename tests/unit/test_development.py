@@ -98,12 +98,18 @@ def test_campaign_and_threshold_checks_tell_right_from_wrong() -> None:
         y, s = np.asarray(y), np.asarray(s)
         reached = s >= t
         churners = int(y[reached].sum())
-        return {"contacted": int(reached.sum()), "churners_contacted": churners,
-                "profit": development.expected_profit(y, s, t, econ)}
+        matrix = econ.cost_matrix()
+        profit = churners * matrix.loc["churns", "contacted"] + (int(reached.sum()) - churners) * matrix.loc["stays", "contacted"]
+        return {"contacted": int(reached.sum()), "churners_contacted": churners, "profit": float(profit)}
+
+    def with_the_package_profit(y, s, t, econ):
+        return {**campaign(y, s, t, econ), "profit": development.expected_profit(y, s, t, econ)}
 
     assert lab05.campaign(campaign).score == 1
     assert lab05.campaign(development.expected_profit).score == 0
     assert lab05.campaign(lambda y, s, t, econ: {**campaign(y, s, t, econ), "profit": 0.0}).score == 0
+    package = lab05.campaign(with_the_package_profit)  # the lesson is the profit: the package's is shown after it
+    assert package.score == 0 and "development.expected_profit" in package.message
 
     def honest(y_val, s_val, y_test, s_test, econ):
         t = development.best_threshold(y_val, s_val, econ)[0]

@@ -26,6 +26,32 @@ class NotAnswered(Exception):
     """Raised by a check (or a student's stub) when there is no answer yet."""
 
 
+class ReferenceCodeUsed(Exception):
+    """The notebook's code called a check's own reference code (see :func:`mlopslab.checks._guards.seal`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is the checks' own reference code: an answer may not use it. Write your own.")
+        self.name = name
+
+
+CHECK_CODE = "mlopslab.checks"
+
+
+def check_code_in(answer: Any) -> str | None:
+    """The name of a check's function that ``answer`` is (or holds, one level down), else None."""
+    import functools
+
+    values = list(answer.values()) if isinstance(answer, dict) else list(answer) if isinstance(answer, (list, tuple)) else []
+    for value in [answer, *values]:
+        while isinstance(value, functools.partial):
+            value = value.func
+        value = getattr(value, "__func__", value)  # a bound method
+        module = getattr(value, "__module__", None) if callable(value) else None
+        if isinstance(module, str) and (module == CHECK_CODE or module.startswith(CHECK_CODE + ".")):
+            return f"{module}.{getattr(value, '__name__', type(value).__name__)}"
+    return None
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What a check says: a score between 0 and 1 and a message for the student."""
@@ -143,12 +169,17 @@ def evaluate(exercise_id: str, answer: Any, **context: Any) -> Result:
     try:
         if is_blank(answer):
             raise NotAnswered
+        used = check_code_in(answer)
+        if used:
+            raise ReferenceCodeUsed(used)
         feedback = ex.check(answer, **context)
         if not isinstance(feedback, Feedback):
             raise TypeError(f"check of {exercise_id} returned {type(feedback).__name__}, not Feedback")
     except (NotAnswered, NotImplementedError):
         message = "Not answered yet: fill in the exercise cell above and run it."
         return Result(exercise_id, "unanswered", 0.0, 0.0, ex.points, message)
+    except ReferenceCodeUsed as err:
+        return Result(exercise_id, "wrong", 0.0, 0.0, ex.points, str(err))
     except Exception as err:  # the student's code raised inside the check
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = f"Your answer raised {type(err).__name__}: {err} (in {where.name})"

@@ -3,11 +3,19 @@
 A check that asks a student to write what a course module already does (PSI, the monitor loop, the HTTP client) runs
 the student's function with those module functions replaced by stand-ins that raise :class:`Forbidden`, and also
 looks for them in the function's own references (an ``from mlopslab.monitoring import psi`` binds the original).
+
+The checks hold reference code (the grader's own solution, run on the check's cases), and a student release ships
+them. :func:`seal`, called at the end of every check module, makes each of its functions refuse to run for the
+notebook's code: called from a cell, or from a function a cell defined, it raises
+:class:`mlopslab.exercises.ReferenceCodeUsed`; called by the checks (the check cell's call goes through
+:func:`mlopslab.exercises.evaluate`), by the grader or by a test, it runs.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+import sys
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,3 +85,55 @@ def _has_contents(cell) -> bool:
     except ValueError:
         return False
     return True
+
+
+SEALED = "__mlopslab_sealed__"
+
+
+def seal(module_name: str) -> None:
+    """Replace every function defined in check module ``module_name`` by one that refuses the notebook's code."""
+    module = sys.modules[module_name]
+    for name, obj in list(vars(module).items()):
+        if (callable(obj) and not isinstance(obj, type) and getattr(obj, "__module__", None) == module_name
+                and not getattr(obj, SEALED, False)):
+            setattr(module, name, _sealed(obj))
+
+
+def _sealed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from ..exercises import ReferenceCodeUsed
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        if called_by_notebook(sys._getframe(1)):
+            raise ReferenceCodeUsed(f"{fn.__module__}.{fn.__name__}")
+        return fn(*args, **kwargs)
+
+    setattr(guarded, SEALED, True)
+    return guarded
+
+
+def called_by_notebook(frame: types.FrameType | None) -> bool:
+    """Whether ``frame``'s code, or the code that called it through libraries only (pandas' ``apply``, an
+    ``exec``), is the notebook's (module ``__main__``: a cell, or a function a cell defined). The course's package,
+    a test or any other code of the project's is not."""
+    while frame is not None:
+        name = frame.f_globals.get("__name__") or ""
+        if name == "__main__":
+            return True
+        if name == "mlopslab" or name.startswith("mlopslab.") or not _library(frame.f_code.co_filename):
+            return False
+        frame = frame.f_back
+    return False
+
+
+@functools.cache
+def _library_folders() -> tuple[str, ...]:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return tuple(sorted({paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if paths.get(key)}))
+
+
+def _library(filename: str) -> bool:
+    """Code of the standard library, of an installed package, or without a file (``<frozen ...>``, ``<string>``)."""
+    return filename.startswith("<") or filename.startswith(_library_folders())

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..data import load_customers
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ._guards import seal
 
 _PERSONAS = ("Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer")
 _STAGE_LEADS = {
@@ -123,3 +124,5 @@ def yearly_value(answer, **_):
         if same(got, 12 * float(rows["MonthlyCharges"].sum())):
             return wrong("That counts every customer's bill; keep only the rows whose Churn is 'Yes'.")
     return wrong("Keep the rows whose Churn is 'Yes', sum their MonthlyCharges, and multiply by 12.")
+
+seal(__name__)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from ..exercises import NotAnswered, correct, exercise, wrong
 from ..maturity import FEATURES, QUESTIONS, assess, feature_named
 from ..rubrics import criterion, written
+from ._guards import seal
 
 _PREVENTED_BY = {
     "model development": ("lost_experiment",),
@@ -285,3 +286,5 @@ written("01.audit_answer", title="The answer to the auditor, from the record", c
               full="One honest limit: a code version names the code without keeping it; a tag says who approved, "
                    "not that the approval was well founded."),
 ])
+
+seal(__name__)

@@ -22,12 +22,17 @@ from ..data import ADDONS, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..lineage import TAG, data_version
 from ..provisioning import customer_contract, validate_batch
+from ._guards import seal
 
 # --- 03.quarantine ----------------------------------------------------------------------------------------------
 
 
 class _PackageCallUsed(Exception):
-    """Raised when the answer calls provisioning.validate_batch (the package's version of the exercise)."""
+    """Raised when the answer calls the package's version of the exercise (:data:`_PACKAGE_VERSION`)."""
+
+
+_PACKAGE_VERSION = ("validate_batch", "_failure_cases")
+"""provisioning's quarantine and its try/except, both shown after the exercise."""
 
 
 def _names_used(fn, seen: set | None = None) -> set[str]:
@@ -47,8 +52,8 @@ def _names_used(fn, seen: set | None = None) -> set[str]:
         value = getattr(fn, "__globals__", {}).get(name)
         if isinstance(value, types.FunctionType) and value.__module__ in ("__main__", None):
             names |= _names_used(value, seen)
-        elif value is validate_batch:
-            names.add("validate_batch")
+        elif any(value is getattr(provisioning, package_name) for package_name in _PACKAGE_VERSION):
+            names.add(value.__name__)
     return names
 
 
@@ -117,25 +122,27 @@ def quarantine(answer, **_):
     if not callable(answer):
         return wrong("Define a function `quarantine(batch, contract)` that returns two DataFrames: "
                      "(accepted, quarantined).")
-    if "validate_batch" in _names_used(answer):
+    if set(_PACKAGE_VERSION) & _names_used(answer):
         return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`, then the "
-                     "rows named in the failure cases. `provisioning.validate_batch` is the package's version, shown "
-                     "after this exercise; here it is not allowed.")
+                     "rows named in the failure cases. `provisioning.validate_batch` (and its `_failure_cases`) is the "
+                     "package's version, shown after this exercise; here it is not allowed.")
     cases = [(what, batch, contract, expected)
              for (what, batch, contract), expected in zip(_quarantine_cases(), _expected_quarantines())]
-    original = provisioning.validate_batch
+    originals = {name: getattr(provisioning, name) for name in _PACKAGE_VERSION}
 
     def forbidden(*_args, **_kwargs):
         raise _PackageCallUsed
 
-    provisioning.validate_batch = forbidden
+    for name in _PACKAGE_VERSION:
+        setattr(provisioning, name, forbidden)
     try:
         for number, (what, batch, contract, expected) in enumerate(cases):
             try:
                 out = answer(batch.copy(), contract)
             except _PackageCallUsed:
                 return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`. "
-                             "`provisioning.validate_batch` is the package's version, shown after this exercise.")
+                             "`provisioning.validate_batch` (and its `_failure_cases`) is the package's version, shown "
+                             "after this exercise.")
             if out is None and number == 0:
                 raise NotAnswered
             pair = _as_pair(out)
@@ -167,7 +174,8 @@ def quarantine(answer, **_):
                                     "from the batch, e.g. batch[batch.index.isin(bad)]): the quarantine is what the "
                                     "Data Steward sends back to the source, unchanged.")
     finally:
-        provisioning.validate_batch = original
+        for name, original in originals.items():
+            setattr(provisioning, name, original)
     return correct("Right: every row is accepted or quarantined, by label, and rows in = accepted + quarantined "
                    f"on all {len(cases)} test batches.")
 
@@ -401,3 +409,5 @@ def lineage_run(answer, **_):
     if run.info.status != "FINISHED":
         return partial(0.5, "The run is still open: log it inside `with mlflow.start_run(...):`, so it ends.")
     return correct("Right: the provisioning of the training data is on record, and a search by its version finds it.")
+
+seal(__name__)

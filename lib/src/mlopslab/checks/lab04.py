@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..data import FEATURES, TARGET, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ._guards import seal
 
 FEATURE = "new_month_to_month"
 NOT_INPUTS = ("Churn", "customerID", "month")
@@ -322,3 +323,5 @@ def split_by_time(answer, **_):
                             "`validation_months` and `test_months`.")
     return correct("Right: the model learns from the past, is tuned on the months after, and is judged once on "
                    "the months after those, as it will be used.")
+
+seal(__name__)

@@ -15,11 +15,13 @@ import re
 
 import numpy as np
 
+from .. import development
 from ..config import EXPERIMENT, SEED, tracking_uri
 from ..development import best_threshold, expected_profit
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..lineage import TAG, data_version
 from ..policy import ECONOMICS, Economics
+from ._guards import Forbidden, references, seal, without
 
 LAB_RUNS = ("baseline", "logistic_regression", "gradient_boosting")
 """The runs lab 05's own cells log (tag ``lab`` = 05)."""
@@ -83,17 +85,33 @@ def _campaign_reference(y, scores, threshold: float, economics: Economics) -> di
             "profit": expected_profit(labels, scores, threshold, economics)}
 
 
+_PROFIT_FUNCTIONS = ("expected_profit", "profit_curve", "best_threshold", "evaluate")
+"""The package's profit functions: lab 05 shows them *after* the student has written the computation."""
+
+
+def _profit_blocked(name: str) -> str:
+    return (f"Your function calls the course's `{name}`: this exercise asks you to compute the profit yourself, from "
+            "`economics.cost_matrix()` and the customers the campaign contacts.")
+
+
 @exercise("05.campaign", points=3, title="The profit of a threshold, from the cost matrix")
 def campaign(answer, **_):
     import pandas as pd
 
     if not callable(answer):
         return wrong("Define a function `campaign(y_true, scores, threshold, economics)` that returns a dict.")
+    used = references(answer, {f"development.{name}": getattr(development, name) for name in _PROFIT_FUNCTIONS})
+    if used:
+        return wrong(_profit_blocked(used[0]))
     y, scores = _campaign_case()
     keys = ("contacted", "churners_contacted", "profit")
     for economics in CASES:
         for threshold in (0.3, 0.5, 0.0, 0.75, 1.01):
-            got = answer(pd.Series(y, index=np.arange(len(y))[::-1]), scores.copy(), threshold, economics)
+            try:
+                with without(development, list(_PROFIT_FUNCTIONS)):
+                    got = answer(pd.Series(y, index=np.arange(len(y))[::-1]), scores.copy(), threshold, economics)
+            except Forbidden as err:
+                return wrong(_profit_blocked(err.name))
             if got is None or is_blank(got):
                 raise NotAnswered
             if not isinstance(got, dict):
@@ -180,16 +198,15 @@ def honest_test_profit(answer, **_):
             if abs(threshold - best_test_threshold) < 1e-9 or abs(profit - best_test) < 0.01:
                 return wrong("You chose the threshold on the test months: their best profit flatters the model, "
                              "because nobody will know next month's labels when the threshold is set. Choose it on "
-                             "the validation months (`development.best_threshold(y_val, val_scores, economics)`), "
-                             "then report the test months' profit at that threshold.")
+                             "the validation months, then report the test months' profit at that threshold.")
             return wrong(f"With offer cost {economics.offer_cost:g}, threshold {threshold:g} is not the most "
                          f"profitable one on the validation months ({best_val_threshold:g} is).")
         if abs(profit - test_at_threshold) > 0.01:
             if abs(profit - val_at_threshold) < 0.01:
                 return wrong("The threshold is right, but the profit is the validation months' own. Report what the "
                              "threshold earns on the test months: they stand in for the future.")
-            return wrong(f"At threshold {threshold:g} the test months earn a different profit: "
-                         "`development.expected_profit(y_test, test_scores, threshold, economics)`.")
+            return wrong(f"At threshold {threshold:g} the test months earn a different profit: the profit of that "
+                         "threshold on the test months' labels and scores, with this campaign's economics.")
         flattered += best_test - profit
     return correct(f"Right: chosen on validation, judged on test. Across these campaigns the test-tuned figures "
                    f"would have claimed €{flattered:,.0f} more than the honest ones.")
@@ -401,3 +418,5 @@ def read_run(answer, **_):
                             "first.")
     return partial(0.5, f"{elsewhere}: search the store by name, take the latest run, and read metrics.auc, "
                         f"metrics.profit and tags.{TAG} from it, not from a table the lab made.")
+
+seal(__name__)

@@ -20,7 +20,7 @@ from .. import lineage, policy, registry, validation
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ..validation import RULES, Decision, Evidence
-from ._guards import Forbidden, references, without
+from ._guards import Forbidden, references, seal, without
 
 PROPOSED_USES = {
     1: f"choose which customers receive this month's €{policy.ECONOMICS.offer_cost:g} retention offer",
@@ -463,3 +463,5 @@ written("06.go_no_go", title="The go/no-go memo", criteria=[
               full="A concrete path: the label review (lab 07), a model that passes the same gate, its model card, "
                    "and an approver who is not its author."),
 ])
+
+seal(__name__)

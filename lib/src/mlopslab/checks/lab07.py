@@ -19,7 +19,7 @@ from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ..trust import scores
-from ._guards import Forbidden, references, without
+from ._guards import Forbidden, references, seal, without
 
 
 def _own_function(answer, signature: str) -> str | None:
@@ -160,8 +160,8 @@ def group_metrics(answer, **_):
         hint = f"the frame needs the metrics {list(_GROUP_METRICS)}; it lacks {missing}."
     else:
         wrong_one = next(m for m in _GROUP_METRICS if m not in right)
-        hint = (f"the {wrong_one} by group does not match the campaign: use y_true=y_hold, y_pred=contacted and "
-                "fairlearn's selection_rate, true_positive_rate (recall) and false_positive_rate.")
+        hint = (f"the {wrong_one} by group does not match the campaign's: which array holds the recorded outcomes, "
+                f"which the decisions, and which of fairlearn's metrics measures the {wrong_one}?")
     score = round(len(right) / (2 * len(_GROUP_METRICS)), 2)
     return partial(score, "Not all of it: " + hint) if score else wrong(hint[0].upper() + hint[1:])
 
@@ -292,3 +292,5 @@ written("07.fact_sheet_judgement", title="The fact sheet's judgement", criteria=
               full="The reasons explain the score, not the customer's motives, and may not be used to treat any group "
                    "differently."),
 ])
+
+seal(__name__)

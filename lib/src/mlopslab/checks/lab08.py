@@ -21,7 +21,7 @@ from ..config import MODEL_NAME
 from ..data import FEATURES, load_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import SLO, THRESHOLD, ServingObjective
-from ._guards import Forbidden, references, without
+from ._guards import Forbidden, references, seal, without
 
 # ------------------------------------------------------------------------------------------ contact list
 
@@ -331,11 +331,12 @@ def _slo_cases(latencies) -> list[tuple[np.ndarray, ServingObjective, object, st
 _SLO_HINTS = {
     "mean": "Use the percentile, not the mean: a few very slow calls can hide behind a good average.",
     "max": "Use the percentile, not the slowest call: the objective allows the remaining share of calls to be slower.",
-    "percentile": "Use slo.percentile (np.percentile(latencies_ms, slo.percentile)), not a fixed 95.",
+    "percentile": "Use the objective's own percentile (slo.percentile), not a fixed 95.",
     "objective": "Compare with slo.latency_ms, not a fixed number.",
     "too few": "With fewer than 100 / (100 − slo.percentile) calls the percentile says nothing: raise a ValueError.",
     "enough": "Raise the ValueError only when there are too few calls: 25 calls are enough for a p95.",
-    "measured": "Compare np.percentile(latencies_ms, slo.percentile) with slo.latency_ms (at most = met).",
+    "measured": "On some of the check's samples your verdict is not the objective's: it is met when at least "
+                "slo.percentile % of the calls took slo.latency_ms or less.",
 }
 
 
@@ -372,3 +373,5 @@ def meets_slo(answer, latencies=None, **_):
     if set(failed) <= {"percentile", "objective"}:
         return partial(0.5, _SLO_HINTS[failed[0]])
     return wrong(_SLO_HINTS[failed[0]])
+
+seal(__name__)

@@ -16,7 +16,7 @@ import pandas as pd
 from .. import data, monitoring
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import ALERTS, AlertRules
-from ._guards import Forbidden, references, without
+from ._guards import Forbidden, references, seal, without
 
 
 @lru_cache(maxsize=1)
@@ -310,3 +310,5 @@ def drift_types(answer, **_):
     return wrong("Not all four are right yet. For each finding ask: did the inputs change (PSI), did the relation "
                  "between inputs and churn change at some moment (a calibration gap that appears after an event), "
                  "or was the model off from the very first labels (what it learned was wrong)?")
+
+seal(__name__)

@@ -13,6 +13,7 @@ import uuid
 
 from .. import continuous, lineage, policy
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
+from ._guards import seal
 
 # --- 10.trigger --------------------------------------------------------------------------------------------------
 
@@ -360,3 +361,5 @@ def rollback(answer, name: str = "", **_):
                                  f"('{expected}'), as text.")
     return correct("Rolled back from the registry's own record, and a second run changes nothing. The broken version "
                    "stays registered for the post-mortem.")
+
+seal(__name__)

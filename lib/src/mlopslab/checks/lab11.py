@@ -19,6 +19,7 @@ import pandas as pd
 from .. import capstone, lineage, mltestscore, policy, provisioning, scrum
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..rubrics import criterion, written
+from ._guards import seal
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -548,3 +549,5 @@ written("11.retrospective", title="The capstone retrospective", criteria=[
               full="The final score is the minimum over the sections: names the weakest section and the change that "
                    "lifts it (or every section at once), and why lifting a strong section changes nothing."),
 ])
+
+seal(__name__)

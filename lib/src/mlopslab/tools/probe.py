@@ -254,6 +254,31 @@ def package_functions(count: int) -> list[tuple[str, Any]]:
     return found
 
 
+def check_functions(count: int, lab: str) -> list[tuple[str, Any]]:
+    """The checks' own code as candidates for a function answer: every function of every check module that can be
+    called with ``count`` positional arguments, as it is, and those of lab ``lab``'s module also wrapped in a
+    function the notebook defined (:func:`mlopslab.checks._guards.seal` must refuse both)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from mlopslab import checks, exercises
+
+    modules = [importlib.import_module(info.name) for info in pkgutil.iter_modules(checks.__path__, "mlopslab.checks.")
+               if info.name.rsplit(".", 1)[1].startswith("lab")]
+    checks_themselves = {id(ex.check) for ex in exercises._REGISTRY.values()}  # they return feedback, not answers
+    found = []
+    for module in modules:
+        for name, fn in vars(module).items():
+            if (inspect.isfunction(fn) and fn.__module__ == module.__name__ and not UNSAFE.match(name)
+                    and id(inspect.unwrap(fn)) not in checks_themselves and _takes(fn, count)):
+                found.append((f"{module.__name__}.{name}", fn))
+                if module.__name__.endswith(f".lab{lab}"):
+                    wrapper = eval("lambda *args, **kwargs: fn(*args, **kwargs)", {"__name__": "__main__", "fn": fn})  # noqa: S307
+                    found.append((f"{module.__name__}.{name}, called by a function of the notebook", wrapper))
+    return found
+
+
 def _printed(answer: Any, printed: dict) -> list[tuple[str, Any]]:
     import numbers
 
@@ -341,6 +366,8 @@ def probe(check_source: str, namespace: dict, spec_json: str) -> None:
             record("candidates", f"the notebook's {name}", value)
         if callable(answer):
             for name, fn in package_functions(_required_positional(answer)):
+                record("candidates", name, fn)
+            for name, fn in check_functions(_required_positional(answer), exercise_id.split(".", 1)[0]):
                 record("candidates", name, fn)
         for origin, value in _printed(answer, spec.get("printed", {})):
             record("candidates", origin, value)

@@ -1,0 +1,92 @@
+"""The checks' reference code ships with every student release, so it refuses to run for the notebook's code.
+
+A student could import ``mlopslab.checks.lab04`` and pass its ``_scan_reference`` as their answer, or wrap it in a
+function of their own, or call ``lab03._legacy_truth()`` in a cell and hand in what it returns. Every function of
+a check module is sealed (:func:`mlopslab.checks._guards.seal`): called from the notebook (``__main__``), directly
+or through a library such as pandas, it raises; handed in as the answer, the check refuses it. Called by the checks,
+the grader or a test, it runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import pkgutil
+
+import pandas as pd
+import pytest
+from mlopslab import checks, exercises
+from mlopslab.checks import _guards
+from mlopslab.exercises import ReferenceCodeUsed, evaluate
+
+MODULES = [importlib.import_module(info.name) for info in pkgutil.iter_modules(checks.__path__, "mlopslab.checks.")
+           if info.name.rsplit(".", 1)[1].startswith("lab")]
+
+
+def _notebook(source: str, **names) -> dict:
+    """Run ``source`` as a notebook cell would (module ``__main__``); its namespace."""
+    namespace = {"__name__": "__main__", **names}
+    exec(compile(source, "<cell>", "exec"), namespace)  # noqa: S102 -- the test's own code
+    return namespace
+
+
+def _functions(module) -> list[tuple[str, object]]:
+    return [(name, fn) for name, fn in vars(module).items()
+            if callable(fn) and not isinstance(fn, type) and getattr(fn, "__module__", None) == module.__name__]
+
+
+def test_there_is_a_check_module_per_lab() -> None:
+    assert len(MODULES) >= 12
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_every_function_of_a_check_module_refuses_the_notebook(module) -> None:
+    functions = _functions(module)
+    assert functions, f"{module.__name__} defines no function"
+    unsealed = [name for name, fn in functions if not getattr(fn, _guards.SEALED, False)]
+    assert not unsealed, f"{module.__name__} does not end with seal(__name__), or defines these after it: {unsealed}"
+    for name, fn in functions:
+        with pytest.raises(ReferenceCodeUsed, match=f"{module.__name__}.{name} is the checks' own reference code"):
+            _notebook("fn()", fn=fn)
+
+
+def test_a_function_the_notebook_wrote_around_the_reference_gets_nothing() -> None:
+    from mlopslab.checks import lab04, lab07
+
+    cell = _notebook("def leak_scan(df):\n    return lab04._scan_reference(df)\n"
+                     "def feature_effect(model, customer, feature, background):\n"
+                     "    return lab07._effect(model, customer, feature, background)[0]\n", lab04=lab04, lab07=lab07)
+    result = evaluate("04.leak_scan", cell["leak_scan"])
+    assert (result.status, result.score) == ("wrong", 0.0)
+    assert "lab04._scan_reference is the checks' own reference code" in result.message
+
+
+def test_the_reference_handed_in_as_the_answer_is_refused() -> None:
+    from mlopslab.checks import lab04
+
+    for answer in (lab04._scan_reference, functools.partial(lab04._scan_reference), {"scan": lab04._scan_reference}):
+        result = evaluate("04.leak_scan", answer)
+        assert result.status == "wrong" and "checks' own reference code" in result.message, answer
+
+
+def test_a_value_computed_by_the_reference_in_a_cell_is_refused_there() -> None:
+    from mlopslab.checks import lab03
+
+    with pytest.raises(ReferenceCodeUsed):
+        _notebook("truth = lab03._legacy_truth()", lab03=lab03)
+    with pytest.raises(ReferenceCodeUsed):  # pandas in between: the nearest caller that counts is the cell
+        _notebook("pd.Series([0]).apply(lambda _: lab03._legacy_truth())", lab03=lab03, pd=pd)
+
+
+def test_the_checks_the_grader_and_tests_still_run_it() -> None:
+    from mlopslab.checks import lab04
+
+    assert lab04.leak_scan(lab04._scan_reference).score == 1  # the check calls it: not the notebook
+    assert not _guards.called_by_notebook(inspect.currentframe())
+
+
+def test_a_students_own_answer_is_not_mistaken_for_reference_code() -> None:
+    cell = _notebook("def yearly_value(monthly):\n    return 12 * monthly\n")
+    assert exercises.check_code_in(cell["yearly_value"]) is None
+    assert "reference code" not in evaluate("00.yearly_value", cell["yearly_value"]).message
