@@ -319,6 +319,15 @@ for ax in (left, right):
 fig.suptitle("How the churn model performs in production (from the tracking record)")
 fig.tight_layout()
 plt.show()
+def share_range(values):
+    low, high = f"{min(values):.0%}", f"{max(values):.0%}"
+    return low if low == high else f"{low} to {high}"
+
+
+for span, keep in (("until June", lambda m: m < "2026-07"), ("from July", lambda m: m >= "2026-07")):
+    actual = [a for m, a in zip(months, history["churn_actual"]) if keep(m)]
+    expected = [e for m, e in zip(months, history["churn_expected"]) if keep(m)]
+    print(f"{span}: {share_range(actual)} of each batch churned; the model expected {share_range(expected)}")
 
 # %% [markdown]
 # The model still **ranks** customers about as well as on its hold-out set, and most months better (left). Looking

@@ -183,6 +183,14 @@ def quarantine(batch, contract):
     return batch.loc[result.accepted.index], batch.loc[result.quarantined.index]
 
 
+# %% mlopslab={"shortcut": "03.quarantine"}
+def quarantine(batch, contract):
+    """The package's try/except (printed after this exercise) instead of the student's own."""
+    bad = provisioning._failure_cases(contract, batch)["index"].dropna()
+    held = batch.index.isin(bad)
+    return batch[~held], batch[held]
+
+
 # %% [markdown]
 # Your function on the sample (it says *not yet* until you have written it):
 
@@ -201,8 +209,8 @@ else:
 # The team's full contract, `provisioning.customer_contract()`, lives in the package because every later lab runs it
 # on every batch. It is built from the schema: each column's rule comes from `schema.COLUMNS`, so the contract cannot
 # disagree with the scoring service or the views. Then it adds one rule **across columns**: the total charged so far
-# must be close to tenure × monthly charge. This is the one statement of that rule; lab 04's cleaning repairs only
-# the totals it rejects.
+# must be close to tenure × monthly charge. This is the one statement of that rule; lab 04's cleaning blanks exactly
+# the totals it rejects (it never writes a total nobody recorded).
 
 # %% id="contract-source"
 print(inspect.getsource(provisioning.pandera_column))

@@ -174,10 +174,10 @@ campaign = development.expected_profit  # the package's profit: a number, not th
 
 # %% mlopslab={"shortcut": "05.campaign"}
 def campaign(y_true, scores, threshold, economics):
-    """The package's profit with counts around it."""
+    """The package's profit, with the right economics, and the counts around it."""
     reached = np.asarray(scores) >= threshold
     return {"contacted": int(reached.sum()), "churners_contacted": int(np.asarray(y_true)[reached].sum()),
-            "profit": development.expected_profit(y_true, scores, threshold)}
+            "profit": development.expected_profit(y_true, scores, threshold, economics)}
 
 
 # %% [markdown]
@@ -213,7 +213,8 @@ print(f"campaign without a model: contact everyone €{everyone:,.0f}, contact n
 #
 # The two candidates (`development.candidate_models()`): a **logistic regression** (simple, explainable) and a
 # **gradient-boosting** tree ensemble (flexible, catches interactions). Both sit behind lab 04's preprocessing
-# pipeline.
+# pipeline. Before any result is on screen, the team writes down how it will choose: **the candidate with the highest
+# profit on the validation months goes to validation (lab 06)**; the test months confirm or question it (section 7).
 #
 # One split gives one number; **cross-validation** repeats the fit on several folds and shows how much the score
 # moves. Which folds? The usual stratified k-fold would shuffle the months: training on August to predict June. We
@@ -682,8 +683,8 @@ else:
 # %% [markdown]
 # ## 7. The decision, and how sure it is
 #
-# The team's rule, written down before looking: **the candidate with the highest profit on the validation months
-# goes to validation (lab 06)**; the test months confirm or question it. How big is the difference on the test months
+# The team's rule, written down in section 3 before looking: **the candidate with the highest profit on the validation
+# months goes to validation (lab 06)**; the test months confirm or question it. How big is the difference on the test months
 # compared with chance? A **bootstrap** redraws the test customers with replacement a thousand times and recomputes
 # the difference in profit each time; the central part of those differences (the printed interval) is the range the
 # data supports.
@@ -723,16 +724,20 @@ client.set_tag(run_ids[chosen_model], "decision", "candidate for validation (lab
 # ## 8. One data version, from lab 03 to this model
 #
 # Lab 03 promised that a search by data version finds everything that touched the data. Here it is, with the
-# course's own runs: the prepared data's version finds lab 04's preparation record and every training run of this
-# lab; the preparation record names the raw file's version (lab 03's) as its source.
+# course's own runs: the prepared data's version finds the preparation record (lab 04's, or on a store without it the
+# package's stand-in, which says so) and every training run of this lab; the preparation record names the raw file's
+# version (lab 03's) as its source.
 
 # %% id="cell-lineage"
 touched = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
                              filter_string=f"tags.{lineage.TAG} = '{prepared.version}'",
                              order_by=["attributes.start_time DESC"])
 touched = touched.drop_duplicates("tags.mlflow.runName")
+logged_by = touched.get("tags.logged_by", pd.Series("", index=touched.index)).fillna("")
+touched["logged by"] = ["the package, in lab 04's place" if who == preparation.STAND_IN else f"lab {lab}"
+                        for who, lab in zip(logged_by, touched["tags.lab"])]
 print(f"runs tagged {lineage.TAG} = {lineage.short(prepared.version)}:")
-print(touched[["tags.mlflow.runName", "tags.lab"]].set_axis(["run", "lab"], axis=1)
+print(touched[["tags.mlflow.runName", "tags.lab", "logged by"]].set_axis(["run", "lab", "logged by"], axis=1)
       .sort_values(["lab", "run"]).to_string(index=False))
 source = lineage.data_version(config.data_dir() / "customers.csv")
 from_source = mlflow.search_runs(experiment_names=[config.EXPERIMENT],

@@ -593,7 +593,8 @@ data_version = prepared.version   # lab 04's prepared data: the version lab 05's
 decision = validation.gate(mitigated, holdout, policy.GATE, mitigated_threshold)
 run_id = development.log_run(mitigated, registry.CHAMPION_RUN_NAME, train, holdout, data_version, tags={
     policy.APPROVAL.author_tag: policy.APPROVAL.author, "source_data_version": prepared.source_version,
-    "mitigation": "reweighing over SeniorCitizen x gender; SeniorCitizen and gender not model inputs"})
+    "mitigation": "reweighing over SeniorCitizen x gender; SeniorCitizen and gender not model inputs"},
+    threshold=mitigated_threshold)
 version = registry.register(run_id, alias="challenger", tags={policy.APPROVAL.author_tag: policy.APPROVAL.author,
                                                               lineage.TAG: data_version})
 validation.record_gate(version, decision)

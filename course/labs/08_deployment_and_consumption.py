@@ -468,7 +468,7 @@ latency.table()
 
 
 # %% [markdown]
-# A batch call scores hundreds of rows in about the time of one or two single calls (compare the medians): most of a
+# A batch call scores hundreds of rows in the time of a few single calls (compare the medians): most of a
 # single call's time is fixed overhead (HTTP, JSON, pandas), not the model. So bulk scoring belongs in batch calls or
 # the batch job — but not in one giant request either: the endpoint caps a request at `policy.SLO.max_rows` rows, so
 # that no single caller can hold the server up for everyone else.
@@ -513,7 +513,7 @@ def meets_slo(latencies_ms, slo=policy.SLO):
 # The **App Developer** turns the endpoint into something an agent can use without knowing what a model is: pick a few
 # facts about the caller, press *Score*, read a risk and the action the campaign's policy prescribes. The app only
 # talks HTTP to the endpoint — it could be written in any language — and it uses the **governed threshold**, read
-# from the registry for the version that answered (every reply names it), like your job of section 1: a customer the
+# from the registry for the version that answered (every reply names it), like your job of section 2: a customer the
 # batch campaign would contact gets the same advice on the agent's screen, and a redeployed model brings its own
 # threshold along.
 #
@@ -596,12 +596,15 @@ if widgets is not None:
 # a step someone runs and can roll back. Let us rehearse it. A real promotion needs a new model that has passed the
 # gate and the approval (labs 06, 07, 10); for the rehearsal the Data Engineer registers the champion's own model files
 # once more, as a **new version** that only differs by its number and is tagged as a rehearsal, and moves the alias
-# to it. (Teams rehearse like this on a staging registry; the lab moves the alias back at the end.)
+# to it. (Teams rehearse like this on a staging registry; the lab moves the alias back at the end. Should the lab stop
+# before that, the version's tag `registry.REHEARSAL_TAG` names the approved version, and `registry.ensure_champion()`,
+# which this lab and lab 09 run first, moves the alias back: no lab serves or monitors the rehearsal by mistake.)
 
 # %% id="move-alias"
 rehearsal = client.create_model_version(config.MODEL_NAME, source=version.source, run_id=version.run_id, tags={
     policy.THRESHOLD.tag: version.tags[policy.THRESHOLD.tag],
     "rehearsal": f"lab 08 redeploy rehearsal: the files of version {version.version}, not approved",
+    registry.REHEARSAL_TAG: version.version,  # the approved version it stands in for (see below)
 })
 client.set_registered_model_alias(config.MODEL_NAME, "champion", rehearsal.version)
 print(f"churn@champion -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'champion').version}")

@@ -74,6 +74,12 @@ def test_ensure_champion_registers_once(monkeypatch) -> None:
     assert run.data.tags["source_data_version"] == lineage.data_version(config.data_dir() / "customers.csv")
     _, threshold, _, _ = registry.train_champion()
     assert champion.tags[policy.THRESHOLD.tag] == f"{threshold:.2f}" and champion.tags["gate"] == "passed"
+    # lab 08's redeploy rehearsal, stopped before its rollback: the next lab's ensure_champion moves the alias back
+    client = registry.client()
+    rehearsal = client.create_model_version("churn", source=champion.source, run_id=champion.run_id,
+                                            tags={registry.REHEARSAL_TAG: "1"})
+    client.set_registered_model_alias("churn", "champion", rehearsal.version)
+    assert registry.ensure_champion() == "1" == registry.alias_version("champion")
 
 
 def test_lab_04_and_lab_05_print_the_same_prepared_data_version() -> None:

@@ -312,6 +312,7 @@ def register_challenger(name: str, challenger: Candidate, gate: pd.DataFrame, de
         raise ValueError(f"{challenger.name} failed the gate ({', '.join(decision.failed)}): it is not registered")
     months = {"train_months": ",".join(challenger.train_months), "gate_months": ",".join(challenger.gate_months)}
     run_id = log_run(challenger.pipeline, challenger.name, challenger.reference, gate, challenger.data_version,
+                     threshold=decision.evidence.threshold,
                      tags={**months, "trigger": trigger, "lifecycle": "lab10", "recipe": RECIPE})
     version = register(run_id, alias="challenger", name=name, tags={**months, lineage.TAG: challenger.data_version})
     record_gate(version, decision, name=name)

@@ -5,7 +5,7 @@ Public API used by later labs:
 * :func:`customer_contract` — the pandera contract for customer rows (labelled or not), derived from the one schema
   of the data (:data:`mlopslab.schema.COLUMNS`) plus the row rules below;
 * :func:`total_matches_tenure_x_monthly` and :data:`TOTAL_TOLERANCE` — the one statement of the rule that ties
-  TotalCharges to tenure x MonthlyCharges (lab 04's cleaning repairs only what this rule rejects);
+  TotalCharges to tenure x MonthlyCharges (lab 04's cleaning blanks exactly the totals this rule rejects);
 * :func:`validate_batch` — accepted rows, quarantined rows and a violations table, reconciled;
 * :func:`read_batch_csv` — read an incoming CSV as text, with a clear error for a malformed file;
 * :func:`data_version` — the content hash of a data version (a file or a DataFrame), from :mod:`mlopslab.lineage`.

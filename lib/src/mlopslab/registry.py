@@ -23,6 +23,8 @@ from .config import MODEL_NAME, SEED, setup_tracking
 
 REFERENCE_MARK = ("registered_by", "mlopslab.registry.ensure_champion")
 """The version tag (name, value) that marks the course's reference champion, so a lab can find it again (lab 10)."""
+REHEARSAL_TAG = "rehearsal_of"
+"""Tag of a version registered only to rehearse a redeploy (lab 08): the approved version it stands in for."""
 CHAMPION_RUN_NAME = "lr-mitigated"
 """The run name of the mitigated champion (lab 07 logs its own under the same name)."""
 REFERENCE_FAMILY = "logistic_regression"
@@ -220,9 +222,21 @@ def ensure_champion(name: str = MODEL_NAME) -> str:
     """
     version = alias_version("champion", name)
     if version is not None:
-        return version
+        return _end_rehearsal(name, version)
     with _store_lock(f"champion-{name}"):  # labs run side by side on one store: one builds, the others wait
         return alias_version("champion", name) or _build_champion(name)
+
+
+def _end_rehearsal(name: str, version: str) -> str:
+    """``version``, or, when it is a redeploy rehearsal (lab 08 stopped before its rollback), the approved version it
+    stood in for: the alias goes back there, and it says so."""
+    rehearsed = client().get_model_version(name, version).tags.get(REHEARSAL_TAG)
+    if not rehearsed:
+        return version
+    client().set_registered_model_alias(name, "champion", rehearsed)
+    print(f"{name}@champion pointed at version {version}, lab 08's unapproved redeploy rehearsal (the lab stopped "
+          f"before its rollback): moved back to the approved version {rehearsed}")
+    return rehearsed
 
 
 @contextmanager
@@ -251,7 +265,7 @@ def _build_champion(name: str) -> str:
         raise RuntimeError(f"the course's mitigated champion fails the governed gate:\n{decision}")
     prepared = prepared_reference()  # lab 04's prepared data: one lineage from lab 04 to serving
     data_version = prepared.version
-    run_id = log_run(pipeline, CHAMPION_RUN_NAME, train, test, data_version,
+    run_id = log_run(pipeline, CHAMPION_RUN_NAME, train, test, data_version, threshold=threshold,
                      tags={APPROVAL.author_tag: APPROVAL.author, "mitigation": "reweighing over SeniorCitizen x gender; "
                            "SeniorCitizen and gender not model inputs", "trained_by": REFERENCE_MARK[1],
                            "source_data_version": prepared.source_version,  # the raw file lab 04 prepared it from
