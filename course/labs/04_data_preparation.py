@@ -2,7 +2,7 @@
 # # Lab 04 — Data preparation for the model
 #
 # **Stage:** data preparation for the model · **Lead personas:** Data Engineer, Data Scientist ·
-# **Time:** about 90 minutes
+# **Time:** about 100 minutes
 #
 # Sprint 3 at TelcoNova. Lab 03's data contract now guards the customer table: what arrives in the training data has
 # been checked. The **Data Engineer** and the **Data Scientist** now turn that table into something a model can learn
@@ -12,8 +12,9 @@
 # By the end of this lab you can:
 # 1. write a cleaning decision as a small, named step that leaves the raw data untouched and logs what it changed,
 #    and keep it consistent with the data contract;
-# 2. write an engineered feature that the scikit-learn `Pipeline` computes the same way in training and in serving,
-#    and judge it on validation months;
+# 2. build the preprocessing as one scikit-learn `Pipeline` (engineered features, then a `ColumnTransformer` that
+#    scales numbers and encodes categories), and add an engineered feature that it computes the same way in training
+#    and in serving, judged on validation months;
 # 3. scan the columns for a **target leak** (a value only known after the outcome) and show what it does to the score;
 # 4. split the months into **train, validation and test** in time order, and explain what a random split hides;
 # 5. make preparation reproducible: seed it, give its output a **data version** (`mlopslab.lineage`), and record it
@@ -52,10 +53,21 @@ customers = data.load_customers()
 raw_version = lineage.data_version(customers)  # to prove later that nothing below changed the raw data
 print(f"{len(customers):,} customers, {customers.shape[1]} columns, months {customers['month'].min()} to "
       f"{customers['month'].max()}; data version {lineage.short(raw_version)}")
+provisioned = mlflow.search_runs(filter_string=f"tags.{lineage.TAG} = '{raw_version}' AND metrics.rows_in >= 0",
+                                 order_by=["attributes.start_time DESC"], max_results=1)
+if len(provisioned):  # lab 03's exercise 03.5 logged the contract's verdict on this very version
+    counts = provisioned.iloc[0]
+    print(f"lab 03's provisioning record of this version: {counts['metrics.rows_in']:.0f} rows in, "
+          f"{counts['metrics.accepted']:.0f} accepted, {counts['metrics.quarantined']:.0f} quarantined")
+else:                 # an empty store: the contract's verdict, checked here instead of assumed
+    verdict = provisioning.validate_batch(customers)
+    print(f"no provisioning record of this version in the store (lab 03's exercise 03.5 logs one); the contract "
+          f"now: {verdict.rows_in} rows in, {len(verdict.accepted)} accepted, {len(verdict.quarantined)} quarantined")
 
 # %% [markdown]
 # The data version is the one lab 03 gave `customers.csv`: `lineage.data_version` hashes the content, so the file on
-# disk and the frame in memory have the same version.
+# disk and the frame in memory have the same version, and a search by it finds lab 03's record of the contract's
+# verdict on it.
 #
 # ## 1. Cleaning: decisions written down, logged and reversible
 #
@@ -280,19 +292,85 @@ plt.show()
 # Models need numbers, on comparable scales. A `ColumnTransformer` sends each group of columns to its own step: the
 # **numeric** columns (`NUMERIC`: the raw numbers and the numeric engineered features) to a `StandardScaler` (mean 0,
 # standard deviation 1, learned on the training data only), the **categorical** ones (`CATEGORICAL`) to a
-# `OneHotEncoder`: one 0/1 column per category value. Here is the team's whole preprocessing, written out
-# (`preparation.build_preprocessor()` returns the same, and every later lab uses it):
+# `OneHotEncoder`: one 0/1 column per category value. The team's two lists:
 
 # %% id="cell-18"
-preprocessor = Pipeline([
-    ("features", FeatureEngineer()),
-    ("encode", ColumnTransformer([
-        ("numeric", StandardScaler(), NUMERIC),
-        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
-    ], verbose_feature_names_out=False)),
-])
 print("NUMERIC:    ", NUMERIC)
 print("CATEGORICAL:", CATEGORICAL)
+
+# %% [markdown]
+# ### Exercise 04.2 — the preprocessing pipeline
+# Write the team's preprocessing as one scikit-learn object. Complete `build_preprocessor(numeric, categorical)`: it
+# returns a `Pipeline` (not fitted) of two steps,
+#
+# 1. `("features", FeatureEngineer())`, which computes the engineered columns from the raw ones, then
+# 2. `("encode", ColumnTransformer([...], verbose_feature_names_out=False))`, which scales the `numeric` columns with
+#    a `StandardScaler` and one-hot encodes the `categorical` ones with a `OneHotEncoder` (dense output:
+#    `sparse_output=False`), in that order.
+#
+# Production will send categories the training data never had (a new contract type next year): your encoder must
+# turn them into zeros, not into an error. The check fits your pipeline on six months of customers, applies it to a
+# serving batch that holds such a category, and compares every number with the team's; it also calls your function
+# with fewer columns, so use the arguments.
+
+# %% mlopslab={"exercise": "04.preprocessor"}
+def build_preprocessor(numeric, categorical):
+    """FeatureEngineer, then the numeric columns scaled and the categorical ones one-hot encoded."""
+    # BEGIN STUB
+    # return ...  # Pipeline([("features", ...), ("encode", ColumnTransformer([...]))])
+    # END STUB
+    # BEGIN SOLUTION
+    encode = ColumnTransformer([
+        ("numeric", StandardScaler(), numeric),
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+    ], verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+    # END SOLUTION
+
+
+# %% mlopslab={"check": "04.preprocessor"}
+check("04.preprocessor", build_preprocessor)
+
+
+# %% mlopslab={"wrong": "04.preprocessor"}
+def build_preprocessor(numeric, categorical):
+    """The encoder's default: an unseen category is an error."""
+    encode = ColumnTransformer([("numeric", StandardScaler(), numeric), ("categorical", OneHotEncoder(), categorical)],
+                               verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+
+
+# %% mlopslab={"wrong": "04.preprocessor"}
+def build_preprocessor(numeric, categorical):
+    """The team's lists, whatever the arguments say."""
+    encode = ColumnTransformer([
+        ("numeric", StandardScaler(), NUMERIC),
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+    ], verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+
+
+# %% mlopslab={"wrong": "04.preprocessor"}
+def build_preprocessor(numeric, categorical):
+    """No FeatureEngineer: the engineered columns do not exist in raw rows."""
+    return ColumnTransformer([
+        ("numeric", StandardScaler(), numeric),
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+    ], verbose_feature_names_out=False)
+
+
+# %% mlopslab={"shortcut": "04.preprocessor"}
+def build_preprocessor(numeric, categorical):
+    """The package's pipeline, shown after this exercise."""
+    return preparation.build_preprocessor()
+
+
+# %% [markdown]
+# The team keeps the same object in the package, `preparation.build_preprocessor()` (with `NUMERIC` and
+# `CATEGORICAL`), and every later lab uses it:
+
+# %% id="cell-18-package"
+print(inspect.getsource(preparation.build_preprocessor))
 
 # %% [markdown]
 # `handle_unknown="ignore"` matters in production: a category the model never saw (a new contract type next year)
@@ -319,7 +397,7 @@ served.set_axis(batch["customerID"].head(3))
 # enough for the model to see different numbers in production than in training (*training–serving skew*). With one
 # pipeline object there is only one implementation.
 #
-# ### Exercise 04.2 — an engineered feature
+# ### Exercise 04.3 — an engineered feature
 # The retention team's rule of thumb: *the riskiest customers are new customers on a month-to-month contract.* Turn it
 # into a feature the pipeline can compute. Complete `add_new_month_to_month(X)` in the style of `add_features`: it
 # returns a copy of `X` with one more column, `new_month_to_month`, which is 1 for a customer whose `Contract` is
@@ -407,7 +485,7 @@ print(f"First draft, every column: AUC {draft_auc:.3f} on the test months")
 # rate of month-to-month customers). And a column can rank churners at the *bottom* (AUC below 0.5) and still tell
 # as much, so the scan keeps `max(auc, 1 - auc)`.
 #
-# ### Exercise 04.3 — the leak scan
+# ### Exercise 04.4 — the leak scan
 # Complete `leak_scan(df)`: for every column except `Churn`, `customerID` and `month`, the AUC of that column alone
 # (as above), returned as a Series from column name to AUC, highest first. Inside the loop, `values` is the column;
 # a column is a category when `pd.api.types.is_numeric_dtype(values)` is False. Turn a category into its churn rates
@@ -473,7 +551,7 @@ except Exception as err:  # a scan that fails is the check's business above; thi
     your_scan = pd.Series(dtype=float)
     print(f"your leak_scan raised {type(err).__name__}: {err}")
 if your_scan.empty:
-    print("Your scan is empty so far: complete exercise 04.3 above, then run this cell again.")
+    print("Your scan is empty so far: complete exercise 04.4 above, then run this cell again.")
 else:
     print("The top of your scan (the AUC of each column alone):")
     print(your_scan.head(6).round(3).to_string())
@@ -575,12 +653,12 @@ pd.DataFrame([split_report("random (2025-2026)", later_random_train, later_rando
 # **Rule:** when the data has a time order and the model will score the future, test on the future.
 #
 # There is one more trap. Every choice the team makes by looking at results (which model, which threshold for the
-# campaign, which feature to keep, as in exercise 04.2) fits those choices to the months it looked at. Judged again on
+# campaign, which feature to keep, as in exercise 04.3) fits those choices to the months it looked at. Judged again on
 # the same months, the result flatters. So the months are cut in **three** parts, in time order: **train** (fit the
 # model), **validation** (make the choices) and **test** (judge the final choice once, as a stand-in for the
 # future). Lab 05 chooses its models and campaign thresholds on validation months and reports on the test months.
 #
-# ### Exercise 04.4 — train, validation and test months
+# ### Exercise 04.5 — train, validation and test months
 # Complete `split_by_time(df, validation_months=3, test_months=3)`: it returns `(train, validation, test)`, where
 # `test` holds the rows of the last `test_months` months of `df["month"]`, `validation` the rows of the
 # `validation_months` months before those, and `train` every earlier row. The rows need not be in month order. Filter
@@ -694,8 +772,9 @@ print("derived from customers.csv as lab 03 versioned it:",
 # ## Recap
 # * Cleaning is a declared list of small, named steps with reasons; each run leaves a log, and the raw data is never
 #   modified. A step that meets a defect the data contract knows uses the contract's own rule, and invents nothing.
-# * Feature engineering lives in one scikit-learn `Pipeline` (`FeatureEngineer` + `ColumnTransformer`), fitted on the
-#   training data and reused unchanged for serving. A new feature earns its place on the validation months.
+# * Feature engineering lives in one scikit-learn `Pipeline` (`FeatureEngineer` + `ColumnTransformer`), which you
+#   wrote: fitted on the training data, reused unchanged for serving, unseen categories included. A new feature earns
+#   its place on the validation months.
 # * A score that is too good to be true usually is: a leak scan finds the suspects, and the question *when is this
 #   value recorded?* convicts them. `RefundAmount` leaked the outcome; inputs must be known at the moment of scoring.
 # * Split by time when the model will score the future: train, validation (for every choice), test (judged once).

@@ -122,6 +122,101 @@ def clean_totals(answer, **_):
                    "leaves the rows with out-of-range inputs to the contract's range rules, and invents nothing.")
 
 
+# --- 04.preprocessor --------------------------------------------------------------------------------------------
+
+_PACKAGE_PIPELINES = ("build_preprocessor", "make_pipeline")
+"""preparation's own preprocessing, shown after the exercise."""
+
+
+def _reference_preprocessor(numeric: list[str], categorical: list[str]):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from ..preparation import FeatureEngineer
+
+    encode = ColumnTransformer([("numeric", StandardScaler(), numeric),
+                                ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
+                               verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+
+
+def _preprocessor_cases() -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[list[str], list[str]]]]:
+    """Training rows (the first six months), a serving batch with a contract type nobody has seen, and two choices
+    of columns: the team's, and fewer."""
+    from ..preparation import CATEGORICAL, NUMERIC
+
+    customers = load_customers()
+    months = sorted(customers["month"].unique())
+    train = customers[customers["month"].isin(months[:6])][FEATURES]
+    serving = load_batch("2026-01")[FEATURES].head(200).copy()
+    serving.iloc[7, serving.columns.get_loc("Contract")] = "Quarterly"
+    fewer = (["tenure", "MonthlyCharges", "services"], ["Contract", "tenure_band"])
+    return train, serving, [(list(NUMERIC), list(CATEGORICAL)), fewer]
+
+
+def _dense(values) -> np.ndarray:
+    values = values.toarray() if hasattr(values, "toarray") else values
+    return np.asarray(values, dtype=float)
+
+
+@exercise("04.preprocessor", points=2, title="The preprocessing pipeline: features, scaled numbers, encoded categories")
+def preprocessor(answer, **_):
+    from sklearn.base import clone
+
+    from .. import preparation
+    from ._guards import Forbidden, references, without
+
+    if not callable(answer):
+        return wrong("Define a function `build_preprocessor(numeric, categorical)` that returns the Pipeline.")
+    blocked = ("Write the Pipeline and the ColumnTransformer yourself: `preparation.build_preprocessor` (and "
+               "`make_pipeline`) is the team's version, shown after this exercise.")
+    if references(answer, {name: getattr(preparation, name) for name in _PACKAGE_PIPELINES}):
+        return wrong(blocked)
+    train, serving, column_choices = _preprocessor_cases()
+    for number, (numeric, categorical) in enumerate(column_choices):
+        try:
+            with without(preparation, list(_PACKAGE_PIPELINES)):
+                built = answer(list(numeric), list(categorical))
+        except Forbidden:
+            return wrong(blocked)
+        if built is None or built is Ellipsis:
+            raise NotAnswered
+        if not (hasattr(built, "fit") and hasattr(built, "transform")):
+            return wrong(f"Return the scikit-learn Pipeline itself (not fitted), not a {type(built).__name__}.")
+        try:
+            fitted = clone(built).fit(train.copy())
+        except (KeyError, ValueError) as err:
+            return wrong(f"Fitting your pipeline on raw customer rows failed ({type(err).__name__}: {err}). The raw "
+                         "rows have no engineered columns: the pipeline's first step, FeatureEngineer(), computes "
+                         "them, and the ColumnTransformer comes after it.")
+        try:
+            got = _dense(fitted.transform(serving.copy()))
+        except ValueError as err:
+            if "unknown" in str(err).lower():
+                return wrong("A serving batch holds a contract type the training rows never had, and your pipeline "
+                             "fails on it: in production that is an error at 3 a.m. Tell the encoder to ignore "
+                             "categories it has not seen.")
+            return wrong(f"Your fitted pipeline fails on a serving batch: {type(err).__name__}: {err}")
+        want = _reference_preprocessor(numeric, categorical).fit(train.copy()).transform(serving.copy())
+        if got.shape != want.shape:
+            also = " (the check also calls it with fewer columns: use the arguments, not NUMERIC and CATEGORICAL)" \
+                if number else ""
+            return wrong(f"Your pipeline gives {got.shape[1]} columns where the team's gives {want.shape[1]}: every "
+                         "column in `numeric` once, scaled, then one 0/1 column per value of each column in "
+                         f"`categorical`{also}.")
+        if not np.allclose(got, want, atol=1e-9, equal_nan=True):
+            width = len(numeric)
+            if np.allclose(got[:, width:], want[:, width:], equal_nan=True):
+                return partial(0.5, "The categories are encoded right, but the numbers are not the team's: scale "
+                                    "them with a StandardScaler, learned when the pipeline is fitted.")
+            return wrong("The numbers your pipeline gives differ from the team's preprocessing: the `numeric` "
+                         "columns first, each scaled by a StandardScaler, then the `categorical` ones one-hot "
+                         "encoded (dense output), all after FeatureEngineer().")
+    return correct("Right: one object that computes the features, scales the numbers and encodes the categories, "
+                   "learned on the training rows and applied unchanged to a serving batch, unseen category included.")
+
+
 # --- 04.new_feature ---------------------------------------------------------------------------------------------
 
 def _feature_reference(frame: pd.DataFrame) -> pd.Series:
