@@ -513,47 +513,71 @@ plt.show()
 # contacted. Recall is computed against churn labels, so the question is which labels.
 #
 # ### Exercise 07.4 — the recall gap, on recorded and on audited outcomes
-# For the candidate (`contacted`) and the mitigated model (`mitigated_contacted`), compute the **recall gap** by
-# `SeniorCitizen` (the largest difference in recall between the groups) against the recorded outcomes (`y_hold`) and
-# against the audited outcomes (`y_audited`). Use a `MetricFrame` (`true_positive_rate`, then `.difference()`) or
-# pandas. Compute the four gaps in code and put them in the dict below.
+# Write `recall_gap(outcomes, decisions, groups)`: the largest difference in recall between the groups (a
+# `MetricFrame` with `true_positive_rate`, then `.difference()`, or pandas). The check also runs it on cases of its
+# own. Then, for the candidate (`contacted`) and the mitigated model (`mitigated_contacted`), compute the recall gap by
+# `SeniorCitizen` against the recorded outcomes (`y_hold`) and against the audited outcomes (`y_audited`), and put
+# the four gaps in the dict below.
 
 # %% mlopslab={"exercise": "07.recall_gaps"}
 # BEGIN STUB
+# def recall_gap(outcomes, decisions, groups):
+#     ...  # return one number: the largest difference in recall between the groups
+#
+#
 # recall_gaps = {
 #     "candidate": {"recorded": ..., "audited": ...},
 #     "mitigated": {"recorded": ..., "audited": ...},
 # }
 # END STUB
 # BEGIN SOLUTION
-def recall_gap(outcomes, decisions):
-    by_senior = MetricFrame(metrics=true_positive_rate, y_true=outcomes, y_pred=decisions,
-                            sensitive_features=X_hold["SeniorCitizen"])
-    return by_senior.difference()
+def recall_gap(outcomes, decisions, groups):
+    by_group = MetricFrame(metrics=true_positive_rate, y_true=outcomes, y_pred=decisions, sensitive_features=groups)
+    return by_group.difference()
 
 
+seniors = X_hold["SeniorCitizen"]
 recall_gaps = {
-    "candidate": {"recorded": recall_gap(y_hold, contacted), "audited": recall_gap(y_audited, contacted)},
-    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted),
-                  "audited": recall_gap(y_audited, mitigated_contacted)},
+    "candidate": {"recorded": recall_gap(y_hold, contacted, seniors),
+                  "audited": recall_gap(y_audited, contacted, seniors)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted, seniors),
+                  "audited": recall_gap(y_audited, mitigated_contacted, seniors)},
 }
 # END SOLUTION
 
 # %% mlopslab={"check": "07.recall_gaps"}
-check("07.recall_gaps", recall_gaps, mitigated=mitigated, mitigated_threshold=mitigated_threshold)
+check("07.recall_gaps", recall_gaps, recall_gap=recall_gap, mitigated=mitigated, mitigated_threshold=mitigated_threshold)
 
 
 # %% mlopslab={"wrong": "07.recall_gaps"}
-def recall_gap(outcomes, decisions):
-    by_senior = MetricFrame(metrics=selection_rate, y_true=outcomes, y_pred=decisions,   # the share contacted
-                            sensitive_features=X_hold["SeniorCitizen"])
-    return by_senior.difference()
+def recall_gap(outcomes, decisions, groups):
+    by_group = MetricFrame(metrics=selection_rate, y_true=outcomes, y_pred=decisions,   # the share contacted
+                           sensitive_features=groups)
+    return by_group.difference()
 
 
+seniors = X_hold["SeniorCitizen"]
 recall_gaps = {
-    "candidate": {"recorded": recall_gap(y_hold, contacted), "audited": recall_gap(y_audited, contacted)},
-    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted),
-                  "audited": recall_gap(y_audited, mitigated_contacted)},
+    "candidate": {"recorded": recall_gap(y_hold, contacted, seniors),
+                  "audited": recall_gap(y_audited, contacted, seniors)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted, seniors),
+                  "audited": recall_gap(y_audited, mitigated_contacted, seniors)},
+}
+
+
+# %% mlopslab={"shortcut": "07.recall_gaps"}
+def recall_gap(outcomes, decisions, groups):
+    """The gate's own gap computation, asked for recall."""
+    return validation._group_gaps(outcomes, np.asarray(decisions) == 1, pd.DataFrame({"g": np.asarray(groups)}),
+                                  "recall")["g"]
+
+
+seniors = X_hold["SeniorCitizen"]
+recall_gaps = {
+    "candidate": {"recorded": recall_gap(y_hold, contacted, seniors),
+                  "audited": recall_gap(y_audited, contacted, seniors)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted, seniors),
+                  "audited": recall_gap(y_audited, mitigated_contacted, seniors)},
 }
 
 # %% [markdown]

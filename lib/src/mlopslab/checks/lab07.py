@@ -235,8 +235,55 @@ def _recall_gap(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> floa
     return float(recall.max() - recall.min())
 
 
+_GAP_FUNCTIONS = {"validation": (validation, ["collect_evidence", "gate", "metrics_by_group", "_group_gaps"]),
+                  "trust": (trust, ["fairness_summary"])}
+"""The course's group metrics: the gate's evidence computes recall gaps too, given a policy that measures recall."""
+
+
+def _recall_cases() -> list[tuple[pd.Series, np.ndarray, pd.Series]]:
+    """(outcomes, decisions, groups) of the check's own: two groups, then three (the largest difference)."""
+    rng = np.random.default_rng(SEED + 7)
+    cases = []
+    for labels in (np.array([0, 1]), np.array(["north", "south", "east"])):
+        groups = pd.Series(rng.choice(labels, 400), index=rng.permutation(400) + 5000)
+        outcomes = pd.Series((rng.random(400) < 0.35).astype(int), index=groups.index)
+        decisions = (rng.random(400) < np.where(groups.to_numpy() == labels[0], 0.6, 0.3)).astype(int)
+        cases.append((outcomes, decisions, groups))
+    return cases
+
+
+def _recall_gap_problem(fn) -> str | None:
+    """What is wrong with the student's ``recall_gap(outcomes, decisions, groups)``, or None."""
+    targets = {f"{name}.{fn_name}": getattr(module, fn_name)
+               for name, (module, names) in _GAP_FUNCTIONS.items() for fn_name in names}
+    blocked = ("your `recall_gap` calls the course's `{}`: the gate computes gaps for its own rule; this exercise "
+               "asks you to compute the recall gap yourself (a MetricFrame, or pandas).")
+    used = references(fn, targets)
+    if used:
+        return blocked.format(used[0])
+    for outcomes, decisions, groups in _recall_cases():
+        try:
+            with without(validation, _GAP_FUNCTIONS["validation"][1]), without(trust, _GAP_FUNCTIONS["trust"][1]):
+                got = fn(outcomes.copy(), decisions.copy(), groups.copy())
+        except Forbidden as err:
+            return blocked.format(err.name)
+        except Exception as err:  # noqa: BLE001 -- the student's function: its error is the hint
+            return f"your `recall_gap` raised {type(err).__name__}: {err} on a case of the check's own."
+        if got is None or got is Ellipsis:
+            return ("write `recall_gap(outcomes, decisions, groups)` too, and compute the four gaps with it: the "
+                    "check runs it on cases of its own.")
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return f"`recall_gap` returns one number, not a {type(got).__name__}."
+        if abs(value - _recall_gap(outcomes.to_numpy(), decisions, groups)) > 1e-9:
+            return ("your `recall_gap` is off on a case of the check's own (with three groups): recall per group, "
+                    "among the customers whose outcome is 1, then the largest minus the smallest.")
+    return None
+
+
 @exercise("07.recall_gaps", points=2, title="The recall gap, on recorded and on audited outcomes")
-def recall_gaps(answer, mitigated=None, mitigated_threshold=None, **_):
+def recall_gaps(answer, recall_gap=None, mitigated=None, mitigated_threshold=None, **_):
     models, kinds = ("candidate", "mitigated"), ("recorded", "audited")
     if not (isinstance(answer, dict) and set(answer) == set(models)
             and all(isinstance(answer[m], dict) and set(answer[m]) == set(kinds) for m in models)):
@@ -244,6 +291,10 @@ def recall_gaps(answer, mitigated=None, mitigated_threshold=None, **_):
     values = {(m, k): answer[m][k] for m in models for k in kinds}
     if all(v is Ellipsis or v is None for v in values.values()):
         raise NotAnswered
+    if not callable(recall_gap):
+        return wrong("Run the check cell as given, with your function: check(\"07.recall_gaps\", recall_gaps, "
+                     "recall_gap=recall_gap, ...).")
+    problem = _recall_gap_problem(recall_gap)
     if not all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
                for v in values.values()):
         return wrong("Each entry is one number: the largest difference in recall between the SeniorCitizen groups.")
@@ -259,6 +310,10 @@ def recall_gaps(answer, mitigated=None, mitigated_threshold=None, **_):
                 ("mitigated", "recorded"): _recall_gap(y, mitigated_contacted, seniors),
                 ("mitigated", "audited"): _recall_gap(audited, mitigated_contacted, seniors)}
     right = [key for key in expected if abs(float(values[key]) - expected[key]) < 5e-4]
+    if len(right) == len(expected) and problem:
+        return partial(0.5, "The four gaps are right, but " + problem)
+    if problem:
+        return wrong(problem[0].upper() + problem[1:])
     if len(right) == len(expected):
         return correct("Right: on the recorded labels the recall gap is small for the biased candidate and large for "
                        "the fair model; on the audited outcomes it is the other way round. A rule measured on "
