@@ -87,7 +87,8 @@ print(f"candidate: {family}, in lab 04's preprocessing pipeline:", development.c
 #   test: looked at once, at the end, and reported.
 #
 # The loop below is forward chaining written out: `development.month_folds` gives, for each validation month, the rows
-# to fit on and the rows to score. (The package keeps the same loop as `validation.out_of_time_scores` for later labs.)
+# to fit on and the rows to score, as positions (lab 05's own `month_folds` gave the frames themselves). The package
+# keeps the same loop as `validation.out_of_time_scores` for later labs.
 
 # %% id="validation-months"
 def fit_chosen(frame):
@@ -348,8 +349,9 @@ print(f"author: {policy.APPROVAL.author_role} ({policy.APPROVAL.author}); "
 # %% [markdown]
 # First the run, with its lineage: the data version (the version of lab 04's prepared data, `prepared.version`, the
 # one lab 04 recorded and lab 05's runs carry, under the tag `lineage.TAG`; beside it the raw file's version it was
-# prepared from), the author, and the code (the package version and the git commit of the course repository, in
-# MLflow's standard tag `mlflow.source.git.commit`).
+# prepared from), the author, the code (the package version and the git commit of the course repository, in
+# MLflow's standard tag `mlflow.source.git.commit`), and, when this store holds it, lab 05's run whose decision chose
+# this candidate (tag `selected_by_run`): from the registry, an auditor walks back to the decision.
 
 # %% id="run"
 from importlib.metadata import version as package_version
@@ -360,11 +362,14 @@ run_tags = {policy.APPROVAL.author_tag: policy.APPROVAL.author,
             "code.package": f"mlopslab {package_version('mlopslab')}",
             "code.entry_point": "labs/06_model_validation_governance.ipynb",
             "mlflow.source.git.commit": validation.code_version()}
+if decided and decided[0].info.run_name == family:   # the hand-off from lab 05, on record: which decision chose it
+    run_tags["selected_by_run"] = decided[0].info.run_id
 run_id = development.log_run(candidate, "lr-candidate", train, holdout, data_version, tags=run_tags,
                               threshold=threshold)  # the governed one: the run records its hold-out profit
 run = client.get_run(run_id)
 print(f"run {run.info.run_name}: {lineage.TAG} {lineage.short(run.data.tags[lineage.TAG])}..., "
-      f"author {run.data.tags[policy.APPROVAL.author_tag]}")
+      f"author {run.data.tags[policy.APPROVAL.author_tag]}, selected by lab 05's run "
+      f"{run.data.tags.get('selected_by_run', '(none in this store)')}")
 
 # %% [markdown]
 # ### Exercise 06.2 — register the challenger, with the MLflow calls

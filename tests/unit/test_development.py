@@ -63,13 +63,13 @@ def test_tuning_case_rewards_only_thresholds_chosen_on_validation() -> None:
     assert development.best_threshold(y_val, s_val)[0] != development.best_threshold(y_test, s_test)[0]
 
 
-def test_cross_validate_reports_each_month_fold() -> None:
-    train, _ = preparation.time_split(data.load_customers())
-    from sklearn.linear_model import LogisticRegression
+def test_month_folds_default_to_the_governed_validation_months() -> None:
+    from mlopslab import policy
 
-    cv = development.cross_validate(LogisticRegression(max_iter=1000), train, n_folds=2)
-    assert list(cv["validation_month"]) == sorted(train["month"].unique())[-2:]
-    assert cv["auc"].between(0.6, 0.95).all() and (cv["fit_rows"].diff().dropna() > 0).all()
+    train, _ = preparation.time_split(data.load_customers())
+    folds = list(development.month_folds(train))
+    months = train["month"].to_numpy()
+    assert [months[val[0]] for _, val in folds] == sorted(set(months))[-policy.THRESHOLD.validation_months:]
 
 
 def test_log_run_logs_curves_extra_metrics_and_lineage(monkeypatch) -> None:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -26,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from . import lineage
 from .config import SEED
-from .policy import ECONOMICS, Economics
+from .policy import ECONOMICS, THRESHOLD, Economics
 from .preparation import make_pipeline, split_xy
 
 if TYPE_CHECKING:
@@ -107,7 +106,7 @@ def evaluate(pipeline, test: pd.DataFrame, economics: Economics = ECONOMICS,
             "profit_at_0.5": round(expected_profit(y, scores, 0.5, economics), 2)}
 
 
-def month_folds(train: pd.DataFrame, n_folds: int = 3) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def month_folds(train: pd.DataFrame, n_folds: int = THRESHOLD.validation_months) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Forward-chaining folds by month: fit on every month before month m, validate on month m.
 
     The last ``n_folds`` months of ``train`` are validated in turn, so a fold never learns from the future.
@@ -119,17 +118,6 @@ def month_folds(train: pd.DataFrame, n_folds: int = 3) -> Iterator[tuple[np.ndar
     month = train["month"].to_numpy()
     for m in months[-n_folds:]:
         yield np.flatnonzero(month < m), np.flatnonzero(month == m)
-
-
-def cross_validate(model, train: pd.DataFrame, n_folds: int = 3, economics: Economics = ECONOMICS) -> pd.DataFrame:
-    """AUC and best-threshold profit of ``make_pipeline(model)`` on each forward-chaining month fold."""
-    rows = []
-    for fit_rows, val_rows in month_folds(train, n_folds):
-        pipeline = fit_candidate(clone(model), train.iloc[fit_rows])
-        scores = evaluate(pipeline, train.iloc[val_rows], economics)
-        rows.append({"validation_month": train["month"].iloc[val_rows[0]], "fit_rows": len(fit_rows),
-                     "auc": scores["auc"], "profit": scores["profit"]})
-    return pd.DataFrame(rows)
 
 
 def roc_figure(y_true, scores_by_model: dict[str, np.ndarray], title: str = "ROC curve on the test months"):
