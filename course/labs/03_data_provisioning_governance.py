@@ -17,7 +17,8 @@
 #    and what each column may hold;
 # 2. write a **data contract** rule with pandera, run the contract on a batch, and read its violation report;
 # 3. **quarantine** bad rows instead of dropping them, and **reconcile** every batch: rows in = accepted + quarantined;
-# 4. turn a malformed file into a clear error message instead of a wall of traceback;
+# 4. explain why a malformed file must stop with a clear error message, not a wall of traceback or a silent
+#    half-read;
 # 5. **detect, mask and pseudonymize** personal data, and give each role its own **view** of the data;
 # 6. give every data version a **content hash**, put it on record in MLflow, and find everything that touched it.
 #

@@ -17,8 +17,9 @@
 #    and in serving, judged on validation months;
 # 3. scan the columns for a **target leak** (a value only known after the outcome) and show what it does to the score;
 # 4. split the months into **train, validation and test** in time order, and explain what a random split hides;
-# 5. make preparation reproducible: seed it, give its output a **data version** (`mlopslab.lineage`), and record it
-#    in MLflow so that lab 05 can prove it trains on exactly this data.
+# 5. explain what makes preparation reproducible: a seed, a **data version** of its output (`mlopslab.lineage`), and
+#    a record in MLflow, so that lab 05 can prove it trains on exactly this data (the team's code does it here; you
+#    logged a version yourself in lab 03 and will again in lab 05).
 #
 # ### Why this matters to the business
 # Most models that disappoint in production were not badly trained: they were trained on data prepared differently

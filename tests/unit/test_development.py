@@ -140,3 +140,27 @@ def test_the_training_dataset_has_the_schema_mlflow_infers_from_every_row(kind) 
     assert fast.to_dict() == full.to_dict()
     if kind == "with gaps":
         assert not fast.schema.input_dict()["Contract"].required, "a column with a gap is not required"
+
+
+def test_a_dataset_another_process_stored_at_the_same_moment_is_logged_on_a_second_try(monkeypatch) -> None:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    calls = []
+
+    def racing(dataset, context=None):
+        calls.append(context)
+        if len(calls) == 1:
+            raise MlflowException("(sqlite3.IntegrityError) UNIQUE constraint failed: datasets.experiment_id, "
+                                  "datasets.name, datasets.digest")
+
+    monkeypatch.setattr(mlflow, "log_input", racing)
+    development._log_training_input("a dataset")
+    assert calls == ["training", "training"]
+
+    def broken(dataset, context=None):
+        raise MlflowException("some other failure")
+
+    monkeypatch.setattr(mlflow, "log_input", broken)
+    with pytest.raises(MlflowException, match="some other failure"):
+        development._log_training_input("a dataset")

@@ -207,6 +207,23 @@ def training_dataset(train: pd.DataFrame, data_version: str) -> PandasDataset:
     return dataset
 
 
+def _log_training_input(dataset, attempts: int = 3) -> None:
+    """``mlflow.log_input`` for the active run, tried again when another process stored the same dataset at the same
+    moment: MLflow's SQL store looks the dataset up, then inserts it, and of two labs that log the same training data
+    at once (``mlopslab run`` on one store) the second insert fails its UNIQUE constraint. Seen in CI on lab 10. The
+    failed transaction is rolled back; tried again, the lookup finds the row the other process stored."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    for attempt in range(attempts):
+        try:
+            mlflow.log_input(dataset, context="training")
+            return
+        except MlflowException as err:
+            if "UNIQUE constraint failed: datasets." not in str(err) or attempt == attempts - 1:
+                raise
+
+
 def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, data_version: str,
             economics: Economics = ECONOMICS, tags: dict[str, str] | None = None,
             log_model: bool = True, metrics: dict[str, float] | None = None, log_curves: bool = False,
@@ -242,7 +259,7 @@ def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, da
         mlflow.log_metrics({k: v for k, v in {**scores, **(metrics or {})}.items() if not np.isnan(v)})
         mlflow.set_tags({lineage.TAG: data_version, "train_rows": str(len(train)),
                          "test_months": ",".join(sorted(test["month"].unique())), **(tags or {})})
-        mlflow.log_input(training_dataset(train, data_version), context="training")
+        _log_training_input(training_dataset(train, data_version))
         for file_name, figure in figures.items():
             mlflow.log_figure(figure, file_name)
             plt.close(figure)
