@@ -514,8 +514,8 @@ plt.show()
 #
 # ### Exercise 07.4 — the recall gap, on recorded and on audited outcomes
 # Write `recall_gap(outcomes, decisions, groups)`: the largest difference in recall between the groups (a
-# `MetricFrame` with `true_positive_rate`, then `.difference()`, or pandas). The check also runs it on cases of its
-# own. Then, for the candidate (`contacted`) and the mitigated model (`mitigated_contacted`), compute the recall gap by
+# `MetricFrame` with `true_positive_rate`, then `.difference()`; fairlearn's `equal_opportunity_difference`; or
+# pandas). The check also runs it on cases of its own; the course's own gate and monitor code may not do it for you. Then, for the candidate (`contacted`) and the mitigated model (`mitigated_contacted`), compute the recall gap by
 # `SeniorCitizen` against the recorded outcomes (`y_hold`) and against the audited outcomes (`y_audited`), and put
 # the four gaps in the dict below.
 

@@ -76,12 +76,12 @@ class FeatureEngineer(TransformerMixin, BaseEstimator):
         return np.asarray([*self.feature_names_in_, *ENGINEERED], dtype=object)
 
 
-def build_preprocessor() -> Pipeline:
-    """Feature engineering, then scaling of numbers and one-hot encoding of categories."""
+def build_preprocessor(numeric: list[str] = NUMERIC, categorical: list[str] = CATEGORICAL) -> Pipeline:
+    """Feature engineering, then scaling of the ``numeric`` columns and one-hot encoding of the ``categorical`` ones."""
     encode = ColumnTransformer(
         [
-            ("numeric", StandardScaler(), NUMERIC),
-            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+            ("numeric", StandardScaler(), list(numeric)),
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(categorical)),
         ],
         verbose_feature_names_out=False,
     )

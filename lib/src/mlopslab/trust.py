@@ -210,19 +210,13 @@ def intersection(X: pd.DataFrame, sensitive: list[str] = SENSITIVE) -> pd.Series
 def without_protected(model, protected: list[str] = SENSITIVE):
     """``make_pipeline(model)`` whose encoder leaves out the ``protected`` columns: the pipeline still accepts every
     FEATURES column (the same input schema for apps and the service), but no score depends on the protected ones."""
-    from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    from .preparation import CATEGORICAL, NUMERIC, FeatureEngineer
+    from . import preparation
 
-    encode = ColumnTransformer(
-        [("numeric", StandardScaler(), [c for c in NUMERIC if c not in protected]),
-         ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-          [c for c in CATEGORICAL if c not in protected])],
-        verbose_feature_names_out=False,
-    )
-    return Pipeline([("prep", Pipeline([("features", FeatureEngineer()), ("encode", encode)])), ("model", model)])
+    prep = preparation.build_preprocessor([c for c in preparation.NUMERIC if c not in protected],
+                                          [c for c in preparation.CATEGORICAL if c not in protected])
+    return Pipeline([("prep", prep), ("model", model)])
 
 
 def fit_mitigated(train: pd.DataFrame, model=None, sensitive: list[str] = SENSITIVE):

@@ -97,17 +97,12 @@ def baseline_profit(y, economics: Economics = ECONOMICS) -> float:
 
 def _group_gaps(y, contacted, groups: pd.DataFrame, metric: str) -> dict[str, float]:
     """For each column of ``groups``: the largest difference of ``metric`` between its groups."""
+    from . import monitoring  # the one computation of the rule's measure: the monitor applies it to every batch
+
     if metric not in GROUP_METRICS:
         raise ValueError(f"metric must be one of {GROUP_METRICS}, got {metric!r}")
-    frame = pd.DataFrame({"y": np.asarray(y, dtype=int), "contacted": np.asarray(contacted, dtype=int)})
-    if metric == "recall":
-        keep = frame["y"].to_numpy() == 1
-        frame, groups = frame[keep], groups[keep]
-    gaps = {}
-    for column in groups.columns:
-        rates = frame["contacted"].groupby(groups[column].to_numpy()).mean()
-        gaps[column] = round(float(rates.max() - rates.min()), 4) if len(rates) > 1 else 0.0
-    return gaps
+    gaps = monitoring.fairness_gaps(contacted, groups, y if metric == "recall" else None)
+    return {column: round(gap, 4) for column, gap in gaps.items()}
 
 
 def collect_evidence(model, holdout: pd.DataFrame, policy: Policy = GATE, threshold: float | None = None,

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import data, development, preparation, registry, trust, validation
+from .. import data, development, monitoring, preparation, registry, trust, validation
 from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
@@ -236,8 +236,9 @@ def _recall_gap(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> floa
 
 
 _GAP_FUNCTIONS = {"validation": (validation, ["collect_evidence", "gate", "metrics_by_group", "_group_gaps"]),
-                  "trust": (trust, ["fairness_summary"])}
-"""The course's group metrics: the gate's evidence computes recall gaps too, given a policy that measures recall."""
+                  "trust": (trust, ["fairness_summary"]), "monitoring": (monitoring, ["fairness_gaps"])}
+"""The course's group metrics: the gate's evidence and the monitor compute recall gaps too (fairlearn's own
+``equal_opportunity_difference`` is allowed: the library, named in the exercise)."""
 
 
 def _recall_cases() -> list[tuple[pd.Series, np.ndarray, pd.Series]]:
@@ -263,7 +264,8 @@ def _recall_gap_problem(fn) -> str | None:
         return blocked.format(used[0])
     for outcomes, decisions, groups in _recall_cases():
         try:
-            with without(validation, _GAP_FUNCTIONS["validation"][1]), without(trust, _GAP_FUNCTIONS["trust"][1]):
+            with (without(validation, _GAP_FUNCTIONS["validation"][1]), without(trust, _GAP_FUNCTIONS["trust"][1]),
+                  without(monitoring, _GAP_FUNCTIONS["monitoring"][1])):
                 got = fn(outcomes.copy(), decisions.copy(), groups.copy())
         except Forbidden as err:
             return blocked.format(err.name)
@@ -272,6 +274,9 @@ def _recall_gap_problem(fn) -> str | None:
         if got is None or got is Ellipsis:
             return ("write `recall_gap(outcomes, decisions, groups)` too, and compute the four gaps with it: the "
                     "check runs it on cases of its own.")
+        if isinstance(got, (pd.Series, pd.DataFrame)) or np.ndim(got) > 0:
+            return (f"`recall_gap` returns one number, not a {type(got).__name__}: with a dict of metrics, "
+                    "MetricFrame's difference() gives one per metric; pass the metric function itself.")
         try:
             value = float(got)
         except (TypeError, ValueError):
@@ -297,7 +302,8 @@ def recall_gaps(answer, recall_gap=None, mitigated=None, mitigated_threshold=Non
     problem = _recall_gap_problem(recall_gap)
     if not all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
                for v in values.values()):
-        return wrong("Each entry is one number: the largest difference in recall between the SeniorCitizen groups.")
+        return wrong(problem[0].upper() + problem[1:] if problem else
+                     "Each entry is one number: the largest difference in recall between the SeniorCitizen groups.")
     if not (hasattr(mitigated, "predict_proba") and mitigated_threshold is not None
             and 0 < float(mitigated_threshold) < 1):
         return wrong("Run the cells of section 4 first: they train `mitigated` and set `mitigated_threshold`.")
