@@ -99,9 +99,10 @@ with pd.option_context("display.max_colwidth", None):
 # The **Product Owner** and the **Scrum Master** are easy to confuse and must not be the same person. The Product Owner
 # owns *what* is built and in which order — the product backlog, the sprint goal, the decision whether a story is done.
 # The Scrum Master owns *how* the team works: they serve the team rather than direct it, make sure the events happen
-# and stay short, remove impediments the team cannot remove itself, and protect the running sprint from new scope —
-# even when the request comes from the Product Owner's own stakeholders. A Product Owner who also ran the process would
-# be tempted to squeeze “one more story” into every sprint; a Scrum Master has no stake in the backlog's order.
+# and stay short, remove impediments the team cannot remove itself, and keep new requests out of the running sprint
+# by sending them to the Product Owner, who decides whether and when they are built (usually: into the backlog, for a
+# later sprint). A Product Owner who also ran the process would be tempted to squeeze “one more story” into every
+# sprint; a Scrum Master has no stake in the backlog's order.
 #
 # Here is what each of them does in Scrum's events (you meet each event in the sprint below):
 
@@ -261,7 +262,8 @@ ranked[columns].head(8).round(2)
 # TelcoNova's team picks **two weeks** (ten working days): long enough to finish a few stories, short enough that the
 # stakeholders see working results — and give feedback — twice a month. Shorter sprints mean more planning and review
 # overhead for the time worked; longer ones mean waiting longer for feedback. Review and retrospective are held on the
-# last day; the next sprint starts the next working day.
+# last day; the next sprint starts the next working day. (The course's calendar counts Monday to Friday and ignores
+# public holidays: sprint 3 works through Christmas. A real team plans holidays as lower capacity.)
 
 # %% id="code-calendar"
 print(inspect.getsource(scrum.sprint_dates))  # the calendar is defined once: lab 11's sprint 6 follows from it

@@ -79,7 +79,8 @@ SCRUM_ROLES: dict[str, dict[str, str]] = {
         "at TelcoNova": "an agile coach from the project office, shared with one other team (not one of the five "
                         "personas)",
         "owns": "how the team works: makes sure each event happens and keeps its time-box, removes impediments the "
-                "team cannot remove itself, protects the running sprint from new scope, coaches team and "
+                "team cannot remove itself, sends new requests to the Product Owner instead of into the running "
+                "sprint, coaches team and "
                 "stakeholders in Scrum",
     },
     "Developers": {

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import scrum
+from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ._guards import seal
@@ -77,7 +78,14 @@ def _sprints() -> list[scrum.SprintResult]:
     return scrum.run_sprints(SPRINTS, scrum.CAPACITY, scrum.refined_backlog())
 
 
+def _made_up_sprint() -> scrum.SprintResult:
+    """A sprint the lab never runs (another seed, another capacity): no table of the lab holds its burndown."""
+    plan = scrum.plan_sprint(scrum.refined_backlog(), 16)
+    return scrum.simulate_sprint(plan, seed=SEED + 101, sprint=9)
+
+
 FORBIDDEN = {
+    "02.burndown": ("run_sprints", "simulate_sprint", "_unfinished_points", "plot_burndown"),
     "02.sprint_plan": ("plan_sprint", "prioritise", "run_sprints"),
     "02.sprint_kpis": ("velocity", "commitment_reliability", "forecast_capacity"),
 }
@@ -134,11 +142,18 @@ def _numbers(got, what: str) -> list[float]:
 def burndown(answer, **_):
     if not callable(answer):
         return wrong("Define a function `story_burndown(standup, points, days)` that returns a list.")
+    used = _package_calls(answer, FORBIDDEN["02.burndown"])
+    if used:
+        return wrong(f"Your function calls {used[0]}: the package's sprints already know their burndown. Compute it "
+                     "from the stand-up log and the points, as the exercise asks.")
     days = scrum.SPRINT_DAYS
-    for result in _sprints():
+    for number, result in enumerate([*_sprints(), _made_up_sprint()]):
         got = answer(result.standup.copy(), dict(result.points), days)
-        if got is None:
+        if got is None and number == 0:
             raise NotAnswered
+        if got is None:
+            return wrong("Your function returns nothing for a sprint of the check's own: compute the line from the "
+                         "stand-up log it is given.")
         try:
             values = _numbers(got, "story_burndown")
         except TypeError as err:
@@ -159,7 +174,8 @@ def burndown(answer, **_):
         first = next(i for i, (a, b) in enumerate(zip(values, expected)) if not np.isclose(a, b))
         return wrong(f"In sprint {result.sprint} your line says {values[first]:g} at the end of day {first}. At the "
                      "end of a day, add up the points of every committed story whose 'done' update has not come yet.")
-    return correct("Right on all five sprints: a story's points leave the burndown only on the day it is done.")
+    return correct("Right on all five sprints, and on one of the check's own: a story's points leave the burndown "
+                   "only on the day it is done.")
 
 
 # --- 02.retro_evidence --------------------------------------------------------------------------------------
