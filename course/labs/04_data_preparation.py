@@ -61,9 +61,10 @@ if len(provisioned):  # lab 03's exercise 03.5 logged the contract's verdict on 
     print(f"lab 03's provisioning record of this version: {counts['metrics.rows_in']:.0f} rows in, "
           f"{counts['metrics.accepted']:.0f} accepted, {counts['metrics.quarantined']:.0f} quarantined")
 else:                 # an empty store: the contract's verdict, checked here instead of assumed
-    verdict = provisioning.validate_batch(customers)
+    checked_now = provisioning.validate_batch(customers)
     print(f"no provisioning record of this version in the store (lab 03's exercise 03.5 logs one); the contract "
-          f"now: {verdict.rows_in} rows in, {len(verdict.accepted)} accepted, {len(verdict.quarantined)} quarantined")
+          f"now: {checked_now.rows_in} rows in, {len(checked_now.accepted)} accepted, "
+          f"{len(checked_now.quarantined)} quarantined")
 
 # %% [markdown]
 # The data version is the one lab 03 gave `customers.csv`: `lineage.data_version` hashes the content, so the file on
@@ -321,11 +322,10 @@ def build_preprocessor(numeric, categorical):
     # return ...  # Pipeline([("features", ...), ("encode", ColumnTransformer([...]))])
     # END STUB
     # BEGIN SOLUTION
-    encode = ColumnTransformer([
-        ("numeric", StandardScaler(), numeric),
-        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
-    ], verbose_feature_names_out=False)
-    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+    scale_numbers = ("numeric", StandardScaler(), numeric)
+    encode_categories = ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)
+    columns = ColumnTransformer([scale_numbers, encode_categories], verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", columns)])
     # END SOLUTION
 
 
@@ -336,28 +336,26 @@ check("04.preprocessor", build_preprocessor)
 # %% mlopslab={"wrong": "04.preprocessor"}
 def build_preprocessor(numeric, categorical):
     """The encoder's default: an unseen category is an error."""
-    encode = ColumnTransformer([("numeric", StandardScaler(), numeric), ("categorical", OneHotEncoder(), categorical)],
-                               verbose_feature_names_out=False)
-    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+    scale_numbers = ("numeric", StandardScaler(), numeric)
+    encode_categories = ("categorical", OneHotEncoder(), categorical)
+    columns = ColumnTransformer([scale_numbers, encode_categories], verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", columns)])
 
 
 # %% mlopslab={"wrong": "04.preprocessor"}
 def build_preprocessor(numeric, categorical):
     """The team's lists, whatever the arguments say."""
-    encode = ColumnTransformer([
-        ("numeric", StandardScaler(), NUMERIC),
-        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
-    ], verbose_feature_names_out=False)
-    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
+    scale, one_hot = StandardScaler(), OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    both = ColumnTransformer([("numeric", scale, NUMERIC), ("categorical", one_hot, CATEGORICAL)], verbose_feature_names_out=False)
+    return Pipeline([("features", FeatureEngineer()), ("encode", both)])
 
 
 # %% mlopslab={"wrong": "04.preprocessor"}
 def build_preprocessor(numeric, categorical):
     """No FeatureEngineer: the engineered columns do not exist in raw rows."""
-    return ColumnTransformer([
-        ("numeric", StandardScaler(), numeric),
-        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
-    ], verbose_feature_names_out=False)
+    scale_numbers = ("numeric", StandardScaler(), numeric)
+    encode_categories = ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)
+    return ColumnTransformer([scale_numbers, encode_categories], verbose_feature_names_out=False)
 
 
 # %% mlopslab={"shortcut": "04.preprocessor"}
@@ -368,10 +366,17 @@ def build_preprocessor(numeric, categorical):
 
 # %% [markdown]
 # The team keeps the same object in the package, `preparation.build_preprocessor()` (with `NUMERIC` and
-# `CATEGORICAL`), and every later lab uses it:
+# `CATEGORICAL`), and every later lab uses it. Yours should give the same numbers:
 
 # %% id="cell-18-package"
-print(inspect.getsource(preparation.build_preprocessor))
+mine = build_preprocessor(NUMERIC, CATEGORICAL)
+if hasattr(mine, "fit_transform"):
+    rows = customers[data.FEATURES].head(500)
+    same = np.allclose(np.asarray(mine.fit_transform(rows), dtype=float),
+                       preparation.build_preprocessor().fit_transform(rows))
+    print("your pipeline and the package's give the same numbers:", same)
+else:
+    print("complete exercise 04.2 above, then run this cell again")
 
 # %% [markdown]
 # `handle_unknown="ignore"` matters in production: a category the model never saw (a new contract type next year)

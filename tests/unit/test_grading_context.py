@@ -12,6 +12,9 @@ def test_snapshot_cells_follow_the_lab_cells_that_make_a_checks_context() -> Non
     contexts = {name for c in nb.cells if c.get("metadata", {}).get("mlopslab", {}).get("check")
                 for name in assemble.context_names(c.source)}
     assert contexts, "lab 07 passes context to a check (the test needs one)"
+    students = {name for c in nb.cells if notebooks.exercise_id(c) for name in assemble.bound_names(c.source)}
+    assert "recall_gap" in contexts & students  # the student's own function, passed as context: never replaced
+    contexts -= students
     built = assemble.assemble(lab, nb)
     cells = built.nb.cells
     snapshots = [i for i, c in enumerate(cells) if c.id.startswith(assemble.SNAPSHOT_PREFIX)]

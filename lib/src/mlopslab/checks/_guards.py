@@ -58,13 +58,15 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
 
 
 def references(fn: Any, targets: dict[str, Any]) -> list[str]:
-    """The names in ``targets`` (name -> object) that ``fn`` reaches directly: by a global name its code uses, a
-    closure variable or a default argument bound to that very object."""
+    """The names in ``targets`` (name -> object) that ``fn`` is, or reaches directly: by a global name its code uses,
+    a closure variable or a default argument bound to that very object."""
+    wanted = {id(obj): name for name, obj in targets.items()}
+    if id(fn) in wanted:  # the package's function itself, handed in as the answer
+        return [wanted[id(fn)]]
     fn = inspect.unwrap(fn) if callable(fn) else fn
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
-    wanted = {id(obj): name for name, obj in targets.items()}
     found: list[str] = []
     scope = getattr(fn, "__globals__", {})
     for co in _code_objects(code):
