@@ -90,3 +90,26 @@ def test_a_students_own_answer_is_not_mistaken_for_reference_code() -> None:
     cell = _notebook("def yearly_value(monthly):\n    return 12 * monthly\n")
     assert exercises.check_code_in(cell["yearly_value"]) is None
     assert "reference code" not in evaluate("00.yearly_value", cell["yearly_value"]).message
+
+
+def test_a_package_function_saved_before_the_check_runs_is_switched_off_too() -> None:
+    """_guards.without replaces the function's code, not only the module's attribute: a reference kept in a dict or
+    bound by ``from ... import`` raises as well, and everything is as before afterwards."""
+    from mlopslab import preparation
+
+    cell = _notebook("from mlopslab.preparation import build_preprocessor as kept\n"
+                     "tools = {'bp': preparation.build_preprocessor}\n"
+                     "def build_preprocessor(numeric, categorical):\n"
+                     "    prep = tools['bp']()\n"
+                     "    columns = {'numeric': numeric, 'categorical': categorical}\n"
+                     "    prep['encode'].transformers = [(n, t, columns[n]) for n, t, _ in prep['encode'].transformers]\n"
+                     "    return prep\n"
+                     "def by_alias(numeric, categorical):\n"
+                     "    return kept(numeric, categorical)\n", preparation=preparation)
+    for answer in (cell["build_preprocessor"], cell["by_alias"]):
+        result = evaluate("04.preprocessor", answer)
+        assert result.status == "wrong" and "build_preprocessor" in result.message
+    with _guards.without(preparation, ["build_preprocessor"]):
+        with pytest.raises(_guards.Forbidden):
+            cell["tools"]["bp"]()
+    assert cell["tools"]["bp"]() is not None and cell["kept"] is preparation.build_preprocessor

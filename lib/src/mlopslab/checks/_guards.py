@@ -32,22 +32,42 @@ class Forbidden(Exception):
 
 @contextmanager
 def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
-    """Within the block, ``module.<name>`` raises :class:`Forbidden` for each name; restored afterwards."""
+    """Within the block, ``module.<name>`` raises :class:`Forbidden` for each name; restored afterwards.
+
+    The module's attribute is replaced, and so is the code of the function object itself (a plain function without
+    closure variables): a reference the student saved before the check ran (in a dict, under another name, through
+    ``from module import name``) raises too."""
     originals = {name: getattr(module, name) for name in names}
+    short = module.__name__.rsplit(".", 1)[-1]
 
     def blocked(name: str) -> Callable[..., Any]:
         def stand_in(*_args, **_kwargs):
-            raise Forbidden(f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
+            raise Forbidden(f"{short}.{name}")
 
         return stand_in
 
-    for name in names:
+    codes: list[tuple[types.FunctionType, types.CodeType]] = []
+    for name, original in originals.items():
         setattr(module, name, blocked(name))
+        if isinstance(original, types.FunctionType) and not original.__code__.co_freevars:
+            codes.append((original, original.__code__))
+            original.__code__ = _raising_code(f"{short}.{name}")
     try:
         yield
     finally:
+        for function, code in reversed(codes):
+            function.__code__ = code
         for name, original in originals.items():
             setattr(module, name, original)
+
+
+def _raising_code(label: str) -> types.CodeType:
+    """The code of a function that raises :class:`Forbidden` naming ``label``, whatever its arguments; it finds the
+    exception through ``__import__``, since it runs with the globals of the function it stands in for."""
+    namespace: dict[str, Any] = {}
+    exec(compile(f"def blocked(*args, **kwargs):\n    raise __import__('mlopslab.checks._guards', "  # noqa: S102
+                 f"fromlist=['Forbidden']).Forbidden({label!r})\n", "<blocked>", "exec"), namespace)
+    return namespace["blocked"].__code__
 
 
 def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
