@@ -22,13 +22,9 @@ from ..data import ADDONS, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..lineage import TAG, data_version
 from ..provisioning import customer_contract, validate_batch
-from ._guards import seal
+from ._guards import Forbidden, seal, without
 
 # --- 03.quarantine ----------------------------------------------------------------------------------------------
-
-
-class _PackageCallUsed(Exception):
-    """Raised when the answer calls the package's version of the exercise (:data:`_PACKAGE_VERSION`)."""
 
 
 _PACKAGE_VERSION = ("validate_batch", "_failure_cases")
@@ -128,54 +124,44 @@ def quarantine(answer, **_):
                      "package's version, shown after this exercise; here it is not allowed.")
     cases = [(what, batch, contract, expected)
              for (what, batch, contract), expected in zip(_quarantine_cases(), _expected_quarantines())]
-    originals = {name: getattr(provisioning, name) for name in _PACKAGE_VERSION}
-
-    def forbidden(*_args, **_kwargs):
-        raise _PackageCallUsed
-
-    for name in _PACKAGE_VERSION:
-        setattr(provisioning, name, forbidden)
-    try:
-        for number, (what, batch, contract, expected) in enumerate(cases):
-            try:
+    for number, (what, batch, contract, expected) in enumerate(cases):
+        try:
+            with without(provisioning, list(_PACKAGE_VERSION)):
                 out = answer(batch.copy(), contract)
-            except _PackageCallUsed:
-                return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`. "
-                             "`provisioning.validate_batch` (and its `_failure_cases`) is the package's version, shown "
-                             "after this exercise.")
-            if out is None and number == 0:
-                raise NotAnswered
-            pair = _as_pair(out)
-            if pair is None:
-                return wrong(f"On {what}, your function returned {type(out).__name__}; return two DataFrames, "
-                             "`return accepted, quarantined`.")
-            accepted, held = pair
-            rows_in, both = set(batch.index), set(accepted.index) & set(held.index)
-            lost = rows_in - set(accepted.index) - set(held.index)
-            if lost or both or len(accepted) + len(held) != len(batch):
-                return wrong(f"On {what} ({len(batch)} rows in) your split does not reconcile: accepted "
-                             f"{len(accepted)} + quarantined {len(held)}, {len(lost)} row(s) in neither, {len(both)} "
-                             "in both. Every row must end up in exactly one of the two.")
-            if set(held.index) != expected:
-                caught = len(set(held.index) & expected)
-                if caught == 0:
-                    hint = ("failure_cases['index'] holds the labels of the failing rows; failure_cases.index is only "
-                            "the failure table's own numbering")
-                elif set(held.index) < expected:
-                    hint = ("lazy validation (lazy=True) collects the failures of every rule, not only the first "
-                            "one's; and a rule on the whole table (a row-level check) names its rows too")
-                else:
-                    hint = ("quarantine exactly the rows named in the 'index' column of the failure cases, by label "
-                            "(batch.index.isin(...)), not by position")
-                return wrong(f"On {what}, your quarantine holds {len(held)} rows, {caught} of the {len(expected)} "
-                             f"that break the contract. Hint: {hint}.")
-            if not (_same_rows(accepted, batch) and _same_rows(held, batch)):
-                return partial(0.5, f"On {what} the split is right, but keep the rows as received (select them "
-                                    "from the batch, e.g. batch[batch.index.isin(bad)]): the quarantine is what the "
-                                    "Data Steward sends back to the source, unchanged.")
-    finally:
-        for name, original in originals.items():
-            setattr(provisioning, name, original)
+        except Forbidden:
+            return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`. "
+                         "`provisioning.validate_batch` (and its `_failure_cases`) is the package's version, shown "
+                         "after this exercise.")
+        if out is None and number == 0:
+            raise NotAnswered
+        pair = _as_pair(out)
+        if pair is None:
+            return wrong(f"On {what}, your function returned {type(out).__name__}; return two DataFrames, "
+                         "`return accepted, quarantined`.")
+        accepted, held = pair
+        rows_in, both = set(batch.index), set(accepted.index) & set(held.index)
+        lost = rows_in - set(accepted.index) - set(held.index)
+        if lost or both or len(accepted) + len(held) != len(batch):
+            return wrong(f"On {what} ({len(batch)} rows in) your split does not reconcile: accepted "
+                         f"{len(accepted)} + quarantined {len(held)}, {len(lost)} row(s) in neither, {len(both)} "
+                         "in both. Every row must end up in exactly one of the two.")
+        if set(held.index) != expected:
+            caught = len(set(held.index) & expected)
+            if caught == 0:
+                hint = ("failure_cases['index'] holds the labels of the failing rows; failure_cases.index is only "
+                        "the failure table's own numbering")
+            elif set(held.index) < expected:
+                hint = ("lazy validation (lazy=True) collects the failures of every rule, not only the first "
+                        "one's; and a rule on the whole table (a row-level check) names its rows too")
+            else:
+                hint = ("quarantine exactly the rows named in the 'index' column of the failure cases, by label "
+                        "(batch.index.isin(...)), not by position")
+            return wrong(f"On {what}, your quarantine holds {len(held)} rows, {caught} of the {len(expected)} "
+                         f"that break the contract. Hint: {hint}.")
+        if not (_same_rows(accepted, batch) and _same_rows(held, batch)):
+            return partial(0.5, f"On {what} the split is right, but keep the rows as received (select them "
+                                "from the batch, e.g. batch[batch.index.isin(bad)]): the quarantine is what the "
+                                "Data Steward sends back to the source, unchanged.")
     return correct("Right: every row is accepted or quarantined, by label, and rows in = accepted + quarantined "
                    f"on all {len(cases)} test batches.")
 
