@@ -66,10 +66,16 @@ def register(run_id: str, alias: str | None = None, tags: dict[str, str] | None 
 
 def alias_version(alias: str, name: str = MODEL_NAME) -> str | None:
     """The version an alias points at, or None if the alias (or the model) does not exist."""
+    found = _aliased(alias, name)
+    return None if found is None else str(found.version)
+
+
+def _aliased(alias: str, name: str):
+    """The model version an alias points at (with its tags), or None."""
     from mlflow.exceptions import MlflowException
 
     try:
-        return str(client().get_model_version_by_alias(name, alias).version)
+        return client().get_model_version_by_alias(name, alias)
     except MlflowException:
         return None
 
@@ -220,17 +226,17 @@ def ensure_champion(name: str = MODEL_NAME) -> str:
     ``policy.GATE`` at the governed threshold (``policy.THRESHOLD.tag``), documented with a model card, approved by
     ``policy.APPROVAL.approver`` and promoted. A few seconds; later calls return at once.
     """
-    version = alias_version("champion", name)
-    if version is not None:
-        return _end_rehearsal(name, version)
+    champion = _aliased("champion", name)
+    if champion is not None:
+        return _end_rehearsal(name, champion)
     with _store_lock(f"champion-{name}"):  # labs run side by side on one store: one builds, the others wait
         return alias_version("champion", name) or _build_champion(name)
 
 
-def _end_rehearsal(name: str, version: str) -> str:
-    """``version``, or, when it is a redeploy rehearsal (lab 08 stopped before its rollback), the approved version it
-    stood in for: the alias goes back there, and it says so."""
-    rehearsed = client().get_model_version(name, version).tags.get(REHEARSAL_TAG)
+def _end_rehearsal(name: str, champion) -> str:
+    """The ``champion`` model version's number, or, when it is a redeploy rehearsal (lab 08 stopped before its
+    rollback), the approved version it stood in for: the alias goes back there, and it says so."""
+    version, rehearsed = str(champion.version), champion.tags.get(REHEARSAL_TAG)
     if not rehearsed:
         return version
     client().set_registered_model_alias(name, "champion", rehearsed)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..data import FEATURES, TARGET, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ._guards import seal
+from ._guards import Forbidden, references, seal, without
 
 FEATURE = "new_month_to_month"
 NOT_INPUTS = ("Churn", "customerID", "month")
@@ -128,19 +128,6 @@ _PACKAGE_PIPELINES = ("build_preprocessor", "make_pipeline")
 """preparation's own preprocessing, shown after the exercise."""
 
 
-def _reference_preprocessor(numeric: list[str], categorical: list[str]):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    from ..preparation import FeatureEngineer
-
-    encode = ColumnTransformer([("numeric", StandardScaler(), numeric),
-                                ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
-                               verbose_feature_names_out=False)
-    return Pipeline([("features", FeatureEngineer()), ("encode", encode)])
-
-
 def _preprocessor_cases() -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[list[str], list[str]]]]:
     """Training rows (the first six months), a serving batch with a contract type nobody has seen, and two choices
     of columns: the team's, and fewer."""
@@ -165,7 +152,6 @@ def preprocessor(answer, **_):
     from sklearn.base import clone
 
     from .. import preparation
-    from ._guards import Forbidden, references, without
 
     if not callable(answer):
         return wrong("Define a function `build_preprocessor(numeric, categorical)` that returns the Pipeline.")
@@ -198,7 +184,7 @@ def preprocessor(answer, **_):
                              "fails on it: in production that is an error at 3 a.m. Tell the encoder to ignore "
                              "categories it has not seen.")
             return wrong(f"Your fitted pipeline fails on a serving batch: {type(err).__name__}: {err}")
-        want = _reference_preprocessor(numeric, categorical).fit(train.copy()).transform(serving.copy())
+        want = preparation.build_preprocessor(numeric, categorical).fit(train.copy()).transform(serving.copy())
         if got.shape != want.shape:
             also = " (the check also calls it with fewer columns: use the arguments, not NUMERIC and CATEGORICAL)" \
                 if number else ""

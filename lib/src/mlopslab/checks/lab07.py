@@ -9,6 +9,7 @@ package's own reweighing and per-feature effects are switched off while the stud
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 
 import numpy as np
@@ -235,8 +236,8 @@ def _recall_gap(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> floa
     return float(recall.max() - recall.min())
 
 
-_GAP_FUNCTIONS = {"validation": (validation, ["collect_evidence", "gate", "metrics_by_group", "_group_gaps"]),
-                  "trust": (trust, ["fairness_summary"]), "monitoring": (monitoring, ["fairness_gaps"])}
+_GAP_FUNCTIONS = ((validation, ["collect_evidence", "gate", "metrics_by_group", "_group_gaps"]),
+                  (trust, ["fairness_summary"]), (monitoring, ["fairness_gaps"]))
 """The course's group metrics: the gate's evidence and the monitor compute recall gaps too (fairlearn's own
 ``equal_opportunity_difference`` is allowed: the library, named in the exercise)."""
 
@@ -255,8 +256,8 @@ def _recall_cases() -> list[tuple[pd.Series, np.ndarray, pd.Series]]:
 
 def _recall_gap_problem(fn) -> str | None:
     """What is wrong with the student's ``recall_gap(outcomes, decisions, groups)``, or None."""
-    targets = {f"{name}.{fn_name}": getattr(module, fn_name)
-               for name, (module, names) in _GAP_FUNCTIONS.items() for fn_name in names}
+    targets = {f"{module.__name__.rsplit('.', 1)[-1]}.{name}": getattr(module, name)
+               for module, names in _GAP_FUNCTIONS for name in names}
     blocked = ("your `recall_gap` calls the course's `{}`: the gate computes gaps for its own rule; this exercise "
                "asks you to compute the recall gap yourself (a MetricFrame, or pandas).")
     used = references(fn, targets)
@@ -264,8 +265,9 @@ def _recall_gap_problem(fn) -> str | None:
         return blocked.format(used[0])
     for outcomes, decisions, groups in _recall_cases():
         try:
-            with (without(validation, _GAP_FUNCTIONS["validation"][1]), without(trust, _GAP_FUNCTIONS["trust"][1]),
-                  without(monitoring, _GAP_FUNCTIONS["monitoring"][1])):
+            with contextlib.ExitStack() as blocked_here:
+                for module, names in _GAP_FUNCTIONS:
+                    blocked_here.enter_context(without(module, names))
                 got = fn(outcomes.copy(), decisions.copy(), groups.copy())
         except Forbidden as err:
             return blocked.format(err.name)
