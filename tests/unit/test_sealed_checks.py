@@ -113,3 +113,27 @@ def test_a_package_function_saved_before_the_check_runs_is_switched_off_too() ->
         with pytest.raises(_guards.Forbidden):
             cell["tools"]["bp"]()
     assert cell["tools"]["bp"]() is not None and cell["kept"] is preparation.build_preprocessor
+
+
+@pytest.mark.parametrize(("exercise", "source"), [
+    ("02.sprint_kpis", "tools = {'v': scrum.velocity, 'c': scrum.commitment_reliability}\n"
+                       "def answer(hist):\n"
+                       "    return {'velocity': tools['v'](hist), 'commitment_reliability': tools['c'](hist, 3)}\n"),
+    ("02.sprint_plan", "import mlopslab\n"
+                       "def answer(backlog, capacity, done, carried):\n"
+                       "    s = getattr(mlopslab, 'scrum')\n"
+                       "    rest = [x for x in s.refined_backlog() if x.id not in carried]\n"
+                       "    room = capacity - backlog.loc[carried, 'points'].sum()\n"
+                       "    return [*carried, *(x.id for x in s.plan_sprint(rest, room, [*done, *carried]))]\n"),
+    ("02.burndown", "from mlopslab.scrum import _unfinished_points as line, SprintResult\n"
+                    "def answer(standup, points, days):\n"
+                    "    return line(SprintResult.__new__(SprintResult))\n"),
+])
+def test_lab02_package_scrum_functions_are_switched_off_however_they_are_reached(exercise, source) -> None:
+    """Lab 02's checks run the answer with the scrum functions that do the exercise's work switched off: reached by
+    a saved reference, through the package's module at run time, or imported under another name."""
+    from mlopslab import scrum
+
+    answer = _notebook(source, scrum=scrum)["answer"]
+    result = evaluate(exercise, answer)
+    assert result.status == "wrong" and "scrum." in result.message, result.message

@@ -3,14 +3,13 @@
 Every check recomputes its reference from the package (the backlog, the seeded sprints) and tries the student's
 function on more than the lab's own case: the lab's five simulated sprints and small made-up backlogs and
 histories. The exercises ask the student to write the technique; a function that hands the work to the package's
-own planner or KPI functions is told so (:func:`_package_calls`).
+own planner or KPI functions is told so (:func:`_call` runs it with them switched off).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import numbers
-import types
 from collections.abc import Iterable
 
 import numpy as np
@@ -20,7 +19,7 @@ from .. import scrum
 from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
-from ._guards import seal
+from ._guards import Forbidden, references, seal, without
 
 SPRINTS = 5
 
@@ -92,36 +91,15 @@ FORBIDDEN = {
 """The package functions that would do an exercise's work for the student."""
 
 
-def _package_calls(fn, names: Iterable[str]) -> list[str]:
-    """The functions of ``names`` in :mod:`mlopslab.scrum` that the student's ``fn`` refers to."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return []
-    used: set[str] = set()
-    stack = [code]
-    while stack:
-        current = stack.pop()
-        used.update(current.co_names)
-        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
-    scope = dict(getattr(fn, "__globals__", {}))
-    scope.update({f"<closure {i}>": cell.cell_contents for i, cell in enumerate(fn.__closure__ or ())
-                  if _filled(cell)})
-    reached = [scope.get(n) for n in used] + [v for k, v in scope.items() if k.startswith("<closure")]
-    via_module = any(isinstance(v, types.ModuleType) and v.__name__.startswith("mlopslab") for v in reached)
-    found = []
-    for name in names:
-        target = getattr(scrum, name)
-        if any(v is target for v in reached) or (via_module and name in used and scope.get(name, target) is target):
-            found.append(f"scrum.{name}")
-    return found
-
-
-def _filled(cell) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 -- an empty closure cell raises
-    except ValueError:
-        return False
-    return True
+def _call(answer, exercise_id: str, *args):
+    """``answer(*args)`` with the package functions that would do ``exercise_id``'s work switched off: one the student
+    refers to, or reaches at run time (``scrum.plan_sprint``, a saved reference), raises :class:`Forbidden`."""
+    names = FORBIDDEN[exercise_id]
+    used = references(answer, {f"scrum.{name}": getattr(scrum, name) for name in names})
+    if used:
+        raise Forbidden(used[0])
+    with without(scrum, list(names)):
+        return answer(*args)
 
 
 def _numbers(got, what: str) -> list[float]:
@@ -142,13 +120,14 @@ def _numbers(got, what: str) -> list[float]:
 def burndown(answer, **_):
     if not callable(answer):
         return wrong("Define a function `story_burndown(standup, points, days)` that returns a list.")
-    used = _package_calls(answer, FORBIDDEN["02.burndown"])
-    if used:
-        return wrong(f"Your function calls {used[0]}: the package's sprints already know their burndown. Compute it "
-                     "from the stand-up log and the points, as the exercise asks.")
     days = scrum.SPRINT_DAYS
     for number, result in enumerate([*_sprints(), _made_up_sprint()]):
-        got = answer(result.standup.copy(), dict(result.points), days)
+        expected = scrum._unfinished_points(result)
+        try:
+            got = _call(answer, "02.burndown", result.standup.copy(), dict(result.points), days)
+        except Forbidden as err:
+            return wrong(f"Your function calls {err.name}: the package's sprints already know their burndown. "
+                         "Compute it from the stand-up log and the points, as the exercise asks.")
         if got is None and number == 0:
             raise NotAnswered
         if got is None:
@@ -158,7 +137,6 @@ def burndown(answer, **_):
             values = _numbers(got, "story_burndown")
         except TypeError as err:
             return wrong(str(err) + ".")
-        expected = scrum._unfinished_points(result)
         if len(values) == len(expected) and np.allclose(values, expected):
             continue
         if len(values) == days:
@@ -280,19 +258,19 @@ def sprint_plan(answer, **_):
     if not callable(answer):
         return wrong("Give a list of story ids from a function: define `sprint_plan(backlog, capacity, done, "
                      "carried)` that returns the sprint backlog, e.g. [\"S02\", \"S05\", ...].")
-    used = _package_calls(answer, FORBIDDEN["02.sprint_plan"])
-    if used:
-        return wrong(f"Your function calls {used[0]}, the package's own planner. Write the walk yourself, with the "
-                     "backlog table: carried-over stories first, then again and again the best ready story that "
-                     "fits.")
     for name, stories, capacity, done, carried in _plan_cases():
-        got = answer(_frame(stories), capacity, list(done), list(carried))
+        expected = _plan(stories, capacity, done, carried)
+        try:
+            got = _call(answer, "02.sprint_plan", _frame(stories), capacity, list(done), list(carried))
+        except Forbidden as err:
+            return wrong(f"Your function calls {err.name}, the package's own planner. Write the walk yourself, with "
+                         "the backlog table: carried-over stories first, then again and again the best ready story "
+                         "that fits.")
         if got is None:
             raise NotAnswered
         if isinstance(got, (str, bytes)) or not isinstance(got, (list, tuple, pd.Index, np.ndarray)):
             return wrong(f"sprint_plan must return a list of story ids, not a {type(got).__name__}.")
         ids = [str(i) for i in got]
-        expected = _plan(stories, capacity, done, carried)
         if len(ids) == len(set(ids)) and set(ids) == set(expected):
             continue
         return wrong(_plan_hint(name, ids, expected, stories, capacity, done, carried))
@@ -341,15 +319,15 @@ def _kpis(hist: pd.DataFrame) -> dict[str, float]:
 def sprint_kpis(answer, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(hist)` that returns a dict.")
-    used = _package_calls(answer, FORBIDDEN["02.sprint_kpis"])
-    if used:
-        return wrong(f"Your function calls {used[0]}. Compute the two KPIs yourself from the columns `committed` "
-                     "and `done` (a few lines of pandas): that is the exercise.")
     histories = [scrum.history(_sprints()), _made_up_history()]
     score = 0.0
     hints = []
     for h in histories:
-        got = answer(h.copy())
+        try:
+            got = _call(answer, "02.sprint_kpis", h.copy())
+        except Forbidden as err:
+            return wrong(f"Your function calls {err.name}. Compute the two KPIs yourself from the columns "
+                         "`committed` and `done` (a few lines of pandas): that is the exercise.")
         if got is None:
             raise NotAnswered
         if not isinstance(got, dict):
