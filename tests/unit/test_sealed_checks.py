@@ -137,3 +137,28 @@ def test_lab02_package_scrum_functions_are_switched_off_however_they_are_reached
     answer = _notebook(source, scrum=scrum)["answer"]
     result = evaluate(exercise, answer)
     assert result.status == "wrong" and "scrum." in result.message, result.message
+
+
+def test_without_switches_off_a_class_where_it_was_saved_and_refuses_what_it_cannot_switch_off() -> None:
+    """A blocked class has each method's code swapped (an instance the lab made, or the class kept in a dict, raise
+    too); an lru_cache wrapper cannot be switched off where a student saved it, so ``without`` refuses to try."""
+    import types as pytypes
+
+    module = pytypes.ModuleType("mlopslab.fake")
+    cell = _notebook("class Client:\n"
+                     "    def __init__(self, url):\n        self.url = url\n"
+                     "    def predict(self, rows):\n        return [0.5] * len(rows)\n"
+                     "import functools\n"
+                     "@functools.lru_cache\n"
+                     "def cached():\n    return 1\n")
+    module.Client, module.cached = cell["Client"], cell["cached"]
+    made, kept = module.Client("http://x"), {"c": module.Client}
+    with _guards.without(module, ["Client"]):
+        with pytest.raises(_guards.Forbidden, match="fake.Client"):
+            made.predict([1, 2])
+        with pytest.raises(_guards.Forbidden, match="fake.Client"):
+            kept["c"]("http://x")
+    assert made.predict([1, 2]) == [0.5, 0.5] and kept["c"]("y").url == "y"
+    with pytest.raises(TypeError, match="cannot switch off fake.cached"), _guards.without(module, ["cached"]):
+        pass
+    assert module.cached is cell["cached"]

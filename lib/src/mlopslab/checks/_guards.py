@@ -34,8 +34,8 @@ class Forbidden(Exception):
 def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
     """Within the block, ``module.<name>`` raises :class:`Forbidden` for each name; restored afterwards.
 
-    The module's attribute is replaced, and so is the code of the function object itself (a plain function without
-    closure variables): a reference the student saved before the check ran (in a dict, under another name, through
+    The module's attribute is replaced, and so is the code of the function object itself (of each method, for a
+    class): a reference the student saved before the check ran (in a dict, under another name, through
     ``from module import name``) raises too."""
     originals = {name: getattr(module, name) for name in names}
     short = module.__name__.rsplit(".", 1)[-1]
@@ -47,11 +47,12 @@ def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
         return stand_in
 
     codes: list[tuple[types.FunctionType, types.CodeType]] = []
-    for name, original in originals.items():
+    swaps = {name: _swappable(original, f"{short}.{name}") for name, original in originals.items()}
+    for name, functions in swaps.items():
         setattr(module, name, blocked(name))
-        if isinstance(original, types.FunctionType) and not original.__code__.co_freevars:
-            codes.append((original, original.__code__))
-            original.__code__ = _raising_code(f"{short}.{name}")
+        for function in functions:
+            codes.append((function, function.__code__))
+            function.__code__ = _raising_code(f"{short}.{name}")
     try:
         yield
     finally:
@@ -59,6 +60,21 @@ def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
             function.__code__ = code
         for name, original in originals.items():
             setattr(module, name, original)
+
+
+def _swappable(obj: Any, label: str) -> list[types.FunctionType]:
+    """The functions whose code :func:`without` replaces to switch ``obj`` off: the function itself, or each method
+    of a class. Anything else (an ``lru_cache`` wrapper, a function with closure variables) could not be switched off
+    where a student saved it, so a check may not ask for it."""
+    def plain(fn: Any) -> bool:
+        return isinstance(fn, types.FunctionType) and not fn.__code__.co_freevars
+
+    if plain(obj):
+        return [obj]
+    if isinstance(obj, type):
+        methods = [getattr(m, "__func__", m) for m in vars(obj).values()]
+        return [m for m in methods if plain(m)]
+    raise TypeError(f"_guards.without cannot switch off {label} (a {type(obj).__name__}): block a plain function")
 
 
 def _raising_code(label: str) -> types.CodeType:
