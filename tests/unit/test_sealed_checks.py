@@ -162,3 +162,54 @@ def test_without_switches_off_a_class_where_it_was_saved_and_refuses_what_it_can
     with pytest.raises(TypeError, match="cannot switch off fake.cached"), _guards.without(module, ["cached"]):
         pass
     assert module.cached is cell["cached"]
+
+
+def test_the_seal_has_no_way_back_to_the_unguarded_function() -> None:
+    """functools.wraps leaves ``__wrapped__`` (what ``inspect.unwrap`` follows); a reviewer's answer called
+    ``lab11._kpis.__wrapped__`` and scored full points."""
+    exposed = [f"{m.__name__}.{name}" for m in MODULES for name, fn in _functions(m) if hasattr(fn, "__wrapped__")]
+    assert not exposed
+
+
+def test_a_course_function_that_calls_what_it_is_given_does_not_hide_the_notebook() -> None:
+    """A reviewer passed lab 11's reference judge to ``mltestscore.scorecard`` as a judge: the nearest caller was
+    then the course's package, not the notebook. Only the checks, ``exercises`` and the tools are trusted callers;
+    the walk goes on through the other course modules."""
+    import json
+
+    from mlopslab import mltestscore, policy
+    from mlopslab.checks import lab11
+
+    reasons = "pass [auc]: AUC 0.800; pass [fairness]: largest selection rate gap 0.040 (by SeniorCitizen)"
+    ev = mltestscore.Evidence(pd.DataFrame({"run_id": ["r"], f"tags.{mltestscore.STEP_TAG}": ["train"],
+                                            f"tags.{mltestscore.TRIGGER_TAG}": ["schedule"], "tags.candidate": ["recipe"]}),
+                              {"version": "2", "gate": "passed", "gate.reasons": reasons,
+                               "gate.policy": json.dumps(policy.GATE.as_dict())}, ["1"])
+    assert not mltestscore.scorecard(ev, judges={"Model 7": lambda _ev: 1.0}).empty  # the test's own call runs
+    with pytest.raises(ReferenceCodeUsed, match="lab11._reference_inclusion"):
+        _notebook("mltestscore.scorecard(ev, judges={'Model 7': lab11._reference_inclusion})",
+                  mltestscore=mltestscore, lab11=lab11, ev=ev)
+    assert mltestscore.scorecard(ev, judges={"Model 7": lab11._reference_inclusion}).loc["Model 7", "points"] >= 0
+
+
+def test_the_grading_scan_flags_the_ways_around_a_function() -> None:
+    from mlopslab.tools.grading import tamper
+
+    for source in ("f = lab11._kpis.__wrapped__", "f = lab11._kpis.__closure__[0].cell_contents", "c = g.__code__"):
+        assert tamper.scan(source), source
+
+
+def test_code_from_a_cell_is_the_notebook_whatever_name_its_globals_claim() -> None:
+    """A reviewer rebuilt a function of theirs with ``__name__`` set to "helpers" (and exec'd code under that name):
+    the seal looked at the name only. Code compiled from a cell (ipykernel's file name) is the notebook's."""
+    from mlopslab.checks import lab04
+
+    cell_file = "/tmp/ipykernel_4242/2791535710.py"
+    namespace = {"__name__": "helpers", "lab04": lab04}
+    exec(compile("def scan(df):\n    return lab04._scan_reference(df)\n", cell_file, "exec"), namespace)  # noqa: S102
+    with pytest.raises(ReferenceCodeUsed):
+        namespace["scan"](pd.DataFrame())
+    exec(compile("def run():\n    exec('lab04._scan_reference(None)', {'__name__': 'helpers', 'lab04': lab04})\n",  # noqa: S102
+                 cell_file, "exec"), namespace)
+    with pytest.raises(ReferenceCodeUsed):
+        namespace["run"]()

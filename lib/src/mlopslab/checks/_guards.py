@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -146,22 +147,45 @@ def _sealed(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise ReferenceCodeUsed(f"{fn.__module__}.{fn.__name__}")
         return fn(*args, **kwargs)
 
+    del guarded.__wrapped__  # functools.wraps' way back to the unguarded function (inspect.unwrap follows it)
     setattr(guarded, SEALED, True)
     return guarded
 
 
+TRUSTED = ("mlopslab.exercises", "mlopslab.checks", "mlopslab.tools")
+"""The course's modules that may run the checks' reference code: the checks, the function that runs them, and the
+instructor's tools (grader, probe, runner)."""
+
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def called_by_notebook(frame: types.FrameType | None) -> bool:
     """Whether ``frame``'s code, or the code that called it through libraries only (pandas' ``apply``, an
-    ``exec``), is the notebook's (module ``__main__``: a cell, or a function a cell defined). The course's package,
-    a test or any other code of the project's is not."""
+    ``exec``, a course module that calls a function it is given, such as ``mltestscore.scorecard``'s judges), is the
+    notebook's: module ``__main__``, or code compiled from a cell (whatever ``__name__`` its globals claim). The
+    checks, the grader, a test or any other code of the project's is not.
+
+    A speed bump against reuse, not a wall: a student who compiles code under the package's file name gets past it;
+    the grader's scan of exercise cells (:mod:`mlopslab.tools.grading.tamper`) flags ``compile``, ``exec``,
+    ``__code__``, ``__closure__`` and naming the checks."""
     while frame is not None:
         name = frame.f_globals.get("__name__") or ""
-        if name == "__main__":
+        filename = frame.f_code.co_filename
+        if name == "__main__" or _cell(filename):
             return True
-        if name == "mlopslab" or name.startswith("mlopslab.") or not _library(frame.f_code.co_filename):
+        course = filename.startswith(PACKAGE + os.sep)
+        if course and any(name == t or name.startswith(t + ".") for t in TRUSTED):
+            return False
+        if not (course or _library(filename)):
             return False
         frame = frame.f_back
     return False
+
+
+def _cell(filename: str) -> bool:
+    """Code compiled from a notebook cell: ipykernel names it ``<tmp>/ipykernel_<pid>/<hash>.py`` (older IPython:
+    ``<ipython-input-...>``)."""
+    return f"{os.sep}ipykernel_" in filename or filename.startswith("<ipython-input-")
 
 
 @functools.cache

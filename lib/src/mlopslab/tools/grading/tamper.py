@@ -15,7 +15,8 @@ PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_
 
 FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
                    "importlib", "exec", "eval", "compile", "__import__", "setattr", "globals",
-                   "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel"}
+                   "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel",
+                   "__wrapped__", "__closure__", "cell_contents", "__code__"}
 """Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
 
 FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
