@@ -174,6 +174,39 @@ def test_promotion_check_needs_the_rule_not_its_numbers() -> None:
     assert exercises.evaluate("10.promotion_policy", profit_only).score < 1
 
 
+def test_promotion_check_gives_a_constant_answer_nothing() -> None:
+    """Partial credit only for the governed rule right on all its cases; a constant misses some of them."""
+    for constant in (False, True):
+        result = exercises.evaluate("10.promotion_policy", lambda new, old, rule=policy.PROMOTION, c=constant: c)
+        assert result.status == "wrong" and result.score == 0, constant
+
+    def typed(new, old, rule=policy.PROMOTION):  # the governed rule, its numbers typed in: other rules' cases fail
+        return new["profit"] > old["profit"] and new["auc"] >= old["auc"] - 0.02
+
+    assert 0 < exercises.evaluate("10.promotion_policy", typed).score <= 0.5
+
+
+def test_trigger_check_gives_nothing_to_an_answer_that_skips_part_of_the_rule() -> None:
+    """Each part (the plan, the alert kinds, the wait for labels) counts on its own; the weakest part's share is the
+    score, so None nearly always, or a plan on any alert, earns nothing."""
+    def none_mostly(alerts, labelled, rule=policy.PROMOTION):
+        months = sorted(labelled)
+        return (months[:3], months[3:]) if len(months) == 5 else None
+
+    def any_alert(alerts, labelled, rule=policy.PROMOTION):
+        return _plan([{"kind": rule.retrain_on[0]}] if alerts else [], labelled, rule)
+
+    def unsorted(alerts, labelled, rule=policy.PROMOTION):  # forgets to sort: one plan case missed, a partial score
+        if not any(a["kind"] in rule.retrain_on for a in alerts) or len(labelled) < rule.window + rule.gate_months:
+            return None
+        return labelled[-rule.gate_months - rule.window:-rule.gate_months], labelled[-rule.gate_months:]
+
+    for skips in (none_mostly, any_alert):
+        result = exercises.evaluate("10.trigger", skips)
+        assert result.status == "wrong" and result.score == 0, skips.__name__
+    assert 0.5 <= exercises.evaluate("10.trigger", unsorted).score < 1
+
+
 def _promote(client, name, version):
     if client.get_model_version(name, version).tags.get("gate") != "passed":
         raise ValueError("not gated")
@@ -235,3 +268,78 @@ def test_lifecycle_in_the_registry_and_the_registry_checks(monkeypatch, frames) 
         return target
 
     assert exercises.evaluate("10.rollback", one_back).score < 1
+
+    def asserting(client, name, version):  # refuses, but with an AssertionError/KeyError, not the ValueError asked
+        assert client.get_model_version(name, version).tags["gate"] == "passed"
+        return _promote(client, name, version)
+
+    result = exercises.evaluate("10.promote", asserting)
+    assert result.status == "partial" and "ValueError" in result.message and "AssertionError" in result.message
+
+    def ignores_incident(client, name):
+        versions = client.search_model_versions(f"name='{name}'")
+        promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
+        starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
+        target = max(promoted or starts, key=lambda v: int(v.version))
+        client.set_registered_model_alias(name, "champion", target.version)
+        return str(target.version)
+
+    def deletes_the_broken_version(client, name):
+        for v in client.search_model_versions(f"name='{name}'"):
+            if "incident" in v.tags:
+                client.delete_model_version(name, v.version)
+        return ignores_incident(client, name)
+
+    result = exercises.evaluate("10.rollback", ignores_incident)
+    assert result.score == 0 and "incident" in result.message
+    result = exercises.evaluate("10.rollback", deletes_the_broken_version)
+    assert result.score == 0 and "deletes nothing" in result.message
+
+
+def _answer_auditor(client, name, month):
+    import mlflow
+
+    runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '{month}' and "
+                                            f"tags.`model.name` = '{name}'", order_by=["attributes.start_time DESC"])
+    version = runs["tags.model.version"].iloc[0]
+    tags = client.get_model_version(name, version).tags
+    return {"run_id": runs["run_id"].iloc[0], "version": version, "train_months": tags["train_months"].split(","),
+            "data_version": tags[lineage.TAG]}
+
+
+def test_lineage_check_runs_the_query_on_a_store_of_its_own(monkeypatch) -> None:
+    """The auditor's function answers for the check's scratch model and runs: a month scored twice, another model's
+    run of the same month and a training run are decoys; the package's readers of the scoring runs are refused; the
+    scratch runs and model are gone afterwards."""
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("continuous-lineage"))
+    config.setup_tracking()
+    assert exercises.evaluate("10.lineage", _answer_auditor).status == "correct"
+    assert exercises.evaluate("10.lineage", lambda client, name, month: None).status == "unanswered"
+
+    def any_model(client, name, month):  # the month's newest scoring run, whichever model it scored
+        runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '{month}'")
+        version = runs["tags.model.version"].iloc[0]
+        tags = client.get_model_version(name, version).tags
+        return {"run_id": runs["run_id"].iloc[0], "version": version, "train_months": tags["train_months"].split(","),
+                "data_version": tags[lineage.TAG]}
+
+    def by_the_package(client, name, month):
+        version = continuous.lineage_table(name).set_index("month").loc[month, "version"]
+        tags = client.get_model_version(name, version).tags
+        return {"run_id": "", "version": version, "train_months": tags["train_months"].split(","),
+                "data_version": tags[lineage.TAG]}
+
+    def the_batch_data(client, name, month):  # the scored batch's data version, not the training data's
+        runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '{month}' and "
+                                                f"tags.`model.name` = '{name}'")
+        return {**_answer_auditor(client, name, month), "data_version": runs[f"tags.{lineage.TAG}"].iloc[0]}
+
+    assert exercises.evaluate("10.lineage", any_model).score == 0
+    result = exercises.evaluate("10.lineage", by_the_package)
+    assert result.score == 0 and "continuous.lineage_table" in result.message
+    result = exercises.evaluate("10.lineage", the_batch_data)
+    assert result.status == "partial" and "training data" in result.message
+    assert mlflow.search_runs(filter_string="tags.lifecycle = 'lab10'").empty
+    assert not registry.client().search_registered_models()

@@ -13,7 +13,7 @@ import uuid
 
 from .. import continuous, lineage, policy
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
-from ._guards import seal
+from ._guards import Forbidden, references, seal, without
 
 # --- 10.trigger --------------------------------------------------------------------------------------------------
 
@@ -85,6 +85,13 @@ def _trigger_hint(name, alerts, labelled, rule, want, got) -> str:
             "training takes the window just before them. Read the numbers from `rule`.")
 
 
+def _trigger_clause(alerts, rule, want) -> str:
+    """Which part of the rule a case tests: the plan itself, the alert kinds, or the wait for enough labels."""
+    if want is not None:
+        return "plan"
+    return "labels" if any(a["kind"] in rule.retrain_on for a in alerts) else "alerts"
+
+
 @exercise("10.trigger", points=3, title="The retraining trigger")
 def trigger(answer, **_):
     if not callable(answer):
@@ -95,19 +102,23 @@ def trigger(answer, **_):
         results.append(answer([dict(a) for a in alerts], list(labelled), rule))
     if all(is_blank(r) for r in results):
         raise NotAnswered
-    missed = []
+    missed, hits = [], {}
     for (name, alerts, labelled, rule), got in zip(cases, results):
         want = _reference_plan(alerts, labelled, rule)
         try:
             plan = _as_plan(got)
         except ValueError as err:
             return wrong(f"Case '{name}': {err}; yours returned {got!r}.")
-        if plan != (None if want is None else (list(want[0]), list(want[1]))):
+        right = plan == (None if want is None else (list(want[0]), list(want[1])))
+        hits.setdefault(_trigger_clause(alerts, rule, want), []).append(right)
+        if not right:
             missed.append(_trigger_hint(name, alerts, labelled, rule, want, plan))
     if not missed:
         return correct(f"Right on all {len(cases)} cases, other rules included: your trigger keeps the gate months "
                        "out of training and waits for enough labels.")
-    share = round(1 - len(missed) / len(cases), 2)
+    # each part of the rule counts on its own (the plan, the alert kinds, the wait for labels), and the score is the
+    # weakest part's: an answer that skips one part (returns None nearly always, or plans on any alert) earns nothing
+    share = round(min(sum(h) / len(h) for h in hits.values()), 2)
     return partial(share, missed[0]) if share >= 0.5 else wrong(missed[0])
 
 
@@ -165,8 +176,13 @@ def promotion_policy(answer, **_):
             f"max_auc_drop={rule.max_auc_drop:g}: the rule says {want}. Promote only if the profit gain exceeds "
             "rule.min_gain (a tie is not a win) and the challenger's AUC is at most rule.max_auc_drop below the "
             "champion's. Read both numbers from `rule`.")
-    share = round(1 - len(missed) / len(cases), 2)
-    return partial(share, hint) if share >= 0.5 else wrong(hint)
+    # partial credit only for the governed rule applied right on every one of its cases (promote and keep alike),
+    # with other rules' cases missed: the rule's numbers typed in. A constant answer misses governed cases: nothing.
+    if any(rule == policy.PROMOTION for _, _, _, rule, _ in missed):
+        return wrong(hint)
+    others = [case for case in cases if case[3] != policy.PROMOTION]
+    score = round(0.5 * (1 - len(missed) / len(others)), 2)
+    return partial(score, hint) if score > 0 else wrong(hint)
 
 
 # --- scratch registries ------------------------------------------------------------------------------------------
@@ -223,17 +239,23 @@ def promote(answer, **_):
                             "with client.get_model_version_by_alias before you move the alias")
         if str(returned) != "1":
             problems.append(f"return the previous champion's version ('1' here), not {returned!r}")
-        refused = False
+        refused, other_errors = False, []
         for bad in ("3", "4"):  # gate failed; no gate at all
             try:
                 answer(c, name, bad)
-            except Exception:  # noqa: BLE001 -- any error stops the loop; ValueError is what the lab asks for
+            except ValueError:
                 refused = True
+            except Exception as err:  # noqa: BLE001 -- it stops the move, but not as the lab asks
+                other_errors.append(type(err).__name__)
             if _champion(c, name) != "2":
                 return wrong(f"promote(client, name, '{bad}') moved `champion` to a version whose gate tag is "
                              f"{c.get_model_version(name, bad).tags.get('gate', 'missing')!r}. Check the version's "
                              "`gate` tag first and raise a ValueError unless it is 'passed'.")
-        if not refused:
+        if other_errors:
+            problems.append(f"refuse an ungated version with a ValueError that says why (yours raised "
+                            f"{' and '.join(sorted(set(other_errors)))}): a pipeline catches the refusal by its type, "
+                            "and an assert or a missing tag looks like a bug, not a decision")
+        elif not refused:
             problems.append("raise a ValueError when the version's gate tag is not 'passed', so that a pipeline "
                             "notices the refusal")
         answer(c, name, "2")  # promoting the champion again
@@ -246,67 +268,132 @@ def promote(answer, **_):
 
 
 # --- 10.lineage --------------------------------------------------------------------------------------------------
-# The check judges values, so the query must not be in the package's public API: continuous._scoring_runs is private,
-# and continuous.lineage_table gives month spans and short data versions only (the lab's declared shortcut).
+# The student's function answers the auditor for a scratch registered model and scoring runs of the check's own, so
+# nothing the notebook made (the loop's log, its models) can answer it. The package's own readers of the scoring runs
+# (continuous.lineage_table, continuous._scoring_runs) are switched off while it runs.
 
-def _scored_november(name: str) -> tuple[str, str, dict[str, str]]:
-    """The newest scoring run of the November batch, the version it names, and that version's tags, from the store."""
+_LINEAGE_READERS = ["lineage_table", "_scoring_runs"]
+_LINEAGE_VERSIONS = [  # train_months of versions 1, 2, 3, 4
+    [f"2025-{m:02d}" for m in range(1, 10)], ["2026-02", "2026-03", "2026-04"], ["2026-05", "2026-06", "2026-07"],
+    ["2026-07", "2026-08", "2026-09"],
+]
+_LINEAGE_RUNS = [  # oldest first: (step, month, model: own or another, version); the answer is marked True
+    ("scoring", "2026-04", "own", "1", True),
+    ("scoring", "2026-11", "own", "2", False),  # November scored again below: this run is superseded
+    ("training", "2026-11", "own", "4", False),
+    ("scoring", "2026-11", "own", "3", True),
+    ("scoring", "2026-11", "other", "4", False),  # another registered model's scoring of the same month
+    ("scoring", "2026-12", "own", "4", False),
+    ("scoring", "2026-04", "other", "4", False),
+]
+
+
+def _hex(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _scratch_lineage():
+    """A scratch registered model (versions with lineage tags, champion on the newest) and scoring runs of its own,
+    decoys included; yields (client, name, {month: (run_id, version, version tags)}); all removed afterwards."""
+    import time
+
     import mlflow
 
     from ..config import EXPERIMENT, setup_tracking
-    from ..registry import client
 
     setup_tracking()
-    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], order_by=["attributes.start_time DESC"],
-                              filter_string=f"tags.step = 'scoring' and tags.month = '2026-11' and "
-                                            f"tags.`model.name` = '{name}'")
-    if runs.empty:
-        raise NotAnswered
-    run_id, version = str(runs["run_id"].iloc[0]), str(runs["tags.model.version"].iloc[0])
-    mv = client().get_model_version(name, version)
-    tags = dict(mv.tags)
-    if lineage.TAG not in tags:
-        tags[lineage.TAG] = client().get_run(mv.run_id).data.tags.get(lineage.TAG, "")
-    return run_id, version, tags
+    experiment = mlflow.get_experiment_by_name(EXPERIMENT).experiment_id
+    runs, answers = [], {}
+    with _scratch_model([], champion=None) as (c, name):
+        salt = uuid.uuid4().hex
+        for i, months in enumerate(_LINEAGE_VERSIONS, start=1):
+            v = c.create_model_version(name, source="file:///lab10-check/not-a-model")
+            for key, value in {"train_months": ",".join(months), lineage.TAG: _hex(f"{salt}-train-{i}")}.items():
+                c.set_model_version_tag(name, v.version, key, value)
+        c.set_registered_model_alias(name, "champion", str(len(_LINEAGE_VERSIONS)))
+        start = int(time.time() * 1000) - 60_000 * len(_LINEAGE_RUNS)
+        try:
+            for i, (step, month, model, version, answer) in enumerate(_LINEAGE_RUNS):
+                tags = {"lifecycle": "lab10", "step": step, "month": month, "mlflow.runName": f"{step}-{month}",
+                        "model.name": name if model == "own" else f"{name}-shadow", "model.version": version,
+                        lineage.TAG: _hex(f"{salt}-batch-{i}")}
+                run = c.create_run(experiment, start_time=start + 60_000 * i, tags=tags)
+                c.set_terminated(run.info.run_id, end_time=start + 60_000 * i + 1_000)
+                runs.append(run.info.run_id)
+                if answer:
+                    answers[month] = (run.info.run_id, version, dict(c.get_model_version(name, version).tags))
+            yield c, name, answers
+        finally:
+            for run_id in runs:
+                with contextlib.suppress(Exception):
+                    c.delete_run(run_id)
 
 
-@exercise("10.lineage", points=2, title="Answer the auditor from the store")
-def lineage_answer(answer, name: str = "", **_):
-    if not isinstance(answer, dict):
-        return wrong('Give a dict with the keys "run_id", "version", "train_months" and "data_version".')
-    run_id, version, tags = _scored_november(name)
-    expected_months = [m for m in tags.get("train_months", "").split(",") if m]
-    given_version = answer.get("version")
-    if str(given_version).strip().lstrip("v") != version:
-        return wrong(f"The version is not the one the store says scored November ({given_version!r}). Find the newest "
-                     "run tagged step='scoring', month='2026-11', model.name=MODEL and read its tag model.version.")
+def _audit_problems(given, month, run_id, version, tags) -> tuple[float, str | None, list[str]]:
+    """(share right, a verdict that stops the check or None, what to fix) for one month's answer."""
+    if not isinstance(given, dict):
+        return 0, (f'For {month}, return a dict with the keys "run_id", "version", "train_months" and "data_version", '
+                   f"not {type(given).__name__}."), []
+    if str(given.get("version")).strip().lstrip("v") != version:
+        return 0, (f"For {month}, the version is not the one the store says scored it ({given.get('version')!r}). The "
+                   "scoring runs record it in a tag: find the run of that month for the model you were given (if the "
+                   "month was scored more than once, the newest), and read the version from it."), []
     problems, right = [], 1
-    found_run = str(answer.get("run_id", "")).strip() == run_id
+    found_run = str(given.get("run_id", "")).strip() == run_id
     if found_run:
         right += 1
     else:
-        problems.append("run_id: the id of that scoring run (the column `run_id` of `mlflow.search_runs`), which the "
-                        "auditor opens in the MLflow UI")
-    months = answer.get("train_months")
+        problems.append("run_id: the id of that scoring run, which the auditor opens in the MLflow UI")
+    expected_months = tags["train_months"].split(",")
+    months = given.get("train_months")
     if isinstance(months, str):
         months = [m.strip() for m in months.split(",")]
     if isinstance(months, (list, tuple)) and sorted(map(str, months)) == sorted(expected_months):
         right += 1
     else:
         problems.append("train_months: the version's tag `train_months`, as a list of months")
-    given = str(answer.get("data_version", "")).strip()
-    if given == tags.get(lineage.TAG):
+    given_data = str(given.get("data_version", "")).strip()
+    if given_data == tags[lineage.TAG]:
         right += 1
-    elif given and tags.get(lineage.TAG, "").startswith(given):
+    elif given_data and tags[lineage.TAG].startswith(given_data):
         problems.append(f"data_version: all 64 hex digits of the tag `{lineage.TAG}`, not the short form")
     else:
         problems.append(f"data_version: the version's tag `{lineage.TAG}` (its training data), not the scored batch's")
+    # the version's facts count once the answer stands on the run
+    return (right / 4 if found_run else 0.25), None, problems
+
+
+@exercise("10.lineage", points=2, title="Answer the auditor from the store")
+def lineage_answer(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `answer_auditor(client, name, month)` that returns the auditor's dict.")
+    used = references(answer, {f"continuous.{n}": getattr(continuous, n) for n in _LINEAGE_READERS})
+    if used:
+        return wrong(f"Your function uses `{used[0]}`, the lab's own reader of the scoring runs: the auditor's "
+                     "question is the query, so write it yourself.")
+    with _scratch_lineage() as (c, name, answers):
+        try:
+            with without(continuous, _LINEAGE_READERS):
+                given = {month: answer(c, name, month) for month in answers}
+        except Forbidden as err:
+            return wrong(f"Your function uses `{err.name}`, the lab's own reader of the scoring runs: the auditor's "
+                         "question is the query, so write it yourself.")
+    if all(is_blank(g) for g in given.values()):
+        raise NotAnswered
+    scores, problems = [], []
+    for month, (run_id, version, tags) in answers.items():
+        share, verdict, fix = _audit_problems(given[month], month, run_id, version, tags)
+        if verdict:
+            return wrong(verdict)
+        scores.append(share)
+        problems = problems or [f"{p} (for {month})" for p in fix]
     if not problems:
-        return correct(f"v{version} scored November (run {run_id[:8]}…); it was trained on "
-                       f"{expected_months[0] if expected_months else '?'}..{expected_months[-1] if expected_months else '?'}"
-                       f", data version {lineage.short(tags[lineage.TAG])}…: an answer the auditor can check in the store.")
-    score = round(right / 4, 2) if found_run else 0.25  # the version's facts count once the answer stands on the run
-    return partial(score, "The version is right. Check " + "; ".join(problems) + ".")
+        return correct("Your function finds the scoring run, the version it names and that version's training months "
+                       "and data version, for any model and month: an answer the auditor can check in the store.")
+    return partial(round(min(scores), 2), "The versions are right. Check " + "; ".join(problems) + ".")
 
 
 # --- 10.rollback -------------------------------------------------------------------------------------------------
@@ -326,6 +413,9 @@ _ROLLBACK_SCENARIOS = [
      7, "4"),
     ("the pipeline never promoted anything",
      [{"gate": "passed"}, _START, {"gate": "passed"}, {}, _INCIDENT], 5, "2"),
+    ("the pipeline's own last promotion is the incident",
+     [_START, {"gate": "passed"}, _promoted("2026-08"), {"gate": "passed"}, {**_promoted("2026-11"), **_INCIDENT},
+      {}], 5, "3"),
 ]
 
 
@@ -340,13 +430,22 @@ def rollback(answer, name: str = "", **_):
             after_first = _champion(c, scratch)
             second = answer(c, scratch)
             after_second = _champion(c, scratch)
-        results.append((what, expected, first, after_first, second, after_second, str(broken)))
+            kept = {str(v.version): dict(v.tags) for v in c.search_model_versions(f"name='{scratch}'")}
+        results.append((what, expected, first, after_first, second, after_second, str(broken), kept, len(versions)))
     if all(r[2] is None and r[3] == r[6] for r in results):
         raise NotAnswered
-    for what, expected, first, after_first, second, after_second, broken in results:
+    for what, expected, first, after_first, second, after_second, broken, kept, registered in results:
+        if len(kept) < registered:
+            return wrong(f"Scenario '{what}': after your function the registry holds {len(kept)} of its {registered} "
+                         f"versions{'' if broken in kept else f', and the broken v{broken} is gone'}. A rollback "
+                         "deletes nothing: the post-mortem needs the broken version, and the others are the record.")
+        if "incident" not in kept[broken]:
+            return wrong(f"Scenario '{what}': the broken v{broken} lost its `incident` tag. A rollback moves the alias "
+                         "and leaves the incident's record as it is, for the post-mortem (and for the next rollback).")
         if after_first == broken:
             return wrong(f"Scenario '{what}': `champion` still points at the broken v{broken}. Move it with "
-                         "client.set_registered_model_alias(name, 'champion', version).")
+                         "client.set_registered_model_alias(name, 'champion', version), to a version that is not "
+                         "tagged `incident`: the pipeline's own promotion can be the incident.")
         if after_first != expected:
             return wrong(f"Scenario '{what}': your function moved `champion` to v{after_first}; the version that served "
                          f"before the incident is v{expected}. Look for the newest version tagged "
