@@ -519,7 +519,8 @@ pd.DataFrame(yardsticks)
 # * **The loop for the business**: what the loop actually served against the 2025 champion never retrained: the whole
 #   loop, your promotion rule included, against doing nothing.
 #
-# All four earn on the same outcomes, at the same governed threshold:
+# All four earn on the same outcomes, at the same governed threshold. In a month where the loop serves the recipe's
+# newest gated model, its thick green line lies under the orange one; the grey dotted line is the champion it replaced.
 
 # %% id="value"
 def signed(amount):
