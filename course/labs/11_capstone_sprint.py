@@ -57,6 +57,7 @@ from mlflow import MlflowClient
 from mlopslab import (
     capstone,
     config,
+    continuous,
     development,
     lineage,
     mltestscore,
@@ -151,78 +152,117 @@ print(f"{len(export)} rows and {export.shape[1]} columns exported for {capstone.
 
 # %% [markdown]
 # ### Exercise 11.1 — run the contract, quarantine, and record the verdict
-# 1. Run the contract on `export` with `contract.validate(export, lazy=True)`. `lazy=True` collects every failure
-#    instead of stopping at the first: the error it raises, `pa.errors.SchemaErrors`, has a table
-#    `err.failure_cases` whose column `index` names the failing rows.
-# 2. `accepted` is the export without those rows; `quarantined` the failing rows.
+# 1. Write `quarantine(rows, contract)`: run the contract on the rows with `contract.validate(rows, lazy=True)`.
+#    `lazy=True` collects every failure instead of stopping at the first: the error it raises,
+#    `pa.errors.SchemaErrors`, has a table `err.failure_cases` whose column `index` names the failing rows. Return
+#    the accepted rows (all but the failing ones) and the quarantined rows (the failing ones). The check also runs
+#    your function on a dirty batch of its own, so it must find the broken rows of whatever batch it is given.
+# 2. Split `export` with it.
 # 3. Record the verdict as an MLflow run (`mlflow.start_run`, named `contract-2026-02`): its tags are
 #    `increment.tags("contract")`, `capstone.contract_tags(contract)`, the accepted rows' data version under
 #    `lineage.TAG` (`lineage.data_version`) and `"reconciles"` (`"True"` or `"False"`); its metrics `rows_in`,
 #    `accepted` and `quarantined`. Keep the run's id in `contract_run`.
 
 # %% mlopslab={"exercise": "11.contract"}
+def quarantine(rows, contract):
+    """Run the data contract on `rows`: (the accepted rows, the quarantined rows), every row in exactly one."""
+    # BEGIN STUB
+    # try:
+    #     contract.validate(rows, lazy=True)
+    #     bad_rows = []
+    # except pa.errors.SchemaErrors as err:
+    #     bad_rows = ...
+    # return ..., ...
+    # END STUB
+    # BEGIN SOLUTION
+    try:
+        contract.validate(rows, lazy=True)
+        bad_rows = []
+    except pa.errors.SchemaErrors as err:
+        bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+    return rows.drop(index=bad_rows), rows.loc[bad_rows]
+    # END SOLUTION
+
+
+accepted, quarantined = quarantine(export, contract)
 # BEGIN STUB
-# try:
-#     contract.validate(export, lazy=True)
-#     bad_rows = []
-# except pa.errors.SchemaErrors as err:
-#     bad_rows = ...
-# accepted = ...
-# quarantined = ...
 # contract_run = ...  # the id of your MLflow run
 # END STUB
 # BEGIN SOLUTION
-try:
-    contract.validate(export, lazy=True)
-    bad_rows = []
-except pa.errors.SchemaErrors as err:
-    bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
-    print(err.failure_cases[["index", "column", "check"]].to_string(index=False))  # not the values: one is personal
-accepted = export.drop(index=bad_rows)
-quarantined = export.loc[bad_rows]
 with mlflow.start_run(run_name="contract-2026-02") as run:
     mlflow.set_tags({**increment.tags("contract"), **capstone.contract_tags(contract),
                      "reconciles": str(len(export) == len(accepted) + len(quarantined))})
     mlflow.set_tag(lineage.TAG, lineage.data_version(accepted))
     mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
 contract_run = run.info.run_id
-print(f"{len(export)} in = {len(accepted)} accepted + {len(quarantined)} quarantined")
+print(f"{len(export)} in = {len(accepted)} accepted + {len(quarantined)} quarantined; quarantined rows: "
+      f"{list(quarantined.index)}")
 # END SOLUTION
 
 # %% mlopslab={"check": "11.contract"}
-check("11.contract", contract_run, increment=increment)
+check("11.contract", contract_run, increment=increment, quarantine=quarantine)
+
 
 # %% mlopslab={"wrong": "11.contract"}
-try:
-    contract.validate(export)  # not lazy: pandera stops at the first broken rule, the other glitches slip through
-    bad_rows = []
-except pa.errors.SchemaError as err:
-    bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
-accepted = export.drop(index=bad_rows)
-quarantined = export.loc[bad_rows]
+def quarantine(rows, contract):
+    """Not lazy: pandera stops at the first broken rule, the other glitches slip through."""
+    try:
+        contract.validate(rows)
+        bad_rows = []
+    except pa.errors.SchemaError as err:
+        bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+    return rows.drop(index=bad_rows), rows.loc[bad_rows]
+
+
+accepted, quarantined = quarantine(export, contract)
 with mlflow.start_run(run_name="contract-2026-02") as run:  # and the run forgets the increment's tags
     mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
 contract_run = run.info.run_id
 
+
 # %% mlopslab={"shortcut": "11.contract"}
-checked = provisioning.validate_batch(export)  # lab 03's one call: right rows, but no run in the store
-accepted = export.loc[checked.accepted.index]
-contract_run = increment.id
+def quarantine(batch, contract):
+    """Lab 03's one call does the split."""
+    checked = provisioning.validate_batch(batch, contract)
+    return batch.loc[checked.accepted.index], checked.quarantined
+
+
+accepted, quarantined = quarantine(export, contract)
+with mlflow.start_run(run_name="contract-2026-02") as run:
+    mlflow.set_tags({**increment.tags("contract"), **capstone.contract_tags(contract), "reconciles": "True",
+                     lineage.TAG: lineage.data_version(accepted)})
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
+contract_run = run.info.run_id
+
+
+# %% mlopslab={"shortcut": "11.contract"}
+def quarantine(batch, contract):
+    """The glitchy rows read off capstone.february_export's source, with no contract run at all."""
+    bad_rows = [17, 88, 230, 311, 402, 600]
+    return batch.drop(index=bad_rows), batch.loc[bad_rows]
+
+
+accepted, quarantined = quarantine(export, contract)
+with mlflow.start_run(run_name="contract-2026-02") as run:
+    mlflow.set_tags({**increment.tags("contract"), **capstone.contract_tags(contract), "reconciles": "True",
+                     lineage.TAG: lineage.data_version(accepted)})
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
+contract_run = run.info.run_id
 
 # %% [markdown]
 # ### 3b. Model development with tracking (Data Scientist, Business Analyst)
 # The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** logistic regression (the
 # family lab 05's decision rule chose, `registry.reference_estimator()`). Its **exam** is the newest labelled months,
 # as many as the governed promotion rule (`policy.PROMOTION`, lab 10) sets aside as `gate_months`: customers that
-# neither this model nor last sprint's champion was trained on, so both can sit the same exam. December 2025 sits it
-# with the **audited** outcomes of lab 07's label audit, as lab 09's yardstick does: its recorded labels hold false
-# churners, and an exam graded with them rewards the model that repeats them. The recipe learns from
-# every labelled month before the exam, the champion's months and the newer ones, with their recorded labels as the
-# champion did: the audit covers only October to December 2025, and the recipe's reweighing (lab 07) is its answer to
-# their bias. (Lab 10's automatic loop keeps only
-# the newest `window` months, because it retrains after a drift alert, when older months describe a world that has
-# gone; this retraining is planned in the sprint, not triggered by drift.) The recipe keeps the governed threshold of
-# the champion it may replace: retraining changes the model, not the campaign's decision rule.
+# neither this model nor last sprint's champion was trained on, so both can sit the same exam. An exam month of 2025
+# sits it with the **audited** outcomes of lab 07's label audit, as lab 09's yardstick does: its recorded labels hold
+# false churners, and an exam graded with them rewards the model that repeats them. The recipe learns from every
+# labelled month before the exam, the champion's months and the newer ones, with their recorded labels as the
+# champion did: the audit covers only the few months printed below, not the year, and the recipe's reweighing (lab 07)
+# is its answer to the labels' bias. (Lab 10's automatic loop keeps only the newest `window` months, because it retrains after
+# a drift alert, when older months describe a world that has gone; this retraining is planned in the sprint, not
+# triggered by drift.) The recipe keeps the governed threshold of the champion it may replace: retraining changes the
+# model, not the campaign's decision rule.
 
 # %% id="data"
 train = capstone.training_data()
@@ -231,113 +271,185 @@ print(f"training: {len(train):,} customers, {train['month'].min()}..{train['mont
       f"data version {lineage.short(lineage.data_version(train))}")
 print(f"exam (gate months): {len(gate):,} customers of {sorted(gate['month'].unique())}; outcomes of "
       f"{[m for m in capstone.GATE_MONTHS if m in trust.AUDITED_MONTHS]} from the label audit (lab 07)")
+print(f"months the label audit covers (trust.AUDITED_MONTHS): {list(trust.AUDITED_MONTHS)}; the training months "
+      f"keep their recorded labels")
 print(f"policy.PROMOTION: gate_months = {policy.PROMOTION.gate_months}, window = {policy.PROMOTION.window} "
       "(the automatic loop's, after a drift alert)")
 
 # %% [markdown]
 # ### Exercise 11.2 — train the mitigated recipe and track it with MLflow
-# 1. **Reweighing** (lab 07): with `X, y = preparation.split_xy(train)` and the groups `g = trust.intersection(X)`
-#    (SeniorCitizen × gender), each row's weight is P(group) · P(label) / P(group, label): a pandas computation, one
-#    weight per training row, in `weights` (the check compares them; `trust.fit_mitigated` does it all for you and is
-#    not the answer).
-# 2. **Fit** the recipe with scikit-learn: the champion's estimator, `registry.reference_estimator()` (lab 05's
-#    logistic regression), inside `trust.without_protected(...)` (the pipeline that does not take SeniorCitizen or
-#    gender as inputs); `fit` it on `X, y` with the weights passed as `model__sample_weight`.
-# 3. **Score the exam** (`model.predict_proba(X_gate)[:, 1]`) and compute the AUC (`roc_auc_score`), the campaign
-#    profit at the governed `threshold` (`development.expected_profit`) and what no model earns on the same customers
-#    (`validation.baseline_profit(y_gate)`).
-# 4. **Track** it with your own MLflow calls (lab 05's `development.log_run` is not the answer): one run with
-#    `increment.tags("train")`, the tags `lineage.TAG` (the training data's version),
-#    `policy.APPROVAL.author_tag` (its author, `policy.APPROVAL.author`) and `"candidate": "recipe"`, the model's
-#    parameters (`mlflow.log_params`), the metrics `auc`, `profit` and `baseline_profit`, and the model itself
-#    (`mlflow.sklearn.log_model`, under the name `"model"`, with `X.head(3)` as its input example,
-#    `pyfunc_predict_fn="predict_proba"` so that the served model returns churn probabilities,
-#    `skops_trusted_types=development.SKOPS_TRUSTED` so that MLflow may load the course's own classes, and
-#    `pip_requirements=development.model_requirements()`, the model's environment pinned from this one as in lab
-#    05: without it MLflow loads your model in a fresh Python to guess the requirements, several seconds). Keep
-#    the run's id in `train_run`.
+# Write it as two functions, so that the same code can retrain the recipe on any months (the check runs it on months
+# of its own too):
+# 1. **Reweighing** (lab 07), `reweighing(groups, y)`: each row's weight is P(group) · P(label) / P(group, label), a
+#    pandas computation, one weight per row (`trust.fit_mitigated` does the whole recipe for you and is not the answer;
+#    nor is lab 07's private helper).
+# 2. `train_recipe(train, gate, threshold)`, everything from its three arguments:
+#    * **fit** the recipe with scikit-learn: the champion's estimator, `registry.reference_estimator()` (lab 05's
+#      logistic regression), inside `trust.without_protected(...)` (the pipeline that does not take SeniorCitizen or
+#      gender as inputs), fitted on `X, y` with your weights over the groups `trust.intersection(X)` (SeniorCitizen ×
+#      gender) passed as `model__sample_weight`;
+#    * **score the exam** (`model.predict_proba(X_gate)[:, 1]`) and compute the AUC (`roc_auc_score`), the campaign
+#      profit at `threshold` (`development.expected_profit`) and what no model earns on the same customers
+#      (`validation.baseline_profit(y_gate)`);
+#    * **track** it with your own MLflow calls (lab 05's `development.log_run` is not the answer): one run with
+#      `increment.tags("train")`, the tags `lineage.TAG` (the training data's version), `policy.APPROVAL.author_tag`
+#      (its author, `policy.APPROVAL.author`) and `"candidate": "recipe"`, the model's parameters
+#      (`mlflow.log_params`), the metrics `auc`, `profit` and `baseline_profit`, and the model itself
+#      (`mlflow.sklearn.log_model`, under the name `"model"`, with `X.head(3)` as its input example,
+#      `pyfunc_predict_fn="predict_proba"` so that the served model returns churn probabilities,
+#      `skops_trusted_types=development.SKOPS_TRUSTED` so that MLflow may load the course's own classes, and
+#      `pip_requirements=development.model_requirements()`, the model's environment pinned from this one as in lab
+#      05: without it MLflow loads your model in a fresh Python to guess the requirements, several seconds);
+#    * return the run's id.
+#
+# The cell then trains the recipe on `train` at the governed `threshold`, and loads the model you logged: the one the
+# release ships.
 
 # %% mlopslab={"exercise": "11.train"}
-# BEGIN STUB
-# X, y = preparation.split_xy(train)
-# X_gate, y_gate = preparation.split_xy(gate)
-# weights = ...
-# model = ...
-# train_run = ...  # the id of your MLflow run
-# END STUB
-# BEGIN SOLUTION
+def reweighing(groups, y):
+    """Lab 07's reweighing: P(group) · P(label) / P(group, label) for every row (a numpy array)."""
+    # BEGIN SOLUTION
+    rows = pd.DataFrame({"g": groups.to_numpy(), "y": y.to_numpy()})
+    p_group = rows["g"].map(rows["g"].value_counts(normalize=True))
+    p_label = rows["y"].map(rows["y"].value_counts(normalize=True))
+    p_joint = rows.groupby(["g", "y"])["y"].transform("size") / len(rows)
+    weights = p_group * p_label / p_joint
+    return weights.to_numpy()
+    # END SOLUTION
+
+
+def train_recipe(train, gate, threshold):
+    """The mitigated recipe fitted on `train`, examined on `gate` at `threshold`, tracked in one MLflow run: its id."""
+    X, y = preparation.split_xy(train)
+    X_gate, y_gate = preparation.split_xy(gate)
+    # BEGIN STUB
+    # weights = reweighing(trust.intersection(X), y)
+    # model = ...
+    # run_id = ...  # the id of your MLflow run
+    # END STUB
+    # BEGIN SOLUTION
+    weights = reweighing(trust.intersection(X), y)
+    model = trust.without_protected(registry.reference_estimator())
+    model.fit(X, y, model__sample_weight=weights)
+    scores = model.predict_proba(X_gate)[:, 1]
+    with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
+        mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
+                         lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
+        fitted = model.named_steps["model"]
+        mlflow.log_params({"model": type(fitted).__name__, **fitted.get_params()})
+        mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                            "profit": development.expected_profit(y_gate, scores, threshold),
+                            "baseline_profit": validation.baseline_profit(y_gate)})
+        requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+        mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
+                                 skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+    run_id = run.info.run_id
+    # END SOLUTION
+    return run_id
+
+
+train_run = train_recipe(train, gate, threshold)
 X, y = preparation.split_xy(train)
 X_gate, y_gate = preparation.split_xy(gate)
-rows = pd.DataFrame({"g": trust.intersection(X).to_numpy(), "y": y.to_numpy()})
-p_group = rows["g"].map(rows["g"].value_counts(normalize=True))
-p_label = rows["y"].map(rows["y"].value_counts(normalize=True))
-p_joint = rows.groupby(["g", "y"])["y"].transform("size") / len(rows)
-weights = (p_group * p_label / p_joint).to_numpy()
-model = trust.without_protected(registry.reference_estimator())
-model.fit(X, y, model__sample_weight=weights)
-scores = model.predict_proba(X_gate)[:, 1]
-with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
-    mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
-                     lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
-    fitted = model.named_steps["model"]
-    mlflow.log_params({"model": type(fitted).__name__, **fitted.get_params()})
-    mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
-                        "profit": development.expected_profit(y_gate, scores, threshold),
-                        "baseline_profit": validation.baseline_profit(y_gate)})
-    requirements = development.model_requirements()  # pinned from this environment, as in lab 05
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
-train_run = run.info.run_id
-# END SOLUTION
+weights = reweighing(trust.intersection(X), y)  # the training rows' weights, for the simpler model below
+model = mlflow.sklearn.load_model(f"runs:/{train_run}/model") if isinstance(train_run, str) else None
 
 # %% mlopslab={"check": "11.train"}
-check("11.train", train_run, increment=increment, weights=weights)
+check("11.train", train_recipe, increment=increment)
+
 
 # %% mlopslab={"wrong": "11.train"}
+def train_recipe(train, gate, threshold):
+    """No reweighing, and no baseline profit or author in the run."""
+    X, y = preparation.split_xy(train)
+    X_gate, y_gate = preparation.split_xy(gate)
+    model = trust.without_protected(registry.reference_estimator()).fit(X, y)
+    scores = model.predict_proba(X_gate)[:, 1]
+    with mlflow.start_run(run_name="lr-2026-02") as run:
+        mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "recipe"})
+        mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
+        mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                            "profit": development.expected_profit(y_gate, scores, threshold)})
+        requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+        mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
+                                 skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+    run_id = run.info.run_id
+    return run_id
+
+
+train_run = train_recipe(train, gate, threshold)
 X, y = preparation.split_xy(train)
 X_gate, y_gate = preparation.split_xy(gate)
-weights = ...  # left as in the stub
-model = trust.without_protected(registry.reference_estimator()).fit(X, y)  # no reweighing
-scores = model.predict_proba(X_gate)[:, 1]
-with mlflow.start_run(run_name="lr-2026-02") as run:
-    mlflow.set_tags({**increment.tags("train"), lineage.TAG: lineage.data_version(train), "candidate": "recipe"})
-    mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
-    mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
-                        "profit": development.expected_profit(y_gate, scores, threshold)})
-    requirements = development.model_requirements()  # pinned from this environment, as in lab 05
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
-train_run = run.info.run_id
+weights = ...  # no reweighing
+model = mlflow.sklearn.load_model(f"runs:/{train_run}/model") if isinstance(train_run, str) else None
+
 
 # %% mlopslab={"shortcut": "11.train"}
-X, y = preparation.split_xy(train)
-X_gate, y_gate = preparation.split_xy(gate)
-weights = ...  # left as in the stub: lab 07's helper reweighs inside
-model = trust.fit_mitigated(train, registry.reference_estimator())
-scores = model.predict_proba(X_gate)[:, 1]
-with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
-    mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
-                     lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
-    mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
-    mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
-                        "profit": development.expected_profit(y_gate, scores, threshold),
-                        "baseline_profit": validation.baseline_profit(y_gate)})
-    requirements = development.model_requirements()  # pinned from this environment, as in lab 05
-    mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
-                             skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
-train_run = run.info.run_id
+def train_recipe(train, gate, threshold):
+    """Lab 07's helper reweighs and fits; lab 07's private helper gives the weights; the MLflow calls are one's own."""
+    X, y = preparation.split_xy(train)
+    X_gate, y_gate = preparation.split_xy(gate)
+    trust._reweighing_weights(trust.intersection(X), y)
+    model = trust.fit_mitigated(train, registry.reference_estimator())
+    scores = model.predict_proba(X_gate)[:, 1]
+    with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
+        mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
+                         lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
+        mlflow.log_params({"model": "LogisticRegression", **model.named_steps["model"].get_params()})
+        mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                            "profit": development.expected_profit(y_gate, scores, threshold),
+                            "baseline_profit": validation.baseline_profit(y_gate)})
+        requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+        mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), pip_requirements=requirements,
+                                 skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+    return run.info.run_id
+
+
+train_run = train_recipe(train, gate, threshold)
+
 
 # %% mlopslab={"shortcut": "11.train"}
-X, y = preparation.split_xy(train)
-X_gate, y_gate = preparation.split_xy(gate)
-rows = pd.DataFrame({"g": trust.intersection(X).to_numpy(), "y": y.to_numpy()})
-weights = (rows["g"].map(rows["g"].value_counts(normalize=True)) * rows["y"].map(rows["y"].value_counts(normalize=True))
-           / (rows.groupby(["g", "y"])["y"].transform("size") / len(rows))).to_numpy()
-model = trust.without_protected(registry.reference_estimator()).fit(X, y, model__sample_weight=weights)
-train_run = development.log_run(  # lab 05's helper logs the run: no MLflow call of the student's own
-    model, "lr-mitigated-2026-02", train, gate, lineage.data_version(train), threshold=threshold,
-    metrics={"baseline_profit": validation.baseline_profit(y_gate)},
-    tags={**increment.tags("train"), "candidate": "recipe", policy.APPROVAL.author_tag: policy.APPROVAL.author})
+def train_recipe(train, gate, threshold):
+    """Lab 05's helper logs the run: no MLflow call of one's own (and the two tags it writes deleted after)."""
+    X, y = preparation.split_xy(train)
+    X_gate, y_gate = preparation.split_xy(gate)
+    model = trust.without_protected(registry.reference_estimator())
+    model.fit(X, y, model__sample_weight=reweighing(trust.intersection(X), y))
+    run_id = development.log_run(
+        model, "lr-mitigated-2026-02", train, gate, lineage.data_version(train), threshold=threshold,
+        metrics={"baseline_profit": validation.baseline_profit(y_gate)},
+        tags={**increment.tags("train"), "candidate": "recipe", policy.APPROVAL.author_tag: policy.APPROVAL.author})
+    for tag in ("train_rows", "test_months"):
+        client.delete_tag(run_id, tag)
+    return run_id
+
+
+train_run = train_recipe(train, gate, threshold)
+
+
+# %% mlopslab={"shortcut": "11.train"}
+mitigated = trust.fit_mitigated(train, registry.reference_estimator())  # fitted once, outside the function
+
+
+def train_recipe(train, gate, threshold):
+    """The model lab 07's helper fitted in the cell, logged with one's own MLflow calls."""
+    X, y = preparation.split_xy(train)
+    X_gate, y_gate = preparation.split_xy(gate)
+    scores = mitigated.predict_proba(X_gate)[:, 1]
+    with mlflow.start_run(run_name="lr-mitigated-2026-02") as run:
+        mlflow.set_tags({**increment.tags("train"), "candidate": "recipe",
+                         lineage.TAG: lineage.data_version(train), policy.APPROVAL.author_tag: policy.APPROVAL.author})
+        mlflow.log_params({"model": "LogisticRegression", **mitigated.named_steps["model"].get_params()})
+        mlflow.log_metrics({"auc": roc_auc_score(y_gate, scores),
+                            "profit": development.expected_profit(y_gate, scores, threshold),
+                            "baseline_profit": validation.baseline_profit(y_gate)})
+        requirements = development.model_requirements()  # pinned from this environment, as in lab 05
+        mlflow.sklearn.log_model(mitigated, name="model", input_example=X.head(3), pip_requirements=requirements,
+                                 skops_trusted_types=development.SKOPS_TRUSTED, pyfunc_predict_fn="predict_proba")
+    return run.info.run_id
+
+
+train_run = train_recipe(train, gate, threshold)
 
 # %% [markdown]
 # Is the full recipe worth its inputs? Breck et al.'s rubric asks whether **a simpler model is not better**, and
@@ -397,6 +509,26 @@ print(f"author: {policy.APPROVAL.author} ({policy.APPROVAL.author_role}); "
 # `validation.promote`, the one function that moves `champion` (refuses unless the whole chain is on record, and
 # tags the version it `replaces`). The card is written from the gate's evidence by `registry.champion_card`.
 #
+# Lab 10's loop promoted its retrains without a person: the board's **standing approval** (`policy.STANDING_APPROVAL`)
+# covers the loop's routine retrains. Does it cover this one?
+
+# %% id="standing-approval"
+standing = policy.STANDING_APPROVAL
+print("policy.STANDING_APPROVAL covers a version only if all of these hold:", *standing.covers, sep="\n  * ")
+print("continuous.RECIPE, the loop's retrain:", continuous.RECIPE)
+print(f"this sprint's retrain: the same family, inputs, mitigation and inherited threshold, trained on every labelled "
+      f"month before the exam ({len(capstone.TRAIN_MONTHS)} months, {capstone.TRAIN_MONTHS[0]}.."
+      f"{capstone.TRAIN_MONTHS[-1]}), not on the loop's newest {policy.PROMOTION.window}")
+
+# %% [markdown]
+# Not quite. Nothing on the standing approval's *not covered* list changes here (no new family, inputs, mitigation or
+# threshold), but the standing approval is the board's grant to the **loop**: the recipe retrained on the newest
+# months, after an alert, with no person in between. This retrain is not routine: the team planned it in the sprint,
+# on a training set the loop never uses (every labelled month, not the newest window), and it is the first release of
+# the sprint's new pipeline. So it goes through the whole chain, `policy.APPROVAL`, and the sprint goal says so: a
+# gated model **approved by the Product Owner**. In the registry the difference shows: a version the loop promoted
+# carries the standing approval's tag, yours will carry the Product Owner's name.
+#
 # ### Exercise 11.3 — release, in the governed order
 # 1. Run the governed gate on your `model`: `validation.gate` on the exam (`gate`), with `policy.GATE` and the
 #    governed `threshold`; keep its verdict in `decision`.
@@ -406,21 +538,30 @@ print(f"author: {policy.APPROVAL.author} ({policy.APPROVAL.author_role}); "
 # 3. Record the gate (`validation.record_gate`), then write the card (`registry.champion_card(decision, train,
 #    gate, model, lineage.data_version(train), registered.version, MODEL)`) and log it for the version
 #    (`validation.log_model_card`, with `name=MODEL` and `version=`).
-# 4. The promotion rule (`policy.PROMOTION`, lab 10): does the new model beat last sprint's champion (loaded by its
-#    version, `increment.previous`) on the same exam, at the same threshold? Run the gate on the old champion too and
-#    compare the two `decision.evidence`: the new model beats it when its `profit` is more than
-#    `policy.PROMOTION.min_gain` euros above the champion's **and** its `auc` is at most
-#    `policy.PROMOTION.max_auc_drop` below it; print both models' exam profit and AUC, and record what you compared
-#    with on your version: the old champion's exam profit and AUC as the tags `promotion.champion_profit` and
+# 4. The promotion rule (`policy.PROMOTION`, lab 10). Write `beats(new, old, rule)`: given the gate's evidence of the
+#    candidate (`new`) and of the champion (`old`), both with a `profit` and an `auc`, and a promotion rule, it says
+#    whether the candidate earns **more than** `rule.min_gain` euros above the champion **and** ranks at most
+#    `rule.max_auc_drop` (AUC) below it. The check tries it on cases of its own, under the governed rule and another.
+# 5. Does your model beat last sprint's champion (loaded by its version, `increment.previous`) on the same exam, at the
+#    same threshold? Run the gate on the old champion too and decide with `beats(decision.evidence, <the champion's
+#    evidence>, policy.PROMOTION)`; print both models' exam profit and AUC, and record what you compared with on your
+#    version: the old champion's exam profit and AUC as the tags `promotion.champion_profit` and
 #    `promotion.champion_auc`. Only if the gate passed **and** it beats the champion: the Product Owner approves
 #    (`validation.approve(..., policy.APPROVAL.approver, reason, name=MODEL)`) and `validation.promote` moves the
 #    alias. Otherwise the champion stays, and the version stays registered with its verdict.
 
 # %% mlopslab={"exercise": "11.release"}
+def beats(new, old, rule):
+    """The promotion rule: does the candidate's exam evidence `new` beat the champion's `old` under `rule`?"""
+    # BEGIN SOLUTION
+    return new.profit - old.profit > rule.min_gain and old.auc - new.auc <= rule.max_auc_drop
+    # END SOLUTION
+
+
 # BEGIN STUB
 # decision = ...
 # registered = ...   # what mlflow.register_model returns
-# # then: the author tag, the gate's record, the model card; the promotion rule; the approval and the alias
+# # then: the author tag, the gate's record, the model card; the comparison; the approval and the alias
 # END STUB
 # BEGIN SOLUTION
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
@@ -434,14 +575,13 @@ validation.log_model_card(train_run, card, name=MODEL, version=registered.versio
 last_champion = mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}")
 old = validation.gate(last_champion, gate, policy.GATE, threshold=threshold).evidence
 new = decision.evidence
-beats = (new.profit - old.profit > policy.PROMOTION.min_gain
-         and old.auc - new.auc <= policy.PROMOTION.max_auc_drop)
 client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
 client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
+promote = decision.passed and beats(new, old, policy.PROMOTION)
 print(decision)
 print(f"exam profit: new €{new.profit:,.0f} (AUC {new.auc:.3f}) against last sprint's champion "
-      f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats}")
-if decision.passed and beats:
+      f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats(new, old, policy.PROMOTION)}")
+if promote:
     validation.approve(registered.version, policy.APPROVAL.approver,
                        f"gate passed on {', '.join(capstone.GATE_MONTHS)}; model card reviewed; earns "
                        f"€{new.profit - old.profit:,.0f} more than last sprint's champion on the same exam", name=MODEL)
@@ -449,13 +589,23 @@ if decision.passed and beats:
 # END SOLUTION
 
 # %% mlopslab={"check": "11.release"}
-check("11.release", registered, increment=increment)
+check("11.release", registered, increment=increment, beats=beats)
 
 # %% mlopslab={"wrong": "11.release"}
+def beats(new, old, rule):
+    """A profit at least as high is enough, and the AUC is not looked at."""
+    return new.profit >= old.profit
+
+
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
 registered = mlflow.register_model(f"runs:/{train_run}/model", config.MODEL_NAME)  # the other labs' model, not MODEL
 
+
 # %% mlopslab={"shortcut": "11.release"}
+def beats(new, old, rule):
+    """No comparison: the stub's function, left as it is."""
+
+
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)  # every step, but no comparison: it promotes
 registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)       # because the gate passed (or the hint said so)
 author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
@@ -467,15 +617,53 @@ if decision.passed:
     validation.approve(registered.version, policy.APPROVAL.approver, "gate passed", name=MODEL)
     validation.promote(registered.version, name=MODEL)
 
+
+# %% mlopslab={"shortcut": "11.release"}
+def beats(new, old, rule):
+    """Promote whatever happens (on this sprint's data the new model does beat the champion)."""
+    return True
+
+
+decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
+registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)
+author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
+client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
+validation.record_gate(registered.version, decision, name=MODEL)
+card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
+validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
+old = validation.gate(mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}"), gate, policy.GATE,
+                      threshold=threshold).evidence
+client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
+client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
+if decision.passed and beats(decision.evidence, old, policy.PROMOTION):
+    validation.approve(registered.version, policy.APPROVAL.approver, "gate passed, beats the champion", name=MODEL)
+    validation.promote(registered.version, name=MODEL)
+
 # %% [markdown]
-# Is the margin real? Read the comparison your release printed: the promotion rule compares euros earned on about a
-# thousand customers, a few hundred euros either way can be noise, and the two AUCs need not even agree with the
-# euros. The governed rule's `min_gain` and `max_auc_drop` are where the board says how much is enough (lab 10 shows
-# what a larger `min_gain` would have changed over a year):
+# Is the margin real? The promotion rule compares euros earned on about a thousand customers, where a few hundred euros
+# either way can be noise, and the two AUCs need not even agree with the euros. The governed rule does not ask that
+# question of each release: it says once, in `min_gain` and `max_auc_drop`, how much is enough. Here is the rule, and
+# what it does with your margin:
 
 # %% id="promotion-rule"
-print(f"policy.PROMOTION: more than €{policy.PROMOTION.min_gain:,.0f} of exam profit above the champion, and an AUC "
-      f"at most {policy.PROMOTION.max_auc_drop:g} below it; the gate must pass as well")
+promotion_rule = policy.PROMOTION
+print(f"policy.PROMOTION: more than €{promotion_rule.min_gain:,.0f} of exam profit above the champion, and an AUC "
+      f"at most {promotion_rule.max_auc_drop:g} below it; the gate must pass as well")
+released = client.get_model_version(MODEL, registered.version) if hasattr(registered, "version") else None
+if released is None or "promotion.champion_profit" not in released.tags or not hasattr(decision, "evidence"):
+    print("Exercise 11.3 first: the margin is read from your version's record.")
+else:
+    margin = decision.evidence.profit - float(released.tags["promotion.champion_profit"])
+    print(f"your margin: €{margin:,.0f} on {decision.evidence.customers:,} customers "
+          f"(€{margin / decision.evidence.customers:.2f} each): "
+          + (f"more than min_gain (€{promotion_rule.min_gain:,.0f}), so the rule counts it as a win, however small"
+             if margin > promotion_rule.min_gain else "not more than min_gain, so the champion stays"))
+
+# %% [markdown]
+# The governed `min_gain` (printed above) is the board's answer: any margin above it moves the champion, however small
+# it is against the exam's noise, so a model trained on newer months that earns more is preferred to the old one. If
+# margins of this size should not move the champion, the place to say so is `min_gain`, through the board, not a
+# release's own judgement; lab 10 shows what a larger `min_gain` would have changed over a year.
 
 # %% [markdown]
 # The registry holds last sprint's champion and, once your release has run, your version, each with its verdicts and
@@ -627,7 +815,8 @@ plt.show()
 done = capstone.done_by_evidence(evidence)
 display(done)
 deliverable = {
-    "February's batch passed the contract": "metrics.accepted" in evidence.step("contract"),
+    "February's batch went through the contract (broken rows quarantined, the count reconciled)":
+        "metrics.accepted" in evidence.step("contract") and evidence.step("contract").get("tags.reconciles") == "True",
     "a gated model serves, approved by the Product Owner": registry.client().get_model_version_by_alias(
         MODEL, "champion").tags.get(policy.APPROVAL.approver_tag) == policy.APPROVAL.approver,
     "the retention list was scored by the champion": "metrics.rows" in evidence.step("score"),
@@ -700,8 +889,26 @@ def sprint_kpis(history, metrics):
 
 # %% mlopslab={"shortcut": "11.review_kpis"}
 def sprint_kpis(history, metrics):
-    """This sprint's numbers, copied from the outputs."""
-    return {"velocity": 13.33, "commitment_reliability": 0.816, "profit_uplift": 9810.0}
+    """This sprint's numbers, copied from the table the cell above displays."""
+    return {"velocity": 13.333, "commitment_reliability": 0.816, "profit_uplift": 9600.0}
+
+
+# %% mlopslab={"shortcut": "11.review_kpis"}
+def sprint_kpis(history, metrics, velocity=scrum.velocity, reliability=scrum.commitment_reliability):
+    """Lab 02's KPI functions, bound as default arguments."""
+    return {"velocity": velocity(history, 3), "commitment_reliability": reliability(history, last=3),
+            "profit_uplift": metrics["profit"] - metrics["baseline_profit"]}
+
+
+# %% mlopslab={"shortcut": "11.review_kpis"}
+kpi_functions = {"velocity": scrum.velocity, "reliability": scrum.commitment_reliability}  # saved before the check
+
+
+def sprint_kpis(history, metrics):
+    """Lab 02's KPI functions, kept in a dict of the notebook."""
+    return {"velocity": kpi_functions["velocity"](history, 3),
+            "commitment_reliability": kpi_functions["reliability"](history, last=3),
+            "profit_uplift": metrics["profit"] - metrics["baseline_profit"]}
 
 
 # %% [markdown]
@@ -752,11 +959,16 @@ print("the gate's reasons:", *evidence.version.get("gate.reasons", "-").split(";
 # Breck's Model 7 asks whether *the model is tested for considerations of inclusion*. Lab 07 showed what that takes:
 # a fairness rule that the recorded labels cannot fool, adopted by the board: the governed `policy.GATE`. Write
 # `judge_inclusion(ev)`, the rule the scorecard applies to Model 7, from the evidence alone (`ev` is what
-# `capstone.collect` returns):
-# * **0** unless the version's gate ran under the governed policy (`json.loads(ev.version["gate.policy"])` equals
-#   `policy.GATE.as_dict()`: a looser or different fairness rule earns nothing) and its fairness reason (the one of
-#   `ev.version["gate.reasons"].split("; ")` that contains `"[fairness]"`) starts with `"pass"`;
-# * then **1** if the pipeline ran without a person (`ev.unattended`), else **½** (`0.5`).
+# `capstone.collect` returns; the cell above prints what your increment's holds). It returns 0, ½ (`0.5`) or 1 point:
+# * the test Model 7 asks about is the **fairness** rule, not the whole gate: a gate can fail on AUC while its
+#   fairness rule passed, and a gate record can pass with no fairness result in it. Credit only a fairness result
+#   that passed, as the gate recorded it among its reasons;
+# * only under the **governed** fairness rule: a gate that ran under a looser limit or another fairness metric (its
+#   recorded policy is not `policy.GATE`'s) earns nothing;
+# * as the scoring table above says, a full point only when no person had to start the pipeline (`ev.unattended`);
+#   otherwise half.
+#
+# The check runs your rule on made-up increments of every kind above, and on yours.
 
 # %% mlopslab={"exercise": "11.judge"}
 def judge_inclusion(ev):
@@ -781,6 +993,22 @@ def judge_inclusion(ev):
     return 1 if "pass [fairness]" in ev.version.get("gate.reasons", "") else 0
 
 
+# %% mlopslab={"shortcut": "11.judge"}
+def judge_inclusion(ev):
+    """The gate's overall verdict stands in for the fairness result."""
+    if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict() or ev.version.get("gate") != "passed":
+        return 0
+    return 1 if ev.unattended else 0.5
+
+
+# %% mlopslab={"shortcut": "11.judge"}
+def judge_inclusion(ev):
+    """Only the governed policy is checked: a gate that ran under it counts, whatever its fairness result."""
+    if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict():
+        return 0
+    return 1 if ev.unattended else 0.5
+
+
 # %% [markdown]
 # Now all 28 tests. `mltestscore.scorecard` applies one evidence rule per test (written in `mlopslab/mltestscore.py`,
 # where you can read and dispute each one) and your rule for Model 7:
@@ -801,7 +1029,8 @@ plt.show()
 
 # %% [markdown]
 # Read the chart from the right: the weakest section sets the score, however good the others are. The left panel
-# shows why it is low: once section 3's exercises have run, many tests are done (orange) but only **by hand**. The
+# has one cell per test, its row the section and its column the test's number there: row *Data*, column *test 3* is
+# `Data 3` of the table above, where its name and evidence are. It shows why the score is low: once section 3's exercises have run, many tests are done (orange) but only **by hand**. The
 # machine checks are there, in the code you wrote, but a person started the pipeline, and a pipeline that runs only
 # when someone remembers is not automated. The red cells are work nobody has done yet.
 #
@@ -868,6 +1097,12 @@ check("11.next_sprint", next_sprint, increment=increment, judge=judge_inclusion)
 # %% mlopslab={"wrong": "11.next_sprint"}
 next_sprint = ["S35", "S30", "S32", "S31"]
 
+# %% mlopslab={"shortcut": "11.next_sprint"}
+next_sprint = ["S35", "S31"]  # the stub's example plan, as it is
+
+# %% mlopslab={"shortcut": "11.next_sprint"}
+next_sprint = ["S35", "S28", "S31", "S25", "S29"]  # the smallest stories first, as many as fit the capacity
+
 # %% [markdown]
 # ### Written exercise 11.R — the capstone retrospective
 # Now write the retrospective of the capstone sprint in your own words: one thing to **start**, one to **stop** (the
@@ -912,9 +1147,11 @@ show_rubric("11.retrospective")
 #   evidence shows and turns the stakeholders' feedback into backlog items, the **retrospective** improves how the
 #   team works, and **KPIs** (velocity, commitment reliability, profit uplift) make progress visible.
 # * You wrote the increment's decisions: the **pandera** contract and its quarantine, the mitigated **scikit-learn**
-#   recipe, **MLflow** runs with the increment's tags and the data version, the governed gate, the model card before
-#   the approval, the Product Owner's approval (not the author's) and the champion alias; the lab's cells then scored
-#   the batch by alias with a skew check and recorded the monitoring run, the pieces labs 08 and 09 had you write.
+#   recipe, **MLflow** runs with the increment's tags and the data version, the governed gate, the promotion rule
+#   against last sprint's champion, the model card before the approval, the Product Owner's approval (not the
+#   author's: this planned retrain is not one the loop's standing approval covers) and the champion alias; the lab's
+#   cells then scored the batch by alias with a skew check and recorded the monitoring run, the pieces labs 08 and 09
+#   had you write.
 # * The **ML Test Score** was computed from that evidence: ½ for what is done by hand or started by a person, 1 only
 #   for machine checks in a pipeline that runs without a person, section = sum, final = **minimum**. Inclusion is
 #   credited from the fairness result under the governed rule, not from the existence of a check.

@@ -2,13 +2,19 @@
 inclusion rule of the ML Test Score, and the next sprint.
 
 Every check reads the student's work back from the tracking store and the registry (by the increment's tags), and
-recomputes what it compares against from the data and the package. The reference computations are private.
+recomputes what it compares against from the data and the package. The student's functions (the quarantine, the
+training, the promotion rule, the KPIs, the inclusion rule) also run on cases of the check's own (another dirty batch,
+fewer training months, made-up exams, reviews and evidence), with the package functions that would do their work
+switched off (``_guards.references`` and ``_guards.without``). The reference computations are private.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
+import time
 from functools import lru_cache
 from itertools import combinations
 from numbers import Real
@@ -16,10 +22,11 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .. import capstone, lineage, mltestscore, policy, provisioning, scrum
+from .. import capstone, data, development, lineage, mltestscore, policy, provisioning, scrum, trust
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..rubrics import criterion, written
-from ._guards import seal
+from ..validation import Evidence
+from ._guards import Forbidden, references, seal, without
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -47,6 +54,21 @@ def _run_of(answer, increment, step: str):
     return run
 
 
+def _guarded(answer, blocked: dict, *args):
+    """``answer(*args)`` with the package functions of ``blocked`` (module -> names) switched off, its prints
+    swallowed; :class:`Forbidden` naming the first one ``answer`` refers to or reaches at run time."""
+    used = references(answer, {f"{module.__name__.rsplit('.', 1)[-1]}.{name}": getattr(module, name)
+                               for module, names in blocked.items() for name in names})
+    if used:
+        raise Forbidden(used[0])
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        for module, names in blocked.items():
+            stack.enter_context(without(module, list(names)))
+        return answer(*args)
+
+
 # --- 11.contract -------------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
@@ -57,18 +79,64 @@ def _contract_expected() -> tuple[int, int, int, str]:
     return len(export), len(accepted), len(result.quarantined), lineage.data_version(accepted)
 
 
+_QUARANTINE_HELPERS = {provisioning: ("validate_batch", "_failure_cases")}
+"""Lab 03's functions that run the contract and split the batch for you: switched off while ``quarantine`` runs."""
+
+
+@lru_cache(maxsize=1)
+def _other_export() -> pd.DataFrame:
+    """A dirty batch the lab never shows: March's batch with other glitches in other rows (a charge out of range, an
+    old payment method, a missing tenure, a total that does not add up, an e-mail address in a note, a re-sent row)."""
+    batch = data.load_batch("2026-03").copy()
+    batch.loc[12, "MonthlyCharges"] = 1500.0
+    batch.loc[57, "PaymentMethod"] = "Cheque"
+    batch.loc[140, "tenure"] = np.nan
+    batch.loc[233, "TotalCharges"] = batch.loc[233, "TotalCharges"] * 3 + 100
+    batch["notes"] = None
+    batch.loc[[8, 190, 301], "notes"] = ["moving house in spring", "write to jane.doe@example.com please",
+                                         "asked for a discount"]
+    return pd.concat([batch, batch.iloc[[71]]], ignore_index=True)
+
+
+def _quarantine_problem(quarantine) -> str | None:
+    """Why the student's ``quarantine(rows, contract)`` does not split the check's own dirty batch as the contract
+    does, or None. Lab 03's helpers are switched off while it runs."""
+    if not callable(quarantine):
+        return "define `quarantine(rows, contract)` and use it on `export`"
+    batch = _other_export()
+    schema = provisioning.customer_contract(labelled=False)
+    expected = set(provisioning.validate_batch(batch, schema).quarantined.index)
+    try:
+        result = _guarded(quarantine, _QUARANTINE_HELPERS, batch.copy(), schema)
+    except Forbidden as err:
+        return (f"`quarantine` calls {err.name}, lab 03's helper: run the contract yourself (lazily) and read the "
+                "failing rows from its error")
+    if is_blank(result) or not (isinstance(result, tuple) and len(result) == 2
+                                and all(isinstance(part, pd.DataFrame) for part in result)):
+        return "`quarantine(rows, contract)` returns two DataFrames: the accepted rows and the quarantined rows"
+    accepted, quarantined = result
+    if set(quarantined.index) != expected or set(accepted.index) != set(batch.index) - expected:
+        return ("`quarantine` does not split another dirty batch the check made (other glitches, in other rows) as "
+                "the contract does: it must find the broken rows of whatever batch it is given, from the contract's "
+                "errors (every failure, with lazy=True), never from a list of rows")
+    return None
+
+
 @exercise("11.contract", points=2, title="Run the contract, quarantine, record the verdict")
-def contract(answer, increment=None, **_):
+def contract(answer, increment=None, quarantine=None, **_):
     run = _run_of(answer, increment, "contract")
     if not hasattr(run, "data"):
         return run
     rows_in, accepted, quarantined, version = _contract_expected()
     metrics, tags = run.data.metrics, run.data.tags
-    problems = []
     if (metrics.get("rows_in"), metrics.get("accepted"), metrics.get("quarantined")) != (rows_in, accepted, quarantined):
         got = {k: metrics.get(k) for k in ("rows_in", "accepted", "quarantined")}
         return wrong(f"Your run records {got}. Every row the contract rejects (err.failure_cases['index'], with "
                      "lazy=True so that all failures are collected) is quarantined, and in = accepted + quarantined.")
+    technique = _quarantine_problem(quarantine)
+    if technique:
+        return partial(0.25, f"Your run's counts are right for February, but {technique}.")
+    problems = []
     if tags.get(lineage.TAG) != version:
         problems.append(f"tag `{lineage.TAG}`: lineage.data_version of the accepted rows (the export without the "
                         "quarantined rows, as they arrived)")
@@ -78,21 +146,33 @@ def contract(answer, increment=None, **_):
         problems.append("the contract's description: add the tags of capstone.contract_tags(contract)")
     if problems:
         return partial(round(1 - 0.25 * len(problems), 2), "The counts are right. Now " + "; ".join(problems) + ".")
-    return correct(f"{rows_in} in = {accepted} accepted + {quarantined} quarantined, and the verdict is in the store "
-                   "with the accepted rows' data version.")
+    return correct(f"{rows_in} in = {accepted} accepted + {quarantined} quarantined, the verdict is in the store with "
+                   "the accepted rows' data version, and your quarantine splits another dirty batch right too.")
 
 
 # --- 11.train ----------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _references():
+_TRAIN_HELPERS = {trust: ("fit_mitigated", "_reweighing_weights"), development: ("log_run",)}
+"""Lab 07's reweighing and fit, and lab 05's run logger: they do 11.train's work, so they are switched off while the
+student's ``train_recipe`` runs (and any package function that reaches them raises too)."""
+
+
+def _other_training() -> pd.DataFrame:
+    """The check's own training data: only the newest ``policy.PROMOTION.window`` training months (lab 10's window),
+    so that a function which reads anything but its arguments trains another model than the one expected."""
+    train = capstone.training_data()
+    months = sorted(train["month"].unique())[-policy.PROMOTION.window:]
+    return train[train["month"].isin(months)].reset_index(drop=True)
+
+
+@lru_cache(maxsize=4)
+def _references(window: bool):
     """The champion's recipe (``registry.reference_estimator()``) fitted as the lab asks (reweighed) and without the
-    weights, scored on the gate data; and the training data's version."""
-    from .. import development, trust
+    weights, scored on the gate data; and the training data's version. ``window``: on :func:`_other_training`."""
     from ..preparation import split_xy
     from ..registry import reference_estimator
 
-    train = capstone.training_data()
+    train = _other_training() if window else capstone.training_data()
     reweighed = trust.fit_mitigated(train, reference_estimator())
     X, y = split_xy(train)
     plain = trust.without_protected(reference_estimator())
@@ -102,85 +182,116 @@ def _references():
     return reweighed.predict_proba(X_gate)[:, 1], plain.predict_proba(X_gate)[:, 1], lineage.data_version(train)
 
 
-def _weights(train: pd.DataFrame) -> np.ndarray:
-    """Reweighing (lab 07): P(group) * P(label) / P(group, label) per training row, the groups being the
-    intersection of the governed sensitive features (SeniorCitizen x gender)."""
-    groups = train[list(policy.GATE.sensitive_features)].astype(str).agg("|".join, axis=1)
-    label = train["Churn"].astype(str)
-    frame = pd.DataFrame({"g": groups.to_numpy(), "y": label.to_numpy()})
-    p_group = frame["g"].map(frame["g"].value_counts(normalize=True))
-    p_label = frame["y"].map(frame["y"].value_counts(normalize=True))
-    p_joint = frame.groupby(["g", "y"])["y"].transform("size") / len(frame)
-    return (p_group * p_label / p_joint).to_numpy(dtype=float)
-
-
-def _weights_match(weights) -> bool:
-    try:
-        given = np.asarray(weights, dtype=float).ravel()
-    except (TypeError, ValueError):
-        return False
-    expected = _weights(capstone.training_data())
-    return given.shape == expected.shape and bool(np.allclose(given, expected, rtol=1e-9, atol=1e-12))
-
-
-_LOG_RUN_TAGS = ("train_rows", "test_months")
-"""Tags only ``development.log_run`` (lab 05's helper) writes: a run logged by it is not the student's MLflow code."""
-
-
 def _threshold(increment) -> float:
     from ..registry import client
 
     return float(client().get_model_version(increment.name, increment.previous).tags[policy.THRESHOLD.tag])
 
 
-@exercise("11.train", points=3, title="Train the mitigated recipe and track it")
-def train(answer, increment=None, weights=None, **_):
+def _train_call(answer, increment, train: pd.DataFrame, gate: pd.DataFrame, threshold: float):
+    """Run the student's ``train_recipe`` with the helpers switched off: (the run it logged, None), or (None, why
+    not). The run must be a 'train' run of the increment, started by this call."""
+    started = int(time.time() * 1000) - 1000
+    run_id = _guarded(answer, _TRAIN_HELPERS, train.copy(), gate.copy(), threshold)
+    if is_blank(run_id):
+        raise NotAnswered
+    run = _run_of(run_id, increment, "train")
+    if not hasattr(run, "data"):
+        return None, run
+    if run.info.start_time < started:
+        return None, wrong("`train_recipe` returns the id of a run it did not log: every call trains and logs a new "
+                           "run, and returns that run's id.")
+    return run, None
+
+
+def _delete_since(increment, started: int) -> None:
+    """Delete the runs of the increment that the check's calls of the student's function logged (started after
+    ``started``, in ms): the notebook's own run, logged before the check, stays, and so does the evidence."""
+    from ..registry import client
+
+    runs = capstone.tracked_runs(increment)
+    if not len(runs):
+        return
+    since = pd.Timestamp(started, unit="ms", tz="UTC")
+    times = pd.to_datetime(runs["start_time"], utc=True)
+    for run_id in runs.loc[times >= since, "run_id"]:
+        with contextlib.suppress(Exception):
+            client().delete_run(run_id)
+
+
+def _train_model_problem(run, window: bool):
+    """(the logged model's gate scores, a Feedback if the run's model is not the mitigated recipe), or (None, msg)."""
     import mlflow
     from mlflow.models import get_model_info
+
+    from ..preparation import split_xy
+
+    try:
+        info = get_model_info(f"runs:/{run.info.run_id}/model")
+        model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+    except Exception:  # noqa: BLE001 -- no model logged under the name "model"
+        return None, None, wrong("The run has no model: log it with mlflow.sklearn.log_model(model, name='model', ...).")
+    logged = model.predict_proba(split_xy(capstone.gate_data())[0])[:, 1]
+    reweighed, plain, _ = _references(window)
+    if np.abs(logged - plain).max() < 1e-9:
+        return None, None, wrong("Your model is the recipe without reweighing: pass the weights P(group)·P(label)/"
+                                 "P(group, label) to fit as model__sample_weight.")
+    if np.abs(logged - reweighed).max() > 1e-6:
+        if window:
+            return None, None, partial(0.2, "On your training data the model is right, but not on the check's own "
+                                            "(fewer months): `train_recipe` must compute the weights, fit and log from "
+                                            "its arguments `train`, `gate` and `threshold`, not from objects of the "
+                                            "notebook.")
+        return None, None, wrong("Your logged model is not the mitigated recipe: trust.without_protected(registry."
+                                 "reference_estimator()) (the champion's logistic regression) fitted on `train` with "
+                                 "the reweighing weights over trust.intersection(X).")
+    return logged, info, None
+
+
+@exercise("11.train", points=3, title="Train the mitigated recipe and track it")
+def train(answer, increment=None, **_):
     from sklearn.metrics import roc_auc_score
 
     from ..development import expected_profit
     from ..preparation import split_xy
     from ..validation import baseline_profit
 
-    run = _run_of(answer, increment, "train")
-    if not hasattr(run, "data"):
-        return run
-    tags, metrics = run.data.tags, run.data.metrics
-    if tags.get("candidate") != "recipe":
-        return wrong("Tag the run `candidate: recipe` (the simpler model's run is the lab's, not yours).")
+    if not callable(answer):
+        return wrong("Define a function `train_recipe(train, gate, threshold)` that trains and logs the recipe and "
+                     "returns the id of its MLflow run.")
+    threshold, gate = _threshold(increment), capstone.gate_data()
+    _references(False), _references(True)  # before lab 07's helpers are switched off
+    started = int(time.time() * 1000)
     try:
-        info = get_model_info(f"runs:/{run.info.run_id}/model")
-        model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
-    except Exception:  # noqa: BLE001 -- no model logged under the name "model"
-        return wrong("The run has no model: log it with mlflow.sklearn.log_model(model, name='model', ...).")
-    features, y_gate = split_xy(capstone.gate_data())
-    logged = model.predict_proba(features)[:, 1]
-    reweighed, plain, version = _references()
-    if np.abs(logged - plain).max() < 1e-9:
-        return wrong("Your model is the recipe without reweighing: pass the weights P(group)·P(label)/P(group, label) "
-                     "to fit as model__sample_weight.")
-    if np.abs(logged - reweighed).max() > 1e-6:
-        return wrong("Your logged model is not the mitigated recipe: trust.without_protected(registry."
-                     "reference_estimator()) (the champion's logistic regression) fitted on the training data with the "
-                     "reweighing weights over trust.intersection(X).")
-    if not _weights_match(weights):
-        return partial(0.5, "The logged model is the mitigated recipe, but `weights` does not hold the reweighing "
-                            "weights of the training rows: compute "
-                            "P(group)·P(label)/P(group, label) for every training row (groups = trust.intersection(X)) "
-                            "and pass them to fit. trust.fit_mitigated reweighs for you: it is lab 07's helper, not "
-                            "the answer.")
-    if all(tag in tags for tag in _LOG_RUN_TAGS):
-        return partial(0.5, "The model is right, but the run was logged by development.log_run, lab 05's helper: write "
-                            "the MLflow calls yourself (mlflow.start_run, set_tags, log_params, log_metrics, "
-                            "mlflow.sklearn.log_model).")
-    problems, threshold = [], _threshold(increment)
+        for window in (False, True):
+            data_ = _other_training() if window else capstone.training_data()
+            run, feedback = _train_call(answer, increment, data_, gate, threshold)
+            if feedback is not None:
+                return feedback
+            tags = run.data.tags
+            if tags.get("candidate") != "recipe":
+                return wrong("Tag the run `candidate: recipe` (the simpler model's run is the lab's, not yours).")
+            logged, info, feedback = _train_model_problem(run, window)
+            if feedback is not None:
+                return feedback
+            if not window:
+                first, first_info, first_logged = run, info, logged
+    except Forbidden as err:
+        return wrong(f"`train_recipe` calls {err.name}, a helper of the course's package that does this exercise's "
+                     "work: compute the reweighing with pandas, fit with scikit-learn and write the MLflow calls "
+                     "yourself (mlflow.start_run, set_tags, log_params, log_metrics, mlflow.sklearn.log_model).")
+    finally:
+        _delete_since(increment, started)
+    run, info, logged = first, first_info, first_logged
+    tags, metrics = run.data.tags, run.data.metrics
+    _, y_gate = split_xy(gate)
+    problems = []
     want = {"auc": float(roc_auc_score(y_gate, logged)),
             "profit": expected_profit(y_gate, logged, threshold), "baseline_profit": baseline_profit(y_gate)}
     for key, value in want.items():
         if key not in metrics or abs(metrics[key] - value) > (1e-4 if key == "auc" else 0.5):
             problems.append(f"metric `{key}` on the gate months (expected {value:,.4g} at threshold {threshold:.2f})")
-    if tags.get(lineage.TAG) != version:
+    if tags.get(lineage.TAG) != _references(False)[2]:
         problems.append(f"tag `{lineage.TAG}`: lineage.data_version(train)")
     if tags.get(policy.APPROVAL.author_tag) != policy.APPROVAL.author:
         problems.append(f"tag `{policy.APPROVAL.author_tag}`: policy.APPROVAL.author")
@@ -194,8 +305,9 @@ def train(answer, increment=None, weights=None, **_):
     if problems:
         return partial(round(max(0.2, 1 - 0.2 * len(problems)), 2),
                        "The mitigated model is right. Fix " + "; ".join(problems) + ".")
-    return correct("The mitigated recipe, tracked with its data version, author, parameters, exam metrics and a served "
-                   "model that returns probabilities.")
+    return correct("The mitigated recipe, trained from the function's arguments (also on the check's own months), "
+                   "tracked with its data version, author, parameters, exam metrics and a served model that returns "
+                   "probabilities.")
 
 
 # --- 11.release --------------------------------------------------------------------------------------------------
@@ -205,26 +317,78 @@ COMPARISON_TAGS = ("promotion.champion_profit", "promotion.champion_auc")
 exam profit and AUC."""
 
 
-def _release_expected(increment, run_id: str) -> tuple[bool, bool, tuple[float, float]]:
-    """(gate passed, beats last sprint's champion, the champion's exam profit and AUC) for the model of ``run_id``,
-    recomputed from the store."""
+def _exams(increment, run_id: str) -> tuple[Evidence, Evidence, bool]:
+    """The gate's evidence for the model of ``run_id`` and for last sprint's champion, on the same exam at the same
+    threshold; and whether the gate passed the former."""
     import mlflow
 
     from ..validation import gate
 
-    data = capstone.gate_data()
+    exam = capstone.gate_data()
     threshold = _threshold(increment)
-    new = gate(mlflow.sklearn.load_model(f"runs:/{run_id}/model"), data, policy.GATE, threshold)
-    old = gate(mlflow.pyfunc.load_model(f"models:/{increment.name}/{increment.previous}"), data, policy.GATE,
+    new = gate(mlflow.sklearn.load_model(f"runs:/{run_id}/model"), exam, policy.GATE, threshold)
+    old = gate(mlflow.pyfunc.load_model(f"models:/{increment.name}/{increment.previous}"), exam, policy.GATE,
                threshold).evidence
-    rule = policy.PROMOTION
-    beats = (new.evidence.profit - old.profit > rule.min_gain
-             and new.evidence.auc + rule.max_auc_drop >= old.auc)
-    return new.passed, beats, (float(old.profit), float(old.auc))
+    return new.evidence, old, new.passed
+
+
+def _beats(new: Evidence, old: Evidence, rule: policy.PromotionRule) -> bool:
+    return bool(new.profit - old.profit > rule.min_gain and new.auc + rule.max_auc_drop >= old.auc)
+
+
+_STRICTER = policy.PromotionRule(min_gain=300.0, max_auc_drop=0.005)
+"""Another promotion rule, only for the check's cases: a `beats` that ignores its `rule` argument fails them."""
+
+
+def _exam(profit: float, auc: float) -> Evidence:
+    return Evidence(auc=auc, threshold=0.3, profit=profit, baseline_profit=4000.0, customers=1100)
+
+
+_BEATS_CASES = (
+    ("a gain of €150 and a better AUC, under policy.PROMOTION", _exam(9150.0, 0.804), _exam(9000.0, 0.801),
+     policy.PROMOTION),
+    ("the same profit as the champion (a gain of exactly min_gain), under policy.PROMOTION", _exam(9000.0, 0.81),
+     _exam(9000.0, 0.80), policy.PROMOTION),
+    ("a profit below the champion's, under policy.PROMOTION", _exam(8850.0, 0.82), _exam(9000.0, 0.80),
+     policy.PROMOTION),
+    ("a gain of €900 with an AUC 0.03 below the champion's, under policy.PROMOTION", _exam(9900.0, 0.77),
+     _exam(9000.0, 0.80), policy.PROMOTION),
+    ("a gain of €500 with an AUC 0.01 below the champion's, under policy.PROMOTION", _exam(9500.0, 0.79),
+     _exam(9000.0, 0.80), policy.PROMOTION),
+    ("a gain of €280 under a rule asking for more than €300", _exam(9280.0, 0.81), _exam(9000.0, 0.80), _STRICTER),
+    ("a gain of exactly €300 under a rule asking for more than €300", _exam(9300.0, 0.81), _exam(9000.0, 0.80),
+     _STRICTER),
+    ("a gain of €450 with an AUC 0.01 below, under a rule allowing a drop of 0.005", _exam(9450.0, 0.79),
+     _exam(9000.0, 0.80), _STRICTER),
+    ("a gain of €450 with an AUC 0.003 below, under a rule allowing a drop of 0.005", _exam(9450.0, 0.797),
+     _exam(9000.0, 0.80), _STRICTER),
+)
+"""The promotion rule's cases: (what, the candidate's exam, the champion's exam, the rule)."""
+
+
+def _beats_problem(beats, exam: Evidence, champion: Evidence) -> str | None:
+    """Why the student's ``beats(new, old, rule)`` is not the promotion rule, or None: it is tried on the cases above
+    (a gain at and below ``min_gain``, an AUC drop within and above ``max_auc_drop``, under the governed rule and another
+    one) and on this release's own exam."""
+    if not callable(beats):
+        return "define `beats(new, old, rule)`, the promotion rule, and decide with it"
+    cases = [*_BEATS_CASES, ("your model against last sprint's champion, under policy.PROMOTION", exam, champion,
+                             policy.PROMOTION)]
+    for what, new, old, rule in cases:
+        got = beats(new, old, rule)
+        if is_blank(got):
+            return "`beats(new, old, rule)` returns nothing yet: return True or False"
+        if not isinstance(got, (bool, np.bool_)):
+            return f"`beats` returns True or False, not {type(got).__name__}"
+        if bool(got) != _beats(new, old, rule):
+            return (f"`beats` gets the case '{what}' wrong: the candidate must earn strictly more than `rule.min_gain` "
+                    "above the champion's profit, and may rank at most `rule.max_auc_drop` (AUC) below it; read both "
+                    "from `rule`")
+    return None
 
 
 @exercise("11.release", points=3, title="Release, in the governed order")
-def release(answer, increment=None, **_):
+def release(answer, increment=None, beats=None, **_):
     from mlflow.entities.model_registry import ModelVersion
 
     from ..registry import alias_version, client
@@ -241,24 +405,27 @@ def release(answer, increment=None, **_):
         return wrong("Register the model of your own training run: mlflow.register_model(f'runs:/{train_run}/model', "
                      "MODEL).")
     tags = mv.tags
-    passed, beats, champion_figures = _release_expected(increment, mv.run_id)
+    exam, champion, passed = _exams(increment, mv.run_id)
+    promote = _beats(exam, champion, policy.PROMOTION)
     approval = policy.APPROVAL
     if tags.get("gate") != ("passed" if passed else "failed") or "gate.policy" not in tags:
         return wrong("Record the gate on the version with validation.record_gate(version, decision, name=MODEL), "
                      "the decision being validation.gate(model, gate, policy.GATE, threshold=threshold).")
     if json.loads(tags["gate.policy"]) != policy.GATE.as_dict():
         return wrong("The gate ran under another policy: use the governed one, policy.GATE.")
+    rule_problem = _beats_problem(beats, exam, champion)
+    if rule_problem or not _recorded(tags, (float(champion.profit), float(champion.auc))):
+        return partial(0.15, "Registered and gated. But the promotion rule is the heart of a release: " + (
+            rule_problem or f"record the comparison on the version: last sprint's champion's exam profit and AUC "
+                            f"as the tags {COMPARISON_TAGS[0]} and {COMPARISON_TAGS[1]}") + ".")
     problems = []
     if tags.get(approval.author_tag) != approval.author:
         problems.append(f"tag the version with its author ({approval.author_tag}, copied from the run)")
     if not tags.get(approval.card_tag):
         problems.append("log the model card for the version (validation.log_model_card(..., version=...))")
-    if not _recorded(tags, champion_figures):
-        problems.append(f"record the comparison on the version: last sprint's champion's exam profit and AUC as the "
-                        f"tags {COMPARISON_TAGS[0]} and {COMPARISON_TAGS[1]}")
     serving = alias_version("champion", increment.name)
     misplaced = f"the alias is at v{serving}: is that where the gate's and the promotion rule's verdicts put it?"
-    if passed and beats:
+    if passed and promote:
         if tags.get(approval.approver_tag) != approval.approver:
             problems.append("the Product Owner approves it: validation.approve(..., policy.APPROVAL.approver, ...)"
                             if approval.approver_tag not in tags else
@@ -276,7 +443,7 @@ def release(answer, increment=None, **_):
         return partial(round(max(0.25, 1 - 0.25 * len(problems)), 2), "Registered and gated. Now " +
                        "; ".join(problems) + ".")
     outcome = (f"approved by {approval.approver} and promoted: v{mv.version} replaces v{increment.previous}"
-               if passed and beats else f"not promoted: v{increment.previous} stays champion")
+               if passed and promote else f"not promoted: v{increment.previous} stays champion")
     return correct(f"Registered, gated under policy.GATE, model card logged, {outcome}.")
 
 
@@ -347,23 +514,14 @@ _SCRUM_KPIS = ("velocity", "commitment_reliability", "forecast_capacity")
 """Lab 02's KPI functions in :mod:`mlopslab.scrum`: they do 11.4's arithmetic, so they are not the answer."""
 
 
-def _scrum_calls(fn) -> list[str]:
-    """The functions of :data:`_SCRUM_KPIS` that the student's ``fn`` refers to (by name, through any module)."""
-    import types
-
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return []
-    names, stack = set(), [code]
-    while stack:
-        current = stack.pop()
-        names.update(current.co_names)
-        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
-    scope = getattr(fn, "__globals__", {})
-    via_module = any(isinstance(scope.get(n), types.ModuleType) and scope[n].__name__.startswith("mlopslab")
-                     for n in names)
-    return [f"scrum.{name}" for name in _SCRUM_KPIS
-            if scope.get(name) is getattr(scrum, name) or (via_module and name in names)]
+def _kpi_call(answer, history: pd.DataFrame, metrics: dict[str, float]):
+    """``answer(history, metrics)`` with lab 02's KPI functions switched off: one the student refers to (by name, a
+    default argument, a saved reference) or reaches at run time raises :class:`Forbidden`."""
+    used = references(answer, {f"scrum.{name}": getattr(scrum, name) for name in _SCRUM_KPIS})
+    if used:
+        raise Forbidden(used[0])
+    with without(scrum, list(_SCRUM_KPIS)):
+        return answer(history.copy(), dict(metrics))
 
 
 @exercise("11.review_kpis", points=2, title="Sprint-review KPIs")
@@ -371,23 +529,23 @@ def review_kpis(answer, increment=None, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(history, metrics)` that returns a dict with the keys "
                      '"velocity", "commitment_reliability" and "profit_uplift".')
-    used = _scrum_calls(answer)
     other = ("another team", *_other_team())
-    if is_blank(answer(other[1].copy(), dict(other[2]))):
-        raise NotAnswered
     try:
-        cases = [("this sprint", *_sprint_case(increment)), other]
-    except LookupError as err:
-        return wrong(str(err).capitalize() + ".")
-    results = [answer(history.copy(), dict(metrics)) for _, history, metrics in cases]
-    if used:
-        return wrong(f"Your function calls {', '.join(used)}: that is lab 02's package doing the arithmetic. Compute "
+        if is_blank(_kpi_call(answer, other[1], other[2])):
+            raise NotAnswered
+        try:
+            cases = [("this sprint", *_sprint_case(increment)), other]
+        except LookupError as err:
+            return wrong(str(err).capitalize() + ".")
+        expected = [(_kpis(history, metrics), _slips(history, metrics)) for _, history, metrics in cases]
+        results = [_kpi_call(answer, history, metrics) for _, history, metrics in cases]
+    except Forbidden as err:
+        return wrong(f"Your function calls {err.name}: that is lab 02's package doing the arithmetic. Compute "
                      "the KPIs with pandas, from `history` and `metrics`.")
     hints, right = [], set(_KPI_HINTS)
-    for (who, history, metrics), got in zip(cases, results):
+    for (who, _, _), got, (want, slips) in zip(cases, results, expected):
         if not isinstance(got, dict):
             return wrong(f"For {who}'s sprints your function returns {type(got).__name__}, not a dict.")
-        want, slips = _kpis(history, metrics), _slips(history, metrics)
         for key in _KPI_HINTS:
             given = got.get(key)
             tolerance = 0.5 if key == "profit_uplift" else 0.005
@@ -419,16 +577,21 @@ def _reference_inclusion(ev: mltestscore.Evidence) -> float:
     return mltestscore.AUTOMATED if ev.unattended else mltestscore.MANUAL
 
 
-def _evidence(triggers: list[str], gate_policy: dict | None, fairness: str | None) -> mltestscore.Evidence:
+def _evidence(triggers: list[str], gate_policy: dict | None, fairness: str | None,
+              auc_passed: bool = True) -> mltestscore.Evidence:
+    """A made-up increment's evidence: its runs' triggers, and the gate recorded on its version (its policy, and its
+    reasons: the AUC rule's, the uplift rule's and ``fairness``, the fairness rule's, when there is one)."""
     runs = pd.DataFrame([{"run_id": f"r{i}", f"tags.{mltestscore.STEP_TAG}": step,
                           f"tags.{mltestscore.TRIGGER_TAG}": trigger}
                          for i, (step, trigger) in enumerate(zip(("contract", "train", "score", "monitor"), triggers))])
     version = {}
     if gate_policy is not None:
-        reasons = ["pass [auc]: AUC 0.800 meets the minimum 0.750",
+        reasons = ["pass [auc]: AUC 0.800 meets the minimum 0.750" if auc_passed else
+                   "FAIL [auc]: AUC 0.720 is below the minimum 0.750",
                    "pass [uplift]: profit uplift €7.00 per customer over the best no-model policy meets the minimum"]
         reasons += [fairness] if fairness else []
-        version = {"version": "2", "gate": "passed" if not fairness or fairness.startswith("pass") else "failed",
+        passed = auc_passed and (not fairness or fairness.startswith("pass"))
+        version = {"version": "2", "gate": "passed" if passed else "failed",
                    "gate.policy": json.dumps(gate_policy), "gate.reasons": "; ".join(reasons)}
     return mltestscore.Evidence(runs, version, ["1", "2"] if version else ["1"])
 
@@ -447,6 +610,10 @@ def _judge_cases(increment) -> list[tuple[str, mltestscore.Evidence]]:
         ("governed rule passed, run by a scheduler", _evidence(machine, governed, ok)),
         ("governed rule passed, one step started by a person", _evidence(["ci", "ci", "notebook", "ci"], governed, ok)),
         ("governed rule failed", _evidence(machine, governed, fail)),
+        ("the gate failed on AUC, its fairness rule passed", _evidence(machine, governed, ok, auc_passed=False)),
+        ("the gate failed on AUC, its fairness rule passed, started by a person",
+         _evidence(person, governed, ok, auc_passed=False)),
+        ("the gate passed, but its record holds no fairness result", _evidence(machine, governed, None)),
         ("a looser fairness limit passed", _evidence(machine, looser, loose_ok)),
         ("a recall rule on the recorded labels passed", _evidence(person, recall, recall_ok)),
         ("no gate on record", _evidence(machine, None, None)),
@@ -472,12 +639,12 @@ def judge(answer, increment=None, **_):
         if abs(got - want) > 1e-9:
             missed.append(f"case '{what}': {got:g} points, but the rule gives {want:g}")
     if not missed:
-        return correct("Inclusion is credited from evidence: the fairness result under the governed rule, and a full "
-                       "point only when no person had to start the pipeline.")
-    hint = (missed[0] + ". Zero unless the gate ran under policy.GATE and its fairness reason passed; then 1 only "
-            "when the pipeline ran without a person (ev.unattended).")
-    share = round(1 - len(missed) / len(cases), 2)
-    return partial(share, hint) if share >= 0.5 else wrong(hint)
+        return correct("Inclusion is credited from evidence: the fairness result under the governed rule (not the "
+                       "gate's overall verdict), and a full point only when no person had to start the pipeline.")
+    hint = (missed[0] + ". Model 7 asks whether inclusion was tested: read the fairness rule's own result, under "
+            "the governed policy, not the gate's overall verdict; then who started the pipeline decides ½ or 1.")
+    # one case missed can be a slip; two or more means a part of the rule is missing
+    return partial(0.5, hint) if len(missed) == 1 else wrong(f"{len(missed)} of {len(cases)} cases wrong; " + hint)
 
 
 # --- 11.next_sprint ----------------------------------------------------------------------------------------------
