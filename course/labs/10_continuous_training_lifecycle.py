@@ -4,7 +4,7 @@
 # **Stage:** the 5 Cs — continuous integration, monitoring, training, validation and deployment, running through all
 # six stages · **Lead personas:** the **Data Engineer** leads (as in the lecture), with the Data Scientist (the
 # retraining recipe, the gate), the Business Analyst (the promotion rule, in euros) and the App Developer (the alias
-# every application calls) · **Time:** about 115 minutes
+# every application calls) · **Time:** about 125 minutes
 #
 # Lab 09 ended with alarms: the price rise in June and the competitor's fibre offer in July move the data away from
 # what the champion learned, and its calibration is off. The team could retrain by hand once. MLOps does it as a
@@ -18,12 +18,14 @@
 # | continuous **validation** (CV) | the challenger must pass the gate and beat the champion | Data Scientist, Business Analyst |
 # | continuous **deployment** (CD) | a winner serves by an alias move; a rollback moves it back | Data Engineer, App Developer |
 #
-# In this lab **you write the loop's decisions**: the retraining trigger, the promotion rule and the alias move. The
-# loop then runs the production year of 2026 on your code, against a real MLflow registry.
+# In this lab **you write the loop's decisions**: the retraining trigger, the promotion rule and the alias move, and one
+# of the code tests CI runs before the loop may run. The loop then runs the production year of 2026 on your code,
+# against a real MLflow registry.
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. run data and code tests as a CI step;
+# 1. run data and code tests as a CI step, and write a code test that **catches bugs**: one that passes on the real
+#    code and fails on broken versions of it (mutation testing);
 # 2. hold every model the loop serves to a **reference AUC measured on real outcomes**, the yardstick of lab 09's
 #    monitor, and say why a challenger's is measured on its gate months;
 # 3. write a **retraining trigger** that keeps the gate's data out of training;
@@ -103,8 +105,133 @@ def test_pipeline_refuses_a_batch_without_a_feature():
 def test_contacting_nobody_earns_nothing():
     assert development.expected_profit([0, 1, 1], [0.2, 0.4, 0.6], threshold=1.01) == 0
 """
-code_checks = continuous.run_code_checks(CODE_TESTS)
+continuous.run_code_checks(CODE_TESTS)
+
+# %% [markdown]
+# All three pass. But a test is there to **fail when the code is wrong**, and passing says nothing about that. Here is
+# a broken PSI that returns 0 whatever the samples, put in the place of the real one while the team's tests run
+# (`mock.patch.object` swaps a module's function for the length of a `with` block). A monitor built on it would never
+# raise a data alert:
+
+# %% id="ci-mutant"
+from unittest import mock
+
+
+def psi_that_never_alerts(reference, current, bins=10):
+    """A broken PSI: 0, whatever the samples."""
+    return 0.0
+
+
+with mock.patch.object(monitoring, "psi", psi_that_never_alerts):
+    on_the_mutant = continuous.run_code_checks(CODE_TESTS)
+print("the team's tests, on a PSI that never alerts:")
+print(on_the_mutant.to_string(index=False))
+
+# %% [markdown]
+# The team's PSI test passes on a PSI that never alerts: it would let through the very bug that silences the monitor.
+# Breaking the code on purpose to see whether the tests notice is **mutation testing**: each broken version is a
+# *mutant*, and a test that fails on it *kills* it. A test suite is worth the mutants it kills, not the number of its
+# tests or the lines they run.
+#
+# ### Exercise 10.1 — a test is worth the bugs it catches
+# Write `PSI_TESTS`: the source of a test file, as text, like `CODE_TESTS` (its imports, then one or more functions
+# whose names start with `test_`), with tests of `monitoring.psi` that fail when PSI is wrong. The loop's monitor relies
+# on it (section 3): a drifting feature must raise PSI whichever way the sample moves, a bigger shift must read bigger,
+# and its numbers must mean what the governed alert lines (`policy.ALERTS`) say. Make the samples yourself: a column of
+# a batch and a shifted copy of it, or a few values, few enough to work PSI out by hand as in lab 09.
+#
+# The check runs your tests as CI does: first on the real `monitoring.psi` (they must pass: a test that fails on
+# correct code stops the line for nothing), then on a few mutants of it, each a kind of bug a monitor can ship with.
+# You score the share of mutants your tests kill, and the feedback names a kind of bug they let through. Then your
+# tests join the team's: the loop of section 6 runs only on code that passes them all.
+
+# %% mlopslab={"exercise": "10.ci_test"}
+# BEGIN STUB
+# # the source of a test file, as text (in triple quotes): imports, then functions named test_...
+# PSI_TESTS = ...
+# END STUB
+# BEGIN SOLUTION
+PSI_TESTS = """
+import math
+
+import pytest
+from mlopslab import data, monitoring, policy
+
+
+def test_psi_grows_as_prices_move_further_either_way():
+    charges = data.load_batch("2026-01")["MonthlyCharges"]
+    for near_factor, far_factor in ((1.05, 1.2), (0.95, 0.8)):
+        near = monitoring.psi(charges, charges * near_factor)
+        far = monitoring.psi(charges, charges * far_factor)
+        assert 0 < near < far
+        assert far >= policy.ALERTS.psi_alert
+
+
+def test_psi_of_a_case_worked_by_hand():
+    before = ["fibre"] * 50 + ["DSL"] * 50  # shares 0.5 and 0.5
+    after = ["fibre"] * 90 + ["DSL"] * 10  # shares 0.9 and 0.1
+    by_hand = (0.9 - 0.5) * math.log(0.9 / 0.5) + (0.1 - 0.5) * math.log(0.1 / 0.5)
+    assert monitoring.psi(before, after) == pytest.approx(by_hand)
+"""
+# END SOLUTION
+
+# %% mlopslab={"check": "10.ci_test"}
+check("10.ci_test", PSI_TESTS)
+
+# %% mlopslab={"wrong": "10.ci_test"}
+PSI_TESTS = """
+from mlopslab import data, monitoring
+
+def test_a_longer_tenure_has_a_positive_psi():
+    tenure = data.load_batch("2026-01")["tenure"]
+    assert monitoring.psi(tenure, tenure + 6) > 0
+"""
+
+# %% mlopslab={"wrong": "10.ci_test"}
+PSI_TESTS = """
+import pytest
+from mlopslab import data, monitoring
+
+def test_psi_does_not_depend_on_which_sample_is_the_reference():
+    tenure = data.load_batch("2026-01")["tenure"]
+    assert monitoring.psi(tenure, tenure + 6) == pytest.approx(monitoring.psi(tenure + 6, tenure))
+"""
+
+# %% mlopslab={"shortcut": "10.ci_test"}
+PSI_TESTS = """
+def test_the_pipeline_works():
+    assert True
+"""
+
+# %% mlopslab={"shortcut": "10.ci_test"}
+PSI_TESTS = """
+import pytest
+from mlopslab import data, monitoring
+
+def test_psi_of_identical_samples_is_zero():
+    values = data.load_batch("2026-01")["tenure"]
+    assert monitoring.psi(values, values) == pytest.approx(0)
+"""
+
+# %% mlopslab={"shortcut": "10.ci_test"}
+PSI_TESTS = """
+import pytest
+from mlopslab import data, monitoring
+
+def test_june_prices_as_the_monitor_printed_them():
+    reference, _ = monitoring.champion_data(audited=True)
+    june = data.load_batch("2026-06")
+    assert monitoring.psi(reference["MonthlyCharges"], june["MonthlyCharges"]) == pytest.approx(0.61, abs=0.005)
+"""
+
+# %% [markdown]
+# CI runs the team's tests with yours (once you have written them), and the loop of section 6 runs only if all pass:
+
+# %% id="ci-run"
+code_checks = continuous.run_code_checks(CODE_TESTS, PSI_TESTS)  # the team's tests, and yours once written
 code_ok = bool((code_checks["outcome"] == "passed").all())  # the loop below runs only on code that passed
+print("all code tests passed: the loop may run" if code_ok else
+      "a code test failed: CI stops the line, and the loop of section 6 will not run until every test passes")
 code_checks
 
 # %% [markdown]
@@ -182,7 +309,7 @@ print(policy.PROMOTION)
 # * `window`: the challenger trains on that many labelled months just before the gate months. Older months are left
 #   out on purpose: after a drift, they describe a world that has gone.
 #
-# ### Exercise 10.1 — the retraining trigger
+# ### Exercise 10.2 — the retraining trigger
 # Write `plan_retraining(alerts, labelled, rule)`. `alerts` is the month's list of alerts (dicts with a `"kind"`, as
 # above); `labelled` is the list of months whose labels have arrived (`"YYYY-MM"` strings, in any order). Return
 # `None` when there is nothing to do: no alert of a kind in `rule.retrain_on`, or fewer labelled months than
@@ -282,7 +409,7 @@ print(f"the challenger's reference AUC, if it serves: {challenger.reference_auc:
 # `policy.PROMOTION`: the challenger must earn **more than `min_gain` euros more** than the champion on the gate
 # months, and rank **at most `max_auc_drop` worse** (AUC).
 #
-# ### Exercise 10.2 — the promotion rule
+# ### Exercise 10.3 — the promotion rule
 # Write `beats_champion(challenger, champion, rule)`. Each of `challenger` and `champion` is a dict with the gate
 # months' `"auc"` and `"profit"` (as `continuous.on_months` gives them). Return `True` only if the challenger's profit
 # exceeds the champion's by more than `rule.min_gain` **and** its AUC is at most `rule.max_auc_drop` below the
@@ -330,7 +457,7 @@ def beats_champion(challenger, champion, rule=policy.PROMOTION):
 #   `passed`; anything else is refused with an error, so a pipeline bug cannot deploy an unvalidated model;
 # * the new version records which version it **replaces** (a tag), so that anyone can see what served before it.
 #
-# ### Exercise 10.3 — promote with `MlflowClient`
+# ### Exercise 10.4 — promote with `MlflowClient`
 # Write `promote(client, name, version)`: raise a `ValueError` if the version's `gate` tag is not `"passed"`; else
 # read the version that `champion` points at now (`client.get_model_version_by_alias`), tag the new version
 # `replaces` with it (unless it *is* the new version), move `champion` (`client.set_registered_model_alias`) and
@@ -407,7 +534,11 @@ models = {start.version: start}  # registry version -> the model, as the loop kn
 gated = {}  # month -> the challenger trained that month, if it passed the gate
 raised = {}  # month -> the monitor's alerts that month
 champion, last, log = start, None, []
-for month in months if code_ok else ():  # a failed code test stops the whole line
+for month in months:
+    if not code_ok:  # a failed code test stops the whole line: no batch is monitored or scored
+        raised[month] = []
+        log.append({"month": month, "challenger": "stopped by CI: a code test failed"})
+        continue
     batch = data.load_batch(month)
     labelled = [m for m in months if m < month]  # labels arrive a month late
     ci_ok, ci_verdict = continuous.ci_check(batch)  # CI: the data contract
@@ -446,12 +577,13 @@ for month in months if code_ok else ():  # a failed code test stops the whole li
                 "contacted": int((scores >= champion.threshold).sum()),
                 "profit": continuous.profit(champion, frames[month])})
     last = (frames[month], scores)  # next month, these scores meet their labels
-log = pd.DataFrame(log)
+log = pd.DataFrame(log).reindex(columns=["month", "alerts", "first alert", "plan", "challenger", "exam gain €",
+                                         "served by", "contacted", "profit"])  # the same columns if CI stopped
 log
 
 # %% [markdown]
 # Read the log from the top (if the `plan` column is empty in every row, your trigger never planned a challenger: go
-# back to exercise 10.1). Before June, whatever alerts fire cannot lead to retraining: there are not yet enough
+# back to exercise 10.2). Before June, whatever alerts fire cannot lead to retraining: there are not yet enough
 # labelled months of 2026. (A calibration alert there is lab 09's finding again: the governed champion learned from
 # 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, the price
 # rise adds data-drift alerts, challengers are planned, and each one must pass the gate and your promotion rule before
@@ -543,7 +675,7 @@ fig = continuous.value_figure(value, list(log.loc[log["challenger"] == "promoted
 plt.show()
 
 if not gated:
-    print("no challenger passed the gate: every line is the 2025 champion (exercise 10.1 first)")
+    print("no challenger passed the gate: every line is the 2025 champion (exercise 10.2 first)")
 else:
     first_month = min(gated)
     after = value[value["month"] >= first_month].drop(columns="month").sum()
@@ -634,7 +766,7 @@ for min_gain in (policy.PROMOTION.min_gain, 500, 1000) if gated else ():
     print(f"{f'min_gain €{min_gain:,.0f}':15}: the loop would earn €{earned:,.0f} in the year, promoting in "
           f"{', '.join(promoted) or 'no month'}")
 print(f"never retraining the 2025 champion: €{value['2025 champion, never retrained'].sum():,.0f}"
-      + ("" if gated else "; no challenger passed the gate, so there is nothing to replay (exercise 10.1 first)"))
+      + ("" if gated else "; no challenger passed the gate, so there is nothing to replay (exercise 10.2 first)"))
 
 # %% [markdown]
 # Continuous training pays when it is compared on equal terms (the first comparison), and a loop is only as good as
@@ -655,7 +787,7 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
 # version records its training months (tag `train_months`) and the **data version** of its training data, the
 # SHA-256 of its content, under the course's one lineage tag, `lineage.TAG` (lab 03).
 #
-# ### Exercise 10.4 — answer the auditor from the store
+# ### Exercise 10.5 — answer the auditor from the store
 # Write `answer_auditor(client, name, month)`: for the registered model `name` and a month (`"YYYY-MM"`), return a
 # dict with the `"run_id"` of the run that recorded the scoring of that month's batch (the auditor opens it in the
 # MLflow UI), the `"version"` that scored it, the `"train_months"` of that version (a list of `"YYYY-MM"`) and its full
@@ -684,8 +816,8 @@ def answer_auditor(client, name, month):
     # END SOLUTION
 
 
-november = answer_auditor(client, MODEL, "2026-11")
-print("the auditor's answer for November:", november)
+if code_ok:  # the loop scored the year (unless a failed code test stopped it)
+    print("the auditor's answer for November:", answer_auditor(client, MODEL, "2026-11"))
 
 # %% mlopslab={"check": "10.lineage"}
 check("10.lineage", answer_auditor)
@@ -755,7 +887,7 @@ try:
 except ValueError as refusal:
     print(f"promote() refused: {refusal}")
 else:
-    print(f"promote() did not refuse v{broken}, which never passed a gate: exercise 10.3 asks it to")
+    print(f"promote() did not refuse v{broken}, which never passed a gate: exercise 10.4 asks it to")
 client.set_registered_model_alias(MODEL, "champion", broken)  # the hand-made move that skips every check
 client.set_model_version_tag(MODEL, broken, "incident", "hotfix without gate: labels shuffled")
 serving_now = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")  # what the scoring job loads now
@@ -763,7 +895,7 @@ auc_now = roc_auc_score(december_labelled["Churn"] == "Yes", monitoring.score(se
 print(f"champion now serves v{broken}; its AUC on December's outcomes: {auc_now:.2f} (0.5 = a coin toss)")
 
 # %% [markdown]
-# ### Exercise 10.5 — roll back, safely enough to run twice
+# ### Exercise 10.6 — roll back, safely enough to run twice
 # Write `roll_back(client, name)`: move `champion` to the version that served before the incident, and return it (as
 # text). Do not retrain and do not delete anything: the broken version stays for the post-mortem. The hand-made move
 # left no `replaces` tag, so ask the registry: the version to return to is the **newest version the pipeline
@@ -816,7 +948,9 @@ def roll_back(client, name):
 
 # %% [markdown]
 # ## Recap
-# * **CI**: data contracts and code tests run before anything is used; a failed check stops the line.
+# * **CI**: data contracts and code tests run before anything is used; a failed check stops the line. A test is worth
+#   the bugs it catches: the team's PSI test passed on a PSI that never alerts; mutation testing measures tests by the
+#   broken versions of the code they fail on.
 # * **CM**: the loop's monitor applies lab 09's governed rules and yardstick to the model that serves: data drift
 #   against its training data, and a reference AUC measured on real outcomes, the kind production brings (the
 #   champion's on the hold-out months' audited outcomes, the line lab 09's monitor draws; a challenger's on its gate
@@ -844,6 +978,8 @@ def roll_back(client, name):
 #   let the orchestrator's log be the history.
 # * Retraining has costs (compute, review, risk); teams retrain on a schedule, on alerts, or both, and keep a human
 #   approval for high-stakes changes, such as a new decision threshold (lab 06).
+# * **Mutation testing** tools (mutmut or cosmic-ray for Python, PIT for Java) make the mutants automatically, by
+#   small edits to the code (a `<` for a `<=`, a constant changed), and report the mutants no test killed.
 # * Google's *ML Test Score* rubric (used in the capstone, lab 11) grades exactly these practices.
 #
 # **Next:** lab 11, the capstone: a sprint across the roles that delivers the whole pipeline, scored for maturity.

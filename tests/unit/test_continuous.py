@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from mlopslab import config, continuous, data, exercises, lineage, policy, registry, validation
 from stores import fresh_store
@@ -19,6 +20,113 @@ def test_code_checks_report_each_test() -> None:
     assert result.loc["test_broken", "outcome"] == "failed" and "arithmetic" in result.loc["test_broken", "message"]
     with pytest.raises(ValueError, match="no test ran"):
         continuous.run_code_checks("x = 1\n")
+
+
+def test_code_checks_run_again_and_report_a_file_that_does_not_collect() -> None:
+    first = continuous.run_code_checks("def test_one():\n    assert True\n")
+    again = continuous.run_code_checks("def test_two():\n    assert True\n")  # same file name: pytest used to refuse it
+    assert list(first["test"]) == ["test_one"] and list(again["test"]) == ["test_two"]
+    both = continuous.run_code_checks("def test_one():\n    assert True\n", ..., "def test_three(:\n")  # ... = blank
+    assert list(both["outcome"]) == ["failed", "passed"] and "SyntaxError" in both["message"].iloc[0]
+
+
+def test_test_source_from_the_notebook_cannot_call_the_checks_reference_code() -> None:
+    source = ("from mlopslab.checks import lab10\n"
+              "def test_reference():\n    lab10._reference_plan([], ['2026-01'], None)\n")
+    result = continuous.run_code_checks(source)
+    assert result["outcome"].iloc[0] == "failed" and "ReferenceCodeUsed" in result["message"].iloc[0]
+
+
+CI_TEST_SOLUTION = """
+import math
+
+import pytest
+from mlopslab import data, monitoring, policy
+
+
+def test_psi_grows_as_prices_move_further_either_way():
+    charges = data.load_batch("2026-01")["MonthlyCharges"]
+    for near_factor, far_factor in ((1.05, 1.2), (0.95, 0.8)):
+        near = monitoring.psi(charges, charges * near_factor)
+        far = monitoring.psi(charges, charges * far_factor)
+        assert 0 < near < far
+        assert far >= policy.ALERTS.psi_alert
+
+
+def test_psi_of_a_case_worked_by_hand():
+    from mlopslab.monitoring import psi  # bound by name: the mutant must reach it too
+
+    before, after = ["a"] * 50 + ["b"] * 50, ["a"] * 90 + ["b"] * 10
+    by_hand = 0.4 * math.log(0.9 / 0.5) - 0.4 * math.log(0.1 / 0.5)
+    assert psi(before, after) == pytest.approx(by_hand)
+"""
+
+
+def _psi_is_the_real_one() -> None:
+    from mlopslab import monitoring
+
+    assert monitoring.psi is _REAL_PSI and monitoring.psi.__code__ is _REAL_PSI_CODE
+    values = data.load_batch("2026-01")["tenure"]
+    assert monitoring.psi(values, values + 12) > 1 and monitoring.psi(values, values - 12) > 1  # 1.65 and 1.21
+
+
+from mlopslab import monitoring as _monitoring  # noqa: E402
+
+_REAL_PSI, _REAL_PSI_CODE = _monitoring.psi, _monitoring.psi.__code__
+
+
+def test_ci_test_check_scores_the_share_of_mutants_a_test_kills(monkeypatch) -> None:
+    result = exercises.evaluate("10.ci_test", CI_TEST_SOLUTION)
+    assert (result.status, result.score) == ("correct", 1.0), result.message
+    _psi_is_the_real_one()
+
+    weak = ("from mlopslab import data, monitoring\n"
+            "def test_shift():\n    t = data.load_batch('2026-01')['tenure']\n    assert monitoring.psi(t, t + 6) > 0\n")
+    result = exercises.evaluate("10.ci_test", weak)
+    assert result.status == "partial" and result.score == 0.25 and "one way only" in result.message  # in words
+    assert "np." not in result.message and "log10" not in result.message
+    _psi_is_the_real_one()
+
+    nothing = exercises.evaluate("10.ci_test", "def test_nothing():\n    assert True\n")
+    assert (nothing.status, nothing.score) == ("wrong", 0) and "0 whatever the samples" in nothing.message
+    identical = ("import pytest\nfrom mlopslab import data, monitoring\n"
+                 "def test_zero():\n    v = data.load_batch('2026-01')['tenure']\n"
+                 "    assert monitoring.psi(v, v) == pytest.approx(0)\n")
+    assert exercises.evaluate("10.ci_test", identical).score == 0
+
+    fails_on_real = CI_TEST_SOLUTION + ("\ndef test_psi_is_symmetric():\n    t = data.load_batch('2026-01')['tenure']\n"
+                                        "    assert monitoring.psi(t, t + 6) == pytest.approx(monitoring.psi(t + 6, t))\n")
+    result = exercises.evaluate("10.ci_test", fails_on_real)
+    assert (result.status, result.score) == ("wrong", 0) and "fails on the real" in result.message
+    _psi_is_the_real_one()
+
+    spots = ("from mlopslab import monitoring\ndef test_spot():\n"
+             "    assert monitoring.psi.__code__.co_consts == (None, 'x')\n")  # tells a mutant by its code, not its values
+    result = exercises.evaluate("10.ci_test", spots)
+    assert result.score == 0 and "__code__" in result.message
+    assert exercises.evaluate("10.ci_test", ...).status == "unanswered"
+    assert exercises.evaluate("10.ci_test", "2026-05").score == 0  # a printed word: not a test file
+    assert exercises.evaluate("10.ci_test", CI_TEST_SOLUTION.replace("def test_", "def check_")).score == 0
+
+
+def test_ci_test_check_restores_psi_when_the_tests_raise(monkeypatch) -> None:
+    """A mutant is in place while the student's tests run: whatever escapes them, the real PSI comes back."""
+    from mlopslab.checks import lab10
+
+    calls = []
+
+    def raising(*sources):
+        calls.append(_monitoring.psi.__code__ is _REAL_PSI_CODE)
+        if len(calls) == 2:  # the first mutant is in place
+            raise RuntimeError("a test that escaped pytest")
+        return pd.DataFrame([{"test": "test_x", "outcome": "passed", "message": ""}])
+
+    monkeypatch.setattr(continuous, "run_code_checks", raising)
+    result = exercises.evaluate("10.ci_test", "def test_x():\n    pass\n")
+    assert result.status == "error" and calls == [True, False]
+    monkeypatch.undo()
+    _psi_is_the_real_one()
+    assert lab10._PSI is _REAL_PSI  # the check's own reference to the function is the module's
 
 
 def test_ci_passes_a_clean_batch_and_stops_a_broken_one() -> None:

@@ -132,13 +132,34 @@ def ci_check(batch: pd.DataFrame) -> tuple[bool, str]:
     return _CI[key]
 
 
-def run_code_checks(test_source: str) -> pd.DataFrame:
-    """Run pytest in-process on ``test_source`` (test functions as text); one row per test with its outcome."""
+def run_code_checks(*test_sources) -> pd.DataFrame:
+    """Run pytest in-process on each of ``test_sources`` (a test file's source as text: its imports and test
+    functions); one row per test with its outcome. A source that is ``...`` or ``None`` (an exercise not answered yet)
+    is left out; a file that does not collect (a syntax error, a failed import) fails, as in CI.
+
+    Test source is the notebook's code whoever runs it: it is written to a folder whose name tells the checks' seal so
+    (:data:`mlopslab.checks._guards.NOTEBOOK_TESTS`).
+    """
+    import sys
+
     import pytest
+
+    from .checks._guards import NOTEBOOK_TESTS
+
+    sources = [s for s in test_sources if s is not None and s is not Ellipsis]
+    if not all(isinstance(s, str) for s in sources):
+        raise TypeError("each test source is a test file's text (a str), not "
+                        f"{', '.join(sorted({type(s).__name__ for s in sources if not isinstance(s, str)}))}")
 
     class Collector:
         def __init__(self) -> None:
             self.rows: list[dict[str, str]] = []
+
+        def pytest_collectreport(self, report) -> None:
+            if report.failed:
+                lines = [line for line in str(report.longrepr).strip().splitlines() if line.strip()]
+                self.rows.append({"test": f"(collecting {Path(report.nodeid).name or 'the tests'})",
+                                  "outcome": "failed", "message": lines[-1].lstrip("E ").strip() if lines else ""})
 
         def pytest_runtest_logreport(self, report) -> None:
             if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
@@ -149,17 +170,26 @@ def run_code_checks(test_source: str) -> pd.DataFrame:
                                   "message": message})
 
     collector = Collector()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "test_lab10_checks.py"
-        path.write_text(test_source)
-        path.with_name("pytest.ini").write_text("[pytest]\n")  # keep the repo's pytest.ini (nbval, xdist) out
+    modules = [f"test_lab10_checks{'' if i == 0 else f'_{i + 1}'}" for i in range(len(sources))]
+    with tempfile.TemporaryDirectory(prefix=NOTEBOOK_TESTS) as folder:
+        paths = [Path(folder) / f"{module}.py" for module in modules]
+        for path, source in zip(paths, sources):
+            path.write_text(source)
+        ini = Path(folder) / "pytest.ini"
+        ini.write_text("[pytest]\n")  # keep the repo's pytest.ini (nbval, xdist) out
         autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no nbval/xdist/playwright plugins: seconds saved
+        for module in modules:  # a file of the same name from an earlier run: pytest would refuse this one
+            sys.modules.pop(module, None)
         try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                pytest.main([str(path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", folder,
-                             "-c", str(path.with_name("pytest.ini"))], plugins=[collector])
+            if paths:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    pytest.main([*map(str, paths), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                                 "--continue-on-collection-errors", "--rootdir", folder, "-c", str(ini)],
+                                plugins=[collector])
         finally:
+            for module in modules:
+                sys.modules.pop(module, None)
             if autoload is None:
                 os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
             else:
@@ -374,7 +404,7 @@ def lineage_table(name: str) -> pd.DataFrame:
                      "data_version": lineage.short(data_version) or "-",
                      "gate_months": _span(tags["gate_months"].split(",")) if tags.get("gate_months") else "2025 hold-out",
                      "promoted_in": tags.get(PROMOTED_TAG, "(start)")})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["month", "version", "trained_on", "data_version", "gate_months", "promoted_in"])
 
 
 def _span(months: list[str]) -> str:

@@ -182,10 +182,16 @@ def called_by_notebook(frame: types.FrameType | None) -> bool:
     return False
 
 
+NOTEBOOK_TESTS = "mlopslab-notebook-tests-"
+"""Prefix of the temporary folders where :func:`mlopslab.continuous.run_code_checks` writes test source from the
+notebook: code run from there is the notebook's, whoever runs it (the lab's CI cell, or a check)."""
+
+
 def _cell(filename: str) -> bool:
     """Code compiled from a notebook cell: ipykernel names it ``<tmp>/ipykernel_<pid>/<hash>.py`` (older IPython:
-    ``<ipython-input-...>``)."""
-    return f"{os.sep}ipykernel_" in filename or filename.startswith("<ipython-input-")
+    ``<ipython-input-...>``); or a test file the notebook wrote for :func:`mlopslab.continuous.run_code_checks`."""
+    return (f"{os.sep}ipykernel_" in filename or filename.startswith("<ipython-input-")
+            or os.path.basename(os.path.dirname(filename)).startswith(NOTEBOOK_TESTS))
 
 
 @functools.cache

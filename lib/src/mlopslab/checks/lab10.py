@@ -1,5 +1,5 @@
-"""Checks of lab 10 (continuous training and the 5 Cs): the trigger, the promotion rule, the alias move, lineage,
-the rollback.
+"""Checks of lab 10 (continuous training and the 5 Cs): a code test judged by the bugs it catches, the trigger, the
+promotion rule, the alias move, lineage, the rollback.
 
 The reference computations are private to this module: no public function of the course package answers an
 exercise. Registry exercises run the student's function on scratch registered models of the check's own, so a check
@@ -8,12 +8,165 @@ never depends on (or disturbs) what the notebook made.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import uuid
+from typing import NamedTuple
 
-from .. import continuous, lineage, policy
+import numpy as np
+
+from .. import continuous, lineage, monitoring, policy
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
+from ..monitoring import EPSILON, bin_shares
 from ._guards import Forbidden, references, seal, without
+
+# --- 10.ci_test --------------------------------------------------------------------------------------------------
+# Mutation testing: the student's tests run (as CI runs them, run_code_checks) on the real monitoring.psi, then on a
+# few broken versions of it. A mutant is installed by swapping the code of the function object itself (and putting
+# that object back as the module's attribute), so `from mlopslab.monitoring import psi` in a test, and the package's
+# own callers (monitoring.feature_drift, continuous.monitor_month), get it too. The mutants' code runs with the
+# globals of mlopslab.monitoring: it uses only names that module defines (np, EPSILON, bin_shares).
+
+_PSI = monitoring.psi
+"""The package's PSI, as the module defined it (a notebook may rebind the module's name; the check puts it back)."""
+
+
+def _psi_never_alerts(reference, current, bins=10):
+    bin_shares(reference, current, bins)  # it checks its input as the real one does
+    return 0.0
+
+
+def _psi_one_way(reference, current, bins=10):
+    shares = bin_shares(reference, current, bins)
+    ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
+    cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
+    position = np.arange(len(ref))
+    if position @ cur < position @ ref:  # the sample moved towards the lower bins: not seen
+        return 0.0
+    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+
+
+def _psi_saturates(reference, current, bins=10):
+    shares = bin_shares(reference, current, bins)
+    ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
+    cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
+    return float(min(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0), 0.2))
+
+
+def _psi_other_log(reference, current, bins=10):
+    shares = bin_shares(reference, current, bins)
+    ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
+    cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
+    return float(max(np.sum((cur - ref) * np.log10(cur / ref)), 0.0))
+
+
+class _Mutant(NamedTuple):
+    code: object
+    bug: str
+    """The kind of bug, in words."""
+    hint: str
+    """Where a test that catches it looks, in words."""
+
+
+_MUTANTS = [
+    _Mutant(_psi_never_alerts.__code__,
+            "a PSI that is 0 whatever the samples, so the monitor never raises a data alert",
+            "Test what a shifted sample does to PSI, not only an unchanged one."),
+    _Mutant(_psi_one_way.__code__,
+            "a PSI that sees a shift one way only: right when a sample moves up (a price rise), 0 when it moves down "
+            "(shorter tenures, lower charges)",
+            "A feature can drift either way: test a shift in the other direction too."),
+    _Mutant(_psi_saturates.__code__,
+            "a PSI that stops growing at 0.2, below the governed alert line: a major shift reads like a moderate one, "
+            "so the monitor warns but never alerts",
+            "Test that a bigger shift reads bigger, with shifts large enough that the monitor must alert "
+            "(policy.ALERTS)."),
+    _Mutant(_psi_other_log.__code__,
+            "a PSI off by a constant factor (the formula with another logarithm): every value is too small, so the "
+            "governed alert lines no longer mean what they say",
+            "Properties (bigger, smaller, zero) cannot see a factor: pin one value you can work out by hand, on a "
+            "sample small enough to do so, as in lab 09's PSI by hand."),
+]
+
+
+@contextlib.contextmanager
+def _psi_as(code):
+    """Within the block, ``monitoring.psi`` is the package's function running ``code`` (its own code if None)."""
+    bound, own = monitoring.psi, _PSI.__code__
+    monitoring.psi = _PSI
+    if code is not None:
+        _PSI.__code__ = code.replace(co_name=own.co_name, co_qualname=own.co_qualname, co_filename=own.co_filename,
+                                     co_firstlineno=own.co_firstlineno)  # named and placed as the real one
+    try:
+        yield
+    finally:
+        _PSI.__code__ = own
+        monitoring.psi = bound
+
+
+def _test_names(source: str) -> list[str]:
+    """The test functions a source defines at its top level (and in Test classes); ValueError if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise ValueError(f"it is not Python: {err.msg} (line {err.lineno} of the text)") from None
+    names = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and node.name.startswith("test")]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            names += [f.name for f in node.body if isinstance(f, ast.FunctionDef) and f.name.startswith("test")]
+    return names
+
+
+def _failed(outcomes) -> list[tuple[str, str]]:
+    rows = outcomes[outcomes["outcome"] == "failed"]
+    return list(zip(rows["test"], rows["message"]))
+
+
+@exercise("10.ci_test", points=2, title="A test is worth the bugs it catches")
+def ci_test(answer, **_):
+    shape = ("`PSI_TESTS` is the source of a test file, as text (in triple quotes, like `CODE_TESTS`): its imports, "
+             "then functions whose names start with `test_`.")
+    if not isinstance(answer, str):
+        return wrong(shape)
+    try:
+        if not _test_names(answer):
+            return wrong(f"No test function found. {shape}")
+    except ValueError as err:
+        return wrong(f"`PSI_TESTS` does not run: {err}. {shape}")
+    from ..tools.grading.tamper import scan
+
+    reaching = scan(answer)  # the grader's scan of exercise cells, on the test file: tests judge what psi returns
+    if reaching:
+        return wrong(f"Your tests {reaching[0]}: test what `monitoring.psi` returns for samples you chose, not how the "
+                     "function or the course's machinery is built.")
+    if _PSI.__code__.co_filename != monitoring.__file__:
+        return wrong("`mlopslab.monitoring.psi` was replaced before the check ran: restart the kernel and run the "
+                     "lab from the top.")
+    try:
+        with _psi_as(None):
+            real = continuous.run_code_checks(answer)
+        failing = _failed(real)
+        if failing:
+            test, message = failing[0]
+            return wrong(f"`{test}` fails on the real `monitoring.psi` ({message or 'it failed'}). A test that fails on "
+                         "correct code stops CI for nothing: check what you expect against what PSI does (print it).")
+        missed = []
+        for mutant in _MUTANTS:
+            with _psi_as(mutant.code):
+                outcomes = continuous.run_code_checks(answer)
+            if not _failed(outcomes):
+                missed.append(mutant)
+    except ValueError as err:  # no test ran
+        return wrong(f"Your tests did not run: {err}. {shape}")
+    caught = len(_MUTANTS) - len(missed)
+    if not missed:
+        return correct(f"Your tests pass on the real `monitoring.psi` and fail on each of the {len(_MUTANTS)} broken "
+                       "versions the check tried: a test worth the bugs it catches. They now run with the team's.")
+    hint = (f"Your tests pass on the real `monitoring.psi`, and fail on {caught or 'none'} of the {len(_MUTANTS)} broken "
+            f"versions of it the check tried. They pass on {missed[0].bug}. {missed[0].hint}")
+    return partial(round(caught / len(_MUTANTS), 2), hint) if caught else wrong(hint)
+
 
 # --- 10.trigger --------------------------------------------------------------------------------------------------
 
