@@ -213,3 +213,32 @@ def test_code_from_a_cell_is_the_notebook_whatever_name_its_globals_claim() -> N
                  cell_file, "exec"), namespace)
     with pytest.raises(ReferenceCodeUsed):
         namespace["run"]()
+
+
+def test_a_module_the_notebook_wrote_is_the_notebooks(tmp_path) -> None:
+    """Code from a file that is neither the course's, a library's nor a test (a module a cell wrote and ran with
+    ``runpy``, or imported) counts as the notebook's: before, any such file was trusted like the project's code."""
+    from mlopslab.checks import lab04
+
+    module = tmp_path / "helpers.py"
+    module.write_text("from mlopslab.checks import lab04\n\ndef scan(df):\n    return lab04._scan_reference(df)\n")
+    cell = _notebook(f"import runpy\nhelpers = runpy.run_path({str(module)!r}, run_name='helpers')\n")
+    assert evaluate("04.leak_scan", cell["helpers"]["scan"]).score == 0
+    with pytest.raises(ReferenceCodeUsed):
+        cell["helpers"]["scan"](pd.DataFrame())
+    assert lab04.leak_scan(lab04._scan_reference).score == 1  # this test's own call is trusted
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    ("f = getattr(g, '__code__')", True),
+    ("f = getattr(g, '__clo' + 'sure__')", True),
+    ("names = vars(module)", True),
+    ("d = module.__dict__", True),
+    ("coefficients = getattr(model, 'coef_', None)", False),
+    ("def f(x):\n    '''the share of churners'''\n    return x.mean()", False),
+])
+def test_the_grading_scan_sees_attributes_reached_through_strings(source, flagged) -> None:
+    """A reviewer reached ``__code__`` with getattr and a string; a literal attribute name stays fine."""
+    from mlopslab.tools.grading import tamper
+
+    assert bool(tamper.scan(source)) is flagged, tamper.scan(source)

@@ -157,13 +157,17 @@ TRUSTED = ("mlopslab.exercises", "mlopslab.checks", "mlopslab.tools")
 instructor's tools (grader, probe, runner)."""
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(PACKAGE))), "tests")
+"""The repository's tests (``lib/src/mlopslab`` -> ``tests``), which call the checks' reference code directly."""
 
 
 def called_by_notebook(frame: types.FrameType | None) -> bool:
     """Whether ``frame``'s code, or the code that called it through libraries only (pandas' ``apply``, an
     ``exec``, a course module that calls a function it is given, such as ``mltestscore.scorecard``'s judges), is the
-    notebook's: module ``__main__``, or code compiled from a cell (whatever ``__name__`` its globals claim). The
-    checks, the grader, a test or any other code of the project's is not.
+    notebook's. Trusted: the checks, ``exercises`` and the tools (by their file in the package), and the repository's
+    tests. Anything else is the notebook's: module ``__main__``, code compiled from a cell (whatever ``__name__`` its
+    globals claim), and any file that is neither the course's, a library's, nor a test (a module the notebook wrote
+    and imported, ``runpy``, a test file for :func:`mlopslab.continuous.run_code_checks`).
 
     A speed bump against reuse, not a wall: a student who compiles code under the package's file name gets past it;
     the grader's scan of exercise cells (:mod:`mlopslab.tools.grading.tamper`) flags ``compile``, ``exec``,
@@ -173,11 +177,13 @@ def called_by_notebook(frame: types.FrameType | None) -> bool:
         filename = frame.f_code.co_filename
         if name == "__main__" or _cell(filename):
             return True
-        course = filename.startswith(PACKAGE + os.sep)
-        if course and any(name == t or name.startswith(t + ".") for t in TRUSTED):
+        if filename.startswith(PACKAGE + os.sep):
+            if any(name == t or name.startswith(t + ".") for t in TRUSTED):
+                return False
+        elif filename.startswith(TESTS + os.sep):
             return False
-        if not (course or _library(filename)):
-            return False
+        elif not _library(filename):
+            return True
         frame = frame.f_back
     return False
 

@@ -16,8 +16,11 @@ PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_
 FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
                    "importlib", "exec", "eval", "compile", "__import__", "setattr", "globals",
                    "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel",
-                   "__wrapped__", "__closure__", "cell_contents", "__code__"}
+                   "__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "vars"}
 """Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
+
+HIDDEN_NAMES = ("__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "__builtins__")
+"""Attributes that reach around a function; named in a string (``getattr(f, "__clo" "sure__")``) they are flagged too."""
 
 FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
 """Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
@@ -76,4 +79,17 @@ def scan(source: str) -> list[str]:
         for name in _used_names(node):
             if name in FORBIDDEN_NAMES:
                 reasons.append(f"uses {name!r} (line {getattr(node, 'lineno', '?')})")
+        reasons += _reached_by_name(node)
     return list(dict.fromkeys(reasons))
+
+
+def _reached_by_name(node: ast.AST) -> list[str]:
+    """An attribute reached through a string: a string that names one of :data:`HIDDEN_NAMES`, or ``getattr`` /
+    ``hasattr`` with a name the cell computes (a literal name such as ``getattr(model, "coef_")`` is fine)."""
+    line = getattr(node, "lineno", "?")
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [f"names {name!r} in a string (line {line})" for name in HIDDEN_NAMES if name in node.value]
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
+            and not (len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))):
+        return [f"calls {node.func.id} with a computed attribute name (line {line})"]
+    return []
