@@ -352,7 +352,7 @@ train_run = train_recipe(train, gate, threshold)
 X, y = preparation.split_xy(train)
 X_gate, y_gate = preparation.split_xy(gate)
 weights = reweighing(trust.intersection(X), y)  # the training rows' weights, for the simpler model below
-model = mlflow.sklearn.load_model(f"runs:/{train_run}/model") if isinstance(train_run, str) else None
+model = capstone.load_logged_model(train_run)  # mlflow.sklearn.load_model(f"runs:/{train_run}/model"), or None
 
 # %% mlopslab={"check": "11.train"}
 check("11.train", train_recipe, increment=increment)
@@ -381,7 +381,7 @@ train_run = train_recipe(train, gate, threshold)
 X, y = preparation.split_xy(train)
 X_gate, y_gate = preparation.split_xy(gate)
 weights = ...  # no reweighing
-model = mlflow.sklearn.load_model(f"runs:/{train_run}/model") if isinstance(train_run, str) else None
+model = capstone.load_logged_model(train_run)  # mlflow.sklearn.load_model(f"runs:/{train_run}/model"), or None
 
 
 # %% mlopslab={"shortcut": "11.train"}
@@ -530,6 +530,8 @@ print(f"this sprint's retrain: the same family, inputs, mitigation and inherited
 # carries the standing approval's tag, yours will carry the Product Owner's name.
 #
 # ### Exercise 11.3 — release, in the governed order
+# The cell skips the release while `model` is None (your training run has not logged a model yet): write yours in
+# its `else:` branch.
 # 1. Run the governed gate on your `model`: `validation.gate` on the exam (`gate`), with `policy.GATE` and the
 #    governed `threshold`; keep its verdict in `decision`.
 # 2. Register your run's model under `MODEL` with `mlflow.register_model` (its URI is `runs:/<train_run>/model`) and
@@ -558,35 +560,42 @@ def beats(new, old, rule):
     # END SOLUTION
 
 
-# BEGIN STUB
-# decision = ...
-# registered = ...   # what mlflow.register_model returns
-# # then: the author tag, the gate's record, the model card; the comparison; the approval and the alias
-# END STUB
-# BEGIN SOLUTION
-decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
-registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)
-author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
-client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
-validation.record_gate(registered.version, decision, name=MODEL)
-card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
-validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
+decision = registered = None  # your release below sets them
+if model is None:
+    print("Exercise 11.2 first: the release ships the model your training run logged, and `model` is None.")
+elif policy.APPROVAL.author_tag not in client.get_run(train_run).data.tags:
+    print(f"Exercise 11.2 first: your training run has no author ({policy.APPROVAL.author_tag}), so nobody can show "
+          "that the approver is not the author: the release waits.")
+else:
+    # BEGIN STUB
+    # decision = ...
+    # registered = ...   # what mlflow.register_model returns
+    # # then: the author tag, the gate's record, the model card; the comparison; the approval and the alias
+    # END STUB
+    # BEGIN SOLUTION
+    decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
+    registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)
+    author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
+    client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
+    validation.record_gate(registered.version, decision, name=MODEL)
+    card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
+    validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
 
-last_champion = mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}")
-old = validation.gate(last_champion, gate, policy.GATE, threshold=threshold).evidence
-new = decision.evidence
-client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
-client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
-promote = decision.passed and beats(new, old, policy.PROMOTION)
-print(decision)
-print(f"exam profit: new €{new.profit:,.0f} (AUC {new.auc:.3f}) against last sprint's champion "
-      f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats(new, old, policy.PROMOTION)}")
-if promote:
-    validation.approve(registered.version, policy.APPROVAL.approver,
-                       f"gate passed on {', '.join(capstone.GATE_MONTHS)}; model card reviewed; earns "
-                       f"€{new.profit - old.profit:,.0f} more than last sprint's champion on the same exam", name=MODEL)
-    validation.promote(registered.version, name=MODEL)
-# END SOLUTION
+    last_champion = mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}")
+    old = validation.gate(last_champion, gate, policy.GATE, threshold=threshold).evidence
+    new = decision.evidence
+    client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
+    client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
+    promote = decision.passed and beats(new, old, policy.PROMOTION)
+    print(decision)
+    print(f"exam profit: new €{new.profit:,.0f} (AUC {new.auc:.3f}) against last sprint's champion "
+          f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats(new, old, policy.PROMOTION)}")
+    if promote:
+        validation.approve(registered.version, policy.APPROVAL.approver,
+                           f"gate passed on {', '.join(capstone.GATE_MONTHS)}; model card reviewed; earns "
+                           f"€{new.profit - old.profit:,.0f} more than last sprint's champion on the same exam", name=MODEL)
+        validation.promote(registered.version, name=MODEL)
+    # END SOLUTION
 
 # %% mlopslab={"check": "11.release"}
 check("11.release", registered, increment=increment, beats=beats)
@@ -649,7 +658,9 @@ if decision.passed and beats(decision.evidence, old, policy.PROMOTION):
 promotion_rule = policy.PROMOTION
 print(f"policy.PROMOTION: more than €{promotion_rule.min_gain:,.0f} of exam profit above the champion, and an AUC "
       f"at most {promotion_rule.max_auc_drop:g} below it; the gate must pass as well")
-released = client.get_model_version(MODEL, registered.version) if hasattr(registered, "version") else None
+released = None  # your version of MODEL, if exercise 11.3 registered one
+if hasattr(registered, "version") and getattr(registered, "name", None) == MODEL:
+    released = client.get_model_version(MODEL, registered.version)
 if released is None or "promotion.champion_profit" not in released.tags or not hasattr(decision, "evidence"):
     print("Exercise 11.3 first: the margin is read from your version's record.")
 else:
@@ -859,13 +870,15 @@ def sprint_kpis(history, metrics):
     # END SOLUTION
 
 
-if evidence.version:  # the sprint's model: the registered version; its training run holds the exam's metrics
-    sprint_model = client.get_run(evidence.version["run_id"]).data.metrics
+# the sprint's model: the registered version; its training run holds the exam's metrics
+sprint_model = client.get_run(evidence.version["run_id"]).data.metrics if evidence.version else {}
+if not {"profit", "baseline_profit"} <= set(sprint_model):
+    print("Exercises 11.2 and 11.3 first: the model KPI is read from the registered version's training run (its "
+          "metrics profit and baseline_profit).")
+else:
     kpis = sprint_kpis(history, sprint_model)
     display(pd.to_numeric(pd.Series(kpis, name="this sprint's review"), errors="coerce").round(3)
             if isinstance(kpis, dict) else kpis)
-else:
-    print("Exercises 11.2 and 11.3 first: the model KPI is read from the registered version's training run.")
 
 # %% mlopslab={"check": "11.review_kpis"}
 check("11.review_kpis", sprint_kpis, increment=increment)

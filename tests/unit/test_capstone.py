@@ -238,3 +238,94 @@ def test_inclusion_check_needs_the_governed_rule_and_no_person() -> None:
     half = exercises.evaluate("11.judge", lambda ev: 0.5 if ev.version else 0)
     assert half.score < 1
     assert exercises.evaluate("11.judge", lambda ev: None).status == "unanswered"
+
+
+def test_a_judge_that_raises_scores_its_test_zero_and_the_scorecard_goes_on() -> None:
+    ev = evidence("notebook", contract=CONTRACT, version={"gate.reasons": "pass [fairness] gap 0.01"})
+
+    def calls_a_property(ev):
+        return 1 if ev.unattended() else 0.5  # a property called as a method: TypeError
+
+    card = mltestscore.scorecard(ev, judges={"Model 7": calls_a_property})
+    assert card.loc["Model 7", "points"] == 0.0 and card.loc["Model 7", "how"] == "not done"
+    message = card.loc["Model 7", "evidence"]
+    assert message.startswith("your judge raised TypeError: 'bool' object is not callable") and len(message) < 130
+    untouched = mltestscore.scorecard(ev)
+    assert card.drop(index="Model 7").equals(untouched.drop(index="Model 7"))  # only its own test pays
+    assert mltestscore.final_score(card) == mltestscore.final_score(untouched)
+    long = mltestscore.scorecard(ev, judges={"Model 7": lambda ev: {}["x" * 500]}).loc["Model 7", "evidence"]
+    assert long.startswith("your judge raised KeyError") and len(long) < 130
+    text = mltestscore.scorecard(ev, judges={"Model 7": lambda ev: "yes"}).loc["Model 7"]
+    assert text["points"] == 0.0 and "returned str" in text["evidence"]
+    assert mltestscore.scorecard(ev, judges={"Model 7": lambda ev: 0.5}).loc["Model 7", "points"] == 0.5
+
+
+def _lazy_quarantine(renumber: bool = False, keep_one_copy: bool = False):
+    import pandera.pandas as pa
+
+    def quarantine(rows, contract):
+        try:
+            contract.validate(rows, lazy=True)
+            bad = []
+        except pa.errors.SchemaErrors as err:
+            bad = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+        if keep_one_copy:  # the re-sent customer: only its second copy quarantined
+            first = rows.loc[bad].duplicated("customerID", keep="last")
+            bad = [i for i, dup in zip(bad, first, strict=True) if not dup]
+        accepted, quarantined = rows.drop(index=bad), rows.loc[bad]
+        if renumber:
+            return accepted.reset_index(drop=True), quarantined.reset_index(drop=True)
+        return accepted, quarantined
+    return quarantine
+
+
+def test_the_contract_check_compares_the_quarantines_rows_not_their_index() -> None:
+    from mlopslab.checks import lab11
+
+    assert lab11._quarantine_problem(_lazy_quarantine()) is None
+    assert lab11._quarantine_problem(_lazy_quarantine(renumber=True)) is None  # same rows, renumbered: as right
+    for broken in (_lazy_quarantine(keep_one_copy=True), _lazy_quarantine(renumber=True, keep_one_copy=True)):
+        problem = lab11._quarantine_problem(broken)
+        assert problem and "does not split another dirty batch" in problem
+
+    def not_lazy(rows, contract):
+        import pandera.pandas as pa
+        try:
+            contract.validate(rows)
+            bad = []
+        except pa.errors.SchemaError as err:
+            bad = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+        return rows.drop(index=bad), rows.loc[bad]
+
+    assert "the contract rejects" in lab11._quarantine_problem(not_lazy)
+    assert "column" in lab11._quarantine_problem(lambda rows, c: (rows.drop(columns="notes"), rows.iloc[:0]))
+
+
+def test_a_run_without_a_model_loads_as_none_with_a_clear_message(monkeypatch, capsys) -> None:
+    import mlflow
+    from mlopslab import config
+    from stores import fresh_store
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("test-capstone-no-model"))
+    config.setup_tracking()
+    assert capstone.load_logged_model(...) is None and capsys.readouterr().out == ""  # 11.2 not answered: silent
+    with mlflow.start_run(run_name="forgot-log-model") as run:
+        mlflow.log_metric("auc", 0.8)
+    assert capstone.load_logged_model(run.info.run_id) is None
+    assert "your run has no model logged under 'model'" in capsys.readouterr().out
+
+
+def test_the_contract_check_wants_every_row_once_whatever_the_contract_reports() -> None:
+    import pandera.pandas as pa
+    from mlopslab.checks import lab11
+
+    def every_report(rows, contract):  # a row once per failure the contract reports: the count does not reconcile
+        try:
+            contract.validate(rows, lazy=True)
+            bad = []
+        except pa.errors.SchemaErrors as err:
+            bad = list(err.failure_cases["index"].dropna().astype(int))
+        return rows.drop(index=bad), rows.loc[bad]
+
+    problem = lab11._quarantine_problem(every_report)
+    assert problem and "every row goes in exactly one of them, once" in problem

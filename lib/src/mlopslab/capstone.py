@@ -9,7 +9,7 @@ module keeps what is not the lesson:
   when its evidence is in the store); :data:`REVIEW_FEEDBACK` and :data:`IMPROVEMENTS` (the next sprint's backlog);
 * **the increment's data** — :func:`start` (the registered model ``churn-capstone``, last sprint's champion),
   :func:`february_export` (the batch as the CRM exported it), :func:`training_data`, :func:`gate_data`,
-  :func:`contract_tags`;
+  :func:`contract_tags`, :func:`load_logged_model`;
 * **the evidence** — :func:`tracked_runs` and :func:`collect` (what the increment left in MLflow), judged by
   :mod:`mlopslab.mltestscore`.
 
@@ -270,6 +270,22 @@ def contract_tags(contract) -> dict[str, str]:
     names |= {"unique" for column in contract.columns.values() if column.unique}
     return {"contract.name": str(contract.name), "contract.rules": ",".join(sorted(str(n) for n in names)),
             "catalog": str(provisioning.CATALOG_ENTRY["name"])}
+
+
+def load_logged_model(run_id, artifact: str = "model"):
+    """``mlflow.sklearn.load_model(f"runs:/{run_id}/{artifact}")``: the model a training run logged, loaded back; or
+    None, printing why, when there is no run id yet (exercise 11.2 unanswered) or the run logged no such model."""
+    import mlflow
+
+    if not isinstance(run_id, str):
+        return None
+    try:
+        return mlflow.sklearn.load_model(f"runs:/{run_id}/{artifact}")
+    except Exception as err:  # noqa: BLE001 — the student's run: say what is missing, let the lab go on
+        first = " ".join(str(err).split())[:160]
+        print(f"your run has no model logged under '{artifact}': {type(err).__name__}: {first} (log it in your run "
+              f"with mlflow.sklearn.log_model(model, name='{artifact}', ...); the release needs it)")
+        return None
 
 
 def months_between(first: str, last: str) -> int:

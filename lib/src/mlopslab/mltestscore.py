@@ -397,23 +397,39 @@ def test_by_id(test_id: str) -> Test:
     return found[test_id]
 
 
+def _short(err, limit: int = 80) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _judged(judge: Callable, ev: Evidence) -> Verdict:
+    """The verdict of a judge supplied to :func:`scorecard`: its points, or 0 saying why when it raised."""
+    try:
+        points = judge(ev)
+    except Exception as err:  # a lab-supplied judge is the student's code: its error is its test's 0, not a crash
+        return _none(f"your judge raised {type(err).__name__}: {_short(err)}")
+    if points is None:
+        return _none("not judged yet (your judge returned None)")
+    try:
+        points = float(points)
+    except (TypeError, ValueError):
+        return _none(f"your judge returned {type(points).__name__} {_short(repr(points), 40)}, not points")
+    return points, "judged by the lab's own rule from the evidence", CHECK if points > 0 else ""
+
+
 def scorecard(ev: Evidence, judges: Mapping[str, Callable] | None = None) -> pd.DataFrame:
     """Every test judged from the evidence: points (0, 0.5, 1), how, the kind of evidence, and how to climb.
 
     ``judges`` supplies judges by test id (a function of the evidence returning points): the tests the rubric
-    leaves to the lab, or a replacement. A test without a judge, or whose judge returns None, scores 0.
+    leaves to the lab, or a replacement. A test without a judge, or whose judge returns None, scores 0; so does one
+    whose judge raises or returns something that is not a number (its evidence says what happened), so that a
+    student's broken judge costs its test, not the scorecard.
     """
     judges = dict(judges or {})
     rows = []
     for t in TESTS:
         if t.id in judges:
-            points = judges[t.id](ev)
-            if points is None:
-                verdict = _none("not judged yet (your judge returned None)")
-            else:
-                points = float(points)
-                kind = CHECK if points > 0 else ""
-                verdict = (points, "judged by the lab's own rule from the evidence", kind)
+            verdict = _judged(judges[t.id], ev)
         elif t.judge is None:
             verdict = _none("the lab judges this test (exercise 11.judge): not judged yet")
         else:

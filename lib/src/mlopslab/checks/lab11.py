@@ -15,6 +15,7 @@ import io
 import json
 import re
 import time
+from collections import Counter
 from functools import lru_cache
 from itertools import combinations
 from numbers import Real
@@ -115,11 +116,34 @@ def _quarantine_problem(quarantine) -> str | None:
                                 and all(isinstance(part, pd.DataFrame) for part in result)):
         return "`quarantine(rows, contract)` returns two DataFrames: the accepted rows and the quarantined rows"
     accepted, quarantined = result
-    if set(quarantined.index) != expected or set(accepted.index) != set(batch.index) - expected:
+    missing = [c for c in batch.columns if c not in accepted.columns or c not in quarantined.columns]
+    if missing:
+        return (f"`quarantine` returns rows without the column {missing[0]!r}: return the rows as they arrived, every "
+                "column kept")
+    if len(accepted) + len(quarantined) != len(batch):
+        return (f"on another dirty batch the check made, `quarantine` returns {len(accepted)} accepted + "
+                f"{len(quarantined)} quarantined rows for {len(batch)} rows in: every row goes in exactly one of them, "
+                "once (a row the contract reports several times is still one row: take the set of failing rows)")
+    want_out = _row_counts(batch.loc[sorted(expected)], batch)
+    got_out, got_in = _row_counts(quarantined, batch), _row_counts(accepted, batch)
+    if got_out != want_out or got_in != _row_counts(batch, batch) - want_out:
         return ("`quarantine` does not split another dirty batch the check made (other glitches, in other rows) as "
-                "the contract does: it must find the broken rows of whatever batch it is given, from the contract's "
+                f"the contract does (it quarantines {len(quarantined)} of its {len(batch)} rows, the contract rejects "
+                f"{len(expected)}): it must find the broken rows of whatever batch it is given, from the contract's "
                 "errors (every failure, with lazy=True), never from a list of rows")
     return None
+
+
+def _row_counts(rows: pd.DataFrame, like: pd.DataFrame) -> Counter:
+    """The rows of ``rows`` as a multiset of their values in ``like``'s columns, whatever their index (a quarantine
+    that renumbers its rows returns the same rows); numbers compared as numbers, so a coerced dtype does not count."""
+    values = {}
+    for column in like.columns:
+        if pd.api.types.is_numeric_dtype(like[column]):
+            values[column] = pd.to_numeric(rows[column], errors="coerce").astype(float).round(6)
+        else:
+            values[column] = rows[column].astype("string")
+    return Counter(pd.util.hash_pandas_object(pd.DataFrame(values), index=False).tolist())
 
 
 @exercise("11.contract", points=2, title="Run the contract, quarantine, record the verdict")
