@@ -186,10 +186,11 @@ def test_a_course_function_that_calls_what_it_is_given_does_not_hide_the_noteboo
                               {"version": "2", "gate": "passed", "gate.reasons": reasons,
                                "gate.policy": json.dumps(policy.GATE.as_dict())}, ["1"])
     assert not mltestscore.scorecard(ev, judges={"Model 7": lambda _ev: 1.0}).empty  # the test's own call runs
-    with pytest.raises(ReferenceCodeUsed, match="lab11._reference_inclusion"):
-        _notebook("mltestscore.scorecard(ev, judges={'Model 7': lab11._reference_inclusion})",
-                  mltestscore=mltestscore, lab11=lab11, ev=ev)
-    assert mltestscore.scorecard(ev, judges={"Model 7": lab11._reference_inclusion}).loc["Model 7", "points"] >= 0
+    cell = _notebook("card = mltestscore.scorecard(ev, judges={'Model 7': lab11._reference_inclusion})",
+                     mltestscore=mltestscore, lab11=lab11, ev=ev)
+    refused = cell["card"].loc["Model 7"]  # the scorecard scores a judge that raises 0, and says why
+    assert refused["points"] == 0 and "ReferenceCodeUsed" in refused["evidence"], refused["evidence"]
+    assert mltestscore.scorecard(ev, judges={"Model 7": lab11._reference_inclusion}).loc["Model 7", "points"] == 1
 
 
 def test_the_grading_scan_flags_the_ways_around_a_function() -> None:
