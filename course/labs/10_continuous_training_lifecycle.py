@@ -140,10 +140,11 @@ print(on_the_mutant.to_string(index=False))
 # and its numbers must mean what the governed alert lines (`policy.ALERTS`) say. Make the samples yourself: a column of
 # a batch and a shifted copy of it, or a few values, few enough to work PSI out by hand as in lab 09.
 #
-# The check runs your tests as CI does: first on the real `monitoring.psi` (they must pass: a test that fails on
-# correct code stops the line for nothing), then on a few mutants of it, each a kind of bug a monitor can ship with.
-# You score the share of mutants your tests kill, and the feedback names a kind of bug they let through. Then your
-# tests join the team's: the loop of section 6 runs only on code that passes them all.
+# The check runs your tests as CI does, on the real `monitoring.psi` (they must pass: a test that fails on correct
+# code stops the line for nothing) and on a few mutants of it, each a kind of bug a monitor can ship with, in an order
+# of its own: a test must give the same verdict whatever ran before it, and judge PSI by what it returns, not by how it
+# is written. You score the share of mutants your tests kill, and the feedback names a kind of bug they let through.
+# Then your tests join the team's: the loop of section 6 runs only on code that passes them all.
 
 # %% mlopslab={"exercise": "10.ci_test"}
 # BEGIN STUB
@@ -346,6 +347,15 @@ check("10.trigger", plan_retraining)
 
 # %% mlopslab={"wrong": "10.trigger"}
 def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
+    """Trains on every labelled month: the gate months too."""
+    if not alerts:
+        return None
+    months = sorted(labelled)
+    return months[-rule.window:], months[-rule.gate_months:]
+
+
+# %% mlopslab={"wrong": "10.trigger"}
+def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
     """The oldest labelled months: a challenger that learns the world before the drift."""
     months = sorted(labelled)
     if not alerts or len(months) < rule.window + rule.gate_months:
@@ -355,11 +365,14 @@ def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
 
 # %% mlopslab={"wrong": "10.trigger"}
 def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
-    """Trains on every labelled month: the gate months too."""
-    if not alerts:
+    """The right months, handed over as one dict."""
+    if not any(alert["kind"] in rule.retrain_on for alert in alerts):
         return None
     months = sorted(labelled)
-    return months[-rule.window:], months[-rule.gate_months:]
+    if len(months) < rule.window + rule.gate_months:
+        return None
+    return {"train": months[len(months) - rule.gate_months - rule.window:len(months) - rule.gate_months],
+            "gate": months[len(months) - rule.gate_months:]}
 
 
 # %% mlopslab={"shortcut": "10.trigger"}
@@ -549,11 +562,17 @@ for month in months:
     alerts = continuous.monitor_month(champion, batch, *(last or (None, None)))  # CM, against champion.reference_auc
     raised[month] = alerts
     plan = plan_retraining(alerts, labelled)  # CT: your trigger
-    outcome = "" if plan is None else "kept the champion"
+    outcome, challenger = "", None
     exam_gain = ""  # what the challenger earns more than the champion on the gate months, in €
-    if plan:
-        challenger = continuous.train_challenger(frames, *plan, threshold=champion.threshold)
-        exam = continuous.gate_data(frames, plan[1])
+    if plan is not None:
+        try:  # a plan the recipe cannot follow is refused and logged, as a pipeline would (10.2's check says why)
+            challenger = continuous.train_challenger(frames, *continuous.plan_months(plan, labelled),
+                                                     threshold=champion.threshold)
+            outcome = "kept the champion"
+        except ValueError as refused:
+            outcome = f"plan refused: {refused}"
+    if challenger is not None:
+        exam = continuous.gate_data(frames, challenger.gate_months)
         decision = validation.gate(challenger.pipeline, exam, policy.GATE, threshold=challenger.threshold)  # CV
         if decision.passed:
             models[continuous.register_challenger(MODEL, challenger, exam, decision, alerts[0]["rule"])] = challenger
@@ -572,7 +591,8 @@ for month in months:
     scores = champion.score(batch)
     continuous.log_scoring(MODEL, month, served, batch, scores, champion.threshold)
     log.append({"month": month, "alerts": len(alerts), "first alert": alerts[0]["rule"] if alerts else "",
-                "plan": "" if plan is None else f"train {plan[0][0]}..{plan[0][-1]}, gate {plan[1][0]}..{plan[1][-1]}",
+                "plan": "" if challenger is None else (f"train {challenger.train_months[0]}..{challenger.train_months[-1]}"
+                                                       f", gate {challenger.gate_months[0]}..{challenger.gate_months[-1]}"),
                 "challenger": outcome, "exam gain €": exam_gain, "served by": f"v{served}",
                 "contacted": int((scores >= champion.threshold).sum()),
                 "profit": continuous.profit(champion, frames[month])})

@@ -22,6 +22,22 @@ def test_code_checks_report_each_test() -> None:
         continuous.run_code_checks("x = 1\n")
 
 
+def test_code_checks_fail_a_source_that_is_not_text_and_never_raise() -> None:
+    """Lab 10's `ci-run` cell with PSI_TESTS a list of test functions (not the source of a test file): CI fails, the
+    loop stops as on any failed test; before, run_code_checks raised TypeError and every later cell of the lab failed."""
+
+    def test_up():
+        assert True
+
+    result = continuous.run_code_checks("def test_ok():\n    assert True\n", [test_up, test_up])
+    assert list(result["outcome"]) == ["passed", "failed"]
+    assert "not a test file: a list" in result["message"].iloc[1] and "as text" in result["message"].iloc[1]
+    code_ok = bool((result["outcome"] == "passed").all())  # the cell's own verdict
+    assert code_ok is False
+    alone = continuous.run_code_checks(42)  # nothing ran but the answer that is not text: still a row, no raise
+    assert list(alone["outcome"]) == ["failed"] and "a int" in alone["message"].iloc[0]
+
+
 def test_code_checks_run_again_and_report_a_file_that_does_not_collect() -> None:
     first = continuous.run_code_checks("def test_one():\n    assert True\n")
     again = continuous.run_code_checks("def test_two():\n    assert True\n")  # same file name: pytest used to refuse it
@@ -83,7 +99,7 @@ def test_ci_test_check_scores_the_share_of_mutants_a_test_kills(monkeypatch) -> 
     weak = ("from mlopslab import data, monitoring\n"
             "def test_shift():\n    t = data.load_batch('2026-01')['tenure']\n    assert monitoring.psi(t, t + 6) > 0\n")
     result = exercises.evaluate("10.ci_test", weak)
-    assert result.status == "partial" and result.score == 0.25 and "one way only" in result.message  # in words
+    assert result.status == "partial" and result.score == 0.4 and "one way only" in result.message  # in words
     assert "np." not in result.message and "log10" not in result.message
     _psi_is_the_real_one()
 
@@ -117,16 +133,65 @@ def test_ci_test_check_restores_psi_when_the_tests_raise(monkeypatch) -> None:
 
     def raising(*sources):
         calls.append(_monitoring.psi.__code__ is _REAL_PSI_CODE)
-        if len(calls) == 2:  # the first mutant is in place
+        if len(calls) == 3:  # the second mutant is in place
             raise RuntimeError("a test that escaped pytest")
         return pd.DataFrame([{"test": "test_x", "outcome": "passed", "message": ""}])
 
     monkeypatch.setattr(continuous, "run_code_checks", raising)
     result = exercises.evaluate("10.ci_test", "def test_x():\n    pass\n")
-    assert result.status == "error" and calls == [True, False]
+    assert result.status == "error" and calls == [False, True, False]  # a mutant runs first, then the real PSI
     monkeypatch.undo()
     _psi_is_the_real_one()
     assert lab10._PSI is _REAL_PSI  # the check's own reference to the function is the module's
+
+
+def test_ci_test_check_gives_nothing_to_tests_that_inspect_psi_or_remember_it(monkeypatch, tmp_path) -> None:
+    """A reviewer's tests that never test PSI scored 2/2: one that remembers the first value it sees (the check ran the
+    real PSI first), one that pins psi's bytecode (dis, or a hash of getattr(psi, "__code__")). The check refuses
+    test source that inspects the function or writes to a module, runs a mutant first and the real PSI again last, and
+    its mirror mutant (0 when a sample moves up) keeps one pinned value on one direction below full points."""
+    from mlopslab.tools.grading import tamper
+
+    monkeypatch.setattr(tamper, "scan", lambda source: [])  # the check's own defences, without the grader's scan
+    head = "import pytest\nfrom mlopslab import data, monitoring\n"
+    sample = "monitoring.psi([1.0] * 40 + [2.0] * 60, [1.0] * 80 + [2.0] * 20)"
+    inspecting = {
+        "__dict__": f"def test_memo():\n    now = {sample}\n"
+                    "    assert now == monitoring.__dict__.setdefault('_first', now)\n",
+        "dis": "import dis\n" + head + "def test_code():\n    assert dis.Bytecode(monitoring.psi).dis()\n",
+        "hashlib": "import hashlib\n" + head + "def test_hash():\n"
+                   "    assert hashlib.sha256(getattr(monitoring.psi, '__code__').co_code).hexdigest() == 'x'\n",
+        "getattr": head + "def test_code():\n    assert getattr(monitoring.psi, 'func' + 'tools') is None\n",
+        "__code__": head + "def test_code():\n    assert str(monitoring.psi) != '__code__'\n",
+        "pytest.seen": head + f"def test_memo():\n    now = {sample}\n    pytest.seen = getattr(pytest, 'x', now)\n",
+        "os.environ": "import os\n" + head + "def test_count():\n    os.environ['RUNS'] = 'x'\n",
+        "co_code": head + "def test_code():\n    f = monitoring.psi\n    assert f.co_code\n",
+    }
+    for what, source in inspecting.items():
+        result = exercises.evaluate("10.ci_test", head + source if not source.startswith(("import", "from")) else source)
+        assert (result.status, result.score) == ("wrong", 0) and what.split(".")[0] in result.message, (what, result)
+    _psi_is_the_real_one()
+
+    memo = tmp_path / "memo.txt"  # remembered outside the modules: the check's order catches it
+    remembers = (head + "import pathlib\n"
+                 f"def test_memo():\n    now = {sample}\n    path = pathlib.Path({str(memo)!r})\n"
+                 "    if not path.exists():\n        path.write_text(repr(now))\n"
+                 "    assert now == float(path.read_text())\n")
+    for _ in range(3):  # the first mutant is drawn at random: a remembered value never earns full points
+        memo.unlink(missing_ok=True)
+        assert exercises.evaluate("10.ci_test", remembers).score < 1
+    _psi_is_the_real_one()
+
+    from mlopslab import data as _data
+
+    tenure = _data.load_batch("2026-01")["tenure"]
+    for shift in ("tenure * 0.5", "tenure + 12"):  # one printed value, one direction: the mirror mutant survives
+        pinned = _monitoring.psi(tenure, eval(shift, {"tenure": tenure}))  # noqa: S307 -- the test's own expression
+        source = (head + f"def test_pinned():\n    tenure = data.load_batch('2026-01')['tenure']\n"
+                  f"    assert monitoring.psi(tenure, {shift}) == pytest.approx({pinned!r})\n")
+        result = exercises.evaluate("10.ci_test", source)
+        assert result.status == "partial" and result.score == 0.8 and "one way only" in result.message, shift
+    _psi_is_the_real_one()
 
 
 def test_ci_passes_a_clean_batch_and_stops_a_broken_one() -> None:
@@ -152,6 +217,28 @@ def test_the_recipe_never_trains_on_its_gate_months_and_names_december_right(fra
     assert late.data_version == lineage.data_version(late.reference)
     scores = continuous.on_months(late, continuous.gate_data(frames, late.gate_months))
     assert set(scores) == {"auc", "profit"} and 0.5 < scores["auc"] <= 1
+
+
+def test_the_loop_refuses_a_plan_it_cannot_follow_with_a_value_error(frames) -> None:
+    """Lab 10's loop reads the trigger's plan with plan_months and trains with train_challenger, and logs a
+    ValueError as "plan refused": the lab's own wrong answers of 10.trigger (a month both trained on and gated) and a
+    plan returned as a dict made the loop cell raise, and every later cell with it."""
+    labelled = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    assert continuous.plan_months((("2026-03", "2026-01", "2026-02"), ["2026-05", "2026-04"]), labelled) == (
+        ["2026-01", "2026-02", "2026-03"], ["2026-04", "2026-05"])
+    refused = {
+        "both training and gate": (labelled[-3:], labelled[-2:]),  # the second declared wrong answer
+        "a pair": {"train": labelled[:3], "gate": labelled[3:]},  # the right months, as a dict
+        "a pair .*not '2026-05'": "2026-05",
+        "must be a list": ("2026-01", "2026-02"),  # a pair of months, not of lists
+        "not one of the labelled months": (["2026-05"], ["2026-06"]),  # June's labels have not arrived
+        "is empty": ([], []),  # the leaky answer's plan in January
+    }
+    for reason, plan in refused.items():
+        with pytest.raises(ValueError, match=reason):
+            continuous.plan_months(plan, labelled)
+    with pytest.raises(ValueError, match="no labelled customers"):  # not a KeyError: the loop catches ValueError
+        continuous.train_challenger(frames, ["2026-13"], ["2026-05"], threshold=0.3)
 
 
 def test_the_monitor_sees_the_price_rise_and_needs_labels_for_performance(frames) -> None:
@@ -444,7 +531,13 @@ def test_lineage_check_runs_the_query_on_a_store_of_its_own(monkeypatch) -> None
                                                 f"tags.`model.name` = '{name}'")
         return {**_answer_auditor(client, name, month), "data_version": runs[f"tags.{lineage.TAG}"].iloc[0]}
 
+    def no_step(client, name, month):  # the month's newest run for the model, whatever its step
+        runs = mlflow.search_runs(filter_string=f"tags.month = '{month}' and tags.`model.name` = '{name}'")
+        return _answer_auditor(client, name, month) | {"run_id": runs["run_id"].iloc[0],
+                                                       "version": runs["tags.model.version"].iloc[0]}
+
     assert exercises.evaluate("10.lineage", any_model).score == 0
+    assert exercises.evaluate("10.lineage", no_step).score == 0  # a training run is each month's newest
     result = exercises.evaluate("10.lineage", by_the_package)
     assert result.score == 0 and "continuous.lineage_table" in result.message
     result = exercises.evaluate("10.lineage", the_batch_data)

@@ -10,7 +10,7 @@ the student's. This module keeps the parts the loop needs and that are not the l
 * CM: :func:`monitor_month` — the month's alerts, under the governed alert rules (``policy.ALERTS``) and the governed
   fairness rule (``policy.GATE``), as lab 09's monitor raises them;
 * CT: :func:`train_challenger` — the champion's own governed recipe (:data:`RECIPE`), retrained on given labelled
-  months;
+  months (:func:`plan_months` reads a trigger's plan, or says why the loop cannot follow it);
 * CV: :func:`on_months` — AUC and campaign profit on the gate data, the numbers the promotion rule compares;
 * CD and lineage: :func:`register_challenger` (run, model version and its lineage tags) and :func:`log_scoring`
   (which version scored which batch);
@@ -135,7 +135,8 @@ def ci_check(batch: pd.DataFrame) -> tuple[bool, str]:
 def run_code_checks(*test_sources) -> pd.DataFrame:
     """Run pytest in-process on each of ``test_sources`` (a test file's source as text: its imports and test
     functions); one row per test with its outcome. A source that is ``...`` or ``None`` (an exercise not answered yet)
-    is left out; a file that does not collect (a syntax error, a failed import) fails, as in CI.
+    is left out; a file that does not collect (a syntax error, a failed import) fails, as in CI, and so does a source
+    that is not text (a list of test functions): a row that says so, never an exception.
 
     Test source is the notebook's code whoever runs it: it is written to a folder whose name tells the checks' seal so
     (:data:`mlopslab.checks._guards.NOTEBOOK_TESTS`).
@@ -146,10 +147,12 @@ def run_code_checks(*test_sources) -> pd.DataFrame:
 
     from .checks._guards import NOTEBOOK_TESTS
 
-    sources = [s for s in test_sources if s is not None and s is not Ellipsis]
-    if not all(isinstance(s, str) for s in sources):
-        raise TypeError("each test source is a test file's text (a str), not "
-                        f"{', '.join(sorted({type(s).__name__ for s in sources if not isinstance(s, str)}))}")
+    given = [s for s in test_sources if s is not None and s is not Ellipsis]
+    sources = [s for s in given if isinstance(s, str)]
+    not_text = [{"test": "(a test file)", "outcome": "failed",
+                 "message": f"not a test file: a {type(s).__name__}, where CI expects a test file's source as text "
+                            "(in triple quotes: its imports, then functions whose names start with test_)"}
+                for s in given if not isinstance(s, str)]  # CI fails on it, as on a file that does not collect
 
     class Collector:
         def __init__(self) -> None:
@@ -194,9 +197,9 @@ def run_code_checks(*test_sources) -> pd.DataFrame:
                 os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
             else:
                 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
-    if not collector.rows:
+    if not collector.rows and not not_text:
         raise ValueError("no test ran: define functions whose names start with test_")
-    return pd.DataFrame(collector.rows)
+    return pd.DataFrame(collector.rows + not_text, columns=["test", "outcome", "message"])
 
 
 # --- the starting point: the governed champion ---------------------------------------------------------------------
@@ -284,6 +287,35 @@ def _fit(train: pd.DataFrame):
     return fit_mitigated(train, reference_estimator())
 
 
+def plan_months(plan, labelled) -> tuple[list[str], list[str]]:
+    """A retraining plan, ``(train_months, gate_months)``, as two sorted lists of months; ValueError saying why when it
+    is not one the loop can follow: not a pair of lists, a month that is not a ``"YYYY-MM"`` string among the
+    ``labelled`` months, an empty list, or a month both in training and in the gate. The loop logs the refusal and
+    keeps the champion, as a pipeline would; exercise 10.2's check says what the plan should have been."""
+    if isinstance(plan, (str, dict)) or not isinstance(plan, (tuple, list)) or len(plan) != 2:
+        raise ValueError(f"a plan is None or a pair (train_months, gate_months), not {_short(plan)}")
+    parts = []
+    for what, months in zip(("train_months", "gate_months"), plan):
+        if isinstance(months, (str, dict)) or not isinstance(months, (tuple, list, np.ndarray, pd.Series)):
+            raise ValueError(f"{what} must be a list of 'YYYY-MM' months, not {_short(months)}")
+        months = [str(m) if isinstance(m, np.str_) else m for m in months]
+        unknown = [m for m in months if not isinstance(m, str) or m not in labelled]
+        if unknown:
+            raise ValueError(f"{what} holds {_short(unknown[0])}, not one of the labelled months")
+        if not months:
+            raise ValueError(f"{what} is empty: a challenger needs at least one training month and one gate month")
+        parts.append(sorted(months))
+    overlap = set(parts[0]) & set(parts[1])
+    if overlap:
+        raise ValueError(f"month(s) {sorted(overlap)} are both training and gate data: the gate must be unseen data")
+    return parts[0], parts[1]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def train_challenger(frames: dict[str, pd.DataFrame], train_months: list[str], gate_months: list[str],
                      threshold: float) -> Candidate:
     """The retraining recipe (:data:`RECIPE`) on the labelled ``train_months``; its AUC on the ``gate_months``.
@@ -301,6 +333,9 @@ def train_challenger(frames: dict[str, pd.DataFrame], train_months: list[str], g
         raise ValueError(f"month(s) {sorted(overlap)} are both training and gate data: the gate must be unseen data")
     if not train_months or not gate_months:
         raise ValueError("a challenger needs at least one training month and one gate month")
+    missing = [m for m in train_months + gate_months if m not in frames]
+    if missing:
+        raise ValueError(f"no labelled customers for {_short(missing[0])}: months are 'YYYY-MM' keys of frames")
     train = gate_data(frames, train_months)
     pipeline = _fit(train)
     gate = gate_data(frames, gate_months)

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import random
+import re
+import sys
+import types
 import uuid
 from typing import NamedTuple
 
@@ -46,6 +50,16 @@ def _psi_one_way(reference, current, bins=10):
     return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
 
 
+def _psi_other_way(reference, current, bins=10):
+    shares = bin_shares(reference, current, bins)
+    ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
+    cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
+    position = np.arange(len(ref))
+    if position @ cur > position @ ref:  # the sample moved towards the higher bins: not seen
+        return 0.0
+    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+
+
 def _psi_saturates(reference, current, bins=10):
     shares = bin_shares(reference, current, bins)
     ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
@@ -75,6 +89,10 @@ _MUTANTS = [
     _Mutant(_psi_one_way.__code__,
             "a PSI that sees a shift one way only: right when a sample moves up (a price rise), 0 when it moves down "
             "(shorter tenures, lower charges)",
+            "A feature can drift either way: test a shift in the other direction too."),
+    _Mutant(_psi_other_way.__code__,
+            "a PSI that sees a shift one way only: right when a sample moves down (shorter tenures, lower charges), 0 "
+            "when it moves up (a price rise)",
             "A feature can drift either way: test a shift in the other direction too."),
     _Mutant(_psi_saturates.__code__,
             "a PSI that stops growing at 0.2, below the governed alert line: a major shift reads like a moderate one, "
@@ -118,6 +136,72 @@ def _test_names(source: str) -> list[str]:
     return names
 
 
+_INSPECTORS = {"dis", "inspect", "marshal", "hashlib", "types", "gc", "ctypes", "importlib", "builtins", "pickle",
+               "sys", "traceback", "linecache", "ast", "tokenize", "code", "codeop", "runpy", "dill", "cloudpickle"}
+"""Modules that read a function's code, its source or the interpreter's state: a test of PSI needs none of them."""
+_REFLECTION = {"getattr", "setattr", "delattr", "hasattr", "vars", "globals", "locals", "eval", "exec", "compile",
+               "breakpoint", "importorskip"}
+_INTERNALS = re.compile(r"^(co|f|tb|gi|cr)_|^traceback$")
+_DUNDER = re.compile(r"__\w+__")
+
+
+def _inspects(source: str) -> str | None:
+    """How a test file looks at ``monitoring.psi`` instead of calling it (None when it only calls it): it imports a
+    module that reads code or the interpreter's state, uses reflection (getattr, vars, ...), reaches a dunder or
+    private attribute (or names one in a string), or writes to a module's attributes (state kept between runs)."""
+    tree = ast.parse(source)
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if module.split(".")[0] in _INSPECTORS:
+                    return f"import `{module.split('.')[0]}`, which reads code, not what it computes"
+            imported |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and (node.id in _REFLECTION or _DUNDER.fullmatch(node.id)):
+            return f"use `{node.id}`, which reaches into objects instead of calling them"
+        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or _INTERNALS.search(node.attr)
+                                                or node.attr in _REFLECTION):
+            return f"read the attribute `{node.attr}`, which is how the code is built, not what it computes"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _DUNDER.search(node.value):
+            return f"name `{_DUNDER.search(node.value).group()}` in a string, to reach into the code"
+        targets = (node.targets if isinstance(node, (ast.Assign, ast.Delete)) else
+                   [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        for target in targets:
+            root = target
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                root = root.value
+            if target is not root and isinstance(root, ast.Name) and root.id in imported:
+                return f"write to `{ast.unparse(target)}`, a value kept between runs of the tests"
+    return None
+
+
+@contextlib.contextmanager
+def _fresh_modules():
+    """Within the block, the course modules' attributes may change; afterwards each is back as it was (a value a test
+    stored on a module, to compare the next run with, is gone). Submodules imported meanwhile stay."""
+    saved = {module: dict(vars(module)) for name, module in list(sys.modules.items())
+             if isinstance(module, types.ModuleType) and (name == "mlopslab" or name.startswith("mlopslab."))}
+    try:
+        yield
+    finally:
+        for module, before in saved.items():
+            space = vars(module)
+            for key in [k for k in space if k not in before and not isinstance(space[k], types.ModuleType)]:
+                del space[key]
+            for key, value in before.items():
+                if space.get(key, _fresh_modules) is not value:
+                    space[key] = value
+
+
+def _run_tests(answer: str, code):
+    """The outcomes of the student's tests with ``monitoring.psi`` running ``code`` (the real one if None), each run in
+    the course modules' state of before it."""
+    with _psi_as(code), _fresh_modules():
+        return continuous.run_code_checks(answer)
+
+
 def _failed(outcomes) -> list[tuple[str, str]]:
     rows = outcomes[outcomes["outcome"] == "failed"]
     return list(zip(rows["test"], rows["message"]))
@@ -140,25 +224,41 @@ def ci_test(answer, **_):
     if reaching:
         return wrong(f"Your tests {reaching[0]}: test what `monitoring.psi` returns for samples you chose, not how the "
                      "function or the course's machinery is built.")
+    try:
+        inspecting = _inspects(answer)
+    except SyntaxError:  # _test_names parsed it; a source ast cannot read again is not a test file
+        inspecting = "do not parse"
+    if inspecting:
+        return wrong(f"Your tests {inspecting}. A mutant differs from the real `monitoring.psi` in what it returns: "
+                     "test what it returns for samples you chose, and keep nothing between runs.")
     if _PSI.__code__.co_filename != monitoring.__file__:
         return wrong("`mlopslab.monitoring.psi` was replaced before the check ran: restart the kernel and run the "
                      "lab from the top.")
+    # a mutant runs first and the real function runs again last, in a random order between: a test that remembers what
+    # it saw (or counts its runs) instead of testing PSI fails on correct code
+    mutants = list(_MUTANTS)
+    random.Random().shuffle(mutants)
+    missed = []
     try:
-        with _psi_as(None):
-            real = continuous.run_code_checks(answer)
-        failing = _failed(real)
-        if failing:
-            test, message = failing[0]
-            return wrong(f"`{test}` fails on the real `monitoring.psi` ({message or 'it failed'}). A test that fails on "
-                         "correct code stops CI for nothing: check what you expect against what PSI does (print it).")
-        missed = []
-        for mutant in _MUTANTS:
-            with _psi_as(mutant.code):
-                outcomes = continuous.run_code_checks(answer)
-            if not _failed(outcomes):
-                missed.append(mutant)
+        for step, mutant in enumerate([mutants[0], None, *mutants[1:], None]):
+            outcomes = _run_tests(answer, None if mutant is None else mutant.code)
+            failing = _failed(outcomes)
+            if mutant is not None:
+                if not failing:
+                    missed.append(mutant)
+                continue
+            if failing:
+                test, message = failing[0]
+                if step == len(mutants) + 1:
+                    return wrong(f"`{test}` passed on the real `monitoring.psi` and failed on it when CI ran it again "
+                                 f"({message or 'it failed'}): a test must give the same verdict on the same code, "
+                                 "whatever ran before it. Do not keep values between runs: test what PSI returns.")
+                return wrong(f"`{test}` fails on the real `monitoring.psi` ({message or 'it failed'}). A test that fails "
+                             "on correct code stops CI for nothing: check what you expect against what PSI does (print "
+                             "it).")
     except ValueError as err:  # no test ran
         return wrong(f"Your tests did not run: {err}. {shape}")
+    missed.sort(key=_MUTANTS.index)  # the feedback names the first kind of bug in the list, whatever the order run
     caught = len(_MUTANTS) - len(missed)
     if not missed:
         return correct(f"Your tests pass on the real `monitoring.psi` and fail on each of the {len(_MUTANTS)} broken "
@@ -433,11 +533,13 @@ _LINEAGE_VERSIONS = [  # train_months of versions 1, 2, 3, 4
 _LINEAGE_RUNS = [  # oldest first: (step, month, model: own or another, version); the answer is marked True
     ("scoring", "2026-04", "own", "1", True),
     ("scoring", "2026-11", "own", "2", False),  # November scored again below: this run is superseded
-    ("training", "2026-11", "own", "4", False),
     ("scoring", "2026-11", "own", "3", True),
     ("scoring", "2026-11", "other", "4", False),  # another registered model's scoring of the same month
     ("scoring", "2026-12", "own", "4", False),
     ("scoring", "2026-04", "other", "4", False),
+    # the newest run of each month for the model is not a scoring run: a query without the step filter picks it
+    ("training", "2026-04", "own", "2", False),
+    ("training", "2026-11", "own", "4", False),
 ]
 
 
