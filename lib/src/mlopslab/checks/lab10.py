@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import hashlib
 import random
 import re
 import sys
@@ -234,10 +235,11 @@ def ci_test(answer, **_):
     if _PSI.__code__.co_filename != monitoring.__file__:
         return wrong("`mlopslab.monitoring.psi` was replaced before the check ran: restart the kernel and run the "
                      "lab from the top.")
-    # a mutant runs first and the real function runs again last, in a random order between: a test that remembers what
-    # it saw (or counts its runs) instead of testing PSI fails on correct code
+    # a mutant runs first and the real function runs again last, the mutants in an order drawn from the answer's text
+    # (the same answer gets the same grade in the notebook and from the grader): a test that remembers what it saw
+    # (or counts its runs) instead of testing PSI fails on correct code
     mutants = list(_MUTANTS)
-    random.Random().shuffle(mutants)
+    random.Random(hashlib.sha256(answer.encode()).hexdigest()).shuffle(mutants)
     missed = []
     try:
         for step, mutant in enumerate([mutants[0], None, *mutants[1:], None]):
