@@ -4,8 +4,9 @@
 tests/integration/test_release.py) and requires its outputs to equal the stored ones, and
 ``test_committed_lab_is_blank`` requires the stored outputs to say "not answered yet" for every exercise with no
 error. Then each lab runs twice more: with its reference solutions (and the shortcut probe after
-every check, see ``mlopslab.tools.probe``), and with its first wrong answers. One class per lab, so that pytest-xdist
-(``--dist loadscope``) spreads the labs over the workers and each lab's two runs are shared by its tests.
+every check, see ``mlopslab.tools.probe``), with its first wrong answers, and (where an exercise declares more) with
+its later wrong answers, so that none breaks a later cell. One class per lab, so that pytest-xdist
+(``--dist loadscope``) spreads the labs over the workers and each lab's runs are shared by its tests.
 """
 
 from __future__ import annotations
@@ -53,6 +54,23 @@ class LabExercises:
     @pytest.fixture(scope="class")
     def wrong(self):
         return _run(self.lab_path, "wrong")
+
+    @pytest.fixture(scope="class")
+    def later_wrong(self):
+        runs = []
+        for k, chosen in enumerate(answers.other_wrong(self.lab), start=2):
+            nb = notebooks.with_answers(notebooks.read(self.lab_path), chosen)
+            runs.append((k, nb, answers.run(nb, tracking_uri=fresh_store(f"{self.lab_path.stem}-wrong{k}", self.lab))))
+        return runs
+
+    def test_every_declared_wrong_answer_runs_the_lab_to_the_end(self, later_wrong) -> None:
+        """The wrong-answer run fills in each exercise's first wrong answer; a later one once crashed a later cell
+        (lab 04's pipeline comparison, lab 10's loop), which only a run of the whole lab shows."""
+        if not later_wrong:
+            pytest.skip("one wrong answer per exercise: test_wrong_answers_get_a_hint runs it")
+        for k, nb, outcome in later_wrong:
+            assert outcome.ok, (k, outcome.reason)
+            assert not execution.error_outputs(nb), (k, execution.error_outputs(nb)[:3])
 
     def test_committed_lab_is_blank(self) -> None:
         nb = notebooks.read(self.lab_path)

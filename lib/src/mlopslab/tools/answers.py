@@ -31,6 +31,16 @@ def chosen(lab: str, kind: str) -> dict[str, str]:
     raise ValueError(f"kind is 'solution' or 'wrong', not {kind!r}")
 
 
+def other_wrong(lab: str) -> list[dict[str, str]]:
+    """The lab's later declared wrong answers, as answer sets: the k-th set (k >= 2) gives every exercise that has a
+    k-th wrong answer that answer, and the others their solution. With ``chosen(lab, "wrong")`` they run every
+    declared wrong answer through the whole lab, so that none of them breaks a later cell."""
+    found = of(lab)
+    most = max((len(w) for w in found.wrong.values()), default=0)
+    return [{ex: (found.wrong.get(ex, [])[k] if len(found.wrong.get(ex, [])) > k else solution)
+             for ex, solution in found.solution.items()} for k in range(1, most)]
+
+
 def filled(lab_path: Path, kind: str) -> nbformat.NotebookNode:
     """The committed lab with the ``solution`` or ``wrong`` answers in its exercise cells."""
     return notebooks.with_answers(notebooks.read(lab_path), chosen(notebooks.lab_number(lab_path), kind))
