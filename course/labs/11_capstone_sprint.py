@@ -384,6 +384,38 @@ weights = ...  # no reweighing
 model = capstone.load_logged_model(train_run)  # mlflow.sklearn.load_model(f"runs:/{train_run}/model"), or None
 
 
+# %% mlopslab={"wrong": "11.train"}
+def reweighing(groups, y):
+    """The reweighing weights, from counts: n(group) · n(label) / (n · n(group, label))."""
+    rows = pd.DataFrame({"group": list(groups), "label": list(y)})
+    count_group = rows.groupby("group")["label"].transform("size")
+    count_label = rows.groupby("label")["group"].transform("size")
+    count_both = rows.groupby(["group", "label"])["label"].transform("size")
+    return (count_group * count_label / (len(rows) * count_both)).to_numpy()
+
+
+def train_recipe(train, gate, threshold):
+    """Reweighed and tracked, but the model itself never logged: nothing to register, nothing to serve."""
+    X, y = preparation.split_xy(train)
+    X_gate, y_gate = preparation.split_xy(gate)
+    model = trust.without_protected(registry.reference_estimator())
+    model.fit(X, y, model__sample_weight=reweighing(trust.intersection(X), y))
+    exam = model.predict_proba(X_gate)[:, 1]
+    author = {policy.APPROVAL.author_tag: policy.APPROVAL.author}
+    with mlflow.start_run(run_name="lr-mitigated-no-model") as tracked:
+        mlflow.set_tags({**increment.tags("train"), "candidate": "recipe", lineage.TAG: lineage.data_version(train), **author})
+        mlflow.log_metrics({"auc": roc_auc_score(y_gate, exam), "profit": development.expected_profit(y_gate, exam, threshold),
+                            "baseline_profit": validation.baseline_profit(y_gate)})
+    return tracked.info.run_id  # no mlflow.sklearn.log_model
+
+
+train_run = train_recipe(train, gate, threshold)
+X, y = preparation.split_xy(train)
+X_gate, y_gate = preparation.split_xy(gate)
+weights = reweighing(trust.intersection(X), y)  # the training rows' weights, for the simpler model below
+model = capstone.load_logged_model(train_run)  # mlflow.sklearn.load_model(f"runs:/{train_run}/model"), or None
+
+
 # %% mlopslab={"shortcut": "11.train"}
 def train_recipe(train, gate, threshold):
     """Lab 07's helper reweighs and fits; lab 07's private helper gives the weights; the MLflow calls are one's own."""
