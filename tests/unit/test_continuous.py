@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from lab_answers import defined
 from mlopslab import config, continuous, data, exercises, lineage, policy, registry, validation
 from stores import fresh_store
 
@@ -403,22 +404,13 @@ def test_trigger_check_gives_nothing_to_an_answer_that_skips_part_of_the_rule() 
 
 
 def _promote(client, name, version):
-    if client.get_model_version(name, version).tags.get("gate") != "passed":
-        raise ValueError("not gated")
-    previous = str(client.get_model_version_by_alias(name, "champion").version)
-    if previous != str(version):
-        client.set_model_version_tag(name, version, "replaces", previous)
-    client.set_registered_model_alias(name, "champion", version)
-    return previous
+    """Lab 10's reference answer to 10.promote, from the lab's source."""
+    return defined("10", "10.promote", "promote", {})(client, name, version)
 
 
 def _roll_back(client, name):
-    versions = [v for v in client.search_model_versions(f"name='{name}'") if "incident" not in v.tags]
-    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
-    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
-    target = max(promoted or starts, key=lambda v: int(v.version))
-    client.set_registered_model_alias(name, "champion", target.version)
-    return str(target.version)
+    """Lab 10's reference answer to 10.rollback, from the lab's source."""
+    return defined("10", "10.rollback", "roll_back", {"continuous": continuous})(client, name)
 
 
 def test_lifecycle_in_the_registry_and_the_registry_checks(monkeypatch, frames) -> None:
@@ -492,14 +484,10 @@ def test_lifecycle_in_the_registry_and_the_registry_checks(monkeypatch, frames) 
 
 
 def _answer_auditor(client, name, month):
+    """Lab 10's reference answer to 10.lineage, from the lab's source."""
     import mlflow
 
-    runs = mlflow.search_runs(filter_string=f"tags.step = 'scoring' and tags.month = '{month}' and "
-                                            f"tags.`model.name` = '{name}'", order_by=["attributes.start_time DESC"])
-    version = runs["tags.model.version"].iloc[0]
-    tags = client.get_model_version(name, version).tags
-    return {"run_id": runs["run_id"].iloc[0], "version": version, "train_months": tags["train_months"].split(","),
-            "data_version": tags[lineage.TAG]}
+    return defined("10", "10.lineage", "answer_auditor", {"mlflow": mlflow, "lineage": lineage})(client, name, month)
 
 
 def test_lineage_check_runs_the_query_on_a_store_of_its_own(monkeypatch) -> None:
