@@ -14,12 +14,14 @@ the check cell's call on each candidate and records the score:
   feedback must neither give partial credit nor say which choice is wrong, or a student could enumerate.
 
 The probe never raises and changes nothing the lab needs later (each candidate runs on a copy of the namespace's
-mapping; a candidate that mutates a shared object can still leak, which the solution run would then show).
+mapping, and the runs a declared cell logs are deleted after its verdict; a candidate that mutates a shared object,
+or moves a registered model's alias, can still leak, which the solution run would then show).
 The test in ``tests/labs`` requires that no candidate scores full points.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -179,6 +181,35 @@ def _from_cell(source: str, check_source: str, namespace: dict) -> tuple[Any, di
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _tracked_runs() -> set[str]:
+    """The ids of every run in the kernel's tracking store (none when the lab never imported MLflow)."""
+    import sys
+
+    if "mlflow" not in sys.modules:
+        return set()
+    import mlflow
+
+    return {run.info.run_id for run in mlflow.search_runs(search_all_experiments=True, output_format="list")}
+
+
+@contextlib.contextmanager
+def _runs_deleted_afterwards():
+    """Delete the runs a declared cell logs once its verdict is in: a wrong answer's run tagged for the increment
+    (lab 11's contract run) would otherwise become evidence for the lab's later cells, and change what they print."""
+    before = _tracked_runs()
+    try:
+        yield
+    finally:
+        new = _tracked_runs() - before
+        if new:
+            from mlflow import MlflowClient
+
+            client = MlflowClient()
+            for run_id in new:
+                with contextlib.suppress(Exception):
+                    client.delete_run(run_id)
 
 
 def _same_kind(value: Any, answer: Any) -> bool:
@@ -349,19 +380,21 @@ def probe(check_source: str, namespace: dict, spec_json: str) -> None:
             payload[bucket].append({"origin": origin, **verdict})
 
         for index, source in enumerate(spec.get("shortcuts", [])):
-            got = _from_cell(source, check_source, namespace)
-            if got is not None:
-                record("candidates", f"declared shortcut {index + 1}", *got)
-            else:
-                payload["candidates"].append({"origin": f"declared shortcut {index + 1}", "status": "raised",
-                                              "score": 0.0, "message": "the shortcut cell raised"})
+            with _runs_deleted_afterwards():
+                got = _from_cell(source, check_source, namespace)
+                if got is not None:
+                    record("candidates", f"declared shortcut {index + 1}", *got)
+                else:
+                    payload["candidates"].append({"origin": f"declared shortcut {index + 1}", "status": "raised",
+                                                  "score": 0.0, "message": "the shortcut cell raised"})
         for index, source in enumerate(spec.get("wrong", [])):
-            got = _from_cell(source, check_source, namespace)
-            verdict = {"status": "raised", "score": 0.0, "message": ""} if got is None else None
-            if verdict:
-                payload["wrong"].append({"origin": f"wrong answer {index + 1}", **verdict})
-            else:
-                record("wrong", f"wrong answer {index + 1}", *got)
+            with _runs_deleted_afterwards():
+                got = _from_cell(source, check_source, namespace)
+                if got is None:
+                    payload["wrong"].append({"origin": f"wrong answer {index + 1}", "status": "raised", "score": 0.0,
+                                             "message": ""})
+                else:
+                    record("wrong", f"wrong answer {index + 1}", *got)
         for name, value in _variables(namespace, answer, set(spec.get("exclude", []))):
             record("candidates", f"the notebook's {name}", value)
         if callable(answer):
