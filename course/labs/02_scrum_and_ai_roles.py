@@ -766,6 +766,13 @@ def sprint_kpis(hist):
             "commitment_reliability": (hist["done"] / hist["committed"]).mean()}
 
 
+# %% mlopslab={"wrong": "02.sprint_kpis"}
+def sprint_kpis(hist):
+    last = hist.tail(3)
+    return {"velocity": last["done"].mean(),
+            "commitment_reliability": (last["done"] / last["committed"]).mean()}   # the mean of the ratios
+
+
 # %% mlopslab={"shortcut": "02.sprint_kpis"}
 def sprint_kpis(hist):
     return {"velocity": scrum.velocity(hist), "commitment_reliability": scrum.commitment_reliability(hist, last=3)}

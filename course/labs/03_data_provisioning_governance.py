@@ -375,6 +375,14 @@ def services_consistent(df):
     return ok
 
 
+# %% mlopslab={"wrong": "03.services_consistent"}
+def services_consistent(df):
+    ok = df["InternetService"] == df["InternetService"]
+    for addon in data.ADDONS:
+        ok &= (df["InternetService"] == "No") == (df[addon] == "No internet service")
+    return ok   # the internet rule both ways, but the phone rule (MultipleLines) forgotten
+
+
 # %% [markdown]
 # Now put your rule into the team's contract and run the contract on the migration batch through **your** quarantine.
 # Read the quarantine: are these the rows the migration broke, and does the batch still reconcile?
@@ -440,6 +448,14 @@ check("03.legacy_report", legacy_report)
 legacy_report = {                                # the contract run on what the legacy job loaded, on its own
     "loaded": provisioning.validate_batch(legacy).summary()["rows"].to_dict(),
     "dropped": {"missing_value": len(dirty) - len(legacy)},
+}
+
+# %% mlopslab={"wrong": "03.legacy_report"}
+dropped = dirty.index.difference(legacy.index)
+violations = result.violations
+legacy_report = {
+    "loaded": violations.groupby("defect")["row"].nunique().to_dict(),   # every quarantined row, loaded or not
+    "dropped": violations[violations["row"].isin(dropped)].groupby("defect")["row"].nunique().to_dict(),
 }
 
 # %% mlopslab={"shortcut": "03.legacy_report"}
@@ -560,6 +576,15 @@ check("03.mask_card", mask_card)
 # %% mlopslab={"wrong": "03.mask_card"}
 def mask_card(text):
     return privacy.mask_pii(text)                # hides the whole card: the agent cannot tell which one
+
+
+# %% mlopslab={"wrong": "03.mask_card"}
+import re  # noqa: F811 -- this cell replaces the solution cell, its import included
+
+
+def mask_card(text):
+    return privacy.PII_PATTERNS["card"].sub(lambda m: "[CARD ending " + re.sub(r"\D", "", m.group())[:4] + "]",
+                                            text)   # the first four digits, not the last four
 
 
 # %% [markdown]

@@ -551,6 +551,15 @@ def read_run(run_name):
             lineage.TAG: found.data.tags[lineage.TAG]}
 
 
+# %% mlopslab={"wrong": "05.read_run"}
+def read_run(run_name):
+    found = mlflow.search_runs(experiment_names=[config.EXPERIMENT],
+                               filter_string=f"tags.mlflow.runName = '{run_name}'",
+                               order_by=["attributes.start_time ASC"], output_format="list")[0]   # the oldest first
+    return {"auc": found.data.metrics["auc"], "profit": found.data.metrics["profit"],
+            lineage.TAG: found.data.tags[lineage.TAG]}
+
+
 # %% mlopslab={"shortcut": "05.read_run"}
 def read_run(run_name):
     row = comparison.set_index("run").loc[run_name]  # section 5's table already holds both candidates' latest runs

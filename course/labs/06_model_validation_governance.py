@@ -296,6 +296,18 @@ def gate_decision(evidence, policy):
     return not failed, failed
 
 
+# %% mlopslab={"wrong": "06.gate_decision"}
+def gate_decision(evidence, policy):
+    failed = []
+    if evidence.auc < policy.min_auc:
+        failed.append("min_auc")   # the policy's field names, not the rules' names
+    if evidence.uplift_per_customer < policy.min_uplift_per_customer:
+        failed.append("min_uplift_per_customer")
+    if evidence.fairness_gap > policy.max_fairness_gap:
+        failed.append("max_fairness_gap")
+    return len(failed) == 0, failed
+
+
 # %% mlopslab={"shortcut": "06.gate_decision"}
 def gate_decision(evidence, policy):  # the verdict the lab printed for the candidate, whatever the evidence
     return False, ["fairness"]
@@ -530,6 +542,9 @@ check("06.intended_use", in_scope)
 
 # %% mlopslab={"wrong": "06.intended_use"}
 in_scope = [1, 2, 3, 4, 5]
+
+# %% mlopslab={"wrong": "06.intended_use"}
+in_scope = [1, 3]   # the explanations before a call left out
 
 # %% [markdown]
 # The card's **figures** come from the evidence computed above, never typed in, so they cannot drift from the model;
@@ -772,6 +787,19 @@ def audit(client, name, alias):
     return {"version": behind.version, "data_version": behind.tags.get(lineage.TAG),   # the version's copy, not the run's
             "author": behind.tags.get(policy.APPROVAL.author_tag), "gate": behind.tags.get("gate"),
             "approved_by": behind.tags["approved_by"]}
+
+
+# %% mlopslab={"wrong": "06.audit"}
+def audit(client, name, alias):
+    behind = max(client.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))   # the newest version,
+    trained = client.get_run(behind.run_id)                                                       # not the alias's
+    return {
+        "version": behind.version,
+        "data_version": trained.data.tags.get(lineage.TAG),
+        "author": behind.tags.get(policy.APPROVAL.author_tag),
+        "gate": behind.tags.get("gate"),
+        "approved_by": behind.tags.get(policy.APPROVAL.approver_tag),
+    }
 
 
 # %% [markdown]

@@ -220,6 +220,13 @@ def feature_effect(model, customer, feature, background):
     return model.predict_proba(variants)[:, 1].mean() - own
 
 
+# %% mlopslab={"wrong": "07.feature_effect"}
+def feature_effect(model, customer, feature, background):
+    variants = pd.concat([customer] * len(background), ignore_index=True)
+    variants[feature] = background[feature].to_numpy()
+    return model.predict_proba(variants)[:, 1].mean()   # the replaced average alone, not compared with the own score
+
+
 # %% mlopslab={"shortcut": "07.feature_effect"}
 def feature_effect(model, customer, feature, background):  # the package's table of effects
     table = trust.feature_effects(model, customer, background, n_background=len(background))
@@ -303,6 +310,14 @@ group_frame = MetricFrame(
              "false_positive_rate": false_positive_rate},
     y_true=contacted, y_pred=y_hold, sensitive_features=X_hold["SeniorCitizen"],   # outcomes and decisions swapped
 )
+
+# %% mlopslab={"wrong": "07.group_metrics"}
+group_frame = MetricFrame(
+    metrics={"selection_rate": selection_rate, "recall": true_positive_rate,
+             "false_positive_rate": false_positive_rate},
+    y_true=y_hold, y_pred=contacted, sensitive_features=X_hold["gender"],   # the other protected attribute
+)
+
 
 # %% mlopslab={"shortcut": "07.group_metrics"}
 group_frame = MetricFrame(metrics={"selection_rate": selection_rate}, y_true=y_hold, y_pred=contacted,
@@ -404,6 +419,15 @@ def reweighing_weights(groups, y):
     share_label = rows["label"].map(rows["label"].value_counts(normalize=True))
     share_both = rows.groupby(["group", "label"])["label"].transform("size") / len(rows)
     return (share_both / (share_group * share_label)).to_numpy()   # upside down
+
+
+# %% mlopslab={"wrong": "07.reweighing"}
+def reweighing_weights(groups, y):
+    rows = pd.DataFrame({"group": np.asarray(groups), "label": np.asarray(y)})
+    share_group = rows["group"].map(rows["group"].value_counts(normalize=True))
+    share_label = rows["label"].map(rows["label"].value_counts(normalize=True))
+    share_in_group = rows.groupby("group")["label"].transform(lambda s: s.map(s.value_counts(normalize=True)))
+    return (share_group * share_label / share_in_group).to_numpy()   # P(label | group), not P(group, label)
 
 
 # %% mlopslab={"shortcut": "07.reweighing"}
@@ -554,6 +578,22 @@ def recall_gap(outcomes, decisions, groups):
     by_group = MetricFrame(metrics=selection_rate, y_true=outcomes, y_pred=decisions,   # the share contacted
                            sensitive_features=groups)
     return by_group.difference()
+
+
+seniors = X_hold["SeniorCitizen"]
+recall_gaps = {
+    "candidate": {"recorded": recall_gap(y_hold, contacted, seniors),
+                  "audited": recall_gap(y_audited, contacted, seniors)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted, seniors),
+                  "audited": recall_gap(y_audited, mitigated_contacted, seniors)},
+}
+
+
+# %% mlopslab={"wrong": "07.recall_gaps"}
+def recall_gap(outcomes, decisions, groups):
+    by_group = MetricFrame(metrics={"recall": true_positive_rate}, y_true=outcomes, y_pred=decisions,
+                           sensitive_features=groups)
+    return by_group.difference()   # a dict of metrics: one gap per metric, a Series
 
 
 seniors = X_hold["SeniorCitizen"]

@@ -245,6 +245,15 @@ serving_mode = {
     "nightly refresh of every customer's risk in the CRM": "real-time",
 }
 
+# %% mlopslab={"wrong": "08.serving_mode"}
+serving_mode = {
+    "monthly retention campaign list for marketing": "batch",
+    "churn risk on the agent's screen while the customer is on the phone": "real-time",
+    "retention offer shown when a customer opens the 'cancel contract' web page": "real-time",
+    "quarterly revenue-at-risk report for the finance team": "batch",
+    "nightly refresh of every customer's risk in the CRM": "real-time",   # the CRM is live, but the refresh is nightly
+}
+
 # %% mlopslab={"shortcut": "08.serving_mode"}
 serving_mode = {
     "monthly retention campaign list for marketing": "batch",

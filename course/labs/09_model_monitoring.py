@@ -280,6 +280,17 @@ def drift_alerts(reference, batches, features, rules):
     return pd.DataFrame(found, columns=["month", "feature", "psi", "level"])
 
 
+# %% mlopslab={"wrong": "09.drift_alerts"}
+def drift_alerts(reference, batches, features, rules):
+    found = []
+    for month, month_batch in batches.items():
+        for feature_name in features:
+            value = monitoring.psi(reference[feature_name], month_batch[feature_name])
+            level = "alert" if value >= rules.psi_alert else "warn" if value >= rules.psi_warn else "ok"
+            found.append((month, feature_name, value, level))   # every month and feature, the quiet ones too
+    return pd.DataFrame(found, columns=["month", "feature", "psi", "level"])
+
+
 # %% mlopslab={"shortcut": "09.drift_alerts"}
 def drift_alerts(reference, batches, features, rules):
     found = [monitoring.feature_drift(reference, batch, features, rules=rules).assign(month=month)
@@ -613,6 +624,14 @@ drift_type = {
     "price rise": "concept drift",
     "new sign-ups": "data drift",
     "competitor's fibre offer": "data drift",
+}
+
+# %% mlopslab={"wrong": "09.drift_types"}
+drift_type = {
+    "over-prediction from the first labels on": "label bias",
+    "price rise": "data drift",
+    "new sign-ups": "data drift",
+    "competitor's fibre offer": "data drift",   # the fibre customers' inputs did not move: their churn did
 }
 
 # %% mlopslab={"shortcut": "09.drift_types"}

@@ -453,6 +453,14 @@ def beats_champion(challenger, champion, rule=policy.PROMOTION):
     return challenger["profit"] > champion["profit"]
 
 
+# %% mlopslab={"wrong": "10.promotion_policy"}
+def beats_champion(challenger, champion, rule=policy.PROMOTION):
+    """The AUC drop measured the wrong way round: a challenger that ranks much better is refused."""
+    earns_more = challenger["profit"] - champion["profit"] > rule.min_gain
+    ranks_well_enough = challenger["auc"] - champion["auc"] <= rule.max_auc_drop
+    return earns_more and ranks_well_enough
+
+
 # %% mlopslab={"shortcut": "10.promotion_policy"}
 def beats_champion(challenger, champion, rule=policy.PROMOTION):
     """The governed numbers typed in instead of read from the rule."""
@@ -504,6 +512,17 @@ def promote(client, name, version):
     previous = client.get_model_version_by_alias(name, "champion").version
     client.set_registered_model_alias(name, "champion", version)
     return str(previous)
+
+
+# %% mlopslab={"wrong": "10.promote"}
+def promote(client, name, version):
+    """Refuses an ungated version, but with an assert: no ValueError for the pipeline to catch."""
+    assert client.get_model_version(name, version).tags.get("gate") == "passed", "not gated"
+    previous = str(client.get_model_version_by_alias(name, "champion").version)
+    if previous != str(version):
+        client.set_model_version_tag(name, version, "replaces", previous)
+    client.set_registered_model_alias(name, "champion", version)
+    return previous
 
 
 # %% mlopslab={"shortcut": "10.promote"}
@@ -852,6 +871,17 @@ def answer_auditor(client, name, month):
             "data_version": runs[f"tags.{lineage.TAG}"].iloc[0]}
 
 
+# %% mlopslab={"wrong": "10.lineage"}
+def answer_auditor(client, name, month):
+    """The month's newest run of the model, whatever its step: a training run can be newer than the scoring run."""
+    newest_first = ["attributes.start_time DESC"]
+    runs = mlflow.search_runs(filter_string=f"tags.month = '{month}' and tags.`model.name` = '{name}'", order_by=newest_first)
+    version = runs["tags.model.version"].iloc[0]
+    tags = client.get_model_version(name, version).tags
+    return {"run_id": runs["run_id"].iloc[0], "version": version, "train_months": tags["train_months"].split(","),
+            "data_version": tags[lineage.TAG]}
+
+
 # %% mlopslab={"shortcut": "10.lineage"}
 def answer_auditor(client, name, month):
     """The package's table of section 8, read off."""
@@ -906,6 +936,9 @@ try:
     promote(client, MODEL, broken)
 except ValueError as refusal:
     print(f"promote() refused: {refusal}")
+except Exception as other:  # noqa: BLE001 -- the student's promote: any other error is not the refusal asked for
+    print(f"promote() stopped it, but with {type(other).__name__} ({other}), not the ValueError exercise 10.4 asks "
+          "for: a pipeline catches the refusal by its type")
 else:
     print(f"promote() did not refuse v{broken}, which never passed a gate: exercise 10.4 asks it to")
 client.set_registered_model_alias(MODEL, "champion", broken)  # the hand-made move that skips every check
@@ -955,6 +988,21 @@ def roll_back(client, name):
     target = str(int(current) - 1)
     client.set_registered_model_alias(name, "champion", target)
     return target
+
+
+# %% mlopslab={"wrong": "10.rollback"}
+def roll_back(client, name):
+    """The newest promoted version, even when that promotion is the incident itself."""
+    versions = client.search_model_versions(f"name='{name}'")
+    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
+    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
+    target = max(promoted or starts, key=lambda v: int(v.version))
+    client.set_registered_model_alias(name, "champion", target.version)
+    return str(target.version)
+
+
+rolled_back_to = roll_back(client, MODEL)
+print("champion serves", registry.alias_version("champion", MODEL), "| your function returned", rolled_back_to)
 
 
 # %% mlopslab={"shortcut": "10.rollback"}

@@ -220,6 +220,26 @@ with mlflow.start_run(run_name="contract-2026-02") as run:  # and the run forget
 contract_run = run.info.run_id
 
 
+# %% mlopslab={"wrong": "11.contract"}
+def quarantine(rows, contract):
+    """Finds the broken rows, but leaves them among the accepted too: rows in != accepted + quarantined."""
+    try:
+        contract.validate(rows, lazy=True)
+        bad_rows = []
+    except pa.errors.SchemaErrors as err:
+        bad_rows = sorted(set(err.failure_cases["index"].dropna().astype(int)))
+    return rows, rows.loc[bad_rows]
+
+
+accepted, quarantined = quarantine(export, contract)
+with mlflow.start_run(run_name="contract-2026-02") as run:
+    mlflow.set_tags({**increment.tags("contract"), **capstone.contract_tags(contract),
+                     "reconciles": str(len(export) == len(accepted) + len(quarantined))})
+    mlflow.set_tag(lineage.TAG, lineage.data_version(accepted))
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
+contract_run = run.info.run_id
+
+
 # %% mlopslab={"shortcut": "11.contract"}
 def quarantine(batch, contract):
     """Lab 03's one call does the split."""
@@ -642,6 +662,36 @@ decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
 registered = mlflow.register_model(f"runs:/{train_run}/model", config.MODEL_NAME)  # the other labs' model, not MODEL
 
 
+# %% mlopslab={"wrong": "11.release"}
+def beats(new, old, rule):
+    """The AUC drop measured the wrong way round: a candidate that ranks much better is refused."""
+    return new.profit - old.profit > rule.min_gain and new.auc - old.auc <= rule.max_auc_drop
+
+
+decision = registered = None  # your release below sets them
+if model is None:
+    print("Exercise 11.2 first: the release ships the model your training run logged, and `model` is None.")
+elif policy.APPROVAL.author_tag not in client.get_run(train_run).data.tags:
+    print(f"Exercise 11.2 first: your training run has no author ({policy.APPROVAL.author_tag}), so nobody can show "
+          "that the approver is not the author: the release waits.")
+else:
+    decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
+    registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)
+    author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
+    client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
+    validation.record_gate(registered.version, decision, name=MODEL)
+    card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
+    validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
+    last_champion = mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}")
+    old = validation.gate(last_champion, gate, policy.GATE, threshold=threshold).evidence
+    new = decision.evidence
+    client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
+    client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
+    if decision.passed and beats(new, old, policy.PROMOTION):
+        validation.approve(registered.version, policy.APPROVAL.approver, "gate passed, beats the champion", name=MODEL)
+        validation.promote(registered.version, name=MODEL)
+
+
 # %% mlopslab={"shortcut": "11.release"}
 def beats(new, old, rule):
     """No comparison: the stub's function, left as it is."""
@@ -924,6 +974,15 @@ def sprint_kpis(history, metrics):
             "profit_uplift": metrics["profit"]}
 
 
+# %% mlopslab={"wrong": "11.review_kpis"}
+def sprint_kpis(history, metrics):
+    """The last three sprints, but the mean of the per-sprint ratios, and the uplift the wrong way round."""
+    last_three = history.tail(3)
+    return {"velocity": last_three["done"].mean(),
+            "commitment_reliability": (last_three["done"] / last_three["committed"]).mean(),
+            "profit_uplift": metrics["baseline_profit"] - metrics["profit"]}
+
+
 # %% mlopslab={"shortcut": "11.review_kpis"}
 def sprint_kpis(history, metrics):
     """Lab 02's KPI functions from the package."""
@@ -1038,6 +1097,15 @@ def judge_inclusion(ev):
     return 1 if "pass [fairness]" in ev.version.get("gate.reasons", "") else 0
 
 
+# %% mlopslab={"wrong": "11.judge"}
+def judge_inclusion(ev):
+    """The fairness result under the governed rule, but a pipeline started by hand earns the full point too."""
+    if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict():
+        return 0
+    reasons = [r for r in ev.version.get("gate.reasons", "").split("; ") if "[fairness]" in r]
+    return 1 if reasons and reasons[0].startswith("pass") else 0
+
+
 # %% mlopslab={"shortcut": "11.judge"}
 def judge_inclusion(ev):
     """The gate's overall verdict stands in for the fairness result."""
@@ -1141,6 +1209,9 @@ check("11.next_sprint", next_sprint, increment=increment, judge=judge_inclusion)
 
 # %% mlopslab={"wrong": "11.next_sprint"}
 next_sprint = ["S35", "S30", "S32", "S31"]
+
+# %% mlopslab={"wrong": "11.next_sprint"}
+next_sprint = ["S34", "S28"]  # the climb without the Product Owner's first story
 
 # %% mlopslab={"shortcut": "11.next_sprint"}
 next_sprint = ["S35", "S31"]  # the stub's example plan, as it is

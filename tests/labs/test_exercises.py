@@ -3,10 +3,10 @@
 "As committed" is proven in two halves: nbval re-executes each committed lab (on the student release, see
 tests/integration/test_release.py) and requires its outputs to equal the stored ones, and
 ``test_committed_lab_is_blank`` requires the stored outputs to say "not answered yet" for every exercise with no
-error. Then each lab runs twice more: with its reference solutions (and the shortcut probe after
-every check, see ``mlopslab.tools.probe``), with its first wrong answers, and (where an exercise declares more) with
-its later wrong answers, so that none breaks a later cell. One class per lab, so that pytest-xdist
-(``--dist loadscope``) spreads the labs over the workers and each lab's runs are shared by its tests.
+error. Then each lab runs three times or more: with its reference solutions (and the shortcut probe after every check,
+see ``mlopslab.tools.probe``), with its first wrong answers, and once per later wrong answer (every exercise declares
+two or more), so that none breaks a later cell. One class per lab, so that pytest-xdist (``--dist loadscope``)
+spreads the labs over the workers and each lab's runs are shared by its tests.
 """
 
 from __future__ import annotations
@@ -66,8 +66,7 @@ class LabExercises:
     def test_every_declared_wrong_answer_runs_the_lab_to_the_end(self, later_wrong) -> None:
         """The wrong-answer run fills in each exercise's first wrong answer; a later one once crashed a later cell
         (lab 04's pipeline comparison, lab 10's loop), which only a run of the whole lab shows."""
-        if not later_wrong:
-            pytest.skip("one wrong answer per exercise: test_wrong_answers_get_a_hint runs it")
+        assert later_wrong, "every exercise declares two wrong answers or more: there is a second run"
         for k, nb, outcome in later_wrong:
             assert outcome.ok, (k, outcome.reason)
             assert not execution.error_outputs(nb), (k, execution.error_outputs(nb)[:3])
@@ -88,11 +87,13 @@ class LabExercises:
             following = nb.cells[nb.cells.index(cell) + 1]
             assert following.metadata.get("mlopslab", {}).get("check") == ex_id, f"{ex_id}: its check cell must follow it"
 
-    def test_source_gives_every_exercise_a_solution_and_a_wrong_answer(self) -> None:
+    def test_source_gives_every_exercise_a_solution_and_two_wrong_answers(self) -> None:
         found = answers.of(self.lab)
         declared = set(exercises.exercises_of(self.lab))
         assert set(found.solution) == declared
-        assert set(found.wrong) == declared, "every exercise needs at least one known-wrong answer in its source"
+        assert set(found.wrong) == declared, "every exercise needs known-wrong answers in its source"
+        thin = sorted(ex for ex, wrong in found.wrong.items() if len(wrong) < 2)
+        assert not thin, f"every exercise declares two wrong answers or more (two different mistakes): {thin}"
         assert set(found.shortcut) <= declared
 
     def test_reference_solutions_pass(self, solved) -> None:
