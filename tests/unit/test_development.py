@@ -89,6 +89,11 @@ def test_log_run_logs_curves_extra_metrics_and_lineage(monkeypatch) -> None:
     # lab 05's check wants a run the student wrote, not one made by log_run
     feedback = lab05.log_run(run_id)
     assert feedback.score == 0 and "development.log_run" in feedback.message
+    client = mlflow.MlflowClient()
+    for telltale in ("train_rows", "test_months"):  # deleting the tags that say so does not hide it
+        client.delete_tag(run_id, telltale)
+    feedback = lab05.log_run(run_id)
+    assert feedback.score == 0 and "development.log_run" in feedback.message
     assert lab05.log_run("no-such-run").score == 0
     assert lab05.log_run("0" * 32).score == 0
 

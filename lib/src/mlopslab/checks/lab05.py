@@ -214,6 +214,18 @@ def honest_test_profit(answer, **_):
 
 # --- 05.log_run -------------------------------------------------------------------------------------------------
 
+def _made_by_log_run(run) -> bool:
+    """Whether ``development.log_run`` logged ``run``, by what no one can remove afterwards: its ``economics.*`` params
+    (MLflow has no call that deletes a param) together with its training dataset input (nor one that drops an input).
+    Its tags ``train_rows`` and ``test_months`` say so too, but ``delete_tag`` removes them."""
+    from ..development import ECONOMICS
+
+    params = set(run.data.params)
+    economics = {f"economics.{key}" for key in ECONOMICS.as_dict()}
+    inputs = run.inputs.dataset_inputs if run.inputs else []
+    return economics <= params and any(d.dataset.name == "customers-train" for d in inputs)
+
+
 def _lab_runs_latest(experiment_id: str) -> int | None:
     """The start time of the newest run lab 05's own cells logged in this experiment."""
     found = _client().search_runs([experiment_id], "tags.lab = '05'", order_by=["attributes.start_time DESC"])
@@ -256,7 +268,7 @@ def log_run(answer, economics=None, **_):
     if tags.get("lab") in ("04", "05") or tags.get("mlflow.runName") in LAB_RUNS:
         return wrong("That run was logged by the lab's own cells. Log a run of your own candidate in the exercise "
                      "cell, with the MLflow calls written there.")
-    if {"train_rows", "test_months"} <= set(tags):
+    if {"train_rows", "test_months"} <= set(tags) or _made_by_log_run(run):
         return wrong("That run was made by `development.log_run`. Write the MLflow calls yourself "
                      "(`mlflow.start_run`, `log_params`, `log_metrics`, `set_tag`, `sklearn.log_model`), as the "
                      "baseline cell does: that is the exercise.")
