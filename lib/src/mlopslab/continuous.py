@@ -305,10 +305,15 @@ def plan_months(plan, labelled) -> tuple[list[str], list[str]]:
         if not months:
             raise ValueError(f"{what} is empty: a challenger needs at least one training month and one gate month")
         parts.append(sorted(months))
-    overlap = set(parts[0]) & set(parts[1])
+    _refuse_gate_seen_in_training(*parts)
+    return parts[0], parts[1]
+
+
+def _refuse_gate_seen_in_training(train_months: list[str], gate_months: list[str]) -> None:
+    """ValueError when a month is both training and gate data (the loop's plan and the recipe both refuse it)."""
+    overlap = set(train_months) & set(gate_months)
     if overlap:
         raise ValueError(f"month(s) {sorted(overlap)} are both training and gate data: the gate must be unseen data")
-    return parts[0], parts[1]
 
 
 def _short(value) -> str:
@@ -328,9 +333,7 @@ def train_challenger(frames: dict[str, pd.DataFrame], train_months: list[str], g
     campaign's decision rule, which only the approval chain of lab 06 may change (``policy.THRESHOLD``).
     """
     train_months, gate_months = sorted(train_months), sorted(gate_months)
-    overlap = set(train_months) & set(gate_months)
-    if overlap:
-        raise ValueError(f"month(s) {sorted(overlap)} are both training and gate data: the gate must be unseen data")
+    _refuse_gate_seen_in_training(train_months, gate_months)
     if not train_months or not gate_months:
         raise ValueError("a challenger needs at least one training month and one gate month")
     missing = [m for m in train_months + gate_months if m not in frames]
