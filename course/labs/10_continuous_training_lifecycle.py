@@ -936,7 +936,7 @@ try:
     promote(client, MODEL, broken)
 except ValueError as refusal:
     print(f"promote() refused: {refusal}")
-except Exception as other:  # noqa: BLE001 -- the student's promote: any other error is not the refusal asked for
+except Exception as other:  # the student's promote: any other error is not the refusal asked for
     print(f"promote() stopped it, but with {type(other).__name__} ({other}), not the ValueError exercise 10.4 asks "
           "for: a pipeline catches the refusal by its type")
 else:
