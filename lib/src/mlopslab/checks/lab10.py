@@ -452,9 +452,7 @@ def _scratch_model(versions: list[dict[str, str]], champion: int | None):
     c.create_registered_model(name)
     try:
         for tags in versions:
-            v = c.create_model_version(name, source="file:///lab10-check/not-a-model")
-            for key, value in tags.items():
-                c.set_model_version_tag(name, v.version, key, value)
+            c.create_model_version(name, source="file:///lab10-check/not-a-model", tags=tags)
         if champion is not None:
             c.set_registered_model_alias(name, "champion", str(champion))
         yield c, name
@@ -567,9 +565,8 @@ def _scratch_lineage():
     with _scratch_model([], champion=None) as (c, name):
         salt = uuid.uuid4().hex
         for i, months in enumerate(_LINEAGE_VERSIONS, start=1):
-            v = c.create_model_version(name, source="file:///lab10-check/not-a-model")
-            for key, value in {"train_months": ",".join(months), lineage.TAG: _hex(f"{salt}-train-{i}")}.items():
-                c.set_model_version_tag(name, v.version, key, value)
+            c.create_model_version(name, source="file:///lab10-check/not-a-model",
+                                   tags={"train_months": ",".join(months), lineage.TAG: _hex(f"{salt}-train-{i}")})
         c.set_registered_model_alias(name, "champion", str(len(_LINEAGE_VERSIONS)))
         start = int(time.time() * 1000) - 60_000 * len(_LINEAGE_RUNS)
         try:
