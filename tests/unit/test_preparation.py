@@ -123,6 +123,17 @@ def test_clean_totals_check_follows_the_contract_rule() -> None:
         lab04.clean_totals(lambda df: df.copy())
 
 
+def test_a_step_that_changes_its_input_does_not_change_what_the_next_check_gets() -> None:
+    """The check cleans the batch once per file and hands out copies: a step that blanks in place is wrong, and the
+    next answer is judged on the batch as it was."""
+    def blank_in_place(df):
+        df.loc[~provisioning.total_matches_tenure_x_monthly(df).to_numpy(), "TotalCharges"] = np.nan
+        return df
+
+    assert lab04.clean_totals(blank_in_place).score == 0
+    assert lab04.clean_totals(_blank).score == 1
+
+
 def test_new_feature_check_tests_training_and_serving_rows() -> None:
     def feature(X, limit=12):
         out = X.copy()

@@ -35,6 +35,13 @@ def test_audited_outcomes_only_remove_false_churn(customers) -> None:
     assert abs((audited.loc[seniors, "Churn"] == "Yes").mean() - (audited.loc[~seniors, "Churn"] == "Yes").mean()) < 0.03
 
 
+def test_audited_outcomes_are_a_new_frame_each_time() -> None:
+    """They are generated once per process; a caller that changes its frame changes nobody else's."""
+    first = trust.audited_outcomes()
+    first["Churn"] = "No"
+    assert (trust.audited_outcomes()["Churn"] == "Yes").any()
+
+
 def test_feature_effects_find_the_only_input_that_matters(customers) -> None:
     customer = customers[customers["Contract"] == "Month-to-month"].head(1)
     effects = trust.feature_effects(ContractModel(), customer, customers.head(300))
