@@ -49,6 +49,8 @@ def _batch_before_totals() -> pd.DataFrame:
 
 @lru_cache(maxsize=2)
 def _cleaned_first_steps(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    """The batch of :func:`_batch_before_totals`; the arguments only key the cache (the file ``load_dirty_batch``
+    reads, as it is now), so a rewritten file is cleaned again."""
     from ..preparation import CLEANING_STEPS, apply_cleaning
 
     raw = load_dirty_batch().drop(columns=["row", "notes"])
