@@ -536,9 +536,3 @@ def plot_scorecard(card: pd.DataFrame, title: str = "ML Test Score of the capsto
     fig.suptitle(title)
     fig.tight_layout()
     return fig
-
-
-def as_records(card: pd.DataFrame) -> list[dict]:
-    """The scorecard as plain records (for logging it as a JSON artifact)."""
-    return json.loads(card.reset_index()[["test", "points", "how", "evidence"]].to_json(orient="records"))
-

@@ -426,17 +426,3 @@ def governed_threshold(alias: str = "champion", name: str | None = None) -> floa
         raise LookupError(f"version {version.version} of {name or MODEL_NAME} has no tag {THRESHOLD.tag!r}: "
                           "the governed threshold is recorded when the model is approved (lab 06)")
     return float(version.tags[THRESHOLD.tag])
-
-
-def monitor_champion(rules: AlertRules = ALERTS, drift: data.Drift | None = None) -> Monitoring:
-    """Monitor the served champion (``models:/churn@champion``, created if missing) over the production year,
-    at its governed threshold. ``drift`` regenerates the year in memory with another drift; default: the
-    shipped batches. The reference AUC is measured on the hold-out months' audited outcomes (:func:`champion_data`).
-    """
-    from . import registry
-
-    registry.ensure_champion()
-    batches, labels = production_year(drift) if drift is not None else (None, None)
-    train, holdout = champion_data(audited=True)
-    return monitor_year(registry.load(), train, holdout, batches=batches, labels=labels, rules=rules,
-                        threshold=governed_threshold())

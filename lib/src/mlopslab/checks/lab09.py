@@ -136,7 +136,7 @@ def drift_alerts(answer, **_):
         everything = _drift_rows(reference, batches, features, rules)
         expected = everything[everything["level"] != "ok"]
         given_batches = {m: b.copy() for m, b in batches.items()}
-        result, blocked = _guarded(answer, ["feature_drift", "level", "monitor_year", "monitor_champion"],
+        result, blocked = _guarded(answer, ["feature_drift", "level", "monitor_year"],
                                    "drift monitor", reference.copy(), given_batches, list(features), rules)
         if blocked:
             return blocked
@@ -228,7 +228,7 @@ def calibration_alerts(answer, **_):
         expected = _calibration_rows(scored, labels, segments, rules)
         args = ({m: b.copy() for m, b in scored.items()}, {m: lab.copy() for m, lab in labels.items()},
                 list(segments), rules)
-        result, blocked = _guarded(answer, ["segment_gaps", "performance", "monitor_year", "monitor_champion"],
+        result, blocked = _guarded(answer, ["segment_gaps", "performance", "monitor_year"],
                                    "calibration monitor", *args)
         if blocked:
             return blocked
