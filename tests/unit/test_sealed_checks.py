@@ -243,3 +243,26 @@ def test_the_grading_scan_sees_attributes_reached_through_strings(source, flagge
     from mlopslab.tools.grading import tamper
 
     assert bool(tamper.scan(source)) is flagged, tamper.scan(source)
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    # reviewers' ways around the seal and the switches (2026-12-05): each scored full points, none was flagged
+    ("import inspect, pkgutil\n_ev = inspect.getclosurevars(pkgutil.resolve_name('mlopslab.checks.lab02:_evidence'))"
+     ".nonlocals['fn']", True),
+    ("practices = dict(__import__('pkg' 'util').resolve_name('mlopslab.' 'checks.lab01:_SITUATIONS'))", True),
+    ("oracle = inspect.getmodule(check).evaluate", True),
+    ("import operator, types\n_code = operator.attrgetter('__co' + 'de__')\n"
+     "planner = types.FunctionType(_code(scrum.plan_sprint), {})", True),
+    ("import runpy, tempfile\nns = runpy.run_path(path)\ngate = ns['gate']", True),
+    ("def psi(reference, current):\n    import sys\n    return sys._getframe(1).f_locals['expected']", True),
+    ("name = 'mlopslab.' + 'checks'", True),
+    # honest code that uses the same words elsewhere
+    ("by_month = frame.stack()\nrows = sorted(rows, key=operator.itemgetter(1))", False),
+    ("message = 'the checks pass: lab 02 is done'", False),
+    ("weights = np.stack([a, b])\nfrom functools import partial\nscore = partial(f, threshold=0.5)", False),
+])
+def test_the_grading_scan_flags_introspection_and_copies(source, flagged) -> None:
+    """The seal is a speed bump; the scan is what sends such a cell to the instructor."""
+    from mlopslab.tools.grading import tamper
+
+    assert bool(tamper.scan(source)) is flagged, tamper.scan(source)

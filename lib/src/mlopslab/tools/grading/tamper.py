@@ -2,7 +2,10 @@
 
 Flags *rebinding* the names the checks rely on (``check``, ``display``, ``evaluate``, ...), touching the
 machinery's modules or registry, and the tools that reach around it (``sys.modules``, ``builtins``,
-``importlib``, ``exec``, threads, ``get_ipython``). Merely *calling* ``display`` or ``print`` is fine.
+``importlib``, ``exec``, threads, ``get_ipython``; introspection that unwraps a sealed function, copies a function's
+code, reaches an attribute through a computed name, or reads the caller's frame). Merely *calling* ``display`` or
+``print`` is fine. A blocklist: what it flags is what reviewers have used; the flag sends the exercise to the
+instructor, it does not prove intent.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_
 FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
                    "importlib", "exec", "eval", "compile", "__import__", "setattr", "globals",
                    "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel",
-                   "__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "vars"}
+                   "__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "vars",
+                   # reaching a sealed function's original, a module by its name, or the check itself as an oracle
+                   "inspect", "pkgutil", "resolve_name", "evaluate", "__self__", "__func__", "__defaults__",
+                   "__kwdefaults__", "__subclasses__", "__getattribute__", "attrgetter", "methodcaller",
+                   # copying a function's code past a check's switch (_guards.without)
+                   "runpy", "run_path", "run_module", "FunctionType", "LambdaType", "CodeType", "marshal",
+                   # reading the check's own variables from the caller's frame while it runs the answer
+                   "_getframe", "f_back", "f_locals", "f_globals", "tb_frame", "gi_frame", "cr_frame", "__traceback__",
+                   "settrace", "setprofile", "walk_stack", "walk_tb"}
 """Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
 
 HIDDEN_NAMES = ("__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "__builtins__")
@@ -24,6 +35,10 @@ HIDDEN_NAMES = ("__wrapped__", "__closure__", "cell_contents", "__code__", "__gl
 
 FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
 """Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
+
+MACHINERY_TEXT = ("mlopslab.checks", "mlopslab.exercises", "mlopslab.tools", "checks.lab", "checks:lab", "checks._")
+"""The machinery's modules named in the cell's strings, joined (``pkgutil.resolve_name("mlopslab.checks.lab02:…")``,
+``"mlopslab." + "checks"``)."""
 
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 """What ``ast.parse`` raises for a student's source it cannot read (null bytes, nesting too deep for the parser):
@@ -80,7 +95,16 @@ def scan(source: str) -> list[str]:
             if name in FORBIDDEN_NAMES:
                 reasons.append(f"uses {name!r} (line {getattr(node, 'lineno', '?')})")
         reasons += _reached_by_name(node)
+    reasons += _named_in_strings(tree)
     return list(dict.fromkeys(reasons))
+
+
+def _named_in_strings(tree: ast.AST) -> list[str]:
+    """What the cell's string constants name once joined in order: a name split over several strings
+    (``"__co" + "de__"``, ``"mlopslab." "checks"``) is found as if written whole."""
+    strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    joined = "".join(node.value for node in sorted(strings, key=lambda n: (n.lineno, n.col_offset)))
+    return [f"names {text!r} in its strings" for text in (*HIDDEN_NAMES, *MACHINERY_TEXT) if text in joined]
 
 
 def _reached_by_name(node: ast.AST) -> list[str]:
