@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from mlopslab import checks, exercises
@@ -109,7 +110,7 @@ def test_a_package_function_saved_before_the_check_runs_is_switched_off_too() ->
     for answer in (cell["build_preprocessor"], cell["by_alias"]):
         result = evaluate("04.preprocessor", answer)
         assert result.status == "wrong" and "build_preprocessor" in result.message
-    with _guards.without(preparation, ["build_preprocessor"]):
+    with pytest.raises(_guards.Forbidden), _guards.without(preparation, ["build_preprocessor"]):  # again at the end
         with pytest.raises(_guards.Forbidden):
             cell["tools"]["bp"]()
     assert cell["tools"]["bp"]() is not None and cell["kept"] is preparation.build_preprocessor
@@ -153,7 +154,7 @@ def test_without_switches_off_a_class_where_it_was_saved_and_refuses_what_it_can
                      "def cached():\n    return 1\n")
     module.Client, module.cached = cell["Client"], cell["cached"]
     made, kept = module.Client("http://x"), {"c": module.Client}
-    with _guards.without(module, ["Client"]):
+    with pytest.raises(_guards.Forbidden, match="fake.Client"), _guards.without(module, ["Client"]):  # again at the end
         with pytest.raises(_guards.Forbidden, match="fake.Client"):
             made.predict([1, 2])
         with pytest.raises(_guards.Forbidden, match="fake.Client"):
@@ -266,3 +267,54 @@ def test_the_grading_scan_flags_introspection_and_copies(source, flagged) -> Non
     from mlopslab.tools.grading import tamper
 
     assert bool(tamper.scan(source)) is flagged, tamper.scan(source)
+
+
+def test_references_finds_a_switched_off_function_and_copies_of_its_code(tmp_path) -> None:
+    """Reviewers copied guarded package functions past ``without`` (which swaps the original's code only): rebuilt
+    from its code object, or its source run again with runpy, kept in a dict or behind a helper of the notebook."""
+    import inspect
+    import runpy
+    import types
+
+    from mlopslab import monitoring
+    from mlopslab.checks._guards import references
+
+    targets = {"monitoring.psi": monitoring.psi}
+    cell = _notebook("def psi(reference, current):\n    return helper(reference, current)\n\n"
+                     "def helper(reference, current):\n    return saved['psi'](reference, current)\n",
+                     saved={"psi": monitoring.psi})
+    assert references(cell["psi"], targets) == ["monitoring.psi"]
+    cell["saved"]["psi"] = types.FunctionType(monitoring.psi.__code__, monitoring.psi.__globals__, "mine")
+    assert references(cell["psi"], targets) == ["monitoring.psi"]
+    copy = tmp_path / "copy.py"
+    copy.write_text("import numpy as np\n\n" + inspect.getsource(monitoring.psi))
+    cell["saved"]["psi"] = runpy.run_path(str(copy))["psi"]
+    assert references(cell["psi"], targets) == ["monitoring.psi"]
+    own = _notebook("import numpy as np\n\ndef psi(reference, current):\n"
+                    "    return float(np.mean(reference) - np.mean(current))\n")
+    assert references(own["psi"], targets) == []
+
+
+def test_a_switched_off_function_stays_off_in_a_copy_and_when_caught() -> None:
+    """A reviewer ran the module again with runpy (new function objects ``without`` never touched); another
+    student could catch :class:`Forbidden` and carry on. Both end in Forbidden when the block ends."""
+    import runpy
+
+    from mlopslab import monitoring
+    from mlopslab.checks._guards import Forbidden, without
+
+    copy = runpy.run_module("mlopslab.monitoring", run_name="mlopslab.monitoring_copy",
+                            alter_sys=True)["psi"]
+    a, b = np.linspace(0, 1, 200), np.linspace(0.2, 1.2, 200)
+    assert copy(a, b) == monitoring.psi(a, b)  # outside the block: the copy works
+
+    def caught() -> float:
+        try:
+            return copy(a, b)
+        except Forbidden:
+            return 0.0
+
+    for answer in (lambda: copy(a, b), caught):
+        with pytest.raises(Forbidden, match="monitoring.psi"), without(monitoring, ["psi"]):
+            answer()
+    assert copy(a, b) == monitoring.psi(a, b)  # and after it, nothing is left switched off

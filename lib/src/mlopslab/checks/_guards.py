@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import os
 import sys
 import types
@@ -29,6 +30,13 @@ class Forbidden(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
+        for hits in _ACTIVE:
+            hits.append(name)
+
+
+_ACTIVE: list[list[str]] = []
+"""The uses of switched-off functions seen by each :func:`without` block running now (innermost last)."""
+WATCH = "__mlopslab_watch__"
 
 
 @contextmanager
@@ -37,7 +45,9 @@ def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
 
     The module's attribute is replaced, and so is the code of the function object itself (of each method, for a
     class): a reference the student saved before the check ran (in a dict, under another name, through
-    ``from module import name``) raises too."""
+    ``from module import name``) raises too. So does a copy of its code (the module run again with ``runpy``, a
+    function rebuilt with ``types.FunctionType`` or from its source), caught by a profile hook as it is called. A
+    :class:`Forbidden` the student's code catches is raised again when the block ends."""
     originals = {name: getattr(module, name) for name in names}
     short = module.__name__.rsplit(".", 1)[-1]
 
@@ -49,18 +59,39 @@ def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
 
     codes: list[tuple[types.FunctionType, types.CodeType]] = []
     swaps = {name: _swappable(original, f"{short}.{name}") for name, original in originals.items()}
+    copies: dict[tuple, str] = {}
     for name, functions in swaps.items():
         setattr(module, name, blocked(name))
         for function in functions:
             codes.append((function, function.__code__))
+            copies[_code_key(function.__code__)] = f"{short}.{name}"
             function.__code__ = _raising_code(f"{short}.{name}")
+    watched = {key[-1] for key in copies}  # the functions' own names: a cheap first test per call
+
+    previous = sys.getprofile()
+    outer = previous if getattr(previous, WATCH, False) else None  # an enclosing block's watch: keep it watching
+
+    def watch(frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name in watched and _code_key(frame.f_code) in copies:
+            raise Forbidden(copies[_code_key(frame.f_code)])
+        if outer is not None:
+            outer(frame, event, arg)
+
+    setattr(watch, WATCH, True)
+    hits: list[str] = []
+    _ACTIVE.append(hits)
+    sys.setprofile(watch)
     try:
         yield
     finally:
+        sys.setprofile(previous)
+        _ACTIVE.remove(hits)
         for function, code in reversed(codes):
             function.__code__ = code
         for name, original in originals.items():
             setattr(module, name, original)
+    if hits:
+        raise Forbidden(hits[0])
 
 
 def _swappable(obj: Any, label: str) -> list[types.FunctionType]:
@@ -95,27 +126,86 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
 
 
 def references(fn: Any, targets: dict[str, Any]) -> list[str]:
-    """The names in ``targets`` (name -> object) that ``fn`` is, or reaches directly: by a global name its code uses,
-    a closure variable or a default argument bound to that very object."""
+    """The names in ``targets`` (name -> object) that ``fn`` is, or reaches: by a global name its code uses, a closure
+    variable or a default argument, directly, in a dict, list or tuple held there, or through a function the notebook
+    defined that ``fn`` reaches the same way. A function counts when it is the target or a copy of its code (rebuilt
+    with ``types.FunctionType``, or its source run again with ``exec`` or ``runpy``), which ``without`` cannot switch
+    off."""
     wanted = {id(obj): name for name, obj in targets.items()}
-    if id(fn) in wanted:  # the package's function itself, handed in as the answer
-        return [wanted[id(fn)]]
-    fn = inspect.unwrap(fn) if callable(fn) else fn
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return []
+    codes = {_code_key(code): name for name, obj in targets.items() for code in _codes_of(obj)}
     found: list[str] = []
+
+    def match(obj: Any) -> str | None:
+        if id(obj) in wanted:
+            return wanted[id(obj)]
+        code = getattr(obj, "__code__", None)
+        return codes.get(_code_key(code)) if isinstance(code, types.CodeType) else None
+
+    seen: set[int] = set()
+    pending = [fn]
+    while pending:
+        obj = pending.pop()
+        if id(obj) in seen or len(seen) > 500:
+            continue
+        seen.add(id(obj))
+        name = match(obj)
+        if name is not None:
+            if name not in found:
+                found.append(name)
+            continue
+        if isinstance(obj, dict):
+            pending += _worth_a_look(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            pending += _worth_a_look(obj)
+        elif isinstance(obj, functools.partial):
+            pending += _worth_a_look([obj.func, *obj.args, *obj.keywords.values()])
+        elif obj is fn or _notebook_function(obj):
+            pending += _worth_a_look(_reached(inspect.unwrap(obj) if callable(obj) else obj))
+    order = list(targets)
+    return sorted(found, key=order.index)  # in the check's order: a copy of a whole module names its first target
+
+
+def _worth_a_look(objects) -> list[Any]:
+    """What may be or hold a function: callables and plain containers (the first thousand of ``objects``)."""
+    return [o for o in itertools.islice(objects, 1000) if callable(o) or isinstance(o, (dict, list, tuple))]
+
+
+def _reached(fn: Any) -> list[Any]:
+    """What a function's code can reach without a computed name: its globals by name, closure and defaults."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        return []
     scope = getattr(fn, "__globals__", {})
-    for co in _code_objects(code):
-        for name in co.co_names:
-            obj = scope.get(name)
-            if id(obj) in wanted and wanted[id(obj)] not in found:
-                found.append(wanted[id(obj)])
+    names = {name for co in _code_objects(code) for name in co.co_names}
     cells = [c.cell_contents for c in (fn.__closure__ or ()) if _has_contents(c)]
-    for obj in [*cells, *(fn.__defaults__ or ())]:
-        if id(obj) in wanted and wanted[id(obj)] not in found:
-            found.append(wanted[id(obj)])
-    return found
+    return [*(scope[name] for name in names if name in scope), *cells, *(fn.__defaults__ or ()),
+            *(fn.__kwdefaults__ or {}).values()]
+
+
+def _notebook_function(obj: Any) -> bool:
+    """A plain function that is not the course's or a library's: the notebook's, whose references count as its own."""
+    code = getattr(obj, "__code__", None)
+    if not isinstance(obj, types.FunctionType) or not isinstance(code, types.CodeType):
+        return False
+    filename = code.co_filename
+    return _cell(filename) or obj.__module__ == "__main__" or not (filename.startswith(PACKAGE + os.sep)
+                                                                     or _library(filename))
+
+
+def _codes_of(obj: Any) -> list[types.CodeType]:
+    if isinstance(obj, types.FunctionType):
+        return [obj.__code__]
+    if isinstance(obj, type):
+        return [m.__code__ for m in (getattr(v, "__func__", v) for v in vars(obj).values())
+                if isinstance(m, types.FunctionType)]
+    return []
+
+
+def _code_key(code: types.CodeType) -> tuple:
+    """What a function's code does, wherever it was compiled: bytecode, names and constants (nested code by its own
+    key), not its file or line numbers."""
+    consts = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
+    return code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts, code.co_name
 
 
 def _has_contents(cell) -> bool:
