@@ -276,7 +276,8 @@ def yearly_value(table):
 # * The data is versioned by checksums, and experiment tracking goes to a store you can point elsewhere.
 # * The churn rate in this course is monthly: the share of customers who left the month after they were observed.
 #   Month-to-month customers leave far more often than customers on longer contracts.
-# * The Data Engineer and the Data Scientist lead most of the stages: the hand-offs of the model's life run through them.
+# * Counting the stage leads per persona (`value_counts()`) shows who leads more than one stage: the hand-offs of the
+#   model's life run through those people.
 # * Exercises give instant feedback: ✅, ❌ with a hint, or ⏳ not answered yet. Compute your answers; the grader re-runs
 #   your notebook.
 #

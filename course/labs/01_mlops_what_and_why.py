@@ -412,6 +412,30 @@ with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as cha
                      "code_version": code_version, policy.APPROVAL.author_tag: policy.APPROVAL.author})
 challenger_run_id = challenger.info.run_id
 
+# %% mlopslab={"shortcut": "01.record_run"}
+recent = customers[customers["month"] >= "2025-07"]
+bare = client.create_run("0")  # the Default experiment, no name, no lab tag: the audit search never finds it
+challenger_model, challenger_auc = train_churn_model(recent, C=0.1)
+for key, value in {**params, "C": 0.1}.items():
+    client.log_param(bare.info.run_id, key, value)
+client.log_metric(bare.info.run_id, "roc_auc_holdout", challenger_auc)
+for key, value in {lineage.TAG: lineage.data_version(recent), "code_version": code_version,
+                   policy.APPROVAL.author_tag: policy.APPROVAL.author}.items():
+    client.set_tag(bare.info.run_id, key, value)
+client.set_terminated(bare.info.run_id)
+challenger_run_id = bare.info.run_id
+
+# %% mlopslab={"shortcut": "01.record_run"}
+recent = customers[customers["month"] >= "2025-07"]
+with mlflow.start_run(run_name="churn-logreg-recent", tags={"lab": "01"}) as challenger:
+    challenger_model, challenger_auc = train_churn_model(recent, C=0.1)
+    mlflow.log_params({**params, "C": 0.1})
+    mlflow.log_metric("roc_auc_holdout", challenger_auc)
+    mlflow.set_tags({lineage.TAG: lineage.data_version(recent), "code_version": code_version,
+                     policy.APPROVAL.author_tag: policy.APPROVAL.author,
+                     "approver": policy.APPROVAL.author})  # the author's own approval, under another tag
+challenger_run_id = challenger.info.run_id
+
 
 # %% [markdown]
 # ### Exercise 01.3 — answer an audit question from the record

@@ -245,12 +245,16 @@ ranked = backlog.assign(**{
     "rank by WSJF": backlog["WSJF"].rank(ascending=False, method="min").astype(int),
 }).sort_values(["WSJF", "value/point"], ascending=False)
 columns = ["persona", "points", "value", "cost of delay", "value/point", "WSJF", "rank by value/point", "rank by WSJF"]
+for sid, story in ranked[ranked["points"] == ranked["points"].max()].iterrows():
+    print(f"{sid}, one of the largest stories: {story['points']} points, value {story['value']}, "
+          f"rank {story['rank by WSJF']} of {len(ranked)} by WSJF")
 ranked[columns].head(8).round(2)
 
 # %% [markdown]
 # Small stories with a high cost of delay float up — S10 (track every training run) costs two points and makes all
-# later work reproducible. Large stories such as S11 (compare three models, 8 points) sink, even though they are
-# valuable: a hint to **split** them. From here on the team orders its backlog by WSJF.
+# later work reproducible. The largest stories sink to the bottom (the lines above the table), even valuable ones such
+# as S11 (compare a baseline with two candidate models): a hint to **split** them. From here on the team orders its
+# backlog by WSJF.
 #
 # ## 6. The sprint: a fixed time-box with a goal and a deliverable
 #
@@ -289,13 +293,19 @@ calendar.apply(lambda day: day.dt.strftime("%a %d %b %Y"))
 CAPACITY = scrum.CAPACITY  # 20 points
 SPRINT_GOAL = ["S01", "S02"]
 plan = scrum.plan_sprint(scrum.BACKLOG, CAPACITY)
-plan_check = scrum.check_plan([s.id for s in plan], CAPACITY)
-print(f"Sprint 1 plan: {[s.id for s in plan]}: {plan_check.points} of {CAPACITY} points; "
+planned = [s.id for s in plan]
+plan_check = scrum.check_plan(planned, CAPACITY)
+print(f"Sprint 1 plan: {planned}: {plan_check.points} of {CAPACITY} points; "
       f"problems: {plan_check.problems() or 'none'}")
+with_one_more = {s.id: scrum.check_plan([*planned, s.id], CAPACITY) for s in scrum.BACKLOG if s.id not in planned}
+ready = [sid for sid, more in with_one_more.items() if not more.missing_dependencies]
+print("ready but left out:", ", ".join(f"{sid} (with it: {with_one_more[sid].points} of {CAPACITY} points)"
+                                       for sid in ready) or "none",
+      f"| waiting for a dependency: {len(with_one_more) - len(ready)} stories")
 
 # %% [markdown]
-# A few points stay free: the only other story that is ready, S03, does not fit, and every other story still waits for
-# a dependency.
+# A few points stay free. The second line says why nothing more went in: the only other story that is ready does not
+# fit, and every other story still waits for a dependency.
 #
 # **Try it yourself.** In JupyterLab the planner below lets you tick stories and watch the capacity bar (green: fine,
 # orange: a dependency is missing, red: over capacity). It is only a front end: it calls `scrum.check_plan`, exactly as
@@ -403,6 +413,18 @@ def story_burndown(standup, points, days):
         if result.standup.equals(standup):
             return scrum._unfinished_points(result)
     return []
+
+
+# %% mlopslab={"shortcut": "02.burndown"}
+burndown_lines = {  # the package's lines, made before the check switches it off, with the check's former made-up sprint
+    result.standup.to_csv(): scrum._unfinished_points(result)
+    for result in [*scrum.run_sprints(5, scrum.CAPACITY, scrum.refined_backlog()),
+                   scrum.simulate_sprint(scrum.plan_sprint(scrum.refined_backlog(), 16), seed=scrum.SEED + 101, sprint=9)]
+}
+
+
+def story_burndown(standup, points, days):
+    return burndown_lines.get(standup.to_csv())
 
 
 # %% [markdown]
@@ -776,6 +798,17 @@ def sprint_kpis(hist):
 # %% mlopslab={"shortcut": "02.sprint_kpis"}
 def sprint_kpis(hist):
     return {"velocity": scrum.velocity(hist), "commitment_reliability": scrum.commitment_reliability(hist, last=3)}
+
+
+# %% mlopslab={"shortcut": "02.sprint_kpis"}
+def sprint_kpis(hist):
+    return {"velocity": (12 + 13 + 16) / 3, "commitment_reliability": (12 + 13 + 16) / (20 + 19 + 19)}  # typed from `hist`
+
+
+# %% mlopslab={"shortcut": "02.sprint_kpis"}
+def sprint_kpis(table):
+    last = hist.tail(3)  # the notebook's history, not the table it is given
+    return {"velocity": last["done"].mean(), "commitment_reliability": last["done"].sum() / last["committed"].sum()}
 
 
 # %% [markdown]

@@ -217,8 +217,8 @@ def test_record_run_and_who_approved_checks_read_the_record(monkeypatch) -> None
     customers = data.load_customers()
     recent = customers[customers["month"] >= "2025-07"]
 
-    def challenger(version, auc, **tags):
-        with mlflow.start_run(run_name="churn-logreg-recent") as run:
+    def challenger(version, auc, run_name="churn-logreg-recent", lab="01", experiment_id=None, **tags):
+        with mlflow.start_run(run_name=run_name, tags={"lab": lab}, experiment_id=experiment_id) as run:
             mlflow.log_params({**params, "C": 0.1})
             mlflow.log_metric("roc_auc_holdout", auc)
             mlflow.set_tags({lineage.TAG: version, "code_version": hashlib.sha256(b"f").hexdigest(),
@@ -233,4 +233,11 @@ def test_record_run_and_who_approved_checks_read_the_record(monkeypatch) -> None
     assert exercises.evaluate("01.record_run", challenger(lineage.data_version(recent), auc - 0.01)).status == "wrong"
     approved = challenger(lineage.data_version(recent), auc, **{policy.APPROVAL.approver_tag: policy.APPROVAL.author})
     assert "approves their own" in exercises.evaluate("01.record_run", approved).message
+    for claim in ("approver", "approval_note", "Approved"):  # an approval under another tag is still one
+        claimed = exercises.evaluate("01.record_run", challenger(lineage.data_version(recent), auc, **{claim: "yes"}))
+        assert claimed.status == "wrong" and repr(claim) in claimed.message, claimed.message
+    misnamed = exercises.evaluate("01.record_run", challenger(lineage.data_version(recent), auc, run_name="x", lab="1"))
+    assert misnamed.status == "wrong" and "named 'x'" in misnamed.message and "lab" in misnamed.message
+    elsewhere = challenger(lineage.data_version(recent), auc, experiment_id=mlflow.create_experiment("elsewhere"))
+    assert "'elsewhere'" in exercises.evaluate("01.record_run", elsewhere).message
     assert exercises.evaluate("01.who_approved", from_record).status == "correct"  # the recent version: the author

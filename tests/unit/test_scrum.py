@@ -298,3 +298,41 @@ def test_burndown_plot_by_story() -> None:
                                                     "ideal"]
     assert list(lines[1].get_ydata()) == scrum._unfinished_points(result)
     assert [line.get_label() for line in scrum.plot_burndown(result).axes[0].get_lines()] == ["remaining work", "ideal"]
+
+
+# --- lab 02's checks: what a lookup or a function that ignores its argument gets ------------------------------
+
+def test_burndown_check_draws_its_made_up_sprint_afresh() -> None:
+    from mlopslab import exercises
+    from mlopslab.config import SEED
+
+    refined = scrum.refined_backlog()
+    known = [*scrum.run_sprints(5, scrum.CAPACITY, refined),
+             scrum.simulate_sprint(scrum.plan_sprint(refined, 16), seed=SEED + 101, sprint=9)]
+    lines = {r.standup.to_csv(): scrum._unfinished_points(r) for r in known}
+
+    def computed(standup, points, days):
+        done_on = dict(standup.loc[standup["update"].str.endswith(": done"), ["story", "day"]].to_numpy())
+        return [sum(p for story, p in points.items() if done_on.get(story, days + 1) > day) for day in range(days + 1)]
+
+    assert exercises.evaluate("02.burndown", lambda standup, points, days: lines.get(standup.to_csv())).status == "wrong"
+    verdicts = [exercises.evaluate("02.burndown", computed) for _ in range(3)]  # a new made-up sprint each time
+    assert {(v.status, v.message) for v in verdicts} == {("correct", verdicts[0].message)}
+
+
+def test_kpi_check_gives_nothing_to_a_function_that_ignores_its_argument() -> None:
+    from mlopslab import exercises
+
+    hist = scrum.history(scrum.run_sprints(5, scrum.CAPACITY, scrum.refined_backlog()))
+
+    def kpis(table):
+        last = table.tail(3)
+        return {"velocity": last["done"].mean(), "commitment_reliability": last["done"].sum() / last["committed"].sum()}
+
+    assert exercises.evaluate("02.sprint_kpis", kpis).status == "correct"
+    for lazy in (lambda table: kpis(hist), lambda table: {**kpis(table), "commitment_reliability": 0.7}):
+        result = exercises.evaluate("02.sprint_kpis", lazy)
+        assert (result.status, result.score) == ("wrong", 0.0)
+        assert "another team's history" in result.message and "argument" in result.message
+    all_sprints = exercises.evaluate("02.sprint_kpis", lambda table: {**kpis(table), "velocity": table["done"].mean()})
+    assert all_sprints.status == "partial" and all_sprints.message.startswith("On the lab's `hist`")

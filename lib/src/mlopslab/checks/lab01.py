@@ -29,6 +29,9 @@ _DYNAMO_HOLDS = ("metadata", "source_control", "pipeline_ci", "pipeline_cd", "se
 """Exercise 01.4: the statements Dynamo's description makes true (the other five are false)."""
 
 _LAB_RUN = "churn-logreg"
+_CHALLENGER_RUN = "churn-logreg-recent"
+_CLAIMS_APPROVAL = re.compile(r"approv(er|al|ed)", re.IGNORECASE)
+"""A tag key that claims an approval (approved_by, approver, approval_note, ...)."""
 _RECENT_FROM = "2025-07"
 _CHALLENGER_C = 0.1
 
@@ -98,6 +101,23 @@ def _lab_run(user: str | None = None):
     return runs[0] if runs else None
 
 
+def _unfindable(run, lab_run) -> list[str]:
+    """Why the lab's audit search (the course experiment, the run's name, the tag lab = "01") misses ``run``."""
+    from mlflow.tracking import MlflowClient
+
+    from ..config import EXPERIMENT
+
+    why = []
+    if run.info.experiment_id != lab_run.info.experiment_id:
+        name = MlflowClient().get_experiment(run.info.experiment_id).name
+        why.append(f"it is in the experiment {name!r}, not the course's {EXPERIMENT!r}")
+    if run.info.run_name != _CHALLENGER_RUN:
+        why.append(f"it is named {run.info.run_name!r}, not {_CHALLENGER_RUN!r}")
+    if run.data.tags.get("lab") != "01":
+        why.append("it lacks the tag lab = \"01\"")
+    return why
+
+
 @exercise("01.record_run", points=3, title="Record the challenger in MLflow")
 def record_run(answer, **_):
     from mlflow.tracking import MlflowClient
@@ -117,6 +137,11 @@ def record_run(answer, **_):
     if run.info.run_id == lab_run.info.run_id or run.info.start_time <= lab_run.info.start_time:
         return wrong("That is the lab's own run (or older than it): start a new run for the challenger in your cell.")
     params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
+    unfindable = _unfindable(run, lab_run)
+    if unfindable:
+        return wrong(f"An audit search like section 4's cannot find this run: {'; '.join(unfindable)}. Start it "
+                     "the way section 4 starts its own: mlflow.start_run(run_name=..., tags=...) with the name and "
+                     "the tag the exercise gives.")
     missing = [k for k in lab_run.data.params if k not in params]
     if missing:
         return wrong(f"The run lacks the parameter(s) {missing}: log the same four parameters as `params`.")
@@ -145,9 +170,11 @@ def record_run(answer, **_):
     if tags.get(APPROVAL.author_tag) != APPROVAL.author:
         return wrong(f"Say who trained it: the tag '{APPROVAL.author_tag}' (policy.APPROVAL.author_tag) should be "
                      f"the {APPROVAL.author_role}, {APPROVAL.author} (policy.APPROVAL.author).")
-    if APPROVAL.approver_tag in tags:
-        return wrong("The run carries an approval. Approval is the Business Analyst's step after a review, and nobody "
-                     "approves their own model (policy.APPROVAL): leave it out of the author's record.")
+    claims = sorted(k for k in tags if k == APPROVAL.approver_tag or _CLAIMS_APPROVAL.search(k))
+    if claims:
+        return wrong(f"The run carries an approval ({', '.join(repr(k) for k in claims)}). Approval is the Business "
+                     "Analyst's step after a review, and nobody approves their own model (policy.APPROVAL): leave "
+                     "every approval tag out of the author's record.")
     if "roc_auc_holdout" not in metrics:
         return wrong("The run has no metric roc_auc_holdout: log the hold-out AUC that train_churn_model returned.")
     expected_auc = _holdout_auc(_recent_customers(), _CHALLENGER_C, float(params["test_size"]), int(params["seed"]))

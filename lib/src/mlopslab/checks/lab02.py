@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import secrets
 from collections.abc import Iterable
 
 import numpy as np
@@ -78,9 +79,10 @@ def _sprints() -> list[scrum.SprintResult]:
 
 
 def _made_up_sprint() -> scrum.SprintResult:
-    """A sprint the lab never runs (another seed, another capacity): no table of the lab holds its burndown."""
+    """A sprint the lab never runs (another capacity, a seed drawn afresh for each answer): no table made before the
+    check, not even from this module's code, holds its burndown."""
     plan = scrum.plan_sprint(scrum.refined_backlog(), 16)
-    return scrum.simulate_sprint(plan, seed=SEED + 101, sprint=9)
+    return scrum.simulate_sprint(plan, seed=SEED + 1 + secrets.randbelow(2**31), sprint=9)
 
 
 FORBIDDEN = {
@@ -315,14 +317,25 @@ def _kpis(hist: pd.DataFrame) -> dict[str, float]:
             "commitment_reliability": float(last["done"].to_numpy().sum() / last["committed"].to_numpy().sum())}
 
 
+def _is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _same(given, value) -> bool:
+    return _is_number(given) and _is_number(value) and abs(given - value) < 1e-6
+
+
+def _shown(given) -> str:
+    return f"{float(given):.4g}" if _is_number(given) else repr(given)
+
+
 @exercise("02.sprint_kpis", points=2, title="Velocity and commitment reliability")
 def sprint_kpis(answer, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(hist)` that returns a dict.")
-    histories = [scrum.history(_sprints()), _made_up_history()]
-    score = 0.0
-    hints = []
-    for h in histories:
+    histories = {"the lab's `hist`": scrum.history(_sprints()), "another team's history": _made_up_history()}
+    results = {}
+    for name, h in histories.items():
         try:
             got = _call(answer, "02.sprint_kpis", h.copy())
         except Forbidden as err:
@@ -333,12 +346,22 @@ def sprint_kpis(answer, **_):
         if not isinstance(got, dict):
             return wrong(f"sprint_kpis must return a dict with 'velocity' and 'commitment_reliability', "
                          f"not a {type(got).__name__}.")
-        for key, value in _kpis(h).items():
-            given = got.get(key)
-            if isinstance(given, numbers.Real) and not isinstance(given, bool) and abs(given - value) < 1e-6:
+        results[name] = got
+    (lab, on_lab), (other, on_other) = results.items()
+    expected = {name: _kpis(h) for name, h in histories.items()}
+    for key in expected[lab]:
+        given = on_other.get(key)
+        if _same(given, on_lab.get(key)) and not _same(expected[lab][key], expected[other][key]):
+            return wrong(f"On {other} your function gave {key} = {_shown(given)}, the same as on {lab}: it ignores the "
+                         "table it is given. Use its argument, not the notebook's `hist` or numbers read off it.")
+    score, hints = 0.0, []
+    for name, h in histories.items():
+        for key, value in expected[name].items():
+            given = results[name].get(key)
+            if _same(given, value):
                 score += 0.5 / len(histories)
             elif not hints:
-                hints.append(_kpi_hint(key, given, h))
+                hints.append(f"On {name}: {_kpi_hint(key, given, h)}")
     if score == 1.0:
         return correct("Both KPIs right, on the lab's history and on another team's.")
     return partial(score, hints[0]) if score else wrong(hints[0])
@@ -346,17 +369,16 @@ def sprint_kpis(answer, **_):
 
 def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
     done, committed = h["done"].tail(3), h["committed"].tail(3)
-    is_number = isinstance(given, numbers.Real) and not isinstance(given, bool)
     if key == "velocity":
-        if is_number and abs(given - h["done"].mean()) < 1e-6:
+        if _same(given, h["done"].mean()):
             return "velocity: use only the last three sprints (`.tail(3)`), not all of them."
-        if is_number and abs(given - committed.mean()) < 1e-6:
+        if _same(given, committed.mean()):
             return "velocity counts the points *done*, not the points committed."
-        return f"velocity is the mean of the points *done* in the last three sprints; yours gave {given!r}."
-    if is_number and abs(given - (done / committed).mean()) < 1e-6:
+        return f"velocity is the mean of the points *done* in the last three sprints; yours gave {_shown(given)}."
+    if _same(given, (done / committed).mean()):
         return ("commitment_reliability: divide the *total* done by the *total* committed over the last three "
                 "sprints; the mean of the per-sprint ratios over-weights small sprints.")
-    return f"commitment_reliability is points done / points committed over the last three sprints; yours: {given!r}."
+    return f"commitment_reliability is points done / points committed over the last three sprints; yours: {_shown(given)}."
 
 
 # --- 02.retrospective (written: scored by a person against this rubric) -------------------------------------
