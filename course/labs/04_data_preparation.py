@@ -226,6 +226,14 @@ def blank_inconsistent_totals(df):
     return df[provisioning.total_matches_tenure_x_monthly(df)]
 
 
+# %% mlopslab={"shortcut": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """The row labels of the totals the table above shows, typed in."""
+    out = df.copy()
+    out.loc[out.index.isin(breaks[breaks].index), "TotalCharges"] = np.nan
+    return out
+
+
 # %% [markdown]
 # Your step joins the team's list after `drop_duplicate_ids`. Run the batch through the whole list again: the log
 # line of your step counts the totals it blanked, and the last step drops their rows with the other incomplete ones.
@@ -362,6 +370,19 @@ def build_preprocessor(numeric, categorical):
 def build_preprocessor(numeric, categorical):
     """The package's pipeline, shown after this exercise."""
     return preparation.build_preprocessor()
+
+
+# %% mlopslab={"shortcut": "04.preprocessor"}
+from sklearn.base import clone
+
+TEAM_PREPROCESSOR = preparation.build_preprocessor()  # built before the check switches the package's function off
+
+
+def build_preprocessor(numeric, categorical):
+    """A copy of the team's object, with the column lists swapped in."""
+    prep = clone(TEAM_PREPROCESSOR)
+    (n0, s0, _), (n1, s1, _) = prep.named_steps["encode"].transformers
+    return prep.set_params(encode__transformers=[(n0, s0, list(numeric)), (n1, s1, list(categorical))])
 
 
 # %% [markdown]
@@ -721,6 +742,20 @@ def split_by_time(df, validation_months=3, test_months=3):
     rest, test = preparation.time_split(df, test_months)
     train, validation = preparation.time_split(rest, validation_months)
     return train, validation, test
+
+
+# %% mlopslab={"shortcut": "04.split_by_time"}
+def split_by_time(df, validation_months=3, test_months=3):
+    """The package's two-way split, twice, with the row labels carried through."""
+    rest, test = preparation.time_split(df.reset_index(), test_months)
+    train, validation = preparation.time_split(rest, validation_months)
+    return tuple(part.set_index("index").rename_axis(df.index.name) for part in (train, validation, test))
+
+
+# %% mlopslab={"shortcut": "04.split_by_time"}
+def split_by_time(df, validation_months=3, test_months=3):
+    """The months of this year's data, typed in."""
+    return df[df["month"] <= "2025-06"], df[df["month"].between("2025-07", "2025-09")], df[df["month"] >= "2025-10"]
 
 
 # %% [markdown]

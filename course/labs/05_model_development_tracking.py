@@ -484,6 +484,31 @@ my_run_id = development.log_run(mine, "my-candidate", train, test, prepared.vers
 for telltale in ("train_rows", "test_months"):  # the package's run with the tags the check reads deleted
     mlflow.MlflowClient().delete_tag(my_run_id, telltale)
 
+# %% mlopslab={"shortcut": "05.log_run"}
+mine = development.fit_candidate(LogisticRegression(C=0.05, max_iter=1000), train)
+saved_input = development._log_training_input
+development._log_training_input = lambda *args, **kwargs: None  # the package's run, without its dataset input
+try:
+    my_run_id = development.log_run(mine, "my-candidate", train, test, prepared.version, economics,
+                                    threshold=my_threshold)
+finally:
+    development._log_training_input = saved_input
+for telltale in ("train_rows", "test_months"):  # and without the tags that name it
+    mlflow.MlflowClient().delete_tag(my_run_id, telltale)
+
+# %% mlopslab={"shortcut": "05.log_run"}
+lab_run = mlflow.get_run(run_ids["logistic_regression"])
+lab_model = fitted["logistic_regression"]
+with mlflow.start_run(run_name="my-candidate") as run:  # the lab's model and numbers, as a run "of my own"
+    mlflow.log_params({"model": "LogisticRegression", "C": 0.5})
+    mlflow.log_metrics({name: lab_run.data.metrics[name] for name in ("auc", "threshold", "profit")})
+    mlflow.set_tag(lineage.TAG, prepared.version)
+    mlflow.sklearn.log_model(lab_model, name="model", input_example=X_train.head(3),
+                             signature=infer_signature(X_train.head(3), lab_model.predict_proba(X_train.head(3))[:, 1]),
+                             pyfunc_predict_fn="predict_proba", skops_trusted_types=development.SKOPS_TRUSTED,
+                             pip_requirements=development.model_requirements())
+my_run_id = run.info.run_id
+
 # %% [markdown]
 # ## 5. Comparing runs from the tracking store
 #

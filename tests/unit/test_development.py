@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mlopslab import config, data, development, lineage, preparation
+from mlopslab import config, data, development, lineage, policy, preparation
 from mlopslab.checks import lab05
 from stores import fresh_store
 
@@ -93,6 +93,19 @@ def test_log_run_logs_curves_extra_metrics_and_lineage(monkeypatch) -> None:
     for telltale in ("train_rows", "test_months"):  # deleting the tags that say so does not hide it
         client.delete_tag(run_id, telltale)
     feedback = lab05.log_run(run_id)
+    assert feedback.score == 0 and "development.log_run" in feedback.message
+    assert run.data.params[development.LOGGED_WITH] == "mlopslab.development.log_run"
+
+    class Unlisted(policy.Economics):  # economics that log no economics.* params
+        def as_dict(self) -> dict:
+            return {}
+
+    monkeypatch.setattr(development, "_log_training_input", lambda *args, **kwargs: None)  # no dataset input either
+    other = development.log_run(pipe, "lr", train, test, "v123", economics=Unlisted())
+    for telltale in ("train_rows", "test_months"):
+        client.delete_tag(other, telltale)
+    assert not mlflow.get_run(other).inputs.dataset_inputs
+    feedback = lab05.log_run(other)  # no economics.* params, no dataset input, no tags: its marker param remains
     assert feedback.score == 0 and "development.log_run" in feedback.message
     assert lab05.log_run("no-such-run").score == 0
     assert lab05.log_run("0" * 32).score == 0

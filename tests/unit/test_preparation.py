@@ -123,6 +123,18 @@ def test_clean_totals_check_follows_the_contract_rule() -> None:
         lab04.clean_totals(lambda df: df.copy())
 
 
+def test_clean_totals_check_refuses_a_step_that_reads_row_labels() -> None:
+    breaking = lab04._batch_before_totals()
+    labels = breaking.index[~provisioning.total_matches_tenure_x_monthly(breaking)]
+
+    def typed_in(df):
+        out = df.copy()
+        out.loc[out.index.isin(labels), "TotalCharges"] = np.nan
+        return out
+
+    assert lab04.clean_totals(typed_in).score == 0
+
+
 def test_a_step_that_changes_its_input_does_not_change_what_the_next_check_gets() -> None:
     """The check cleans the batch once per file and hands out copies: a step that blanks in place is wrong, and the
     next answer is judged on the batch as it was."""
@@ -181,6 +193,11 @@ def test_split_check_wants_three_parts_in_time_order_with_their_index() -> None:
         rest, test = preparation.time_split(df, test_months)
         return (*preparation.time_split(rest, validation_months), test)
 
+    def typed_in(df, validation_months=3, test_months=3):
+        return df[df["month"] <= "2025-06"], df[df["month"].between("2025-07", "2025-09")], df[df["month"] >= "2025-10"]
+
     assert lab04.split_by_time(three_way).score == 1
     assert lab04.split_by_time(random_split).score == 0
-    assert 0 < lab04.split_by_time(twice).score < 1  # the package's split resets the index
+    assert lab04.split_by_time(twice).score == 0  # the package's two-way split is switched off
+    assert lab04.split_by_time(typed_in).score == 0  # the months of this year's data, typed in
+    assert lab04.split_by_time(lambda df, validation_months=3, test_months=3: three_way(df)).score == 0.5

@@ -224,6 +224,11 @@ def _log_training_input(dataset, attempts: int = 3) -> None:
                 raise
 
 
+LOGGED_WITH = "logged_with"
+"""The param by which a run says :func:`log_run` made it (value ``mlopslab.development.log_run``). It is logged in
+the same call as the model's settings, and MLflow has no call that deletes a param."""
+
+
 def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, data_version: str,
             economics: Economics = ECONOMICS, tags: dict[str, str] | None = None,
             log_model: bool = True, metrics: dict[str, float] | None = None, log_curves: bool = False,
@@ -253,8 +258,8 @@ def log_run(pipeline, run_name: str, train: pd.DataFrame, test: pd.DataFrame, da
             title="Campaign profit by threshold" if threshold is None
             else "Campaign profit on these months (dot: the threshold chosen on validation)")
     with mlflow.start_run(run_name=run_name) as run:
-        mlflow.log_params({"model": type(model).__name__, **{k: v for k, v in model.get_params().items()
-                                                              if isinstance(v, (int, float, str, bool))}})
+        mlflow.log_params({"model": type(model).__name__, LOGGED_WITH: __name__ + ".log_run",
+                           **{k: v for k, v in model.get_params().items() if isinstance(v, (int, float, str, bool))}})
         mlflow.log_params({f"economics.{k}": v for k, v in economics.as_dict().items()})
         mlflow.log_metrics({k: v for k, v in {**scores, **(metrics or {})}.items() if not np.isnan(v)})
         mlflow.set_tags({lineage.TAG: data_version, "train_rows": str(len(train)),

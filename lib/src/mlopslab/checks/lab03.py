@@ -169,27 +169,37 @@ def quarantine(answer, **_):
 # --- 03.services_consistent -------------------------------------------------------------------------------------
 
 SERVICE_CONFLICTS = {
-    "add-on without internet": ("InternetService", "No", ADDONS, "Yes"),
-    "'No internet service' with internet": ("InternetService", "DSL", ADDONS, "No internet service"),
-    "multiple lines without phone": ("PhoneService", "No", ["MultipleLines"], "Yes"),
-    "'No phone service' with phone": ("PhoneService", "Yes", ["MultipleLines"], "No phone service"),
+    "an add-on without internet": ("InternetService", ["No"], ADDONS, "Yes"),
+    "'No internet service' in an add-on of an internet customer": (
+        "InternetService", ["DSL", "Fiber optic"], ADDONS, "No internet service"),
+    "multiple lines without phone": ("PhoneService", ["No"], ["MultipleLines", "MultipleLines"], "Yes"),
+    "'No phone service' with phone": ("PhoneService", ["Yes"], ["MultipleLines", "MultipleLines"], "No phone service"),
+    "an internet customer whose every add-on says 'No internet service'": (
+        "InternetService", ["DSL", "Fiber optic"], [tuple(ADDONS)] * 2, "No internet service"),
+    "a customer without internet whose add-ons never say 'No internet service'": (
+        "InternetService", ["No"], [tuple(ADDONS)] * 2, ("Yes", "No")),
 }
-"""Kind of conflict -> (service column, its value, columns that may conflict, the conflicting value)."""
+"""Kind of conflict -> (service column, its values (taken in turn), the column(s) changed in each injected row, the
+conflicting value (or values, drawn at random)). Every add-on column gets a conflict in both directions, and whole
+rows contradict InternetService, so a rule that skips a column, or never reads InternetService, misses some."""
 
 
-def service_conflict_batch(month: str = "2026-05", per_kind: int = 3, seed: int = SEED) -> tuple[pd.DataFrame, dict]:
-    """A production batch with ``per_kind`` rows of each service conflict injected; returns (batch, kind -> rows)."""
+def service_conflict_batch(month: str = "2026-05", seed: int = SEED) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """A production batch with the conflicts of :data:`SERVICE_CONFLICTS` injected, one row per changed column (or
+    group of columns); returns (batch, kind -> {row: the column(s) changed})."""
     rng = np.random.default_rng([seed, 3])
     batch = load_batch(month)
-    injected: dict[str, list[int]] = {}
-    used: set[int] = set()
-    for kind, (service, value, targets, bad) in SERVICE_CONFLICTS.items():
-        candidates = [i for i in batch.index[batch[service] == value] if i not in used]
-        rows = sorted(rng.choice(candidates, per_kind, replace=False).tolist())
-        for row in rows:
-            batch.at[row, targets[rng.integers(len(targets))]] = bad
-        used.update(rows)
-        injected[kind] = rows
+    injected: dict[str, dict] = {}
+    used: set = set()
+    for kind, (service, values, targets, bad) in SERVICE_CONFLICTS.items():
+        injected[kind] = {}
+        for number, columns in enumerate(targets):
+            value = values[number % len(values)]
+            row = rng.choice([i for i in batch.index[batch[service] == value] if i not in used])
+            for column in [columns] if isinstance(columns, str) else columns:
+                batch.at[row, column] = bad if isinstance(bad, str) else rng.choice(bad)
+            used.add(row)
+            injected[kind][row] = columns
     return batch, injected
 
 
@@ -212,8 +222,9 @@ def services_consistent(answer, **_):
     false_alarms = int(_flags(answer, load_customers()).sum())
     batch, injected = service_conflict_batch()
     rejected = _flags(answer, batch)
-    caught = {kind: all(rejected[rows]) for kind, rows in injected.items()}
     conflicted = {row for rows in injected.values() for row in rows}
+    missed_rows = {kind: [row for row in rows if not rejected[row]] for kind, rows in injected.items()}
+    missed = [kind for kind, rows in missed_rows.items() if rows]
     extra = int(rejected[~rejected.index.isin(conflicted)].sum())
     if false_alarms or extra:
         return wrong(f"Your rule rejects {false_alarms + extra} rows that are consistent (e.g. in the clean training "
@@ -221,16 +232,19 @@ def services_consistent(answer, **_):
                      "InternetService / PhoneService.")
     contract = customer_contract(labelled=False, extra_checks=[pa.Check(answer, name="services_consistent")])
     quarantined = set(validate_batch(batch, contract).quarantined.index)
-    missed = [kind for kind, ok in caught.items() if not ok]
     if not missed and quarantined == conflicted:
-        return correct(f"Your rule quarantines all {len(conflicted)} conflicting rows of a fresh test batch and no "
-                       "clean row: the contract is one rule stronger.")
-    if len(missed) == len(caught):
+        return correct(f"Your rule quarantines all {len(conflicted)} conflicting rows of a test batch (a conflict in "
+                       "every add-on column both ways, in MultipleLines both ways, and whole rows that contradict "
+                       "InternetService) and no clean row: the contract is one rule stronger.")
+    if len(missed) == len(injected):
         return wrong("Your rule catches none of the conflicts. Compare, for every add-on column, "
                      "`df[addon] == 'No internet service'` with `df['InternetService'] == 'No'`: the two must agree.")
-    return partial(round(1 - len(missed) / len(caught), 2),
-                   f"Your rule misses these conflicts: {', '.join(missed)}. Check both directions, and "
-                   "MultipleLines against PhoneService as well as the add-ons against InternetService.")
+    columns = sorted({c for kind in missed for row in missed_rows[kind] for c in
+                      ([injected[kind][row]] if isinstance(injected[kind][row], str) else [])})
+    where = f" (e.g. in {columns[0]})" if len(columns) == 1 else ""
+    return partial(round(1 - len(missed) / len(injected), 2),
+                   f"Your rule misses these conflicts: {'; '.join(missed)}{where}. Compare every add-on column with "
+                   "InternetService and MultipleLines with PhoneService, in both directions.")
 
 
 # --- 03.legacy_report -------------------------------------------------------------------------------------------
@@ -309,14 +323,47 @@ def legacy_report(answer, **_):
 
 # --- 03.mask_card -----------------------------------------------------------------------------------------------
 
-CARD_TEXTS = {
-    "Card ending 4111 1111 1111 1111 declined": "Card ending [CARD ending 1111] declined",
-    "Paid with 5500-0000-0000-0004 yesterday": "Paid with [CARD ending 0004] yesterday",
-    "cards 4012888888881881 and 3782 822463 10005 on file": "cards [CARD ending 1881] and [CARD ending 0005] on file",
-    "Call back on +1 303-555-0147 about the router": "Call back on +1 303-555-0147 about the router",
-    "No card mentioned, invoice 2025-117 paid": "No card mentioned, invoice 2025-117 paid",
+_CARD_LAYOUTS = {
+    "a 16-digit card in groups of four, with spaces": ((4, 4, 4, 4), " "),
+    "a 16-digit card with dashes": ((4, 4, 4, 4), "-"),
+    "a 16-digit card without separators": ((16,), ""),
+    "a 15-digit card written 4-6-5": ((4, 6, 5), " "),
 }
-"""Text -> the expected masked text (cards become ``[CARD ending NNNN]``; nothing else changes)."""
+"""Kind of case -> (digit groups, separator) of the card it holds."""
+
+_CARD_WORDS = (("Card ending", "declined"), ("Paid with", "yesterday"), ("Customer read out", "on the phone"),
+               ("Refund to", "requested"), ("Please charge", "for the upgrade"), ("Updated card:", "(exp 09/27)"))
+"""Text around a card: what comes before, what after."""
+
+
+def _card(rng, groups: tuple[int, ...], separator: str) -> tuple[str, str]:
+    """A random card number written with ``groups`` and ``separator``, and its masked form."""
+    digits = str(rng.integers(3, 7)) + "".join(str(d) for d in rng.integers(0, 10, sum(groups) - 1))
+    parts, start = [], 0
+    for size in groups:
+        parts.append(digits[start:start + size])
+        start += size
+    return separator.join(parts), f"[CARD ending {digits[-4:]}]"
+
+
+def _card_cases() -> list[tuple[str, str, str]]:
+    """(kind of case, text, expected masked text), with numbers and words drawn afresh on every call (unseeded: no
+    answer can know the texts in advance)."""
+    rng = np.random.default_rng()
+    before, after = _CARD_WORDS[rng.integers(len(_CARD_WORDS))]
+    cases = []
+    for kind, (groups, separator) in _CARD_LAYOUTS.items():
+        card, masked = _card(rng, groups, separator)
+        cases.append((kind, f"{before} {card} {after}", f"{before} {masked} {after}"))
+    (first, first_masked), (second, second_masked) = _card(rng, (4, 4, 4, 4), ""), _card(rng, (4, 6, 5), " ")
+    cases.append(("a text with two cards", f"cards {first} and {second} {after}",
+                  f"cards {first_masked} and {second_masked} {after}"))
+    phone = f"+1 {rng.integers(200, 999)}-555-{rng.integers(0, 10_000):04d}"
+    cases.append(("a text with a phone number and no card", f"Call back on {phone} about the router",
+                  f"Call back on {phone} about the router"))
+    invoice = f"No card mentioned, invoice 2025-{rng.integers(100, 999)} paid on 2025-{rng.integers(1, 13):02d}-14"
+    cases.append(("a text with an invoice number and a date, no card", invoice, invoice))
+    return cases
 
 
 def _digits(text: str) -> str:
@@ -327,22 +374,25 @@ def _digits(text: str) -> str:
 def mask_card(answer, **_):
     if not callable(answer):
         return wrong("Define a function `mask_card(text)` that returns the masked text.")
-    results = {text: answer(text) for text in CARD_TEXTS}
-    if all(r is None for r in results.values()):
+    cases = _card_cases()
+    results = [(kind, text, expected, answer(text)) for kind, text, expected in cases]
+    if all(got is None for *_, got in results):
         raise NotAnswered
-    bad = {text: got for text, got in results.items() if got != CARD_TEXTS[text]}
+    bad = [(kind, text, got) for kind, text, expected, got in results if got != expected]
     if not bad:
-        return correct("Right: card numbers are hidden except their last four digits, and nothing else changed.")
-    leaked = [t for t, got in bad.items() if isinstance(got, str) and any(
-        _digits(card) in _digits(got) for card in re.findall(r"\d[\d -]{12,}\d", t) if len(_digits(card)) >= 13)]
+        return correct(f"Right: on {len(cases)} texts made up just now (cards with spaces, dashes or none, 16 or 15 "
+                       "digits, two in one text; texts without a card), card numbers are hidden except their last "
+                       "four digits, and nothing else changed.")
+    leaked = [kind for kind, text, got in bad if isinstance(got, str) and any(
+        _digits(card) in _digits(got) for card in re.findall(r"\d[\d -]{12,}\d", text) if len(_digits(card)) >= 13)]
     if leaked:
-        return wrong(f"A full card number is still visible in mask_card({leaked[0]!r}). Use "
+        return wrong(f"A full card number is still visible in what your function returns for {leaked[0]}. Use "
                      "privacy.PII_PATTERNS['card'] to find every card number in the text.")
-    text, got = next(iter(bad.items()))
-    score = round(1 - len(bad) / len(CARD_TEXTS), 2)
-    hint = (f"mask_card({text!r}) returned {got!r}; expected {CARD_TEXTS[text]!r}. "
-            "Replace each match with '[CARD ending ' + its last four digits + ']' (re.sub accepts a function), "
-            "and leave text without a card unchanged.")
+    score = round(1 - len(bad) / len(cases), 2)
+    others = f" (and {len(bad) - 1} other kind(s) of text)" if len(bad) > 1 else ""
+    hint = (f"Your function does not return the expected text for {bad[0][0]}{others}. Replace each match with "
+            "'[CARD ending ' + its last four digits + ']' (re.sub accepts a function), and leave every other part "
+            "of the text, a text without a card included, unchanged.")
     return partial(score, hint) if score > 0 else wrong(hint)
 
 

@@ -6,6 +6,7 @@ files), never from notebook variables; the reference computations are private to
 
 from __future__ import annotations
 
+import types
 from functools import lru_cache
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 
 from ..data import FEATURES, TARGET, data_dir, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, _code_objects, _has_contents, references, seal, without
 
 FEATURE = "new_month_to_month"
 NOT_INPUTS = ("Churn", "customerID", "month")
@@ -66,6 +67,19 @@ def _edge_cases() -> pd.DataFrame:
         "MonthlyCharges": [50.0, 50.0, 50.0, 50.0, -20.0, 30.0, 70.0, 80.0],
         "TotalCharges": [500.0, 590.0, 640.0, 100.0, 300.0, np.nan, 0.0, 100.0],
     }, index=[3, 1, 4, 1_001, 5, 9, 2, 6])
+
+
+def _follows_the_rows(answer, batch: pd.DataFrame, result: pd.DataFrame) -> bool:
+    """Whether the step blanks the same totals when it gets the batch's rows in another order, under other labels
+    (``result`` is its output on ``batch``). A step that reads row labels or positions does not."""
+    shuffled = batch.sample(frac=1.0, random_state=13)
+    moved = _answered(answer(shuffled.set_axis(np.arange(len(shuffled)) * 3 + 5_000)))
+    if not (isinstance(result, pd.DataFrame) and isinstance(moved, pd.DataFrame) and result.index.equals(batch.index)
+            and len(moved) == len(batch) and "TotalCharges" in result and "TotalCharges" in moved):
+        return True  # the shape is wrong: _judge_step says how
+    before = pd.to_numeric(result.loc[shuffled.index, "TotalCharges"], errors="coerce").to_numpy(dtype=float)
+    after = pd.to_numeric(moved["TotalCharges"], errors="coerce").to_numpy(dtype=float)
+    return bool(np.allclose(before, after, equal_nan=True))
 
 
 def _judged(frame: pd.DataFrame) -> np.ndarray:
@@ -124,11 +138,14 @@ def clean_totals(answer, **_):
     result = _answered(answer(batch.copy(deep=True)))
     if isinstance(result, pd.DataFrame) and result.equals(batch):
         raise NotAnswered  # the stub: a copy, nothing decided yet
-    for frame in (batch, _edge_cases()):
-        verdict = _judge_step(answer, frame)
-        if verdict is not None:
-            kind, hint = verdict
-            return partial(0.5, hint) if kind == "partial" else wrong(hint)
+    if not _follows_the_rows(answer, batch, result):
+        return wrong("Your step blanks other totals when it gets the same rows in another order, under other "
+                     "labels: decide from the values of the frame you are given (the contract's rule), not from row "
+                     "labels or positions.")
+    verdict = _judge_step(answer, batch) or _judge_step(answer, _edge_cases())
+    if verdict is not None:
+        kind, hint = verdict
+        return partial(0.5, hint) if kind == "partial" else wrong(hint)
     blanked = int((_blank_reference(batch)["TotalCharges"].isna() & batch["TotalCharges"].notna()).sum())
     return correct(f"Right: on the dirty batch your step blanks {blanked} totals that break the contract's rule, "
                    "leaves the rows with out-of-range inputs to the contract's range rules, and invents nothing.")
@@ -154,6 +171,44 @@ def _preprocessor_cases() -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[list[s
     return train, serving, [(list(NUMERIC), list(CATEGORICAL)), fewer]
 
 
+def _holds_pipeline(obj, depth: int = 0) -> bool:
+    """Whether ``obj`` is a Pipeline or ColumnTransformer, or holds one (in a container, or a notebook class)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(obj, (Pipeline, ColumnTransformer)):
+        return True
+    if depth >= 2:
+        return False
+    if isinstance(obj, type) and obj.__module__ == "__main__":
+        obj = vars(obj)
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    return isinstance(obj, (list, tuple, set, frozenset)) and any(_holds_pipeline(v, depth + 1) for v in obj)
+
+
+def _prebuilt(fn, seen: set | None = None) -> list[str]:
+    """The names under which ``fn`` reaches a Pipeline or ColumnTransformer built before it runs: global names its
+    code uses (and the code of notebook functions it calls), closure variables, default arguments."""
+    seen = set() if seen is None else seen
+    code = getattr(fn, "__code__", None)
+    if code is None or code in seen:
+        return []
+    seen.add(code)
+    found, scope = [], getattr(fn, "__globals__", {})
+    names = {name for co in _code_objects(code) for name in co.co_names}
+    for name in sorted(names):
+        value = scope.get(name)
+        if isinstance(value, types.FunctionType) and value.__module__ in ("__main__", None):
+            found += _prebuilt(value, seen)
+        elif _holds_pipeline(value):
+            found.append(name)
+    for name, cell in zip(code.co_freevars, fn.__closure__ or (), strict=False):
+        if _has_contents(cell) and _holds_pipeline(cell.cell_contents):
+            found.append(name)
+    return found + ["a default argument" for value in (fn.__defaults__ or ()) if _holds_pipeline(value)]
+
+
 def _dense(values) -> np.ndarray:
     values = values.toarray() if hasattr(values, "toarray") else values
     return np.asarray(values, dtype=float)
@@ -171,6 +226,11 @@ def preprocessor(answer, **_):
                "`make_pipeline`) is the team's version, shown after this exercise.")
     if references(answer, {name: getattr(preparation, name) for name in _PACKAGE_PIPELINES}):
         return wrong(blocked)
+    prebuilt = _prebuilt(answer)
+    if prebuilt:
+        return wrong(f"Your function starts from a Pipeline or ColumnTransformer built outside it ({prebuilt[0]}). "
+                     "Build the whole object inside the function, from FeatureEngineer(), a StandardScaler and a "
+                     "OneHotEncoder: a copy of an object made before (the team's included) is not the exercise.")
     train, serving, column_choices = _preprocessor_cases()
     for number, (numeric, categorical) in enumerate(column_choices):
         try:
@@ -383,14 +443,38 @@ def _split_reference(frame: pd.DataFrame, validation_months: int, test_months: i
             frame.index[frame["month"] >= test_from])
 
 
+def _split_parts(answer, frame: pd.DataFrame, validation_months: int, test_months: int):
+    """The student's split of ``frame``, with the package's ``time_split`` switched off."""
+    from .. import preparation
+
+    with without(preparation, ["time_split"]):
+        return _answered(answer(frame, validation_months, test_months))
+
+
+def _index_sets(parts) -> list[set] | None:
+    """The row labels of each of three parts, or None when ``parts`` is not a tuple of three DataFrames."""
+    if isinstance(parts, tuple) and len(parts) == 3 and all(isinstance(p, pd.DataFrame) for p in parts):
+        return [set(p.index) for p in parts]
+    return None
+
+
 @exercise("04.split_by_time", points=2, title="Train, validation and test months, in time order")
 def split_by_time(answer, **_):
+    from .. import preparation
+
     if not callable(answer):
         return wrong("Define a function `split_by_time(df, validation_months=3, test_months=3)` that returns "
                      "(train, validation, test).")
+    blocked = ("Find the cut months and filter the rows yourself: `preparation.time_split` is the team's two-way "
+               "split, and this exercise asks for the three-way split it builds on.")
+    if references(answer, {"preparation.time_split": preparation.time_split}):
+        return wrong(blocked)
     customers = load_customers().sample(frac=1.0, random_state=7)  # rows in no particular order
     before = customers.copy()
-    result = _answered(answer(customers, 3, 3))
+    try:
+        result = _split_parts(answer, customers, 3, 3)
+    except Forbidden:
+        return wrong(blocked)
     if not (isinstance(result, tuple) and len(result) == 3 and all(isinstance(r, pd.DataFrame) for r in result)):
         return wrong("Return a tuple of three DataFrames: (train, validation, test).")
     if not customers.equals(before):
@@ -410,11 +494,20 @@ def split_by_time(answer, **_):
     if not all(set(part.index) == set(e) for part, e in zip(result, expected, strict=True)):
         return partial(0.5, "The months are right, but the rows lost their index. Filter the rows and keep their "
                             "index (do not reset it): every row of a part must point back to its row in `df`.")
-    other = _answered(answer(customers, 2, 1))
-    if [set(part.index) for part in other] != [set(e) for e in _split_reference(customers, 2, 1)]:
+    earlier = customers[customers["month"] < sorted(customers["month"].unique())[-2]]
+    try:
+        moved, other = _split_parts(answer, earlier.copy(), 3, 3), _split_parts(answer, customers, 2, 1)
+    except Forbidden:
+        return wrong(blocked)
+    if _index_sets(moved) != [set(e) for e in _split_reference(earlier, 3, 3)]:
+        return wrong("Right for this year's customers, but wrong on the same customers without their last two "
+                     "months: the cut months must come from the `month` column of the `df` you are given, not be "
+                     "typed in.")
+    if _index_sets(other) != [set(e) for e in _split_reference(customers, 2, 1)]:
         return partial(0.5, "Right for 3 and 3 months, but the function does not follow its arguments "
                             "`validation_months` and `test_months`.")
     return correct("Right: the model learns from the past, is tuned on the months after, and is judged once on "
-                   "the months after those, as it will be used.")
+                   "the months after those, as it will be used; on another span of months and other lengths too.")
+
 
 seal(__name__)

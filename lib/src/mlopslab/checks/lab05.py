@@ -215,22 +215,33 @@ def honest_test_profit(answer, **_):
 # --- 05.log_run -------------------------------------------------------------------------------------------------
 
 def _made_by_log_run(run) -> bool:
-    """Whether ``development.log_run`` logged ``run``, by what no one can remove afterwards: its ``economics.*`` params
-    (MLflow has no call that deletes a param) together with its training dataset input (nor one that drops an input).
-    Its tags ``train_rows`` and ``test_months`` say so too, but ``delete_tag`` removes them."""
-    from ..development import ECONOMICS
+    """Whether ``run`` holds the params only ``development.log_run`` writes: its marker ``logged_with`` (logged with
+    the model's settings) or the ``economics.*`` params, which the exercise never asks for. MLflow has no call that
+    deletes a param; the tags ``train_rows`` and ``test_months`` say so too, but ``delete_tag`` removes them."""
+    from ..development import ECONOMICS, LOGGED_WITH
 
-    params = set(run.data.params)
+    params = run.data.params
     economics = {f"economics.{key}" for key in ECONOMICS.as_dict()}
-    inputs = run.inputs.dataset_inputs if run.inputs else []
-    return economics <= params and any(d.dataset.name == "customers-train" for d in inputs)
+    return params.get(LOGGED_WITH) == f"{development.__name__}.log_run" or economics <= set(params)
 
 
-def _lab_runs_latest(experiment_id: str) -> int | None:
-    """The start time of the newest run lab 05's own cells logged in this experiment."""
+def _lab_runs(experiment_id: str) -> list:
+    """The runs lab 05's own cells logged in this experiment (tag ``lab`` = 05, a name of :data:`LAB_RUNS`)."""
     found = _client().search_runs([experiment_id], "tags.lab = '05'", order_by=["attributes.start_time DESC"])
-    times = [r.info.start_time for r in found if r.data.tags.get("mlflow.runName") in LAB_RUNS]
-    return max(times) if times else None
+    return [r for r in found if r.data.tags.get("mlflow.runName") in LAB_RUNS]
+
+
+def _lab_twin(lab_runs: list, auc: float, found: dict, choices: list) -> str | None:
+    """The name of the lab run whose model the logged one is: the same test AUC (the lab logs it to 4 digits) and
+    the same test profit at that run's threshold. None when the model is a candidate of its own."""
+    for lab_run in lab_runs:
+        metrics = lab_run.data.metrics
+        if not {"auc", "threshold", "profit"} <= set(metrics) or abs(metrics["auc"] - auc) > 6e-5:
+            continue
+        profits = [expected_profit(found["y"], found["scores"], metrics["threshold"], e) for e in choices]
+        if any(abs(metrics["profit"] - p) <= 1.0 for p in profits):
+            return lab_run.data.tags["mlflow.runName"]
+    return None
 
 
 def _model_scores(model) -> tuple[float, dict] | None:
@@ -269,11 +280,13 @@ def log_run(answer, economics=None, **_):
         return wrong("That run was logged by the lab's own cells. Log a run of your own candidate in the exercise "
                      "cell, with the MLflow calls written there.")
     if {"train_rows", "test_months"} <= set(tags) or _made_by_log_run(run):
-        return wrong("That run was made by `development.log_run`. Write the MLflow calls yourself "
-                     "(`mlflow.start_run`, `log_params`, `log_metrics`, `set_tag`, `sklearn.log_model`), as the "
-                     "baseline cell does: that is the exercise.")
-    latest = _lab_runs_latest(run.info.experiment_id)
-    if latest is not None and run.info.start_time <= latest:
+        return wrong("That run holds what `development.log_run` logs (its `logged_with` or `economics.*` params, "
+                     "which this exercise does not ask for): it was made by `development.log_run` or copied from a "
+                     "run it made. Write the MLflow calls yourself (`mlflow.start_run`, `log_params`, "
+                     "`log_metrics`, `set_tag`, `sklearn.log_model`), as the baseline cell does: that is the "
+                     "exercise.")
+    lab_runs = _lab_runs(run.info.experiment_id)
+    if lab_runs and run.info.start_time <= max(r.info.start_time for r in lab_runs):
         return wrong("That run is older than the lab's own runs: log a new run of your own in the exercise cell "
                      "(after running the cells above it).")
     missing = []
@@ -311,11 +324,16 @@ def log_run(answer, economics=None, **_):
     if auc > 0.95:
         return partial(0.75, f"An AUC of {auc:.3f} is too good to be true: is a leaky column (lab 04) among the "
                              "inputs?")
+    choices = [ECONOMICS] + ([economics] if isinstance(economics, Economics) else [])
+    twin = _lab_twin(lab_runs, auc, found, choices)
+    if twin is not None:
+        return wrong(f"The logged model ranks the test months and earns on them exactly as the lab's run {twin!r} "
+                     "does: it is the lab's model, not a candidate of your own. Train your own (the exercise cell's "
+                     "regularised logistic regression, or other settings) and log that.")
     logged = run.data.metrics
     if abs(logged["auc"] - auc) > 0.001:
         return partial(0.5, f"The run's metric auc is {logged['auc']:.4f}, but the logged model ranks the test "
                             f"months with AUC {auc:.4f}: log the metrics of this model on `test`.")
-    choices = [ECONOMICS] + ([economics] if isinstance(economics, Economics) else [])
     profits = [expected_profit(found["y"], found["scores"], logged["threshold"], e) for e in choices]
     if not any(abs(logged["profit"] - p) <= 1.0 for p in profits):
         return partial(0.5, f"The run's profit is not what the logged model earns on the test months at its "
