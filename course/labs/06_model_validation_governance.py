@@ -14,8 +14,10 @@
 #
 # ### Learning objectives
 # By the end of this lab you can:
-# 1. validate a model on **months it never saw**, and read a **reliability (calibration) curve**;
-# 2. set the **decision threshold** from the campaign's costs and gains, on validation months, not on the test;
+# 1. read a model's quality on **months it never saw** (validation and hold-out months, never in-sample), and read a
+#    **reliability (calibration) curve**;
+# 2. explain why the **decision threshold** comes from the campaign's costs and gains, chosen on validation months and
+#    only confirmed on the test;
 # 3. write an **automated validation gate** that applies the governed policy (`mlopslab.policy`) and says why;
 # 4. use the **MLflow model registry** with its own calls: register a version, move the `challenger` alias, record
 #    the gate's verdict and the threshold as tags;
@@ -30,6 +32,8 @@
 # "the notebook said so" into evidence that a reviewer, an auditor or next year's team can check.
 
 # %% id="cell-01"
+import json
+
 import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
@@ -351,10 +355,13 @@ pd.concat({feature: validation.metrics_by_group(y_hold, scores, threshold, X_hol
 # * `challenger`: the candidate under review;
 # * `champion`: the version production serves (lab 08 loads `models:/churn@champion`).
 #
-# The governed approval chain, `policy.APPROVAL`, says in which order things happen; each step needs the one before:
+# The governed approval chain, `policy.APPROVAL`, says who does what, and that each step needs the one before it. In
+# this lab the gate has already judged the candidate (section 4); registering it creates the version and records that
+# verdict on it. Then come the model card, the approval, and only then the `champion` alias:
 
 # %% id="chain"
-print(" → ".join(policy.APPROVAL.order))
+print("gate (section 4) → registered, with the gate's verdict (section 5) → model card (section 6) → approval → "
+      "champion alias (section 7)")
 print(f"author: {policy.APPROVAL.author_role} ({policy.APPROVAL.author}); "
       f"approver: {policy.APPROVAL.approver_role} ({policy.APPROVAL.approver}); nobody approves their own model")
 
@@ -393,6 +400,8 @@ print(f"run {run.info.run_name}: {lineage.TAG} {lineage.short(run.data.tags[line
 # 3. record on the version, with `client.set_model_version_tag(name, version, key, value)`:
 #    * `"gate"`: `"passed"` or `"failed"` (from `decision.passed`), and `"gate.reasons"`: the decision's reasons
 #      (`decision.reasons`, a list of sentences) joined into one text;
+#    * `"gate.policy"`: the policy the gate applied, as JSON text, `json.dumps(decision.policy.as_dict())` (lab 11
+#      reads it to tell under which rules a verdict was reached);
 #    * the governed threshold `decision.evidence.threshold` under the tag `policy.THRESHOLD.tag`, with two decimals;
 #    * the run's author and data version, copied from the run's tags (`client.get_run(run_id).data.tags`), under the
 #      tags `policy.APPROVAL.author_tag` and `lineage.TAG`;
@@ -415,6 +424,7 @@ def register_challenger(client, name, run_id, decision):
     record = {
         "gate": "passed" if decision.passed else "failed",
         "gate.reasons": "; ".join(decision.reasons),
+        "gate.policy": json.dumps(decision.policy.as_dict()),
         policy.THRESHOLD.tag: f"{decision.evidence.threshold:.2f}",
         policy.APPROVAL.author_tag: lineage_tags[policy.APPROVAL.author_tag],
         lineage.TAG: lineage_tags[lineage.TAG],
@@ -718,6 +728,32 @@ def promote(client, name, version):
 # %% mlopslab={"shortcut": "06.promote"}
 def promote(client, name, version):  # the package's own promotion step
     validation.promote(version, name=name)
+    return version
+
+
+# %% mlopslab={"shortcut": "06.promote"}
+def promote(client, name, version):  # the package's private check of the chain does the gate, card and author
+    tags = client.get_model_version(name, version).tags
+    chain = policy.APPROVAL
+    problems = validation._approval_problems(tags)
+    if problems or not chain.may_approve(tags[chain.author_tag], tags.get(chain.approver_tag, "")):
+        raise PermissionError("; ".join(problems) or "not approved by someone other than its author")
+    if tags.get(chain.approved_at_tag, "") < tags[chain.card_tag]:
+        raise PermissionError("approved before its model card existed")
+    client.set_registered_model_alias(name, "champion", version)
+    return version
+
+
+# %% mlopslab={"shortcut": "06.promote"}
+def promote(client, name, version):  # a plain != instead of the governed may_approve: "Ana " and "ana" differ
+    tags = client.get_model_version(name, version).tags
+    chain = policy.APPROVAL
+    approver = tags.get(chain.approver_tag)
+    if tags.get("gate") != "passed" or approver in (None, tags.get(chain.author_tag)):
+        raise PermissionError(f"version {version} may not become champion")
+    if tags.get(chain.approved_at_tag, "") < tags.get(chain.card_tag, "~"):
+        raise PermissionError(f"version {version}: approved before its model card existed")
+    client.set_registered_model_alias(name, "champion", version)
     return version
 
 

@@ -620,6 +620,26 @@ recall_gaps = {
                   "audited": recall_gap(y_audited, mitigated_contacted, seniors)},
 }
 
+# %% mlopslab={"shortcut": "07.recall_gaps"}
+from mlopslab import monitoring
+
+
+def recall_gap(outcomes, decisions, groups):
+    """The monitor's calibration table, read as recall: the mean decision per group among the churners."""
+    churners = np.asarray(outcomes) == 1
+    table = monitoring.segment_gaps(np.asarray(decisions)[churners], np.zeros(churners.sum()),
+                                    pd.DataFrame({"g": np.asarray(groups)[churners]}))
+    return float(table["observed"].max() - table["observed"].min())
+
+
+seniors = X_hold["SeniorCitizen"]
+recall_gaps = {
+    "candidate": {"recorded": recall_gap(y_hold, contacted, seniors),
+                  "audited": recall_gap(y_audited, contacted, seniors)},
+    "mitigated": {"recorded": recall_gap(y_hold, mitigated_contacted, seniors),
+                  "audited": recall_gap(y_audited, mitigated_contacted, seniors)},
+}
+
 # %% [markdown]
 # Your four numbers as a table, and both models through the gate: under the governed policy, and, as an illustration
 # only, under the rule the Data Scientist proposed (recall, measured on the recorded labels):

@@ -145,3 +145,25 @@ def test_promotion_refuses_an_approval_older_than_the_card(monkeypatch) -> None:
     with pytest.raises(PermissionError, match="approved by its own author"):
         validation.promote(version, name="order")
     assert registry.alias_version("champion", "order") is None
+
+
+def test_the_promote_checks_records_are_judged_as_the_package_judges_them(monkeypatch) -> None:
+    """Each record exercise 06.promote tries (one an author's own approval, respelled) gets validation.promote's
+    verdict: the check asks for the governed rule (policy.APPROVAL.may_approve), not a plain comparison."""
+    from mlopslab.checks import lab06
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("validation-promote-check"))
+    config.setup_tracking()
+    c = registry.client()
+    c.create_registered_model("scenarios")
+    for label, tags, allowed in lab06._promotion_scenarios():
+        version = c.create_model_version("scenarios", "nowhere").version
+        for key, value in tags.items():
+            c.set_model_version_tag("scenarios", version, key, value)
+        assert c.get_model_version("scenarios", version).tags == tags, label  # MLflow keeps the spelling as written
+        if allowed:
+            validation.promote(version, name="scenarios")
+            assert registry.alias_version("champion", "scenarios") == str(version), label
+        else:
+            with pytest.raises(PermissionError):
+                validation.promote(version, name="scenarios")

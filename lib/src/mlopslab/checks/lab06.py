@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import json
 import uuid
 from dataclasses import replace
 
@@ -71,11 +72,14 @@ class _Spy:
 
 _HELPERS = {"registry.register": (registry, "register"), "validation.record_gate": (validation, "record_gate"),
             "validation.approve": (validation, "approve"), "validation.promote": (validation, "promote")}
+"""The course's registry helpers."""
+_PROMOTE_HELPERS = {**_HELPERS, "validation._approval_problems": (validation, "_approval_problems")}
+"""For 06.promote also the private check of the chain (gate, card, author) that approve and promote share."""
 
 
-def _call_guarded(answer, *args):
-    """Run the student's function with the course's registry helpers switched off; (result, error, helper used)."""
-    used = references(answer, {name: getattr(module, attr) for name, (module, attr) in _HELPERS.items()})
+def _call_guarded(answer, *args, helpers=_HELPERS):
+    """Run the student's function with the course's ``helpers`` switched off; (result, error, helper used)."""
+    used = references(answer, {name: getattr(module, attr) for name, (module, attr) in helpers.items()})
     if used:
         return None, None, used[0]
     try:
@@ -83,7 +87,7 @@ def _call_guarded(answer, *args):
             stack.enter_context(contextlib.redirect_stderr(io.StringIO()))  # "Successfully registered model ..."
             stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
             for module in (registry, validation):
-                stack.enter_context(without(module, [a for m, a in _HELPERS.values() if m is module]))
+                stack.enter_context(without(module, [a for m, a in helpers.values() if m is module]))
             return answer(*args), None, None
     except Forbidden as err:
         return None, None, err.name
@@ -92,6 +96,9 @@ def _call_guarded(answer, *args):
 
 
 def _helper_message(name: str) -> str:
+    if name == "validation._approval_problems":
+        return (f"Your function calls the course's `{name}`: this exercise asks you to check the record yourself "
+                "(the gate, the model card, the approval and its time).")
     return (f"Your function calls the course's helper `{name}`: this exercise asks for the MLflow calls themselves "
             "(mlflow.register_model, client.set_registered_model_alias, client.set_model_version_tag, ...).")
 
@@ -194,11 +201,19 @@ def gate_decision(answer, **_):
 # --------------------------------------------------------------------------------------------------- 06.register_challenger
 
 def _decisions() -> list[Decision]:
-    """Two decisions no output of the lab shows: one that passed, one that failed on uplift and fairness."""
+    """Two decisions no output of the lab shows: one that passed the governed gate, one that failed on uplift and
+    fairness under a laxer board's policy (so the recorded policy must be the decision's own)."""
     good = Evidence(auc=0.812, threshold=0.27, profit=13100.0, baseline_profit=1200.0, customers=1500,
                     fairness_gaps={"SeniorCitizen": 0.031, "gender": 0.012})
     bad = replace(good, threshold=0.31, profit=1900.0, fairness_gaps={"SeniorCitizen": 0.144, "gender": 0.02})
-    return [validation._decide(good, policy.GATE), validation._decide(bad, policy.GATE)]
+    return [validation._decide(good, policy.GATE), validation._decide(bad, replace(policy.GATE, max_fairness_gap=0.12))]
+
+
+def _recorded_policy(tags: dict[str, str]) -> dict | None:
+    try:
+        return json.loads(tags.get("gate.policy", ""))
+    except ValueError:
+        return None
 
 
 def _registration_problems(client, name: str, run_id: str, decision: Decision, returned, before: set[str],
@@ -228,6 +243,9 @@ def _registration_problems(client, name: str, run_id: str, decision: Decision, r
     if not all(r in reasons for r in decision.reasons):
         problems.append(("reasons", "the tag 'gate.reasons' must hold every sentence of decision.reasons "
                                     "(e.g. '; '.join(decision.reasons))."))
+    if _recorded_policy(tags) != decision.policy.as_dict():
+        problems.append(("policy", "the tag 'gate.policy' must hold the policy the gate applied, as JSON: "
+                                   "json.dumps(decision.policy.as_dict()) (the decision's own, not always policy.GATE)."))
     try:
         threshold_ok = f"{float(tags.get(policy.THRESHOLD.tag, 'nan')):.2f}" == f"{decision.evidence.threshold:.2f}"
     except ValueError:
@@ -271,10 +289,10 @@ def register_challenger(answer, run_id=None, **_):
             problems += [p for p in _registration_problems(client, name, str(run_id), decision, result, before, spy)
                          if p not in problems]
     if not problems:
-        return correct("Right: a new version from the run, `challenger` on it, and the gate's verdict, reasons, "
-                       "governed threshold, author and data version recorded on the version, all with your own "
-                       "MLflow calls.")
-    parts = ("version", "return", "alias", "gate", "reasons", "threshold", "lineage", "client")
+        return correct("Right: a new version from the run, `challenger` on it, and the gate's verdict, reasons and "
+                       "policy, the governed threshold, author and data version recorded on the version, all with "
+                       "your own MLflow calls.")
+    parts = ("version", "return", "alias", "gate", "reasons", "policy", "threshold", "lineage", "client")
     wrong_parts = {part for part, _ in problems}
     score = round(1 - len(wrong_parts) / len(parts), 2)
     hint = problems[0][1]
@@ -313,6 +331,7 @@ def _promotion_scenarios() -> list[tuple[str, dict[str, str], bool]]:
     """(label, version tags, may be promoted): one complete record and one per way a record can be incomplete."""
     approval = policy.APPROVAL
     author, approver = f"ds-{_token()}@example.org", f"reviewer-{_token()}@example.org"
+    author_respelled = author.upper().replace("EXAMPLE", "Example") + " "  # the same person for may_approve
     card, after, before = "2026-03-02T10:15:00+00:00", "2026-03-02T11:40:00+00:00", "2026-03-01T16:05:00+00:00"
     complete = {"gate": "passed", approval.author_tag: author, approval.card_tag: card, approval.approver_tag: approver,
                 approval.approved_at_tag: after}
@@ -326,6 +345,8 @@ def _promotion_scenarios() -> list[tuple[str, dict[str, str], bool]]:
         ("a version nobody approved", {k: v for k, v in complete.items()
                                        if k not in (approval.approver_tag, approval.approved_at_tag)}, False),
         ("a version its own author approved", {**complete, approval.approver_tag: author}, False),
+        ("a version its own author approved, the name written in capitals with a trailing space",
+         {**complete, approval.approver_tag: author_respelled}, False),
         ("a version approved before its model card was logged", {**complete, approval.approved_at_tag: before}, False),
         ("a version with the whole chain on record", complete, True),
     ]
@@ -346,7 +367,7 @@ def promote(answer, **_):
                 client.set_model_version_tag(name, version, key, value)
             client.set_registered_model_alias(name, "champion", baseline)
             spy = _Spy(registry.client())
-            result, error, helper = _call_guarded(answer, spy, name, str(version))
+            result, error, helper = _call_guarded(answer, spy, name, str(version), helpers=_PROMOTE_HELPERS)
             if helper:
                 return wrong(_helper_message(helper).replace("(mlflow.register_model, ", "("))
             answered = answered or result is not None or error is not None or "set_registered_model_alias" in spy.calls
@@ -359,6 +380,9 @@ def promote(answer, **_):
                                           "(client.set_registered_model_alias(name, 'champion', version))."))
                 elif "set_registered_model_alias" not in spy.calls:
                     misses.append((label, "move the alias with the `client` your function receives."))
+            elif champion != str(baseline) and "capitals" in label:
+                misses.append((label, f"for {label}, 'champion' moved: compare author and approver with "
+                                      "policy.APPROVAL.may_approve, the governed rule (it ignores case and spaces)."))
             elif champion != str(baseline):
                 misses.append((label, f"for {label} 'champion' moved: check the record first, and move the alias "
                                       "only when every check passed."))

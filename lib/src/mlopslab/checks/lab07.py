@@ -109,9 +109,18 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
     if got is not None and np.isclose(float(got), replaced, atol=1e-6):
         return partial(0.5, f"For {feature} you returned the average replaced score; subtract it from the "
                             "customer's own score.")
-    return wrong(f"For {feature} you returned {got!r}, expected {want:.6f}. Repeat the customer's row once per "
-                 "background customer, overwrite only `feature` with the background values, score all rows with "
-                 "model.predict_proba(...)[:, 1] and compare their mean with the customer's own score.")
+    method = ("Repeat the customer's row once per background customer, overwrite only `feature` with the background "
+              "values, score all rows with model.predict_proba(...)[:, 1] and subtract their mean from the customer's "
+              "own score.")
+    if got is None:
+        return wrong(f"For {feature} your function returned None: return the effect as one number. " + method)
+    if np.isclose(float(got), want + replaced, atol=1e-6):
+        return wrong(f"For {feature} you returned the customer's own score; subtract the average replaced score. "
+                     + method)
+    if np.isclose(float(got), want, atol=1e-3):
+        return wrong(f"For {feature} your effect is close but not exact: do not round it, and use every background "
+                     "customer once. " + method)
+    return wrong(f"For {feature} your effect is not the customer's own score minus the replaced average. " + method)
 
 
 # --------------------------------------------------------------------------------------------------- 07.group_metrics
@@ -237,8 +246,9 @@ def _recall_gap(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> floa
 
 
 _GAP_FUNCTIONS = ((validation, ["collect_evidence", "gate", "metrics_by_group", "_group_gaps"]),
-                  (trust, ["fairness_summary"]), (monitoring, ["fairness_gaps"]))
-"""The course's group metrics: the gate's evidence and the monitor compute recall gaps too (fairlearn's own
+                  (trust, ["fairness_summary"]), (monitoring, ["fairness_gaps", "segment_gaps"]))
+"""The course's group metrics: the gate's evidence and the monitor compute recall gaps too, and the monitor's
+calibration table (``segment_gaps``) gives the per-group means recall is made of (fairlearn's own
 ``equal_opportunity_difference`` is allowed: the library, named in the exercise)."""
 
 
