@@ -4,9 +4,10 @@
 # **Stage:** data preparation for the model · **Lead personas:** Data Engineer, Data Scientist ·
 # **Time:** about 100 minutes
 #
-# Sprint 3 at TelcoNova. Lab 03's data contract now guards the customer table: what arrives in the training data has
-# been checked. The **Data Engineer** and the **Data Scientist** now turn that table into something a model can learn
-# from, and they do it so that the exact same steps run again next month, in production, and for the auditor.
+# The preparation stories of lab 02's backlog (S06 to S08) at TelcoNova. Lab 03's data contract now guards the
+# customer table: what arrives in the training data has been checked. The **Data Engineer** and the **Data Scientist**
+# now turn that table into something a model can learn from, and they do it so that the exact same steps run again
+# next month, in production, and for the auditor.
 #
 # ### Learning objectives
 # By the end of this lab you can:
@@ -279,11 +280,17 @@ engineered[["tenure", "Contract", "MonthlyCharges", *preparation.ENGINEERED]].he
 # %% id="cell-16"
 churned = customers["Churn"].eq("Yes")
 services_count = engineered["services"].value_counts().sort_index()
+by_band = churned.groupby(engineered["tenure_band"]).mean().reindex(preparation.TENURE_LABELS)
+by_services = churned.groupby(engineered["services"]).mean()
+one_service = engineered["services"].eq(1)
+print(f"share who churned: all customers {churned.mean():.1%}")
+print("  by tenure band:", ", ".join(f"{band} {share:.1%}" for band, share in by_band.items()))
+print("  by number of services:", ", ".join(f"{n} {share:.1%}" for n, share in by_services.items()))
+print(f"customers with one service who have phone only: {customers.loc[one_service, 'PhoneService'].eq('Yes').mean():.1%}")
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
-churned.groupby(engineered["tenure_band"]).mean().reindex(preparation.TENURE_LABELS).plot.bar(
-    ax=axes[0], color="#4c72b0", rot=0)
+by_band.plot.bar(ax=axes[0], color="#4c72b0", rot=0)
 axes[0].set(xlabel="tenure band (months)", ylabel="share who churned", title="Churn falls with tenure")
-churned.groupby(engineered["services"]).mean().plot.bar(ax=axes[1], color="#dd8452", rot=0)
+by_services.plot.bar(ax=axes[1], color="#dd8452", rot=0)
 axes[1].set(xlabel="number of services", title="Churn by number of services")
 axes[1].set_xticks(range(len(services_count)),
                    [f"{n}\n({count:,})" for n, count in services_count.items()], fontsize=8)
@@ -292,9 +299,9 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# New customers churn several times more often than loyal ones. The number of services tells a story too, with care
-# for the small bars (the customer counts are under each bar): customers with one service, almost all of them
-# phone-only, churn less than average; churn is highest at two services (few customers, most of them with phone and
+# New customers churn several times more often than loyal ones (the lines above the charts). The number of services
+# tells a story too, with care for the small bars (the customer counts are under each bar): customers with one
+# service, almost all of them phone-only, churn less than average; churn is highest at two services (few customers, most of them with phone and
 # internet and no extras) and falls with every add-on a customer takes. The "0 services" bar holds customers with
 # neither phone nor internet who still pay a monthly fee: an oddity of the source system the Data Engineer has asked
 # the CRM team about. Both features are worth giving the model.

@@ -3,10 +3,10 @@
 #
 # **Stage:** model development · **Lead personas:** Data Scientist, Business Analyst · **Time:** about 90 minutes
 #
-# Sprint 3 at TelcoNova. The data is prepared (lab 04); now the **Data Scientist** trains candidate models and the
-# **Business Analyst** decides what "a good model" means in euros. Every training run is recorded in MLflow, so that
-# the team compares runs from a shared record instead of from memory or screenshots, and every run names the exact
-# data it was trained on.
+# The development stories of lab 02's backlog (S09 to S11) at TelcoNova. The data is prepared (lab 04); now the
+# **Data Scientist** trains candidate models and the **Business Analyst** decides what "a good model" means in euros.
+# Every training run is recorded in MLflow, so that the team compares runs from a shared record instead of from
+# memory or screenshots, and every run names the exact data it was trained on.
 #
 # ### Learning objectives
 # By the end of this lab you can:

@@ -4,13 +4,13 @@
 # **Stage:** model validation and governance · **Personas:** Data Scientist (leads), Data Engineer; the Business
 # Analyst approves · **Time:** about 90 minutes
 #
-# Sprint 4 at TelcoNova. Lab 05's decision rule chose the **logistic regression**: it earned most on the validation
-# months, though the test months could not tell it from the gradient boosting. Before the chosen candidate may decide
-# who receives a retention offer, it has to pass **validation** (does it work on
-# months it has never seen, and is it worth the money?) and **governance** (who checked it, who approved it, and can
-# we prove all of that later?). The **Data Scientist** owns the evidence; the **Data Engineer** owns the automation:
-# the gate runs as code and the registry records every decision; the **Business Analyst** approves, because nobody
-# approves their own model.
+# The validation stories of lab 02's backlog (S13 and S14) at TelcoNova. Lab 05's decision rule chose the **logistic
+# regression**: it earned most on the validation months, though the test months could not tell it from the gradient
+# boosting. Before the chosen candidate may decide who receives a retention offer, it has to pass **validation** (does
+# it work on months it has never seen, and is it worth the money?) and **governance** (who checked it, who approved
+# it, and can we prove all of that later?). The **Data Scientist** owns the evidence; the **Data Engineer** owns the
+# automation: the gate runs as code and the registry records every decision; the **Business Analyst** approves,
+# because nobody approves their own model.
 #
 # ### Learning objectives
 # By the end of this lab you can:
