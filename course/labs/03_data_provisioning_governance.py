@@ -744,7 +744,9 @@ records.assign(version=records["version"].map(lineage.short))
 # The lineage goes where the models are tracked: an **MLflow** run of the provisioning step. The data version is a
 # **tag** under the one key `lineage.TAG`, so that one search, `tags.data_version = '<version>'`, finds every run that
 # touched that version — this one, and any later run that reads the same data. The counts are metrics (they show that
-# the batch reconciles); the lineage and the violations report are artifacts.
+# the batch reconciles: `accepted` and `quarantined` are the contract's verdict, as in exercise 03.5; `remediated`
+# rows came back from the quarantine, and `provisioned` is what went on); the lineage and the violations report are
+# artifacts.
 
 # %% id="mlflow"
 provisioned_version = lineage.data_version(provisioned)
@@ -752,13 +754,16 @@ with mlflow.start_run(run_name="03-provision-batch-2026-01") as run:
     mlflow.set_tags({lineage.TAG: provisioned_version, "lab": "03", "step": "data provisioning",
                      "steward": "Data Steward"})
     mlflow.log_params({"source_version": records.loc[0, "version"], "contract": result.contract})
-    mlflow.log_metrics({"rows_in": result.rows_in, "accepted": len(provisioned),
-                        "quarantined": len(dirty) - len(provisioned), "violations": len(result.violations)})
+    # accepted and quarantined: the contract's verdict, as in exercise 03.5; then what remediation brought back
+    mlflow.log_metrics({"rows_in": result.rows_in, "accepted": len(result.accepted), "quarantined": len(result.quarantined),
+                        "violations": len(result.violations), "remediated": len(readmitted.accepted),
+                        "provisioned": len(provisioned)})
     mlflow.log_dict(records.to_dict("records"), "lineage.json")
     mlflow.log_text(result.violations.to_csv(index=False), "violations.csv")
 
 found = mlflow.search_runs(filter_string=f"tags.{lineage.TAG} = '{provisioned_version}'")
-print(found[["tags.mlflow.runName", "metrics.rows_in", "metrics.accepted", "metrics.quarantined"]].T.to_string(header=False))
+print(found[["tags.mlflow.runName", "metrics.rows_in", "metrics.accepted", "metrics.quarantined", "metrics.remediated",
+             "metrics.provisioned"]].T.to_string(header=False))
 logged = mlflow.artifacts.load_dict(f"{run.info.artifact_uri}/lineage.json")
 print(f"lineage.json read back from the run: {len(logged)} records, last: {logged[-1]['dataset']}")
 
