@@ -95,7 +95,8 @@ print(f"governed decision threshold: contact when the churn probability is at le
 # Write `contact_list(month)`: it does steps 1–5 for the batch of `month` (`"YYYY-MM"`) and returns a DataFrame with
 # the columns `customerID`, `churn_probability`, `MonthlyCharges` and `revenue_at_risk`, one row per customer to
 # contact, highest revenue at risk first. The check runs your job on months the lab does not show, and once after
-# changing the threshold tag in the registry (and back): your job must follow the registry.
+# moving `churn@champion` to another version, with another model and another threshold tag (and back): your job must
+# follow the registry. The course's helpers that read the threshold or score a batch are switched off while it runs.
 
 # %% mlopslab={"exercise": "08.contact_list"}
 # BEGIN STUB
@@ -160,6 +161,34 @@ def contact_list(month):
     batch = data.load_batch(month)
     scored = batch.assign(churn_probability=champion_now.predict(batch[data.FEATURES])[:, 1])
     contact = scored[scored["churn_probability"] >= threshold]  # the threshold read once, above
+    contact = contact.assign(revenue_at_risk=contact["churn_probability"] * contact["MonthlyCharges"] * 12)
+    return contact.sort_values("revenue_at_risk", ascending=False)[
+        ["customerID", "churn_probability", "MonthlyCharges", "revenue_at_risk"]]
+
+
+# %% mlopslab={"shortcut": "08.contact_list"}
+from mlflow.pyfunc import load_model  # a name the spy on mlflow.pyfunc.load_model does not see
+
+
+def contact_list(month):
+    pinned = client.get_model_version(config.MODEL_NAME, version.version)  # today's champion, by its number
+    batch = data.load_batch(month)
+    scored = batch.assign(churn_probability=load_model(f"models:/{config.MODEL_NAME}/{pinned.version}").predict(
+        batch[data.FEATURES])[:, 1])
+    contact = scored[scored["churn_probability"] >= float(pinned.tags[policy.THRESHOLD.tag])]
+    contact = contact.assign(revenue_at_risk=contact["churn_probability"] * contact["MonthlyCharges"] * 12)
+    return contact.sort_values("revenue_at_risk", ascending=False)[
+        ["customerID", "churn_probability", "MonthlyCharges", "revenue_at_risk"]]
+
+
+# %% mlopslab={"shortcut": "08.contact_list"}
+from mlopslab import monitoring
+
+
+def contact_list(month):
+    served_model = mlflow.pyfunc.load_model(f"models:/{config.MODEL_NAME}@champion")
+    scored = deployment.score_batch(served_model, data.load_batch(month))  # the course's scoring ...
+    contact = scored[scored["churn_probability"] >= monitoring.governed_threshold()]  # ... and threshold
     contact = contact.assign(revenue_at_risk=contact["churn_probability"] * contact["MonthlyCharges"] * 12)
     return contact.sort_values("revenue_at_risk", ascending=False)[
         ["customerID", "churn_probability", "MonthlyCharges", "revenue_at_risk"]]
@@ -364,8 +393,10 @@ print({"predictions": [{k: round(v, 4) if isinstance(v, float) else v for k, v i
 # Developer's screen can say what was wrong instead of crashing on a missing `"predictions"`.
 #
 # JSON cannot hold NumPy numbers: `.values.tolist()` on a DataFrame gives plain Python values. The check calls your
-# function on customers of its own, good and bad, against the lab's server (`server.url`); the course's own client
-# (`deployment.ScoringClient`, `deployment.payload`) is switched off while it runs.
+# function on customers of its own, good and bad, with the address of a small proxy in front of the lab's server
+# (`server.url`) that counts the requests your function sends; the course's own client (`deployment.ScoringClient`,
+# `deployment.payload`) and the functions that validate or score in the notebook (`deployment.validate_request`,
+# `deployment.churn_probability`) are switched off while it runs.
 
 # %% mlopslab={"exercise": "08.score_online"}
 # BEGIN STUB
@@ -414,6 +445,35 @@ def score_online(url, customers):
     if response.status_code != 200:
         raise ValueError(response.json()["message"])
     return [row["churn_probability"] for row in response.json()["predictions"]]
+
+
+# %% mlopslab={"shortcut": "08.score_online"}
+def score_online(url, customers):
+    frame = deployment.validate_request(customers)  # the server's own validation, in the notebook ...
+    local = mlflow.pyfunc.load_model(f"models:/{config.MODEL_NAME}@champion")
+    return list(deployment.churn_probability(local, frame))  # ... and a local model: no request at all
+
+
+# %% mlopslab={"shortcut": "08.score_online"}
+def score_online(url, customers):
+    scores = []
+    for row in customers.to_dict(orient="records"):  # one records request per customer, not one split request
+        response = requests.post(f"{url}/invocations", json={"dataframe_records": [row]}, timeout=30)
+        if response.status_code != 200:
+            raise ValueError(response.json()["message"])
+        scores.append(response.json()["predictions"][0]["churn_probability"])
+    return scores
+
+
+# %% mlopslab={"shortcut": "08.score_online"}
+def score_online(url, customers):
+    local = mlflow.pyfunc.load_model(f"models:/{config.MODEL_NAME}@champion")  # no request: scored in the notebook
+    if set(customers.columns) != set(data.FEATURES):
+        raise ValueError(f"unexpected column(s) {sorted(set(customers.columns) - set(data.FEATURES))}")
+    unknown = sorted(set(customers["Contract"]) - set(data.CATEGORIES["Contract"]))
+    if unknown:
+        raise ValueError(f"column 'Contract' has the unknown value {unknown[0]!r}")
+    return list(local.predict(customers[data.FEATURES])[:, 1])
 
 
 # %% [markdown]

@@ -257,6 +257,27 @@ def test_scoring_error_carries_status_and_message(client) -> None:
     assert raised.value.status == 400 and "Contract" in raised.value.message
 
 
+def test_lab08_checks_recording_proxy_answers_like_the_server_and_records_each_request(server, client) -> None:
+    """Check 08.score_online hands the student's function this proxy's address: it must answer as the server does,
+    a refusal included, record every request (method, path, JSON body), and be gone after its block."""
+    import requests
+    from mlopslab.checks.lab08 import _recording_proxy
+
+    refused_body = deployment.payload(GOOD.drop(columns=["Contract"]))
+    with _recording_proxy(server.url) as (url, seen):
+        proxied = deployment.ScoringClient(url)
+        assert proxied.ping()
+        assert np.allclose(proxied.predict(GOOD).to_numpy(), client.predict(GOOD).to_numpy())
+        refused = proxied.post(refused_body)
+        proxied.close()
+    assert (refused.status, refused.message) == (400, client.post(refused_body).message)
+    assert [(method, path) for method, path, _ in seen] == [("GET", "/ping"), ("POST", "/invocations"),
+                                                             ("POST", "/invocations")]
+    assert [body for _, _, body in seen[1:]] == [deployment.payload(GOOD), refused_body]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/ping", timeout=5)
+
+
 LOAD_SCRIPT = textwrap.dedent("""
     import json, sys
     from concurrent.futures import ThreadPoolExecutor

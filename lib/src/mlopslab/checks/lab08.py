@@ -1,16 +1,19 @@
 """Checks of lab 08 (deployment and insight consumption): the monthly contact list, batch or real time, the client
 of the scoring server with its error handling, and the SLO verdict.
 
-The contact-list check watches the student's job load the model (a spy on ``mlflow.pyfunc.load_model``) and changes
-the governed threshold tag in the registry for one run (and back), so a job that does not follow the registry cannot
-pass. The client check runs the student's function against the lab's live server with customers of its own, good and
-bad, with the course's own client switched off (:mod:`._guards`).
+The contact-list check runs the student's job with the course's helpers that read the threshold or score a batch
+switched off (:mod:`._guards`), then moves ``churn@champion`` to a scratch version of its own (another model, another
+threshold tag) for one more run, and back: a job that does not load the model and read the threshold through the alias,
+each time it runs, cannot pass. The client check hands the student's function the address of a recording proxy in
+front of the lab's live server, so it sees every request the function sends, with customers of its own, good and bad,
+and with the course's client and the server's validation and scoring switched off.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -78,16 +81,61 @@ def _spy_on_load():
 
 
 @contextmanager
-def _threshold_tag(version, value: str):
-    """The champion version's threshold tag set to ``value`` within the block, and restored after it."""
-    from ..registry import client
+def _alias_moved(champion, model):
+    """Within the block ``churn@champion`` names a scratch version of the check's own: the champion's pipeline with
+    its coefficients scaled (other probabilities, another ranking) and another threshold tag. Yields (that model, its
+    threshold); afterwards the alias moves back and the version is deleted. The job reads the notebook's registry, so
+    the check cannot hand it one of its own; the tag ``registry.REHEARSAL_TAG`` lets ``ensure_champion`` move the alias
+    back should the kernel die within the block."""
+    import copy
+    import shutil
+    import tempfile
 
-    original = version.tags[THRESHOLD.tag]
-    client().set_model_version_tag(MODEL_NAME, version.version, THRESHOLD.tag, value)
+    import mlflow.pyfunc
+    import mlflow.sklearn
+
+    from ..development import SKOPS_TRUSTED, model_requirements
+    from ..registry import REHEARSAL_TAG, client
+
+    pipeline = copy.deepcopy(model.get_raw_model())
+    estimator = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+    if hasattr(estimator, "coef_"):
+        estimator.coef_ = estimator.coef_ * 1.8
+    threshold = round(min(float(champion.tags[THRESHOLD.tag]) + 0.15, 0.9), 2)
+    folder = tempfile.mkdtemp(prefix="lab08-check-")
+    scratch = None
     try:
-        yield
+        mlflow.sklearn.save_model(pipeline, f"{folder}/model", pyfunc_predict_fn="predict_proba",
+                                  skops_trusted_types=SKOPS_TRUSTED, pip_requirements=model_requirements())
+        scratch = client().create_model_version(MODEL_NAME, source=f"{folder}/model", tags={
+            THRESHOLD.tag: f"{threshold:.2f}", REHEARSAL_TAG: champion.version,
+            "check": "08.contact_list: a scratch version, deleted when the check ends"})
+        client().set_registered_model_alias(MODEL_NAME, "champion", scratch.version)
+        yield mlflow.pyfunc.load_model(f"{folder}/model"), threshold
     finally:
-        client().set_model_version_tag(MODEL_NAME, version.version, THRESHOLD.tag, original)
+        client().set_registered_model_alias(MODEL_NAME, "champion", champion.version)
+        if scratch is not None:
+            client().delete_model_version(MODEL_NAME, scratch.version)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_job(answer, month: str):
+    """(result, the job's load_model calls, feedback if it used a course helper) of one run of the student's job,
+    with the course's functions that read the governed threshold or score a batch switched off."""
+    from .. import capstone, monitoring
+
+    helpers = [(monitoring, ["governed_threshold"]), (capstone, ["governed_threshold"]),
+               (deployment, ["score_batch", "churn_probability"])]
+    try:
+        with ExitStack() as stack:
+            for module, names in helpers:
+                stack.enter_context(without(module, names))
+            calls = stack.enter_context(_spy_on_load())
+            return answer(month), calls, None
+    except Forbidden as err:
+        step = ("read the threshold tag of the version the alias names yourself" if "threshold" in err.name
+                else "score the batch with the loaded model's predict yourself")
+        return None, [], wrong(f"Your job uses `{err.name}`, a course helper that does a step of the job: {step}.")
 
 
 def _shape_problem(result, month: str):
@@ -126,29 +174,44 @@ def _judge_list(result, expected: pd.DataFrame, everyone: pd.DataFrame, month: s
                  "the champion version's tag (policy.THRESHOLD.tag).")
 
 
+def _judge_move(result, followed, kept_both, kept_model, kept_threshold):
+    """None if the job's list after the alias moved is ``followed`` (the new version's model and threshold), else a
+    Feedback that says what it kept."""
+    given = None
+    if isinstance(result, pd.DataFrame) and "customerID" in result.columns:
+        given = result["customerID"].astype(str).tolist()
+    if given == followed["customerID"].tolist():
+        return None
+    moved = "When churn@champion moved to another version (another model, another threshold tag), your job "
+    if given == kept_both["customerID"].tolist():
+        return partial(0.5, moved + "returned the same list as before: it does not follow the alias. Load the model "
+                                    "by its alias and read the threshold tag of the version it names, inside the job.")
+    if given == kept_model["customerID"].tolist():
+        return partial(0.5, moved + "kept scoring with the model it had before. Load the model by its alias inside the "
+                                    "job, each time it runs.")
+    if given == kept_threshold["customerID"].tolist():
+        return partial(0.5, moved + "kept the old threshold. Read the tag of the version the alias names inside the "
+                                    "job, each time it runs.")
+    return partial(0.5, moved + "did not return the list that version gives. Load the model and read its threshold "
+                                "through the alias, inside the job, each time it runs.")
+
+
 @exercise("08.contact_list", points=3, title="The monthly contact list")
 def contact_list(answer, **_):
     if not callable(answer):
         return wrong("Define a function `contact_list(month)` that returns a DataFrame.")
-    import mlflow.pyfunc
-
     for month in _MONTHS:
-        with _spy_on_load() as calls:
-            result = answer(month)
+        result, calls, blocked = _run_job(answer, month)
+        if blocked is not None:
+            return blocked
         feedback = _shape_problem(result, month)
         if feedback is not None:
             return feedback
         version, model = _champion()
         threshold = float(version.tags[THRESHOLD.tag])
-        everyone = load_batch(month)
-        feedback = _judge_list(result, _expected_list(model, threshold, month), everyone, month)
+        feedback = _judge_list(result, _expected_list(model, threshold, month), load_batch(month), month)
         if feedback is not None:
             return feedback
-        loaded_here = references(answer, {"load_model": mlflow.pyfunc.load_model})
-        if not calls and not loaded_here:
-            return partial(0.5, "The list is right, but your job does not load the model: it uses one loaded "
-                                "before it ran, which will not follow the alias when the champion changes. Load it "
-                                "inside the job with mlflow.pyfunc.load_model and the models:/ URI of the alias.")
         if any(where.replace("\\", "/").endswith("mlopslab/registry.py") for _, where in calls):
             return partial(0.5, "The list is right, but the model is loaded by the course's registry.load. Write the "
                                 "MLflow call yourself: mlflow.pyfunc.load_model with the URI models:/<name>@<alias>.")
@@ -157,17 +220,17 @@ def contact_list(answer, **_):
             return partial(0.5, f"The list is right, but your job loads {sorted(uris)[0]}. Load the served model by "
                                 f"its alias, models:/{MODEL_NAME}@champion: a version number or a run id would not "
                                 "follow a promotion or a rollback.")
-    moved = round(min(threshold + 0.15, 0.9), 2)
-    with _threshold_tag(version, f"{moved:.2f}"):
-        result = answer(_MONTHS[0])
-    expected = _expected_list(model, moved, _MONTHS[0])
-    if not isinstance(result, pd.DataFrame) or "customerID" not in result.columns or \
-            result["customerID"].astype(str).tolist() != expected["customerID"].tolist():
-        return partial(0.5, "Right with today's threshold, but when the board changes the threshold tag on the "
-                            "champion version your job keeps the old one. Read the tag inside the job, each time it "
-                            "runs (client.get_model_version_by_alias(...).tags[policy.THRESHOLD.tag]).")
-    return correct("Right: the job loads whatever the alias names and applies the governed threshold it finds in the "
-                   "registry, so next month's run follows a promotion or a new threshold without a code change.")
+    month = _MONTHS[0]
+    with _alias_moved(version, model) as (moved_model, moved_threshold):
+        result, _, blocked = _run_job(answer, month)
+    if blocked is not None:
+        return blocked
+    feedback = _judge_move(result, _expected_list(moved_model, moved_threshold, month), _expected_list(model, threshold, month),
+                           _expected_list(model, moved_threshold, month), _expected_list(moved_model, threshold, month))
+    if feedback is not None:
+        return feedback
+    return correct("Right: the job loads the model the alias names and applies the threshold tag of that version, "
+                   "each time it runs: when churn@champion moved to another version, your list followed.")
 
 
 # ------------------------------------------------------------------------------------------- serving mode
@@ -216,8 +279,6 @@ def _customers(seed: int) -> pd.DataFrame:
 
 def _server_scores(url: str, frame: pd.DataFrame) -> list[float] | None:
     """The check's own call of the server (to verify that ``url`` is the lab's live endpoint), or None."""
-    import json
-
     import requests
 
     body = json.loads(json.dumps({"dataframe_split": {"columns": list(frame.columns),
@@ -231,21 +292,98 @@ def _server_scores(url: str, frame: pd.DataFrame) -> list[float] | None:
     return [row["churn_probability"] for row in reply.json()["predictions"]]
 
 
+@contextmanager
+def _recording_proxy(target: str):
+    """A proxy on a free 127.0.0.1 port that forwards every request to ``target`` and answers with the server's reply.
+    Yields (its URL, the requests seen: a list of (method, path, JSON body or None)); stopped when the block ends."""
+    import threading
+    from http.client import HTTPConnection
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    server = urlsplit(target)
+    seen: list[tuple[str, str, object]] = []
+
+    class Forward(BaseHTTPRequestHandler):
+        def forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                seen.append((self.command, self.path, json.loads(body) if body else None))
+            except ValueError:
+                seen.append((self.command, self.path, None))
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
+            try:
+                upstream = HTTPConnection(server.hostname, server.port, timeout=60)
+                upstream.request(self.command, self.path, body=body or None, headers=headers)
+                reply = upstream.getresponse()
+                status, kind, content = reply.status, reply.getheader("Content-Type", "text/plain"), reply.read()
+                upstream.close()
+            except OSError as err:
+                status, kind, content = 502, "text/plain", f"the scoring server did not answer: {err}".encode()
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = do_PUT = do_DELETE = forward
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()  # quick to stop
+    try:
+        yield f"http://127.0.0.1:{proxy.server_address[1]}", seen
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+_CLIENT = ["ScoringClient", "payload"]
+_SERVER = ["validate_request", "churn_probability", "score_batch"]
+"""The course's own client, and the functions that validate or score in the kernel: switched off during the call."""
+
+
 def _call(answer, url: str, frame: pd.DataFrame):
-    """(result, exception, blocked feedback) of the student's function with the course's client switched off."""
-    names = ["ScoringClient", "payload"]
+    """(result, exception, the requests it sent, blocked feedback) of the student's function, called with the
+    address of a recording proxy in front of ``url`` and with the course's client, validation and scoring off."""
+    names = _CLIENT + _SERVER
     used = references(answer, {f"deployment.{n}": getattr(deployment, n) for n in names})
     if used:
-        return None, None, wrong(f"Your function uses `{used[0]}`, the course's own client: write the request "
-                                 "with requests.post yourself.")
-    try:
-        with without(deployment, names):
-            return answer(url, frame.copy()), None, None
-    except Forbidden as err:
-        return None, None, wrong(f"Your function uses `deployment.{err.name.split('.', 1)[1]}`, the course's own "
-                                 "client: build the dataframe_split body and call requests.post yourself.")
-    except Exception as err:  # noqa: BLE001 -- the student's own exception is what the bad cases look at
-        return None, err, None
+        return None, None, [], _blocked(used[0].split(".", 1)[1])
+    with _recording_proxy(url) as (proxy, seen):
+        try:
+            with without(deployment, names):
+                return answer(proxy, frame.copy()), None, list(seen), None
+        except Forbidden as err:
+            return None, None, [], _blocked(err.name.split(".", 1)[1])
+        except Exception as err:  # noqa: BLE001 -- the student's own exception is what the bad cases look at
+            return None, err, list(seen), None
+
+
+def _blocked(name: str):
+    if name in _CLIENT:
+        return wrong(f"Your function uses `deployment.{name}`, the course's own client: build the dataframe_split "
+                     "body and call requests.post yourself.")
+    return wrong(f"Your function uses `deployment.{name}`, which validates or scores in this kernel: send the "
+                 "customers to the server at url and let it validate and score them.")
+
+
+def _request_problem(seen, rows: int):
+    """A Feedback unless the function sent exactly one POST to /invocations with a dataframe_split body, else None."""
+    posts = [body for method, path, body in seen
+             if method == "POST" and path.split("?", 1)[0].rstrip("/").endswith("/invocations")]
+    if not posts:
+        return wrong("Your function sent no request to the scoring server at url: the exercise is the client. POST "
+                     "the customers to url + '/invocations' and return what the server answers.")
+    if len(posts) > 1:
+        return partial(0.5, f"For {rows} customers your function sent {len(posts)} requests to /invocations. Send them "
+                            "all in one request: every call costs the fixed overhead of HTTP and JSON.")
+    if not (isinstance(posts[0], dict) and "dataframe_split" in posts[0]):
+        return partial(0.5, "Your request is not in the dataframe_split layout: send "
+                            "{'dataframe_split': {'columns': [...], 'data': [...]}}.")
+    return None
 
 
 @exercise("08.score_online", points=3, title="Call the endpoint, and handle a refusal")
@@ -255,7 +393,7 @@ def score_online(answer, url: str | None = None, **_):
     if not isinstance(url, str) or not url.startswith("http://127.0.0.1:"):
         return wrong("Run the check cell as given: it passes the lab's server address, server.url.")
     good = _customers(seed=8)
-    result, error, blocked = _call(answer, url, good)
+    result, error, seen, blocked = _call(answer, url, good)
     if blocked:
         return blocked
     if result is None and error is None:
@@ -284,26 +422,33 @@ def score_online(answer, url: str | None = None, **_):
             return wrong("The right probabilities in the wrong order: keep the order of the rows you sent.")
         return wrong("Your probabilities differ from the server's for these customers: send the rows as given, every "
                      "column, in one request, and read 'churn_probability' from each prediction.")
+    feedback = _request_problem(seen, len(good))
+    if feedback is not None:
+        return feedback
     bad_cases = [
         ("an unknown category", good.assign(Contract=["Month-to-month", "Monthly", "One year", "Two year"]),
          ["Monthly"]),
         ("an extra column", good.assign(customerID="0000-XXXXX"), ["customerID"]),
     ]
     for label, frame, words in bad_cases:
-        result, error, blocked = _call(answer, url, frame)
+        result, error, seen, blocked = _call(answer, url, frame)
         if blocked:
             return blocked
         if error is None:
             return wrong(f"For a request with {label} the server answers HTTP 400, but your function returned "
                          f"{str(result)[:60]!r} as if nothing happened. Check response.status_code and raise an "
                          "exception with the server's message.")
+        feedback = _request_problem(seen, len(frame))
+        if feedback is not None:
+            return feedback
         message = str(error)
         if not any(word in message for word in words):
             return partial(0.5, f"For a request with {label} your function raised {type(error).__name__}: "
                                 f"{message[:100]!r}, which does not say what is wrong. Raise with the server's own "
                                 "message (response.json()['message']) so the App Developer can show it.")
-    return correct("Right: your client sends the split layout with requests, keeps the order, and turns a refusal into "
-                   "an error that says what was wrong.")
+    return correct("Right: your function sends the customers in one dataframe_split request to /invocations, returns "
+                   "the server's probabilities in the order of the rows, and when the server refuses a request it "
+                   "raises an error that carries the server's message.")
 
 
 # --------------------------------------------------------------------------------------------------- SLO
