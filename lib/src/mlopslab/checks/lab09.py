@@ -54,21 +54,55 @@ def _psi_table(reference, current, open_edges: bool = True) -> pd.DataFrame:
                          "term": (floored_cur - floored_ref) * np.log(floored_cur / floored_ref)})
 
 
-_PSI_CASES = (("MonthlyCharges", "2026-06"), ("tenure", "2026-07"), ("TotalCharges", "2026-01"))
+_OTHER_DRIFT = data.Drift(price_rise=0.25, price_rise_month=3, competitor_month=4, new_customer_shift=0.5)
+"""Another production year than the shipped one: batches the lab never shows (regenerated when a check runs)."""
 
 
-def _close(value: float, expected: float) -> bool:
-    return abs(value - expected) <= 1e-3 + 0.01 * abs(expected)
+@lru_cache(maxsize=1)
+def _other_year() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    return monitoring.production_year(_OTHER_DRIFT, batch_size=450)
+
+
+def _psi_cases():
+    """(feature, where, reference column, current column): two of the lab's months, one batch of the check's own."""
+    reference, other = _reference(), _other_year()[0]
+    cases = [(f, f"in {m}", data.load_batch(m)[f]) for f, m in (("MonthlyCharges", "2026-06"), ("tenure", "2026-07"))]
+    cases.append(("TotalCharges", "in a batch of the check's own (another year)", other["2026-05"]["TotalCharges"]))
+    return [(f, where, reference[f].copy(), current.copy()) for f, where, current in cases]
+
+
+def _bins_off(given: pd.Series, wanted: pd.Series) -> list[int]:
+    """The bins (numbered from 1, lowest first) where two columns of shares or terms differ."""
+    return [int(i) + 1 for i in np.flatnonzero(~np.isclose(given.to_numpy(), wanted.to_numpy(), rtol=1e-6, atol=1e-9))]
+
+
+def _psi_table_problem(shares: pd.DataFrame, ref, cur, feature: str, where: str):
+    """None if the table is the check's own; else a Feedback that names the bins that are off (never the PSI)."""
+    if len(shares) != 10:
+        return wrong(f"For {feature} {where} your table has {len(shares)} row(s): give one row per decile bin of the "
+                     "reference, 10 rows, lowest bin first.")
+    expected, closed = _psi_table(ref, cur), _psi_table(ref, cur, open_edges=False)
+    off = {column: _bins_off(shares[column], expected[column]) for column in ("reference", "current", "term")}
+    if not off["reference"] and not off["current"]:
+        return wrong(f"For {feature} {where} the shares are right but the terms of bin(s) {off['term']} are not: floor "
+                     "both shares at monitoring.EPSILON, then (current − reference) · ln(current / reference)."
+                     ) if off["term"] else None
+    if not any(_bins_off(shares[column], closed[column]) for column in ("reference", "current")):
+        return partial(0.5, f"For {feature} {where} your bins lose the customers beyond the reference's range. Replace "
+                            "the first and last edge by −∞ and +∞ so that the outer bins are open.")
+    which = " and ".join(f"the {column} shares of bin(s) {off[column]}" for column in ("reference", "current")
+                         if off[column])
+    return wrong(f"For {feature} {where} {which} differ from the check's (bins numbered from 1, lowest first). Use "
+                 "the reference's deciles as edges (np.quantile at 0, 0.1, …, 1, outer edges −∞ and +∞), and the share "
+                 "of each sample per bin: its count divided by that sample's size.")
 
 
 @exercise("09.psi", points=2, title="Compute PSI yourself, bin by bin")
 def psi_by_hand(answer, **_):
     if not callable(answer):
         return wrong("Define a function `psi_table(reference, current)` that returns a DataFrame, one row per bin.")
-    reference = _reference()
-    for feature, month in _PSI_CASES:
-        ref, cur = reference[feature].copy(), data.load_batch(month)[feature].copy()
-        result, blocked = _guarded(answer, ["psi", "bin_shares", "feature_drift"], "PSI", ref, cur)
+    for feature, where, ref, cur in _psi_cases():
+        result, blocked = _guarded(answer, ["psi", "bin_shares", "feature_drift"], "PSI", ref.copy(), cur.copy())
         if blocked:
             return blocked
         if result is None:
@@ -80,11 +114,11 @@ def psi_by_hand(answer, **_):
             return wrong(f"The table lacks the column(s) {missing}: give each bin's reference share, current share "
                          "and term.")
         try:
-            shares = result[["reference", "current", "term"]].astype(float)
+            shares = result[["reference", "current", "term"]].astype(float).reset_index(drop=True)
         except (TypeError, ValueError):
             return wrong("The columns reference, current and term must hold numbers.")
         if not np.isfinite(shares.to_numpy()).all():
-            return wrong(f"For {feature} in {month} some terms are infinite or missing: an empty bin has share 0 and "
+            return wrong(f"For {feature} {where} some terms are infinite or missing: an empty bin has share 0 and "
                          "ln(0) is −∞. Floor both shares at monitoring.EPSILON before computing the term.")
         if shares["reference"].sum() > 1.5 or shares["current"].sum() > 1.5:
             return wrong("Your reference and current columns add up to far more than 1: they hold counts. A share is "
@@ -92,19 +126,12 @@ def psi_by_hand(answer, **_):
         if (shares["term"] < -1e-12).any():
             return wrong("Some terms are negative, but (current − reference) and ln(current / reference) always have "
                          "the same sign. Check the order: (current − reference) · ln(current / reference).")
-        total = float(shares["term"].sum())
-        expected = float(_psi_table(ref, cur)["term"].sum())
-        if _close(total, expected):
-            continue
-        if _close(total, float(_psi_table(ref, cur, open_edges=False)["term"].sum())):
-            return partial(0.5, f"For {feature} in {month} your bins lose the customers beyond the reference's range "
-                                "(after the price rise, charges above 2025's highest). Replace the first and last "
-                                "edge by −∞ and +∞ so that the outer bins are open.")
-        return wrong(f"For {feature} in {month} your terms add up to {total:.3f}; the PSI is {expected:.3f}. Use the "
-                     "reference's deciles as edges (np.quantile at 0, 0.1, …, 1), the shares of each sample per bin, "
-                     "and (current − reference) · ln(current / reference) per bin.")
-    return correct("Right: your table gives the monitor's PSI on June's prices, July's tenure and January's bills, "
-                   "and shows which bins drive it.")
+        problem = _psi_table_problem(shares, ref, cur, feature, where)
+        if problem:
+            return problem
+    return correct("Right: your table matches the check's bin by bin (shares and terms) on June's prices, July's "
+                   "tenure and a batch of the check's own, so its terms add up to the monitor's PSI and show which "
+                   "bins drive it.")
 
 
 # ------------------------------------------------------------------------------------------ 09.drift_alerts
@@ -124,6 +151,8 @@ def _drift_cases() -> list[tuple[dict, list[str], AlertRules, str]]:
         ({m: data.load_batch(m) for m in months_a}, [*monitoring.KEY_FEATURES, "Contract"], ALERTS, "governed"),
         ({m: data.load_batch(m) for m in months_b}, ["tenure", "MonthlyCharges"],
          AlertRules(psi_warn=0.02, psi_alert=0.3), "other"),
+        ({m: _other_year()[0][m] for m in ["2026-02", "2026-05", "2026-09"]},  # the lab's month names, other batches
+         [*monitoring.KEY_FEATURES, "InternetService"], ALERTS, "unseen"),
     ]
 
 
@@ -156,6 +185,10 @@ def drift_alerts(answer, **_):
                 return wrong("The right months, features and levels, but other PSI values: compute "
                              "monitoring.psi(reference[feature], batch[feature]) for each.")
             continue
+        if name == "unseen":
+            return wrong("Right on the lab's batches, wrong on batches of the check's own (the same month names, "
+                         "other customers): compute each PSI from the `reference` and `batches` your function is "
+                         "given, not from values the notebook computed.")
         if any(level == "ok" for *_, level in given):
             return wrong("Keep only the months and features that warn or alert; an 'ok' is not an alert.")
         if given and given < wanted and {level for *_, level in given} == {"alert"}:
@@ -176,10 +209,13 @@ def drift_alerts(answer, **_):
 
 # ------------------------------------------------------------------------------------ 09.calibration_alerts
 
-def _calibration_rows(scored, labels, segments, rules) -> pd.DataFrame:
+def _calibration_rows(scored, labels, segments, rules, by_position: bool = False) -> pd.DataFrame:
+    """The alerts of the rule; ``by_position`` joins the labels row by row instead of by customerID (the mistake)."""
     parts = []
     for when, frame in scored.items():
-        joined = frame.merge(labels[when][["customerID", data.TARGET, "label_available"]], on="customerID")
+        labelled = labels[when][["customerID", data.TARGET, "label_available"]]
+        joined = (frame.assign(**{c: labelled[c].to_numpy() for c in (data.TARGET, "label_available")}) if by_position
+                  else frame.merge(labelled, on="customerID"))
         joined = joined.assign(_observed=(joined[data.TARGET] == "Yes").astype(float))
         arrived = str(joined["label_available"].iloc[0])
         for name in segments:
@@ -220,6 +256,21 @@ def _calibration_cases():
     ]
 
 
+def _late_hint(given: set, scored, labels, segments, rules) -> str | None:
+    """Why alerts right on the lab's months differ in the late case, when one mistake explains them exactly."""
+    def keys(rows: pd.DataFrame) -> set:
+        return set(map(tuple, rows[["batch", "segment"]].to_numpy()))
+
+    if given == keys(_calibration_rows(scored, labels, segments, rules, by_position=True)):
+        return ("Right on the lab's months, wrong when the labels arrive in another order: join the labels to the "
+                "batch by customerID (merge), never by row position.")
+    typed = [(list(monitoring.SEGMENTS), rules), (segments, ALERTS), (list(monitoring.SEGMENTS), ALERTS)]
+    if any(given == keys(_calibration_rows(scored, labels, s, r)) for s, r in typed):
+        return ("Right on the lab's months, wrong with other segments or another limit: judge with the `segments` "
+                "and `rules` your function is given (rules.segment_gap), not typed ones.")
+    return None
+
+
 @exercise("09.calibration_alerts", points=3, title="Write the calibration alert, in both directions")
 def calibration_alerts(answer, **_):
     if not callable(answer):
@@ -250,10 +301,9 @@ def calibration_alerts(answer, **_):
                 return partial(0.5, "Only under-predictions alert in your rule. The governed rule is two-sided: a gap "
                                     "beyond the limit in either direction alerts (abs(gap) > rules.segment_gap); "
                                     "over-prediction wastes the campaign's offers.")
-            if name == "late":
-                return partial(0.5, "Right on the lab's months, wrong when the labels arrive in another order: join "
-                                    "the labels to the batch by customerID (merge), never by row position; and judge "
-                                    "with the `segments` and `rules` you are given.")
+            hint = _late_hint(given, scored, labels, segments, rules) if name == "late" else None
+            if hint:
+                return partial(0.5, hint)
             missed = sorted(wanted - given)
             detail = f"missing {missed[0]}" if missed else f"unexpected {sorted(given - wanted)[0]}"
             return wrong(f"Your alerts differ from the monitor's ({detail}). For every month and every value of every "

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import continuous, lineage, monitoring, policy
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
-from ..monitoring import EPSILON, bin_shares
+from ..monitoring import EPSILON, _as_series, _is_categorical, bin_shares
 from ._guards import Forbidden, references, seal, without
 
 # --- 10.ci_test --------------------------------------------------------------------------------------------------
@@ -73,6 +73,28 @@ def _psi_other_log(reference, current, bins=10):
     ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
     cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
     return float(max(np.sum((cur - ref) * np.log10(cur / ref)), 0.0))
+
+
+def _psi_ties_down(reference, current, bins=10):
+    """A PSI as correct as the real one: a value on a bin edge counts in the bin below it (bins (lo, hi]); run with
+    another floor for empty bins (monitoring.EPSILON)."""
+    shares = bin_shares(reference, current, bins)  # checks its input; categories as the real one
+    ref, cur = shares["reference"].to_numpy(), shares["current"].to_numpy()
+    ref_values, cur_values = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
+    if not (_is_categorical(ref_values) or _is_categorical(cur_values)):
+        values = ref_values.to_numpy(dtype=float)
+        inner = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))[1:-1]
+        ref = np.bincount(np.searchsorted(inner, values, side="left"), minlength=inner.size + 1) / values.size
+        cur = np.bincount(np.searchsorted(inner, cur_values.to_numpy(dtype=float), side="left"),
+                          minlength=inner.size + 1) / cur_values.size
+    ref, cur = np.clip(ref, EPSILON, None), np.clip(cur, EPSILON, None)
+    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+
+
+_VARIANT = _psi_ties_down.__code__
+"""Its code, taken before the module is sealed (as the mutants' codes are)."""
+_VARIANT_EPSILON = 1e-5
+"""The floor monitoring.EPSILON holds while the tests run on the correct variant (the package's is 1e-4)."""
 
 
 class _Mutant(NamedTuple):
@@ -138,8 +160,10 @@ def _test_names(source: str) -> list[str]:
 
 
 _INSPECTORS = {"dis", "inspect", "marshal", "hashlib", "types", "gc", "ctypes", "importlib", "builtins", "pickle",
-               "sys", "traceback", "linecache", "ast", "tokenize", "code", "codeop", "runpy", "dill", "cloudpickle"}
-"""Modules that read a function's code, its source or the interpreter's state: a test of PSI needs none of them."""
+               "sys", "traceback", "linecache", "ast", "tokenize", "code", "codeop", "runpy", "dill", "cloudpickle",
+               "subprocess", "os", "multiprocessing", "concurrent", "pty", "posix", "IPython"}
+"""Modules that read a function's code, its source or the interpreter's state, or run code in another interpreter
+(where the real PSI answers whatever runs here): a test of PSI needs none of them."""
 _REFLECTION = {"getattr", "setattr", "delattr", "hasattr", "vars", "globals", "locals", "eval", "exec", "compile",
                "breakpoint", "importorskip"}
 _INTERNALS = re.compile(r"^(co|f|tb|gi|cr)_|^traceback$")
@@ -157,7 +181,8 @@ def _inspects(source: str) -> str | None:
             modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for module in modules:
                 if module.split(".")[0] in _INSPECTORS:
-                    return f"import `{module.split('.')[0]}`, which reads code, not what it computes"
+                    return (f"import `{module.split('.')[0]}`, which reads code or runs it elsewhere, not what "
+                            "it computes here")
             imported |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and (node.id in _REFLECTION or _DUNDER.fullmatch(node.id)):
@@ -196,10 +221,12 @@ def _fresh_modules():
                     space[key] = value
 
 
-def _run_tests(answer: str, code):
-    """The outcomes of the student's tests with ``monitoring.psi`` running ``code`` (the real one if None), each run in
-    the course modules' state of before it."""
+def _run_tests(answer: str, code, epsilon: float | None = None):
+    """The outcomes of the student's tests with ``monitoring.psi`` running ``code`` (the real one if None) and
+    ``monitoring.EPSILON`` at ``epsilon`` (if given), each run in the course modules' state of before it."""
     with _psi_as(code), _fresh_modules():
+        if epsilon is not None:
+            monitoring.EPSILON = epsilon
         return continuous.run_code_checks(answer)
 
 
@@ -258,13 +285,22 @@ def ci_test(answer, **_):
                 return wrong(f"`{test}` fails on the real `monitoring.psi` ({message or 'it failed'}). A test that fails "
                              "on correct code stops CI for nothing: check what you expect against what PSI does (print "
                              "it).")
+        failing = _failed(_run_tests(answer, _VARIANT, _VARIANT_EPSILON))
+        if failing:
+            test, message = failing[0]
+            return wrong(f"`{test}` fails on a PSI that is as correct as the real one ({message or 'it failed'}): one "
+                         "that counts a value lying on a bin edge in the bin below, with another floor for empty bins "
+                         "(monitoring.EPSILON). Such details change PSI on real batches slightly: pin a "
+                         "value you work out by hand (categories, or numbers off the bin edges, floors read from "
+                         "monitoring.EPSILON) and test properties, not the values PSI printed on the lab's data.")
     except ValueError as err:  # no test ran
         return wrong(f"Your tests did not run: {err}. {shape}")
     missed.sort(key=_MUTANTS.index)  # the feedback names the first kind of bug in the list, whatever the order run
     caught = len(_MUTANTS) - len(missed)
     if not missed:
-        return correct(f"Your tests pass on the real `monitoring.psi` and fail on each of the {len(_MUTANTS)} broken "
-                       "versions the check tried: a test worth the bugs it catches. They now run with the team's.")
+        return correct(f"Your tests pass on the real `monitoring.psi` and on a variant as correct as it, and fail on "
+                       f"each of the {len(_MUTANTS)} broken versions the check tried: a test worth the bugs it catches. "
+                       "They now run with the team's.")
     hint = (f"Your tests pass on the real `monitoring.psi`, and fail on {caught or 'none'} of the {len(_MUTANTS)} broken "
             f"versions of it the check tried. They pass on {missed[0].bug}. {missed[0].hint}")
     return partial(round(caught / len(_MUTANTS), 2), hint) if caught else wrong(hint)
@@ -340,11 +376,11 @@ def _trigger_hint(name, alerts, labelled, rule, want, got) -> str:
             "training takes the window just before them. Read the numbers from `rule`.")
 
 
-def _trigger_clause(alerts, rule, want) -> str:
-    """Which part of the rule a case tests: the plan itself, the alert kinds, or the wait for enough labels."""
-    if want is not None:
-        return "plan"
-    return "labels" if any(a["kind"] in rule.retrain_on for a in alerts) else "alerts"
+def _trigger_clauses(alerts, rule, want) -> list[str]:
+    """Which parts of the rule a case tests: the plan itself, the alert kinds, or the wait for enough labels; and
+    reading the `rule` argument, when the case's rule is not the governed one."""
+    clause = "plan" if want is not None else "labels" if any(a["kind"] in rule.retrain_on for a in alerts) else "alerts"
+    return [clause] if rule == policy.PROMOTION else [clause, "rule"]
 
 
 @exercise("10.trigger", points=3, title="The retraining trigger")
@@ -365,14 +401,16 @@ def trigger(answer, **_):
         except ValueError as err:
             return wrong(f"Case '{name}': {err}; yours returned {got!r}.")
         right = plan == (None if want is None else (list(want[0]), list(want[1])))
-        hits.setdefault(_trigger_clause(alerts, rule, want), []).append(right)
+        for clause in _trigger_clauses(alerts, rule, want):
+            hits.setdefault(clause, []).append(right)
         if not right:
             missed.append(_trigger_hint(name, alerts, labelled, rule, want, plan))
     if not missed:
         return correct(f"Right on all {len(cases)} cases, other rules included: your trigger keeps the gate months "
                        "out of training and waits for enough labels.")
-    # each part of the rule counts on its own (the plan, the alert kinds, the wait for labels), and the score is the
-    # weakest part's: an answer that skips one part (returns None nearly always, or plans on any alert) earns nothing
+    # each part of the rule counts on its own (the plan, the alert kinds, the wait for labels, the `rule` argument),
+    # and the score is the weakest part's: an answer that skips one part (returns None nearly always, plans on any
+    # alert, or types the governed numbers and ignores `rule`) earns nothing
     share = round(min(sum(h) / len(h) for h in hits.values()), 2)
     return partial(share, missed[0]) if share >= 0.5 else wrong(missed[0])
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import capstone, data, development, lineage, mltestscore, policy, provisioning, scrum, trust
-from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
+from ..exercises import Feedback, NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..rubrics import criterion, written
 from ..validation import Evidence
 from ._guards import Forbidden, references, seal, without
@@ -272,8 +272,38 @@ def _train_model_problem(run, window: bool):
     return logged, info, None
 
 
+def _reweighing_problem(reweighing) -> Feedback | None:
+    """Why the student's ``reweighing(groups, y)`` is not lab 07's, on the check's own training months (None if it is):
+    P(group) · P(label) / P(group, label) for every row, with lab 07's helpers switched off."""
+    from ..preparation import split_xy
+
+    if not callable(reweighing):
+        return wrong("Define `reweighing(groups, y)` in the exercise cell: train_recipe's weights come from it.")
+    X, y = split_xy(_other_training())
+    groups = trust.intersection(X)
+    frame = pd.DataFrame({"g": groups.to_numpy(), "y": y.to_numpy()})
+    p_group, p_label = (frame[c].map(frame[c].value_counts(normalize=True)) for c in ("g", "y"))
+    want = (p_group * p_label / (frame.groupby(["g", "y"])["y"].transform("size") / len(frame))).to_numpy()
+    try:
+        got = _guarded(reweighing, _TRAIN_HELPERS, groups.copy(), y.copy())
+        if is_blank(got):
+            raise NotAnswered
+        got = np.asarray(got, dtype=float).ravel()
+    except Forbidden as err:
+        return wrong(f"`reweighing` calls {err.name}, lab 07's helper: compute the weights with pandas.")
+    except (TypeError, ValueError):
+        return wrong("`reweighing(groups, y)` returns one number per row (a numpy array), not what it returns now.")
+    if got.shape != want.shape:
+        return wrong(f"`reweighing` returned {got.size} weight(s) for {want.size} rows: one weight per row.")
+    if not np.allclose(got, want, rtol=1e-6):
+        same = "the same weight for every row" if np.allclose(got, got[0]) else "other weights"
+        return wrong(f"`reweighing`, on the check's own training months, gives {same}: each row's weight is "
+                     "P(group) · P(label) / P(group, label), the shares taken over all rows (lab 07).")
+    return None
+
+
 @exercise("11.train", points=3, title="Train the mitigated recipe and track it")
-def train(answer, increment=None, **_):
+def train(answer, increment=None, reweighing=None, **_):
     from sklearn.metrics import roc_auc_score
 
     from ..development import expected_profit
@@ -285,6 +315,9 @@ def train(answer, increment=None, **_):
                      "returns the id of its MLflow run.")
     threshold, gate = _threshold(increment), capstone.gate_data()
     _references(False), _references(True)  # before lab 07's helpers are switched off
+    problem = _reweighing_problem(reweighing)
+    if problem is not None:
+        return problem
     started = int(time.time() * 1000)
     try:
         for window in (False, True):
