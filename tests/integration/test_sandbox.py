@@ -60,6 +60,13 @@ def yearly_value(monthly_charges):
     return 12 * monthly_charges
 '''
 
+EXIT_IN_HIDDEN_CHECK = '''
+def yearly_value(monthly_charges):
+    if monthly_charges is None:  # only the extra check calls it so
+        raise SystemExit("leaving from inside the extra check")  # past its own `except Exception`
+    return 12 * monthly_charges
+'''
+
 
 def attack(code: str) -> str:
     """An exercise cell that answers 00.churn_rate correctly, then tries ``code`` and prints what happened."""
@@ -113,6 +120,8 @@ def graded(tmp_path_factory):
         copy_solved(subs / student / "00_welcome.ipynb", churn_rate=attack(code))
     (subs / "steal_hidden").mkdir()
     copy_solved(subs / "steal_hidden" / "00_welcome.ipynb", yearly_value=STEAL_FROM_HIDDEN_CHECK)
+    (subs / "exit_in_hidden").mkdir()
+    copy_solved(subs / "exit_in_hidden" / "00_welcome.ipynb", yearly_value=EXIT_IN_HIDDEN_CHECK)
     (subs / "honest").mkdir()
     copy_solved(subs / "honest" / "00_welcome.ipynb")
     honest_only = root / "honest-only"  # never run an attacker without the sandbox
@@ -194,9 +203,13 @@ def test_network_connections_are_blocked(graded) -> None:
 def test_hidden_checks_do_not_leak_through_the_students_function(graded) -> None:
     seen = seen_by_students(graded)
     assert SECRET not in seen
-    rows = [r for r in csv.DictReader(open(graded["out"] / "results.csv", encoding="utf-8"))
-            if r["student"] == "steal_hidden" and r["exercise"] == "00.hidden_yearly"]
-    assert rows and rows[0]["status"] == "error" and "details are not shown" in rows[0]["message"], rows
+    rows = {r["student"]: r for r in csv.DictReader(open(graded["out"] / "results.csv", encoding="utf-8"))
+            if r["exercise"] == "00.hidden_yearly"}
+    # the frame walk is flagged by the grader's scan (inspect, f_globals): the extra check does not count
+    assert rows["steal_hidden"]["status"] == "flagged", rows["steal_hidden"]
+    # an answer that leaves from inside the extra check without any introspection: an error, its details not shown
+    assert rows["exit_in_hidden"]["status"] == "error", rows["exit_in_hidden"]
+    assert "details are not shown" in rows["exit_in_hidden"]["message"], rows["exit_in_hidden"]
 
 
 def test_a_flood_of_output_is_cut(graded) -> None:
