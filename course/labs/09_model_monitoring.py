@@ -390,9 +390,11 @@ print(f"AUC: reference {year.reference_auc:.3f} on the hold-out months' audited 
       f"{'alert' if table.at[lowest, 'auc'] < auc_line else 'no alert'}; "
       f"{int((table['auc'] < year.reference_auc).sum())} of 12 months below the reference")
 widest = table["fairness_gap"].idxmax()
+seniors = [int(data.load_batch(month)["SeniorCitizen"].sum()) for month in table.index]
 print(f"fairness: largest gap in the share contacted {table.at[widest, 'fairness_gap']:.3f} ({widest}, by "
       f"{table.at[widest, 'fairness_by']}); the gate's maximum {policy.GATE.max_fairness_gap:.2f} -> "
-      f"{int((table['fairness_gap'] > policy.GATE.max_fairness_gap).sum())} fairness alerts")
+      f"{int((table['fairness_gap'] > policy.GATE.max_fairness_gap).sum())} fairness alerts; seniors per batch "
+      f"{min(seniors)} to {max(seniors)}")
 before, after = table.loc[:"2026-06"], table.loc["2026-07":]
 print(f"January-June: observed churn {before['churn_rate'].mean():.3f}, predicted {before['predicted_rate'].mean():.3f} "
       f"-> the model over-predicts in {int((before['predicted_rate'] > before['churn_rate']).sum())} of 6 months")
@@ -418,8 +420,9 @@ print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f
 #   the AUC rule would miss a real drop of the size it was written to catch. Compare like with like: production's
 #   labels are real outcomes, so is the reference.
 # * **Fairness** holds: in every batch the gap in the share contacted stays under the gate's maximum, although the
-#   customers changed. It is noisy (a batch holds only about a hundred seniors) and some months come close to the
-#   line: a single alert would call for a look at the next batches, several in a row for a new review (lab 07).
+#   customers changed. It is noisy (a batch holds only about a hundred seniors, as the fairness line above shows) and
+#   some months come close to the line: a single alert would call for a look at the next batches, several in a row for
+#   a new review (lab 07).
 # * **Calibration is off from the first labelled month**: in the first half of the year the model predicts *more*
 #   churn than happens, month after month — before any drift. From July the error flips sign: fibre customers churn
 #   far more than predicted.

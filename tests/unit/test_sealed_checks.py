@@ -295,6 +295,7 @@ def test_references_finds_a_switched_off_function_and_copies_of_its_code(tmp_pat
     assert references(own["psi"], targets) == []
 
 
+@pytest.mark.filterwarnings("ignore:'mlopslab.monitoring' found in sys.modules:RuntimeWarning")  # runpy, as reviewers ran it
 def test_a_switched_off_function_stays_off_in_a_copy_and_when_caught() -> None:
     """A reviewer ran the module again with runpy (new function objects ``without`` never touched); another
     student could catch :class:`Forbidden` and carry on. Both end in Forbidden when the block ends."""
