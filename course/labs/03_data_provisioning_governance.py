@@ -58,6 +58,8 @@ pd.set_option("display.max_colwidth", 70)
 # %% id="catalog"
 entry = provisioning.catalog_entry()
 for key, value in entry.items():
+    if key.startswith("version_"):  # a content hash: section 6 computes it (shown here by its first 12 digits)
+        value = lineage.short(value) + "..."
     print(f"{key:<22} {value if isinstance(value, str) else '; '.join(value)}")
 
 # %% [markdown]
