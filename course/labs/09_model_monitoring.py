@@ -592,8 +592,9 @@ summary
 # In the months after the competitor arrived, under-prediction alerts join them. A rule that fires every month is a
 # rule the team will learn to ignore ("alert fatigue") — unless someone acts on it. For the over-prediction the action
 # is known: retrain on real outcomes (lab 10), which removes it. The under-prediction is the world moving faster than
-# any model trained on last quarter's labels: in lab 10 the retrained models still raise under-prediction alerts
-# in those months, and deciding what to do about them is a judgement, not a rule.
+# any model trained on last quarter's labels: in lab 10 the retrained models still raise under-prediction alerts in
+# those months (its yardstick table counts them per version), and deciding what to do about them is a judgement, not a
+# rule.
 #
 # ## 8. The monitoring dashboard
 #

@@ -692,16 +692,18 @@ for served_by, served_months in log.groupby("served by", sort=False)["month"]:
         continue
     auc = {m: continuous.on_months(model, frames[m])["auc"] for m in served_months}
     weakest = min(auc, key=auc.get)
+    kinds = Counter(kind_of(alert) for m in served_months for alert in raised[m])
     yardsticks.append({"served by": served_by, "reference AUC": f"{model.reference_auc:.3f}",
                        "measured on": model.reference_on,
                        "alert line": f"{model.reference_auc - policy.ALERTS.auc_drop:.3f}",
-                       "weakest month": f"{weakest}: {auc[weakest]:.3f}"})
+                       "weakest month": f"{weakest}: {auc[weakest]:.3f}",
+                       "calibration alerts (over / under)": f"{kinds['over-predicted']} / {kinds['under-predicted']}"})
 pd.DataFrame(yardsticks)
 
 # %% [markdown]
-# Compare the last two columns: each model's weakest month against its own line. Ranking is not what raised the
-# alarms; as in lab 09, the drift shows in the data and in calibration, and the calibration alerts tell lab 09's two
-# stories: over-prediction on the 2025 champion's scores (its labels over-record churn), under-prediction once the
+# Compare the alert line with the weakest month: each model's weakest month against its own line. Ranking is not what
+# raised the alarms; as in lab 09, the drift shows in the data and in calibration, and the calibration alerts (last
+# column, in the months each version served) tell lab 09's two stories: over-prediction on the 2025 champion's scores (its labels over-record churn), under-prediction once the
 # competitor arrives, which a model can learn only months later. The yardstick still matters: it is what makes the
 # AUC rule's silence mean something. Its price shows in the `reference AUC` column: a challenger's reference comes
 # from a small exam, its gate months, and it moves from one challenger to the next.
