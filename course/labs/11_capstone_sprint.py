@@ -634,18 +634,33 @@ print(f"this sprint's retrain: the same family, inputs, mitigation and inherited
 #    whether the candidate earns **more than** `rule.min_gain` euros above the champion **and** ranks at most
 #    `rule.max_auc_drop` (AUC) below it. The check tries it on cases of its own, under the governed rule and another.
 # 5. Does your model beat last sprint's champion (loaded by its version, `increment.previous`) on the same exam, at the
-#    same threshold? Run the gate on the old champion too and decide with `beats(decision.evidence, <the champion's
-#    evidence>, policy.PROMOTION)`; print both models' exam profit and AUC, and record what you compared with on your
-#    version: the old champion's exam profit and AUC as the tags `promotion.champion_profit` and
-#    `promotion.champion_auc`. Only if the gate passed **and** it beats the champion: the Product Owner approves
-#    (`validation.approve(..., policy.APPROVAL.approver, reason, name=MODEL)`) and `validation.promote` moves the
-#    alias. Otherwise the champion stays, and the version stays registered with its verdict.
+#    same threshold? Run the gate on the old champion too; print both models' exam profit and AUC, and record what you
+#    compared with on your version: the old champion's exam profit and AUC as the tags `promotion.champion_profit` and
+#    `promotion.champion_auc`.
+# 6. Write `decide_and_promote(name, version, decision, old, rule)`: only if the gate passed (`decision`) **and**
+#    `beats(decision.evidence, old, rule)`, the Product Owner approves version `version` of the registered model `name`
+#    (`validation.approve(version, policy.APPROVAL.approver, reason, name=name)`) and `validation.promote` moves its
+#    alias. Otherwise it changes nothing: the champion stays, and the version stays registered with its verdict. Release
+#    with it: `decide_and_promote(MODEL, registered.version, decision, <the champion's evidence>, policy.PROMOTION)`.
+#    The check runs it again on scratch registered models of its own, where the champion must stay and where it must go.
 
 # %% mlopslab={"exercise": "11.release"}
 def beats(new, old, rule):
     """The promotion rule: does the candidate's exam evidence `new` beat the champion's `old` under `rule`?"""
     # BEGIN SOLUTION
     return new.profit - old.profit > rule.min_gain and old.auc - new.auc <= rule.max_auc_drop
+    # END SOLUTION
+
+
+def decide_and_promote(name, version, decision, old, rule):
+    """Approve and promote `version` of `name` only if its gate passed and it beats the champion's evidence `old` under
+    `rule`; otherwise change nothing."""
+    # BEGIN SOLUTION
+    new = decision.evidence
+    if decision.passed and beats(new, old, rule):
+        validation.approve(version, policy.APPROVAL.approver, f"gate passed; model card reviewed; earns "
+                           f"€{new.profit - old.profit:,.0f} more than the champion on the same exam", name=name)
+        validation.promote(version, name=name)
     # END SOLUTION
 
 
@@ -659,7 +674,8 @@ else:
     # BEGIN STUB
     # decision = ...
     # registered = ...   # what mlflow.register_model returns
-    # # then: the author tag, the gate's record, the model card; the comparison; the approval and the alias
+    # # then: the author tag, the gate's record, the model card; the comparison and its tags;
+    # # and decide_and_promote(MODEL, registered.version, decision, <the champion's evidence>, policy.PROMOTION)
     # END STUB
     # BEGIN SOLUTION
     decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
@@ -675,24 +691,26 @@ else:
     new = decision.evidence
     client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
     client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
-    promote = decision.passed and beats(new, old, policy.PROMOTION)
     print(decision)
     print(f"exam profit: new €{new.profit:,.0f} (AUC {new.auc:.3f}) against last sprint's champion "
           f"€{old.profit:,.0f} (AUC {old.auc:.3f}): beats it under policy.PROMOTION: {beats(new, old, policy.PROMOTION)}")
-    if promote:
-        validation.approve(registered.version, policy.APPROVAL.approver,
-                           f"gate passed on {', '.join(capstone.GATE_MONTHS)}; model card reviewed; earns "
-                           f"€{new.profit - old.profit:,.0f} more than last sprint's champion on the same exam", name=MODEL)
-        validation.promote(registered.version, name=MODEL)
+    decide_and_promote(MODEL, registered.version, decision, old, policy.PROMOTION)
     # END SOLUTION
 
 # %% mlopslab={"check": "11.release"}
-check("11.release", registered, increment=increment, beats=beats)
+check("11.release", registered, increment=increment, beats=beats, decide_and_promote=decide_and_promote)
 
 # %% mlopslab={"wrong": "11.release"}
 def beats(new, old, rule):
     """A profit at least as high is enough, and the AUC is not looked at."""
     return new.profit >= old.profit
+
+
+def decide_and_promote(name, version, decision, old, rule):
+    """Approve and promote if the gate passed and the candidate beats the champion."""
+    if decision.passed and beats(decision.evidence, old, rule):
+        validation.approve(version, policy.APPROVAL.approver, "gate passed, beats the champion", name=name)
+        validation.promote(version, name=name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
@@ -703,6 +721,13 @@ registered = mlflow.register_model(f"runs:/{train_run}/model", config.MODEL_NAME
 def beats(new, old, rule):
     """The AUC drop measured the wrong way round: a candidate that ranks much better is refused."""
     return new.profit - old.profit > rule.min_gain and new.auc - old.auc <= rule.max_auc_drop
+
+
+def decide_and_promote(name, version, decision, old, rule):
+    """Approve and promote if the gate passed and the candidate beats the champion."""
+    if decision.passed and beats(decision.evidence, old, rule):
+        validation.approve(version, policy.APPROVAL.approver, "gate passed, beats the champion", name=name)
+        validation.promote(version, name=name)
 
 
 decision = registered = None  # your release below sets them
@@ -724,14 +749,19 @@ else:
     new = decision.evidence
     client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
     client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
-    if decision.passed and beats(new, old, policy.PROMOTION):
-        validation.approve(registered.version, policy.APPROVAL.approver, "gate passed, beats the champion", name=MODEL)
-        validation.promote(registered.version, name=MODEL)
+    decide_and_promote(MODEL, registered.version, decision, old, policy.PROMOTION)
 
 
 # %% mlopslab={"shortcut": "11.release"}
 def beats(new, old, rule):
     """No comparison: the stub's function, left as it is."""
+
+
+def decide_and_promote(name, version, decision, old, rule):
+    """No comparison either: the gate passed, so the Product Owner approves."""
+    if decision.passed:
+        validation.approve(version, policy.APPROVAL.approver, "gate passed", name=name)
+        validation.promote(version, name=name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)  # every step, but no comparison: it promotes
@@ -741,15 +771,20 @@ client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_t
 validation.record_gate(registered.version, decision, name=MODEL)
 card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
 validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
-if decision.passed:
-    validation.approve(registered.version, policy.APPROVAL.approver, "gate passed", name=MODEL)
-    validation.promote(registered.version, name=MODEL)
+decide_and_promote(MODEL, registered.version, decision, None, policy.PROMOTION)
 
 
 # %% mlopslab={"shortcut": "11.release"}
 def beats(new, old, rule):
     """Promote whatever happens (on this sprint's data the new model does beat the champion)."""
     return True
+
+
+def decide_and_promote(name, version, decision, old, rule):
+    """Approve and promote if the gate passed and the candidate beats the champion."""
+    if decision.passed and beats(decision.evidence, old, rule):
+        validation.approve(version, policy.APPROVAL.approver, "gate passed, beats the champion", name=name)
+        validation.promote(version, name=name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
@@ -763,9 +798,34 @@ old = validation.gate(mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.prev
                       threshold=threshold).evidence
 client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
 client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
-if decision.passed and beats(decision.evidence, old, policy.PROMOTION):
-    validation.approve(registered.version, policy.APPROVAL.approver, "gate passed, beats the champion", name=MODEL)
-    validation.promote(registered.version, name=MODEL)
+decide_and_promote(MODEL, registered.version, decision, old, policy.PROMOTION)
+
+
+# %% mlopslab={"shortcut": "11.release"}
+def beats(new, old, rule):
+    """The promotion rule, written right, and then never asked."""
+    return new.profit - old.profit > rule.min_gain and old.auc - new.auc <= rule.max_auc_drop
+
+
+def decide_and_promote(name, version, decision, old, rule):
+    """Always promote a candidate that passed the gate (on this sprint's data that is the right call)."""
+    if decision.passed:
+        validation.approve(version, policy.APPROVAL.approver, "gate passed", name=name)
+        validation.promote(version, name=name)
+
+
+decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
+registered = mlflow.register_model(f"runs:/{train_run}/model", MODEL)
+author = client.get_run(train_run).data.tags[policy.APPROVAL.author_tag]
+client.set_model_version_tag(MODEL, registered.version, policy.APPROVAL.author_tag, author)
+validation.record_gate(registered.version, decision, name=MODEL)
+card = registry.champion_card(decision, train, gate, model, lineage.data_version(train), registered.version, MODEL)
+validation.log_model_card(train_run, card, name=MODEL, version=registered.version)
+old = validation.gate(mlflow.pyfunc.load_model(f"models:/{MODEL}/{increment.previous}"), gate, policy.GATE,
+                      threshold=threshold).evidence
+client.set_model_version_tag(MODEL, registered.version, "promotion.champion_profit", str(old.profit))
+client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc", str(old.auc))
+decide_and_promote(MODEL, registered.version, decision, old, policy.PROMOTION)
 
 # %% [markdown]
 # Is the margin real? The promotion rule compares euros earned on about a thousand customers, where a few hundred euros
@@ -939,16 +999,21 @@ plt.show()
 #
 # On the last day of the sprint the team shows the working increment to the stakeholders, and the Product Owner
 # decides what counts as done. TelcoNova's rule is strict: a story is done only if its Definition of Done can be
-# **found in the tracking store**, and the sprint goal is met only if the deliverable is there.
+# **found in the tracking store**, and the sprint goal is met only if the deliverable is there. The model that serves
+# counts only if this sprint's release chose it: your version, or last sprint's champion once your version was
+# compared with it and did not beat it.
 
 # %% id="review"
 done = capstone.done_by_evidence(evidence)
 display(done)
+champion_now = registry.client().get_model_version_by_alias(MODEL, "champion")
+# this sprint's release chose it: your version, or the champion your version was compared with and did not beat
+chosen = {evidence.version.get("version"), increment.previous if "promotion.champion_profit" in evidence.version else None}
 deliverable = {
     "February's batch went through the contract (broken rows quarantined, the count reconciled)":
         "metrics.accepted" in evidence.step("contract") and evidence.step("contract").get("tags.reconciles") == "True",
-    "a gated model serves, approved by the Product Owner": registry.client().get_model_version_by_alias(
-        MODEL, "champion").tags.get(policy.APPROVAL.approver_tag) == policy.APPROVAL.approver,
+    "a gated model serves, approved by the Product Owner": str(champion_now.version) in chosen
+        and champion_now.tags.get(policy.APPROVAL.approver_tag) == policy.APPROVAL.approver,
     "the retention list was scored by the champion": "metrics.rows" in evidence.step("score"),
     "the monitoring run is recorded": bool(evidence.step("monitor")),
 }

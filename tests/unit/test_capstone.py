@@ -329,3 +329,16 @@ def test_the_contract_check_wants_every_row_once_whatever_the_contract_reports()
 
     problem = lab11._quarantine_problem(every_report)
     assert problem and "every row goes in exactly one of them, once" in problem
+
+
+def test_the_release_check_tries_the_decision_where_the_champion_stays_and_where_it_goes() -> None:
+    from mlopslab.checks import lab11
+
+    outcomes = {promote for *_, promote in lab11._DECIDE_CASES}
+    assert outcomes == {True, False}, "an always-promote release must fail a case, a never-promote one too"
+    for what, passed, new, old, rule, promote in lab11._DECIDE_CASES:
+        assert promote == (passed and lab11._beats(new, old, rule)), what
+    stays = [(passed, rule) for _, passed, new, old, rule, promote in lab11._DECIDE_CASES if not promote]
+    assert any(not passed for passed, _ in stays), "a failed gate keeps the champion, whatever the profit"
+    assert any(passed and lab11._beats(new, old, policy.PROMOTION) for _, passed, new, old, rule, promote
+               in lab11._DECIDE_CASES if not promote), "a case only the `rule` argument refuses"

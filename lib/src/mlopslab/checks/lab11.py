@@ -11,10 +11,12 @@ switched off (``_guards.references`` and ``_guards.without``). The reference com
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import re
 import time
+import uuid
 from collections import Counter
 from functools import lru_cache
 from itertools import combinations
@@ -23,10 +25,10 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .. import capstone, data, development, lineage, mltestscore, policy, provisioning, scrum, trust
+from .. import capstone, data, development, lineage, mltestscore, policy, provisioning, scrum, trust, validation
 from ..exercises import Feedback, NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..rubrics import criterion, written
-from ..validation import Evidence
+from ..validation import Decision, Evidence
 from ._guards import Forbidden, references, seal, without
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -444,8 +446,115 @@ def _beats_problem(beats, exam: Evidence, champion: Evidence) -> str | None:
     return None
 
 
+_DECIDE_CASES = (
+    ("a candidate that earns less than the champion, under policy.PROMOTION", True, _exam(8850.0, 0.82),
+     _exam(9000.0, 0.80), policy.PROMOTION, False),
+    ("a gain of €280 under a rule asking for more than €300", True, _exam(9280.0, 0.81), _exam(9000.0, 0.80),
+     _STRICTER, False),
+    ("a candidate that earns €900 more but failed the gate", False, _exam(9900.0, 0.81), _exam(9000.0, 0.80),
+     policy.PROMOTION, False),
+    ("a gain of €450 with an AUC 0.003 below, under a rule allowing a drop of 0.005", True, _exam(9450.0, 0.797),
+     _exam(9000.0, 0.80), _STRICTER, True),
+)
+"""The release decision's cases, each on a scratch registered model: (what, gate passed, the candidate's exam, the
+champion's exam, the rule, whether the candidate must become champion)."""
+
+
+@contextlib.contextmanager
+def _scratch_release(passed: bool):
+    """A scratch registered model, deleted afterwards: v1 the approved champion, v2 a candidate whose gate (passed or
+    not), model card and author are on record. Yields its name."""
+    from ..registry import client
+
+    c, approval = client(), policy.APPROVAL
+    name = f"lab11-check-{uuid.uuid4().hex[:8]}"
+    chain = {approval.author_tag: approval.author, approval.card_tag: "2020-01-06T09:00:00+00:00"}
+    c.create_registered_model(name)
+    try:
+        c.create_model_version(name, source="file:///lab11-check/not-a-model", tags={
+            **chain, "gate": "passed", approval.approver_tag: approval.approver,
+            approval.approved_at_tag: "2020-01-06T10:00:00+00:00"})
+        c.create_model_version(name, source="file:///lab11-check/not-a-model",
+                               tags={**chain, "gate": "passed" if passed else "failed"})
+        c.set_registered_model_alias(name, "champion", "1")
+        yield name
+    finally:
+        with contextlib.suppress(Exception):
+            c.delete_registered_model(name)
+
+
+@contextlib.contextmanager
+def _only_on(name: str):
+    """Within the block, validation.approve and validation.promote refuse any registered model but ``name``."""
+    originals = {f: getattr(validation, f) for f in ("approve", "promote")}
+
+    def confined(fn):
+        def call(*args, **kwargs):
+            target = inspect.signature(fn).bind(*args, **kwargs)
+            target.apply_defaults()
+            if target.arguments["name"] != name:
+                raise ValueError(f"the check's case is the registered model it hands in as `name` ({name}), not "
+                                 f"{target.arguments['name']!r}")
+            return fn(*args, **kwargs)
+        return call
+
+    try:
+        for f, fn in originals.items():
+            setattr(validation, f, confined(fn))
+        yield
+    finally:
+        for f, fn in originals.items():
+            setattr(validation, f, fn)
+
+
+def _decide_case(decide, what: str, passed: bool, new: Evidence, old: Evidence, rule, promote: bool) -> str | None:
+    """Why ``decide(name, "2", decision, old, rule)`` on a scratch model does not end as ``promote`` says, or None."""
+    from ..registry import alias_version, client
+
+    approval = policy.APPROVAL
+    decision = Decision(passed=passed, reasons=[], failed=[] if passed else ["fairness"], evidence=new,
+                        policy=policy.GATE)
+    with _scratch_release(passed) as name, _only_on(name):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                decide(name, "2", decision, old, rule)
+        except Exception as err:  # noqa: BLE001 -- the student's code; its error is the feedback
+            return f"`decide_and_promote` raised {type(err).__name__} in the case '{what}' ({str(err)[:200]})"
+        serving, approver = alias_version("champion", name), client().get_model_version(name, "2").tags.get(
+            approval.approver_tag)
+    if promote and (serving != "2" or approver != approval.approver):
+        return (f"in the case '{what}' the candidate must be approved by policy.APPROVAL.approver and become "
+                f"champion, but yours left `champion` at v{serving} with approver {approver!r}; act on the `name` "
+                "and `version` you are given")
+    if not promote and (serving != "1" or approver):
+        return (f"in the case '{what}' the champion must stay and nobody approves the candidate, but yours "
+                + ("moved `champion`" if serving != "1" else f"recorded an approval by {approver}")
+                + ": approve and promote only when the gate passed and `beats` says so under the `rule` given")
+    return None
+
+
+def _decide_problem(decide, increment) -> str | None:
+    """Why the student's ``decide_and_promote`` does not release as the gate and the rule say, or None: it runs on
+    scratch registered models where the champion must stay (a weaker candidate, a stricter rule, a failed gate) and
+    where it must go. The lab's own alias is put back if the function moved it."""
+    from ..registry import alias_version, client
+
+    if not callable(decide):
+        return "define `decide_and_promote(name, version, decision, old, rule)` and release with it"
+    serving = alias_version("champion", increment.name)
+    problem = None
+    for case in _DECIDE_CASES:
+        problem = _decide_case(decide, *case)
+        if problem:
+            break
+    if serving and alias_version("champion", increment.name) != serving:
+        client().set_registered_model_alias(increment.name, "champion", serving)
+        problem = problem or "in the check's cases `decide_and_promote` moved MODEL's alias: act on the `name` you are given"
+    return problem
+
+
 @exercise("11.release", points=3, title="Release, in the governed order")
-def release(answer, increment=None, beats=None, **_):
+def release(answer, increment=None, beats=None, decide_and_promote=None, **_):
     from mlflow.entities.model_registry import ModelVersion
 
     from ..registry import alias_version, client
@@ -475,6 +584,10 @@ def release(answer, increment=None, beats=None, **_):
         return partial(0.15, "Registered and gated. But the promotion rule is the heart of a release: " + (
             rule_problem or f"record the comparison on the version: last sprint's champion's exam profit and AUC "
                             f"as the tags {COMPARISON_TAGS[0]} and {COMPARISON_TAGS[1]}") + ".")
+    decide_problem = _decide_problem(decide_and_promote, increment)
+    if decide_problem:
+        return partial(0.25, "Registered, gated and compared. But the decision is the heart of a release: "
+                       + decide_problem + ".")
     problems = []
     if tags.get(approval.author_tag) != approval.author:
         problems.append(f"tag the version with its author ({approval.author_tag}, copied from the run)")
@@ -501,7 +614,8 @@ def release(answer, increment=None, beats=None, **_):
                        "; ".join(problems) + ".")
     outcome = (f"approved by {approval.approver} and promoted: v{mv.version} replaces v{increment.previous}"
                if passed and promote else f"not promoted: v{increment.previous} stays champion")
-    return correct(f"Registered, gated under policy.GATE, model card logged, {outcome}.")
+    return correct(f"Registered, gated under policy.GATE, model card logged, {outcome}. On the check's own cases "
+                   "your decide_and_promote kept the champion where it must stay and promoted where it should.")
 
 
 def _recorded(tags: dict[str, str], figures: tuple[float, float]) -> bool:
