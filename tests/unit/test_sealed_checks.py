@@ -257,10 +257,18 @@ def test_the_grading_scan_sees_attributes_reached_through_strings(source, flagge
     ("import runpy, tempfile\nns = runpy.run_path(path)\ngate = ns['gate']", True),
     ("def psi(reference, current):\n    import sys\n    return sys._getframe(1).f_locals['expected']", True),
     ("name = 'mlopslab.' + 'checks'", True),
+    # second round: frames without a forbidden name, getattr under another name, patching a module, copying its file
+    ("import sys\nframes = sys._current_frames()", True),
+    ("_ga = getattr\nexpected = _ga(frame, 'f_' + 'locals')['expected']", True),
+    ("development._log_training_input = lambda *args, **kwargs: None", True),
+    ("mlflow.log_params = only_mine", True),
+    ("text = open(preparation.__file__).read()", True),
     # honest code that uses the same words elsewhere
     ("by_month = frame.stack()\nrows = sorted(rows, key=operator.itemgetter(1))", False),
     ("message = 'the checks pass: lab 02 is done'", False),
     ("weights = np.stack([a, b])\nfrom functools import partial\nscore = partial(f, threshold=0.5)", False),
+    ("card = re.compile(r'\\d{4}')\ntotal = frame.eval('a + b')\nscores = development.evaluate(model, X, y)", False),
+    ("pd.options.display.max_rows = 20\ncoefficients = getattr(model, 'coef_', None)", False),
 ])
 def test_the_grading_scan_flags_introspection_and_copies(source, flagged) -> None:
     """The seal is a speed bump; the scan is what sends such a cell to the instructor."""
@@ -319,3 +327,23 @@ def test_a_switched_off_function_stays_off_in_a_copy_and_when_caught() -> None:
         with pytest.raises(Forbidden, match="monitoring.psi"), without(monitoring, ["psi"]):
             answer()
     assert copy(a, b) == monitoring.psi(a, b)  # and after it, nothing is left switched off
+
+
+def test_a_renamed_copy_in_a_file_of_its_own_is_caught(tmp_path) -> None:
+    """A reviewer copied a package function into a file under another name and imported it: neither its name nor its
+    file is the package's, its code is."""
+    import inspect
+    import runpy
+
+    from mlopslab import monitoring
+    from mlopslab.checks._guards import Forbidden, references, without
+
+    copy = tmp_path / "helpers.py"
+    copy.write_text("from mlopslab.monitoring import *  # noqa\nimport numpy as np\n\n"
+                    + inspect.getsource(monitoring.psi).replace("def psi(", "def drift_index(", 1))
+    renamed = runpy.run_path(str(copy))["drift_index"]
+    a, b = np.linspace(0, 1, 200), np.linspace(0.2, 1.2, 200)
+    assert renamed(a, b) == monitoring.psi(a, b)
+    assert references(renamed, {"monitoring.psi": monitoring.psi}) == ["monitoring.psi"]
+    with pytest.raises(Forbidden, match="monitoring.psi"), without(monitoring, ["psi"]):
+        renamed(a, b)

@@ -66,13 +66,13 @@ def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
             codes.append((function, function.__code__))
             copies[_code_key(function.__code__)] = f"{short}.{name}"
             function.__code__ = _raising_code(f"{short}.{name}")
-    watched = {key[-1] for key in copies}  # the functions' own names: a cheap first test per call
+    watched = {key[0] for key in copies}  # their bytecode: a cheap first test per call
 
     previous = sys.getprofile()
     outer = previous if getattr(previous, WATCH, False) else None  # an enclosing block's watch: keep it watching
 
     def watch(frame: types.FrameType, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code.co_name in watched and _code_key(frame.f_code) in copies:
+        if event == "call" and frame.f_code.co_code in watched and _code_key(frame.f_code) in copies:
             raise Forbidden(copies[_code_key(frame.f_code)])
         if outer is not None:
             outer(frame, event, arg)
@@ -202,10 +202,13 @@ def _codes_of(obj: Any) -> list[types.CodeType]:
 
 
 def _code_key(code: types.CodeType) -> tuple:
-    """What a function's code does, wherever it was compiled: bytecode, names and constants (nested code by its own
-    key), not its file or line numbers."""
-    consts = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
-    return code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts, code.co_name
+    """What a function's code does, wherever it was compiled and whatever it is called: bytecode, names and constants
+    (nested code by its own key), not its file, line numbers, name or docstring (a leading text constant)."""
+    consts = list(code.co_consts)
+    if consts and isinstance(consts[0], str):
+        consts = consts[1:]
+    key = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in consts)
+    return code.co_code, code.co_names, code.co_varnames, code.co_argcount, key
 
 
 def _has_contents(cell) -> bool:

@@ -17,23 +17,31 @@ PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_
 """Names whose rebinding (assignment, def, import-as, attribute assignment) is flagged."""
 
 FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
-                   "importlib", "exec", "eval", "compile", "__import__", "setattr", "globals",
+                   "importlib", "__import__",
                    "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel",
-                   "__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "vars",
+                   "__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__",
                    # reaching a sealed function's original, a module by its name, or the check itself as an oracle
-                   "inspect", "pkgutil", "resolve_name", "evaluate", "__self__", "__func__", "__defaults__",
+                   "inspect", "pkgutil", "resolve_name", "__self__", "__func__", "__defaults__", "__file__",
+                   "__setattr__", "__delattr__",
                    "__kwdefaults__", "__subclasses__", "__getattribute__", "attrgetter", "methodcaller",
                    # copying a function's code past a check's switch (_guards.without)
                    "runpy", "run_path", "run_module", "FunctionType", "LambdaType", "CodeType", "marshal",
                    # reading the check's own variables from the caller's frame while it runs the answer
-                   "_getframe", "f_back", "f_locals", "f_globals", "tb_frame", "gi_frame", "cr_frame", "__traceback__",
-                   "settrace", "setprofile", "walk_stack", "walk_tb"}
+                   "_getframe", "_current_frames", "f_back", "f_locals", "f_globals", "tb_frame", "tb_next",
+                   "gi_frame", "cr_frame", "ag_frame", "__traceback__", "settrace", "setprofile", "walk_stack", "walk_tb"}
 """Names (or attributes, or imported modules) whose mere use in an exercise cell is flagged."""
 
-HIDDEN_NAMES = ("__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "__builtins__")
-"""Attributes that reach around a function; named in a string (``getattr(f, "__clo" "sure__")``) they are flagged too."""
+BUILTINS_ONLY = {"exec", "eval", "compile", "setattr", "delattr", "globals", "vars", "evaluate", "getattr"}
+"""Flagged as a bare name only (the builtin, or ``evaluate`` imported from the machinery): ``re.compile``,
+``df.eval`` or a course module's ``evaluate`` are not. ``getattr`` itself is fine when called with a literal name
+(see :func:`_reached_by_name`); bound to another name, or passed along, it is flagged."""
 
-FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "get_ipython")
+HIDDEN_NAMES = ("__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "__builtins__",
+                "f_locals", "f_globals", "f_back", "tb_frame", "_current_frames", "_getframe")
+"""Attributes that reach around a function or into a caller's frame; named in a string (``getattr(f, "__clo"
+"sure__")``) they are flagged too."""
+
+FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "sys.path", "get_ipython")
 """Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
 
 MACHINERY_TEXT = ("mlopslab.checks", "mlopslab.exercises", "mlopslab.tools", "checks.lab", "checks:lab", "checks._")
@@ -94,9 +102,36 @@ def scan(source: str) -> list[str]:
         for name in _used_names(node):
             if name in FORBIDDEN_NAMES:
                 reasons.append(f"uses {name!r} (line {getattr(node, 'lineno', '?')})")
+        if isinstance(node, ast.Name) and node.id in BUILTINS_ONLY and not _called_plainly(node, tree):
+            reasons.append(f"uses {node.id!r} (line {node.lineno})")
+        reasons += _module_patched(node)
         reasons += _reached_by_name(node)
     reasons += _named_in_strings(tree)
     return list(dict.fromkeys(reasons))
+
+
+def _called_plainly(name: ast.Name, tree: ast.AST) -> bool:
+    """``getattr``/``hasattr`` called with a literal attribute name (``getattr(model, "coef_", None)``): fine."""
+    if name.id != "getattr":
+        return False
+    return any(isinstance(n, ast.Call) and n.func is name and len(n.args) >= 2 and isinstance(n.args[1], ast.Constant)
+               and isinstance(n.args[1].value, str) for n in ast.walk(tree))
+
+
+PATCHED_MODULES = {"mlflow", "mlopslab", "config", "data", "development", "lineage", "monitoring", "capstone",
+                   "continuous", "deployment", "maturity", "mltestscore", "policy", "preparation", "privacy",
+                   "provisioning", "registry", "schema", "scrum", "trust", "validation"}
+"""Modules an exercise cell must not patch (``development._log_training_input = ...``, ``mlflow.log_params = ...``):
+a check then judges what the patch made, not what the student wrote."""
+
+
+def _module_patched(node: ast.AST) -> list[str]:
+    if isinstance(node, (ast.Assign, ast.Delete)):
+        targets = node.targets
+    else:
+        targets = [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+    return [f"assigns to {t.value.id}.{t.attr} (line {node.lineno})" for t in targets
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in PATCHED_MODULES]
 
 
 def _named_in_strings(tree: ast.AST) -> list[str]:
