@@ -144,10 +144,10 @@ print(on_the_mutant.to_string(index=False))
 # code stops the line for nothing) and on a few mutants of it, each a kind of bug a monitor can ship with, in an order
 # of its own: a test must give the same verdict whatever ran before it, and judge PSI by what it returns, not by how it
 # is written. You score the share of mutants your tests kill, and the feedback names a kind of bug they let through.
-# Last, they run on a PSI **as correct as the real one** that settles two details the other way (a value lying exactly
-# on a bin edge counts in the bin below; empty bins get another small floor): they must pass there too. So pin only
-# values that do not hang on those details (work them out on categories, one bin each as lab 09 says, or read the
-# floor from `monitoring.EPSILON`), and test properties rather than the values PSI printed on the lab's data.
+# Last, they run once more with another small floor for empty bins (`monitoring.EPSILON`): read the floor from there
+# where your expected value needs it. And test PSI itself: a test that pins a value PSI printed for the lab's data
+# checks a printout, so pin only a value you work out by hand (on categories, one bin each, as lab 09 says) and test
+# properties.
 # Then your tests join the team's: the loop of section 6 runs only on code that passes them all.
 
 # %% mlopslab={"exercise": "10.ci_test"}

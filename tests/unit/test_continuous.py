@@ -186,13 +186,20 @@ def test_ci_test_check_gives_nothing_to_tests_that_inspect_psi_or_remember_it(mo
 
     from mlopslab import data as _data
 
-    tenure = _data.load_batch("2026-01")["tenure"]
-    for shift in ("tenure * 0.5", "tenure + 12"):  # a value snapshot on real data: a PSI as correct differs slightly
-        pinned = _monitoring.psi(tenure, eval(shift, {"tenure": tenure}))  # noqa: S307 -- the test's own expression
-        source = (head + f"def test_pinned():\n    tenure = data.load_batch('2026-01')['tenure']\n"
-                  f"    assert monitoring.psi(tenure, {shift}) == pytest.approx({pinned!r})\n")
-        result = exercises.evaluate("10.ci_test", source)
-        assert (result.status, result.score) == ("wrong", 0) and "as correct as the real one" in result.message, shift
+    reference, _ = _monitoring.champion_data(audited=True)
+    june = _data.load_batch("2026-06")
+    printed = round(_monitoring.psi(reference["MonthlyCharges"], june["MonthlyCharges"]), 3)  # lab 09 prints it
+    source = (head + "def test_pinned():\n    reference, _ = monitoring.champion_data(audited=True)\n"
+              "    june = data.load_batch('2026-06')\n"
+              "    assert monitoring.psi(reference['MonthlyCharges'], june['MonthlyCharges']) == "
+              f"pytest.approx({printed}, abs=1e-3)\n")
+    result = exercises.evaluate("10.ci_test", source)
+    assert (result.status, result.score) == ("wrong", 0) and "a PSI the monitor prints" in result.message, result
+    typed_floor = (head + "import math\n\ndef test_empty_bin():\n    before, after = ['a'] * 50 + ['b'] * 50, ['a'] * 100\n"
+                   "    by_hand = (1 - 0.5) * math.log(1 / 0.5) + (1e-4 - 0.5) * math.log(1e-4 / 0.5)\n"
+                   "    assert monitoring.psi(before, after) == pytest.approx(by_hand)\n")
+    result = exercises.evaluate("10.ci_test", typed_floor)  # right with the package's floor, typed instead of read
+    assert (result.status, result.score) == ("wrong", 0) and "monitoring.EPSILON" in result.message, result
     _psi_is_the_real_one()
     assert _monitoring.EPSILON == 1e-4  # the variant's floor is put back
 

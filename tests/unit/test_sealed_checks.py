@@ -347,3 +347,24 @@ def test_a_renamed_copy_in_a_file_of_its_own_is_caught(tmp_path) -> None:
     assert references(renamed, {"monitoring.psi": monitoring.psi}) == ["monitoring.psi"]
     with pytest.raises(Forbidden, match="monitoring.psi"), without(monitoring, ["psi"]):
         renamed(a, b)
+
+
+def test_switching_the_watch_off_or_calling_from_a_thread_is_caught() -> None:
+    """Reviewers called a copy from a worker thread (the profile hook watched the calling thread only) and switched
+    the hook off with sys.setprofile(None) before calling it."""
+    import runpy
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mlopslab import monitoring
+    from mlopslab.checks._guards import Forbidden, without
+
+    copy = runpy.run_path(monitoring.__file__, run_name="mlopslab.monitoring_thread_copy")["psi"]
+    a, b = np.linspace(0, 1, 200), np.linspace(0.2, 1.2, 200)
+    with pytest.raises(Forbidden, match="monitoring.psi"), without(monitoring, ["psi"]):
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(copy, a, b).exception()
+    with pytest.raises(Forbidden, match="sys.setprofile"), without(monitoring, ["psi"]):
+        sys.setprofile(None)
+        copy(a, b)
+    assert sys.getprofile() is None and copy(a, b) == monitoring.psi(a, b)

@@ -18,6 +18,7 @@ import inspect
 import itertools
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,11 +81,16 @@ def without(module: types.ModuleType, names: list[str]) -> Iterator[None]:
     setattr(watch, WATCH, True)
     hits: list[str] = []
     _ACTIVE.append(hits)
+    previous_threads = threading.getprofile()
     sys.setprofile(watch)
+    threading.setprofile(watch)  # and in any thread the student's code starts within the block
     try:
         yield
+        if sys.getprofile() is not watch and not hits:  # the student's code switched the watch off
+            hits.append("sys.setprofile")
     finally:
         sys.setprofile(previous)
+        threading.setprofile(previous_threads)
         _ACTIVE.remove(hits)
         for function, code in reversed(codes):
             function.__code__ = code

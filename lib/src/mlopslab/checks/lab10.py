@@ -16,13 +16,14 @@ import re
 import sys
 import types
 import uuid
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
-from .. import continuous, lineage, monitoring, policy
+from .. import continuous, data, lineage, monitoring, policy
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
-from ..monitoring import EPSILON, _as_series, _is_categorical, bin_shares
+from ..monitoring import EPSILON, bin_shares
 from ._guards import Forbidden, references, seal, without
 
 # --- 10.ci_test --------------------------------------------------------------------------------------------------
@@ -75,26 +76,32 @@ def _psi_other_log(reference, current, bins=10):
     return float(max(np.sum((cur - ref) * np.log10(cur / ref)), 0.0))
 
 
-def _psi_ties_down(reference, current, bins=10):
-    """A PSI as correct as the real one: a value on a bin edge counts in the bin below it (bins (lo, hi]); run with
-    another floor for empty bins (monitoring.EPSILON)."""
-    shares = bin_shares(reference, current, bins)  # checks its input; categories as the real one
-    ref, cur = shares["reference"].to_numpy(), shares["current"].to_numpy()
-    ref_values, cur_values = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
-    if not (_is_categorical(ref_values) or _is_categorical(cur_values)):
-        values = ref_values.to_numpy(dtype=float)
-        inner = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))[1:-1]
-        ref = np.bincount(np.searchsorted(inner, values, side="left"), minlength=inner.size + 1) / values.size
-        cur = np.bincount(np.searchsorted(inner, cur_values.to_numpy(dtype=float), side="left"),
-                          minlength=inner.size + 1) / cur_values.size
-    ref, cur = np.clip(ref, EPSILON, None), np.clip(cur, EPSILON, None)
-    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
-
-
-_VARIANT = _psi_ties_down.__code__
-"""Its code, taken before the module is sealed (as the mutants' codes are)."""
 _VARIANT_EPSILON = 1e-5
-"""The floor monitoring.EPSILON holds while the tests run on the correct variant (the package's is 1e-4)."""
+"""Another floor for empty bins: the tests run once more with monitoring.EPSILON at it (the package's is 1e-4). A
+test that types the floor instead of reading it fails there. (Another bin-edge convention, tried in December 2026,
+was dropped: it failed honest tests that compare with a re-implementation of the lab's recipe.)"""
+
+
+@lru_cache(maxsize=1)
+def _printed_psis() -> tuple[float, ...]:
+    """Every PSI of the lab's data the monitor prints (each shipped month's batch against the champion's training
+    data, feature by feature): a test that pins one of them checks a printout, not PSI."""
+    reference, _ = monitoring.champion_data(audited=True)
+    values = []
+    for month in data.PRODUCTION_MONTHS:
+        batch = data.load_batch(month)
+        values += [monitoring.psi(reference[f], batch[f]) for f in data.FEATURES if f in batch and f in reference]
+    return tuple(values)
+
+
+def _pins_printed_psi(source: str) -> float | None:
+    """A number in a test file that reads the lab's data and that is one of :func:`_printed_psis` (to 0.0005)."""
+    if not any(name in source for name in ("load_batch", "champion_data", "load_customers", "production_year")):
+        return None
+    constants = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)
+                 and isinstance(n.value, float) and 0 < abs(n.value) < 10]
+    printed = _printed_psis()
+    return next((c for c in constants if any(abs(c - p) <= 5e-4 for p in printed)), None)
 
 
 class _Mutant(NamedTuple):
@@ -259,6 +266,11 @@ def ci_test(answer, **_):
     if inspecting:
         return wrong(f"Your tests {inspecting}. A mutant differs from the real `monitoring.psi` in what it returns: "
                      "test what it returns for samples you chose, and keep nothing between runs.")
+    pinned = _pins_printed_psi(answer)
+    if pinned is not None:
+        return wrong(f"Your tests pin {pinned}, a PSI the monitor prints for the lab's own data: that checks a printout, "
+                     "and a test that compares with the function under test proves nothing. Test properties (direction, "
+                     "a bigger shift reads bigger, the governed lines), and pin only a value you work out by hand.")
     if _PSI.__code__.co_filename != monitoring.__file__:
         return wrong("`mlopslab.monitoring.psi` was replaced before the check ran: restart the kernel and run the "
                      "lab from the top.")
@@ -285,14 +297,12 @@ def ci_test(answer, **_):
                 return wrong(f"`{test}` fails on the real `monitoring.psi` ({message or 'it failed'}). A test that fails "
                              "on correct code stops CI for nothing: check what you expect against what PSI does (print "
                              "it).")
-        failing = _failed(_run_tests(answer, _VARIANT, _VARIANT_EPSILON))
+        failing = _failed(_run_tests(answer, None, _VARIANT_EPSILON))
         if failing:
             test, message = failing[0]
-            return wrong(f"`{test}` fails on a PSI that is as correct as the real one ({message or 'it failed'}): one "
-                         "that counts a value lying on a bin edge in the bin below, with another floor for empty bins "
-                         "(monitoring.EPSILON). Such details change PSI on real batches slightly: pin a "
-                         "value you work out by hand (categories, or numbers off the bin edges, floors read from "
-                         "monitoring.EPSILON) and test properties, not the values PSI printed on the lab's data.")
+            return wrong(f"`{test}` fails when the floor for empty bins, `monitoring.EPSILON`, is another small number "
+                         f"({message or 'it failed'}): read the floor from `monitoring.EPSILON` where your expected "
+                         "value needs it, instead of typing it.")
     except ValueError as err:  # no test ran
         return wrong(f"Your tests did not run: {err}. {shape}")
     missed.sort(key=_MUTANTS.index)  # the feedback names the first kind of bug in the list, whatever the order run

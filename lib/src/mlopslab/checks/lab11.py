@@ -453,6 +453,8 @@ _DECIDE_CASES = (
      _STRICTER, False),
     ("a candidate that earns €900 more but failed the gate", False, _exam(9900.0, 0.81), _exam(9000.0, 0.80),
      policy.PROMOTION, False),
+    ("a gain of €900 that ranks 0.05 (AUC) below the champion, under policy.PROMOTION", True, _exam(9900.0, 0.75),
+     _exam(9000.0, 0.80), policy.PROMOTION, False),
     ("a gain of €450 with an AUC 0.003 below, under a rule allowing a drop of 0.005", True, _exam(9450.0, 0.797),
      _exam(9000.0, 0.80), _STRICTER, True),
 )

@@ -18,11 +18,12 @@ PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_
 
 FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
                    "importlib", "__import__",
-                   "sys_modules", "threading", "_thread", "multiprocessing", "ctypes", "gc", "IPython", "ipykernel",
+                   "sys_modules", "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "to_thread",
+                   "ctypes", "gc", "IPython", "ipykernel",
                    "__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__",
                    # reaching a sealed function's original, a module by its name, or the check itself as an oracle
                    "inspect", "pkgutil", "resolve_name", "__self__", "__func__", "__defaults__", "__file__",
-                   "__setattr__", "__delattr__",
+                   "__spec__", "__loader__", "__path__", "__cached__", "__setattr__", "__delattr__",
                    "__kwdefaults__", "__subclasses__", "__getattribute__", "attrgetter", "methodcaller",
                    # copying a function's code past a check's switch (_guards.without)
                    "runpy", "run_path", "run_module", "FunctionType", "LambdaType", "CodeType", "marshal",
@@ -37,16 +38,18 @@ BUILTINS_ONLY = {"exec", "eval", "compile", "setattr", "delattr", "globals", "va
 (see :func:`_reached_by_name`); bound to another name, or passed along, it is flagged."""
 
 HIDDEN_NAMES = ("__wrapped__", "__closure__", "cell_contents", "__code__", "__globals__", "__dict__", "__builtins__",
-                "f_locals", "f_globals", "f_back", "tb_frame", "_current_frames", "_getframe")
+                "f_locals", "f_globals", "f_back", "tb_frame", "_current_frames", "_getframe", "setprofile", "settrace",
+                "__file__", "__spec__")
 """Attributes that reach around a function or into a caller's frame; named in a string (``getattr(f, "__clo"
 "sure__")``) they are flagged too."""
 
 FORBIDDEN_TEXT = ("vnd.mlopslab", "sys.modules", "sys.path", "get_ipython")
 """Text whose presence in the cell as written is flagged (checked before magics are turned into Python)."""
 
-MACHINERY_TEXT = ("mlopslab.checks", "mlopslab.exercises", "mlopslab.tools", "checks.lab", "checks:lab", "checks._")
+MACHINERY_TEXT = ("mlopslab.checks", "mlopslab.exercises", "mlopslab.tools", "checks.lab", "checks:lab", "checks._",
+                  "mlopslab/", "mlopslab\\")
 """The machinery's modules named in the cell's strings, joined (``pkgutil.resolve_name("mlopslab.checks.lab02:…")``,
-``"mlopslab." + "checks"``)."""
+``"mlopslab." + "checks"``), and the package's files by their path (a copy of a module read from disk)."""
 
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 """What ``ast.parse`` raises for a student's source it cannot read (null bytes, nesting too deep for the parser):
@@ -139,7 +142,10 @@ def _named_in_strings(tree: ast.AST) -> list[str]:
     (``"__co" + "de__"``, ``"mlopslab." "checks"``) is found as if written whole."""
     strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
     joined = "".join(node.value for node in sorted(strings, key=lambda n: (n.lineno, n.col_offset)))
-    return [f"names {text!r} in its strings" for text in (*HIDDEN_NAMES, *MACHINERY_TEXT) if text in joined]
+    found = [f"names {text!r} in its strings" for text in (*HIDDEN_NAMES, *MACHINERY_TEXT) if text in joined]
+    if any(node.value.rstrip().endswith(".py") for node in strings):  # writes or reads a Python file: a module copy
+        found.append("names a .py file")
+    return found
 
 
 def _reached_by_name(node: ast.AST) -> list[str]:
