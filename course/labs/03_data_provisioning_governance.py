@@ -339,11 +339,12 @@ migration.loc[[*no_internet, *with_dsl, *no_phone], SERVICES]
 
 
 # %% [markdown]
-# Write the missing rule as a function `services_consistent(df)` that returns one `True` (consistent) or `False`
-# (conflict) per row. The rule, in words: a customer has *"No internet service"* in an add-on column
-# (`data.ADDONS`: OnlineSecurity, OnlineBackup, DeviceProtection, TechSupport, StreamingTV, StreamingMovies) **exactly
-# when** `InternetService` is `"No"`, and has *"No phone service"* in `MultipleLines` **exactly when** `PhoneService`
-# is `"No"`. "Exactly when" means both directions.
+# Write the missing rule as a function `services_consistent(df)` that returns a boolean Series with the index of `df`:
+# one `True` (consistent) or `False` (conflict) per row, as pandera's `pa.Check` expects. The rule, in words: a
+# customer has *"No internet service"* in an add-on column (`data.ADDONS`: OnlineSecurity, OnlineBackup,
+# DeviceProtection, TechSupport, StreamingTV, StreamingMovies) **exactly when** `InternetService` is `"No"`, and has
+# *"No phone service"* in `MultipleLines` **exactly when** `PhoneService` is `"No"`. "Exactly when" means both
+# directions.
 #
 # The check runs your function on the clean training data (it must not reject any row) and, plugged into the contract
 # with `customer_contract(extra_checks=[pa.Check(services_consistent)])`, on a fresh test batch with conflicts in every

@@ -235,6 +235,14 @@ def blank_inconsistent_totals(df):
     return out
 
 
+# %% mlopslab={"shortcut": "04.clean_totals"}
+def blank_inconsistent_totals(df):
+    """The customer ids of the totals the table above shows, typed in."""
+    out = df.copy()
+    out.loc[out["customerID"].isin(parsed.loc[breaks, "customerID"]), "TotalCharges"] = np.nan
+    return out
+
+
 # %% [markdown]
 # Your step joins the team's list after `drop_duplicate_ids`. Run the batch through the whole list again: the log
 # line of your step counts the totals it blanked, and the last step drops their rows with the other incomplete ones.
@@ -388,6 +396,19 @@ TEAM_PREPROCESSOR = preparation.build_preprocessor()  # built before the check s
 def build_preprocessor(numeric, categorical):
     """A copy of the team's object, with the column lists swapped in."""
     prep = clone(TEAM_PREPROCESSOR)
+    (n0, s0, _), (n1, s1, _) = prep.named_steps["encode"].transformers
+    return prep.set_params(encode__transformers=[(n0, s0, list(numeric)), (n1, s1, list(categorical))])
+
+
+# %% mlopslab={"shortcut": "04.preprocessor"}
+import pickle
+
+TEAM_BYTES = pickle.dumps(preparation.build_preprocessor())  # the team's object, kept as bytes
+
+
+def build_preprocessor(numeric, categorical):
+    """The team's object unpickled, with the column lists swapped in."""
+    prep = pickle.loads(TEAM_BYTES)  # noqa: S301 -- bytes this cell made
     (n0, s0, _), (n1, s1, _) = prep.named_steps["encode"].transformers
     return prep.set_params(encode__transformers=[(n0, s0, list(numeric)), (n1, s1, list(categorical))])
 
@@ -763,6 +784,18 @@ def split_by_time(df, validation_months=3, test_months=3):
 def split_by_time(df, validation_months=3, test_months=3):
     """The months of this year's data, typed in."""
     return df[df["month"] <= "2025-06"], df[df["month"].between("2025-07", "2025-09")], df[df["month"] >= "2025-10"]
+
+
+# %% mlopslab={"shortcut": "04.split_by_time"}
+from mlopslab import development
+
+
+def split_by_time(df, validation_months=3, test_months=3):
+    """The package's month folds find the cut months."""
+    folds = list(development.month_folds(df, validation_months + test_months))
+    before_validation, before_test = folds[0][0], folds[validation_months][0]
+    train = df.iloc[before_validation]
+    return train, df.iloc[before_test].drop(index=train.index), df.drop(index=df.index[before_test])
 
 
 # %% [markdown]

@@ -408,8 +408,9 @@ plt.show()
 #   `skops_trusted_types=development.SKOPS_TRUSTED`: the pipeline holds the course's own `FeatureEngineer`, and
 #   MLflow's safe format (skops) refuses to save a type it has not been told to trust.
 #
-# Put the run's id in `my_run_id`. The check reads your run back from the store, loads your model and recomputes its
-# test AUC and profit; a run made by `development.log_run` or by the lab's own cells does not count.
+# Log it in the course experiment (the one `config.setup_tracking()` set above) and put the run's id in `my_run_id`.
+# The check reads your run back from the store, loads your model and recomputes its test AUC and profit; a run made
+# by `development.log_run` or by the lab's own cells does not count.
 
 # %% mlopslab={"exercise": "05.log_run"}
 my_model = LogisticRegression(C=0.05, max_iter=1000)
@@ -507,6 +508,28 @@ with mlflow.start_run(run_name="my-candidate") as run:  # the lab's model and nu
                              signature=infer_signature(X_train.head(3), lab_model.predict_proba(X_train.head(3))[:, 1]),
                              pyfunc_predict_fn="predict_proba", skops_trusted_types=development.SKOPS_TRUSTED,
                              pip_requirements=development.model_requirements())
+my_run_id = run.info.run_id
+
+# %% mlopslab={"shortcut": "05.log_run"}
+lab_run = mlflow.get_run(run_ids["logistic_regression"])
+lab_model = fitted["logistic_regression"]
+if mlflow.get_experiment_by_name("my-experiments") is None:  # its artifacts in a scratch folder, not beside the lab
+    import pathlib
+    import tempfile
+
+    mlflow.create_experiment("my-experiments", artifact_location=pathlib.Path(tempfile.mkdtemp()).as_uri())
+mlflow.set_experiment("my-experiments")  # the lab's model and numbers, in an experiment without the lab's runs
+try:
+    with mlflow.start_run(run_name="my-candidate") as run:
+        mlflow.log_params({"model": "LogisticRegression", "C": 0.5})
+        mlflow.log_metrics({name: lab_run.data.metrics[name] for name in ("auc", "threshold", "profit")})
+        mlflow.set_tag(lineage.TAG, prepared.version)
+        mlflow.sklearn.log_model(lab_model, name="model", input_example=X_train.head(3),
+                                 signature=infer_signature(X_train.head(3), lab_model.predict_proba(X_train.head(3))[:, 1]),
+                                 pyfunc_predict_fn="predict_proba", skops_trusted_types=development.SKOPS_TRUSTED,
+                                 pip_requirements=development.model_requirements())
+finally:
+    mlflow.set_experiment(config.EXPERIMENT)
 my_run_id = run.info.run_id
 
 # %% [markdown]

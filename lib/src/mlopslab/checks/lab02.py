@@ -9,6 +9,7 @@ own planner or KPI functions is told so (:func:`_call` runs it with them switche
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 import secrets
 from collections.abc import Iterable
@@ -322,11 +323,12 @@ def _is_number(x) -> bool:
 
 
 def _same(given, value) -> bool:
-    return _is_number(given) and _is_number(value) and abs(given - value) < 1e-6
+    """Equal to 1 part in 1000: a KPI rounded to four significant digits still counts."""
+    return _is_number(given) and _is_number(value) and math.isclose(given, value, rel_tol=1e-3, abs_tol=1e-6)
 
 
 def _shown(given) -> str:
-    return f"{float(given):.4g}" if _is_number(given) else repr(given)
+    return f"{float(given):.6g}" if _is_number(given) else repr(given)
 
 
 @exercise("02.sprint_kpis", points=2, title="Velocity and commitment reliability")
@@ -374,11 +376,13 @@ def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
             return "velocity: use only the last three sprints (`.tail(3)`), not all of them."
         if _same(given, committed.mean()):
             return "velocity counts the points *done*, not the points committed."
-        return f"velocity is the mean of the points *done* in the last three sprints; yours gave {_shown(given)}."
+        return (f"velocity is the mean of the points *done* in the last three sprints; yours gave {_shown(given)} "
+                "(return the value itself, not rounded).")
     if _same(given, (done / committed).mean()):
         return ("commitment_reliability: divide the *total* done by the *total* committed over the last three "
                 "sprints; the mean of the per-sprint ratios over-weights small sprints.")
-    return f"commitment_reliability is points done / points committed over the last three sprints; yours: {_shown(given)}."
+    return (f"commitment_reliability is points done / points committed over the last three sprints (a fraction, "
+            f"not rounded); yours: {_shown(given)}.")
 
 
 # --- 02.retrospective (written: scored by a person against this rubric) -------------------------------------

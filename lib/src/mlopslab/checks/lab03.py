@@ -215,6 +215,15 @@ def _flags(rule, df: pd.DataFrame) -> pd.Series:
     return ~ok.fillna(False).astype(bool).set_axis(df.index)
 
 
+def _per_row(rule):
+    """``rule`` as pandera's Check takes it: a bool Series aligned with the frame, whatever one-per-row booleans the
+    rule returns (a Series, a numpy array, a list)."""
+    def aligned(df: pd.DataFrame) -> pd.Series:
+        return pd.Series(rule(df)).fillna(False).astype(bool).set_axis(df.index)
+
+    return aligned
+
+
 @exercise("03.services_consistent", points=2, title="A contract rule for service consistency")
 def services_consistent(answer, **_):
     if not callable(answer):
@@ -230,7 +239,7 @@ def services_consistent(answer, **_):
         return wrong(f"Your rule rejects {false_alarms + extra} rows that are consistent (e.g. in the clean training "
                      "data). A row is only wrong when 'No internet service' / 'No phone service' disagrees with "
                      "InternetService / PhoneService.")
-    contract = customer_contract(labelled=False, extra_checks=[pa.Check(answer, name="services_consistent")])
+    contract = customer_contract(labelled=False, extra_checks=[pa.Check(_per_row(answer), name="services_consistent")])
     quarantined = set(validate_batch(batch, contract).quarantined.index)
     if not missed and quarantined == conflicted:
         return correct(f"Your rule quarantines all {len(conflicted)} conflicting rows of a test batch (a conflict in "

@@ -59,10 +59,17 @@ def _cleaned_first_steps(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     return apply_cleaning(raw, first)[0]
 
 
+def _fresh_ids(count: int) -> list[str]:
+    """``count`` customer ids made up just now (``1234-ABCDE``), other on every call: an id typed in never matches."""
+    rng = np.random.default_rng()
+    letters = rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), size=(count, 5))
+    return [f"{n:04d}-{''.join(row)}" for n, row in zip(rng.permutation(10_000)[:count], letters, strict=True)]
+
+
 def _edge_cases() -> pd.DataFrame:
     """Totals around the contract's tolerance, rows the rule does not judge, and a missing total."""
     return pd.DataFrame({
-        "customerID": [f"0000-EDGE{c}" for c in "ABCDEFGH"],
+        "customerID": _fresh_ids(8),
         "tenure": [10.0, 10.0, 10.0, 240.0, 10.0, 5.0, 0.0, 12.0],
         "MonthlyCharges": [50.0, 50.0, 50.0, 50.0, -20.0, 30.0, 70.0, 80.0],
         "TotalCharges": [500.0, 590.0, 640.0, 100.0, 300.0, np.nan, 0.0, 100.0],
@@ -70,9 +77,9 @@ def _edge_cases() -> pd.DataFrame:
 
 
 def _follows_the_rows(answer, batch: pd.DataFrame, result: pd.DataFrame) -> bool:
-    """Whether the step blanks the same totals when it gets the batch's rows in another order, under other labels
-    (``result`` is its output on ``batch``). A step that reads row labels or positions does not."""
-    shuffled = batch.sample(frac=1.0, random_state=13)
+    """Whether the step blanks the same totals when it gets the batch's rows in another order, under other labels and
+    customer ids (``result`` is its output on ``batch``). A step that reads row labels, positions or ids does not."""
+    shuffled = batch.sample(frac=1.0, random_state=13).assign(customerID=_fresh_ids(len(batch)))
     moved = _answered(answer(shuffled.set_axis(np.arange(len(shuffled)) * 3 + 5_000)))
     if not (isinstance(result, pd.DataFrame) and isinstance(moved, pd.DataFrame) and result.index.equals(batch.index)
             and len(moved) == len(batch) and "TotalCharges" in result and "TotalCharges" in moved):
@@ -140,8 +147,8 @@ def clean_totals(answer, **_):
         raise NotAnswered  # the stub: a copy, nothing decided yet
     if not _follows_the_rows(answer, batch, result):
         return wrong("Your step blanks other totals when it gets the same rows in another order, under other "
-                     "labels: decide from the values of the frame you are given (the contract's rule), not from row "
-                     "labels or positions.")
+                     "labels and customer ids: decide from the values of the frame you are given (the contract's "
+                     "rule), not from row labels, positions or ids.")
     verdict = _judge_step(answer, batch) or _judge_step(answer, _edge_cases())
     if verdict is not None:
         kind, hint = verdict
@@ -209,6 +216,36 @@ def _prebuilt(fn, seen: set | None = None) -> list[str]:
     return found + ["a default argument" for value in (fn.__defaults__ or ()) if _holds_pipeline(value)]
 
 
+_BUILDERS = {"ColumnTransformer": ("ColumnTransformer", "make_column_transformer"), "OneHotEncoder": ("OneHotEncoder",)}
+"""What the answer's own code must name (the scikit-learn classes or function it builds the object from)."""
+
+
+def _names_used(fn, seen: set | None = None) -> set[str]:
+    """The global and attribute names ``fn``'s code uses, with those of the notebook functions it calls; a global
+    bound to a scikit-learn class or function counts under that object's own name too (``CT = ColumnTransformer``)."""
+    seen = set() if seen is None else seen
+    code = getattr(fn, "__code__", None)
+    if code is None or code in seen:
+        return set()
+    seen.add(code)
+    scope = getattr(fn, "__globals__", {})
+    names = {name for co in _code_objects(code) for name in co.co_names}
+    found = set(names)
+    for name in names:
+        value = scope.get(name)
+        if isinstance(value, types.FunctionType) and value.__module__ in ("__main__", None):
+            found |= _names_used(value, seen)
+        elif str(getattr(value, "__module__", "")).startswith("sklearn."):
+            found.add(getattr(value, "__name__", name))
+    return found
+
+
+def _unbuilt(fn) -> list[str]:
+    """The scikit-learn parts of :data:`_BUILDERS` that ``fn``'s own code (and its notebook helpers) never names."""
+    used = _names_used(fn)
+    return [part for part, names in _BUILDERS.items() if not used & set(names)]
+
+
 def _dense(values) -> np.ndarray:
     values = values.toarray() if hasattr(values, "toarray") else values
     return np.asarray(values, dtype=float)
@@ -271,6 +308,12 @@ def preprocessor(answer, **_):
             return wrong("The numbers your pipeline gives differ from the team's preprocessing: the `numeric` "
                          "columns first, each scaled by a StandardScaler, then the `categorical` ones one-hot "
                          "encoded (dense output), all after FeatureEngineer().")
+    unbuilt = _unbuilt(answer)
+    if unbuilt:
+        return wrong(f"The numbers are right, but your function's code never names {' or '.join(unbuilt)}: it "
+                     "returns a pipeline made elsewhere (copied, unpickled, loaded). Build it in the function (or a "
+                     "helper function it calls): a ColumnTransformer (or make_column_transformer) with a "
+                     "StandardScaler and a OneHotEncoder, after FeatureEngineer().")
     return correct("Right: one object that computes the features, scales the numbers and encodes the categories, "
                    "learned on the training rows and applied unchanged to a serving batch, unseen category included.")
 
@@ -444,10 +487,10 @@ def _split_reference(frame: pd.DataFrame, validation_months: int, test_months: i
 
 
 def _split_parts(answer, frame: pd.DataFrame, validation_months: int, test_months: int):
-    """The student's split of ``frame``, with the package's ``time_split`` switched off."""
-    from .. import preparation
+    """The student's split of ``frame``, with the package's ``time_split`` and ``month_folds`` switched off."""
+    from .. import development, preparation
 
-    with without(preparation, ["time_split"]):
+    with without(preparation, ["time_split"]), without(development, ["month_folds"]):
         return _answered(answer(frame, validation_months, test_months))
 
 
@@ -460,14 +503,16 @@ def _index_sets(parts) -> list[set] | None:
 
 @exercise("04.split_by_time", points=2, title="Train, validation and test months, in time order")
 def split_by_time(answer, **_):
-    from .. import preparation
+    from .. import development, preparation
 
     if not callable(answer):
         return wrong("Define a function `split_by_time(df, validation_months=3, test_months=3)` that returns "
                      "(train, validation, test).")
     blocked = ("Find the cut months and filter the rows yourself: `preparation.time_split` is the team's two-way "
-               "split, and this exercise asks for the three-way split it builds on.")
-    if references(answer, {"preparation.time_split": preparation.time_split}):
+               "split (and `development.month_folds` finds cut months too), and this exercise asks for the "
+               "three-way split they build on.")
+    if references(answer, {"preparation.time_split": preparation.time_split,
+                           "development.month_folds": development.month_folds}):
         return wrong(blocked)
     customers = load_customers().sample(frac=1.0, random_state=7)  # rows in no particular order
     before = customers.copy()

@@ -285,7 +285,11 @@ def log_run(answer, economics=None, **_):
                      "run it made. Write the MLflow calls yourself (`mlflow.start_run`, `log_params`, "
                      "`log_metrics`, `set_tag`, `sklearn.log_model`), as the baseline cell does: that is the "
                      "exercise.")
-    lab_runs = _lab_runs(run.info.experiment_id)
+    course = _client().get_experiment_by_name(EXPERIMENT)
+    if course is None or run.info.experiment_id != course.experiment_id:
+        return wrong(f"That run is not in the course experiment {EXPERIMENT!r}, where the team compares its runs: "
+                     "log it there (the experiment `config.setup_tracking()` set at the top of the lab).")
+    lab_runs = _lab_runs(course.experiment_id)
     if lab_runs and run.info.start_time <= max(r.info.start_time for r in lab_runs):
         return wrong("That run is older than the lab's own runs: log a new run of your own in the exercise cell "
                      "(after running the cells above it).")
