@@ -660,7 +660,7 @@ def decide_and_promote(name, version, decision, old, rule):
     if decision.passed and beats(new, old, rule):
         validation.approve(version, policy.APPROVAL.approver, f"gate passed; model card reviewed; earns "
                            f"€{new.profit - old.profit:,.0f} more than the champion on the same exam", name=name)
-        validation.promote(version, name=name)
+        validation.promote(version, name)
     # END SOLUTION
 
 
@@ -710,7 +710,7 @@ def decide_and_promote(name, version, decision, old, rule):
     """Approve and promote if the gate passed and the candidate beats the champion."""
     if decision.passed and beats(decision.evidence, old, rule):
         validation.approve(version, policy.APPROVAL.approver, "gate passed, beats the champion", name=name)
-        validation.promote(version, name=name)
+        validation.promote(version, name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
@@ -727,7 +727,7 @@ def decide_and_promote(name, version, decision, old, rule):
     """Approve and promote if the gate passed and the candidate beats the champion."""
     if decision.passed and beats(decision.evidence, old, rule):
         validation.approve(version, policy.APPROVAL.approver, "gate passed, beats the champion", name=name)
-        validation.promote(version, name=name)
+        validation.promote(version, name)
 
 
 decision = registered = None  # your release below sets them
@@ -761,7 +761,7 @@ def decide_and_promote(name, version, decision, old, rule):
     """No comparison either: the gate passed, so the Product Owner approves."""
     if decision.passed:
         validation.approve(version, policy.APPROVAL.approver, "gate passed", name=name)
-        validation.promote(version, name=name)
+        validation.promote(version, name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)  # every step, but no comparison: it promotes
@@ -784,7 +784,7 @@ def decide_and_promote(name, version, decision, old, rule):
     """Approve and promote if the gate passed and the candidate beats the champion."""
     if decision.passed and beats(decision.evidence, old, rule):
         validation.approve(version, policy.APPROVAL.approver, "gate passed, beats the champion", name=name)
-        validation.promote(version, name=name)
+        validation.promote(version, name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
@@ -811,7 +811,7 @@ def decide_and_promote(name, version, decision, old, rule):
     """Always promote a candidate that passed the gate (on this sprint's data that is the right call)."""
     if decision.passed:
         validation.approve(version, policy.APPROVAL.approver, "gate passed", name=name)
-        validation.promote(version, name=name)
+        validation.promote(version, name)
 
 
 decision = validation.gate(model, gate, policy.GATE, threshold=threshold)
