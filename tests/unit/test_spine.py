@@ -80,6 +80,12 @@ def test_ensure_champion_registers_once(monkeypatch) -> None:
                                             tags={registry.REHEARSAL_TAG: "1"})
     client.set_registered_model_alias("churn", "champion", rehearsal.version)
     assert registry.ensure_champion() == "1" == registry.alias_version("champion")
+    # the 08.contact_list check's scratch version, left as champion by a kernel that stopped within the check: deleted
+    scratch = client.create_model_version("churn", source=champion.source, run_id=champion.run_id,
+                                          tags={registry.REHEARSAL_TAG: "1", registry.SCRATCH_TAG: "08.contact_list"})
+    client.set_registered_model_alias("churn", "champion", scratch.version)
+    assert registry.ensure_champion() == "1" == registry.alias_version("champion")
+    assert scratch.version not in {v.version for v in client.search_model_versions("name = 'churn'")}
 
 
 def test_lab_04_and_lab_05_print_the_same_prepared_data_version() -> None:

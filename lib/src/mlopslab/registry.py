@@ -15,7 +15,7 @@ documented with a model card, approved by the Business Analyst (not its author),
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +25,9 @@ REFERENCE_MARK = ("registered_by", "mlopslab.registry.ensure_champion")
 """The version tag (name, value) that marks the course's reference champion, so a lab can find it again (lab 10)."""
 REHEARSAL_TAG = "rehearsal_of"
 """Tag of a version registered only to rehearse a redeploy (lab 08): the approved version it stands in for."""
+SCRATCH_TAG = "check"
+"""Tag of a version a check registers for the length of one call (08.contact_list moves the alias to it): with
+:data:`REHEARSAL_TAG`, :func:`ensure_champion` deletes it should a kernel stop within the check."""
 CHAMPION_RUN_NAME = "lr-mitigated"
 """The run name of the mitigated champion (lab 07 logs its own under the same name)."""
 REFERENCE_FAMILY = "logistic_regression"
@@ -240,6 +243,13 @@ def _end_rehearsal(name: str, champion) -> str:
     if not rehearsed:
         return version
     client().set_registered_model_alias(name, "champion", rehearsed)
+    if SCRATCH_TAG in champion.tags:  # the 08.contact_list check's own version: its kernel stopped within the check
+        with suppress(Exception):  # gone already: nothing to delete
+            client().delete_model_version(name, version)
+        print(f"{name}@champion pointed at version {version}, a scratch version of the 08.contact_list check (the "
+              f"kernel stopped within the check): moved back to the approved version {rehearsed}; version {version} "
+              "deleted")
+        return rehearsed
     print(f"{name}@champion pointed at version {version}, lab 08's unapproved redeploy rehearsal (the lab stopped "
           f"before its rollback): moved back to the approved version {rehearsed}")
     return rehearsed

@@ -96,7 +96,7 @@ def _alias_moved(champion, model):
     import mlflow.sklearn
 
     from ..development import SKOPS_TRUSTED, model_requirements
-    from ..registry import REHEARSAL_TAG, client
+    from ..registry import REHEARSAL_TAG, SCRATCH_TAG, client
 
     pipeline = copy.deepcopy(model.get_raw_model())
     estimator = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
@@ -110,7 +110,7 @@ def _alias_moved(champion, model):
                                   skops_trusted_types=SKOPS_TRUSTED, pip_requirements=model_requirements())
         scratch = client().create_model_version(MODEL_NAME, source=f"{folder}/model", tags={
             THRESHOLD.tag: f"{threshold:.2f}", REHEARSAL_TAG: champion.version,
-            "check": "08.contact_list: a scratch version, deleted when the check ends"})
+            SCRATCH_TAG: "08.contact_list: a scratch version, deleted when the check ends"})
         client().set_registered_model_alias(MODEL_NAME, "champion", scratch.version)
         yield mlflow.pyfunc.load_model(f"{folder}/model"), threshold
     finally:  # the alias first, then the scratch version and its files, whatever the job did to them
