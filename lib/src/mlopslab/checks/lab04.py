@@ -194,49 +194,49 @@ def _holds_pipeline(obj, depth: int = 0) -> bool:
     return isinstance(obj, (list, tuple, set, frozenset)) and any(_holds_pipeline(v, depth + 1) for v in obj)
 
 
-def _prebuilt(fn, seen: set | None = None) -> list[str]:
-    """The names under which ``fn`` reaches a Pipeline or ColumnTransformer built before it runs: global names its
-    code uses (and the code of notebook functions it calls), closure variables, default arguments."""
+def _own_functions(fn, seen: set | None = None):
+    """``fn``, then the notebook functions its code calls by a global name (and theirs), each once: the code that is
+    the answer's own. Yields (function, the global names its code uses)."""
     seen = set() if seen is None else seen
     code = getattr(fn, "__code__", None)
     if code is None or code in seen:
-        return []
+        return
     seen.add(code)
-    found, scope = [], getattr(fn, "__globals__", {})
-    names = {name for co in _code_objects(code) for name in co.co_names}
-    for name in sorted(names):
+    names = sorted({name for co in _code_objects(code) for name in co.co_names})
+    yield fn, names
+    scope = getattr(fn, "__globals__", {})
+    for name in names:
         value = scope.get(name)
         if isinstance(value, types.FunctionType) and value.__module__ in ("__main__", None):
-            found += _prebuilt(value, seen)
-        elif _holds_pipeline(value):
-            found.append(name)
-    for name, cell in zip(code.co_freevars, fn.__closure__ or (), strict=False):
-        if _has_contents(cell) and _holds_pipeline(cell.cell_contents):
-            found.append(name)
-    return found + ["a default argument" for value in (fn.__defaults__ or ()) if _holds_pipeline(value)]
+            yield from _own_functions(value, seen)
+
+
+def _prebuilt(fn) -> list[str]:
+    """The names under which ``fn`` reaches a Pipeline or ColumnTransformer built before it runs: global names its
+    code uses (and the code of notebook functions it calls), closure variables, default arguments."""
+    found = []
+    for own, names in _own_functions(fn):
+        scope = getattr(own, "__globals__", {})
+        found += [name for name in names if _holds_pipeline(scope.get(name))]
+        found += [name for name, cell in zip(own.__code__.co_freevars, own.__closure__ or (), strict=False)
+                  if _has_contents(cell) and _holds_pipeline(cell.cell_contents)]
+        found += ["a default argument" for value in (own.__defaults__ or ()) if _holds_pipeline(value)]
+    return found
 
 
 _BUILDERS = {"ColumnTransformer": ("ColumnTransformer", "make_column_transformer"), "OneHotEncoder": ("OneHotEncoder",)}
 """What the answer's own code must name (the scikit-learn classes or function it builds the object from)."""
 
 
-def _names_used(fn, seen: set | None = None) -> set[str]:
+def _names_used(fn) -> set[str]:
     """The global and attribute names ``fn``'s code uses, with those of the notebook functions it calls; a global
     bound to a scikit-learn class or function counts under that object's own name too (``CT = ColumnTransformer``)."""
-    seen = set() if seen is None else seen
-    code = getattr(fn, "__code__", None)
-    if code is None or code in seen:
-        return set()
-    seen.add(code)
-    scope = getattr(fn, "__globals__", {})
-    names = {name for co in _code_objects(code) for name in co.co_names}
-    found = set(names)
-    for name in names:
-        value = scope.get(name)
-        if isinstance(value, types.FunctionType) and value.__module__ in ("__main__", None):
-            found |= _names_used(value, seen)
-        elif str(getattr(value, "__module__", "")).startswith("sklearn."):
-            found.add(getattr(value, "__name__", name))
+    found: set[str] = set()
+    for own, names in _own_functions(fn):
+        scope = getattr(own, "__globals__", {})
+        found.update(names)
+        found.update(getattr(scope[name], "__name__", name) for name in names
+                     if str(getattr(scope.get(name), "__module__", "")).startswith("sklearn."))
     return found
 
 
