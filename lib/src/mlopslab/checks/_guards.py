@@ -14,6 +14,7 @@ notebook's code: called from a cell, or from a function a cell defined, it raise
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import itertools
 import os
@@ -213,8 +214,33 @@ def _code_key(code: types.CodeType) -> tuple:
     consts = list(code.co_consts)
     if consts and isinstance(consts[0], str):
         consts = consts[1:]
-    key = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in consts)
+    key = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, _stable_repr(c)) for c in consts)
     return code.co_code, code.co_names, code.co_varnames, code.co_argcount, key
+
+
+def _stable_repr(value: Any) -> str:
+    """``repr`` that is the same in every process: a frozenset constant (``x in {"a", "b"}``) lists its items sorted,
+    as string hashing, and so set order, differs between processes."""
+    if isinstance(value, frozenset):
+        return "frozenset(" + repr(sorted(_stable_repr(v) for v in value)) + ")"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_stable_repr(v) for v in value) + ")"
+    return repr(value)
+
+
+def answer_seed(answer: Any, salt: str) -> int:
+    """A seed for the cases a check makes up, drawn from the answer's own code (its bytecode, names and constants, as
+    :func:`_code_key` reads them) and ``salt`` (the exercise id).
+
+    The check cell and the grader's re-check of the same answer draw the same cases, so a half-right answer gets the
+    same points from both (a fresh draw per call could give it other points and flag it for review); a student cannot
+    know the cases before the function is written, and any change to it draws others. An answer without code of its
+    own (a callable object that is no function) gets a seed from ``salt`` and its type's name."""
+    function = getattr(answer, "__func__", answer)
+    if not isinstance(function, types.FunctionType) and callable(answer):
+        function = type(answer).__call__  # a callable object: its class's code
+    text = repr(_code_key(function.__code__)) if isinstance(function, types.FunctionType) else type(answer).__name__
+    return int.from_bytes(hashlib.sha256(f"{salt}\n{text}".encode()).digest()[:8], "big")
 
 
 def _has_contents(cell) -> bool:

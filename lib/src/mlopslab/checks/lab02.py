@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-import secrets
 from collections.abc import Iterable
 
 import numpy as np
@@ -21,7 +20,7 @@ from .. import scrum
 from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, answer_seed, references, seal, without
 
 SPRINTS = 5
 
@@ -79,11 +78,11 @@ def _sprints() -> list[scrum.SprintResult]:
     return scrum.run_sprints(SPRINTS, scrum.CAPACITY, scrum.refined_backlog())
 
 
-def _made_up_sprint() -> scrum.SprintResult:
-    """A sprint the lab never runs (another capacity, a seed drawn afresh for each answer): no table made before the
-    check, not even from this module's code, holds its burndown."""
+def _made_up_sprint(answer) -> scrum.SprintResult:
+    """A sprint the lab never runs (another capacity, a seed drawn from the answer's code, see
+    :func:`~._guards.answer_seed`): no table made before the function was written holds its burndown."""
     plan = scrum.plan_sprint(scrum.refined_backlog(), 16)
-    return scrum.simulate_sprint(plan, seed=SEED + 1 + secrets.randbelow(2**31), sprint=9)
+    return scrum.simulate_sprint(plan, seed=SEED + 1 + answer_seed(answer, "02.burndown") % 2**31, sprint=9)
 
 
 FORBIDDEN = {
@@ -124,7 +123,7 @@ def burndown(answer, **_):
     if not callable(answer):
         return wrong("Define a function `story_burndown(standup, points, days)` that returns a list.")
     days = scrum.SPRINT_DAYS
-    for number, result in enumerate([*_sprints(), _made_up_sprint()]):
+    for number, result in enumerate([*_sprints(), _made_up_sprint(answer)]):
         expected = scrum._unfinished_points(result)
         try:
             got = _call(answer, "02.burndown", result.standup.copy(), dict(result.points), days)

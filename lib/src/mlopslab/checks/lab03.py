@@ -22,7 +22,7 @@ from ..data import ADDONS, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..lineage import TAG, data_version
 from ..provisioning import customer_contract, validate_batch
-from ._guards import Forbidden, seal, without
+from ._guards import Forbidden, answer_seed, seal, without
 
 # --- 03.quarantine ----------------------------------------------------------------------------------------------
 
@@ -355,10 +355,11 @@ def _card(rng, groups: tuple[int, ...], separator: str) -> tuple[str, str]:
     return separator.join(parts), f"[CARD ending {digits[-4:]}]"
 
 
-def _card_cases() -> list[tuple[str, str, str]]:
-    """(kind of case, text, expected masked text), with numbers and words drawn afresh on every call (unseeded: no
-    answer can know the texts in advance)."""
-    rng = np.random.default_rng()
+def _card_cases(seed: int) -> list[tuple[str, str, str]]:
+    """(kind of case, text, expected masked text), with numbers and words drawn from ``seed``, which the check takes
+    from the answer's code (:func:`~._guards.answer_seed`): no answer can know the texts before it is written, and the
+    grader's re-check draws the same ones."""
+    rng = np.random.default_rng(seed)
     before, after = _CARD_WORDS[rng.integers(len(_CARD_WORDS))]
     cases = []
     for kind, (groups, separator) in _CARD_LAYOUTS.items():
@@ -383,13 +384,13 @@ def _digits(text: str) -> str:
 def mask_card(answer, **_):
     if not callable(answer):
         return wrong("Define a function `mask_card(text)` that returns the masked text.")
-    cases = _card_cases()
+    cases = _card_cases(answer_seed(answer, "03.mask_card"))
     results = [(kind, text, expected, answer(text)) for kind, text, expected in cases]
     if all(got is None for *_, got in results):
         raise NotAnswered
     bad = [(kind, text, got) for kind, text, expected, got in results if got != expected]
     if not bad:
-        return correct(f"Right: on {len(cases)} texts made up just now (cards with spaces, dashes or none, 16 or 15 "
+        return correct(f"Right: on {len(cases)} texts made up for your function (cards with spaces, dashes or none, 16 or 15 "
                        "digits, two in one text; texts without a card), card numbers are hidden except their last "
                        "four digits, and nothing else changed.")
     leaked = [kind for kind, text, got in bad if isinstance(got, str) and any(

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data import FEATURES, TARGET, data_dir, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ._guards import Forbidden, _code_objects, _has_contents, references, seal, without
+from ._guards import Forbidden, _code_objects, _has_contents, answer_seed, references, seal, without
 
 FEATURE = "new_month_to_month"
 NOT_INPUTS = ("Churn", "customerID", "month")
@@ -59,27 +59,28 @@ def _cleaned_first_steps(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     return apply_cleaning(raw, first)[0]
 
 
-def _fresh_ids(count: int) -> list[str]:
-    """``count`` customer ids made up just now (``1234-ABCDE``), other on every call: an id typed in never matches."""
-    rng = np.random.default_rng()
+def _fresh_ids(count: int, seed: int) -> list[str]:
+    """``count`` customer ids (``1234-ABCDE``) drawn from ``seed``, which the check takes from the answer's code
+    (:func:`~._guards.answer_seed`): an id typed in never matches, and the grader's re-check draws the same ids."""
+    rng = np.random.default_rng(seed)
     letters = rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), size=(count, 5))
     return [f"{n:04d}-{''.join(row)}" for n, row in zip(rng.permutation(10_000)[:count], letters, strict=True)]
 
 
-def _edge_cases() -> pd.DataFrame:
+def _edge_cases(seed: int) -> pd.DataFrame:
     """Totals around the contract's tolerance, rows the rule does not judge, and a missing total."""
     return pd.DataFrame({
-        "customerID": _fresh_ids(8),
+        "customerID": _fresh_ids(8, seed),
         "tenure": [10.0, 10.0, 10.0, 240.0, 10.0, 5.0, 0.0, 12.0],
         "MonthlyCharges": [50.0, 50.0, 50.0, 50.0, -20.0, 30.0, 70.0, 80.0],
         "TotalCharges": [500.0, 590.0, 640.0, 100.0, 300.0, np.nan, 0.0, 100.0],
     }, index=[3, 1, 4, 1_001, 5, 9, 2, 6])
 
 
-def _follows_the_rows(answer, batch: pd.DataFrame, result: pd.DataFrame) -> bool:
+def _follows_the_rows(answer, batch: pd.DataFrame, result: pd.DataFrame, seed: int) -> bool:
     """Whether the step blanks the same totals when it gets the batch's rows in another order, under other labels and
     customer ids (``result`` is its output on ``batch``). A step that reads row labels, positions or ids does not."""
-    shuffled = batch.sample(frac=1.0, random_state=13).assign(customerID=_fresh_ids(len(batch)))
+    shuffled = batch.sample(frac=1.0, random_state=13).assign(customerID=_fresh_ids(len(batch), seed))
     moved = _answered(answer(shuffled.set_axis(np.arange(len(shuffled)) * 3 + 5_000)))
     if not (isinstance(result, pd.DataFrame) and isinstance(moved, pd.DataFrame) and result.index.equals(batch.index)
             and len(moved) == len(batch) and "TotalCharges" in result and "TotalCharges" in moved):
@@ -145,11 +146,12 @@ def clean_totals(answer, **_):
     result = _answered(answer(batch.copy(deep=True)))
     if isinstance(result, pd.DataFrame) and result.equals(batch):
         raise NotAnswered  # the stub: a copy, nothing decided yet
-    if not _follows_the_rows(answer, batch, result):
+    seed = answer_seed(answer, "04.clean_totals")
+    if not _follows_the_rows(answer, batch, result, seed):
         return wrong("Your step blanks other totals when it gets the same rows in another order, under other "
                      "labels and customer ids: decide from the values of the frame you are given (the contract's "
                      "rule), not from row labels, positions or ids.")
-    verdict = _judge_step(answer, batch) or _judge_step(answer, _edge_cases())
+    verdict = _judge_step(answer, batch) or _judge_step(answer, _edge_cases(seed + 1))
     if verdict is not None:
         kind, hint = verdict
         return partial(0.5, hint) if kind == "partial" else wrong(hint)
