@@ -51,6 +51,11 @@ MACHINERY_TEXT = ("mlopslab.checks", "mlopslab.exercises", "mlopslab.tools", "ch
 """The machinery's modules named in the cell's strings, joined (``pkgutil.resolve_name("mlopslab.checks.lab02:…")``,
 ``"mlopslab." + "checks"``), and the package's files by their path (a copy of a module read from disk)."""
 
+COMMON_WORDS = {"checks", "exercises", "grading", "recheck", "incell"}
+"""Machinery names that are also plain words (``checks = {"auc": auc >= 0.8}`` in a validation gate): as a variable
+the cell binds itself (not by an import) they are the student's own and not flagged; imported or reached as an
+attribute (``mlopslab.checks``) they are."""
+
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 """What ``ast.parse`` raises for a student's source it cannot read (null bytes, nesting too deep for the parser):
 the grader then skips its own reading of that cell; the kernel reports the error as the student's."""
@@ -98,16 +103,17 @@ def scan(source: str) -> list[str]:
         tree = ast.parse(_python_source(source))
     except UNPARSABLE:
         return reasons  # a cell that does not parse does not run, so it cannot tamper
+    own = _own_variables(tree)
     for node in ast.walk(tree):
         for name in _bound_names(node):
             if name in PROTECTED:
                 reasons.append(f"redefines {name!r} (line {getattr(node, 'lineno', '?')})")
         for name in _used_names(node):
-            if name in FORBIDDEN_NAMES:
+            if name in FORBIDDEN_NAMES and not (isinstance(node, ast.Name) and name in own & COMMON_WORDS):
                 reasons.append(f"uses {name!r} (line {getattr(node, 'lineno', '?')})")
         if isinstance(node, ast.Name) and node.id in BUILTINS_ONLY and not _called_plainly(node, tree):
             reasons.append(f"uses {node.id!r} (line {node.lineno})")
-        reasons += _module_patched(node)
+        reasons += _module_patched(node, own)
         reasons += _reached_by_name(node)
     reasons += _named_in_strings(tree)
     return list(dict.fromkeys(reasons))
@@ -128,13 +134,30 @@ PATCHED_MODULES = {"mlflow", "mlopslab", "config", "data", "development", "linea
 a check then judges what the patch made, not what the student wrote."""
 
 
-def _module_patched(node: ast.AST) -> list[str]:
+def _module_patched(node: ast.AST, own: set[str]) -> list[str]:
+    """Assignments to an attribute of a course module; a variable the cell binds itself (``data = df.copy()``, then
+    ``data.columns = ...``) is the student's, whatever its name."""
     if isinstance(node, (ast.Assign, ast.Delete)):
         targets = node.targets
     else:
         targets = [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
     return [f"assigns to {t.value.id}.{t.attr} (line {node.lineno})" for t in targets
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in PATCHED_MODULES]
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in PATCHED_MODULES
+            and t.value.id not in own]
+
+
+def _own_variables(tree: ast.AST) -> set[str]:
+    """Names the cell binds as variables: assignment, loop, ``with`` and comprehension targets, parameters, def and
+    class names; not imports (``from mlopslab import checks`` stays the machinery)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
 
 
 def _named_in_strings(tree: ast.AST) -> list[str]:
