@@ -228,11 +228,10 @@ print(f"TOTAL_TOLERANCE = {provisioning.TOTAL_TOLERANCE}")
 # `provisioning.validate_batch(df)` is the package's version of your `quarantine`. It does the same split with two
 # refinements: a first pass checks that every number column holds something readable as a number (a batch arrives
 # as text, and `"$70.35"` is a *wrong type*, not a missing value), and it keeps a **violations** table, one row per
-# broken rule, with its defect class. Its heart is your function: `_failure_cases` is your `try`/`except`, and the
-# lines from `bad = ...` on are your split.
+# broken rule, with its defect class. Its heart is your function: `_failure_cases` (not shown) is your
+# `try`/`except`, and the lines from `bad = ...` on are your split.
 
 # %% id="validate-batch-source"
-print(inspect.getsource(provisioning._failure_cases))
 print(inspect.getsource(provisioning.validate_batch))
 
 # %% [markdown]

@@ -295,6 +295,9 @@ print(f"share who churned: all customers {churned.mean():.1%}")
 print("  by tenure band:", ", ".join(f"{band} {share:.1%}" for band, share in by_band.items()))
 print("  by number of services:", ", ".join(f"{n} {share:.1%}" for n, share in by_services.items()))
 print(f"customers with one service who have phone only: {customers.loc[one_service, 'PhoneService'].eq('Yes').mean():.1%}")
+two_services = customers[engineered["services"].eq(2)]
+print("customers with two services who have phone and internet: "
+      f"{(two_services['PhoneService'].eq('Yes') & two_services['InternetService'].ne('No')).mean():.1%}")
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
 by_band.plot.bar(ax=axes[0], color="#4c72b0", rot=0)
 axes[0].set(xlabel="tenure band (months)", ylabel="share who churned", title="Churn falls with tenure")

@@ -183,10 +183,13 @@ def campaign(y_true, scores, threshold, economics):
 # %% [markdown]
 # The package keeps the same computation for every later lab: `development.expected_profit` (the profit at one
 # threshold), `development.profit_curve` (at every threshold from 0 to 1, in steps of a hundredth) and
-# `development.best_threshold` (the most profitable point of that curve). Compare them with yours:
+# `development.best_threshold` (the most profitable point of that curve). The first is what you just wrote, so only
+# its signature is shown; the other two build on it:
 
 # %% id="cell-profit-source"
-for function in (development.expected_profit, development.profit_curve, development.best_threshold):
+signature_and_docstring = inspect.getsource(development.expected_profit).split('"""')[:2]
+print('"""'.join(signature_and_docstring) + '"""\n    ...\n')
+for function in (development.profit_curve, development.best_threshold):
     print(inspect.getsource(function))
 
 # %% [markdown]

@@ -28,7 +28,7 @@ from ._guards import Forbidden, answer_seed, seal, without
 
 
 _PACKAGE_VERSION = ("validate_batch", "_failure_cases")
-"""provisioning's quarantine and its try/except, both shown after the exercise."""
+"""provisioning's quarantine (shown after the exercise) and its try/except."""
 
 
 def _names_used(fn, seen: set | None = None) -> set[str]:
@@ -141,10 +141,16 @@ def quarantine(answer, **_):
         accepted, held = pair
         rows_in, both = set(batch.index), set(accepted.index) & set(held.index)
         lost = rows_in - set(accepted.index) - set(held.index)
+        if len(accepted) + len(held) == len(batch) and not (set(accepted.index) | set(held.index)) <= rows_in:
+            return wrong(f"On {what} your split loses the rows' labels (the batch's index): keep them, do not reset "
+                         "the index, so that every accepted or quarantined row points back to the row received.")
         if lost or both or len(accepted) + len(held) != len(batch):
             return wrong(f"On {what} ({len(batch)} rows in) your split does not reconcile: accepted "
                          f"{len(accepted)} + quarantined {len(held)}, {len(lost)} row(s) in neither, {len(both)} "
                          "in both. Every row must end up in exactly one of the two.")
+        if set(held.index) != expected and set(accepted.index) == expected:
+            return wrong(f"On {what} your two DataFrames are the right split in the wrong order: return "
+                         "`accepted, quarantined`, the rows that pass first.")
         if set(held.index) != expected:
             caught = len(set(held.index) & expected)
             if caught == 0:

@@ -435,6 +435,10 @@ def _scan_case() -> pd.DataFrame:
     })
 
 
+_SCAN_DIGITS = 6e-4
+"""How far an AUC of the scan may be from the reference: an AUC rounded to 3 digits (as the lab prints it) is right."""
+
+
 @exercise("04.leak_scan", points=3, title="The leak scan: how well does each column alone rank churners?")
 def leak_scan(answer, **_):
     if not callable(answer):
@@ -462,16 +466,18 @@ def leak_scan(answer, **_):
             return wrong(f"The scan misses columns, e.g. {missing[0]!r}: scan every column except the target, "
                          "the id and the month.")
         got = pd.to_numeric(result.reindex(expected.index), errors="coerce")
-        off = ~np.isclose(got.to_numpy(dtype=float), expected.to_numpy(), atol=1e-6)
+        off = ~np.isclose(got.to_numpy(dtype=float), expected.to_numpy(), rtol=0, atol=_SCAN_DIGITS)
         if off.any():
             column = expected.index[off][0]
-            if np.isclose(1 - got[column], expected[column], atol=1e-6):
+            if np.isclose(1 - got[column], expected[column], rtol=0, atol=_SCAN_DIGITS):
                 return wrong(f"{column!r} gets {got[column]:.3f}: a column that ranks churners at the *bottom* "
                              "(AUC below 0.5) tells as much as one that ranks them at the top. Take "
                              "`max(auc, 1 - auc)`.")
-            return wrong(f"{column!r} gets {got[column]!r} where its AUC alone is different. A number is its own "
-                         "score; a category scores as the churn rate of its value; `roc_auc_score(churned, score)`.")
-        if list(result.index) != list(expected.index):
+            rounded = " (if you round, keep at least 3 digits)" if abs(got[column] - expected[column]) < 0.006 else ""
+            return wrong(f"{column!r} gets {got[column]:.4f} where its AUC alone is different{rounded}. A number is "
+                         "its own score; a category scores as the churn rate of its value; "
+                         "`roc_auc_score(churned, score)`.")
+        if not pd.to_numeric(result, errors="coerce").is_monotonic_decreasing:
             return partial(0.75, "The values are right; sort them from the highest AUC down "
                                  "(`.sort_values(ascending=False)`), so the first question goes to the top row.")
     return correct("Right: the scan ranks every input by what it alone reveals. The top rows are the questions to "
@@ -497,8 +503,8 @@ def _split_parts(answer, frame: pd.DataFrame, validation_months: int, test_month
 
 
 def _index_sets(parts) -> list[set] | None:
-    """The row labels of each of three parts, or None when ``parts`` is not a tuple of three DataFrames."""
-    if isinstance(parts, tuple) and len(parts) == 3 and all(isinstance(p, pd.DataFrame) for p in parts):
+    """The row labels of each of three parts, or None when ``parts`` is not three DataFrames (a tuple or a list)."""
+    if isinstance(parts, (tuple, list)) and len(parts) == 3 and all(isinstance(p, pd.DataFrame) for p in parts):
         return [set(p.index) for p in parts]
     return None
 
@@ -522,7 +528,8 @@ def split_by_time(answer, **_):
         result = _split_parts(answer, customers, 3, 3)
     except Forbidden:
         return wrong(blocked)
-    if not (isinstance(result, tuple) and len(result) == 3 and all(isinstance(r, pd.DataFrame) for r in result)):
+    if not (isinstance(result, (tuple, list)) and len(result) == 3
+            and all(isinstance(r, pd.DataFrame) for r in result)):
         return wrong("Return a tuple of three DataFrames: (train, validation, test).")
     if not customers.equals(before):
         return wrong("Your function changed the DataFrame it was given; filter it, do not modify it.")
