@@ -516,8 +516,8 @@ add_new_month_to_month = preparation.add_features  # the team's features, not th
 # %% [markdown]
 # A feature that separates churners well on its own need not help a model that already sees its ingredients: the
 # logistic regression has `is_month_to_month` and `tenure` already. Read the check's message: when the validation
-# months show a gain of less than 0.005 in AUC, the feature stays out, because every feature is code to run, test
-# and monitor in production. Every feature the team keeps has to pass the same test.
+# months show a gain of less than 0.005 in AUC (the team's rule, `policy.FEATURE_MIN_GAIN`), the feature stays out,
+# because every feature is code to run, test and monitor in production. Every feature the team keeps has to pass the same test.
 #
 # ## 3. The leakage trap
 #

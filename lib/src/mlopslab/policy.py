@@ -194,6 +194,10 @@ class ServingObjective:
     max_rows: int = 5000
 
 
+FEATURE_MIN_GAIN = 0.005
+"""The validation months' AUC gain a new feature must bring to join the team's pipeline (lab 04): less, and it stays
+out, since every feature is code to run, test and monitor in production."""
+
 ECONOMICS = Economics()
 GATE = GatePolicy()
 THRESHOLD = ThresholdRule()

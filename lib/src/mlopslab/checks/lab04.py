@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data import FEATURES, TARGET, data_dir, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..policy import FEATURE_MIN_GAIN
 from ._guards import Forbidden, _code_objects, _has_contents, answer_seed, references, seal, without
 
 FEATURE = "new_month_to_month"
@@ -399,7 +400,7 @@ def new_feature(answer, **_):
     with_feature, without = _validation_aucs(answer)
     gain = with_feature - without
     verdict = ("no real gain: the model already combines contract and tenure, so the feature stays out of the "
-               "team's pipeline" if abs(gain) < 0.005 else
+               "team's pipeline" if abs(gain) < FEATURE_MIN_GAIN else
                "a gain worth a second look on more months before the feature joins the team's pipeline")
     return correct(f"Right, on training rows and on a serving batch alike. On the validation months (July to "
                    f"September) the logistic regression ranks with AUC {with_feature:.4f} with your feature and "
