@@ -20,7 +20,7 @@
 #    the stand-up log, and explain why partly done work is not done;
 # 5. feed the stakeholders' feedback from the **sprint review** back into the backlog, and draw the
 #    **retrospective** from the sprint's data;
-# 6. compute the Scrum **KPIs** — velocity and commitment reliability — and forecast the next sprint.
+# 6. compute the Scrum **KPIs** — velocity and commitment reliability — and read the next sprint's forecast from them.
 #
 # ### Why this matters to the business
 # Most machine-learning projects that fail do not fail on the algorithm: they fail on hand-overs (“I thought *you* were

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import pandas as pd
 
 from ..data import load_customers
@@ -43,25 +44,27 @@ def churn_rate(answer, **_):
     expected = _month_to_month_rate()
     customers = load_customers()
     everyone = float((customers["Churn"] == "Yes").mean())
-    if abs(answer - expected) < 1e-9:
+    if abs(answer - expected) < 5e-4:  # unrounded, or rounded to three decimals or more
         return correct(f"Right: {expected:.1%} of the month-to-month customers churned, against {everyone:.1%} of all "
                        "customers.")
-    if abs(answer - 100 * expected) < 1e-7:
+    if abs(answer - 100 * expected) < 0.05:
         return partial(0.5, "That looks like a percentage; give the share between 0 and 1.")
     if abs(answer - everyone) < 0.0005:
         return wrong("That is the churn rate of every customer. Keep only the rows whose Contract is "
                      "'Month-to-month' first.")
-    if abs(answer - (1 - expected)) < 1e-9:
+    if abs(answer - (1 - expected)) < 5e-4:
         return wrong("That is the share of month-to-month customers who stayed; count those whose Churn is 'Yes'.")
     if abs(answer - expected) < 0.01:
-        return wrong("Close, but not exact: it looks rounded or read off a chart. Let pandas compute the share and "
-                     "give the unrounded result.")
+        return wrong("Close, but not exact: it looks rounded to two decimals or read off a chart. Let pandas compute "
+                     "the share, and keep at least three decimals if you round.")
     return wrong("Keep the rows whose Contract is 'Month-to-month', then take the mean of (Churn == 'Yes') "
                  "over those rows.")
 
 
 @exercise("00.lead_persona", points=1, title="Who leads more than one stage?")
 def lead_persona(answer, **_):
+    if isinstance(answer, (pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):  # `.index` without `.tolist()`
+        answer = answer.tolist()
     if not isinstance(answer, (list, tuple, set)) or not all(isinstance(a, str) for a in answer):
         return wrong("Give a list of persona names (strings), e.g. ['Data Steward'].")
     by_name = {p.lower(): p for p in _PERSONAS}

@@ -212,6 +212,37 @@ def _approvers(version: str) -> list[str]:
     return sorted(set(runs[column].dropna()))
 
 
+def _as_list(got):
+    """The names of an array, Series or Index as a list (`.unique()` without `list(...)` is the same answer)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(got, (np.ndarray, pd.api.extensions.ExtensionArray, pd.Series, pd.Index)):
+        return [None if pd.isna(g) else g for g in got.tolist()]
+    return got
+
+
+def _misread(answer, name: str, version: str) -> tuple[str | None, list]:
+    """``answer(version)`` as a list of names, or a hint why it is none (it raised, or returned something else)."""
+    try:
+        got = answer(version)
+    except Exception as err:  # noqa: BLE001 -- a student's function may raise anything; say which case
+        why = ("a search that finds no approved run returns a table without the column 'tags.approved_by': "
+               "return [] then" if isinstance(err, KeyError) else
+               "a run without an approver leaves 'tags.approved_by' empty (NaN): drop those with .dropna()")
+        return f"who_approved(<{name}>) raised {type(err).__name__}: {err}. Note that {why}.", []
+    if got is None:
+        raise NotAnswered
+    got = _as_list(got)
+    if not isinstance(got, list):
+        return (f"who_approved(<{name}>) returned a {type(got).__name__}; return a list of names (sorted(...) of the "
+                "distinct values gives one)."), []
+    if not all(isinstance(g, str) for g in got):
+        return (f"who_approved(<{name}>) returned a list with something other than names in it: a run without an "
+                "approver leaves 'tags.approved_by' empty (NaN); drop those with .dropna()."), []
+    return None, got
+
+
 @exercise("01.who_approved", points=2, title="Answer an audit question from the record")
 def who_approved(answer, **_):
     from ..data import data_dir
@@ -226,27 +257,18 @@ def who_approved(answer, **_):
     cases = [("today's data version", today), ("the recent half-year's data version", _recent_version(today)),
              ("a made-up data version", "0" * 64)]
     for name, version in cases:
-        try:
-            got = answer(version)
-        except Exception as err:  # noqa: BLE001 -- a student's function may raise anything; say which case
-            return wrong(f"who_approved(<{name}>) raised {type(err).__name__}: {err}. A search that finds no "
-                         "approved run returns a table without the column 'tags.approved_by': return [] then.")
-        if got is None:
-            raise NotAnswered
-        if not isinstance(got, list) or not all(isinstance(g, str) for g in got):
-            return wrong(f"who_approved(<{name}>) returned a {type(got).__name__}; return a list of names "
-                         "(sorted(...) of the distinct values gives one).")
-        expected = _approvers(version)
-        if sorted(set(got)) != expected:
+        hint, got = _misread(answer, name, version)
+        if hint:
+            return wrong(hint)
+        if sorted(set(got)) != _approvers(version):
             return wrong(f"who_approved(<{name}>) returned {sorted(set(got))}, but the record says otherwise. Search "
                          f"with mlflow.search_runs(filter_string=...) on the tag lineage.TAG and read the column "
                          "'tags.approved_by' of the runs found.")
     with _scratch_approvals() as (version, expected):
-        try:
-            got = answer(version)
-        except Exception as err:  # noqa: BLE001 -- a student's function may raise anything
-            got = f"an error ({type(err).__name__})"
-    if not isinstance(got, list) or sorted(set(got)) != expected:
+        hint, got = _misread(answer, "a data version only the store holds", version)
+    if hint:
+        return wrong(hint)
+    if sorted(set(got)) != expected:
         return wrong("Right for the lab's data versions, but not for runs that only the store holds (the check logged "
                      "them just now under a new data version, with approvers nobody knew, and deleted them "
                      f"afterwards): your function gave {got!r}. Read the approvers from the runs found, not from "

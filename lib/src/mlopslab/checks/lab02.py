@@ -199,7 +199,7 @@ def retro_evidence(answer, **_):
         expected = _evidence(result.standup)
         waiting, impediments = _counts(got["waiting"]), _counts(got["impediments"])
         if waiting is None or impediments is None:
-            return wrong('Each part is a dict (or a Series) of counts, e.g. {"S02": 6}: use `.value_counts()`.')
+            return wrong('Each part is a dict (or a Series) of counts, such as {"S99": 2}: use `.value_counts()`.')
         if waiting == expected["waiting"] and impediments == expected["impediments"]:
             continue
         if {"waiting": waiting, "impediments": impediments} == _evidence(result.standup, by_wording=True):
@@ -208,7 +208,7 @@ def retro_evidence(answer, **_):
                          "stopped. A dependency wait is a report whose update says the story *cannot start* yet; tell "
                          "the two apart by the update, not by the blocker's first words.")
         if set(waiting) - set(result.committed):
-            return wrong("'waiting' counts per *story* (the story that could not start), e.g. {\"S02\": 6}.")
+            return wrong("'waiting' counts per *story* (the story that could not start), such as {\"S99\": 2}.")
         if any(k.startswith("waiting for S") for k in impediments):
             return wrong("The impediments must not include the waits for other stories ('waiting for S..'): those "
                          "go under 'waiting', counted per story.")
@@ -326,6 +326,16 @@ def _same(given, value) -> bool:
     return _is_number(given) and _is_number(value) and math.isclose(given, value, rel_tol=1e-3, abs_tol=1e-6)
 
 
+_DIGITS = {"velocity": 1, "commitment_reliability": 2}
+"""The fewest decimals a KPI may be rounded to (points to one decimal, a fraction to two)."""
+
+
+def _matches(given, value, key: str) -> bool:
+    """``given`` is ``value``, unrounded or rounded to at least ``_DIGITS[key]`` decimals."""
+    return _same(given, value) or (_is_number(given) and any(
+        math.isclose(given, round(value, digits), abs_tol=1e-9) for digits in range(_DIGITS[key], 7)))
+
+
 def _shown(given) -> str:
     return f"{float(given):.6g}" if _is_number(given) else repr(given)
 
@@ -359,7 +369,7 @@ def sprint_kpis(answer, **_):
     for name, h in histories.items():
         for key, value in expected[name].items():
             given = results[name].get(key)
-            if _same(given, value):
+            if _matches(given, value, key):
                 score += 0.5 / len(histories)
             elif not hints:
                 hints.append(f"On {name}: {_kpi_hint(key, given, h)}")
@@ -376,12 +386,12 @@ def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
         if _same(given, committed.mean()):
             return "velocity counts the points *done*, not the points committed."
         return (f"velocity is the mean of the points *done* in the last three sprints; yours gave {_shown(given)} "
-                "(return the value itself, not rounded).")
+                "(keep at least one decimal if you round).")
     if _same(given, (done / committed).mean()):
         return ("commitment_reliability: divide the *total* done by the *total* committed over the last three "
                 "sprints; the mean of the per-sprint ratios over-weights small sprints.")
-    return (f"commitment_reliability is points done / points committed over the last three sprints (a fraction, "
-            f"not rounded); yours: {_shown(given)}.")
+    return (f"commitment_reliability is points done / points committed over the last three sprints (a fraction "
+            f"between 0 and 1; keep at least two decimals if you round); yours: {_shown(given)}.")
 
 
 # --- 02.retrospective (written: scored by a person against this rubric) -------------------------------------
