@@ -11,13 +11,22 @@ import textwrap
 from unittest import mock
 
 import numpy as np
+import pandas as pd
 from mlopslab import exercises, privacy, provisioning
 from mlopslab.checks import lab03, lab04
 from mlopslab.checks._guards import answer_seed
 
 SOURCE = textwrap.dedent('''
+    import pandas as pd
+
+    WORDS = {"card", "Card", "charge"}
+    PREFIXES = pd.DataFrame({"digit": ["3", "4", "5"], "brand": ["amex", "visa", "mastercard"]})
+
+    def brand(text):
+        return PREFIXES.loc[PREFIXES["digit"] == text[:1], "brand"].tolist()
+
     def mask(text):
-        if any(word in text for word in {"card", "Card", "charge"}):
+        if any(word in text for word in {"card", "Card", "charge"} | WORDS) and brand(text):
             return text.upper()
         return text
 ''')
@@ -30,13 +39,34 @@ def _seed_in_a_new_process(hash_seed: str) -> int:
 
 
 def test_the_seed_is_the_same_in_every_process_and_changes_with_the_code() -> None:
-    namespace: dict = {}
+    namespace: dict = {"__name__": "__main__"}  # as in a kernel: the functions are the notebook's
     exec(SOURCE, namespace)  # noqa: S102 -- the test's own source
     here = answer_seed(namespace["mask"], "03.mask_card")
-    assert {_seed_in_a_new_process("1"), _seed_in_a_new_process("2")} == {here}  # the set constant too
+    assert {_seed_in_a_new_process("1"), _seed_in_a_new_process("2")} == {here}  # sets, frames, helpers
     exec(SOURCE.replace("upper", "lower"), namespace)  # noqa: S102
     assert answer_seed(namespace["mask"], "03.mask_card") != here
     assert answer_seed(namespace["mask"], "03.other") != answer_seed(namespace["mask"], "03.mask_card")
+
+
+def test_a_table_filled_in_after_seeing_the_cases_draws_other_cases() -> None:
+    """A lookup whose code stays the same while its table grows: the table is part of what the seed is drawn from."""
+    table: dict[str, str] = {}
+    frame = pd.DataFrame({"text": ["a"], "masked": ["b"]})
+
+    def lookup(text):
+        return table.get(text, text)
+
+    def frame_lookup(text):
+        return dict(zip(frame["text"], frame["masked"], strict=True)).get(text, text)
+
+    def calls_a_helper(text):
+        return lookup(text)
+
+    before = [answer_seed(f, "03.mask_card") for f in (lookup, frame_lookup, calls_a_helper)]
+    table["Card ending 4111"] = "[CARD ending 4111]"
+    frame.loc[1] = ["c", "d"]
+    after = [answer_seed(f, "03.mask_card") for f in (lookup, frame_lookup, calls_a_helper)]
+    assert all(b != a for b, a in zip(before, after, strict=True))
 
 
 def _masks_some_cards(text: str) -> str:

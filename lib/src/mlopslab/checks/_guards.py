@@ -229,18 +229,80 @@ def _stable_repr(value: Any) -> str:
 
 
 def answer_seed(answer: Any, salt: str) -> int:
-    """A seed for the cases a check makes up, drawn from the answer's own code (its bytecode, names and constants, as
-    :func:`_code_key` reads them) and ``salt`` (the exercise id).
+    """A seed for the cases a check makes up, drawn from the answer itself and ``salt`` (the exercise id): the code of
+    the function and of the notebook's functions it calls (bytecode, names and constants, as :func:`_code_key` reads
+    them), and the data those reach by a global name, a closure or a default (:func:`_data_text`).
 
     The check cell and the grader's re-check of the same answer draw the same cases, so a half-right answer gets the
-    same points from both (a fresh draw per call could give it other points and flag it for review); a student cannot
-    know the cases before the function is written, and any change to it draws others. An answer without code of its
-    own (a callable object that is no function) gets a seed from ``salt`` and its type's name."""
+    same points from both (a fresh draw per call could give it other points and flag it for review). A student cannot
+    know the cases before the function is written, and any change draws others: to its code, and to a table it looks
+    answers up in, so a table filled in after seeing the cases no longer matches them."""
     function = getattr(answer, "__func__", answer)
     if not isinstance(function, types.FunctionType) and callable(answer):
         function = type(answer).__call__  # a callable object: its class's code
-    text = repr(_code_key(function.__code__)) if isinstance(function, types.FunctionType) else type(answer).__name__
+    if not isinstance(function, types.FunctionType):
+        text = type(answer).__name__
+    else:
+        text = "\n".join(_answer_parts(function))
     return int.from_bytes(hashlib.sha256(f"{salt}\n{text}".encode()).digest()[:8], "big")
+
+
+def _answer_parts(function: types.FunctionType) -> list[str]:
+    """The code of ``function`` and of the notebook functions it reaches, and a text for each value they reach, in an
+    order that is the same in every process (global names sorted)."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    pending = [function]
+    while pending and len(seen) < 100:
+        fn = pending.pop(0)
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        parts.append(repr(_code_key(fn.__code__)))
+        scope = fn.__globals__
+        names = sorted({name for co in _code_objects(fn.__code__) for name in co.co_names if name in scope})
+        cells = [c.cell_contents for c in (fn.__closure__ or ()) if _has_contents(c)]
+        for value in [*(scope[name] for name in names), *cells, *(fn.__defaults__ or ()),
+                      *(fn.__kwdefaults__ or {}).values()]:
+            if isinstance(value, types.FunctionType) and _notebook_function(value):
+                pending.append(value)
+            else:
+                parts.append(_data_text(value))
+    return parts
+
+
+def _data_text(value: Any, depth: int = 0) -> str:
+    """A text for a value an answer reaches, the same in every process: plain values and containers in full (sets and
+    dicts sorted), arrays and pandas objects by a hash of their contents, modules, classes and library functions by
+    name, anything else by its type."""
+    import numpy as np
+    import pandas as pd
+
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return repr(value)
+    if isinstance(value, (types.ModuleType, type, types.BuiltinFunctionType, types.FunctionType)):
+        return f"{type(value).__name__}:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value.__name__)}"
+    if depth > 4:
+        return type(value).__name__
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__}[" + ",".join(_data_text(v, depth + 1) for v in value[:10_000]) + "]"
+    if isinstance(value, (set, frozenset)):
+        return "set{" + ",".join(sorted(_data_text(v, depth + 1) for v in itertools.islice(value, 10_000))) + "}"
+    if isinstance(value, dict):
+        items = sorted((_data_text(k, depth + 1), _data_text(v, depth + 1)) for k, v in itertools.islice(value.items(), 10_000))
+        return "dict{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    try:
+        if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
+            hashed = pd.util.hash_pandas_object(value, index=not isinstance(value, pd.Index)).to_numpy()
+            columns = list(value.columns) if isinstance(value, pd.DataFrame) else []
+            return f"{type(value).__name__}{columns!r}:{hashlib.sha256(hashed.tobytes()).hexdigest()}"
+        if isinstance(value, np.ndarray):
+            if value.dtype == object:
+                return "array" + _data_text(value.tolist(), depth + 1)
+            return f"array{value.dtype}{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()}"
+    except (TypeError, ValueError):  # cells pandas cannot hash (lists, dicts): the type is all the seed gets
+        pass
+    return type(value).__name__
 
 
 def _has_contents(cell) -> bool:
