@@ -71,9 +71,25 @@ def _psi_cases():
     return [(f, where, reference[f].copy(), current.copy()) for f, where, current in cases]
 
 
+def _rounded_to(values: np.ndarray) -> int | None:
+    """The number of decimals (3 to 6) a column was rounded to, or None if it was not rounded (or to fewer)."""
+    return next((d for d in range(3, 7) if np.allclose(values, np.round(values, d), rtol=0, atol=1e-12)), None)
+
+
+def _coarse(values: pd.Series) -> str:
+    """A hint when numbers were rounded to fewer than 3 decimals (else nothing)."""
+    numbers = values.astype(float).to_numpy()
+    rounded = any(np.allclose(numbers, np.round(numbers, d), rtol=0, atol=1e-12) for d in (0, 1, 2))
+    return "; yours look rounded to 2 decimals or fewer: keep at least 3" if rounded else ""
+
+
 def _bins_off(given: pd.Series, wanted: pd.Series) -> list[int]:
-    """The bins (numbered from 1, lowest first) where two columns of shares or terms differ."""
-    return [int(i) + 1 for i in np.flatnonzero(~np.isclose(given.to_numpy(), wanted.to_numpy(), rtol=1e-6, atol=1e-9))]
+    """The bins (numbered from 1, lowest first) where two columns of shares or terms differ (a column rounded to 3 or
+    more decimals is compared to that precision)."""
+    values = given.to_numpy()
+    digits = _rounded_to(values)
+    atol = 1e-9 if digits is None else 0.5 * 10.0 ** -digits + 1e-9
+    return [int(i) + 1 for i in np.flatnonzero(~np.isclose(values, wanted.to_numpy(), rtol=1e-6, atol=atol))]
 
 
 def _psi_table_problem(shares: pd.DataFrame, ref, cur, feature: str, where: str):
@@ -94,7 +110,8 @@ def _psi_table_problem(shares: pd.DataFrame, ref, cur, feature: str, where: str)
                          if off[column])
     return wrong(f"For {feature} {where} {which} differ from the check's (bins numbered from 1, lowest first). Use "
                  "the reference's deciles as edges (np.quantile at 0, 0.1, …, 1, outer edges −∞ and +∞), and the share "
-                 "of each sample per bin: its count divided by that sample's size.")
+                 "of each sample per bin: its count divided by that sample's size"
+                 f"{_coarse(shares[['reference', 'current']].stack())}.")
 
 
 @exercise("09.psi", points=2, title="Compute PSI yourself, bin by bin")
@@ -183,7 +200,8 @@ def drift_alerts(answer, **_):
             merged = expected.merge(result.astype({"month": str, "feature": str}), on=["month", "feature"])
             if not np.allclose(merged["psi_x"].astype(float), merged["psi_y"].astype(float), atol=1e-3):
                 return wrong("The right months, features and levels, but other PSI values: compute "
-                             "monitoring.psi(reference[feature], batch[feature]) for each.")
+                             "monitoring.psi(reference[feature], batch[feature]) for each"
+                             f"{_coarse(merged['psi_y'])}.")
             continue
         if name == "unseen":
             return wrong("Right on the lab's batches, wrong on batches of the check's own (the same month names, "
@@ -310,9 +328,12 @@ def calibration_alerts(answer, **_):
                          "segment column: gap = observed churn rate − mean churn_probability; alert when "
                          "abs(gap) > rules.segment_gap. Write segments as 'column=value'.")
         merged = expected.merge(result, on=key, suffixes=("", "_given"))
-        if not np.allclose(merged["gap"].astype(float), merged["gap_given"].astype(float), atol=1e-4):
+        gap_given = merged["gap_given"].astype(float).to_numpy()
+        digits = _rounded_to(gap_given)  # a gap rounded to 3 or more decimals is compared to that precision
+        if not np.allclose(merged["gap"].astype(float), gap_given,
+                           atol=1e-4 if digits is None else max(1e-4, 0.5 * 10.0 ** -digits + 1e-9)):
             return wrong("The right segments, but other gaps: gap = observed churn rate − mean predicted churn "
-                         "(churn_probability), per segment value.")
+                         f"(churn_probability), per segment value{_coarse(merged['gap_given'])}.")
         if (merged["direction"] != merged["direction_given"]).any():
             return wrong("Some directions are wrong: a positive gap (more churn than predicted) is 'under-predicted', "
                          "a negative one 'over-predicted'.")

@@ -662,7 +662,9 @@ def _slips(history: pd.DataFrame, metrics: dict[str, float]) -> dict[str, list[t
     last = history.tail(3)
     return {
         "velocity": [(float(history["done"].mean()), "velocity: use only the last three sprints (`.tail(3)`)"),
-                     (float(last["committed"].mean()), "velocity counts the points *done*, not the points committed")],
+                     (float(last["committed"].mean()), "velocity counts the points *done*, not the points committed"),
+                     (float(round(last["done"].mean())), "velocity: yours looks rounded to whole points; keep a "
+                                                         "decimal")],
         "commitment_reliability": [
             (float((last["done"] / last["committed"]).mean()), "commitment_reliability: divide the *total* done by the "
              "*total* committed; the mean of per-sprint ratios over-weights small sprints"),
@@ -682,6 +684,10 @@ _KPI_HINTS = {
     "profit_uplift": "profit uplift: the model's `profit` minus what no model earns on the same customers "
                      "(`baseline_profit`), both from `metrics`",
 }
+
+_KPI_TOLERANCE = {"velocity": 0.05, "commitment_reliability": 0.005, "profit_uplift": 0.5}
+"""How far a KPI may be from the check's: the velocity rounded to one decimal (as the review's message shows it), the
+reliability to two, the uplift to the euro."""
 
 _SCRUM_KPIS = ("velocity", "commitment_reliability", "forecast_capacity")
 """Lab 02's KPI functions in :mod:`mlopslab.scrum`: they do 11.4's arithmetic, so they are not the answer."""
@@ -721,7 +727,7 @@ def review_kpis(answer, increment=None, **_):
             return wrong(f"For {who}'s sprints your function returns {type(got).__name__}, not a dict.")
         for key in _KPI_HINTS:
             given = got.get(key)
-            tolerance = 0.5 if key == "profit_uplift" else 0.005
+            tolerance = _KPI_TOLERANCE[key]
             if _number(given) and abs(given - want[key]) <= tolerance:
                 continue
             right.discard(key)
