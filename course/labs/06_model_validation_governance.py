@@ -395,7 +395,8 @@ print(f"run {run.info.run_name}: {lineage.TAG} {lineage.short(run.data.tags[line
 # Write `register_challenger(client, name, run_id, decision)`, the Data Engineer's registration step. It must:
 #
 # 1. register the model of run `run_id` as a new version of the registered model `name`:
-#    `mlflow.register_model(f"runs:/{run_id}/model", name)` returns the version object (`.version`);
+#    `mlflow.register_model(f"runs:/{run_id}/model", name)` returns the version object (`.version`), and creates the
+#    registered model `name` when it does not exist yet (on a fresh store it does not);
 # 2. point the alias `challenger` at it: `client.set_registered_model_alias(name, "challenger", version)`;
 # 3. record on the version, with `client.set_model_version_tag(name, version, key, value)`:
 #    * `"gate"`: `"passed"` or `"failed"` (from `decision.passed`), and `"gate.reasons"`: the decision's reasons

@@ -104,11 +104,13 @@ def _helper_message(name: str) -> str:
 
 
 @contextlib.contextmanager
-def _scratch_model():
-    """A new registered model with a unique name, deleted afterwards; yields (client, name)."""
+def _scratch_model(create: bool = True):
+    """A registered model with a unique name (created unless ``create`` is false), deleted afterwards; yields
+    (client, name)."""
     client = registry.client()
     name = f"churn-check-{uuid.uuid4().hex[:10]}"
-    client.create_registered_model(name)
+    if create:
+        client.create_registered_model(name)
     try:
         yield client, name
     finally:
@@ -152,11 +154,12 @@ def _gate_cases() -> list[tuple[str, Evidence, policy.GatePolicy]]:
     ]
 
 
-def _normalise(result) -> tuple[bool, list[str]]:
+def _normalise(result) -> tuple[bool, list[str]] | None:
+    """(passed, failed rules) from the student's pair (a tuple or a list of two), or None if it is no pair."""
     if result is None:
         raise NotAnswered
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise TypeError(f"return a pair (passed, failed_rules), not {type(result).__name__}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        return None
     passed, failed = result
     return bool(passed), [str(r).strip().lower() for r in (failed or [])]
 
@@ -177,6 +180,10 @@ def gate_decision(answer, **_):
                        for label, evidence, gate in cases]
     except Forbidden as err:
         return wrong(f"Your function calls the gate's own `{err.name}`: write the three comparisons yourself.")
+    unpaired = next((label for label, got, _ in results if got is None), None)
+    if unpaired:
+        return wrong(f"For {unpaired} your function did not return a pair: return (passed, failed_rules), "
+                     "e.g. `return passed, failed`.")
     misses = [(label, got, want) for label, got, want in results if got != want]
     if not misses:
         return correct(f"Right on all {len(cases)} cases: the gate passes only when every rule holds, "
@@ -257,8 +264,9 @@ def _registration_problems(client, name: str, run_id: str, decision: Decision, r
         if tags.get(key) != run_tags.get(key):
             problems.append(("lineage", f"copy the run's {label} (its tag {key!r}) onto the version under the "
                                         "same tag name."))
-    if not {"set_registered_model_alias", "set_model_version_tag"} <= set(spy.calls):
-        problems.append(("client", "make the alias and tag calls with the `client` your function receives."))
+    for call, what in (("set_registered_model_alias", "the alias"), ("set_model_version_tag", "the tags")):
+        if call not in spy.calls:
+            problems.append(("client", f"write {what} with client.{call}, on the `client` your function receives."))
     return problems
 
 
@@ -275,15 +283,16 @@ def register_challenger(answer, run_id=None, **_):
     if policy.APPROVAL.author_tag not in run_tags or lineage.TAG not in run_tags:
         return wrong("`run_id` must be the candidate's run logged in section 5 (with its author and data version).")
     problems: list[tuple[str, str]] = []
-    for decision in _decisions():
-        with _scratch_model() as (_, name):
+    for first, decision in zip((True, False), _decisions()):
+        with _scratch_model(create=not first) as (_, name):  # first a name with no registered model yet, as on a fresh store
             spy = _Spy(registry.client())
             before = {str(v.version) for v in client.search_model_versions(f"name='{name}'")}
             result, error, helper = _call_guarded(answer, spy, name, str(run_id), decision)
             if helper:
                 return wrong(_helper_message(helper))
             if error is not None:
-                return wrong(f"Your function raised {type(error).__name__}: {error}")
+                fresh = " (on a name with no registered model yet, as on a fresh store)" if first else ""
+                return wrong(f"Your function raised {type(error).__name__}{fresh}: {error}")
             if result is None and not spy.calls:
                 raise NotAnswered
             problems += [p for p in _registration_problems(client, name, str(run_id), decision, result, before, spy)

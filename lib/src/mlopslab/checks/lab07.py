@@ -46,6 +46,10 @@ def _candidate_campaign() -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray
 
 # --------------------------------------------------------------------------------------------------- 07.feature_effect
 
+_DECIMALS = 5e-5 + 1e-9
+"""How far an effect or a weight may be from the check's: a value rounded to four decimals is right."""
+
+
 def _effect(model, customer: pd.DataFrame, feature: str, background: pd.DataFrame) -> tuple[float, float]:
     """(the customer's own score minus their average score with ``feature`` replaced, that average)."""
     own = float(scores(model, customer)[0])
@@ -95,7 +99,7 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
         cases[(who, feature)] = (got, want, replaced)
     if all(got is None for got, _, _ in cases.values()):
         raise NotAnswered
-    bad = {key: c for key, c in cases.items() if c[0] is None or not np.isclose(float(c[0]), c[1], atol=1e-6)}
+    bad = {key: c for key, c in cases.items() if c[0] is None or not np.isclose(float(c[0]), c[1], rtol=0, atol=_DECIMALS)}
     if not bad:
         return correct("Right: the effect is the customer's own score minus their average score when that one "
                        "feature takes the values of other customers.")
@@ -103,10 +107,10 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
         return wrong("Right for the lab's customer, but not for another customer and background the check tried: "
                      "compute the effect from the function's arguments, not from a table the lab already made.")
     (_, feature), (got, want, replaced) = next(iter(bad.items()))
-    if got is not None and np.isclose(float(got), -want, atol=1e-6):
+    if got is not None and np.isclose(float(got), -want, rtol=0, atol=_DECIMALS):
         return partial(0.5, f"The sign is reversed for {feature}: compute own score minus the replaced average, so "
                             "that a positive effect means the customer's own value raises the risk.")
-    if got is not None and np.isclose(float(got), replaced, atol=1e-6):
+    if got is not None and np.isclose(float(got), replaced, rtol=0, atol=_DECIMALS):
         return partial(0.5, f"For {feature} you returned the average replaced score; subtract it from the "
                             "customer's own score.")
     method = ("Repeat the customer's row once per background customer, overwrite only `feature` with the background "
@@ -114,12 +118,12 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
               "own score.")
     if got is None:
         return wrong(f"For {feature} your function returned None: return the effect as one number. " + method)
-    if np.isclose(float(got), want + replaced, atol=1e-6):
+    if np.isclose(float(got), want + replaced, rtol=0, atol=_DECIMALS):
         return wrong(f"For {feature} you returned the customer's own score; subtract the average replaced score. "
                      + method)
-    if np.isclose(float(got), want, atol=1e-3):
-        return wrong(f"For {feature} your effect is close but not exact: do not round it, and use every background "
-                     "customer once. " + method)
+    if np.isclose(float(got), want, rtol=0, atol=1e-2):
+        return wrong(f"For {feature} your effect is close but not exact: keep at least four decimals, and use every "
+                     "background customer once. " + method)
     return wrong(f"For {feature} your effect is not the customer's own score minus the replaced average. " + method)
 
 
@@ -138,6 +142,19 @@ def _rates(y: np.ndarray, contacted: np.ndarray, groups: pd.Series) -> pd.DataFr
     return pd.DataFrame(table).T
 
 
+def _as_senior_groups(by_group: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame | None:
+    """``by_group`` with its two groups renamed 0 and 1 when they are SeniorCitizen's under other names (such as
+    "not senior" and "senior"), else None."""
+    metric = next((m for m in _GROUP_METRICS if m in by_group.columns), None)
+    if metric is None or len(by_group) != 2:
+        return None
+    for names in ([0, 1], [1, 0]):
+        renamed = by_group.set_axis(names).sort_index()
+        if np.allclose(renamed[metric].astype(float), expected[metric].sort_index(), atol=1e-9):
+            return renamed
+    return None
+
+
 @exercise("07.group_metrics", points=2, title="The group metrics, with fairlearn's MetricFrame")
 def group_metrics(answer, **_):
     from fairlearn.metrics import MetricFrame
@@ -151,9 +168,12 @@ def group_metrics(answer, **_):
     missing = [m for m in _GROUP_METRICS if m not in by_group.columns]
     y, _, seniors, contacted = _candidate_campaign()
     expected = _rates(y, contacted, seniors)
-    if set(map(str, by_group.index)) != {"0", "1"}:
-        return wrong("Group by SeniorCitizen: sensitive_features=X_hold['SeniorCitizen'] (groups 0 and 1).")
-    by_group = by_group.rename(index=lambda g: int(g))
+    if set(map(str, by_group.index)) == {"0", "1"}:
+        by_group = by_group.rename(index=lambda g: int(g))
+    else:
+        by_group = _as_senior_groups(by_group, expected)
+        if by_group is None:
+            return wrong("Group by SeniorCitizen: sensitive_features=X_hold['SeniorCitizen'] (groups 0 and 1).")
     present = [m for m in _GROUP_METRICS if m not in missing]
     right = [m for m in present if np.allclose(by_group[m].astype(float).sort_index(),
                                                expected[m].sort_index(), atol=1e-9)]
@@ -219,15 +239,19 @@ def reweighing(answer, **_):
         got = np.asarray(got, dtype=float).ravel()
         results.append((label, got, _weights(groups, y)))
     misses = [(label, got, want) for label, got, want in results if got.shape != want.shape
-              or not np.allclose(got, want, rtol=1e-9, atol=1e-12)]
+              or not np.allclose(got, want, rtol=0, atol=_DECIMALS)]
     if not misses:
         return correct("Right: every row weighs P(group)·P(label)/P(group, label). In the weighted data every group "
                        "has the same churn rate, so the label no longer tells the model anything about the group.")
     label, got, want = misses[0]
     if got.shape != want.shape:
         hint = f"return one weight per row ({len(want)} for {label}), in the rows' order; you returned {got.shape}."
-    elif np.allclose(got, 1 / want, rtol=1e-9):
+    elif np.allclose(np.sort(got), np.sort(want), rtol=0, atol=_DECIMALS):
+        hint = f"for {label} the weights are right but not in the rows' order: return weight i for row i, as given."
+    elif np.allclose(got, 1 / want, rtol=0, atol=_DECIMALS):
         hint = "your weights are upside down: P(group) · P(label) on top, P(group, label) below."
+    elif np.allclose(got, want, rtol=0, atol=1e-2):
+        hint = f"for {label} your weights are close but rounded too coarsely: keep at least four decimals."
     elif np.allclose(got.sum(), len(want)) and not np.allclose(got, want):
         hint = f"for {label} the total is right but single weights are not: is each share taken over all rows?"
     else:
@@ -250,6 +274,10 @@ _GAP_FUNCTIONS = ((validation, ["collect_evidence", "gate", "metrics_by_group", 
 """The course's group metrics: the gate's evidence and the monitor compute recall gaps too, and the monitor's
 calibration table (``segment_gaps``) gives the per-group means recall is made of (fairlearn's own
 ``equal_opportunity_difference`` is allowed: the library, named in the exercise)."""
+
+
+_GAP_TOLERANCE = 5e-4 + 1e-9
+"""How far a gap may be from the check's: a gap rounded to three decimals is right."""
 
 
 def _recall_cases() -> list[tuple[pd.Series, np.ndarray, pd.Series]]:
@@ -293,9 +321,9 @@ def _recall_gap_problem(fn) -> str | None:
             value = float(got)
         except (TypeError, ValueError):
             return f"`recall_gap` returns one number, not a {type(got).__name__}."
-        if abs(value - _recall_gap(outcomes.to_numpy(), decisions, groups)) > 1e-9:
-            return ("your `recall_gap` is off on a case of the check's own (with three groups): recall per group, "
-                    "among the customers whose outcome is 1, then the largest minus the smallest.")
+        if abs(value - _recall_gap(outcomes.to_numpy(), decisions, groups)) > _GAP_TOLERANCE:  # rounding allowed
+            return (f"your `recall_gap` is off on a case of the check's own (with {groups.nunique()} groups): recall "
+                    "per group, among the customers whose outcome is 1, then the largest minus the smallest.")
     return None
 
 
@@ -327,7 +355,7 @@ def recall_gaps(answer, recall_gap=None, mitigated=None, mitigated_threshold=Non
                 ("candidate", "audited"): _recall_gap(audited, contacted, seniors),
                 ("mitigated", "recorded"): _recall_gap(y, mitigated_contacted, seniors),
                 ("mitigated", "audited"): _recall_gap(audited, mitigated_contacted, seniors)}
-    right = [key for key in expected if abs(float(values[key]) - expected[key]) < 5e-4]
+    right = [key for key in expected if abs(float(values[key]) - expected[key]) <= _GAP_TOLERANCE]
     if len(right) == len(expected) and problem:
         return partial(0.5, "The four gaps are right, but " + problem)
     if problem:

@@ -152,16 +152,34 @@ def _shape_problem(result, month: str):
     return None
 
 
+_EUROS = 0.5 + 1e-9
+"""How far a revenue at risk may be from the check's: one rounded to whole euros (or cents) is right."""
+
+
+def _same_ranking(given: list[str], expected: pd.DataFrame) -> bool:
+    """Whether ``given`` (customer ids) is ``expected``'s list in its order, up to customers whose revenue at risk is
+    equal once rounded (a job that ranks by a rounded revenue may order them either way)."""
+    wanted = expected["customerID"].tolist()
+    if given == wanted:
+        return True
+    if len(given) != len(wanted) or set(given) != set(wanted):
+        return False
+    revenue = expected.set_index("customerID")["revenue_at_risk"].loc[given].to_numpy(float)
+    return bool(np.all(np.diff(revenue) <= 2 * _EUROS))  # two revenues that round to the same euro differ by < €1
+
+
 def _judge_list(result, expected: pd.DataFrame, everyone: pd.DataFrame, month: str):
     """None if ``result`` is the expected list, else a Feedback."""
     missing = [c for c in _COLUMNS if c not in result.columns]
     given = result["customerID"].astype(str).tolist()
     wanted = expected["customerID"].tolist()
-    if given == wanted:
+    if _same_ranking(given, expected):
         if "revenue_at_risk" in missing or "MonthlyCharges" in missing:
             return partial(0.75, "The right customers in the right order; keep the MonthlyCharges and "
                                  "revenue_at_risk columns so that marketing sees why each customer is on the list.")
-        if not np.allclose(result["revenue_at_risk"].to_numpy(float), expected["revenue_at_risk"].to_numpy(float)):
+        yours = pd.Series(result["revenue_at_risk"].to_numpy(float), index=given)
+        if not np.allclose(yours.loc[wanted].to_numpy(), expected["revenue_at_risk"].to_numpy(float), rtol=0,
+                           atol=_EUROS):
             return partial(0.75, "The order is right, but revenue_at_risk has other values than churn_probability "
                                  "× MonthlyCharges × 12 (a year has twelve monthly bills).")
         return None
@@ -182,7 +200,7 @@ def _judge_move(result, followed, kept_both, kept_model, kept_threshold):
     given = None
     if isinstance(result, pd.DataFrame) and "customerID" in result.columns:
         given = result["customerID"].astype(str).tolist()
-    if given == followed["customerID"].tolist():
+    if given is not None and _same_ranking(given, followed):
         return None
     moved = "When churn@champion moved to another version (another model, another threshold tag), your job "
     if given == kept_both["customerID"].tolist():
@@ -383,6 +401,10 @@ def _request_problem(seen, rows: int):
     return None
 
 
+_DECIMALS = 5e-5 + 1e-9
+"""How far a returned probability may be from the server's: one rounded to four decimals is right."""
+
+
 @exercise("08.score_online", points=3, title="Call the endpoint, and handle a refusal")
 def score_online(answer, url: str | None = None, **_):
     if not callable(answer):
@@ -414,9 +436,12 @@ def score_online(answer, url: str | None = None, **_):
     if error is not None:
         return wrong(f"On good customers your function raised {type(error).__name__}: {str(error)[:200]}. Send "
                      "{'dataframe_split': {'columns': [...], 'data': [...]}} as json= to url + '/invocations'.")
-    if not np.allclose(values, offline, atol=1e-6):
-        if np.allclose(np.sort(values), np.sort(offline), atol=1e-6):
+    if not np.allclose(values, offline, rtol=0, atol=_DECIMALS):
+        if np.allclose(np.sort(values), np.sort(offline), rtol=0, atol=_DECIMALS):
             return wrong("The right probabilities in the wrong order: keep the order of the rows you sent.")
+        if np.allclose(values, offline, rtol=0, atol=1e-2):
+            return wrong("Your probabilities are close to the server's but rounded too coarsely: keep at least four "
+                         "decimals (the agents' screen rounds for display).")
         return wrong("Your probabilities differ from the server's for these customers: send the rows as given, every "
                      "column, in one request, and read 'churn_probability' from each prediction.")
     feedback = _request_problem(seen, len(good))
