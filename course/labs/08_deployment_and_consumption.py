@@ -662,21 +662,36 @@ if widgets is not None:
 # * our service holds a **copy** of the champion's version, made by `ensure_service` (`wraps` above names it).
 #
 # That is deliberate: what runs in production must not change under the team's feet; it changes by a **redeploy**,
-# a step someone runs and can roll back. Let us rehearse it. A real promotion needs a new model that has passed the
-# gate and the approval (labs 06, 07, 10); for the rehearsal the Data Engineer registers the champion's own model files
-# once more, as a **new version** that only differs by its number and is tagged as a rehearsal, and moves the alias
-# to it. (Teams rehearse like this on a staging registry; the lab moves the alias back at the end. Should the lab stop
-# before that, the version's tag `registry.REHEARSAL_TAG` names the approved version, and `registry.ensure_champion()`,
-# which this lab and lab 09 run first, moves the alias back: no lab serves or monitors the rehearsal by mistake.)
+# a step someone runs and can roll back. Let us rehearse it. Only a model that has passed the gate and the approval
+# (labs 06, 07, 10) may become `churn@champion`, so the rehearsal does not touch that alias: teams rehearse on
+# **staging**, a second alias with a deployment of its own. The Data Engineer points `churn@staging` at the approved
+# version and replaces the running server by one that serves the staging service, `churn-service@staging` (one
+# scoring server at a time: a Binder session would not hold two).
+
+# %% id="staging"
+client.set_registered_model_alias(config.MODEL_NAME, "staging", version.version)
+staging_uri = deployment.ensure_service("staging")  # churn-service@staging, holding a copy of what churn@staging names
+scoring.close()
+server.stop()
+server = deployment.ScoringServer(staging_uri).start()
+scoring = deployment.ScoringClient(server.url)
+print(f"staging serves {staging_uri}: healthy {scoring.ping()}, answers with version "
+      f"{scoring.post(deployment.payload(good)).body['predictions'][0]['model_version']}")
+
+# %% [markdown]
+# Now the change. A real one would be a retrained model; for the rehearsal the Data Engineer registers the champion's
+# own model files once more, as a **new version** that only differs by its number, tags it as a rehearsal (not
+# approved), and moves `churn@staging` to it. Does the staging server follow?
 
 # %% id="move-alias"
 rehearsal = client.create_model_version(config.MODEL_NAME, source=version.source, run_id=version.run_id, tags={
     policy.THRESHOLD.tag: version.tags[policy.THRESHOLD.tag],
     "rehearsal": f"lab 08 redeploy rehearsal: the files of version {version.version}, not approved",
-    registry.REHEARSAL_TAG: version.version,  # the approved version it stands in for (see below)
+    registry.REHEARSAL_TAG: version.version,  # the approved version it stands in for
 })
-client.set_registered_model_alias(config.MODEL_NAME, "champion", rehearsal.version)
-print(f"churn@champion -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'champion').version}")
+client.set_registered_model_alias(config.MODEL_NAME, "staging", rehearsal.version)
+print(f"churn@staging -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'staging').version}; "
+      f"churn@champion -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'champion').version}")
 answer = scoring.post(deployment.payload(good))
 print(f"the running server still answers with version {answer.body['predictions'][0]['model_version']}")
 
@@ -684,12 +699,12 @@ print(f"the running server still answers with version {answer.body['predictions'
 # The registry says one thing, the server serves another. The redeploy: build the service for the version the alias
 # names now, replace the running server by one that serves it, and check what it answers. Teams with spare capacity
 # do it **blue/green**: start the new server beside the old one, switch the callers over, then stop the old one, so
-# that callers never see a gap. A scoring server takes a good share of a small machine's memory (a Binder session
-# would not hold two), so the lab does the simpler **recreate**: stop, then start — a few seconds in which the agents'
-# screen would say that the service is not running.
+# that callers never see a gap. A scoring server takes a good share of a small machine's memory, so the lab does the
+# simpler **recreate**: stop, then start — a few seconds in which the agents' screen would say that the service is
+# not running.
 
 # %% id="redeploy"
-new_service_uri = deployment.ensure_service()  # a new churn-service version, holding a copy of the new champion
+new_service_uri = deployment.ensure_service("staging")  # a new churn-service version, holding a copy of the new one
 scoring.close()
 server.stop()                                        # the old server goes ...
 server = deployment.ScoringServer(new_service_uri).start()  # ... and a new one loads the new version
@@ -701,16 +716,18 @@ print("the agent's screen:", agent_view(scoring))
 # %% [markdown]
 # End of the rehearsal: the alias goes back to the approved version. Moving it back is a **rollback** — and it needs
 # the same steps to take effect: the service is built again for the approved version (otherwise
-# `churn-service@champion` would still wrap the rehearsal, and the next `mlflow models serve` of it would serve a
+# `churn-service@staging` would still wrap the rehearsal, and the next `mlflow models serve` of it would serve a
 # version nobody approved), then a redeploy. Here the lab's last cell stops the server instead of redeploying.
+# Through all of it, `churn@champion`, which batch scoring and lab 09's monitor read, never moved.
 
 # %% id="rollback"
-client.set_registered_model_alias(config.MODEL_NAME, "champion", version.version)
-service_uri = deployment.ensure_service()  # churn-service@champion wraps the approved version again
-wrapped = client.get_model_version_by_alias(deployment.SERVICE_NAME, "champion").tags["champion_version"]
-print(f"churn@champion -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'champion').version} "
-      f"(the approved one); {service_uri} wraps version {wrapped}; the running server still serves version "
-      f"{scoring.post(deployment.payload(good)).body['predictions'][0]['model_version']} until a redeploy")
+client.set_registered_model_alias(config.MODEL_NAME, "staging", version.version)
+staging_uri = deployment.ensure_service("staging")  # churn-service@staging wraps the approved version again
+wrapped = client.get_model_version_by_alias(deployment.SERVICE_NAME, "staging").tags["champion_version"]
+print(f"churn@staging -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'staging').version} "
+      f"(the approved one); {staging_uri} wraps version {wrapped}; the running server still serves version "
+      f"{scoring.post(deployment.payload(good)).body['predictions'][0]['model_version']} until a redeploy; "
+      f"churn@champion -> version {client.get_model_version_by_alias(config.MODEL_NAME, 'champion').version}")
 
 # %% [markdown]
 # ## 7. Stop the server
@@ -747,6 +764,7 @@ print("port still answering:", deployment.port_in_use(port))
 #   batch calls.
 # * A running server is **pinned** to the version it loaded. Moving the alias changes nothing served until the
 #   **redeploy** (build the service, replace the server: blue/green or recreate); a rollback is the same move back.
+#   Rehearse it on a staging alias: `churn@champion` only ever names an approved version.
 #
 # ### In the real world
 # * Scoring servers run as containers (`mlflow models build-docker`) behind a load balancer, on Kubernetes with

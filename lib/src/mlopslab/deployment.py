@@ -209,7 +209,7 @@ def ensure_service(alias: str = "champion") -> str:
     model URI to serve. A running server keeps what it loaded: serve the new URI to pick up a moved alias."""
     from .development import model_requirements
 
-    champion_version = registry.alias_version(alias)  # as it is now: lab 08's redeploy rehearsal serves its version
+    champion_version = registry.alias_version(alias)  # as it is now: lab 08 rehearses a redeploy on churn@staging
     if champion_version is None and alias == "champion":
         champion_version = registry.ensure_champion()
     if champion_version is None:
