@@ -14,10 +14,10 @@ notebook's code: called from a cell, or from a function a cell defined, it raise
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 import itertools
 import os
+import secrets
 import sys
 import threading
 import types
@@ -228,81 +228,34 @@ def _stable_repr(value: Any) -> str:
     return repr(value)
 
 
-def answer_seed(answer: Any, salt: str) -> int:
-    """A seed for the cases a check makes up, drawn from the answer itself and ``salt`` (the exercise id): the code of
-    the function and of the notebook's functions it calls (bytecode, names and constants, as :func:`_code_key` reads
-    them), and the data those reach by a global name, a closure or a default (:func:`_data_text`).
-
-    The check cell and the grader's re-check of the same answer draw the same cases, so a half-right answer gets the
-    same points from both (a fresh draw per call could give it other points and flag it for review). A student cannot
-    know the cases before the function is written, and any change draws others: to its code, and to a table it looks
-    answers up in, so a table filled in after seeing the cases no longer matches them."""
-    function = getattr(answer, "__func__", answer)
-    if not isinstance(function, types.FunctionType) and callable(answer):
-        function = type(answer).__call__  # a callable object: its class's code
-    if not isinstance(function, types.FunctionType):
-        text = type(answer).__name__
-    else:
-        text = "\n".join(_answer_parts(function))
-    return int.from_bytes(hashlib.sha256(f"{salt}\n{text}".encode()).digest()[:8], "big")
+_DRAWN: dict[str, int] = {}
+"""Exercise id -> the seed its last check drew (:func:`case_seed`); the grader's re-check replays it."""
+_REPLAY: dict[str, int] = {}
+"""Exercise id -> a seed the next check of that exercise uses instead of drawing one (set by :func:`replay`)."""
 
 
-def _answer_parts(function: types.FunctionType) -> list[str]:
-    """The code of ``function`` and of the notebook functions it reaches, and a text for each value they reach, in an
-    order that is the same in every process (global names sorted)."""
-    parts: list[str] = []
-    seen: set[int] = set()
-    pending = [function]
-    while pending and len(seen) < 100:
-        fn = pending.pop(0)
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        parts.append(repr(_code_key(fn.__code__)))
-        scope = fn.__globals__
-        names = sorted({name for co in _code_objects(fn.__code__) for name in co.co_names if name in scope})
-        cells = [c.cell_contents for c in (fn.__closure__ or ()) if _has_contents(c)]
-        for value in [*(scope[name] for name in names), *cells, *(fn.__defaults__ or ()),
-                      *(fn.__kwdefaults__ or {}).values()]:
-            if isinstance(value, types.FunctionType) and _notebook_function(value):
-                pending.append(value)
-            else:
-                parts.append(_data_text(value))
-    return parts
+def case_seed(exercise_id: str) -> int:
+    """A seed for the cases a check makes up (a sprint the lab never runs, card numbers, customer ids), drawn afresh
+    by every check: no answer, and no table written before the check ran, can know them.
+
+    The grader re-checks each exercise right after its check cell, on a fresh import of the machinery
+    (``tools.grading.incell.recheck``); it hands the seeds the check cell drew (:func:`drawn`) to the fresh import
+    (:func:`replay`), so both judge the answer on the same cases and a half-right answer gets the same points twice."""
+    seed = _REPLAY.pop(exercise_id, None)
+    if seed is None:
+        seed = secrets.randbits(62)
+    _DRAWN[exercise_id] = seed
+    return seed
 
 
-def _data_text(value: Any, depth: int = 0) -> str:
-    """A text for a value an answer reaches, the same in every process: plain values and containers in full (sets and
-    dicts sorted), arrays and pandas objects by a hash of their contents, modules, classes and library functions by
-    name, anything else by its type."""
-    import numpy as np
-    import pandas as pd
+def drawn() -> dict[str, int]:
+    """The seed each exercise's last check drew, by exercise id."""
+    return dict(_DRAWN)
 
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
-        return repr(value)
-    if isinstance(value, (types.ModuleType, type, types.BuiltinFunctionType, types.FunctionType)):
-        return f"{type(value).__name__}:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value.__name__)}"
-    if depth > 4:
-        return type(value).__name__
-    if isinstance(value, (list, tuple)):
-        return f"{type(value).__name__}[" + ",".join(_data_text(v, depth + 1) for v in value[:10_000]) + "]"
-    if isinstance(value, (set, frozenset)):
-        return "set{" + ",".join(sorted(_data_text(v, depth + 1) for v in itertools.islice(value, 10_000))) + "}"
-    if isinstance(value, dict):
-        items = sorted((_data_text(k, depth + 1), _data_text(v, depth + 1)) for k, v in itertools.islice(value.items(), 10_000))
-        return "dict{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
-    try:
-        if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
-            hashed = pd.util.hash_pandas_object(value, index=not isinstance(value, pd.Index)).to_numpy()
-            columns = list(value.columns) if isinstance(value, pd.DataFrame) else []
-            return f"{type(value).__name__}{columns!r}:{hashlib.sha256(hashed.tobytes()).hexdigest()}"
-        if isinstance(value, np.ndarray):
-            if value.dtype == object:
-                return "array" + _data_text(value.tolist(), depth + 1)
-            return f"array{value.dtype}{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()}"
-    except (TypeError, ValueError):  # cells pandas cannot hash (lists, dicts): the type is all the seed gets
-        pass
-    return type(value).__name__
+
+def replay(seeds: dict[str, int]) -> None:
+    """Make the next check of each exercise in ``seeds`` use that seed instead of a fresh one."""
+    _REPLAY.update(seeds)
 
 
 def _has_contents(cell) -> bool:

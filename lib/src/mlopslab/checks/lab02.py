@@ -20,7 +20,7 @@ from .. import scrum
 from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
-from ._guards import Forbidden, answer_seed, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 SPRINTS = 5
 
@@ -78,11 +78,11 @@ def _sprints() -> list[scrum.SprintResult]:
     return scrum.run_sprints(SPRINTS, scrum.CAPACITY, scrum.refined_backlog())
 
 
-def _made_up_sprint(answer) -> scrum.SprintResult:
-    """A sprint the lab never runs (another capacity, a seed drawn from the answer's code, see
-    :func:`~._guards.answer_seed`): no table made before the function was written holds its burndown."""
+def _made_up_sprint(seed: int) -> scrum.SprintResult:
+    """A sprint the lab never runs (another capacity, a seed drawn by the check, :func:`~._guards.case_seed`): no
+    table made before the check ran holds its burndown."""
     plan = scrum.plan_sprint(scrum.refined_backlog(), 16)
-    return scrum.simulate_sprint(plan, seed=SEED + 1 + answer_seed(answer, "02.burndown") % 2**31, sprint=9)
+    return scrum.simulate_sprint(plan, seed=SEED + 1 + seed % 2**31, sprint=9)
 
 
 FORBIDDEN = {
@@ -123,7 +123,7 @@ def burndown(answer, **_):
     if not callable(answer):
         return wrong("Define a function `story_burndown(standup, points, days)` that returns a list.")
     days = scrum.SPRINT_DAYS
-    for number, result in enumerate([*_sprints(), _made_up_sprint(answer)]):
+    for number, result in enumerate([*_sprints(), _made_up_sprint(case_seed("02.burndown"))]):
         expected = scrum._unfinished_points(result)
         try:
             got = _call(answer, "02.burndown", result.standup.copy(), dict(result.points), days)
@@ -306,9 +306,20 @@ def _plan_hint(name, ids, expected, stories, capacity, done, carried) -> str:
 
 # --- 02.sprint_kpis -----------------------------------------------------------------------------------------
 
-def _made_up_history() -> pd.DataFrame:
-    return pd.DataFrame({"sprint": [1, 2, 3, 4, 5], "committed": [30, 25, 20, 22, 18],
-                         "done": [12, 21, 20, 15, 18]}).set_index("sprint")
+def _made_up_history(seed: int) -> pd.DataFrame:
+    """Another team's five sprints, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check): no table
+    made before the check ran holds its KPIs. Drawn again until the common mistakes give other numbers than the KPIs
+    (done below committed; the mean of the per-sprint ratios off the total ratio by more than the rounding allowed)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        committed = rng.integers(15, 31, 5)
+        done = np.maximum(committed - rng.integers(0, 10, 5), 5)
+        last_done, last_committed = done[-3:], committed[-3:]
+        ratios = last_done / last_committed
+        if (abs(ratios.mean() - last_done.sum() / last_committed.sum()) > 0.01
+                and abs(last_done.mean() - last_committed.mean()) > 0.1):
+            return pd.DataFrame({"sprint": [1, 2, 3, 4, 5], "committed": committed.tolist(),
+                                 "done": done.tolist()}).set_index("sprint")
 
 
 def _kpis(hist: pd.DataFrame) -> dict[str, float]:
@@ -344,7 +355,8 @@ def _shown(given) -> str:
 def sprint_kpis(answer, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(hist)` that returns a dict.")
-    histories = {"the lab's `hist`": scrum.history(_sprints()), "another team's history": _made_up_history()}
+    histories = {"the lab's `hist`": scrum.history(_sprints()),
+                 "another team's history": _made_up_history(case_seed("02.sprint_kpis"))}
     results = {}
     for name, h in histories.items():
         try:

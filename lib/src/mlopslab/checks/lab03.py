@@ -22,7 +22,7 @@ from ..data import ADDONS, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..lineage import TAG, data_version
 from ..provisioning import customer_contract, validate_batch
-from ._guards import Forbidden, answer_seed, seal, without
+from ._guards import Forbidden, case_seed, seal, without
 
 # --- 03.quarantine ----------------------------------------------------------------------------------------------
 
@@ -362,9 +362,8 @@ def _card(rng, groups: tuple[int, ...], separator: str) -> tuple[str, str]:
 
 
 def _card_cases(seed: int) -> list[tuple[str, str, str]]:
-    """(kind of case, text, expected masked text), with numbers and words drawn from ``seed``, which the check takes
-    from the answer's code (:func:`~._guards.answer_seed`): no answer can know the texts before it is written, and the
-    grader's re-check draws the same ones."""
+    """(kind of case, text, expected masked text), with numbers and words drawn from ``seed``, which every check draws
+    afresh (:func:`~._guards.case_seed`): no answer can know the texts in advance; the grader's re-check replays it."""
     rng = np.random.default_rng(seed)
     before, after = _CARD_WORDS[rng.integers(len(_CARD_WORDS))]
     cases = []
@@ -390,7 +389,7 @@ def _digits(text: str) -> str:
 def mask_card(answer, **_):
     if not callable(answer):
         return wrong("Define a function `mask_card(text)` that returns the masked text.")
-    cases = _card_cases(answer_seed(answer, "03.mask_card"))
+    cases = _card_cases(case_seed("03.mask_card"))
     results = [(kind, text, expected, answer(text)) for kind, text, expected in cases]
     if all(got is None for *_, got in results):
         raise NotAnswered

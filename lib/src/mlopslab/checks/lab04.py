@@ -15,7 +15,7 @@ import pandas as pd
 from ..data import FEATURES, TARGET, data_dir, load_batch, load_customers, load_dirty_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import FEATURE_MIN_GAIN
-from ._guards import Forbidden, _code_objects, _has_contents, answer_seed, references, seal, without
+from ._guards import Forbidden, _code_objects, _has_contents, case_seed, references, seal, without
 
 FEATURE = "new_month_to_month"
 NOT_INPUTS = ("Churn", "customerID", "month")
@@ -61,8 +61,8 @@ def _cleaned_first_steps(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
 
 
 def _fresh_ids(count: int, seed: int) -> list[str]:
-    """``count`` customer ids (``1234-ABCDE``) drawn from ``seed``, which the check takes from the answer's code
-    (:func:`~._guards.answer_seed`): an id typed in never matches, and the grader's re-check draws the same ids."""
+    """``count`` customer ids (``1234-ABCDE``) drawn from ``seed``, which every check draws afresh
+    (:func:`~._guards.case_seed`): an id typed in never matches; the grader's re-check replays the seed."""
     rng = np.random.default_rng(seed)
     letters = rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), size=(count, 5))
     return [f"{n:04d}-{''.join(row)}" for n, row in zip(rng.permutation(10_000)[:count], letters, strict=True)]
@@ -147,7 +147,7 @@ def clean_totals(answer, **_):
     result = _answered(answer(batch.copy(deep=True)))
     if isinstance(result, pd.DataFrame) and result.equals(batch):
         raise NotAnswered  # the stub: a copy, nothing decided yet
-    seed = answer_seed(answer, "04.clean_totals")
+    seed = case_seed("04.clean_totals")
     if not _follows_the_rows(answer, batch, result, seed):
         return wrong("Your step blanks other totals when it gets the same rows in another order, under other "
                      "labels and customer ids: decide from the values of the frame you are given (the contract's "
@@ -422,9 +422,10 @@ def _scan_reference(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(scan).sort_values(ascending=False)
 
 
-def _scan_case() -> pd.DataFrame:
-    """A small table with a column that ranks churners *low*, a category, and the columns that are not inputs."""
-    rng = np.random.default_rng(4)
+def _scan_case(seed: int) -> pd.DataFrame:
+    """A small table with a column that ranks churners *low*, a category, and the columns that are not inputs, drawn
+    from ``seed`` (:func:`~._guards.case_seed`, fresh for every check): no table of AUCs typed in matches it."""
+    rng = np.random.default_rng(seed)
     churn = rng.random(300) < 0.3
     return pd.DataFrame({
         "customerID": [f"{i:04d}-SCANX" for i in range(300)], "month": np.repeat(["2025-01", "2025-02"], 150),
@@ -444,7 +445,7 @@ _SCAN_DIGITS = 6e-4
 def leak_scan(answer, **_):
     if not callable(answer):
         return wrong("Define a function `leak_scan(df)` that returns a Series: column name -> AUC alone.")
-    for frame in (load_customers(), _scan_case()):
+    for frame in (load_customers(), _scan_case(case_seed("04.leak_scan"))):
         result = _answered(answer(frame.copy()))
         if isinstance(result, pd.Series) and result.empty:
             raise NotAnswered  # the stub: nothing scanned yet

@@ -1,7 +1,8 @@
 """Code the grader runs inside a submission's kernel, in cells it adds to the notebook.
 
 * After each check cell, :func:`recheck` re-runs the check cell's call on a *fresh import* of the check machinery
-  (every ``mlopslab`` module is imported anew, then the student's modules are put back). A result that differs from
+  (every ``mlopslab`` module is imported anew, then the student's modules are put back), on the cases the check cell
+  drew (a check that makes up cases draws a fresh seed each time; the re-check replays it). A result that differs from
   what the check cell showed means the machinery was tampered with. It also keeps the answer (and its check
   context) for the hidden checks.
 * At the very end, after every cell of the student's, :func:`run_hidden` runs the instructor's hidden checks on the
@@ -63,6 +64,14 @@ class _Fresh:
         sys.modules.update(self.saved)
 
 
+def _drawn_seeds() -> dict[str, int]:
+    """The seeds the check cell's checks drew for the cases they make up (``checks._guards.case_seed``), read from the
+    import the check cell used; none if it never imported the checks."""
+    guards = sys.modules.get("mlopslab.checks._guards")
+    seeds = getattr(guards, "drawn", dict)()
+    return {str(k): int(v) for k, v in seeds.items()} if isinstance(seeds, dict) else {}
+
+
 def _display(mime: str, payload: dict, text: str) -> None:
     from IPython.display import display
 
@@ -89,8 +98,10 @@ def recheck(check_source: str, namespace: dict) -> None:
     """
     payload: dict[str, Any] = {"results": [], "error": ""}
     try:
+        drawn = _drawn_seeds()
         with _Fresh():
             fresh = importlib.import_module("mlopslab.exercises")
+            importlib.import_module("mlopslab.checks._guards").replay(drawn)  # the check cell's cases, not new ones
             for exercise_id, answer, context in trusted_calls(check_source, namespace):
                 payload["results"].append(fresh.evaluate(exercise_id, answer, **context).as_json())
                 KEPT[exercise_id] = (_kept_copy(answer), {k: _kept_copy(v) for k, v in context.items()})
