@@ -142,7 +142,8 @@ print(f"{churned.mean():.1%} of all customers left the month after they were obs
 # ### Exercise 00.1 — the churn rate of month-to-month customers
 # Customers on a **month-to-month** contract can leave at any time. What share of them churned? Keep only the rows
 # whose `Contract` is `"Month-to-month"` (a filter: `customers[customers["Contract"] == ...]`), then take the share
-# of those rows whose `Churn` is `"Yes"`, as above. Give a number between 0 and 1, computed, not typed in.
+# of those rows whose `Churn` is `"Yes"`, as above. Give a number between 0 and 1, computed, not typed in (if you
+# round it, keep at least four decimals).
 
 # %% mlopslab={"exercise": "00.churn_rate"}
 # BEGIN STUB

@@ -44,19 +44,21 @@ def churn_rate(answer, **_):
     expected = _month_to_month_rate()
     customers = load_customers()
     everyone = float((customers["Churn"] == "Yes").mean())
-    if abs(answer - expected) < 5e-4:  # unrounded, or rounded to three decimals or more
+    if abs(answer - expected) < 5e-5:  # unrounded, or rounded to four decimals or more (three: about 20 guesses)
         return correct(f"Right: {expected:.1%} of the month-to-month customers churned, against {everyone:.1%} of all "
                        "customers.")
-    if abs(answer - 100 * expected) < 0.05:
+    if abs(answer - 100 * expected) < 5e-3:  # a percentage, to two decimals or more
         return partial(0.5, "That looks like a percentage; give the share between 0 and 1.")
+    if abs(answer - 100 * expected) < 0.5:  # a rounded percentage: no points (it would name the rounded share)
+        return wrong("That looks like a rounded percentage: give the share between 0 and 1, unrounded.")
     if abs(answer - everyone) < 0.0005:
         return wrong("That is the churn rate of every customer. Keep only the rows whose Contract is "
                      "'Month-to-month' first.")
-    if abs(answer - (1 - expected)) < 5e-4:
+    if abs(answer - (1 - expected)) < 5e-5:
         return wrong("That is the share of month-to-month customers who stayed; count those whose Churn is 'Yes'.")
     if abs(answer - expected) < 0.01:
-        return wrong("Close, but not exact: it looks rounded to two decimals or read off a chart. Let pandas compute "
-                     "the share, and keep at least three decimals if you round.")
+        return wrong("Close, but not exact: it looks rounded or read off a chart. Let pandas compute the share, and "
+                     "keep at least four decimals if you round.")
     return wrong("Keep the rows whose Contract is 'Month-to-month', then take the mean of (Churn == 'Yes') "
                  "over those rows.")
 
