@@ -27,6 +27,9 @@ HONEST = {
     "getattr with a literal name": "coef = getattr(model, 'coef_', None)",
     "a magic": "%time model.fit(X, y)",
     "a path to a CSV file": "frame = pd.read_csv('data/batch.csv')",
+    "a dict of checks filled in": "checks = {}\nchecks['auc'] = auc > 0.8\nprint(checks)",
+    "with ... as tools": "with open('notes.txt') as tools:\n    print(tools.read())",
+    "a model under another name": "m = model\nm.n_jobs = 1",
 }
 
 TAMPERING = {
@@ -37,6 +40,16 @@ TAMPERING = {
     "check redefined": "def check(*args):\n    return None",
     "a frame read": "import sys\nsys._getframe(1).f_locals",
     "the machinery named in strings": "name = 'mlopslab.' + 'checks.lab02'",
+    # reviewer s11/e, against the own-variable exemption and literal getattr
+    "used before the cell binds it": "x = checks.lab02\nchecks = None",
+    "a module bound to itself": "data = data\ndata.load_customers = lambda: None",
+    "a loop over the module": "for data in [data]:\n    data.load_customers = None",
+    "a walrus": "if (mlflow := mlflow):\n    mlflow.log_metric = print",
+    "a comprehension variable": "[checks for checks in [1]]\nchecks.x = 1",
+    "getattr with a machinery name": "import mlopslab\nc = getattr(mlopslab, 'checks')",
+    "the tools imported": "import mlopslab.tools as t",
+    "a module under another name": "m = mlflow\nm.log_metric = print",
+    "a star import": "from mlopslab import *\nchecks.lab02",
 }
 
 

@@ -16,7 +16,8 @@ PROTECTED = {"check", "display", "evaluate", "render", "results_of", "exercises_
              "publish_display_data"}
 """Names whose rebinding (assignment, def, import-as, attribute assignment) is flagged."""
 
-FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "__builtins__", "builtins",
+FORBIDDEN_NAMES = {"_REGISTRY", "exercises", "checks", "grading", "incell", "recheck", "tools", "_guards",
+                   "__builtins__", "builtins",
                    "importlib", "__import__",
                    "sys_modules", "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "to_thread",
                    "ctypes", "gc", "IPython", "ipykernel",
@@ -51,10 +52,10 @@ MACHINERY_TEXT = ("mlopslab.checks", "mlopslab.exercises", "mlopslab.tools", "ch
 """The machinery's modules named in the cell's strings, joined (``pkgutil.resolve_name("mlopslab.checks.lab02:…")``,
 ``"mlopslab." + "checks"``), and the package's files by their path (a copy of a module read from disk)."""
 
-COMMON_WORDS = {"checks", "exercises", "grading", "recheck", "incell"}
+COMMON_WORDS = {"checks", "exercises", "grading", "recheck", "incell", "tools"}
 """Machinery names that are also plain words (``checks = {"auc": auc >= 0.8}`` in a validation gate): as a variable
-the cell binds itself (not by an import) they are the student's own and not flagged; imported or reached as an
-attribute (``mlopslab.checks``) they are."""
+the cell binds itself before any use (:func:`_own_variables`) they are the student's own and not flagged; imported,
+reached as an attribute (``mlopslab.checks``) or through ``getattr`` they are."""
 
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 """What ``ast.parse`` raises for a student's source it cannot read (null bytes, nesting too deep for the parser):
@@ -104,7 +105,11 @@ def scan(source: str) -> list[str]:
     except UNPARSABLE:
         return reasons  # a cell that does not parse does not run, so it cannot tamper
     own = _own_variables(tree)
+    aliases = _module_aliases(tree)
     for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mlopslab" and any(
+                a.name == "*" for a in node.names):
+            reasons.append(f"imports * from the course package (line {node.lineno})")
         for name in _bound_names(node):
             if name in PROTECTED:
                 reasons.append(f"redefines {name!r} (line {getattr(node, 'lineno', '?')})")
@@ -113,7 +118,7 @@ def scan(source: str) -> list[str]:
                 reasons.append(f"uses {name!r} (line {getattr(node, 'lineno', '?')})")
         if isinstance(node, ast.Name) and node.id in BUILTINS_ONLY and not _called_plainly(node, tree):
             reasons.append(f"uses {node.id!r} (line {node.lineno})")
-        reasons += _module_patched(node, own)
+        reasons += _module_patched(node, own, aliases)
         reasons += _reached_by_name(node)
     reasons += _named_in_strings(tree)
     return list(dict.fromkeys(reasons))
@@ -134,30 +139,81 @@ PATCHED_MODULES = {"mlflow", "mlopslab", "config", "data", "development", "linea
 a check then judges what the patch made, not what the student wrote."""
 
 
-def _module_patched(node: ast.AST, own: set[str]) -> list[str]:
-    """Assignments to an attribute of a course module; a variable the cell binds itself (``data = df.copy()``, then
-    ``data.columns = ...``) is the student's, whatever its name."""
+def _module_patched(node: ast.AST, own: set[str], aliases: set[str]) -> list[str]:
+    """Assignments to an attribute of a course module or of a name the cell gave one (``m = mlflow``); a variable the
+    cell binds itself (``data = df.copy()``, then ``data.columns = ...``) is the student's, whatever its name."""
     if isinstance(node, (ast.Assign, ast.Delete)):
         targets = node.targets
     else:
         targets = [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
     return [f"assigns to {t.value.id}.{t.attr} (line {node.lineno})" for t in targets
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in PATCHED_MODULES
-            and t.value.id not in own]
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+            and ((t.value.id in PATCHED_MODULES and t.value.id not in own) or t.value.id in aliases)]
+
+
+def _module_aliases(tree: ast.AST) -> set[str]:
+    """Names the cell binds to a course module or an attribute of one (``m = mlflow``, ``t = mlflow.tracking``)."""
+    def root(node: ast.AST) -> str | None:
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None \
+                and root(node.value) in PATCHED_MODULES:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return found
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    """The names an assignment target binds: ``x``, ``x, y``, ``*rest``; not ``x.attr`` or ``x[key]`` (they change
+    an object the name already holds)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
 
 
 def _own_variables(tree: ast.AST) -> set[str]:
-    """Names the cell binds as variables: assignment, loop, ``with`` and comprehension targets, parameters, def and
-    class names; not imports (``from mlopslab import checks`` stays the machinery)."""
-    names = set()
+    """Names the cell binds itself before any use of them: assignment, loop and ``with`` targets, parameters, def and
+    class names whose value does not name the same name (``data = data`` or ``for data in [data]`` keep the module),
+    where every read of the name comes after the end of a binding. Not imports (``from mlopslab import checks`` stays
+    the machinery) and not comprehension variables (they do not outlive the comprehension)."""
+    bindings: dict[str, list[tuple[int, int]]] = {}
+    tainted: set[str] = set()
+
+    def bind(name: str, end: ast.AST, value: ast.AST | None) -> None:
+        bindings.setdefault(name, []).append((end.end_lineno or 0, end.end_col_offset or 0))
+        if value is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value)):
+            tainted.add(name)
+
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in _target_names(target):
+                    bind(name, node, node.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            for name in _target_names(node.target):
+                bind(name, node.target, node.iter)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            for name in _target_names(node.optional_vars):
+                bind(name, node.optional_vars, node.context_expr)
         elif isinstance(node, ast.arg):
-            names.add(node.arg)
+            bind(node.arg, node, None)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-    return names
+            bind(node.name, node, None)
+        elif isinstance(node, ast.NamedExpr):
+            tainted.add(node.target.id)  # a walrus binds mid-expression: never the student's own
+    reads = [(n.id, (n.lineno, n.col_offset)) for n in ast.walk(tree) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Load) and n.id in bindings]
+    return {name for name, ends in bindings.items() if name not in tainted
+            and all(any(end <= at for end in ends) for read, at in reads if read == name)}
 
 
 def _named_in_strings(tree: ast.AST) -> list[str]:
@@ -177,7 +233,10 @@ def _reached_by_name(node: ast.AST) -> list[str]:
     line = getattr(node, "lineno", "?")
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [f"names {name!r} in a string (line {line})" for name in HIDDEN_NAMES if name in node.value]
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
-            and not (len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))):
-        return [f"calls {node.func.id} with a computed attribute name (line {line})"]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr"):
+        literal = len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+        if not literal:
+            return [f"calls {node.func.id} with a computed attribute name (line {line})"]
+        if node.args[1].value in FORBIDDEN_NAMES | PROTECTED:
+            return [f"reaches {node.args[1].value!r} through {node.func.id} (line {line})"]
     return []
