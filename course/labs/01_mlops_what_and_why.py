@@ -68,8 +68,8 @@ pd.DataFrame({"key feature": list(maturity.FEATURES), "what it means": list(matu
 #   evidence. Nobody can show it.
 # * `lost_experiment`: two data scientists each trained a churn model last quarter. Nobody can say which scored better,
 #   on which data, or how to train it again.
-# * `silent_price_rise`: after a price rise in June the scores shifted; nobody noticed until a campaign report two
-#   months later.
+# * `silent_price_rise`: after a price rise the scores shifted; nobody noticed until a campaign report two months
+#   later.
 # * `phone_numbers`: call-centre notes with customers' phone numbers ended up in the data the models are trained on.
 # * `trained_once`: a competitor's offer changed who leaves. The model was trained once, in 2025, and there is no plan
 #   to retrain or replace it.
@@ -173,7 +173,8 @@ print(f"Trained on {len(customers):,} customers; ROC AUC on the hold-out set: {h
 
 # %% [markdown]
 # A good model. In January 2026 it goes into production: at the start of each month it scores that month's customers,
-# and the retention team calls the riskiest. In September, when the churn labels of August are in, two people come by.
+# and the retention team calls the riskiest. Later that year, once the churn labels of a few months are in, two people
+# come by.
 #
 # * The **regulator** (through Compliance): *which data trained it, with which settings and which code, and who approved
 #   its use?*
@@ -255,10 +256,10 @@ print(f"{approver} ({policy.APPROVAL.approver_role}) approved the run of {author
 # In production the model scores each month's batch of customers, and a month later the churn labels arrive. Each month
 # we log, on the same run, the AUC on the newly labelled batch, the churn rate the model **expected** (its mean score)
 # and the churn rate that **actually** happened; `step` numbers the months. `TODAY` is the latest month whose labels are
-# in.
+# in (set from the data's scenario, `data.term()`, late enough in the year for its story to show).
 
 # %% id="cell-19"
-TODAY = "2026-08"
+TODAY = data.PRODUCTION_MONTHS[min(data.term().drift.competitor_month, 11)]
 months = data.PRODUCTION_MONTHS[: data.PRODUCTION_MONTHS.index(TODAY) + 1]
 for step, month in enumerate(months, start=1):
     batch, labels = data.load_batch(month), data.load_labels(month)
@@ -324,7 +325,9 @@ def share_range(values):
     return low if low == high else f"{low} to {high}"
 
 
-for span, keep in (("until June", lambda m: m < "2026-07"), ("from July", lambda m: m >= "2026-07")):
+changed = data.term().drift.competitor_batch  # the month the market changed
+before = data.month_name(data.PRODUCTION_MONTHS[data.PRODUCTION_MONTHS.index(changed) - 1])
+for span, keep in ((f"until {before}", lambda m: m < changed), (f"from {data.month_name(changed)}", lambda m: m >= changed)):
     actual = [a for m, a in zip(months, history["churn_actual"]) if keep(m)]
     expected = [e for m, e in zip(months, history["churn_expected"]) if keep(m)]
     print(f"{span}: {share_range(actual)} of each batch churned; the model expected {share_range(expected)}")
@@ -333,10 +336,10 @@ for span, keep in (("until June", lambda m: m < "2026-07"), ("from July", lambda
 # The model still **ranks** customers about as well as on its hold-out set, and most months better (left). Looking
 # *better* in production is not the model improving: the 2025 labels it was trained and tested on are noisy (a legacy process
 # recorded some senior and female customers who stayed as churners, lab 07), while the 2026 labels record who really
-# left, and clean labels are easier to rank. The churn *rate* tells another story (right): until June the model
-# expected more churn than happened (the same label bias); in July the actual rate jumps to about a third of each
-# batch (it had been about a fifth to a quarter), and the model's expectation falls behind — something changed in
-# the market. Finding out *what* is lab 09's job; noticing it at all is what a record and a little monitoring buy you.
+# left, and clean labels are easier to rank. The churn *rate* tells another story (right, and the two lines under the
+# chart): at first the model expected more churn than happened (the same label bias); then, in one month, the actual
+# rate jumps well above what it had been, and the model's expectation falls behind — something changed in the
+# market. Finding out *what* is lab 09's job; noticing it at all is what a record and a little monitoring buy you.
 #
 # ### Exercise 01.2 — record the challenger yourself
 # Dana has a second candidate in her notebook: the same training function with stronger regularisation, `C=0.1`,

@@ -6,10 +6,11 @@
 #
 # It is January 2026. TelcoNova's churn model is live: every month the Data Engineer's job scores the new batch of
 # customers with the **champion** (lab 07's bias-mitigated logistic regression, approved with its governed decision
-# threshold), and the retention team phones the customers at or above that threshold. The model learned from 2025.
-# The world it scores will not stay 2025 for long: the datasheet (`data/README.md`) warns of a **price rise in June**
-# and a **competitor's fibre offer in July**, and the true outcome of each month (who actually churned) only arrives
-# **a month later**. This lab replays 2026 month by month, as the monitor would have lived it.
+# threshold), and the retention team phones the customers at or above that threshold. The model learned from 2025. The
+# world it scores will not stay 2025 for long: the datasheet (`data/README.md`) warns of a **price rise** and a
+# **competitor's fibre offer** during the year (the set-up cell prints their months), and the true outcome of each
+# month (who actually churned) only arrives **a month later**. This lab replays 2026 month by month, as the monitor
+# would have lived it.
 #
 # ### Learning objectives
 # By the end of this lab you can:
@@ -39,6 +40,7 @@
 # recorded 2025 labels with their false churners. The **alert rules** are governed too: `policy.ALERTS`.
 
 # %% id="setup"
+import dataclasses
 import inspect
 
 import matplotlib.pyplot as plt
@@ -66,6 +68,10 @@ print(f"reference: {len(reference):,} customers from {reference['month'].min()} 
 print(f"hold-out:  {len(holdout):,} customers from {holdout['month'].min()} to {holdout['month'].max()} "
       "(audited outcomes)")
 print(f"alert rules: {rules}")
+term_drift = data.term().drift  # the drift this term's data was generated with (the datasheet's scenario)
+rise, competitor = term_drift.price_rise_batch, term_drift.competitor_batch
+print(f"the datasheet's events: a price rise from {data.month_name(rise)} ({rise}), the competitor from "
+      f"{data.month_name(competitor)} ({competitor})")
 
 # %% [markdown]
 # ## 2. A year of production batches — and labels that arrive late
@@ -97,16 +103,16 @@ pd.DataFrame({
 # The outer bins are open-ended, so values beyond the reference's range still count; an empty bin gets a tiny share
 # (`monitoring.EPSILON`) so that the logarithm stays finite.
 #
-# Below: the monitor's bins for the monthly charges of January's batch and of June's (after the price rise), against
-# the reference.
+# Below: the monitor's bins for the monthly charges of January's batch and of the batch of the price rise's month,
+# against the reference.
 
 # %% id="psi-bins"
-shares = {m: monitoring.bin_shares(reference["MonthlyCharges"], batches[m]["MonthlyCharges"]) for m in ["2026-01", "2026-06"]}
+shares = {m: monitoring.bin_shares(reference["MonthlyCharges"], batches[m]["MonthlyCharges"]) for m in ["2026-01", rise]}
 fig, ax = plt.subplots(figsize=(9, 3.5))
 positions = np.arange(len(shares["2026-01"]))
 ax.bar(positions - 0.27, shares["2026-01"]["reference"], 0.27, label="reference (2025)", color="grey")
 ax.bar(positions, shares["2026-01"]["current"], 0.27, label="January 2026")
-ax.bar(positions + 0.27, shares["2026-06"]["current"], 0.27, label="June 2026 (after the price rise)")
+ax.bar(positions + 0.27, shares[rise]["current"], 0.27, label=f"{data.month_name(rise)} 2026 (after the price rise)")
 ax.set_xticks(positions, shares["2026-01"]["bin"], rotation=30, ha="right", fontsize=8)
 ax.set_xlabel("MonthlyCharges bin (the reference's deciles, in euros)")
 ax.set_ylabel("share of customers")
@@ -120,8 +126,8 @@ for m in shares:
 
 # %% [markdown]
 # January's shares scatter around a tenth per bin: that is the sampling noise of a batch of a few hundred customers,
-# and its PSI is small. In June the customers have moved up a bin or two: the cheapest deciles thin out, the top bin
-# swells, and the PSI is many times larger.
+# and its PSI is small. In the month of the price rise the customers have moved up a bin or two: the cheapest deciles
+# thin out, the top bin swells, and the PSI is many times larger.
 #
 # ### Exercise 09.1 — compute PSI yourself, bin by bin
 # Write `psi_table(reference, current)` for a numeric feature. It returns a DataFrame with **one row per bin** and
@@ -212,14 +218,14 @@ def psi_table(reference, current):
 # The monitor computes PSI for all model inputs (categories get one bin each) and, for numbers, the **KS
 # statistic**: the largest vertical gap between the two cumulative distributions (0 = identical, 1 = no overlap). KS
 # needs no binning; PSI also works for categories and weighs the tails. Here are the five most drifted features of
-# July:
+# the competitor's first month:
 
 # %% id="july-drift"
-monitoring.feature_drift(reference, batches["2026-07"]).head(5)
+monitoring.feature_drift(reference, batches[competitor]).head(5)
 
 # %% [markdown]
-# July adds a second shift on top of the prices: a wave of **recent sign-ups** (tenure under a year) drawn in by the
-# market turmoil. `TotalCharges` (about tenure × monthly charges) moves with both.
+# The competitor's month adds a second shift on top of the prices: a wave of **recent sign-ups** (tenure under a year)
+# drawn in by the market turmoil. `TotalCharges` (about tenure × monthly charges) moves with both.
 #
 # ### Is the alert line above the noise?
 # The governed rules (`policy.ALERTS`) warn at `psi_warn` and alert at `psi_alert`: the customary credit-scoring
@@ -395,23 +401,27 @@ print(f"fairness: largest gap in the share contacted {table.at[widest, 'fairness
       f"{table.at[widest, 'fairness_by']}); the gate's maximum {policy.GATE.max_fairness_gap:.2f} -> "
       f"{int((table['fairness_gap'] > policy.GATE.max_fairness_gap).sum())} fairness alerts; seniors per batch "
       f"{min(seniors)} to {max(seniors)}")
-before, after = table.loc[:"2026-06"], table.loc["2026-07":]
-print(f"January-June: observed churn {before['churn_rate'].mean():.3f}, predicted {before['predicted_rate'].mean():.3f} "
-      f"-> the model over-predicts in {int((before['predicted_rate'] > before['churn_rate']).sum())} of 6 months")
-print(f"July-December: observed churn {after['churn_rate'].mean():.3f}, predicted {after['predicted_rate'].mean():.3f} "
-      f"-> the model under-predicts in {int((after['predicted_rate'] < after['churn_rate']).sum())} of 6 months")
+before, after = table.loc[table.index < competitor], table.loc[competitor:]  # before and since the competitor
+named = data.month_name(before.index[-1]), data.month_name(competitor)
+print(f"January-{named[0]}: observed churn {before['churn_rate'].mean():.3f}, predicted "
+      f"{before['predicted_rate'].mean():.3f} -> the model over-predicts in "
+      f"{int((before['predicted_rate'] > before['churn_rate']).sum())} of {len(before)} months")
+print(f"{named[1]}-December: observed churn {after['churn_rate'].mean():.3f}, predicted {after['predicted_rate'].mean():.3f} "
+      f"-> the model under-predicts in {int((after['predicted_rate'] < after['churn_rate']).sum())} of {len(after)} months")
 fibre = year.gaps[year.gaps["segment"] == "InternetService=Fiber optic"].set_index("month")["gap"]
-print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f} to {fibre.loc[:'2026-06'].max():+.3f} "
-      f"before July, {fibre.loc['2026-07':].min():+.3f} to {fibre.loc['2026-07':].max():+.3f} from July on")
+early, late = fibre.loc[fibre.index < competitor], fibre.loc[competitor:]
+print(f"fibre customers, observed - predicted: {early.min():+.3f} to {early.max():+.3f} before {named[1]}, "
+      f"{late.min():+.3f} to {late.max():+.3f} from {named[1]} on")
 
 # %% [markdown]
 # Read it signal by signal:
 #
-# * **Data drift** jumps in June (prices) and July (tenure) and stays: the world does not go back.
-# * **Prediction drift** is moderate: the mean score rises in June and again in July, and from July the scores' PSI
-#   climbs to around the features' warn line, far from the scores' own alert line (`policy.ALERTS` has no warn line
-#   for the scores). The model *sees* the higher prices and the new customers
-#   and scores them as riskier.
+# * **Data drift** jumps in the month of the price rise (prices) and the competitor's month (tenure) and stays: the
+#   world does not go back.
+# * **Prediction drift** is moderate: the mean score rises with the prices and again with the competitor's month, and
+#   from then on the scores' PSI climbs to around the features' warn line, far from the scores' own alert line
+#   (`policy.ALERTS` has no warn line for the scores). The model *sees* the higher prices and the new customers and
+#   scores them as riskier.
 # * **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy) but stays above the
 #   alert line all year: the model still *ranks* customers well. A monitor that watched only AUC would stay silent
 #   all year. The reference is the AUC on the hold-out months' *audited* outcomes. On their *recorded* labels it is
@@ -423,14 +433,14 @@ print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f
 #   customers changed. It is noisy (a batch holds only about a hundred seniors, as the fairness line above shows) and
 #   some months come close to the line: a single alert would call for a look at the next batches, several in a row for
 #   a new review (lab 07).
-# * **Calibration is off from the first labelled month**: in the first half of the year the model predicts *more*
-#   churn than happens, month after month — before any drift. From July the error flips sign: fibre customers churn
-#   far more than predicted.
-# * **Profit** goes up in the second half, because there are more churners to save. Profit alone hides the decay:
-#   lab 10 shows how much more a retrained model would have earned.
+# * **Calibration is off from the first labelled month**: until the competitor arrives the model predicts *more*
+#   churn than happens, month after month — from before any drift. From the competitor's month the error flips sign:
+#   fibre customers churn far more than predicted (the three lines printed above give the months and the figures).
+# * **Profit** goes up once the competitor is in the market, because there are more churners to save. Profit alone
+#   hides the decay: lab 10 shows how much more a retrained model would have earned.
 #
-# Two different stories hide in the calibration. The flip in July is the competitor (section 9). The over-prediction
-# from January is older than any drift.
+# Two different stories hide in the calibration. The flip in the competitor's month is the competitor (section 9). The
+# over-prediction from January is older than any drift.
 #
 # ## 6. Why does the champion over-predict? Lab 07's labels, seen from production
 #
@@ -442,11 +452,12 @@ print(f"fibre customers, observed - predicted: {fibre.loc[:'2026-06'].min():+.3f
 # Lab 07 mitigated the bias by **reweighing** the training rows (and by no longer giving the model age and gender as
 # inputs), and that mitigated model is today's champion. What did the mitigation change? The next cell compares the
 # champion with the model labs 06 and 07 reviewed — the same algorithm, trained on the same 2025 labels, *without*
-# the mitigation (`registry.train_reference_model()`) — on the labelled batches before the drift (January–May).
+# the mitigation (`registry.train_reference_model()`) — on the labelled batches before the drift (the months before
+# the price rise).
 
 # %% id="label-bias"
 unmitigated, _, _ = registry.train_reference_model()  # same algorithm, same 2025 labels, no mitigation
-pre_drift = [m for m in data.PRODUCTION_MONTHS if m < "2026-06"]
+pre_drift = [m for m in data.PRODUCTION_MONTHS if m < rise]
 pooled = pd.concat([batches[m].merge(labels[m][["customerID", "Churn"]], on="customerID") for m in pre_drift],
                    ignore_index=True)
 pooled["observed"] = (pooled["Churn"] == "Yes").astype(int)
@@ -618,10 +629,11 @@ plt.show()
 # * **Label bias**: the relation the model learned was wrong *from the start*, because its training labels were
 #   (lab 07). Nothing changed in production; the first labels simply reveal it.
 #
-# Compare the calibration by segment before and after the two events of the summer:
+# Compare the calibration by segment before and after the two events: the month before the price rise, the month of
+# the price rise and the competitor's first month (one column each; one fewer if the two events share a month):
 
 # %% id="segments"
-year.gaps[year.gaps["month"].isin(["2026-05", "2026-06", "2026-07"])].pivot(
+year.gaps[year.gaps["month"].isin([data.PRODUCTION_MONTHS[term_drift.price_rise_month - 2], rise, competitor])].pivot(
     index="segment", columns="month", values="gap").round(3)
 
 # %% [markdown]
@@ -634,9 +646,9 @@ year.gaps[year.gaps["month"].isin(["2026-05", "2026-06", "2026-07"])].pivot(
 # BEGIN STUB
 # drift_type = {
 #     "over-prediction from the first labels on": ...,
-#     "price rise": ...,            # June: monthly charges up
-#     "new sign-ups": ...,          # July on: many recent sign-ups in each batch
-#     "competitor's fibre offer": ...,  # July on
+#     "price rise": ...,            # from its month on: monthly charges up
+#     "new sign-ups": ...,          # from the competitor's month on: many recent sign-ups in each batch
+#     "competitor's fibre offer": ...,  # from its month on
 # }
 # END STUB
 # BEGIN SOLUTION
@@ -681,15 +693,16 @@ drift_type = {
 #
 # What if the price rise had been smaller, or the competitor stronger? `what_if` regenerates the production year in
 # memory with another drift (`data.make_production` with a `data.Drift`), runs the same monitor with the same rules,
-# and reports when each kind of alert first fires. Its defaults are the shipped scenario (see `data.Drift()`).
+# and reports when each kind of alert first fires. Its defaults are this term's scenario (`data.term().drift`, the
+# datasheet's): only the price rise and the competitor's effect change, the months stay.
 # The label bias is the same in every scenario (it is in the champion, not in 2026): check in the table that the
 # over-prediction alerts start with the first labels every time. The *under*-prediction alerts are the competitor's.
 
 # %% id="what-if"
-def what_if(price_rise=data.Drift().price_rise, competitor_effect=data.Drift().competitor_effect, rules=rules):
-    # The monitor's verdict on a production year regenerated with this drift (defaults: the shipped data).
-    drift = data.Drift(price_rise=price_rise, competitor_effect=competitor_effect)
-    new_batches, new_labels = (batches, labels) if drift == data.Drift() else monitoring.production_year(drift)
+def what_if(price_rise=term_drift.price_rise, competitor_effect=term_drift.competitor_effect, rules=rules):
+    # The monitor's verdict on a production year regenerated with this drift (defaults: the data in data/).
+    drift = dataclasses.replace(term_drift, price_rise=price_rise, competitor_effect=competitor_effect)
+    new_batches, new_labels = (batches, labels) if drift == term_drift else monitoring.production_year(drift)
     result = monitoring.monitor_year(champion, reference, holdout, new_batches, new_labels, threshold=threshold,
                                      rules=rules, features=monitoring.KEY_FEATURES)  # the key features only: faster
     table = result.table.set_index("month")
@@ -699,22 +712,22 @@ def what_if(price_rise=data.Drift().price_rise, competitor_effect=data.Drift().c
         "first data alert": result.first_alert("data"),
         "first over-prediction alert": result.first_alert("performance", "over-predicted"),
         "first under-prediction alert": result.first_alert("performance", "under-predicted"),
-        "June PSI MonthlyCharges": round(table.at["2026-06", "psi_MonthlyCharges"], 3),
-        "fibre gap Jul-Dec": round(fibre.loc["2026-07":].mean(), 3),
+        f"{data.month_name(rise)} PSI MonthlyCharges": round(table.at[rise, "psi_MonthlyCharges"], 3),
+        f"fibre gap {data.month_name(competitor)[:3]}-Dec": round(fibre.loc[competitor:].mean(), 3),
     }
     return summary, result
 
 
-scenarios = [(0.0, 0.0), (0.05, 0.4), (data.Drift().price_rise, data.Drift().competitor_effect), (0.30, 2.5)]
+scenarios = [(0.0, 0.0), (0.05, 0.4), (term_drift.price_rise, term_drift.competitor_effect), (0.30, 2.5)]
 pd.DataFrame([what_if(p, c)[0] for p, c in scenarios]).fillna("none")
 
 # %% [markdown]
-# Read it row by row. Without a price rise or a competitor, July's wave of new sign-ups still raises a (data) alert,
-# and rightly so, but the fibre customers stay over-predicted like everyone else. A small price rise only reaches the
-# warn line, and a weak competitor is hard to see: its extra churn roughly cancels the over-prediction the label bias
-# gives fibre customers, so its under-prediction alert comes late or not at all (read its row). Small concept drift
-# hides in the noise of a segment's churn rate, and here behind an error in the opposite direction. The bigger the
-# drift, the sooner and louder the alert.
+# Read it row by row. Without a price rise or a competitor, the wave of new sign-ups (in the competitor's month) still
+# raises a (data) alert, and rightly so, but the fibre customers stay over-predicted like everyone else. A small price
+# rise only reaches the warn line, and a weak competitor is hard to see: its extra churn roughly cancels the
+# over-prediction the label bias gives fibre customers, so its under-prediction alert comes late or not at all (read
+# its row). Small concept drift hides in the noise of a segment's churn rate, and here behind an error in the opposite
+# direction. The bigger the drift, the sooner and louder the alert.
 #
 # In JupyterLab, move the sliders below to watch the whole dashboard react (each move regenerates and re-monitors a
 # year: give it a few seconds). Run headless, the cell only creates the controls; the table above is the same
@@ -733,9 +746,9 @@ def show_dashboard(price_rise, competitor_effect):
 
 
 sliders = {
-    "price_rise": widgets.FloatSlider(value=data.Drift().price_rise, min=0.0, max=0.4, step=0.05, description="price rise",
+    "price_rise": widgets.FloatSlider(value=term_drift.price_rise, min=0.0, max=0.4, step=0.05, description="price rise",
                                       continuous_update=False),
-    "competitor_effect": widgets.FloatSlider(value=data.Drift().competitor_effect, min=0.0, max=3.0, step=0.2,
+    "competitor_effect": widgets.FloatSlider(value=term_drift.competitor_effect, min=0.0, max=3.0, step=0.2,
                                              description="competitor", continuous_update=False),
 }
 panel = widgets.interactive(show_dashboard, {"manual": True, "manual_name": "monitor this year"}, **sliders)

@@ -6,8 +6,8 @@
 # retraining recipe, the gate), the Business Analyst (the promotion rule, in euros) and the App Developer (the alias
 # every application calls) · **Time:** about 125 minutes
 #
-# Lab 09 ended with alarms: the price rise in June and the competitor's fibre offer in July move the data away from
-# what the champion learned, and its calibration is off. The team could retrain by hand once. MLOps does it as a
+# Lab 09 ended with alarms: the price rise and the competitor's fibre offer move the data away from what the champion
+# learned, and its calibration is off. The team could retrain by hand once. MLOps does it as a
 # **loop** that runs every month, with the checks a person would make written down as code:
 #
 # | C | what | who leads it here |
@@ -277,12 +277,16 @@ code_checks
 # Since last month's labels have just arrived, it also checks how last month's scores did: their **AUC** against the
 # model's reference AUC, and their **calibration** by segment, in both directions (one alert, for the segment
 # furthest off). It leaves out lab 09's prediction drift, on which the loop does not act. Here is what the monitor
-# says about the governed champion in June, the month of the price rise:
+# says about the governed champion in June, the first month with enough labelled months for the retraining rule of
+# the next cells (the first line printed says where June stands in this year's drift):
 
 # %% id="monitor-june"
 frames = {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}  # each batch with its labels
 may = frames["2026-05"]
 june_alerts = continuous.monitor_month(start, data.load_batch("2026-06"), last=may, last_scores=start.score(may))
+rise = data.term().drift.price_rise_batch  # the datasheet's price rise (data.term(): the scenario of the data in data/)
+print(f"June 2026 is {'the month of' if rise == '2026-06' else 'after' if rise < '2026-06' else 'before'} the price "
+      f"rise ({data.month_name(rise)})")
 pd.DataFrame(june_alerts)
 
 # %% [markdown]
@@ -655,12 +659,13 @@ log
 # Read the log from the top (if the `plan` column is empty in every row, your trigger never planned a challenger: go
 # back to exercise 10.2). Before June, whatever alerts fire cannot lead to retraining: there are not yet enough
 # labelled months of 2026. (A calibration alert there is lab 09's finding again: the governed champion learned from
-# 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, the price
-# rise adds data-drift alerts, challengers are planned, and each one must pass the gate and your promotion rule before
-# it serves (one that passes the gate but not your rule is registered and never serves: `served by` skips its
-# version). Data drift is measured against the training data of the model that serves: once a model trained on
-# months after the price rise serves, the price alert stops (read the `first alert` column; if your loop never
-# promoted, the drift alerts ring all year).
+# 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, each month
+# with an alert of a kind in `retrain_on` plans a challenger (from the month of the price rise, printed in section 3,
+# its data-drift alerts are among them), and each one must pass the gate and your promotion rule before it serves (one
+# that passes the gate but not your rule is registered and never serves: `served by` skips its version). Data drift is
+# measured against the training data of the model that serves: once a model trained on months after the price rise
+# serves, the price alert stops (read the `first alert` column; if your loop never promoted, the drift alerts ring all
+# year).
 #
 # ### Yardsticks: every served model against its own line
 #
@@ -717,9 +722,9 @@ pd.DataFrame(yardsticks)
 # comparisons separate them:
 #
 # * **Retraining, on equal terms**: the recipe **retrained** (each month, its newest challenger that passed the gate)
-#   against the same recipe **trained once** (its first challenger that passed the gate, trained before any drift,
-#   never retrained). Same recipe, same kind of labels, as many months, same threshold: the gap is the value of
-#   retraining after the drift.
+#   against the same recipe **trained once** (its first challenger that passed the gate, never retrained; the line
+#   under the chart prints the months it learned from, before the drift when the price rise comes after them). Same
+#   recipe, same kind of labels, as many months, same threshold: the gap is the value of retraining after the drift.
 # * **The loop for the business**: what the loop actually served against the 2025 champion never retrained: the whole
 #   loop, your promotion rule included, against doing nothing.
 #
@@ -761,12 +766,15 @@ else:
           f"{signed(after['what the loop served'] - after['2025 champion, never retrained'])}")
 
 # %% [markdown]
-# The bottom panel answers the first question, month by month. When did the retrained recipe first learn from the
-# competitor's world? The competitor arrived in July (the datasheet says so); a model can learn from a month only
-# once that month is labelled **and** has left the gate:
+# Once your trigger (exercise 10.2), promotion rule (exercise 10.3) and alias move (exercise 10.4) have run (with
+# their stubs, as the notebook is handed out, no challenger passes and the chart has only the 2025 champion's line),
+# the bottom panel answers the first question, month by month. When did the retrained recipe first learn from the
+# competitor's world? The competitor arrived in the month the datasheet gives (`data.term()`, printed below); a model
+# can learn from a month only once that month is labelled **and** has left the gate:
 
 # %% id="competitor"
-competitor = f"2026-{data.Drift().competitor_month:02d}"
+competitor = data.term().drift.competitor_batch
+print(f"the competitor arrived in {data.month_name(competitor)} ({competitor})")
 learned = [(m, c) for m, c in sorted(gated.items()) if competitor in c.train_months]
 for month, model in learned[:1]:
     kept = log.set_index("month").at[month, "challenger"] != "promoted"
@@ -783,8 +791,9 @@ if not learned:
 # competitor's months, the gap is the value of retraining, and it arrives months after the first alarm, because
 # labels arrive late and the gate months are kept out of training.
 #
-# The second question has a less comfortable answer: read the last line printed under the chart. The log's
-# `exam gain €` column and the figures below say why.
+# The second question has a less comfortable answer, once your loop has promoted a challenger: read the last line
+# printed under the chart (with the exercises' stubs there is no such line, and the cell below says the loop never
+# promoted). The log's `exam gain €` column and the figures below say why.
 
 # %% id="loop-vs-champion"
 promotions = list(log.loc[log["challenger"] == "promoted", "month"])
@@ -807,7 +816,8 @@ else:
     }, index=since).to_string())
 
 # %% [markdown]
-# Three things are at work.
+# Once the loop has promoted (the cell above then prints its first promotion and the months since), three things are
+# at work.
 #
 # * **The first promotion decides the rest.** A challenger is promoted when it earns more than the serving champion
 #   on the gate months, by any amount: `policy.PROMOTION.min_gain` is zero (printed above). A first win by a small
@@ -841,15 +851,16 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
       + ("" if gated else "; no challenger passed the gate, so there is nothing to replay (exercise 10.2 first)"))
 
 # %% [markdown]
-# Continuous training pays when it is compared on equal terms (the first comparison), and a loop is only as good as
-# its promotion rule: a margin larger than the noise of the gate months keeps a stronger champion until a challenger
-# really beats it. The threshold is the other lesson: a retrain that moves from the recorded labels to real outcomes
-# changes what the same threshold means. The standing approval does not see it: it covers a threshold *inherited
-# unchanged* and has no item for a change of label source (`policy.STANDING_APPROVAL.not_covered`, printed in
-# section 6), so this year's promotions went through under it, as the governed policy allows. That is a gap in the
-# policy, not in the loop, and closing it is the board's decision: the team's recommendation is to add "a change of
-# label source" to what the standing approval does not cover, so that such a promotion, and its threshold, go through
-# lab 06's whole approval chain.
+# With your loop run (your exercises of sections 3 to 5), the chart and the replay above show it: continuous training
+# pays when it is compared on equal terms (the first comparison), and a loop is only as good as its promotion rule: a
+# margin larger than the noise of the gate months keeps a stronger champion until a challenger really beats it. The
+# threshold is the other lesson: a retrain that moves from the recorded labels to real outcomes changes what the same
+# threshold means. The standing approval does not see it: it covers a threshold *inherited unchanged* and has no item
+# for a change of label source (`policy.STANDING_APPROVAL.not_covered`, printed in section 6), so this year's
+# promotions went through under it, as the governed policy allows. That is a gap in the policy, not in the loop, and
+# closing it is the board's decision: the team's recommendation is to add "a change of label source" to what the
+# standing approval does not cover, so that such a promotion, and its threshold, go through lab 06's whole approval
+# chain.
 #
 # ## 8. Lineage: from a scored month to its data
 #

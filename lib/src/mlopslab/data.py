@@ -6,7 +6,9 @@ and the production drift are documented in data/README.md (the datasheet).
 
 from __future__ import annotations
 
+import calendar
 import hashlib
+import json
 import string
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -80,6 +82,22 @@ class Drift:
     new_customer_shift: float = 0.35
     """From the competitor month, the share of the batch that are recent sign-ups (tenure < 12)."""
 
+    def __post_init__(self) -> None:
+        if not 2 <= self.price_rise_month <= self.competitor_month <= len(PRODUCTION_MONTHS):
+            raise ValueError("the labs tell a year in which a month or more passes without drift, then prices rise, then "
+                             "(or at once) the competitor arrives: need 2 <= price_rise_month <= competitor_month <= 12, "
+                             f"got price_rise_month={self.price_rise_month!r}, competitor_month={self.competitor_month!r}")
+
+    @property
+    def price_rise_batch(self) -> str:
+        """The first production month with the price rise, e.g. ``"2026-06"``."""
+        return PRODUCTION_MONTHS[self.price_rise_month - 1]
+
+    @property
+    def competitor_batch(self) -> str:
+        """The first production month with the competitor in the market, e.g. ``"2026-07"``."""
+        return PRODUCTION_MONTHS[self.competitor_month - 1]
+
 
 @dataclass(frozen=True)
 class DataConfig:
@@ -107,6 +125,22 @@ class DataConfig:
             raise ValueError(f"bad data config: {err}; allowed keys: seed, n_customers, batch_size, "
                              f"bias {{{', '.join(Bias.__dataclass_fields__)}}}, "
                              f"drift {{{', '.join(Drift.__dataclass_fields__)}}}") from err
+
+
+TERM_FILE = "config.json"
+"""The config of a term generated with other values than the defaults, saved by :func:`write_all` next to the data."""
+
+
+def term(folder: Path | None = None) -> DataConfig:
+    """The config the data in ``folder`` (default: the repo's data/) was generated with: its saved
+    :data:`TERM_FILE`, or the defaults when there is none (the shipped data)."""
+    path = (Path(folder) if folder is not None else data_dir()) / TERM_FILE
+    return DataConfig.from_dict(json.loads(path.read_text())) if path.is_file() else DataConfig()
+
+
+def month_name(month: str) -> str:
+    """The English name of a ``YYYY-MM`` month: ``"June"`` for ``"2026-06"``."""
+    return calendar.month_name[int(month[5:7])]
 
 
 def _customer_ids(rng: np.random.Generator, n: int, taken: set[str] | None = None) -> list[str]:
@@ -311,7 +345,11 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_all(out: Path | None = None, config: DataConfig = DataConfig()) -> list[Path]:
-    """Generate every data file into ``out`` (default: the repo's data/) and write SHA256SUMS."""
+    """Generate every data file into ``out`` (default: the repo's data/) and write SHA256SUMS.
+
+    A config other than the defaults is saved as :data:`TERM_FILE` (listed in SHA256SUMS), which :func:`term` and so
+    the package and the labs read; the defaults leave no such file (and remove a stale one).
+    """
     out = Path(out) if out is not None else data_dir()
     written: list[Path] = []
     _write_csv(make_customers(config), out / "customers.csv")
@@ -326,6 +364,12 @@ def write_all(out: Path | None = None, config: DataConfig = DataConfig()) -> lis
     _write_csv(dirty, out / "dirty_batch.csv")
     _write_csv(truth, out / "dirty_batch_defects.csv")
     written += [out / "dirty_batch.csv", out / "dirty_batch_defects.csv"]
+    saved = out / TERM_FILE
+    if config != DataConfig():
+        saved.write_text(json.dumps(config.as_dict(), indent=2) + "\n")
+        written.append(saved)
+    else:
+        saved.unlink(missing_ok=True)
     sums = "".join(f"{sha256_file(p)}  {p.relative_to(out).as_posix()}\n" for p in sorted(written))
     (out / "SHA256SUMS").write_text(sums)
     return written

@@ -16,7 +16,7 @@ The monitor compares each monthly production batch with the **reference** data t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -389,10 +389,13 @@ def dashboard(monitoring: Monitoring, features: list[str] | None = None, title: 
     return fig
 
 
-def production_year(drift: data.Drift = data.Drift(), batch_size: int = data.BATCH_SIZE
+def production_year(drift: data.Drift | None = None, batch_size: int | None = None
                     ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Regenerate the production year in memory with another drift (the defaults give the shipped files)."""
-    return data.make_production(data.DataConfig(drift=drift, batch_size=batch_size))
+    """Regenerate the production year in memory with another drift or batch size; what is not given comes from the
+    term of the data in data/ (``data.term()``), so no arguments give the files in data/production."""
+    term = data.term()
+    return data.make_production(replace(term, drift=term.drift if drift is None else drift,
+                                        batch_size=term.batch_size if batch_size is None else batch_size))
 
 
 def champion_data(audited: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:

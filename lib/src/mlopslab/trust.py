@@ -14,13 +14,14 @@ send the same customer record as before; no score depends on the two columns.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .config import SEED
-from .data import CATEGORIES, FEATURES, Bias, DataConfig, make_customers
+from .data import CATEGORIES, FEATURES, Bias, DataConfig, make_customers, term
 from .policy import GATE
 from .validation import markdown_table
 
@@ -42,16 +43,17 @@ def audited_outcomes() -> pd.DataFrame:
     The Data Steward's audit reconciled every recorded churn of October–December 2025 (the months the billing system
     has account closures for) with those closures. In this course that is the same generator with the injected
     label bias switched off (see data/README.md): the same customers, rows and order as the hold-out months of
-    ``preparation.time_split(data.load_customers(), 3)``, with only ``Churn`` corrected.
+    ``preparation.time_split(data.load_customers(), 3)``, with only ``Churn`` corrected. The generator runs with the
+    config of the data in data/ (``data.term()``), so a new term's audit describes the new term's customers.
     """
-    return _audited().copy()
+    return _audited(term()).copy()
 
 
-@functools.lru_cache(maxsize=1)
-def _audited() -> pd.DataFrame:
-    """:func:`audited_outcomes`, generated once per process (0.1-0.2 s each time; lab 11's gate data asks for it
-    in every check). Callers get a copy."""
-    clean = make_customers(DataConfig(bias=Bias(senior_false_churn=0.0, female_false_churn=0.0)))
+@functools.lru_cache(maxsize=2)
+def _audited(config: DataConfig) -> pd.DataFrame:
+    """:func:`audited_outcomes` of the data generated with ``config``, once per process (0.1-0.2 s each time; lab
+    11's gate data asks for it in every check). Callers get a copy."""
+    clean = make_customers(replace(config, bias=Bias(senior_false_churn=0.0, female_false_churn=0.0)))
     return clean[clean["month"].isin(AUDITED_MONTHS)].reset_index(drop=True)
 
 

@@ -318,7 +318,8 @@ def add_data(sub) -> None:
     data.add_argument("action", choices=["generate", "verify"])
     data.add_argument("--out", help="data folder (default: the repo's data/)")
     data.add_argument("--config", metavar="JSON",
-                      help='generate with another seed, bias or drift, e.g. {"drift": {"price_rise": 0.25}} (see data/README.md)')
+                      help='generate with another seed, bias or drift, e.g. {"drift": {"price_rise": 0.25}} '
+                           '(see data/README.md); saved as data/config.json, which the package and the labs read')
     data.set_defaults(func=cmd_data)
 
 
@@ -336,6 +337,10 @@ def cmd_data(args: argparse.Namespace) -> int:
                 return 2
         written = data.write_all(out, config)
         print(f"wrote {len(written)} files and SHA256SUMS to {written[0].parent}")
+        if config != data.DataConfig():
+            print(f"saved this term's config as {written[0].parent / data.TERM_FILE}: the package and the labs read it "
+                  f"(data.term()); drift months {config.drift.price_rise_batch} (price rise) and "
+                  f"{config.drift.competitor_batch} (competitor)")
         return 0
     status = data.verify_checksums(Path(args.out) if args.out else None)
     for name, ok in status.items():
