@@ -62,3 +62,37 @@ def test_the_graders_recheck_replays_the_check_cells_cases(module, exercise_id, 
             incell.recheck(f"check({exercise_id!r}, answer)", {"answer": answer})
             again = shown[-1]["results"][0]
             assert (again["status"], again["score"]) == (in_cell.status, in_cell.score), shown[-1]
+
+
+def test_the_graders_key_draws_the_same_cases_for_the_same_submission() -> None:
+    """Grading a notebook twice gives the same grades: the key is made from its exercise cells, which any table typed
+    into one of them changes."""
+    from mlopslab.tools.grading import assemble
+
+    sources = {"03.mask_card": "def mask_card(text):\n    return text", "03.quarantine": "def quarantine(rows, c):\n    ..."}
+    key = assemble.case_key(sources)
+    assert key == assemble.case_key(dict(reversed(sources.items())))
+    assert key != assemble.case_key({**sources, "03.quarantine": sources["03.quarantine"] + "\nTABLE = {'a': 1}"})
+    try:
+        _guards.set_case_key(key)
+        first = [_guards.case_seed("03.mask_card"), _guards.case_seed("04.clean_totals")]
+        assert [_guards.case_seed("03.mask_card"), _guards.case_seed("04.clean_totals")] == first
+        assert first[0] != first[1]
+        _guards.set_case_key(key + "0")
+        assert _guards.case_seed("03.mask_card") != first[0]
+    finally:
+        _guards._KEY.clear()
+    assert _guards.case_seed("03.mask_card") != _guards.case_seed("03.mask_card")  # a student's kernel: fresh draws
+
+
+def test_the_key_is_set_after_the_shared_prefix_and_before_the_first_check() -> None:
+    from mlopslab.tools import answers, notebooks, prefix
+    from mlopslab.tools.grading import assemble
+
+    lab = notebooks.lab_paths(["02"])[0]
+    built = assemble.assemble(lab, answers.filled(lab, "wrong"))
+    ids = [c.id for c in built.nb.cells]
+    where = ids.index(assemble.CASE_KEY_CELL)
+    first_check = ids.index(next(iter(built.check_cells.values())))
+    assert prefix.prefix_length(built.nb) < where < first_check
+    assert assemble.case_key(built.sources) in built.nb.cells[where].source

@@ -14,6 +14,7 @@ notebook's code: called from a cell, or from a function a cell defined, it raise
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import itertools
 import os
@@ -228,6 +229,8 @@ def _stable_repr(value: Any) -> str:
     return repr(value)
 
 
+_KEY: list[str] = []
+"""The grader's key for this submission (:func:`set_case_key`); empty in a student's own kernel."""
 _DRAWN: dict[str, int] = {}
 """Exercise id -> the seed its last check drew (:func:`case_seed`); the grader's re-check replays it."""
 _REPLAY: dict[str, int] = {}
@@ -235,17 +238,26 @@ _REPLAY: dict[str, int] = {}
 
 
 def case_seed(exercise_id: str) -> int:
-    """A seed for the cases a check makes up (a sprint the lab never runs, card numbers, customer ids), drawn afresh
-    by every check: no answer, and no table written before the check ran, can know them.
+    """A seed for the cases a check makes up (a sprint the lab never runs, card numbers, customer ids): no answer, and
+    no table written before, can know them.
 
-    The grader re-checks each exercise right after its check cell, on a fresh import of the machinery
-    (``tools.grading.incell.recheck``); it hands the seeds the check cell drew (:func:`drawn`) to the fresh import
-    (:func:`replay`), so both judge the answer on the same cases and a half-right answer gets the same points twice."""
+    In a student's kernel every check draws a fresh one. The grader sets a key made from the submission's exercise
+    cells (:func:`set_case_key`), so grading the same notebook again gives the same grades, while a table typed into
+    any exercise cell changes the key and so the cases. The grader re-checks each exercise right after its check cell,
+    on a fresh import of the machinery (``tools.grading.incell.recheck``); it hands the seeds the check cell drew
+    (:func:`drawn`) to the fresh import (:func:`replay`), so both judge the answer on the same cases."""
     seed = _REPLAY.pop(exercise_id, None)
+    if seed is None and _KEY:
+        seed = int.from_bytes(hashlib.sha256(f"{_KEY[0]}\n{exercise_id}".encode()).digest()[:8], "big") >> 2
     if seed is None:
         seed = secrets.randbits(62)
     _DRAWN[exercise_id] = seed
     return seed
+
+
+def set_case_key(key: str) -> None:
+    """The grader's key for the submission being graded (:func:`case_seed`)."""
+    _KEY[:] = [str(key)]
 
 
 def drawn() -> dict[str, int]:

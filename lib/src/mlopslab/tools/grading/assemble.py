@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from .tamper import UNPARSABLE
 GRADER_PREFIX = "grader-"
 SNAPSHOT_PREFIX = "grader-snapshot-"
 HIDDEN_CELL = "grader-hidden-checks"
+CASE_KEY_CELL = "grader-snapshot-case-key"
+"""Sets the key the checks draw their made-up cases from; a snapshot-like cell (no re-check of its own)."""
 
 
 class SubmissionError(Exception):
@@ -103,6 +106,19 @@ def _hidden_cell(extra_checks: Path) -> nbformat.NotebookNode:
     return cell
 
 
+def case_key(sources: dict[str, str]) -> str:
+    """The key a submission's made-up check cases are drawn from: a hash of all its exercise cells. The same notebook
+    graded again draws the same cases; a table typed into any exercise cell changes them."""
+    return hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
+
+
+def _case_key_cell(key: str) -> nbformat.NotebookNode:
+    source = f'__import__("mlopslab.checks._guards", fromlist=["set_case_key"]).set_case_key({key!r})'
+    cell = nbformat.v4.new_code_cell(source, id=CASE_KEY_CELL)
+    cell.metadata["mlopslab"] = {"grader": "case key"}
+    return cell
+
+
 def _kernel_note(submission: dict) -> list[str]:
     spec = submission.get("metadata", {}).get("kernelspec", {}) if isinstance(submission.get("metadata"), dict) else {}
     name = spec.get("name") if isinstance(spec, dict) else None
@@ -168,8 +184,12 @@ def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None)
     context = {name for c in built.nb.cells if c.cell_type == "code"
                and c.get("metadata", {}).get("mlopslab", {}).get("check") for name in context_names(c.source)}
     restored = []
+    keyed = False
     for cell in built.nb.cells:
         restored.append(cell)
+        if not keyed and notebooks.exercise_id(cell):  # after the shared prefix, before the first check
+            restored.append(_case_key_cell(case_key(built.sources)))
+            keyed = True
         is_lab_code = cell.cell_type == "code" and not cell.get("metadata", {}).get("mlopslab")
         snapshot = bound_names(cell.source) & context if is_lab_code else set()
         if snapshot:
