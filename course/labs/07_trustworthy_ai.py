@@ -163,17 +163,22 @@ plt.show()
 # difference is the input's **effect** (in percentage points of churn probability); positive effects push the risk up.
 # (SHAP values refine the same idea so that effects add up exactly; this simpler version is transparent and fast.)
 #
-# We explain customer `9339-JOZSO` from December, a senior on a month-to-month contract whom the campaign would
-# contact. The "typical" values
+# We explain one customer from December: of the seniors on a month-to-month contract with fibre and phone service,
+# the one who has been with TelcoNova longest (the cell prints who). The "typical" values
 # come from 200 comparable customers of the training months (who, like this customer, have internet and phone
 # service), so that no replacement creates an impossible customer such as online security without internet.
 
 # %% id="cell-07"
-customer = trust.customer_frame(holdout[holdout["customerID"] == "9339-JOZSO"])
+december = holdout[(holdout["month"] == holdout["month"].max()) & (holdout["SeniorCitizen"] == 1)
+                   & (holdout["Contract"] == "Month-to-month") & (holdout["InternetService"] == "Fiber optic")
+                   & (holdout["PhoneService"] == "Yes")]
+example_id = december.sort_values("tenure", ascending=False, kind="stable")["customerID"].iloc[0]
+customer = trust.customer_frame(holdout[holdout["customerID"] == example_id])
 background = trust.comparable_customers(X_train, customer, n=200)
 score = trust.scores(candidate, customer)[0]
 effects = trust.feature_effects(candidate, customer, background)
 
+print(f"customer {example_id}:")
 print(customer[["SeniorCitizen", "gender", "tenure", "Contract", "InternetService", "MonthlyCharges"]].to_string(index=False))
 print()
 print("\n".join(trust.reasons_in_words(effects, score, top=5)))
@@ -703,7 +708,7 @@ sheet = trust.fact_sheet({
     "Performance": comparison[["AUC (recorded)", "share contacted", "profit € (recorded labels)",
                                "profit € (audited outcomes)"]],
     "Explanations": {"strongest inputs of the candidate": ", ".join(importance["feature"].head(5)),
-                     "example customer (9339-JOZSO)": "; ".join(r.removeprefix("- ")
+                     f"example customer ({example_id})": "; ".join(r.removeprefix("- ")
                                                                 for r in trust.reasons_in_words(effects, score)[1:])},
     "Fairness": comparison[["parity gap SeniorCitizen", "parity gap gender"]],
     "Mitigation": "Reweighing (Kamiran & Calders) over SeniorCitizen x gender in training; SeniorCitizen and gender "
