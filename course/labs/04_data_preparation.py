@@ -691,14 +691,18 @@ pd.DataFrame([split_report("random", random_train, random_test), split_report("t
 # whether behaviour changes over time, because it trains on the very months it tests.
 #
 # A look ahead shows what it hides. A year later the team has the labelled 2026 batches too (lab 09 tells that
-# story: a price rise in June, a competitor's fibre offer in July). Repeat the same comparison on the two years of
-# history: a random split versus training up to June 2026 and testing on July to December.
+# story: a price rise, then a competitor's fibre offer; the cell prints their months). Repeat the same comparison on
+# the two years of history: a random split versus training up to the competitor's arrival and testing on the months
+# from it to December.
 
 # %% id="cell-38"
 production = pd.concat([data.load_batch(m).merge(data.load_labels(m)[["customerID", "Churn"]], on="customerID")
                         for m in data.PRODUCTION_MONTHS])
 history = pd.concat([customers.drop(columns="RefundAmount"), production], ignore_index=True)
-later_train, later_test = history[history["month"] < "2026-07"], history[history["month"] >= "2026-07"]
+drift = data.term().drift  # the datasheet's events of 2026
+print(f"price rise from {drift.price_rise_batch}, competitor from {drift.competitor_batch}")
+later_train = history[history["month"] < drift.competitor_batch]
+later_test = history[history["month"] >= drift.competitor_batch]
 later_random_train, later_random_test = train_test_split(history, test_size=len(later_test),
                                                          random_state=config.SEED, stratify=history["Churn"])
 pd.DataFrame([split_report("random (2025-2026)", later_random_train, later_random_test),
@@ -707,7 +711,7 @@ pd.DataFrame([split_report("random (2025-2026)", later_random_train, later_rando
 
 # %% [markdown]
 # The random split promises a churn forecast that is spot on. The time-aware split shows the truth of deploying in
-# July: churn jumped (the competitor), and a model trained on the past under-predicts it by several percentage points;
+# the competitor's month: churn jumped, and a model trained on the past under-predicts it by several percentage points;
 # a retention budget sized on the random split's promise would be far too small. The random split hid the change by
 # letting the "future" months into training. (The AUC even looks *better* on the later months, whose 2026 labels are
 # the clean ones of lab 01: ranking customers still works; what changed is how many of them leave. One number never
