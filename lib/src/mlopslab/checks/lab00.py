@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..data import load_customers
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
-from ._guards import seal
+from ._guards import case_seed, seal
 
 _PERSONAS = ("Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer")
 _STAGE_LEADS = {
@@ -85,13 +85,18 @@ def lead_persona(answer, **_):
                  "above one.")
 
 
-def _example_table() -> pd.DataFrame:
-    """A small table of the check's own, so that a function which ignores its argument shows it."""
+def _example_table(seed: int) -> pd.DataFrame:
+    """A small table of the check's own, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check), so
+    that a function which ignores its argument shows it and no value typed in matches it. It always holds churners
+    and customers who stayed (counting everyone's bills then gives another number)."""
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(5, 9))
+    churn = rng.permutation(["Yes", "No"] + [str(c) for c in rng.choice(["Yes", "No"], rows - 2)])
     return pd.DataFrame({
-        "customerID": ["A-1", "A-2", "A-3", "A-4", "A-5"],
-        "Churn": ["Yes", "No", "Yes", "No", "Yes"],
-        "MonthlyCharges": [20.0, 99.5, 45.25, 70.0, 10.5],
-        "Contract": ["Month-to-month", "Two year", "One year", "Month-to-month", "Month-to-month"],
+        "customerID": [f"A-{n}" for n in rng.choice(900, rows, replace=False) + 100],
+        "Churn": churn,
+        "MonthlyCharges": np.round(rng.uniform(18.0, 120.0, rows) * 4) / 4,
+        "Contract": rng.choice(["Month-to-month", "One year", "Two year"], rows),
     })
 
 
@@ -103,7 +108,7 @@ def _yearly_value(table: pd.DataFrame) -> float:
 def yearly_value(answer, **_):
     if not callable(answer):
         return wrong("Define a function `yearly_value(table)` that returns one number.")
-    real, small = load_customers(), _example_table()
+    real, small = load_customers(), _example_table(case_seed("00.yearly_value"))
     got_small = answer(small.copy())  # the small table first: a function that fails, fails fast
     if got_small is None:
         raise NotAnswered

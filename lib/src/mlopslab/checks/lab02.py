@@ -237,14 +237,62 @@ def _plan(stories: list[scrum.Story], capacity: int, done: list[str], carried: l
     return [*carried, *(s.id for s in scrum.plan_sprint(rest, room, {*done, *carried}))]
 
 
-def _made_up_backlog() -> list[scrum.Story]:
-    """A small backlog on which carrying over first, looking again from the top after each pick, skipping what
-    does not fit (without stopping) and counting done dependencies as ready all matter."""
-    def s(i, points, cost_of_delay, deps=()):
-        value = cost_of_delay - 2
-        return scrum.Story(i, "Data Scientist", "development", "t", points, value, 1, 1, tuple(deps))
-    return [s("D0", 3, 30), s("A1", 5, 3), s("B1", 3, 15, ["D0"]), s("B2", 2, 14, ["B3"]), s("B3", 3, 9),
-            s("B4", 4, 10), s("B6", 2, 3)]
+def _walk(stories: list[scrum.Story], capacity: int, done: list[str], carried: list[str], *, carry: bool = True,
+          again: bool = True, skip: bool = True, done_ready: bool = True) -> set[str]:
+    """The stories a planner takes: the rule (the defaults), or one of its common mistakes: ``carry=False`` forgets
+    the carried-over stories, ``again=False`` walks the ranking once, ``skip=False`` stops at the first ready story
+    that does not fit, ``done_ready=False`` counts a dependency as met only when it is in the plan."""
+    ranked = sorted(stories, key=lambda s: -scrum.wsjf(s))
+    plan = list(carried) if carry else []
+    used = sum(s.points for s in stories if s.id in plan)
+    while True:
+        for s in ranked:
+            if s.id in plan or s.id in done or not all(d in plan or (done_ready and d in done) for d in s.depends_on):
+                continue
+            if used + s.points > capacity:
+                if skip:
+                    continue
+                return set(plan)
+            plan.append(s.id)
+            used += s.points
+            if again:
+                break  # and walk again from the top
+        else:
+            return set(plan)
+
+
+def _made_up_backlog(seed: int) -> tuple[list[scrum.Story], int, list[str], list[str]]:
+    """A small backlog with its capacity, done and carried-over stories, drawn from ``seed``
+    (:func:`~._guards.case_seed`, fresh for every check: no plan typed in matches it): other ids, sizes, costs of
+    delay and capacity each time, around one shape (a done story another one needs, a carried-over story last in the
+    ranking, a story ranked above the one it needs, a story too big for what is left, a small one after it). Drawn
+    again until carrying over first, looking again from the top after each pick, skipping what does not fit (without
+    stopping) and counting done dependencies as ready each change the plan, and no two stories tie on WSJF."""
+    rng = np.random.default_rng(seed)
+    while True:
+        done, carried, needs_done, above, needed, big, small = (
+            f"{letter}{digit}" for letter, digit in zip(rng.choice(list("ABCDEFGHKMNPRTW"), 7, replace=False),
+                                                        rng.integers(1, 10, 7), strict=True))
+        points = dict(zip([done, carried, needs_done, above, needed, big, small],
+                          [int(rng.choice([2, 3, 5])), int(rng.choice([3, 5])), int(rng.choice([2, 3])),
+                           int(rng.choice([1, 2])), int(rng.choice([2, 3])), int(rng.choice([5, 8])),
+                           int(rng.choice([1, 2]))], strict=True))
+        ranking = [above, needs_done, needed, big, small, carried]  # best WSJF first
+        wsjf = dict(zip(ranking, np.sort(rng.uniform(0.5, 9.0, len(ranking)))[::-1], strict=True))
+        wsjf[done] = float(rng.uniform(5.0, 10.0))
+        depends = {needs_done: (done,), above: (needed,)}
+        stories = [scrum.Story(i, "Data Scientist", "development", "t", points[i],
+                               max(int(round(wsjf[i] * points[i])), 3) - 2, 1, 1, depends.get(i, ()))
+                   for i in map(str, rng.permutation(list(points)))]
+        room = sum(points[i] for i in (carried, needs_done, above, needed, small))
+        capacity = room + int(rng.integers(0, points[big]))
+        if len({round(scrum.wsjf(s), 9) for s in stories}) < len(stories):
+            continue
+        expected = set(_plan(stories, capacity, [done], [carried]))
+        mistakes = [{"carry": False}, {"again": False}, {"skip": False}, {"done_ready": False}]
+        if (_walk(stories, capacity, [done], [carried]) == expected
+                and all(_walk(stories, capacity, [done], [carried], **m) != expected for m in mistakes)):
+            return stories, capacity, [done], [carried]
 
 
 def _plan_cases() -> list[tuple[str, list[scrum.Story], int, list[str], list[str]]]:
@@ -252,7 +300,7 @@ def _plan_cases() -> list[tuple[str, list[scrum.Story], int, list[str], list[str
     done_before = [sorted({i for r in sprints[:k] for i in r.done}) for k in range(SPRINTS)]
     cases = [(f"sprint {k + 1} of the lab", refined, scrum.CAPACITY, done_before[k],
               list(sprints[k - 1].carry_over) if k else []) for k in (1, 0, 3)]
-    return [*cases, ("a made-up backlog", _made_up_backlog(), 15, ["D0"], ["A1"])]
+    return [*cases, ("a made-up backlog", *_made_up_backlog(case_seed("02.sprint_plan")))]
 
 
 @exercise("02.sprint_plan", points=3, title="Plan a sprint: carry-over first, then the best ready story that fits")

@@ -76,23 +76,37 @@ def _defect_batch() -> pd.DataFrame:
 
 
 def _quarantine_cases() -> list[tuple[str, pd.DataFrame, pa.DataFrameSchema]]:
-    """(what, batch, contract): a clean batch, a batch with defects (labels, not positions), a small contract."""
+    """(what, batch, contract): a clean batch and a batch with defects (labels, not positions)."""
     clean = load_batch("2026-03").head(40).copy()
     clean.index = clean.index + 1000
-    small = pd.DataFrame({"tenure": [12, 80, 5, 30], "MonthlyCharges": [70.0, 20.0, 250.0, 45.5]},
-                         index=["7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "7795-CFOCW"])
+    return [("a clean batch", clean, customer_contract(labelled=False)),
+            ("a batch with defects", _defect_batch(), customer_contract(labelled=False))]
+
+
+def _small_case(seed: int) -> tuple[str, pd.DataFrame, pa.DataFrameSchema, frozenset]:
+    """A small table whose rows are labelled by customer id, under a small contract of two rules, drawn from ``seed``
+    (:func:`~._guards.case_seed`, fresh for every check: no split typed in matches it); some rows break one rule,
+    some the other, some none. Also the labels of the rows that break a rule (what a lazy validation reports, known
+    from the draw: no validation per check)."""
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(4, 9))
+    kinds = rng.permutation(["tenure", "charges", "fine", *rng.choice(["tenure", "charges", "fine"], rows - 3)])
+    tenure = np.where(kinds == "tenure", rng.integers(73, 121, rows), rng.integers(0, 73, rows))
+    charges = np.where(kinds == "charges", rng.uniform(201, 400, rows), rng.uniform(18, 200, rows)).round(2)
+    labels = [f"{n:04d}-{''.join(rng.choice(list('ABCDEFGHIJKLMNOPQRSTUVWXYZ'), 5))}"
+              for n in rng.choice(10_000, rows, replace=False)]
+    small = pd.DataFrame({"tenure": tenure.astype(int), "MonthlyCharges": charges}, index=labels)
     small_contract = pa.DataFrameSchema(
         {"tenure": pa.Column(int, pa.Check.in_range(0, 72))},
         checks=[pa.Check(lambda df: df["MonthlyCharges"] <= 200, name="charges_at_most_200")],
         name="a small contract")
-    return [("a clean batch", clean, customer_contract(labelled=False)),
-            ("a batch with defects", _defect_batch(), customer_contract(labelled=False)),
-            ("a small table whose rows are labelled by customer id", small, small_contract)]
+    broken = frozenset(label for label, kind in zip(labels, kinds, strict=True) if kind != "fine")
+    return "a small table whose rows are labelled by customer id", small, small_contract, broken
 
 
 @functools.cache
 def _expected_quarantines() -> tuple[frozenset, ...]:
-    """The reference quarantine of each case, computed once per process on cases of its own (a lazy validation
+    """The reference quarantine of each fixed case, computed once per process on cases of its own (a lazy validation
     takes about 0.15 s a case, and the shortcut probe calls this check for a hundred candidates); frozen, so no
     answer can change what the next call expects."""
     return tuple(frozenset(_reference_quarantine(batch, contract)) for _, batch, contract in _quarantine_cases())
@@ -122,8 +136,9 @@ def quarantine(answer, **_):
         return wrong("Write the split yourself with pandera: the contract's `validate` with `lazy=True`, then the "
                      "rows named in the failure cases. `provisioning.validate_batch` (and its `_failure_cases`) is the "
                      "package's version, shown after this exercise; here it is not allowed.")
-    cases = [(what, batch, contract, expected)
-             for (what, batch, contract), expected in zip(_quarantine_cases(), _expected_quarantines())]
+    cases = [*((what, batch, contract, expected)
+               for (what, batch, contract), expected in zip(_quarantine_cases(), _expected_quarantines())),
+             _small_case(case_seed("03.quarantine"))]
     for number, (what, batch, contract, expected) in enumerate(cases):
         try:
             with without(provisioning, list(_PACKAGE_VERSION)):
@@ -192,7 +207,8 @@ rows contradict InternetService, so a rule that skips a column, or never reads I
 
 def service_conflict_batch(month: str = "2026-05", seed: int = SEED) -> tuple[pd.DataFrame, dict[str, dict]]:
     """A production batch with the conflicts of :data:`SERVICE_CONFLICTS` injected, one row per changed column (or
-    group of columns); returns (batch, kind -> {row: the column(s) changed})."""
+    group of columns), in rows drawn from ``seed`` (the check's is :func:`~._guards.case_seed`, fresh for every check:
+    no list of rows typed in matches them); returns (batch, kind -> {row: the column(s) changed})."""
     rng = np.random.default_rng([seed, 3])
     batch = load_batch(month)
     injected: dict[str, dict] = {}
@@ -235,7 +251,7 @@ def services_consistent(answer, **_):
     if not callable(answer):
         return wrong("Define a function `services_consistent(df)` that returns one True/False per row.")
     false_alarms = int(_flags(answer, load_customers()).sum())
-    batch, injected = service_conflict_batch()
+    batch, injected = service_conflict_batch(seed=case_seed("03.services_consistent"))  # other rows for every check
     rejected = _flags(answer, batch)
     conflicted = {row for rows in injected.values() for row in rows}
     missed_rows = {kind: [row for row in rows if not rejected[row]] for kind, rows in injected.items()}

@@ -327,11 +327,19 @@ def _feature_reference(frame: pd.DataFrame) -> pd.Series:
     return ((frame["Contract"] == "Month-to-month") & (frame["tenure"] <= 12)).astype(int)
 
 
-def _feature_edge_rows() -> pd.DataFrame:
-    rows = load_customers()[FEATURES].head(6).copy()
-    rows["Contract"] = ["Month-to-month", "Month-to-month", "Month-to-month", "One year", "Two year", "Month-to-month"]
-    rows["tenure"] = [12, 13, 0, 3, 1, 72]
-    return rows.set_axis([10, 20, 30, 40, 50, 60])
+def _feature_edge_rows(seed: int) -> pd.DataFrame:
+    """Customers at the edges (month-to-month with tenure 0, 12 and 13, other contracts in their first year) and a few
+    more, in another order under other labels each time: drawn from ``seed`` (:func:`~._guards.case_seed`)."""
+    rng = np.random.default_rng(seed)
+    edges = [("Month-to-month", 12), ("Month-to-month", 13), ("Month-to-month", 0),
+             (str(rng.choice(["One year", "Two year"])), int(rng.integers(0, 13))), ("Two year", int(rng.integers(1, 13)))]
+    edges += [(str(rng.choice(["Month-to-month", "One year", "Two year"])), int(rng.integers(0, 73)))
+              for _ in range(int(rng.integers(1, 5)))]
+    edges = [edges[i] for i in rng.permutation(len(edges))]
+    customers = load_customers()
+    rows = customers[FEATURES].iloc[rng.choice(len(customers), len(edges), replace=False)].copy()
+    rows["Contract"], rows["tenure"] = [c for c, _ in edges], [t for _, t in edges]
+    return rows.set_axis(rng.choice(np.arange(10, 10_000), len(edges), replace=False))
 
 
 def _validation_aucs(answer) -> tuple[float, float]:
@@ -369,7 +377,7 @@ def new_feature(answer, **_):
         return wrong(f"Define a function `add_{FEATURE}(X)` that returns X with the new column.")
     frames = {"the training rows": load_customers()[FEATURES], "a serving batch (January 2026)":
               load_batch("2026-01")[FEATURES], "rows at the edges (tenure 0, 12, 13; other contracts)":
-              _feature_edge_rows()}
+              _feature_edge_rows(case_seed("04.new_feature"))}
     for where, frame in frames.items():
         before = frame.copy(deep=True)
         result = _answered(answer(frame))
@@ -524,7 +532,10 @@ def split_by_time(answer, **_):
     if references(answer, {"preparation.time_split": preparation.time_split,
                            "development.month_folds": development.month_folds}):
         return wrong(blocked)
-    customers = load_customers().sample(frac=1.0, random_state=7)  # rows in no particular order
+    # the cases are drawn afresh for every check (_guards.case_seed): the rows' order, how many of the last months a
+    # second frame lacks, and a second pair of lengths; no cut month typed in, keyed on the frame, matches them all
+    rng = np.random.default_rng(case_seed("04.split_by_time"))
+    customers = load_customers().sample(frac=1.0, random_state=int(rng.integers(2**31)))  # rows in no particular order
     before = customers.copy()
     try:
         result = _split_parts(answer, customers, 3, 3)
@@ -550,16 +561,18 @@ def split_by_time(answer, **_):
     if not all(set(part.index) == set(e) for part, e in zip(result, expected, strict=True)):
         return partial(0.5, "The months are right, but the rows lost their index. Filter the rows and keep their "
                             "index (do not reset it): every row of a part must point back to its row in `df`.")
-    earlier = customers[customers["month"] < sorted(customers["month"].unique())[-2]]
+    dropped = int(rng.integers(1, 4))
+    lengths = [(v, t) for v in (1, 2, 3) for t in (1, 2, 3) if (v, t) != (3, 3)][int(rng.integers(8))]
+    earlier = customers[customers["month"] < sorted(customers["month"].unique())[-dropped]]
     try:
-        moved, other = _split_parts(answer, earlier.copy(), 3, 3), _split_parts(answer, customers, 2, 1)
+        moved, other = _split_parts(answer, earlier.copy(), 3, 3), _split_parts(answer, customers, *lengths)
     except Forbidden:
         return wrong(blocked)
     if _index_sets(moved) != [set(e) for e in _split_reference(earlier, 3, 3)]:
-        return wrong("Right for this year's customers, but wrong on the same customers without their last two "
-                     "months: the cut months must come from the `month` column of the `df` you are given, not be "
-                     "typed in.")
-    if _index_sets(other) != [set(e) for e in _split_reference(customers, 2, 1)]:
+        return wrong(f"Right for this year's customers, but wrong on the same customers without their last {dropped} "
+                     f"month{'s' if dropped > 1 else ''}: the cut months must come from the `month` column of the `df` "
+                     "you are given, not be typed in.")
+    if _index_sets(other) != [set(e) for e in _split_reference(customers, *lengths)]:
         return partial(0.5, "Right for 3 and 3 months, but the function does not follow its arguments "
                             "`validation_months` and `test_months`.")
     return correct("Right: the model learns from the past, is tuned on the months after, and is judged once on "

@@ -21,7 +21,7 @@ from ..development import best_threshold, expected_profit
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..lineage import TAG, data_version
 from ..policy import ECONOMICS, Economics
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 LAB_RUNS = ("baseline", "logistic_regression", "gradient_boosting")
 """The runs lab 05's own cells log (tag ``lab`` = 05)."""
@@ -72,12 +72,18 @@ def _number(value) -> float | None:
 
 # --- 05.campaign ------------------------------------------------------------------------------------------------
 
-def _campaign_case(seed: int = 11):
-    """Labels and scores with ties at the thresholds the check tries (scores on a 0.05 grid)."""
+def _campaign_case(seed: int):
+    """Labels and scores with ties at the thresholds the check tries (scores on a 0.05 grid), drawn from ``seed``
+    (:func:`~._guards.case_seed`, fresh for every check: no table of counts and profits typed in matches them). Drawn
+    again until the common mistakes give other numbers: some scores sit exactly on 0.3 and on 0.5 (``>`` contacts
+    fewer), and customers who stay score 0.3 or more (forgetting their offers changes the profit)."""
     rng = np.random.default_rng(seed)
-    y = (rng.random(400) < 0.3).astype(int)
-    scores = np.clip(np.round((0.25 + 0.35 * y + rng.normal(0, 0.2, 400)) * 20) / 20, 0, 1)
-    return y, scores
+    while True:
+        y = (rng.random(400) < 0.3).astype(int)
+        scores = np.clip(np.round((0.25 + 0.35 * y + rng.normal(0, 0.2, 400)) * 20) / 20, 0, 1)
+        if (np.isclose(scores, 0.3).any() and np.isclose(scores, 0.5).any()
+                and ((scores >= 0.3) & (y == 0)).any() and ((scores >= 0.3) & (y == 1)).any()):
+            return y, scores
 
 
 def _campaign_reference(y, scores, threshold: float, economics: Economics) -> dict:
@@ -105,7 +111,7 @@ def campaign(answer, **_):
     used = references(answer, {f"development.{name}": getattr(development, name) for name in _PROFIT_FUNCTIONS})
     if used:
         return wrong(_profit_blocked(used[0]))
-    y, scores = _campaign_case()
+    y, scores = _campaign_case(case_seed("05.campaign"))
     keys = ("contacted", "churners_contacted", "profit")
     for economics in CASES:
         for threshold in (0.3, 0.5, 0.0, 0.75, 1.01):
@@ -159,15 +165,34 @@ def campaign(answer, **_):
 # --- 05.test_profit ---------------------------------------------------------------------------------------------
 
 def _tuning_case(seed: int = 3):
-    """Validation and test months whose most profitable thresholds differ (the test months flatter a model)."""
+    """Validation and test months whose most profitable thresholds differ (the test months flatter a model), drawn
+    from ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no (threshold, profit) typed in matches them).
+    Drawn again until, under the governed economics, the test months' best threshold and 0.5 each earn at least a
+    euro less than the best on the validation months, and the validation months' best threshold earns on the test
+    months more than a euro from its validation profit: choosing on the test months, reporting the validation
+    profit, or keeping 0.5 is then wrong on every draw."""
     rng = np.random.default_rng(seed)
 
     def month(n, spread):
         y = (rng.random(n) < 0.27).astype(int)
         return y, np.clip(0.22 + 0.3 * y + rng.normal(0, spread, n), 0, 1)
 
-    (y_val, s_val), (y_test, s_test) = month(900, 0.17), month(900, 0.2)
-    return y_val, s_val, y_test, s_test
+    grid = np.round(np.linspace(0, 1, 101), 2)
+    cell = ECONOMICS.cost_matrix().to_numpy()[:, 1]
+
+    def curve(y, s):  # the profit of every threshold of best_threshold's grid, the best one's position, and whether
+        reached = s[None, :] >= grid[:, None]  # every threshold within 1e-6 of the best contacts the same customers
+        profits = reached @ cell[y]
+        best = int(np.argmax(profits))
+        near = np.abs(profits - profits[best]) <= 1e-6
+        return profits, best, len(set(reached[near].sum(axis=1))) == 1
+
+    while True:
+        (y_val, s_val), (y_test, s_test) = month(900, 0.17), month(900, 0.2)
+        (val, best_val, clear_val), (test, best_test, clear_test) = curve(y_val, s_val), curve(y_test, s_test)
+        if (clear_val and clear_test and val[best_test] < val[best_val] - 1 and val[50] < val[best_val] - 1
+                and abs(val[best_val] - test[best_val]) > 1):
+            return y_val, s_val, y_test, s_test
 
 
 def _pair(got) -> tuple[float, float] | None:
@@ -182,7 +207,7 @@ def honest_test_profit(answer, **_):
     if not callable(answer):
         return wrong("Define a function `test_profit(y_val, val_scores, y_test, test_scores, economics)` that "
                      "returns (threshold, profit).")
-    y_val, s_val, y_test, s_test = _tuning_case()
+    y_val, s_val, y_test, s_test = _tuning_case(case_seed("05.test_profit"))
     flattered = 0
     for economics in CASES[:3]:
         got = answer(y_val, s_val.copy(), y_test, s_test.copy(), economics)

@@ -14,14 +14,17 @@ import contextlib
 import inspect
 import io
 import json
+import math
 import uuid
 from dataclasses import replace
+
+import numpy as np
 
 from .. import lineage, policy, registry, validation
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ..validation import RULES, Decision, Evidence
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 PROPOSED_USES = {
     1: f"choose which customers receive this month's €{policy.ECONOMICS.offer_cost:g} retention offer",
@@ -133,24 +136,47 @@ def _expected(evidence: Evidence, gate: policy.GatePolicy) -> tuple[bool, list[s
     return passed, failed
 
 
-def _gate_cases() -> list[tuple[str, Evidence, policy.GatePolicy]]:
-    """Evidence the student's rule must judge: typical, each rule failing, all failing, values exactly at a limit."""
+def _gate_cases(seed: int) -> list[tuple[str, Evidence, policy.GatePolicy]]:
+    """Evidence the student's rule must judge: typical, each rule failing, all failing, values exactly at a limit,
+    and two other boards; the numbers drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no
+    verdict typed in, keyed on the evidence, matches them), each case failing the same rules on every draw."""
+    rng = np.random.default_rng(seed)
     gate = policy.GATE
-    good = Evidence(auc=0.81, threshold=0.25, profit=12000.0, baseline_profit=1000.0, customers=1500,
-                    fairness_gaps={"SeniorCitizen": 0.04, "gender": 0.06})
-    at_limit = replace(good, auc=gate.min_auc, profit=good.baseline_profit + gate.min_uplift_per_customer * 1500,
+    customers, baseline = int(rng.integers(800, 3_000)), float(rng.integers(500, 3_000))
+
+    def profit(uplift: float) -> float:
+        return float(round(baseline + uplift * customers))
+
+    def below(limit: float, low: float, high: float) -> float:
+        return round(limit - float(rng.uniform(low, high)), 2)
+
+    def above(limit: float, low: float, high: float) -> float:
+        return round(limit + float(rng.uniform(low, high)), 2)
+
+    good = Evidence(auc=round(float(rng.uniform(gate.min_auc + 0.03, 0.9)), 3),
+                    threshold=round(float(rng.uniform(0.2, 0.35)), 2),
+                    profit=profit(gate.min_uplift_per_customer + float(rng.uniform(2, 8))), baseline_profit=baseline,
+                    customers=customers, fairness_gaps={"SeniorCitizen": below(gate.max_fairness_gap, 0.03, 0.08),
+                                                        "gender": below(gate.max_fairness_gap, 0.03, 0.1)})
+    at_limit = replace(good, auc=gate.min_auc, profit=baseline + gate.min_uplift_per_customer * customers,
                        fairness_gaps={"SeniorCitizen": gate.max_fairness_gap, "gender": 0.0})
+    weak, unfair = below(gate.min_auc, 0.03, 0.1), above(gate.max_fairness_gap, 0.04, 0.12)
+    stricter = replace(gate, min_auc=math.ceil((good.auc + 0.01) * 100) / 100)
+    laxer = replace(gate, max_fairness_gap=above(gate.max_fairness_gap, 0.06, 0.15))
     return [
         ("a good candidate", good, gate),
-        ("a weak ranker (AUC 0.70)", replace(good, auc=0.70), gate),
-        ("a model that barely beats the best no-model policy", replace(good, profit=1500.0), gate),
-        ("a model whose share contacted differs by 0.18 between SeniorCitizen groups",
-         replace(good, fairness_gaps={"SeniorCitizen": 0.18, "gender": 0.02}), gate),
-        ("a broken model", replace(good, auc=0.45, profit=900.0, fairness_gaps={"gender": 0.3}), gate),
+        (f"a weak ranker (AUC {weak:.2f})", replace(good, auc=weak), gate),
+        ("a model that barely beats the best no-model policy",
+         replace(good, profit=profit(gate.min_uplift_per_customer * float(rng.uniform(0.2, 0.8)))), gate),
+        (f"a model whose share contacted differs by {unfair:.2f} between SeniorCitizen groups",
+         replace(good, fairness_gaps={"SeniorCitizen": unfair, "gender": below(gate.max_fairness_gap, 0.05, 0.1)}), gate),
+        ("a broken model", replace(good, auc=below(gate.min_auc, 0.2, 0.35), profit=profit(-float(rng.uniform(0.1, 1))),
+                                   fairness_gaps={"gender": above(gate.max_fairness_gap, 0.1, 0.25)}), gate),
         ("values exactly at every limit", at_limit, gate),
-        ("a stricter board (AUC at least 0.85)", good, replace(gate, min_auc=0.85)),
-        ("a laxer board (fairness gap up to 0.2)", replace(good, fairness_gaps={"gender": 0.15}),
-         replace(gate, max_fairness_gap=0.2)),
+        (f"a stricter board (AUC at least {stricter.min_auc:.2f})", good, stricter),
+        (f"a laxer board (fairness gap up to {laxer.max_fairness_gap:.2f})",
+         replace(good, fairness_gaps={"gender": below(laxer.max_fairness_gap, 0.01, laxer.max_fairness_gap
+                                                      - gate.max_fairness_gap - 0.02)}), laxer),
     ]
 
 
@@ -169,7 +195,7 @@ def gate_decision(answer, **_):
     problem = _own_function(answer, 2, "gate_decision(evidence, policy)")
     if problem:
         return wrong(problem)
-    cases = _gate_cases()
+    cases = _gate_cases(case_seed("06.gate_decision"))
     package = {"validation._decide": validation._decide, "validation.gate": validation.gate}
     used = references(answer, package)
     try:
@@ -336,12 +362,19 @@ def intended_use(answer, **_):
 
 # --------------------------------------------------------------------------------------------------- 06.promote
 
-def _promotion_scenarios() -> list[tuple[str, dict[str, str], bool]]:
-    """(label, version tags, may be promoted): one complete record and one per way a record can be incomplete."""
+def _promotion_scenarios(seed: int = 0) -> list[tuple[str, dict[str, str], bool]]:
+    """(label, version tags, may be promoted): one complete record and one per way a record can be incomplete. The
+    model card's time, and the approval's a few minutes to days after or before it, are drawn from ``seed``
+    (:func:`~._guards.case_seed` in the check, fresh each time): no time typed in tells the early approval apart."""
+    from datetime import UTC, datetime, timedelta
+
+    rng = np.random.default_rng(seed)
     approval = policy.APPROVAL
     author, approver = f"ds-{_token()}@example.org", f"reviewer-{_token()}@example.org"
     author_respelled = author.upper().replace("EXAMPLE", "Example") + " "  # the same person for may_approve
-    card, after, before = "2026-03-02T10:15:00+00:00", "2026-03-02T11:40:00+00:00", "2026-03-01T16:05:00+00:00"
+    logged = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=int(rng.integers(0, 2 * 365 * 24 * 60)))
+    card, after, before = (t.isoformat(timespec="seconds") for t in (
+        logged, logged + timedelta(minutes=int(rng.integers(5, 4_320))), logged - timedelta(minutes=int(rng.integers(5, 4_320)))))
     complete = {"gate": "passed", approval.author_tag: author, approval.card_tag: card, approval.approver_tag: approver,
                 approval.approved_at_tag: after}
 
@@ -370,7 +403,7 @@ def promote(answer, **_):
     answered = False
     with _scratch_model() as (client, name):
         baseline = client.create_model_version(name, "check-baseline").version
-        for label, tags, allowed in _promotion_scenarios():
+        for label, tags, allowed in _promotion_scenarios(case_seed("06.promote")):
             version = client.create_model_version(name, "check-scenario").version
             for key, value in tags.items():
                 client.set_model_version_tag(name, version, key, value)

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .. import data, development, monitoring, preparation, registry, trust, validation
-from ..config import SEED
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ..trust import scores
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 
 def _own_function(answer, signature: str) -> str | None:
@@ -60,15 +59,23 @@ def _effect(model, customer: pd.DataFrame, feature: str, background: pd.DataFram
 
 
 @lru_cache(maxsize=1)
-def _other_customer() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The check's own case: a non-senior hold-out customer on a two-year contract (unlike the lab's example) and
-    150 comparable customers of the training months. An answer read off a table the lab made cannot fit it."""
+def _other_customers() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The training months' inputs, and the non-senior hold-out customers on a two-year contract (unlike the lab's
+    example), from whom the check draws its own case."""
     train, holdout = registry.reference_split()
     X_train, _ = preparation.split_xy(train)
     X_hold, _ = preparation.split_xy(holdout)
-    picked = X_hold[(X_hold["Contract"] == "Two year") & (X_hold["SeniorCitizen"] == 0)].iloc[[0]]
-    customer = trust.customer_frame(picked)
-    return customer, trust.comparable_customers(X_train, customer, n=150, seed=SEED + 1)
+    return X_train, X_hold[(X_hold["Contract"] == "Two year") & (X_hold["SeniorCitizen"] == 0)]
+
+
+def _other_customer(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The check's own case: one of those customers and 150 comparable customers of the training months, both drawn
+    from ``seed`` (:func:`~._guards.case_seed`, fresh for every check). An answer read off a table the lab made, or
+    typed in from an offline run, cannot fit it."""
+    rng = np.random.default_rng(seed)
+    X_train, candidates = _other_customers()
+    customer = trust.customer_frame(candidates.iloc[[int(rng.integers(len(candidates)))]])
+    return customer, trust.comparable_customers(X_train, customer, n=150, seed=int(rng.integers(2**31)))
 
 
 @exercise("07.feature_effect", points=2, title="Explain one prediction: the effect of one feature")
@@ -84,7 +91,11 @@ def feature_effect(answer, model=None, customer=None, background=None, **_):
             and isinstance(background, pd.DataFrame)):
         return wrong("Run the check cell as given: check(\"07.feature_effect\", feature_effect, model=candidate, "
                      "customer=customer, background=background).")
-    other, other_background = _other_customer()
+    seed, lab_effect = case_seed("07.feature_effect"), _effect(model, customer, "Contract", background)[0]
+    for attempt in range(8):  # drawn again while the lab customer's Contract effect would fit the other one too
+        other, other_background = _other_customer(seed + attempt)
+        if abs(_effect(model, other, "Contract", other_background)[0] - lab_effect) > 10 * _DECIMALS:
+            break
     inputs = {("lab", feature): (customer, background) for feature in ("Contract", "tenure", "SeniorCitizen")}
     inputs.update({("other", feature): (other, other_background) for feature in ("Contract", "MonthlyCharges")})
     cases = {}
@@ -208,12 +219,19 @@ def _weights(groups, y) -> np.ndarray:
     return share["g"] * share["y"] / share["both"]
 
 
-def _reweighing_cases() -> list[tuple[str, pd.Series, pd.Series]]:
-    small = pd.Series(["a", "a", "a", "b", "b", "b", "b", "c"])
-    small_y = pd.Series([1, 1, 0, 0, 0, 0, 1, 0])
+def _reweighing_cases(seed: int) -> list[tuple[str, pd.Series, pd.Series]]:
+    """A few rows in three groups, and 900 customers by two groupings, drawn from ``seed`` (:func:`~._guards.case_seed`,
+    fresh for every check: no weights typed in match them). The few rows are drawn again until every group and both
+    labels occur and the label depends on the group (else every weight is 1, and weights upside down are right)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        rows = int(rng.integers(8, 13))
+        small, small_y = pd.Series(rng.choice(["a", "b", "c"], rows)), pd.Series(rng.integers(0, 2, rows))
+        if small.nunique() == 3 and small_y.nunique() == 2 and not np.allclose(_weights(small, small_y), 1, atol=1e-3):
+            break
     customers = data.load_customers()
-    X, y = preparation.split_xy(customers.sample(900, random_state=7).reset_index(drop=True))
-    return [("eight rows in three groups", small, small_y),
+    X, y = preparation.split_xy(customers.sample(900, random_state=int(rng.integers(2**31))).reset_index(drop=True))
+    return [(f"{rows} rows in three groups", small, small_y),
             ("900 customers, senior × gender", trust.intersection(X), y),
             ("900 customers, by Contract", X["Contract"], y)]
 
@@ -228,7 +246,7 @@ def reweighing(answer, **_):
     if used:
         return wrong(f"Your function calls the course's `{used[0]}`: this exercise asks you to write it with pandas.")
     results = []
-    for label, groups, y in _reweighing_cases():
+    for label, groups, y in _reweighing_cases(case_seed("07.reweighing")):
         try:
             with without(trust, ["_reweighing_weights", "fit_mitigated"]):
                 got = answer(groups.copy(), y.copy())
@@ -280,15 +298,22 @@ _GAP_TOLERANCE = 5e-4 + 1e-9
 """How far a gap may be from the check's: a gap rounded to three decimals is right."""
 
 
-def _recall_cases() -> list[tuple[pd.Series, np.ndarray, pd.Series]]:
-    """(outcomes, decisions, groups) of the check's own: two groups, then three (the largest difference)."""
-    rng = np.random.default_rng(SEED + 7)
+def _recall_cases(seed: int) -> list[tuple[pd.Series, np.ndarray, pd.Series]]:
+    """(outcomes, decisions, groups) of the check's own: two groups, then three (the largest difference), drawn from
+    ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no gap typed in matches them). Each is drawn again
+    until the gap in share contacted is off the recall gap by more than the rounding allowed."""
+    rng = np.random.default_rng(seed)
     cases = []
     for labels in (np.array([0, 1]), np.array(["north", "south", "east"])):
-        groups = pd.Series(rng.choice(labels, 400), index=rng.permutation(400) + 5000)
-        outcomes = pd.Series((rng.random(400) < 0.35).astype(int), index=groups.index)
-        decisions = (rng.random(400) < np.where(groups.to_numpy() == labels[0], 0.6, 0.3)).astype(int)
-        cases.append((outcomes, decisions, groups))
+        while True:
+            groups = pd.Series(rng.choice(labels, 400), index=rng.permutation(400) + 5000)
+            outcomes = pd.Series((rng.random(400) < 0.35).astype(int), index=groups.index)
+            decisions = (rng.random(400) < np.where(groups.to_numpy() == labels[0], 0.6, 0.3)).astype(int)
+            recall = _rates(outcomes.to_numpy(), decisions, groups)["recall"]
+            share = pd.Series(decisions).groupby(groups.to_numpy()).mean()
+            if abs(float(share.max() - share.min()) - float(recall.max() - recall.min())) > 10 * _GAP_TOLERANCE:
+                cases.append((outcomes, decisions, groups))
+                break
     return cases
 
 
@@ -301,7 +326,7 @@ def _recall_gap_problem(fn) -> str | None:
     used = references(fn, targets)
     if used:
         return blocked.format(used[0])
-    for outcomes, decisions, groups in _recall_cases():
+    for outcomes, decisions, groups in _recall_cases(case_seed("07.recall_gaps")):
         try:
             with contextlib.ExitStack() as blocked_here:
                 for module, names in _GAP_FUNCTIONS:

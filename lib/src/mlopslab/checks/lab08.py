@@ -25,7 +25,7 @@ from ..config import MODEL_NAME
 from ..data import FEATURES, load_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import SLO, THRESHOLD, ServingObjective
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 # ------------------------------------------------------------------------------------------ contact list
 
@@ -411,7 +411,7 @@ def score_online(answer, url: str | None = None, **_):
         return wrong("Define a function `score_online(url, customers)` that returns a list of probabilities.")
     if not isinstance(url, str) or not url.startswith("http://127.0.0.1:"):
         return wrong("Run the check cell as given: it passes the lab's server address, server.url.")
-    good = _customers(seed=8)
+    good = _customers(seed=case_seed("08.score_online") % 2**32)  # other customers for every check: no typed scores
     result, error, seen, blocked = _call(answer, url, good)
     if blocked:
         return blocked
@@ -475,18 +475,36 @@ def score_online(answer, url: str | None = None, **_):
 
 # --------------------------------------------------------------------------------------------------- SLO
 
-def _slo_cases(latencies) -> list[tuple[np.ndarray, ServingObjective, object, str]]:
-    """(latencies, objective, expected: True / False / ValueError, what it tests)."""
-    tail = np.array([100.0] * 94 + [900.0] * 6)  # mean fine, p95 too slow
-    rare = np.array([100.0] * 97 + [900.0] * 3)  # p95 fine, max too slow
+def _slo_cases(latencies, seed: int) -> list[tuple[np.ndarray, ServingObjective, object, str]]:
+    """(latencies, objective, expected: True / False / ValueError, what it tests), the latencies drawn from ``seed``
+    (:func:`~._guards.case_seed`, fresh for every check: no verdict typed in, keyed on the samples, matches them).
+    Drawn again until each sample tests what it names: ``tail``'s mean and median meet the objective and its
+    percentile does not; ``rare``'s percentile meets it and its slowest call does not."""
+    rng = np.random.default_rng(seed)
+    least = 100 / (100 - SLO.percentile)  # fewest calls for the percentile
+
+    def calls(count: int, slow: int, base: float) -> np.ndarray:
+        fast = base + rng.uniform(-0.2, 0.2, count - slow) * base
+        return rng.permutation(np.concatenate([fast, rng.uniform(1.5, 3.0, slow) * SLO.latency_ms]).round(1))
+
+    while True:
+        base, count = float(rng.uniform(0.2, 0.5)) * SLO.latency_ms, int(rng.integers(100, 161))
+        share = 1 - SLO.percentile / 100
+        tail = calls(count, int(np.ceil(count * share)) + int(rng.integers(2, 5)), base)  # mean fine, percentile slow
+        rare = calls(count, int(rng.integers(1, max(2, int(count * share) - 1))), base)  # percentile fine, max slow
+        if (np.mean(tail) <= SLO.latency_ms < np.percentile(tail, SLO.percentile)
+                and np.percentile(tail, 50) <= SLO.latency_ms
+                and np.percentile(rare, SLO.percentile) <= SLO.latency_ms < np.max(rare)):
+            break
+    strict = round(float(rng.uniform(0.3, 0.7)) * base)
     cases = [
         (tail, SLO, False, "mean"),
         (rare, SLO, True, "max"),
         (tail, ServingObjective(latency_ms=SLO.latency_ms, percentile=50.0), True, "percentile"),
-        (rare, ServingObjective(latency_ms=50.0, percentile=SLO.percentile), False, "objective"),
-        (np.array([100.0] * 12), SLO, ValueError, "too few"),
-        (np.array([100.0] * 25), SLO, True, "enough"),
-        (np.array([100.0] * 60 + [900.0] * 2), ServingObjective(latency_ms=SLO.latency_ms, percentile=99.0),
+        (rare, ServingObjective(latency_ms=strict, percentile=SLO.percentile), False, "objective"),
+        (calls(int(rng.integers(5, int(np.ceil(least)))), 0, base), SLO, ValueError, "too few"),
+        (calls(int(rng.integers(int(np.ceil(least)), 2 * int(np.ceil(least)))), 0, base), SLO, True, "enough"),
+        (calls(int(rng.integers(60, 100)), 2, base), ServingObjective(latency_ms=SLO.latency_ms, percentile=99.0),
          ValueError, "too few"),
     ]
     if latencies is not None and len(latencies) >= 100 / (100 - SLO.percentile):
@@ -501,7 +519,8 @@ _SLO_HINTS = {
     "percentile": "Use the objective's own percentile (slo.percentile), not a fixed 95.",
     "objective": "Compare with slo.latency_ms, not a fixed number.",
     "too few": "With fewer than 100 / (100 − slo.percentile) calls the percentile says nothing: raise a ValueError.",
-    "enough": "Raise the ValueError only when there are too few calls: 25 calls are enough for a p95.",
+    "enough": "Raise the ValueError only when there are too few calls: 100 / (100 − slo.percentile) calls are "
+              "enough (20 for a p95).",
     "measured": "On some of the check's samples your verdict is not the objective's: it is met when at least "
                 "slo.percentile % of the calls took slo.latency_ms or less.",
 }
@@ -512,7 +531,7 @@ def meets_slo(answer, latencies=None, **_):
     if not callable(answer):
         return wrong("Define a function `meets_slo(latencies_ms, slo=policy.SLO)`.")
     failed = []
-    for values, objective, expected, what in _slo_cases(latencies):
+    for values, objective, expected, what in _slo_cases(latencies, case_seed("08.meets_slo")):
         try:
             result = answer(values.copy(), slo=objective)
         except ValueError:

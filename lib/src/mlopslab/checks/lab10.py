@@ -24,7 +24,7 @@ import numpy as np
 from .. import continuous, data, lineage, monitoring, policy
 from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..monitoring import EPSILON, bin_shares
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 # --- 10.ci_test --------------------------------------------------------------------------------------------------
 # Mutation testing: the student's tests run (as CI runs them, run_code_checks) on the real monitoring.psi, then on a
@@ -318,7 +318,10 @@ def ci_test(answer, **_):
 
 # --- 10.trigger --------------------------------------------------------------------------------------------------
 
-_MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
+def _months(rng) -> list[str]:
+    """Twelve consecutive months ('YYYY-MM') from a month drawn with ``rng``."""
+    start = int(rng.integers(2024 * 12, 2029 * 12))
+    return [f"{(start + k) // 12}-{(start + k) % 12 + 1:02d}" for k in range(12)]
 
 
 def _alert(kind: str) -> dict[str, str]:
@@ -334,21 +337,36 @@ def _reference_plan(alerts, labelled, rule):
     return ordered[len(ordered) - need:len(ordered) - rule.gate_months], ordered[len(ordered) - rule.gate_months:]
 
 
-def _trigger_cases() -> list[tuple[str, list, list, policy.PromotionRule]]:
-    strict = policy.PromotionRule(window=2, gate_months=1, retrain_on=("performance",))
-    wide = policy.PromotionRule(window=4, gate_months=3)
+def _trigger_cases(seed: int) -> list[tuple[str, list, list, policy.PromotionRule]]:
+    """The trigger's cases, on twelve months and two other rules drawn from ``seed`` (:func:`~._guards.case_seed`,
+    fresh for every check: no plan typed in, or keyed on the rule's numbers, matches them). The other rules never
+    take the governed window and gate months, and the case with too few months for the wide rule has enough for the
+    governed one: typed-in governed numbers miss them on every draw."""
+    rng = np.random.default_rng(seed)
+    months = _months(rng)
+    governed = (policy.PROMOTION.window, policy.PROMOTION.gate_months)
+    strict_window, strict_gate = governed
+    while (strict_window, strict_gate) == governed:
+        strict_window, strict_gate = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    strict = policy.PromotionRule(window=strict_window, gate_months=strict_gate, retrain_on=("performance",))
+    wide = policy.PromotionRule(window=int(rng.integers(4, 6)), gate_months=int(rng.integers(2, 4)))
+    too_few = wide.window + wide.gate_months - 1
+
+    def named(rule: policy.PromotionRule) -> str:
+        return f"window {rule.window}, {rule.gate_months} gate month{'s' if rule.gate_months > 1 else ''}"
+
     return [
-        ("no alert", [], _MONTHS[:8], policy.PROMOTION),
-        ("a data alert, five labelled months", [_alert("data")], _MONTHS[:5], policy.PROMOTION),
-        ("a data alert, too few labelled months", [_alert("data")], _MONTHS[:4], policy.PROMOTION),
-        ("a performance alert, months out of order", [_alert("performance")], _MONTHS[8::-1], policy.PROMOTION),
-        ("only a prediction alert", [_alert("prediction")], _MONTHS[:9], policy.PROMOTION),
-        ("only a fairness alert", [_alert("fairness")], _MONTHS[:9], policy.PROMOTION),
-        ("a prediction and a data alert", [_alert("prediction"), _alert("data")], _MONTHS[:11], policy.PROMOTION),
-        ("another rule: performance alerts only, a data alert", [_alert("data")], _MONTHS[:9], strict),
-        ("another rule: window 2, one gate month", [_alert("performance")], _MONTHS[:9], strict),
-        ("another rule: window 4, three gate months", [_alert("data")], _MONTHS[:10], wide),
-        ("another rule: not enough months for it", [_alert("data")], _MONTHS[:6], wide),
+        ("no alert", [], months[:8], policy.PROMOTION),
+        ("a data alert, five labelled months", [_alert("data")], months[:5], policy.PROMOTION),
+        ("a data alert, too few labelled months", [_alert("data")], months[:4], policy.PROMOTION),
+        ("a performance alert, months out of order", [_alert("performance")], months[8::-1], policy.PROMOTION),
+        ("only a prediction alert", [_alert("prediction")], months[:9], policy.PROMOTION),
+        ("only a fairness alert", [_alert("fairness")], months[:9], policy.PROMOTION),
+        ("a prediction and a data alert", [_alert("prediction"), _alert("data")], months[:11], policy.PROMOTION),
+        ("another rule: performance alerts only, a data alert", [_alert("data")], months[:9], strict),
+        (f"another rule: {named(strict)}", [_alert("performance")], months[:9], strict),
+        (f"another rule: {named(wide)}", [_alert("data")], months[:10], wide),
+        ("another rule: not enough months for it", [_alert("data")], months[:too_few], wide),
     ]
 
 
@@ -397,7 +415,7 @@ def _trigger_clauses(alerts, rule, want) -> list[str]:
 def trigger(answer, **_):
     if not callable(answer):
         return wrong("Define a function `plan_retraining(alerts, labelled, rule=policy.PROMOTION)`.")
-    cases = _trigger_cases()
+    cases = _trigger_cases(case_seed("10.trigger"))
     results = []
     for _, alerts, labelled, rule in cases:
         results.append(answer([dict(a) for a in alerts], list(labelled), rule))
@@ -431,28 +449,37 @@ def _metrics(auc: float, profit: float) -> dict[str, float]:
     return {"auc": auc, "profit": profit}
 
 
-def _promotion_cases() -> list[tuple[str, dict, dict, policy.PromotionRule, bool]]:
-    """(what, challenger, champion, rule, promote?): no case sits exactly on a limit, where float arithmetic
-    (0.80 - 0.78 = 0.020000000000000018) would make two correct formulas disagree."""
+def _promotion_cases(seed: int) -> list[tuple[str, dict, dict, policy.PromotionRule, bool]]:
+    """(what, challenger, champion, rule, promote?): each case a fixed difference from a champion whose AUC and profit
+    are drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check), so no table of verdicts keyed on
+    the numbers matches them, while each case tests the same part of the rule on every draw. No case sits exactly on
+    a limit, where float arithmetic (0.80 - 0.78 = 0.020000000000000018) would make two correct formulas disagree."""
+    rng = np.random.default_rng(seed)
     rule = policy.PROMOTION
     margin = policy.PromotionRule(min_gain=500.0)
     lenient = policy.PromotionRule(max_auc_drop=0.05)
-    base = _metrics(0.8077, 9860.0)
+    auc, profit = round(float(rng.uniform(0.74, 0.86)), 4), float(rng.integers(4_000, 15_000))
+    base = _metrics(auc, profit)
+
+    def new(auc_change: float, profit_change: float) -> dict[str, float]:
+        return _metrics(round(auc + auc_change, 4), profit + profit_change)
+
+    losing = _metrics(round(float(rng.uniform(0.66, 0.74)), 4), -float(rng.integers(300, 900)))
     cases = [
-        ("a challenger of the year", _metrics(0.8434, 10280.0), base, rule),
-        ("a tie in profit", _metrics(0.81, 9860.0), base, rule),
-        ("one euro more, same AUC", _metrics(0.8077, 9861.0), base, rule),
-        ("more profit, AUC 0.0301 worse", _metrics(0.7776, 11000.0), base, rule),
-        ("more profit, AUC 0.0150 worse", _metrics(0.7927, 10100.0), base, rule),
-        ("ranks better, earns less", _metrics(0.90, 9000.0), base, rule),
-        ("earns less, ranks worse", _metrics(0.75, 9000.0), base, rule),
-        ("a rule with a €500 margin: €400 more", _metrics(0.82, 10260.0), base, margin),
-        ("a rule with a €500 margin: €600 more", _metrics(0.82, 10460.0), base, margin),
-        ("a rule allowing 0.05: AUC 0.0401 worse", _metrics(0.7676, 10500.0), base, lenient),
-        ("a rule allowing 0.05: AUC 0.0601 worse", _metrics(0.7476, 10500.0), base, lenient),
-        ("negative profits", _metrics(0.70, -150.0), _metrics(0.71, -400.0), rule),
+        ("a challenger of the year", new(0.0357, 420.0), base, rule),
+        ("a tie in profit", new(0.0023, 0.0), base, rule),
+        ("one euro more, same AUC", new(0.0, 1.0), base, rule),
+        ("more profit, AUC 0.0301 worse", new(-0.0301, 1140.0), base, rule),
+        ("more profit, AUC 0.0150 worse", new(-0.0150, 240.0), base, rule),
+        ("ranks better, earns less", new(0.0923, -860.0), base, rule),
+        ("earns less, ranks worse", new(-0.0577, -860.0), base, rule),
+        ("a rule with a €500 margin: €400 more", new(0.0123, 400.0), base, margin),
+        ("a rule with a €500 margin: €600 more", new(0.0123, 600.0), base, margin),
+        ("a rule allowing 0.05: AUC 0.0401 worse", new(-0.0401, 640.0), base, lenient),
+        ("a rule allowing 0.05: AUC 0.0601 worse", new(-0.0601, 640.0), base, lenient),
+        ("negative profits", _metrics(round(losing["auc"] - 0.01, 4), losing["profit"] + 250.0), losing, rule),
     ]
-    return [(what, new, old, r, _reference_promote(new, old, r)) for what, new, old, r in cases]
+    return [(what, new_, old, r, _reference_promote(new_, old, r)) for what, new_, old, r in cases]
 
 
 def _reference_promote(new: dict, old: dict, rule: policy.PromotionRule) -> bool:
@@ -463,7 +490,7 @@ def _reference_promote(new: dict, old: dict, rule: policy.PromotionRule) -> bool
 def promotion_policy(answer, **_):
     if not callable(answer):
         return wrong("Define a function `beats_champion(challenger, champion, rule=policy.PROMOTION)`.")
-    cases = _promotion_cases()
+    cases = _promotion_cases(case_seed("10.promotion_policy"))
     results = [answer(dict(new), dict(old), rule) for _, new, old, rule, _ in cases]
     if all(is_blank(r) for r in results):
         raise NotAnswered
@@ -520,35 +547,52 @@ def _champion(c, name: str) -> str | None:
 
 # --- 10.promote --------------------------------------------------------------------------------------------------
 
+def _promote_case(seed: int) -> tuple[list[dict[str, str]], str, str, tuple[str, str]]:
+    """A scratch registry's layout, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no
+    version number typed in fits it): the versions' tags, the champion, the gated version to promote, and the two
+    versions to refuse (gate failed, no gate), at drawn places among 4 to 7 versions; never the old fixed layout
+    (champion v1, refuse v3 and v4), so its numbers typed in fail on every draw."""
+    rng = np.random.default_rng(seed)
+    roles = ["champion", "target", "failed", "none"]
+    while roles.index("champion") == 0 and {roles.index("failed"), roles.index("none")} == {2, 3}:
+        count = int(rng.integers(4, 8))
+        roles = [str(r) for r in rng.permutation(["champion", "target", "failed", "none", *["other"] * (count - 4)])]
+    kinds = {"champion": {"gate": "passed"}, "target": {"gate": "passed"}, "failed": {"gate": "failed"}, "none": {}}
+    versions = [kinds[role] if role in kinds else [{"gate": "passed"}, {}, {"gate": "failed"}][int(rng.integers(3))]
+                for role in roles]
+    number = {role: str(roles.index(role) + 1) for role in ("champion", "target", "failed", "none")}
+    return versions, number["champion"], number["target"], (number["failed"], number["none"])
+
+
 @exercise("10.promote", points=3, title="Promote with MlflowClient")
 def promote(answer, **_):
     if not callable(answer):
         return wrong("Define a function `promote(client, name, version)`.")
-    gated = {"gate": "passed"}
-    with _scratch_model([gated, gated, {"gate": "failed"}, {}], champion=1) as (c, name):
-        returned = answer(c, name, "2")
-        moved, tags = _champion(c, name), c.get_model_version(name, "2").tags
-        if returned is None and moved == "1" and "replaces" not in tags:
+    versions, champion, target, refused_ones = _promote_case(case_seed("10.promote"))
+    with _scratch_model(versions, champion=int(champion)) as (c, name):
+        returned = answer(c, name, target)
+        moved, tags = _champion(c, name), c.get_model_version(name, target).tags
+        if returned is None and moved == champion and "replaces" not in tags:
             raise NotAnswered
-        if moved != "2":
-            return wrong(f"After promote(client, name, '2') the alias `champion` points at v{moved}, not v2: move it "
-                         "with client.set_registered_model_alias(name, 'champion', version). Use the `name` argument, "
-                         "not a notebook variable.")
+        if moved != target:
+            return wrong(f"After promote(client, name, '{target}') the alias `champion` points at v{moved}, not "
+                         f"v{target}: move it with client.set_registered_model_alias(name, 'champion', version). Use "
+                         "the `name` argument, not a notebook variable.")
         problems = []
-        if tags.get("replaces") != "1":
-            problems.append("tag the new version `replaces` with the version that served before it (v1 here), read "
-                            "with client.get_model_version_by_alias before you move the alias")
-        if str(returned) != "1":
-            problems.append(f"return the previous champion's version ('1' here), not {returned!r}")
+        if tags.get("replaces") != champion:
+            problems.append(f"tag the new version `replaces` with the version that served before it (v{champion} "
+                            "here), read with client.get_model_version_by_alias before you move the alias")
+        if str(returned) != champion:
+            problems.append(f"return the previous champion's version ('{champion}' here), not {returned!r}")
         refused, other_errors = False, []
-        for bad in ("3", "4"):  # gate failed; no gate at all
+        for bad in refused_ones:  # gate failed; no gate at all
             try:
                 answer(c, name, bad)
             except ValueError:
                 refused = True
             except Exception as err:  # noqa: BLE001 -- it stops the move, but not as the lab asks
                 other_errors.append(type(err).__name__)
-            if _champion(c, name) != "2":
+            if _champion(c, name) != target:
                 return wrong(f"promote(client, name, '{bad}') moved `champion` to a version whose gate tag is "
                              f"{c.get_model_version(name, bad).tags.get('gate', 'missing')!r}. Check the version's "
                              "`gate` tag first and raise a ValueError unless it is 'passed'.")
@@ -559,8 +603,8 @@ def promote(answer, **_):
         elif not refused:
             problems.append("raise a ValueError when the version's gate tag is not 'passed', so that a pipeline "
                             "notices the refusal")
-        answer(c, name, "2")  # promoting the champion again
-        if c.get_model_version(name, "2").tags.get("replaces") == "2":
+        answer(c, name, target)  # promoting the champion again
+        if c.get_model_version(name, target).tags.get("replaces") == target:
             problems.append("promoting the version that already serves must not tag it as replacing itself")
     if problems:
         return partial(round(1 - 0.25 * len(problems), 2), "The alias moves. Now " + "; ".join(problems) + ".")
@@ -708,17 +752,35 @@ def _promoted(month: str) -> dict[str, str]:
 
 
 _INCIDENT = {"incident": "hotfix without gate"}
-_ROLLBACK_SCENARIOS = [
-    # versions (1, 2, ...) and their tags; the champion (the broken version); the version to return to
-    ("the pipeline promoted twice, then a hotfix went live",
-     [_START, _promoted("2026-07"), {"gate": "passed"}, _promoted("2026-09"), {"gate": "passed"}, {}, _INCIDENT],
-     7, "4"),
-    ("the pipeline never promoted anything",
-     [{"gate": "passed"}, _START, {"gate": "passed"}, {}, _INCIDENT], 5, "2"),
-    ("the pipeline's own last promotion is the incident",
-     [_START, {"gate": "passed"}, _promoted("2026-08"), {"gate": "passed"}, {**_promoted("2026-11"), **_INCIDENT},
-      {}], 5, "3"),
-]
+def _rollback_scenarios(seed: int) -> list[tuple[str, list[dict[str, str]], int, str]]:
+    """(what, the versions' tags (1, 2, ...), the champion (the broken version), the version to return to), with
+    other versions in between and other months each time, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh
+    for every check: the version to return to varies for a given registry size and broken version, and the old fixed
+    scenarios (7, 5 and 6 versions) never come back together). One to four versions always sit between the one to
+    return to and the broken one, so the version just below the broken one is never the answer."""
+    rng = np.random.default_rng(seed)
+
+    def others(low: int, high: int) -> list[dict[str, str]]:
+        return [[{"gate": "passed"}, {}][int(rng.integers(2))] for _ in range(int(rng.integers(low, high + 1)))]
+
+    while True:
+        first, second = (f"2026-{m:02d}" for m in sorted(rng.choice(np.arange(1, 13), 2, replace=False)))
+        hotfix = [*others(0, 1), _START, *others(0, 1), _promoted(first), *others(0, 2)]
+        hotfix_target = len(hotfix) + 1
+        hotfix += [_promoted(second), *others(1, 4), _INCIDENT]
+        never = [*others(0, 3), _START]
+        never_target = len(never)
+        never += [*others(1, 4), _INCIDENT]
+        own = [_START, *others(0, 3), _promoted(first)]
+        own_target = len(own)
+        own += [*others(1, 4), {**_promoted(second), **_INCIDENT}]
+        own_broken = len(own)
+        own += others(0, 1)
+        scenarios = [("the pipeline promoted twice, then a hotfix went live", hotfix, len(hotfix), str(hotfix_target)),
+                     ("the pipeline never promoted anything", never, len(never), str(never_target)),
+                     ("the pipeline's own last promotion is the incident", own, own_broken, str(own_target))]
+        if [(len(v), b, t) for _, v, b, t in scenarios] != [(7, 7, "4"), (5, 5, "2"), (6, 5, "3")]:
+            return scenarios
 
 
 @exercise("10.rollback", points=2, title="Roll back, safely enough to run twice")
@@ -726,7 +788,7 @@ def rollback(answer, name: str = "", **_):
     if not callable(answer):
         return wrong("Define a function `roll_back(client, name)`.")
     results = []
-    for what, versions, broken, expected in _ROLLBACK_SCENARIOS:
+    for what, versions, broken, expected in _rollback_scenarios(case_seed("10.rollback")):
         with _scratch_model(versions, champion=broken) as (c, scratch):
             first = answer(c, scratch)
             after_first = _champion(c, scratch)

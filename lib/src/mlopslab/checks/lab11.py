@@ -29,7 +29,7 @@ from .. import capstone, data, development, lineage, mltestscore, policy, provis
 from ..exercises import Feedback, NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..rubrics import criterion, written
 from ..validation import Decision, Evidence
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -425,13 +425,13 @@ _BEATS_CASES = (
 """The promotion rule's cases: (what, the candidate's exam, the champion's exam, the rule)."""
 
 
-def _beats_problem(beats, exam: Evidence, champion: Evidence) -> str | None:
+def _beats_problem(beats, exam: Evidence, champion: Evidence, seed: int) -> str | None:
     """Why the student's ``beats(new, old, rule)`` is not the promotion rule, or None: it is tried on the cases above
     (a gain at and below ``min_gain``, an AUC drop within and above ``max_auc_drop``, under the governed rule and another
-    one) and on this release's own exam."""
+    one), moved by :func:`_shifted`, and on this release's own exam."""
     if not callable(beats):
         return "define `beats(new, old, rule)`, the promotion rule, and decide with it"
-    cases = [*_BEATS_CASES, ("your model against last sprint's champion, under policy.PROMOTION", exam, champion,
+    cases = [*_shifted(_BEATS_CASES, seed), ("your model against last sprint's champion, under policy.PROMOTION", exam, champion,
                              policy.PROMOTION)]
     for what, new, old, rule in cases:
         got = beats(new, old, rule)
@@ -460,6 +460,21 @@ _DECIDE_CASES = (
 )
 """The release decision's cases, each on a scratch registered model: (what, gate passed, the candidate's exam, the
 champion's exam, the rule, whether the candidate must become champion)."""
+
+
+def _shifted(cases: tuple, seed: int) -> list[tuple]:
+    """``cases`` with every exam's profit moved by one whole number of euros and its AUC by one multiple of 0.001,
+    both drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check): the gains and AUC drops each case
+    names stay exactly as they are, so every verdict stays, but no table of verdicts keyed on the numbers matches."""
+    rng = np.random.default_rng(seed)
+    profit, auc = float(rng.integers(-4_000, 6_001)), float(rng.integers(-60, 81)) / 1000
+
+    def moved(value):
+        if isinstance(value, Evidence):
+            return _exam(value.profit + profit, round(value.auc + auc, 4))
+        return value
+
+    return [tuple(moved(value) for value in case) for case in cases]
 
 
 @contextlib.contextmanager
@@ -535,17 +550,18 @@ def _decide_case(decide, what: str, passed: bool, new: Evidence, old: Evidence, 
     return None
 
 
-def _decide_problem(decide, increment) -> str | None:
+def _decide_problem(decide, increment, seed: int) -> str | None:
     """Why the student's ``decide_and_promote`` does not release as the gate and the rule say, or None: it runs on
     scratch registered models where the champion must stay (a weaker candidate, a stricter rule, a failed gate) and
-    where it must go. The lab's own alias is put back if the function moved it."""
+    where it must go (the cases moved by :func:`_shifted`). The lab's own alias is put back if the function moved
+    it."""
     from ..registry import alias_version, client
 
     if not callable(decide):
         return "define `decide_and_promote(name, version, decision, old, rule)` and release with it"
     serving = alias_version("champion", increment.name)
     problem = None
-    for case in _DECIDE_CASES:
+    for case in _shifted(_DECIDE_CASES, seed):
         problem = _decide_case(decide, *case)
         if problem:
             break
@@ -581,12 +597,13 @@ def release(answer, increment=None, beats=None, decide_and_promote=None, **_):
                      "the decision being validation.gate(model, gate, policy.GATE, threshold=threshold).")
     if json.loads(tags["gate.policy"]) != policy.GATE.as_dict():
         return wrong("The gate ran under another policy: use the governed one, policy.GATE.")
-    rule_problem = _beats_problem(beats, exam, champion)
+    seed = case_seed("11.release")
+    rule_problem = _beats_problem(beats, exam, champion, seed)
     if rule_problem or not _recorded(tags, (float(champion.profit), float(champion.auc))):
         return partial(0.15, "Registered and gated. But the promotion rule is the heart of a release: " + (
             rule_problem or f"record the comparison on the version: last sprint's champion's exam profit and AUC "
                             f"as the tags {COMPARISON_TAGS[0]} and {COMPARISON_TAGS[1]}") + ".")
-    decide_problem = _decide_problem(decide_and_promote, increment)
+    decide_problem = _decide_problem(decide_and_promote, increment, seed)
     if decide_problem:
         return partial(0.25, "Registered, gated and compared. But the decision is the heart of a release: "
                        + decide_problem + ".")
@@ -644,11 +661,27 @@ def _sprint_case(increment) -> tuple[pd.DataFrame, dict[str, float]]:
     return capstone.history_by_evidence(capstone.sprints(), evidence), metrics
 
 
-def _other_team() -> tuple[pd.DataFrame, dict[str, float]]:
-    """Another team's sprint review: six sprints, and a model that earns less than contacting everybody would."""
-    history = pd.DataFrame({"sprint": range(1, 7), "committed": [24, 22, 10, 21, 30, 18],
-                            "done": [10, 22, 9, 15, 18, 18]}).set_index("sprint")
-    return history, {"auc": 0.78, "profit": 5230.0, "baseline_profit": 1850.0}
+def _other_team(seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Another team's sprint review: six sprints, and a model whose campaign earns more than the best no-model policy,
+    which earns something too; drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no KPIs typed
+    in match it). Drawn again until the common mistakes give other numbers: every sprint's velocity, the mean of the
+    per-sprint ratios and the whole-history reliability each off the KPI by more than the rounding allowed."""
+    rng = np.random.default_rng(seed)
+    while True:
+        committed = rng.integers(10, 31, 6)
+        done = np.maximum(committed - rng.integers(0, 13, 6), 3)
+        history = pd.DataFrame({"sprint": range(1, 7), "committed": committed.tolist(),
+                                "done": done.tolist()}).set_index("sprint")
+        last = history.tail(3)
+        reliability = last["done"].sum() / last["committed"].sum()
+        if (abs(history["done"].mean() - last["done"].mean()) > 4 * _KPI_TOLERANCE["velocity"]
+                and abs((last["done"] / last["committed"]).mean() - reliability) > 2 * _KPI_TOLERANCE["commitment_reliability"]
+                and abs(history["done"].sum() / history["committed"].sum() - reliability)
+                > 2 * _KPI_TOLERANCE["commitment_reliability"]):
+            break
+    baseline = round(float(rng.uniform(800, 3_000)), 2)
+    return history, {"auc": round(float(rng.uniform(0.72, 0.86)), 3), "baseline_profit": baseline,
+                     "profit": round(baseline + float(rng.uniform(1_000, 6_000)), 2)}
 
 
 def _kpis(history: pd.DataFrame, metrics: dict[str, float]) -> dict[str, float]:
@@ -708,7 +741,7 @@ def review_kpis(answer, increment=None, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(history, metrics)` that returns a dict with the keys "
                      '"velocity", "commitment_reliability" and "profit_uplift".')
-    other = ("another team", *_other_team())
+    other = ("another team", *_other_team(case_seed("11.review_kpis")))
     try:
         if is_blank(_kpi_call(answer, other[1], other[2])):
             raise NotAnswered

@@ -1,0 +1,797 @@
+"""More checks whose made-up cases are drawn from ``_guards.case_seed`` (fresh for every check, replayed by the
+grader's re-check), instead of being fixed in the check's source where a student could compute the expected results
+offline and type them in. For each: an honest answer is right, and each declared wrong answer's idea stays below full
+points, on several draws (replayed seeds, so the test is the same every run); a lookup of the old fixed case fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import MetricFrame, equal_opportunity_difference, selection_rate
+from mlopslab import config, data, development, policy, preparation, registry, trust
+from mlopslab.checks import _guards, lab00, lab02, lab05, lab06, lab07, lab08, lab10, lab11  # noqa: F401 -- registers the checks
+from mlopslab.exercises import evaluate
+from mlopslab.validation import Evidence
+
+SEEDS = range(100, 108)
+
+
+def scores(exercise_id: str, answer, **context) -> list[float]:
+    """The answer's score on the draws of :data:`SEEDS` (each replayed, as the grader's re-check does)."""
+    found = []
+    for seed in SEEDS:
+        _guards.replay({exercise_id: seed})
+        found.append(evaluate(exercise_id, answer, **context).score)
+    return found
+
+
+def test_the_draws_replay_and_differ() -> None:
+    assert lab10._promotion_cases(5) == lab10._promotion_cases(5) != lab10._promotion_cases(6)
+
+
+# --- 00.yearly_value ------------------------------------------------------------------------------------------
+
+def yearly_value(table):
+    return 12 * table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum()
+
+
+def yearly_value_everyone(table):
+    return 12 * table["MonthlyCharges"].sum()
+
+
+def yearly_value_one_month(table):
+    return table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum()
+
+
+def yearly_value_of_the_notebook(table):
+    customers = data.load_customers()
+    return 12 * customers.loc[customers["Churn"] == "Yes", "MonthlyCharges"].sum()
+
+
+def yearly_value_looked_up(table):
+    """Right on the lab's customers, the old small table's value typed in for any other table."""
+    return yearly_value(table) if len(table) > 100 else 12 * (20.0 + 45.25 + 10.5)
+
+
+def test_00_yearly_value() -> None:
+    assert scores("00.yearly_value", yearly_value) == [1.0] * len(SEEDS)
+    for wrong in (yearly_value_everyone, yearly_value_one_month, yearly_value_of_the_notebook, yearly_value_looked_up):
+        assert max(scores("00.yearly_value", wrong)) < 1, wrong.__name__
+
+
+# --- 02.sprint_plan -------------------------------------------------------------------------------------------
+
+def sprint_plan(backlog, capacity, done, carried, *, again=True, carry=True):
+    plan = list(carried) if carry else []
+    used = backlog.loc[plan, "points"].sum()
+    ranked = backlog.sort_values("WSJF", ascending=False).index.tolist()
+    while True:
+        qualifies = [sid for sid in ranked if sid not in plan and sid not in done
+                     and all(dep in done or dep in plan for dep in backlog.loc[sid, "depends_on"])
+                     and used + backlog.loc[sid, "points"] <= capacity]
+        if not qualifies:
+            return plan
+        plan.append(qualifies[0])
+        used += backlog.loc[qualifies[0], "points"]
+        if not again:  # one pass down the ranking, never looking back up
+            ranked = ranked[ranked.index(qualifies[0]) + 1:]
+
+
+def sprint_plan_in_one_pass(backlog, capacity, done, carried):
+    return sprint_plan(backlog, capacity, done, carried, again=False)
+
+
+def sprint_plan_without_the_carry_over(backlog, capacity, done, carried):
+    return sprint_plan(backlog, capacity, done, carried, carry=False)
+
+
+def sprint_plan_stopping_at_a_misfit(backlog, capacity, done, carried):
+    plan, used = list(carried), backlog.loc[list(carried), "points"].sum()
+    while True:
+        ready = [sid for sid in backlog.sort_values("WSJF", ascending=False).index if sid not in plan
+                 and sid not in done and all(d in done or d in plan for d in backlog.loc[sid, "depends_on"])]
+        if not ready or used + backlog.loc[ready[0], "points"] > capacity:
+            return plan
+        plan.append(ready[0])
+        used += backlog.loc[ready[0], "points"]
+
+
+def sprint_plan_looked_up(backlog, capacity, done, carried):
+    """Right on the lab's backlog, the old made-up backlog's plan typed in for any other."""
+    return sprint_plan(backlog, capacity, done, carried) if len(backlog) > 10 else ["A1", "B1", "B3", "B2", "B6"]
+
+
+def test_02_sprint_plan() -> None:
+    assert scores("02.sprint_plan", sprint_plan) == [1.0] * len(SEEDS)
+    for wrong in (sprint_plan_in_one_pass, sprint_plan_without_the_carry_over, sprint_plan_stopping_at_a_misfit,
+                  sprint_plan_looked_up):
+        assert max(scores("02.sprint_plan", wrong)) < 1, wrong.__name__
+
+
+def test_02_made_up_backlogs_need_every_part_of_the_rule() -> None:
+    for seed in SEEDS:
+        stories, capacity, done, carried = lab02._made_up_backlog(seed)
+        expected = set(lab02._plan(stories, capacity, done, carried))
+        assert lab02._walk(stories, capacity, done, carried) == expected
+        for mistake in ({"carry": False}, {"again": False}, {"skip": False}, {"done_ready": False}):
+            assert lab02._walk(stories, capacity, done, carried, **mistake) != expected, (seed, mistake)
+
+
+# --- 05.campaign and 05.test_profit -----------------------------------------------------------------------------
+
+def campaign(y_true, scores, threshold, economics, *, strict=False, churners_only=False, governed=False):
+    y_true, scores = np.asarray(y_true), np.asarray(scores)
+    matrix = (policy.ECONOMICS if governed else economics).cost_matrix()
+    reached = scores > threshold if strict else scores >= threshold
+    churners = int((reached & (y_true == 1)).sum())
+    stayers = 0 if churners_only else int(reached.sum()) - churners
+    return {"contacted": int(reached.sum()), "churners_contacted": churners,
+            "profit": float(churners * matrix.loc["churns", "contacted"] + stayers * matrix.loc["stays", "contacted"])}
+
+
+def _old_campaign_case():
+    """The case 05.campaign used to fix in its source (seed 11)."""
+    rng = np.random.default_rng(11)
+    y = (rng.random(400) < 0.3).astype(int)
+    return y, np.clip(np.round((0.25 + 0.35 * y + rng.normal(0, 0.2, 400)) * 20) / 20, 0, 1)
+
+
+def campaign_looked_up(y_true, scores, threshold, economics):
+    """The old case's counts and profits, computed offline and looked up by threshold and economics."""
+    y, old = _old_campaign_case()
+    return campaign(y, old, threshold, economics)
+
+
+def test_05_campaign() -> None:
+    assert scores("05.campaign", campaign) == [1.0] * len(SEEDS)
+    for mistake in ({"strict": True}, {"churners_only": True}, {"governed": True}):
+        assert max(scores("05.campaign", lambda *a, m=mistake: campaign(*a, **m))) < 1, mistake
+    assert max(scores("05.campaign", campaign_looked_up)) < 1
+
+
+def tuned_profit(y_val, val_scores, y_test, test_scores, economics):
+    chosen, _ = development.best_threshold(y_val, val_scores, economics)
+    return chosen, development.expected_profit(y_test, test_scores, chosen, economics)
+
+
+def tuned_profit_on_test(y_val, val_scores, y_test, test_scores, economics):
+    return development.best_threshold(y_test, test_scores, economics)
+
+
+def tuned_profit_of_validation(y_val, val_scores, y_test, test_scores, economics):
+    return development.best_threshold(y_val, val_scores, economics)
+
+
+def tuned_profit_at_one_half(y_val, val_scores, y_test, test_scores, economics):
+    return 0.5, development.expected_profit(y_test, test_scores, 0.5, economics)
+
+
+def tuned_profit_looked_up(y_val, val_scores, y_test, test_scores, economics):
+    """The old case's answer (seed 3), computed offline and looked up by the economics."""
+    return tuned_profit(*lab05._tuning_case(3), economics)
+
+
+def test_05_test_profit() -> None:
+    assert scores("05.test_profit", tuned_profit) == [1.0] * len(SEEDS)
+    for wrong in (tuned_profit_on_test, tuned_profit_of_validation, tuned_profit_at_one_half, tuned_profit_looked_up):
+        assert max(scores("05.test_profit", wrong)) < 1, wrong.__name__
+
+
+# --- 07.recall_gaps (the student's recall_gap, run on the check's own cases) -------------------------------------
+
+def recall_gap(outcomes, decisions, groups):
+    return equal_opportunity_difference(outcomes, decisions, sensitive_features=groups)
+
+
+def share_contacted_gap(outcomes, decisions, groups):
+    return MetricFrame(metrics=selection_rate, y_true=outcomes, y_pred=decisions, sensitive_features=groups).difference()
+
+
+def _old_recall_cases():
+    """The cases 07.recall_gaps used to fix in its source (seed SEED + 7)."""
+    from mlopslab.config import SEED
+
+    rng = np.random.default_rng(SEED + 7)
+    cases = []
+    for labels in (np.array([0, 1]), np.array(["north", "south", "east"])):
+        groups = pd.Series(rng.choice(labels, 400), index=rng.permutation(400) + 5000)
+        outcomes = pd.Series((rng.random(400) < 0.35).astype(int), index=groups.index)
+        decisions = (rng.random(400) < np.where(groups.to_numpy() == labels[0], 0.6, 0.3)).astype(int)
+        cases.append((outcomes, decisions, groups))
+    return cases
+
+
+def recall_gap_looked_up(outcomes, decisions, groups):
+    """Right for the two SeniorCitizen groups; for the check's three groups, the old case's gap typed in."""
+    if pd.Series(groups).nunique() == 2:
+        return recall_gap(outcomes, decisions, groups)
+    return recall_gap(*_old_recall_cases()[1])
+
+
+def _recall_gap_problems(fn) -> list[str | None]:
+    found = []
+    for seed in SEEDS:
+        _guards.replay({"07.recall_gaps": seed})
+        found.append(lab07._recall_gap_problem(fn))
+    return found
+
+
+def test_07_recall_gap_on_the_checks_cases() -> None:
+    assert _recall_gap_problems(recall_gap) == [None] * len(SEEDS)
+    assert _recall_gap_problems(lambda *a: round(recall_gap(*a), 3)) == [None] * len(SEEDS)
+    for wrong in (share_contacted_gap, recall_gap_looked_up):
+        assert all(_recall_gap_problems(wrong)), wrong.__name__
+
+
+# --- 10.promotion_policy and 10.trigger -------------------------------------------------------------------------
+
+def beats_champion(challenger, champion, rule=policy.PROMOTION):
+    return challenger["profit"] - champion["profit"] > rule.min_gain and \
+        champion["auc"] - challenger["auc"] <= rule.max_auc_drop
+
+
+def beats_on_profit_only(challenger, champion, rule=policy.PROMOTION):
+    return challenger["profit"] > champion["profit"]
+
+
+def beats_with_the_drop_reversed(challenger, champion, rule=policy.PROMOTION):
+    return challenger["profit"] - champion["profit"] > rule.min_gain and \
+        challenger["auc"] - champion["auc"] <= rule.max_auc_drop
+
+
+def beats_with_the_governed_numbers(challenger, champion, rule=policy.PROMOTION):
+    return challenger["profit"] > champion["profit"] and challenger["auc"] >= champion["auc"] - 0.02
+
+
+_OLD_VERDICTS = {(0.8434, 10280.0): True, (0.81, 9860.0): False, (0.8077, 9861.0): True, (0.7776, 11000.0): False,
+                 (0.7927, 10100.0): True, (0.90, 9000.0): False, (0.75, 9000.0): False, (0.82, 10260.0): False,
+                 (0.82, 10460.0): True, (0.7676, 10500.0): True, (0.7476, 10500.0): False, (0.70, -150.0): True}
+"""The old fixed cases' verdicts, by the challenger's AUC and profit."""
+
+
+def beats_looked_up(challenger, champion, rule=policy.PROMOTION):
+    return _OLD_VERDICTS.get((challenger["auc"], challenger["profit"]), False)
+
+
+def test_10_promotion_policy() -> None:
+    assert scores("10.promotion_policy", beats_champion) == [1.0] * len(SEEDS)
+    for wrong in (beats_on_profit_only, beats_with_the_drop_reversed, beats_with_the_governed_numbers, beats_looked_up):
+        assert max(scores("10.promotion_policy", wrong)) < 1, wrong.__name__
+
+
+def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
+    if not any(alert["kind"] in rule.retrain_on for alert in alerts):
+        return None
+    months = sorted(labelled)
+    if len(months) < rule.window + rule.gate_months:
+        return None
+    return months[-rule.gate_months - rule.window:-rule.gate_months], months[-rule.gate_months:]
+
+
+def plan_with_the_gate_in_training(alerts, labelled, rule=policy.PROMOTION):
+    months = sorted(labelled)
+    return (months[-rule.window:], months[-rule.gate_months:]) if alerts else None
+
+
+def plan_on_the_oldest_months(alerts, labelled, rule=policy.PROMOTION):
+    months = sorted(labelled)
+    if not alerts or len(months) < rule.window + rule.gate_months:
+        return None
+    return months[:rule.window], months[rule.window:rule.window + rule.gate_months]
+
+
+def plan_with_the_governed_numbers(alerts, labelled, rule=policy.PROMOTION):
+    if not any(alert["kind"] in ("data", "performance") for alert in alerts):
+        return None
+    months = sorted(labelled)
+    return (months[-5:-2], months[-2:]) if len(months) >= 5 else None
+
+
+def _old_trigger_plans() -> dict:
+    """The old fixed cases' plans (months of 2026, rules of window 2 and 4), computed offline, by case."""
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    strict = policy.PromotionRule(window=2, gate_months=1, retrain_on=("performance",))
+    wide = policy.PromotionRule(window=4, gate_months=3)
+    cases = [([], months[:8], policy.PROMOTION), (["data"], months[:5], policy.PROMOTION),
+             (["data"], months[:4], policy.PROMOTION), (["performance"], months[8::-1], policy.PROMOTION),
+             (["prediction"], months[:9], policy.PROMOTION), (["fairness"], months[:9], policy.PROMOTION),
+             (["prediction", "data"], months[:11], policy.PROMOTION), (["data"], months[:9], strict),
+             (["performance"], months[:9], strict), (["data"], months[:10], wide), (["data"], months[:6], wide)]
+    return {(tuple(kinds), tuple(labelled), rule): plan_retraining([{"kind": k} for k in kinds], labelled, rule)
+            for kinds, labelled, rule in cases}
+
+
+def plan_looked_up(alerts, labelled, rule=policy.PROMOTION):
+    return _old_trigger_plans().get((tuple(a["kind"] for a in alerts), tuple(labelled), rule))
+
+
+def test_10_trigger() -> None:
+    assert scores("10.trigger", plan_retraining) == [1.0] * len(SEEDS)
+    for wrong in (plan_with_the_gate_in_training, plan_on_the_oldest_months, plan_with_the_governed_numbers,
+                  plan_looked_up):
+        assert max(scores("10.trigger", wrong)) < 1, wrong.__name__
+
+
+# --- 11.review_kpis -------------------------------------------------------------------------------------------
+
+THIS_SPRINT = (pd.DataFrame({"sprint": range(1, 7), "committed": [16, 16, 20, 19, 19, 11],
+                             "done": [8, 16, 12, 13, 16, 11]}).set_index("sprint"),
+               {"profit": 9600.0, "baseline_profit": 0.0})
+
+
+@pytest.fixture
+def this_sprint(monkeypatch) -> None:
+    """The sprint's history and model metrics, made up, so that no tracking store is needed."""
+    monkeypatch.setattr(lab11, "_sprint_case", lambda increment: THIS_SPRINT)
+
+
+def sprint_kpis(history, metrics):
+    last = history.tail(3)
+    return {"velocity": last["done"].mean(), "commitment_reliability": last["done"].sum() / last["committed"].sum(),
+            "profit_uplift": metrics["profit"] - metrics["baseline_profit"]}
+
+
+def sprint_kpis_every_sprint(history, metrics):
+    return {"velocity": history["done"].mean(), "commitment_reliability": (history["done"] / history["committed"]).mean(),
+            "profit_uplift": metrics["profit"]}
+
+
+def sprint_kpis_mean_of_ratios(history, metrics):
+    last = history.tail(3)
+    return {"velocity": last["done"].mean(), "commitment_reliability": (last["done"] / last["committed"]).mean(),
+            "profit_uplift": metrics["baseline_profit"] - metrics["profit"]}
+
+
+def sprint_kpis_looked_up(history, metrics):
+    """Right for this sprint; the old other team's KPIs, computed offline, typed in for any other review."""
+    if history.equals(THIS_SPRINT[0]):
+        return sprint_kpis(history, metrics)
+    return {"velocity": 17.0, "commitment_reliability": 51 / 69, "profit_uplift": 3380.0}
+
+
+@pytest.mark.usefixtures("this_sprint")
+def test_11_review_kpis() -> None:
+    assert scores("11.review_kpis", sprint_kpis, increment=None) == [1.0] * len(SEEDS)
+    for wrong in (sprint_kpis_every_sprint, sprint_kpis_mean_of_ratios, sprint_kpis_looked_up):
+        assert max(scores("11.review_kpis", wrong, increment=None)) < 1, wrong.__name__
+
+
+# --- 06.gate_decision -----------------------------------------------------------------------------------------
+
+def gate_decision(evidence, gate, strict=False, names=("auc", "uplift", "fairness"), typed=False):
+    limits = (0.75, 2.0, 0.10) if typed else (gate.min_auc, gate.min_uplift_per_customer, gate.max_fairness_gap)
+    if strict:
+        fails = [not evidence.auc > limits[0], not evidence.uplift_per_customer > limits[1],
+                 not evidence.fairness_gap < limits[2]]
+    else:
+        fails = [evidence.auc < limits[0], evidence.uplift_per_customer < limits[1], evidence.fairness_gap > limits[2]]
+    failed = [name for name, fail in zip(names, fails, strict=True) if fail]
+    return not failed, failed
+
+
+def gate_decision_looked_up(evidence, gate):
+    """The governed limits typed in, and the old cases of the two other boards looked up by their numbers."""
+    boards = {(0.81, 0.85, 0.10): (False, ["auc"]), (0.81, 0.75, 0.2): (True, [])}
+    return boards.get((evidence.auc, gate.min_auc, gate.max_fairness_gap)) or gate_decision(evidence, gate, typed=True)
+
+
+def test_06_gate_decision() -> None:
+    assert scores("06.gate_decision", gate_decision) == [1.0] * len(SEEDS)
+    wrongs = [lambda e, g: gate_decision(e, g, strict=True),
+              lambda e, g: gate_decision(e, g, names=("min_auc", "min_uplift_per_customer", "max_fairness_gap")),
+              lambda e, g: (False, ["fairness"]), gate_decision_looked_up]
+    for number, wrong in enumerate(wrongs):
+        assert max(scores("06.gate_decision", wrong)) < 1, number
+
+
+def test_06_every_gate_case_fails_the_same_rules_on_every_draw() -> None:
+    for seed in SEEDS:
+        verdicts = [lab06._expected(evidence, gate) for _, evidence, gate in lab06._gate_cases(seed)]
+        assert verdicts == [(True, []), (False, ["auc"]), (False, ["uplift"]), (False, ["fairness"]),
+                            (False, ["auc", "uplift", "fairness"]), (True, []), (False, ["auc"]), (True, [])], seed
+
+
+# --- 07.reweighing --------------------------------------------------------------------------------------------
+
+def reweighing_weights(groups, y, flip=False, within_group=False):
+    rows = pd.DataFrame({"group": np.asarray(groups), "label": np.asarray(y)})
+    share_group = rows["group"].map(rows["group"].value_counts(normalize=True))
+    share_label = rows["label"].map(rows["label"].value_counts(normalize=True))
+    if within_group:
+        share_both = rows.groupby("group")["label"].transform(lambda s: s.map(s.value_counts(normalize=True)))
+    else:
+        share_both = rows.groupby(["group", "label"])["label"].transform("size") / len(rows)
+    weights = share_group * share_label / share_both
+    return (1 / weights if flip else weights).to_numpy()
+
+
+def reweighing_looked_up(groups, y):
+    """Honest on the customers (wrong: P(label | group)); the old eight rows' weights typed in."""
+    if len(groups) == 8:
+        return reweighing_weights(pd.Series(["a", "a", "a", "b", "b", "b", "b", "c"]), pd.Series([1, 1, 0, 0, 0, 0, 1, 0]))
+    return reweighing_weights(groups, y, within_group=True)
+
+
+def test_07_reweighing() -> None:
+    assert scores("07.reweighing", reweighing_weights) == [1.0] * len(SEEDS)
+    for wrong in (lambda g, y: reweighing_weights(g, y, flip=True), lambda g, y: reweighing_weights(g, y, within_group=True),
+                  reweighing_looked_up):
+        assert max(scores("07.reweighing", wrong)) < 1
+
+
+# --- 11.release (the student's `beats`, and the decision cases' verdicts) -----------------------------------------
+
+def release_beats(new, old, rule):
+    return new.profit - old.profit > rule.min_gain and old.auc - new.auc <= rule.max_auc_drop
+
+
+def release_beats_on_profit(new, old, rule):
+    return new.profit >= old.profit
+
+
+def release_beats_with_the_drop_reversed(new, old, rule):
+    return new.profit - old.profit > rule.min_gain and new.auc - old.auc <= rule.max_auc_drop
+
+
+def release_beats_looked_up(new, old, rule):
+    """The old cases' verdicts, by the candidate's profit and AUC; the governed rule with typed numbers otherwise."""
+    old_cases = {(e.profit, e.auc): lab11._beats(e, o, r) for _, e, o, r in lab11._BEATS_CASES}
+    return old_cases.get((new.profit, new.auc), new.profit > old.profit and old.auc - new.auc <= 0.02)
+
+
+def test_11_release_rule_on_the_checks_cases() -> None:
+    mine = Evidence(auc=0.81, threshold=0.3, profit=9800.0, baseline_profit=4000.0, customers=1100)
+    champion = Evidence(auc=0.8, threshold=0.3, profit=9000.0, baseline_profit=4000.0, customers=1100)
+    for seed in SEEDS:
+        assert lab11._beats_problem(release_beats, mine, champion, seed) is None
+        for wrong in (release_beats_on_profit, release_beats_with_the_drop_reversed, lambda *_: True, release_beats_looked_up):
+            assert lab11._beats_problem(wrong, mine, champion, seed), (seed, wrong)
+
+
+def test_11_shifted_cases_keep_every_verdict() -> None:
+    for cases in (lab11._BEATS_CASES, lab11._DECIDE_CASES):
+        verdicts = [lab11._beats(*(v for v in case if isinstance(v, Evidence)), case[-1 if len(case) == 4 else -2])
+                    for case in cases]
+        for seed in SEEDS:
+            moved = lab11._shifted(cases, seed)
+            assert moved != list(cases)
+            assert [lab11._beats(*(v for v in case if isinstance(v, Evidence)), case[-1 if len(case) == 4 else -2])
+                    for case in moved] == verdicts, seed
+
+
+# --- 06.promote -----------------------------------------------------------------------------------------------
+
+def promote(client, name, version, *, times=True):
+    tags = client.get_model_version(name, version).tags
+    chain = policy.APPROVAL
+    card_logged = tags.get(chain.card_tag, "")
+    if tags.get("gate") != "passed" or not card_logged:
+        raise PermissionError("the gate did not pass, or no model card")
+    if not chain.may_approve(tags.get(chain.author_tag, ""), tags.get(chain.approver_tag, "")):
+        raise PermissionError("not approved by someone other than its author")
+    if times and tags.get(chain.approved_at_tag, "") < card_logged:
+        raise PermissionError("approved before its model card existed")
+    client.set_registered_model_alias(name, "champion", version)
+    return version
+
+
+def promote_with_the_old_early_approval_typed_in(client, name, version):
+    """No comparison of the times: the old case's early approval time, typed in, is refused."""
+    if client.get_model_version(name, version).tags.get(policy.APPROVAL.approved_at_tag) == "2026-03-01T16:05:00+00:00":
+        raise PermissionError("approved before its model card existed")
+    return promote(client, name, version, times=False)
+
+
+def test_06_promote(monkeypatch) -> None:
+    from stores import fresh_store
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-promote"))
+    config.setup_tracking()
+    for seed in list(SEEDS)[:3]:
+        scenarios = lab06._promotion_scenarios(seed)
+        early = next(tags for label, tags, _ in scenarios if "before its model card" in label)
+        assert early[policy.APPROVAL.approved_at_tag] < early[policy.APPROVAL.card_tag]
+        _guards.replay({"06.promote": seed})
+        assert evaluate("06.promote", promote).score == 1.0
+        _guards.replay({"06.promote": seed})
+        assert evaluate("06.promote", promote_with_the_old_early_approval_typed_in).score < 1
+
+
+# --- 10.rollback ----------------------------------------------------------------------------------------------
+
+def roll_back(client, name, *, skip_incidents=True):
+    from mlopslab import continuous
+
+    versions = [v for v in client.search_model_versions(f"name='{name}'") if not skip_incidents or "incident" not in v.tags]
+    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
+    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
+    target = max(promoted or starts, key=lambda v: int(v.version))
+    client.set_registered_model_alias(name, "champion", target.version)
+    return str(target.version)
+
+
+def roll_back_one_version(client, name):
+    target = str(int(client.get_model_version_by_alias(name, "champion").version) - 1)
+    client.set_registered_model_alias(name, "champion", target)
+    return target
+
+
+def roll_back_below_the_broken_one(client, name):
+    broken = [v for v in client.search_model_versions(f"name='{name}'") if "incident" in v.tags]
+    target = str(int(max(broken, key=lambda v: int(v.version)).version) - 1)
+    client.set_registered_model_alias(name, "champion", target)
+    return target
+
+
+def roll_back_looked_up(client, name):
+    """The old scenarios' answers, by the number of registered versions."""
+    target = {7: "4", 5: "2", 6: "3"}.get(len(client.search_model_versions(f"name='{name}'")), "1")
+    client.set_registered_model_alias(name, "champion", target)
+    return target
+
+
+def test_10_rollback(monkeypatch) -> None:
+    from stores import fresh_store
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-rollback"))
+    config.setup_tracking()
+    wrongs = (lambda c, n: roll_back(c, n, skip_incidents=False), roll_back_one_version, roll_back_below_the_broken_one,
+              roll_back_looked_up)
+    for seed in list(SEEDS)[:3]:
+        for what, versions, broken, expected in lab10._rollback_scenarios(seed):
+            assert "incident" in versions[broken - 1] and int(expected) < broken - 1, what
+        _guards.replay({"10.rollback": seed})
+        assert evaluate("10.rollback", roll_back).score == 1.0
+        for number, wrong in enumerate(wrongs):
+            _guards.replay({"10.rollback": seed})
+            assert evaluate("10.rollback", wrong).score < 1, (seed, number)
+
+
+# --- 08.meets_slo ---------------------------------------------------------------------------------------------
+
+def meets_slo(latencies_ms, slo=policy.SLO):
+    if len(latencies_ms) < 100 / (100 - slo.percentile):
+        raise ValueError("too few calls")
+    return bool(np.percentile(latencies_ms, slo.percentile) <= slo.latency_ms)
+
+
+def meets_slo_nearest_rank(latencies_ms, slo=policy.SLO):
+    ordered = sorted(latencies_ms)
+    if len(ordered) < np.ceil(100 / (100 - slo.percentile)):
+        raise ValueError("too few calls")
+    return ordered[int(np.ceil(slo.percentile / 100 * len(ordered))) - 1] <= slo.latency_ms
+
+
+def meets_slo_on_the_mean(latencies_ms, slo=policy.SLO):
+    return bool(np.mean(latencies_ms) <= slo.latency_ms)
+
+
+def meets_slo_however_few(latencies_ms, slo=policy.SLO):
+    return bool(np.percentile(latencies_ms, slo.percentile) <= slo.latency_ms)
+
+
+def meets_slo_looked_up(latencies_ms, slo=policy.SLO):
+    """The old samples' verdicts, by the number of calls and the objective; the percentile otherwise."""
+    old = {(100, 300.0, 95.0): None, (12, 300.0, 95.0): ValueError, (62, 300.0, 99.0): ValueError}
+    verdict = old.get((len(latencies_ms), slo.latency_ms, slo.percentile), False)
+    if verdict is ValueError:
+        raise ValueError("too few calls")
+    return meets_slo_however_few(latencies_ms, slo)
+
+
+def test_08_meets_slo() -> None:
+    for honest in (meets_slo, meets_slo_nearest_rank):
+        assert scores("08.meets_slo", honest) == [1.0] * len(SEEDS), honest.__name__
+    for wrong in (meets_slo_on_the_mean, meets_slo_however_few, meets_slo_looked_up):
+        assert max(scores("08.meets_slo", wrong)) < 1, wrong.__name__
+
+
+# --- 03.quarantine --------------------------------------------------------------------------------------------
+
+def quarantine(batch, contract, *, labels=True, lazy=True):
+    import pandera.pandas as pa
+
+    try:
+        contract.validate(batch, lazy=lazy)
+        bad = []
+    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as err:
+        bad = err.failure_cases["index"].dropna().unique() if labels else err.failure_cases.index
+    is_bad = batch.index.isin(bad)
+    return batch[~is_bad], batch[is_bad]
+
+
+def quarantine_looked_up(batch, contract):
+    """Right on the batches; the old small table's quarantine typed in."""
+    if len(batch) > 20:
+        return quarantine(batch, contract)
+    bad = batch.index.isin(["5575-GNVDE", "3668-QPYBK"])
+    return batch[~bad], batch[bad]
+
+
+def test_03_quarantine() -> None:
+    from mlopslab.checks import lab03
+
+    for seed in SEEDS:
+        _, small, contract, broken = lab03._small_case(seed)
+        assert set(lab03._reference_quarantine(small, contract)) == set(broken), seed
+    assert scores("03.quarantine", quarantine) == [1.0] * len(SEEDS)
+    for wrong in (lambda b, c: quarantine(b, c, labels=False), lambda b, c: quarantine(b, c, lazy=False),
+                  quarantine_looked_up):
+        assert max(scores("03.quarantine", wrong)) < 1
+
+
+# --- 04.split_by_time and 04.new_feature ------------------------------------------------------------------------
+
+def split_by_time(df, validation_months=3, test_months=3):
+    months = sorted(df["month"].unique())
+    first_test, first_validation = months[-test_months], months[-test_months - validation_months]
+    return (df[df["month"] < first_validation], df[(df["month"] >= first_validation) & (df["month"] < first_test)],
+            df[df["month"] >= first_test])
+
+
+def split_with_validation_after_test(df, validation_months=3, test_months=3):
+    months = sorted(df["month"].unique())
+    first_validation, first_test = months[-validation_months], months[-validation_months - test_months]
+    return (df[df["month"] < first_test], df[df["month"] >= first_validation],
+            df[(df["month"] >= first_test) & (df["month"] < first_validation)])
+
+
+def split_looked_up(df, validation_months=3, test_months=3):
+    """The old cases' cut months (the year, the year without its last two months, 2 and 1 months), by the last month."""
+    cuts = {("2025-12", 3, 3): ("2025-07", "2025-10"), ("2025-10", 3, 3): ("2025-05", "2025-08"),
+            ("2025-12", 2, 1): ("2025-10", "2025-12")}
+    first_validation, first_test = cuts.get((df["month"].max(), validation_months, test_months), ("2025-07", "2025-10"))
+    return (df[df["month"] < first_validation], df[(df["month"] >= first_validation) & (df["month"] < first_test)],
+            df[df["month"] >= first_test])
+
+
+def test_04_split_by_time() -> None:
+    assert sorted(data.load_customers()["month"].unique())[-1] == "2025-12"  # the table above is the year's
+    assert scores("04.split_by_time", split_by_time) == [1.0] * len(SEEDS)
+    for wrong in (split_with_validation_after_test, split_looked_up):
+        assert max(scores("04.split_by_time", wrong)) < 1, wrong.__name__
+
+
+def add_new_month_to_month(X, below=False):
+    out = X.copy()
+    first_year = out["tenure"] < 12 if below else out["tenure"] <= 12
+    out["new_month_to_month"] = ((out["Contract"] == "Month-to-month") & first_year).astype(int)
+    return out
+
+
+def feature_looked_up(X):
+    """Right on the customers; the old edge rows' values typed in by row label."""
+    if len(X) > 100:
+        return add_new_month_to_month(X)
+    old = {10: 1, 20: 0, 30: 1, 40: 0, 50: 0, 60: 0}
+    return X.assign(new_month_to_month=[old.get(label, 0) for label in X.index])
+
+
+def test_04_new_feature() -> None:
+    from mlopslab.checks import lab04
+
+    for seed in SEEDS:
+        edges = lab04._feature_edge_rows(seed)
+        assert {("Month-to-month", 12), ("Month-to-month", 13), ("Month-to-month", 0)} <= set(
+            zip(edges["Contract"], edges["tenure"], strict=True))
+    assert scores("04.new_feature", add_new_month_to_month) == [1.0] * len(SEEDS)
+    for wrong in (lambda X: add_new_month_to_month(X, below=True), feature_looked_up):
+        assert max(scores("04.new_feature", wrong)) < 1
+
+
+# --- 07.feature_effect ----------------------------------------------------------------------------------------
+
+def feature_effect(model, customer, feature, background, flip=False, replaced_only=False):
+    own = model.predict_proba(customer)[:, 1][0]
+    variants = pd.concat([customer] * len(background), ignore_index=True)
+    variants[feature] = background[feature].to_numpy()
+    replaced = model.predict_proba(variants)[:, 1].mean()
+    return replaced if replaced_only else (replaced - own if flip else own - replaced)
+
+
+def test_07_feature_effect() -> None:
+    model, train, holdout = registry.train_reference_model()
+    X_train, _ = preparation.split_xy(train)
+    customer = trust.customer_frame(holdout[holdout["customerID"] == "9339-JOZSO"])
+    context = {"model": model, "customer": customer, "background": trust.comparable_customers(X_train, customer, n=200)}
+    lab_table = {f: feature_effect(model, customer, f, context["background"]) for f in ("Contract", "MonthlyCharges")}
+
+    def read_off_the_labs_table(model, customer, feature, background):
+        return lab_table.get(feature, feature_effect(model, customer, feature, background))
+
+    first_other = lab07._other_customers()[1].iloc[[0]]  # the old fixed case: the first such customer, seed SEED + 1
+    old_case = trust.customer_frame(first_other)
+    old_background = trust.comparable_customers(X_train, old_case, n=150, seed=config.SEED + 1)
+    old_table = {f: feature_effect(model, old_case, f, old_background) for f in ("Contract", "MonthlyCharges")}
+
+    def typed_from_the_old_case(model, customer, feature, background):
+        if customer["Contract"].iloc[0] == "Two year":
+            return old_table[feature]
+        return feature_effect(model, customer, feature, background)
+
+    assert scores("07.feature_effect", feature_effect, **context) == [1.0] * len(SEEDS)
+    for wrong in (lambda *a: feature_effect(*a, flip=True), lambda *a: feature_effect(*a, replaced_only=True),
+                  read_off_the_labs_table, typed_from_the_old_case):
+        assert max(scores("07.feature_effect", wrong, **context)) < 1
+
+
+# --- 03.services_consistent -----------------------------------------------------------------------------------
+
+def services_consistent(df, *, both_ways=True, phone=True, addons=data.ADDONS):
+    ok = (df["PhoneService"] == "No") == (df["MultipleLines"] == "No phone service") if phone else df.index == df.index
+    for addon in addons:
+        if both_ways:
+            ok &= (df["InternetService"] == "No") == (df[addon] == "No internet service")
+        else:
+            ok &= ~((df["InternetService"] == "No") & (df[addon] != "No internet service"))
+    return ok
+
+
+def services_looked_up(df):
+    """The phone rule only, and the old batch's conflicting rows (the course seed), typed in by label."""
+    from mlopslab.checks import lab03
+
+    _, injected = lab03.service_conflict_batch(seed=config.SEED)
+    typed = {row for rows in injected.values() for row in rows}
+    if len(df) == len(data.load_customers()):  # the training data: nothing to flag
+        return services_consistent(df)
+    return services_consistent(df, addons=[]) & ~df.index.isin(typed)
+
+
+def test_03_services_consistent() -> None:
+    assert scores("03.services_consistent", services_consistent) == [1.0] * len(SEEDS)
+    wrongs = [lambda df: services_consistent(df, both_ways=False), lambda df: services_consistent(df, phone=False),
+              lambda df: services_consistent(df, addons=[a for a in data.ADDONS if a != "OnlineBackup"]),
+              services_looked_up]
+    for number, wrong in enumerate(wrongs):
+        assert max(scores("03.services_consistent", wrong)) < 1, number
+
+
+# --- 08.score_online (its customers; the server's answers are judged in the lab's own test) -----------------------
+
+def test_08_score_online_draws_other_customers() -> None:
+    drawn = [lab08._customers(seed=seed) for seed in SEEDS]
+    assert all(len(frame) == 4 for frame in drawn)
+    assert len({tuple(frame.index) for frame in drawn}) == len(SEEDS)
+    assert all(not frame.index.equals(lab08._customers(seed=8).index) for frame in drawn)  # the old fixed case
+
+
+# --- 10.promote -----------------------------------------------------------------------------------------------
+
+def promote_version(client, name, version, *, gated=True, trace=True, error=ValueError):
+    if gated and client.get_model_version(name, version).tags.get("gate") != "passed":
+        raise error(f"{name} version {version} has not passed the gate")
+    previous = str(client.get_model_version_by_alias(name, "champion").version)
+    if trace and previous != str(version):
+        client.set_model_version_tag(name, version, "replaces", previous)
+    client.set_registered_model_alias(name, "champion", version)
+    return previous
+
+
+def promote_typed_in(client, name, version):
+    """The old layout's numbers typed in: refuse '3' and '4', record and return '1'."""
+    if version in ("3", "4"):
+        raise ValueError("not gated")
+    if version != "1":
+        client.set_model_version_tag(name, version, "replaces", "1")
+    client.set_registered_model_alias(name, "champion", version)
+    return "1"
+
+
+def test_10_promote(monkeypatch) -> None:
+    from stores import fresh_store
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-promote-10"))
+    config.setup_tracking()
+    for seed in list(SEEDS)[:3]:
+        versions, champion, target, (failed, ungated) = lab10._promote_case(seed)
+        assert versions[int(champion) - 1] == versions[int(target) - 1] == {"gate": "passed"} and champion != target
+        assert versions[int(failed) - 1] == {"gate": "failed"} and versions[int(ungated) - 1] == {}
+        _guards.replay({"10.promote": seed})
+        assert evaluate("10.promote", promote_version).score == 1.0
+        wrongs = (lambda c, n, v: promote_version(c, n, v, gated=False, trace=False),
+                  lambda c, n, v: promote_version(c, n, v, error=AssertionError), promote_typed_in)
+        for number, wrong in enumerate(wrongs):
+            _guards.replay({"10.promote": seed})
+            assert evaluate("10.promote", wrong).score < 1, (seed, number)
