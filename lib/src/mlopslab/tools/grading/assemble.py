@@ -27,8 +27,8 @@ from .tamper import UNPARSABLE
 GRADER_PREFIX = "grader-"
 SNAPSHOT_PREFIX = "grader-snapshot-"
 HIDDEN_CELL = "grader-hidden-checks"
-CASE_KEY_CELL = "grader-snapshot-case-key"
-"""Sets the key the checks draw their made-up cases from; a snapshot-like cell (no re-check of its own)."""
+CASE_KEY_CELL = "grader-case-key"
+"""Sets the key the checks draw their made-up cases from (no re-check of its own)."""
 
 
 class SubmissionError(Exception):
@@ -209,7 +209,7 @@ def assemble(lab_path: Path, submission: dict, extra_checks: Path | None = None)
 def _skip_after_last_grader_cell(cells: list[nbformat.NotebookNode]) -> None:
     """Tag ``skip-execution`` the code cells after the last re-check: no grade depends on them."""
     graders = [i for i, c in enumerate(cells) if c.get("id", "").startswith(GRADER_PREFIX)
-               and not c.get("id", "").startswith(SNAPSHOT_PREFIX)]
+               and not c.get("id", "").startswith(SNAPSHOT_PREFIX) and c.get("id") != CASE_KEY_CELL]
     for cell in cells[graders[-1] + 1:] if graders else ():
         if cell.cell_type == "code":
             cell.metadata.setdefault("tags", []).append("skip-execution")
