@@ -215,18 +215,8 @@ def _code_key(code: types.CodeType) -> tuple:
     consts = list(code.co_consts)
     if consts and isinstance(consts[0], str):
         consts = consts[1:]
-    key = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, _stable_repr(c)) for c in consts)
+    key = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in consts)
     return code.co_code, code.co_names, code.co_varnames, code.co_argcount, key
-
-
-def _stable_repr(value: Any) -> str:
-    """``repr`` that is the same in every process: a frozenset constant (``x in {"a", "b"}``) lists its items sorted,
-    as string hashing, and so set order, differs between processes."""
-    if isinstance(value, frozenset):
-        return "frozenset(" + repr(sorted(_stable_repr(v) for v in value)) + ")"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_stable_repr(v) for v in value) + ")"
-    return repr(value)
 
 
 _KEY: list[str] = []
