@@ -20,6 +20,7 @@ from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..rubrics import criterion, written
 from ..trust import scores
 from ._guards import Forbidden, case_seed, references, seal, without
+from ._tolerance import rounded
 
 
 def _own_function(answer, signature: str) -> str | None:
@@ -45,7 +46,7 @@ def _candidate_campaign() -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray
 
 # --------------------------------------------------------------------------------------------------- 07.feature_effect
 
-_DECIMALS = 5e-5 + 1e-9
+_DECIMALS = rounded(4)
 """How far an effect or a weight may be from the check's: a value rounded to four decimals is right."""
 
 
@@ -294,7 +295,7 @@ calibration table (``segment_gaps``) gives the per-group means recall is made of
 ``equal_opportunity_difference`` is allowed: the library, named in the exercise)."""
 
 
-_GAP_TOLERANCE = 5e-4 + 1e-9
+_GAP_TOLERANCE = rounded(3)
 """How far a gap may be from the check's: a gap rounded to three decimals is right."""
 
 

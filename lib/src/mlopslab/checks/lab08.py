@@ -26,6 +26,7 @@ from ..data import FEATURES, load_batch
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import SLO, THRESHOLD, ServingObjective
 from ._guards import Forbidden, case_seed, references, seal, without
+from ._tolerance import rounded
 
 # ------------------------------------------------------------------------------------------ contact list
 
@@ -152,7 +153,7 @@ def _shape_problem(result, month: str):
     return None
 
 
-_EUROS = 0.5 + 1e-9
+_EUROS = rounded(0)
 """How far a revenue at risk may be from the check's: one rounded to whole euros (or cents) is right."""
 
 
@@ -401,7 +402,7 @@ def _request_problem(seen, rows: int):
     return None
 
 
-_DECIMALS = 5e-5 + 1e-9
+_DECIMALS = rounded(4)
 """How far a returned probability may be from the server's: one rounded to four decimals is right."""
 
 

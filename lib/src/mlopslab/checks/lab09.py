@@ -17,6 +17,7 @@ from .. import data, monitoring
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import ALERTS, AlertRules
 from ._guards import Forbidden, references, seal, without
+from ._tolerance import rounded
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +89,7 @@ def _bins_off(given: pd.Series, wanted: pd.Series) -> list[int]:
     more decimals is compared to that precision)."""
     values = given.to_numpy()
     digits = _rounded_to(values)
-    atol = 1e-9 if digits is None else 0.5 * 10.0 ** -digits + 1e-9
+    atol = 1e-9 if digits is None else rounded(digits)
     return [int(i) + 1 for i in np.flatnonzero(~np.isclose(values, wanted.to_numpy(), rtol=1e-6, atol=atol))]
 
 
@@ -331,7 +332,7 @@ def calibration_alerts(answer, **_):
         gap_given = merged["gap_given"].astype(float).to_numpy()
         digits = _rounded_to(gap_given)  # a gap rounded to 3 or more decimals is compared to that precision
         if not np.allclose(merged["gap"].astype(float), gap_given,
-                           atol=1e-4 if digits is None else max(1e-4, 0.5 * 10.0 ** -digits + 1e-9)):
+                           atol=1e-4 if digits is None else max(1e-4, rounded(digits))):
             return wrong("The right segments, but other gaps: gap = observed churn rate − mean predicted churn "
                          f"(churn_probability), per segment value{_coarse(merged['gap_given'])}.")
         if (merged["direction"] != merged["direction_given"]).any():
