@@ -114,3 +114,49 @@ def test_markers_split_stub_from_solution() -> None:
 def test_bad_markers_are_named(text: str, problem: str) -> None:
     with pytest.raises(sources.SourceError, match=problem):
         sources.split_exercise(text)
+
+
+
+def _heading_before(cells: list, index: int) -> str:
+    """The last "Exercise …" heading line above cell ``index``, without its hashes."""
+    for cell in reversed(cells[:index]):
+        if cell.cell_type == "markdown":
+            found = [line.lstrip("#").strip() for line in cell.source.splitlines()
+                     if line.startswith("#") and "xercise " in line]
+            if found:
+                return found[-1]
+    return ""
+
+
+def _as_heading(title: str) -> str:
+    return title[0].lower() + title[1:]
+
+
+def _plain(heading: str) -> str:
+    """The heading as plain text (titles show in HTML pages and LMS columns): no markdown emphasis or code marks."""
+    return heading.replace("`", "").replace("*", "")
+
+
+@pytest.mark.parametrize("source", sources.source_paths(), ids=lambda p: p.stem[:2])
+def test_exercise_headings_agree_with_the_checks(source) -> None:
+    """One name per exercise: the heading a student reads ("Exercise 05.1 — the profit of a threshold") has the number
+    the check's feedback prints ("Exercise 05.1 (05.campaign)") and the title the grades and feedback pages show."""
+    from mlopslab import exercises, rubrics
+
+    lab = source.stem[:2]
+    cells = sources.read(source).cells
+    declared = exercises.exercises_of(lab)
+    found, expected = [], []
+    for index, cell in enumerate(cells):
+        kind, ex_id = sources.role(cell) or ("", "")
+        heading = _plain(_heading_before(cells, index))
+        if kind == "exercise":
+            found.append(heading)
+            expected.append(f"Exercise {exercises.number(ex_id)} — {_as_heading(declared[ex_id].title)}")
+        elif kind == "written":
+            found.append(heading)
+            letter = heading.split(" — ")[0].rsplit(".", 1)[-1]  # "Written exercise 01.A": the letter is free
+            expected.append(f"Written exercise {lab}.{letter} — {_as_heading(rubrics.get(ex_id).title)}")
+    assert found == expected
+    assert [sources.role(c)[1] for c in cells if (sources.role(c) or ("",))[0] == "exercise"] == list(declared), \
+        "exercise cells follow the order the checks declare"

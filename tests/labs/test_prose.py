@@ -24,7 +24,8 @@ FRAME = {
 
 _NUMBER = re.compile(r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)(?P<pct>\s?%)?(?![\w])")
 _YEAR_MONTH = re.compile(r"\b(19|20)\d\d-\d\d\b")
-_EXERCISE_REF = re.compile(r"\b\d\d\.\d+\b(?=\s*(—|-|:|\)|$))")
+_EXERCISE_REF = re.compile(r"\b\d\d\.\d+\b(?=\s*(—|-|:|\)|$))|(?i:\bexercises?\s+)\d\d\.\d+\b")
+"""An exercise's number ("Exercise 05.1 — …", "as in exercise 03.5"): the check cells print it too, not a figure."""
 _CODE = re.compile(r"`[^`]*`")
 
 
@@ -99,7 +100,8 @@ def test_the_figure_finder_finds_figures() -> None:
     """The rule itself: typed figures are found, years, months, exercise numbers and small counts are not."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    md = new_markdown_cell("In 2025, about 25.6 % left; 7,000 customers; 3 sprints; 2026-08; Exercise 05.1 — x; `0.75`.")
+    md = new_markdown_cell("In 2025, about 25.6 % left; 7,000 customers; 3 sprints; 2026-08; Exercise 05.1 — x; `0.75`; "
+                           "as in exercise 03.5.")
     code = new_code_cell("print(...)")
     code.outputs = [{"output_type": "stream", "name": "stdout", "text": "rate 0.256, n 7000\n"}]
     nb = new_notebook(cells=[md, code])

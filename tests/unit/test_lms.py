@@ -217,7 +217,8 @@ def test_gradescope_autograder_posts_the_grade_and_feedback(tmp_path) -> None:
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 6.3 and "late" in results["output"]
     assert [(t["name"].split()[0], t["score"], t["max_score"]) for t in results["tests"]] == \
-        [("02.burndown", 3.0, 3.0), ("02.retrospective", 4.0, 6.0), ("late", -0.7, 0)]
+        [("02.2", 3.0, 3.0), ("02.retrospective", 4.0, 6.0), ("late", -0.7, 0)]
+    assert results["tests"][0]["name"].startswith("02.2 (02.burndown) ")  # the heading's number, then the id
     scores = list(csv.reader(io.StringIO((tmp_path / "gradescope-scores-lab02.csv").read_text())))
     assert scores[0] == ["Name", "SID", "Email", "Score", "Max Points"] and scores[1][:2] == ["Jane Doe", "S2026001"]
 

@@ -142,6 +142,19 @@ def exercises_of(lab: str) -> dict[str, Exercise]:
     return {k: v for k, v in _REGISTRY.items() if v.lab == lab}
 
 
+def number(exercise_id: str) -> str:
+    """"05.campaign" -> "05.1": the exercise's number in its lab (declaration order, which is the order of its cells),
+    as its heading in the notebook shows it; ``exercise_id`` itself if the lab does not declare it."""
+    order = list(exercises_of(exercise_id.split(".", 1)[0]))
+    return f"{exercise_id[:2]}.{order.index(exercise_id) + 1}" if exercise_id in order else exercise_id
+
+
+def label(exercise_id: str) -> str:
+    """"05.campaign" -> "05.1 (05.campaign)": the number the heading shows, then the id the grades and checks use."""
+    shown = number(exercise_id)
+    return exercise_id if shown == exercise_id else f"{shown} ({exercise_id})"
+
+
 def get(exercise_id: str) -> Exercise:
     """The declared exercise ``exercise_id``; KeyError naming the known ones if absent."""
     found = exercises_of(exercise_id.split(".", 1)[0])
@@ -196,9 +209,9 @@ _COLOURS = {"correct": "#e6f4ea", "partial": "#fff8e1", "wrong": "#fdecea", "una
 def render(result: Result) -> dict[str, Any]:
     """A display bundle: plain text, HTML and the machine-readable JSON."""
     icon = _ICONS[result.status]
-    label = {"correct": "correct", "partial": "partly right", "wrong": "not yet right",
-             "unanswered": "not answered yet", "error": "your code raised an error"}[result.status]
-    head = f"{icon} Exercise {result.exercise}: {label} ({result.points:g}/{result.max_points:g} points)"
+    verdict = {"correct": "correct", "partial": "partly right", "wrong": "not yet right",
+               "unanswered": "not answered yet", "error": "your code raised an error"}[result.status]
+    head = f"{icon} Exercise {label(result.exercise)}: {verdict} ({result.points:g}/{result.max_points:g} points)"
     text = head if result.status in ("unanswered",) else f"{head}\n   {result.message}"
     body = "" if result.status == "unanswered" else f"<br><span>{html.escape(result.message)}</span>"
     markup = (

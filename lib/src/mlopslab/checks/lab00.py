@@ -63,7 +63,7 @@ def churn_rate(answer, **_):
                  "over those rows.")
 
 
-@exercise("00.lead_persona", points=1, title="Who leads more than one stage?")
+@exercise("00.lead_persona", points=1, title="Who carries the hand-offs?")
 def lead_persona(answer, **_):
     if isinstance(answer, (pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):  # `.index` without `.tolist()`
         answer = answer.tolist()
@@ -104,7 +104,7 @@ def _yearly_value(table: pd.DataFrame) -> float:
     return float(12 * table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum())
 
 
-@exercise("00.yearly_value", points=1, title="A function: the yearly revenue lost with the churners")
+@exercise("00.yearly_value", points=1, title="Write a function: the revenue churn takes away")
 def yearly_value(answer, **_):
     if not callable(answer):
         return wrong("Define a function `yearly_value(table)` that returns one number.")

@@ -118,7 +118,7 @@ def _unfindable(run, lab_run) -> list[str]:
     return why
 
 
-@exercise("01.record_run", points=3, title="Record the challenger in MLflow")
+@exercise("01.record_run", points=3, title="Record the challenger yourself")
 def record_run(answer, **_):
     from mlflow.tracking import MlflowClient
 
@@ -331,7 +331,7 @@ def assess_team(answer, **_):
                    "models are retrained, validated and delivered: the levels build on each other.")
 
 
-written("01.audit_answer", title="The answer to the auditor, from the record", criteria=[
+written("01.audit_answer", title="The answer to the auditor", criteria=[
     criterion("record", 2, "Answers from the record, not from memory",
               full="The data version (the fingerprint under `data_version`, and whether today's file still has it), "
                    "the logged parameters and the run's code version, each as the record states it."),

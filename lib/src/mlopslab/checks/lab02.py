@@ -303,7 +303,7 @@ def _plan_cases() -> list[tuple[str, list[scrum.Story], int, list[str], list[str
     return [*cases, ("a made-up backlog", *_made_up_backlog(case_seed("02.sprint_plan")))]
 
 
-@exercise("02.sprint_plan", points=3, title="Plan a sprint: carry-over first, then the best ready story that fits")
+@exercise("02.sprint_plan", points=3, title="Write the sprint planner")
 def sprint_plan(answer, **_):
     if not callable(answer):
         return wrong("Give a list of story ids from a function: define `sprint_plan(backlog, capacity, done, "
@@ -399,7 +399,7 @@ def _shown(given) -> str:
     return f"{float(given):.6g}" if _is_number(given) else repr(given)
 
 
-@exercise("02.sprint_kpis", points=2, title="Velocity and commitment reliability")
+@exercise("02.sprint_kpis", points=2, title="Compute velocity and commitment reliability")
 def sprint_kpis(answer, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(hist)` that returns a dict.")
@@ -456,7 +456,7 @@ def _kpi_hint(key: str, given, h: pd.DataFrame) -> str:
 
 # --- 02.retrospective (written: scored by a person against this rubric) -------------------------------------
 
-written("02.retrospective", title="The team's retrospective: start, stop, continue", criteria=[
+written("02.retrospective", title="The team's retrospective", criteria=[
     criterion("start", 2, "Something to start, with its evidence",
               full="A change in how the team works (ordering stories by their dependencies, removing an impediment "
                    "at its source, limiting work in progress), tied to a fact of this sprint: a story that waited, "

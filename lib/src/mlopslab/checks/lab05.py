@@ -102,7 +102,7 @@ def _profit_blocked(name: str) -> str:
             "`economics.cost_matrix()` and the customers the campaign contacts.")
 
 
-@exercise("05.campaign", points=3, title="The profit of a threshold, from the cost matrix")
+@exercise("05.campaign", points=3, title="The profit of a threshold")
 def campaign(answer, **_):
     import pandas as pd
 
@@ -202,7 +202,7 @@ def _pair(got) -> tuple[float, float] | None:
     return None if threshold is None or profit is None else (threshold, profit)
 
 
-@exercise("05.test_profit", points=2, title="Choose the threshold on validation months, report on the test months")
+@exercise("05.test_profit", points=2, title="Choose on validation, report on test")
 def honest_test_profit(answer, **_):
     if not callable(answer):
         return wrong("Define a function `test_profit(y_val, val_scores, y_test, test_scores, economics)` that "
@@ -290,7 +290,7 @@ def _model_scores(model) -> tuple[float, dict] | None:
     return roc_auc_score(y, scores), {"y": y, "scores": scores}
 
 
-@exercise("05.log_run", points=3, title="Log a run of your own, with every required field")
+@exercise("05.log_run", points=3, title="Log a run of your own")
 def log_run(answer, economics=None, **_):
     from mlflow.exceptions import MlflowException
 
@@ -433,7 +433,7 @@ def _scratch_runs():
             client.delete_run(run_id)
 
 
-@exercise("05.read_run", points=2, title="Read a run back from the tracking store")
+@exercise("05.read_run", points=2, title="Read a run back")
 def read_run(answer, **_):
     if not callable(answer):
         return wrong("Define a function `read_run(run_name)` that returns a dict.")

@@ -338,7 +338,7 @@ def register_challenger(answer, run_id=None, **_):
 
 # --------------------------------------------------------------------------------------------------- 06.intended_use
 
-@exercise("06.intended_use", points=1, title="Model card: the intended use")
+@exercise("06.intended_use", points=1, title="The intended use section")
 def intended_use(answer, **_):
     if not isinstance(answer, (list, tuple, set)):
         return wrong("Give a list of the numbers of the uses that are in scope, e.g. [1, 2].")

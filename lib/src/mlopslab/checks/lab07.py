@@ -79,7 +79,7 @@ def _other_customer(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return customer, trust.comparable_customers(X_train, customer, n=150, seed=int(rng.integers(2**31)))
 
 
-@exercise("07.feature_effect", points=2, title="Explain one prediction: the effect of one feature")
+@exercise("07.feature_effect", points=2, title="Explain one prediction yourself")
 def feature_effect(answer, model=None, customer=None, background=None, **_):
     problem = _own_function(answer, "feature_effect(model, customer, feature, background)")
     if problem:
@@ -167,7 +167,7 @@ def _as_senior_groups(by_group: pd.DataFrame, expected: pd.DataFrame) -> pd.Data
     return None
 
 
-@exercise("07.group_metrics", points=2, title="The group metrics, with fairlearn's MetricFrame")
+@exercise("07.group_metrics", points=2, title="The group metrics, with fairlearn")
 def group_metrics(answer, **_):
     from fairlearn.metrics import MetricFrame
 

@@ -269,7 +269,7 @@ def _digest(modes: dict[str, str]) -> str:
     return hashlib.sha256("|".join(f"{case}={modes[case]}" for case in USE_CASES).encode()).hexdigest()
 
 
-@exercise("08.serving_mode", points=1, title="Batch or real time?")
+@exercise("08.serving_mode", points=1, title="Choose the serving mode")
 def serving_mode(answer, **_):
     if not isinstance(answer, dict):
         return wrong("Give a dict that maps each use case (the keys given) to 'batch' or 'real-time'.")
@@ -527,7 +527,7 @@ _SLO_HINTS = {
 }
 
 
-@exercise("08.meets_slo", points=2, title="Does the endpoint meet its service-level objective?")
+@exercise("08.meets_slo", points=2, title="Does the endpoint meet its SLO?")
 def meets_slo(answer, latencies=None, **_):
     if not callable(answer):
         return wrong("Define a function `meets_slo(latencies_ms, slo=policy.SLO)`.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from ...exercises import number
 from .collect import slug
 from .report import columns, max_points
 from .roster import Person
@@ -51,7 +52,8 @@ def _criteria_table(e: ExerciseGrade) -> str:
 
 
 def _exercise_row(e: ExerciseGrade) -> str:
-    name = f"{escape(e.title)} <span class='small'>({escape(e.exercise)}"
+    shown = number(e.exercise)  # "05.1", as the lab's heading shows it; a hidden check or written answer has none
+    name = (f"{escape(shown)} — " if shown != e.exercise else "") + f"{escape(e.title)} <span class='small'>({escape(e.exercise)}"
     name += f", an extra check on {escape(e.hidden_of)})</span>" if e.hidden_of else ")</span>"
     detail = f"<div>{escape(e.message)}</div>" if e.message and not e.criteria else ""
     if e.kind == KIND:

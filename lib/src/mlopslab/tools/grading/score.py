@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import nbformat
 
-from ...exercises import MIME, STATUSES, Exercise
+from ...exercises import MIME, STATUSES, Exercise, label
 from .assemble import GRADER_PREFIX, HIDDEN_CELL, Assembled
 from .execute import Outcome
 from .hidden import HiddenCheck
@@ -189,12 +189,12 @@ def _hidden_grades(ex: ExerciseGrade, hidden: list[HiddenCheck], found: dict[str
     for check in hidden:
         r = found.get(check.id)
         if ex.status == "flagged":
-            status, points, message = "flagged", 0.0, f"not counted: exercise {ex.exercise} is flagged for review"
+            status, points, message = "flagged", 0.0, f"not counted: exercise {label(ex.exercise)} is flagged for review"
         elif problem:
             status = "flagged" if "more than one" in problem else "not-run"
             points, message = 0.0, f"not graded: {problem}"
         elif r is None:
-            status, points, message = ("not-run", 0.0, f"not graded: exercise {ex.exercise} was not checked"
+            status, points, message = ("not-run", 0.0, f"not graded: exercise {label(ex.exercise)} was not checked"
                                        if ex.status in ("missing", "not-run", "timeout", "error") else "not graded")
         else:
             status = r.get("status") if r.get("status") in STATUSES else "error"

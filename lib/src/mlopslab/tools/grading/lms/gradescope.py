@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from ....exercises import label
 from ..roster import Person
 from ..term import parse_time
 from . import Entry, Origin
@@ -113,7 +114,7 @@ def claim(folder: Path, zone: tzinfo, hints: list[Path] | None = None) -> tuple[
 
 
 def _results(book, grade) -> dict:
-    tests = [{"name": f"{e.exercise} {e.title}", "score": e.points, "max_score": e.max_points,
+    tests = [{"name": f"{label(e.exercise)} {e.title}", "score": e.points, "max_score": e.max_points,
               "output": e.message, "visibility": "visible"} for e in grade.exercises]
     if grade.penalty:
         tests.append({"name": "late penalty", "score": -grade.penalty, "max_score": 0, "output": grade.late,
