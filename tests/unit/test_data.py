@@ -9,7 +9,8 @@ from mlopslab.config import data_dir
 
 
 def test_regeneration_is_byte_identical(tmp_path) -> None:
-    written = data.write_all(tmp_path)
+    """From the config the data was made with: the defaults, or a term's data/config.json (docs/instructors.md)."""
+    written = data.write_all(tmp_path, data.term())
     assert (tmp_path / "SHA256SUMS").read_bytes() == (data_dir() / "SHA256SUMS").read_bytes()
     for path in written:
         assert path.read_bytes() == (data_dir() / path.relative_to(tmp_path)).read_bytes(), path.name
@@ -17,7 +18,7 @@ def test_regeneration_is_byte_identical(tmp_path) -> None:
 
 def test_committed_files_match_checksums() -> None:
     status = data.verify_checksums()
-    assert len(status) == 1 + 2 * 12 + 2
+    assert len(status) == 1 + 2 * 12 + 2 + (data_dir() / data.TERM_FILE).is_file()
     assert all(status.values()), [name for name, ok in status.items() if not ok]
 
 
