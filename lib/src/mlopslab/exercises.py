@@ -197,9 +197,13 @@ def evaluate(exercise_id: str, answer: Any, **context: Any) -> Result:
         where = traceback.extract_tb(err.__traceback__)[-1]
         message = f"Your answer raised {type(err).__name__}: {err} (in {where.name})"
         return Result(exercise_id, "error", 0.0, 0.0, ex.points, message)
-    status = "correct" if feedback.score == 1.0 else "wrong" if feedback.score == 0.0 else "partial"
-    points = round(feedback.score * ex.points, 4)
-    return Result(exercise_id, status, feedback.score, points, ex.points, feedback.message)
+    return Result(exercise_id, status_of(feedback.score), feedback.score, round(feedback.score * ex.points, 4),
+                  ex.points, feedback.message)
+
+
+def status_of(score: float) -> str:
+    """A check's status from its score: "correct" at 1, "wrong" at 0, "partial" in between."""
+    return "correct" if score == 1.0 else "wrong" if score == 0.0 else "partial"
 
 
 _ICONS = {"correct": "✅", "partial": "🟡", "wrong": "❌", "unanswered": "⏳", "error": "❌"}

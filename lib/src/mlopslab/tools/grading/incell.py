@@ -127,9 +127,8 @@ def _evaluate_hidden(fresh: Any, check: Any, answer: Any, context: dict) -> dict
         return {**base, "status": "unanswered", "score": 0.0, "points": 0.0, "message": "Not answered."}
     except BaseException:  # noqa: BLE001 -- nothing of what the student's code raised may leave this cell
         return {**base, "status": "error", "score": 0.0, "points": 0.0, "message": RAISED}
-    status = "correct" if feedback.score == 1.0 else "wrong" if feedback.score == 0.0 else "partial"
-    return {**base, "status": status, "score": feedback.score, "points": round(feedback.score * check.points, 4),
-            "message": str(feedback.message)}
+    return {**base, "status": fresh.status_of(feedback.score), "score": feedback.score,
+            "points": round(feedback.score * check.points, 4), "message": str(feedback.message)}
 
 
 def run_hidden(source: str) -> None:
