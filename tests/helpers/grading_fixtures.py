@@ -56,12 +56,7 @@ def _lab() -> dict:
 
 
 def _with(answers: dict[str, str]) -> dict:
-    nb = _lab()
-    for cell in nb["cells"]:
-        ex_id = cell.get("metadata", {}).get("mlopslab", {}).get("exercise")
-        if ex_id in answers:
-            cell["source"] = answers[ex_id]
-    return nb
+    return notebooks.with_answers(_lab(), answers)
 
 
 def _solved(**overrides: str) -> dict:
