@@ -8,7 +8,7 @@ functions that would do the task are switched off (:mod:`._guards`).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ import pandas as pd
 from .. import data, monitoring
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ..policy import ALERTS, AlertRules
-from ._guards import Forbidden, references, seal, without
+from ._guards import Forbidden, case_seed, references, seal, without
 from ._tolerance import rounded
 
 
@@ -55,20 +55,64 @@ def _psi_table(reference, current, open_edges: bool = True) -> pd.DataFrame:
                          "term": (floored_cur - floored_ref) * np.log(floored_cur / floored_ref)})
 
 
-_OTHER_DRIFT = data.Drift(price_rise=0.25, price_rise_month=3, competitor_month=4, new_customer_shift=0.5)
-"""Another production year than the shipped one: batches the lab never shows (regenerated when a check runs)."""
+def _drawn_drift(rng: np.random.Generator) -> data.Drift:
+    """Another production year's drift than the term's: when prices rise and by how much, when the competitor comes
+    and how many recent sign-ups it brings (within the generator's ranges)."""
+    rise_month = int(rng.integers(2, 12))
+    return data.Drift(price_rise=round(float(rng.uniform(0.05, 0.30)), 3), price_rise_month=rise_month,
+                      competitor_month=int(rng.integers(rise_month, 13)),
+                      new_customer_shift=round(float(rng.uniform(0.15, 0.55)), 2))
 
 
 @lru_cache(maxsize=1)
-def _other_year() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    return monitoring.production_year(_OTHER_DRIFT, batch_size=450)
+def _customers() -> pd.DataFrame:
+    """The term's 2025 customers: the reference's population."""
+    return data.load_customers()[["customerID", *data.FEATURES]]
+
+
+def _drifted_batch(rng: np.random.Generator, drift: data.Drift, month: str, size: int) -> pd.DataFrame:
+    """A scoring batch of ``month`` under ``drift``, made as ``data.make_production`` makes one, of customers drawn
+    from the term's 2025 customers: from the competitor's month a share of recent sign-ups (tenure under a year),
+    from the price rise's month higher monthly charges (and totals)."""
+    customers = _customers()
+    batch = customers.take(rng.integers(0, len(customers), size)).reset_index(drop=True)
+    number = data.PRODUCTION_MONTHS.index(month) + 1
+    tenure, charges = batch["tenure"].to_numpy(), batch["MonthlyCharges"].to_numpy()
+    total = batch["TotalCharges"].to_numpy(dtype=float)
+    if number >= drift.competitor_month:
+        recent = rng.random(size) < drift.new_customer_shift
+        tenure = np.where(recent, np.round(rng.uniform(0, 12, size)).astype(tenure.dtype), tenure)
+        total = np.where(recent, np.round(charges * tenure * rng.normal(1.0, 0.04, size), 2), total)
+    if number >= drift.price_rise_month:
+        charges = np.round(charges * (1 + drift.price_rise), 2)
+        total = np.round(charges * tenure * rng.normal(1.0, 0.04, size), 2)
+    batch = batch.assign(tenure=tenure, MonthlyCharges=charges, TotalCharges=total)
+    batch.insert(1, "month", month)
+    return batch
+
+
+def _psi_drawn(seed: int) -> tuple[str, str, pd.Series]:
+    """(feature, month, current column): a batch of the check's own, from another year's drift drawn from ``seed``.
+    It is drawn again until some of its values lie beyond the reference's range, so that closed outer bins (which
+    lose them) give another table."""
+    rng = np.random.default_rng(seed)
+    reference = _reference()
+    while True:
+        drift = _drawn_drift(rng)
+        month = str(rng.choice(data.PRODUCTION_MONTHS[drift.price_rise_month - 1:]))
+        feature = str(rng.choice(["MonthlyCharges", "TotalCharges"]))
+        current = _drifted_batch(rng, drift, month, int(rng.integers(300, 601)))[feature]
+        low, high = reference[feature].min(), reference[feature].max()
+        if ((current < low) | (current > high)).any():
+            return feature, month, current
 
 
 def _psi_cases():
     """(feature, where, reference column, current column): two of the lab's months, one batch of the check's own."""
-    reference, other = _reference(), _other_year()[0]
+    reference = _reference()
     cases = [(f, f"in {m}", data.load_batch(m)[f]) for f, m in (("MonthlyCharges", "2026-06"), ("tenure", "2026-07"))]
-    cases.append(("TotalCharges", "in a batch of the check's own (another year)", other["2026-05"]["TotalCharges"]))
+    feature, month, current = _psi_drawn(case_seed("09.psi"))
+    cases.append((feature, f"in a batch of the check's own ({data.month_name(month)} of another year)", current))
     return [(f, where, reference[f].copy(), current.copy()) for f, where, current in cases]
 
 
@@ -162,15 +206,71 @@ def _drift_rows(reference, batches, features, rules) -> pd.DataFrame:
                          "level": levels})
 
 
+_QUIET_FEATURES = ["InternetService", "Contract", "PaymentMethod", "PaperlessBilling", "TechSupport"]
+"""Inputs the generator's drift leaves alone: one of them joins the drawn case, so that 'ok' rows are dropped there."""
+
+
+@cache
+def _reference_bins(feature: str) -> tuple[np.ndarray | None, pd.Series]:
+    """The bins of ``monitoring.bin_shares`` for the reference's ``feature``: (edges, shares), or (None, shares by
+    category)."""
+    values = _reference()[feature]
+    if not pd.api.types.is_numeric_dtype(values):
+        return None, values.astype(str).value_counts(normalize=True)
+    inner = np.unique(np.quantile(values.to_numpy(dtype=float), np.linspace(0.0, 1.0, 11)))[1:-1]
+    edges = np.concatenate([[-np.inf], inner, [np.inf]])
+    return edges, pd.Series(np.histogram(values.to_numpy(dtype=float), edges)[0] / len(values))
+
+
+def _quick_psi(feature: str, current: pd.Series) -> float:
+    """``monitoring.psi(reference[feature], current)`` with the reference's bins computed once (a draw tries a few
+    cases)."""
+    edges, ref = _reference_bins(feature)
+    if edges is None:
+        cur = current.value_counts(normalize=True)
+        labels = ref.index.union(cur.index)
+        ref, cur = ref.reindex(labels, fill_value=0.0), cur.reindex(labels, fill_value=0.0)
+    else:
+        cur = pd.Series(np.histogram(current.to_numpy(dtype=float), edges)[0] / len(current))
+    ref, cur = np.maximum(ref.to_numpy(), monitoring.EPSILON), np.maximum(cur.to_numpy(), monitoring.EPSILON)
+    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+
+
+def _unseen_drift(seed: int) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Three months of another year's drift drawn from ``seed`` (under the lab's month names, other customers): one
+    before its price rise, two from the rise on. Drawn again until, under the governed rules, a month alerts and a
+    month stays quiet, some feature only warns, and no PSI lies within 0.002 of a line (an answer that rounds to 3
+    decimals keeps its levels)."""
+    rng = np.random.default_rng(seed)
+    features = [*monitoring.KEY_FEATURES, str(rng.choice(_QUIET_FEATURES))]
+
+    def near(values: np.ndarray) -> bool:
+        return bool(np.abs(values[..., None] - [ALERTS.psi_warn, ALERTS.psi_alert]).min() < 0.002)
+
+    while True:
+        drift, size = _drawn_drift(rng), int(rng.integers(400, 601))
+        later = rng.choice(np.arange(drift.price_rise_month - 1, 12), size=2, replace=False)
+        batches = {data.PRODUCTION_MONTHS[i]: _drifted_batch(rng, drift, data.PRODUCTION_MONTHS[i], size) for i in later}
+        values = np.array([[_quick_psi(f, batch[f]) for f in features] for batch in batches.values()])
+        if near(values) or not (values >= ALERTS.psi_alert).any() or \
+                not ((values >= ALERTS.psi_warn) & (values < ALERTS.psi_alert)).any():
+            continue
+        month = data.PRODUCTION_MONTHS[rng.choice(drift.price_rise_month - 1)]
+        batches[month] = _drifted_batch(rng, drift, month, size)
+        values = np.array([_quick_psi(f, batches[month][f]) for f in features])
+        if (values < ALERTS.psi_warn).all() and not near(values):
+            return dict(sorted(batches.items())), features
+
+
 def _drift_cases() -> list[tuple[dict, list[str], AlertRules, str]]:
     months_a = ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08"]
     months_b = ["2026-03", "2026-05", "2026-07"]
+    unseen, features = _unseen_drift(case_seed("09.drift_alerts"))
     return [
         ({m: data.load_batch(m) for m in months_a}, [*monitoring.KEY_FEATURES, "Contract"], ALERTS, "governed"),
         ({m: data.load_batch(m) for m in months_b}, ["tenure", "MonthlyCharges"],
          AlertRules(psi_warn=0.02, psi_alert=0.3), "other"),
-        ({m: _other_year()[0][m] for m in ["2026-02", "2026-05", "2026-09"]},  # the lab's month names, other batches
-         [*monitoring.KEY_FEATURES, "InternetService"], ALERTS, "unseen"),
+        (unseen, features, ALERTS, "unseen"),
     ]
 
 
@@ -197,17 +297,18 @@ def drift_alerts(answer, **_):
             return wrong(f"The table lacks the column(s) {missing}.")
         given = {(str(r.month), str(r.feature), str(r.level).strip().lower()) for r in result.itertuples()}
         wanted = {(r.month, r.feature, r.level) for r in expected.itertuples()}
+        unseen = wrong("Right on the lab's batches, wrong on batches of the check's own (the same month names, other "
+                       "customers): compute each PSI from the `reference` and `batches` your function is given, not "
+                       "from values the notebook computed.")
         if given == wanted:
             merged = expected.merge(result.astype({"month": str, "feature": str}), on=["month", "feature"])
             if not np.allclose(merged["psi_x"].astype(float), merged["psi_y"].astype(float), atol=1e-3):
-                return wrong("The right months, features and levels, but other PSI values: compute "
-                             "monitoring.psi(reference[feature], batch[feature]) for each"
-                             f"{_coarse(merged['psi_y'])}.")
+                return unseen if name == "unseen" else wrong(
+                    "The right months, features and levels, but other PSI values: compute "
+                    f"monitoring.psi(reference[feature], batch[feature]) for each{_coarse(merged['psi_y'])}.")
             continue
         if name == "unseen":
-            return wrong("Right on the lab's batches, wrong on batches of the check's own (the same month names, "
-                         "other customers): compute each PSI from the `reference` and `batches` your function is "
-                         "given, not from values the notebook computed.")
+            return unseen
         if any(level == "ok" for *_, level in given):
             return wrong("Keep only the months and features that warn or alert; an 'ok' is not an alert.")
         if given and given < wanted and {level for *_, level in given} == {"alert"}:
@@ -290,7 +391,7 @@ def _late_hint(given: set, scored, labels, segments, rules) -> str | None:
     return None
 
 
-@exercise("09.calibration_alerts", points=3, title="Write the calibration alert, in both directions")
+@exercise("09.calibration_alerts", points=3, title="Write the calibration alert")
 def calibration_alerts(answer, **_):
     if not callable(answer):
         return wrong("Define a function `calibration_alerts(scored, labels, segments, rules)` that returns a DataFrame.")
