@@ -52,3 +52,36 @@ def test_init_store_makes_the_folders_a_store_needs(tmp_path) -> None:
     db = tmp_path / "a" / "b" / "course.db"
     init_store(f"sqlite:///{db}")
     assert db.is_file() and MlflowClient(tracking_uri=f"sqlite:///{db}").search_experiments()[0].name == "Default"
+
+
+def test_artifact_root_is_beside_a_sqlite_store_and_is_the_one_the_ui_uses(tmp_path) -> None:
+    from mlopslab import config, mlflow_proxy
+
+    assert config.artifact_root(sqlite_uri(tmp_path / "s")) == (tmp_path / "s" / "artifacts").resolve().as_uri()
+    assert config.artifact_root("http://127.0.0.1:5000") is None
+    assert mlflow_proxy.artifact_root is config.artifact_root
+
+
+def test_tracking_is_set_up_once_per_store_and_again_when_anything_moved(tmp_path, monkeypatch) -> None:
+    import mlflow
+    from mlopslab import config
+
+    calls = []
+    real = mlflow.set_experiment
+    monkeypatch.setattr(mlflow, "set_experiment", lambda *a, **k: calls.append(a) or real(*a, **k))
+    first = empty_store(tmp_path / "first")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", first)
+    assert config.ensure_tracking() == first and len(calls) == 1
+    assert config.ensure_tracking() == first and len(calls) == 1  # nothing moved: nothing redone
+    real("elsewhere")  # the student selects another experiment: the next client puts the course's back
+    assert config.ensure_tracking() == first and len(calls) == 2
+    assert mlflow.get_experiment(mlflow.tracking.fluent._get_experiment_id()).name == config.EXPERIMENT
+    second = empty_store(tmp_path / "second")  # another store (a test's fresh one, the grader's)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", second)
+    assert config.ensure_tracking() == second and mlflow.get_tracking_uri() == second and len(calls) == 3
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", first)  # back to the first: MLflow points at the second meanwhile
+    assert config.ensure_tracking() == first and len(calls) == 4
+    Path(first.removeprefix("sqlite:///")).unlink()  # the store deleted and made anew at the same path
+    empty_store(tmp_path / "first")
+    assert config.ensure_tracking() == first and len(calls) == 5
+    assert mlflow.get_experiment_by_name(config.EXPERIMENT) is not None

@@ -270,3 +270,9 @@ def test_catalog_entry_names_owner_steward_uses_and_retention() -> None:
         assert entry[key]
     assert (data.data_dir().parent / entry["datasheet"]).is_file()
     assert entry["version_customers_csv"] == data.sha256_file(data.data_dir() / "customers.csv")
+
+
+def test_a_batch_that_does_not_reconcile_is_an_error_even_under_python_O(monkeypatch) -> None:
+    monkeypatch.setattr(provisioning.ValidationResult, "reconciles", property(lambda self: False))
+    with pytest.raises(RuntimeError, match="validate_batch lost rows"):
+        validate_batch(data.load_batch("2026-01").head(5))

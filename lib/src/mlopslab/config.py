@@ -56,24 +56,72 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or sqlite_uri(default_store_dir())
 
 
+def artifact_root(uri: str) -> str | None:
+    """Where a store's experiments keep their artifacts: the ``artifacts`` folder beside a SQLite store's database
+    (a file URI), so never the cwd; None for another store (its server decides)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return (Path(uri.removeprefix("sqlite:///")).resolve().parent / "artifacts").as_uri()
+
+
 def setup_tracking(experiment: str = EXPERIMENT) -> str:
     """Point MLflow at the course store, select the course experiment, return the URI.
 
-    Artifacts of a new experiment go beside the SQLite database (not into the cwd).
+    A new experiment keeps its artifacts at :func:`artifact_root` (beside the SQLite database, not in the cwd).
     """
     import mlflow
 
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     if mlflow.get_experiment_by_name(experiment) is None and uri.startswith("sqlite:///"):
-        artifacts = Path(uri.removeprefix("sqlite:///")).parent / "artifacts"
         try:
-            mlflow.create_experiment(experiment, artifact_location=artifacts.as_uri())
+            mlflow.create_experiment(experiment, artifact_location=artifact_root(uri))
         except Exception:  # created meanwhile by a parallel lab
             if mlflow.get_experiment_by_name(experiment) is None:
                 raise
-    mlflow.set_experiment(experiment)
+    _SET_UP[(uri, experiment)] = mlflow.set_experiment(experiment).experiment_id
     return uri
+
+
+_SET_UP: dict[tuple[str, str], str] = {}
+"""(tracking URI, experiment name) -> the experiment's id, as :func:`setup_tracking` last selected it."""
+
+
+def ensure_tracking(experiment: str = EXPERIMENT) -> str:
+    """:func:`setup_tracking`, done once per tracking URI: a later call only checks that MLflow still points at that
+    store and experiment and that the store still holds it, and sets up again when not (another
+    ``MLFLOW_TRACKING_URI``, a store deleted or made anew, ``mlflow.set_tracking_uri`` or ``mlflow.set_experiment``
+    called meanwhile). Returns the URI."""
+    import mlflow
+    from mlflow.tracking import fluent
+
+    uri = tracking_uri()
+    selected = _SET_UP.get((uri, experiment))
+    if (selected is not None and mlflow.get_tracking_uri() == uri
+            and getattr(fluent, "_active_experiment_id", None) == selected  # MLflow's selection, without a lookup
+            and _store_holds(uri, selected, experiment)):
+        return uri
+    return setup_tracking(experiment)
+
+
+def _store_holds(uri: str, experiment_id: str, experiment: str) -> bool:
+    """Whether a SQLite store still holds ``experiment`` as the active experiment ``experiment_id`` (one read query,
+    a fraction of MLflow's lookups); always True for another kind of store."""
+    import sqlite3
+    from contextlib import closing
+
+    if not uri.startswith("sqlite:///"):
+        return True
+    db = Path(uri.removeprefix("sqlite:///"))
+    if not db.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            found = con.execute("SELECT name, lifecycle_stage FROM experiments WHERE experiment_id = ?",
+                                (int(experiment_id),)).fetchone()
+    except (sqlite3.Error, ValueError):
+        return False
+    return found == (experiment, "active")
 
 
 def quiet() -> None:
@@ -149,13 +197,13 @@ def _template_store() -> Path:
 
 
 def _default_experiment_beside(db: Path) -> None:
-    """Point MLflow's ``Default`` experiment (id 0) at the ``artifacts`` folder beside the database, as
-    :func:`setup_tracking` does for the course experiment. MLflow records ``<cwd>/mlruns/0`` of whichever process
+    """Point MLflow's ``Default`` experiment (id 0) at :func:`artifact_root`, the ``artifacts`` folder beside the
+    database, as :func:`setup_tracking` does for the course experiment. MLflow records ``<cwd>/mlruns/0`` of whichever process
     created the tables, so a copied template sent a run logged outside the course experiment to a stranger's
     folder (in the grading sandbox, one it cannot write)."""
     import sqlite3
 
-    location = (db.resolve().parent / "artifacts").as_uri()
     with sqlite3.connect(db) as con:
-        con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0", (location,))
+        con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                    (artifact_root(f"sqlite:///{db}"),))
     con.close()

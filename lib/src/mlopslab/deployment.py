@@ -47,6 +47,7 @@ from . import registry, schema
 from .config import MODEL_NAME, setup_tracking
 from .data import FEATURES
 from .policy import SLO
+from .scoring import churn_scores
 
 SERVICE_NAME = f"{MODEL_NAME}-service"
 """The registered name of the validating wrapper that the scoring server serves."""
@@ -63,10 +64,9 @@ CONTEXT_COLUMNS = ["Contract", "tenure", "MonthlyCharges"]
 
 # --------------------------------------------------------------------------------------------------- batch job
 
-def churn_probability(model, features: pd.DataFrame) -> np.ndarray:
-    """The churn probability of each row, from a pyfunc or scikit-learn model of the course."""
-    scores = np.asarray(model.predict(features[FEATURES]), dtype=float)
-    return scores[:, 1] if scores.ndim == 2 else scores
+churn_probability = churn_scores
+"""The churn probability of each row, from a pyfunc or scikit-learn model of the course:
+:func:`mlopslab.scoring.churn_scores`, as the batch job and the served model use it."""
 
 
 def score_batch(model, batch: pd.DataFrame) -> pd.DataFrame:
@@ -74,9 +74,7 @@ def score_batch(model, batch: pd.DataFrame) -> pd.DataFrame:
 
     Columns: rank, customerID, month, churn_probability and the context columns Contract, tenure, MonthlyCharges.
     """
-    missing = [c for c in ["customerID", "month", *FEATURES] if c not in batch.columns]
-    if missing:
-        raise KeyError(f"the batch is missing the column(s) {missing}")
+    schema.require_columns(batch, ["customerID", "month", *FEATURES], "the batch")
     scored = batch[["customerID", "month"]].copy()
     scored["churn_probability"] = churn_probability(model, batch)
     scored[CONTEXT_COLUMNS] = batch[CONTEXT_COLUMNS]

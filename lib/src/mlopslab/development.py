@@ -8,6 +8,8 @@ default to the governed policy, :data:`mlopslab.policy.ECONOMICS`.
 A campaign's threshold is chosen on validation data, never on the data its profit is reported on: pass the
 chosen ``threshold`` to :func:`evaluate` and :func:`log_run` (without it they report the best threshold of the
 evaluation data itself, an optimistic figure).
+
+``churn_scores`` and ``one_thread`` are :mod:`mlopslab.scoring`'s, the one scorer of the course.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, roc_curve
-from threadpoolctl import threadpool_limits
 
 from . import lineage
 from .config import SEED
 from .policy import ECONOMICS, THRESHOLD, Economics
 from .preparation import make_pipeline, split_xy
+from .scoring import churn_scores, one_thread
 
 if TYPE_CHECKING:
     from mlflow.data.pandas_dataset import PandasDataset
@@ -65,24 +67,11 @@ def candidate_models(seed: int = SEED) -> dict:
     }
 
 
-def one_thread():
-    """A context in which OpenMP/BLAS use one thread: gradient boosting on a small, shared machine is far faster
-    single-threaded than with threads competing for the same cores."""
-    return threadpool_limits(limits=1)
-
-
 def fit_candidate(model, train: pd.DataFrame):
     """Fit ``make_pipeline(model)`` on a training frame of customers."""
     X, y = split_xy(train)
     with one_thread():
         return make_pipeline(model).fit(X, y)
-
-
-def churn_scores(pipeline, frame: pd.DataFrame) -> np.ndarray:
-    """The churn probability a fitted pipeline gives each customer of ``frame``."""
-    X, _ = split_xy(frame)
-    with one_thread():
-        return pipeline.predict_proba(X)[:, 1]
 
 
 def evaluate(pipeline, test: pd.DataFrame, economics: Economics = ECONOMICS,

@@ -16,7 +16,6 @@ MLflow reads from the environment (see docs/binder.md).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from . import config
 
@@ -27,11 +26,8 @@ START_TIMEOUT = 120.0
 """Seconds the proxy waits for the server's port on the first request (MLflow imports slowly on a busy machine)."""
 
 
-def artifact_root(uri: str) -> str | None:
-    """Where new experiments keep artifacts: beside a SQLite store, as :func:`config.setup_tracking` does."""
-    if uri.startswith("sqlite:///"):
-        return (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
-    return None
+artifact_root = config.artifact_root
+"""Where new experiments keep artifacts (the server's default artifact root): :func:`mlopslab.config.artifact_root`."""
 
 
 def command(port: int | str = "{port}") -> list[str]:

@@ -26,6 +26,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from . import data
 from .development import Economics, best_threshold, expected_profit
 from .policy import ALERTS, GATE, AlertRules, GatePolicy
+from .schema import require_columns
+from .scoring import churn_scores
 
 KEY_FEATURES = ["MonthlyCharges", "TotalCharges", "tenure"]
 """The numeric features the dashboard shows (price, bill to date, time with the company)."""
@@ -98,9 +100,8 @@ def feature_drift(reference: pd.DataFrame, batch: pd.DataFrame, features: list[s
                   rules: AlertRules = ALERTS) -> pd.DataFrame:
     """PSI (and KS for numbers) of each feature of ``batch`` against ``reference``, with its alert level."""
     features = list(features or data.FEATURES)
-    missing = [f for f in features if f not in reference.columns or f not in batch.columns]
-    if missing:
-        raise KeyError(f"feature(s) {missing} missing from the reference or the batch")
+    require_columns(reference, features, "the reference")
+    require_columns(batch, features, "the batch")
     rows = []
     for feature in features:
         value = psi(reference[feature], batch[feature])
@@ -116,19 +117,9 @@ def level(psi_value: float, rules: AlertRules = ALERTS) -> str:
     return "alert" if psi_value >= rules.psi_alert else "warn" if psi_value >= rules.psi_warn else "ok"
 
 
-def score(model, X: pd.DataFrame) -> np.ndarray:
-    """Churn probabilities from a scikit-learn pipeline or an MLflow pyfunc model (loaded by alias).
-
-    Runs on one thread: for batches of a few thousand rows that is faster than OpenMP's thread team, and it
-    keeps a shared machine (Binder, a 2-core CI runner) from being oversubscribed.
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        if hasattr(model, "predict_proba"):
-            return np.asarray(model.predict_proba(X[data.FEATURES]))[:, 1]
-        out = np.asarray(model.predict(X[data.FEATURES]), dtype=float)
-    return out[:, 1] if out.ndim == 2 else out
+score = churn_scores
+"""Churn probabilities from a scikit-learn pipeline or an MLflow pyfunc model (loaded by alias), single-threaded:
+:func:`mlopslab.scoring.churn_scores`, under the monitor's name."""
 
 
 def segment_gaps(y, scores, segments: pd.DataFrame) -> pd.DataFrame:

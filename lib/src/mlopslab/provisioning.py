@@ -161,6 +161,10 @@ class ValidationResult:
     contract: str = ""
     """The name of the contract the batch was validated against."""
 
+    def __post_init__(self) -> None:
+        if not self.reconciles:  # the invariant, enforced under python -O too (validate_batch's assert is not)
+            raise RuntimeError(f"validate_batch lost rows ({self!r}): this is a bug in the course package")
+
     @property
     def reconciles(self) -> bool:
         """True when rows in = accepted + quarantined and no row is in both."""

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 
-from .config import MODEL_NAME, SEED, setup_tracking
+from .config import MODEL_NAME, SEED, ensure_tracking
 
 REFERENCE_MARK = ("registered_by", "mlopslab.registry.ensure_champion")
 """The version tag (name, value) that marks the course's reference champion, so a lab can find it again (lab 10)."""
@@ -38,10 +38,10 @@ generate``, say)."""
 
 
 def client():
-    """An MlflowClient on the course tracking store."""
+    """An MlflowClient on the course tracking store (set up once per store: :func:`mlopslab.config.ensure_tracking`)."""
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=setup_tracking())
+    return MlflowClient(tracking_uri=ensure_tracking())
 
 
 def model_uri(alias: str = "champion", name: str = MODEL_NAME) -> str:
@@ -56,7 +56,7 @@ def register(run_id: str, alias: str | None = None, tags: dict[str, str] | None 
 
     import mlflow
 
-    setup_tracking()
+    ensure_tracking()
     with contextlib.redirect_stderr(io.StringIO()):  # MLflow prints "Successfully registered..." to stderr
         version = mlflow.register_model(f"runs:/{run_id}/model", name).version
     c = client()
@@ -87,7 +87,7 @@ def load(alias: str = "champion", name: str = MODEL_NAME):
     """The model behind an alias, as an MLflow pyfunc (``predict`` returns churn probabilities)."""
     import mlflow
 
-    setup_tracking()
+    ensure_tracking()
     # suppress_warnings skips MLflow's environment-mismatch scan (seconds; the course venv is the model's own)
     return mlflow.pyfunc.load_model(model_uri(alias, name), suppress_warnings=True)
 
@@ -173,8 +173,9 @@ def champion_card(decision, train, test, model, data_version: str, version: str,
 
     from .policy import APPROVAL, ECONOMICS, THRESHOLD
     from .preparation import split_xy
+    from .scoring import churn_scores
     from .trust import SENSITIVE
-    from .validation import churn_scores, markdown_table, metrics_by_group, model_card
+    from .validation import markdown_table, metrics_by_group, model_card
 
     X_test, y_test = split_xy(test)
     scores = churn_scores(model, X_test)
@@ -262,7 +263,7 @@ def _store_lock(what: str):
     import hashlib
     import tempfile
 
-    key = hashlib.sha256(f"{setup_tracking()}|{what}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{ensure_tracking()}|{what}".encode()).hexdigest()[:16]
     with open(Path(tempfile.gettempdir()) / f"mlopslab-store-{os.getuid()}-{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

@@ -18,11 +18,12 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from .config import SEED
 from .data import CATEGORIES, FEATURES, Bias, DataConfig, make_customers, term
 from .policy import GATE
+from .schema import require_columns
+from .scoring import churn_scores, one_thread
 from .validation import markdown_table
 
 SENSITIVE = list(GATE.sensitive_features)
@@ -31,10 +32,8 @@ AUDITED_MONTHS = ("2025-10", "2025-11", "2025-12")
 """The months the label audit covers: the billing system records account closures from October 2025 on."""
 
 
-def scores(model, X: pd.DataFrame) -> np.ndarray:
-    """Churn probabilities of a fitted pipeline (single-threaded: fastest for small frames on a shared machine)."""
-    with threadpool_limits(limits=1):
-        return model.predict_proba(X[FEATURES])[:, 1]
+scores = churn_scores
+"""Churn probabilities of a fitted pipeline: :func:`mlopslab.scoring.churn_scores`, under this lab's name."""
 
 
 def audited_outcomes() -> pd.DataFrame:
@@ -108,9 +107,7 @@ def customer_frame(customer: pd.Series | pd.DataFrame) -> pd.DataFrame:
     row = customer.to_frame().T if isinstance(customer, pd.Series) else customer
     if len(row) != 1:
         raise ValueError(f"explain one customer at a time: got {len(row)} rows")
-    missing = [f for f in FEATURES if f not in row.columns]
-    if missing:
-        raise KeyError(f"the customer has no value for {missing}")
+    require_columns(row, FEATURES, "the customer")
     return row[FEATURES].reset_index(drop=True).astype({c: float for c in ("tenure", "MonthlyCharges", "TotalCharges")})
 
 
@@ -242,7 +239,7 @@ def fit_mitigated(train: pd.DataFrame, model=None, sensitive: list[str] = SENSIT
     X, y = split_xy(train)
     weights = _reweighing_weights(intersection(X, sensitive), y)
     estimator = reference_estimator() if model is None else model
-    with threadpool_limits(limits=1):
+    with one_thread():
         return without_protected(estimator, sensitive).fit(X, y, model__sample_weight=weights)
 
 

@@ -26,12 +26,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from .config import MODEL_NAME, repo_root
 from .development import Economics, best_threshold, expected_profit, month_folds
 from .policy import APPROVAL, ECONOMICS, GATE, GROUP_METRICS, THRESHOLD, GatePolicy
 from .preparation import split_xy
+from .schema import require_columns
+from .scoring import churn_scores
 
 RULES = ("auc", "uplift", "fairness")
 """The gate's rules, in the order they are checked."""
@@ -79,17 +80,6 @@ class Decision:
         return "\n".join([f"Validation gate {head}.", *(f"  - {r}" for r in self.reasons)])
 
 
-def churn_scores(model, X: pd.DataFrame) -> np.ndarray:
-    """Churn probabilities from a fitted pipeline (``predict_proba``) or an MLflow pyfunc (``predict``)."""
-    with threadpool_limits(limits=1):  # small data on a shared machine: one thread is fastest
-        if hasattr(model, "predict_proba"):
-            out = model.predict_proba(X)
-        else:
-            out = model.predict(X)
-    out = np.asarray(out, dtype=float)
-    return out[:, 1] if out.ndim == 2 else out
-
-
 def baseline_profit(y, economics: Economics = ECONOMICS) -> float:
     """Profit of the best no-model policy: contact nobody (0) or contact everybody, whichever earns more."""
     return max(0.0, expected_profit(y, np.ones(len(y)), 0.0, economics))
@@ -112,9 +102,7 @@ def collect_evidence(model, holdout: pd.DataFrame, policy: Policy = GATE, thresh
     Pass the governed threshold (:data:`mlopslab.policy.THRESHOLD`, chosen on validation months). Without one, the
     profit-optimal threshold on the hold-out itself is used, which flatters the profit a little.
     """
-    missing = [c for c in policy.sensitive_features if c not in holdout.columns]
-    if missing:
-        raise KeyError(f"the hold-out data has no column {missing} named in Policy.sensitive_features")
+    require_columns(holdout, policy.sensitive_features, "the hold-out data (for Policy.sensitive_features)")
     X, y = split_xy(holdout)
     if y is None or y.nunique() < 2:
         raise ValueError("the gate needs labelled hold-out data with both churners and non-churners (column Churn)")
