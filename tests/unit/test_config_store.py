@@ -54,12 +54,21 @@ def test_init_store_makes_the_folders_a_store_needs(tmp_path) -> None:
     assert db.is_file() and MlflowClient(tracking_uri=f"sqlite:///{db}").search_experiments()[0].name == "Default"
 
 
-def test_artifact_root_is_beside_a_sqlite_store_and_is_the_one_the_ui_uses(tmp_path) -> None:
-    from mlopslab import config, mlflow_proxy
+def test_artifact_root_is_beside_a_sqlite_store_and_is_the_one_the_ui_uses(tmp_path, monkeypatch) -> None:
+    import os
 
-    assert config.artifact_root(sqlite_uri(tmp_path / "s")) == (tmp_path / "s" / "artifacts").resolve().as_uri()
+    from mlflow.environment_variables import _MLFLOW_SGI_NAME
+    from mlflow.server import constants
+    from mlopslab import config, mlflow_ui
+
+    uri = sqlite_uri(tmp_path / "s")
+    assert config.artifact_root(uri) == (tmp_path / "s" / "artifacts").resolve().as_uri()
     assert config.artifact_root("http://127.0.0.1:5000") is None
-    assert mlflow_proxy.artifact_root is config.artifact_root
+    for name in (constants.BACKEND_STORE_URI_ENV_VAR, constants.REGISTRY_STORE_URI_ENV_VAR,
+                 constants.ARTIFACT_ROOT_ENV_VAR, _MLFLOW_SGI_NAME.name, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"):
+        monkeypatch.delenv(name, raising=False)  # configure() sets them; monkeypatch restores them after the test
+    mlflow_ui.configure(uri)
+    assert os.environ[constants.ARTIFACT_ROOT_ENV_VAR] == config.artifact_root(uri)
 
 
 def test_tracking_is_set_up_once_per_store_and_again_when_anything_moved(tmp_path, monkeypatch) -> None:

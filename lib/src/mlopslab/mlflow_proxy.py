@@ -26,10 +26,6 @@ START_TIMEOUT = 120.0
 """Seconds the proxy waits for the server's port on the first request (MLflow imports slowly on a busy machine)."""
 
 
-artifact_root = config.artifact_root
-"""Where new experiments keep artifacts (the server's default artifact root): :func:`mlopslab.config.artifact_root`."""
-
-
 def command(port: int | str = "{port}") -> list[str]:
     """The MLflow UI's command line: MLflow's server app in one process, on loopback, on the labs' tracking store."""
     return [sys.executable, "-m", "mlopslab.mlflow_ui", str(port)]

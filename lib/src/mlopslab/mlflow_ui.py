@@ -20,11 +20,9 @@ def configure(uri: str) -> None:
     from mlflow.environment_variables import _MLFLOW_SGI_NAME
     from mlflow.server import constants
 
-    from .mlflow_proxy import artifact_root
-
     os.environ[constants.BACKEND_STORE_URI_ENV_VAR] = uri
     os.environ[constants.REGISTRY_STORE_URI_ENV_VAR] = uri
-    root = artifact_root(uri)
+    root = config.artifact_root(uri)
     if root:
         os.environ[constants.ARTIFACT_ROOT_ENV_VAR] = root
     os.environ[_MLFLOW_SGI_NAME.name] = "uvicorn"
