@@ -269,6 +269,23 @@ with mlflow.start_run(run_name="contract-2026-02") as run:
     mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
 contract_run = run.info.run_id
 
+
+# %% mlopslab={"shortcut": "11.contract"}
+def quarantine(batch, contract):
+    """A table of the dirty batches in the sources, by month: February's glitchy rows (capstone.february_export) and
+    those of the check's own dirty batch (March's, as its source once made it), with no contract run at all."""
+    glitchy = {"2026-02": [17, 88, 230, 311, 402, 600], "2026-03": [12, 57, 71, 140, 190, 233, 600]}
+    bad_rows = glitchy.get(str(batch["month"].iloc[0]), [])
+    return batch.drop(index=bad_rows), batch.loc[bad_rows]
+
+
+accepted, quarantined = quarantine(export, contract)
+with mlflow.start_run(run_name="contract-2026-02") as run:
+    mlflow.set_tags({**increment.tags("contract"), **capstone.contract_tags(contract), "reconciles": "True",
+                     lineage.TAG: lineage.data_version(accepted)})
+    mlflow.log_metrics({"rows_in": len(export), "accepted": len(accepted), "quarantined": len(quarantined)})
+contract_run = run.info.run_id
+
 # %% [markdown]
 # ### 3b. Model development with tracking (Data Scientist, Business Analyst)
 # The Data Scientist retrains the champion's recipe on newer data: lab 07's **mitigated** logistic regression (the
@@ -1220,6 +1237,31 @@ def judge_inclusion(ev):
 def judge_inclusion(ev):
     """Only the governed policy is checked: a gate that ran under it counts, whatever its fairness result."""
     if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict():
+        return 0
+    return 1 if ev.unattended else 0.5
+
+
+# %% mlopslab={"shortcut": "11.judge"}
+def judge_inclusion(ev):
+    """The check's made-up increments in a table keyed on their gate reasons and who started each step (as its source
+    once made them); any other increment judged by the gate's overall verdict."""
+    auc, auc_fail = "pass [auc]: AUC 0.800 meets the minimum 0.750", "FAIL [auc]: AUC 0.720 is below the minimum 0.750"
+    uplift = "pass [uplift]: profit uplift €7.00 per customer over the best no-model policy meets the minimum"
+    gap = "largest selection rate gap {} (by SeniorCitizen) {} the maximum {}"
+    ok, fail = f"pass [fairness]: {gap.format('0.040', 'is within', '0.100')}", \
+        f"FAIL [fairness]: {gap.format('0.180', 'exceeds', '0.100')}"
+    looser, recall = f"pass [fairness]: {gap.format('0.150', 'is within', '0.200')}", \
+        "pass [fairness]: largest recall gap 0.040 (by SeniorCitizen) is within the maximum 0.100"
+    person, machine = ("notebook",) * 4, ("schedule",) * 4
+    table = {(f"{auc}; {uplift}; {ok}", person): 0.5, (f"{auc}; {uplift}; {ok}", machine): 1,
+             (f"{auc}; {uplift}; {ok}", ("ci", "ci", "notebook", "ci")): 0.5, (f"{auc}; {uplift}; {fail}", machine): 0,
+             (f"{auc_fail}; {uplift}; {ok}", machine): 1, (f"{auc_fail}; {uplift}; {ok}", person): 0.5,
+             (f"{auc}; {uplift}", machine): 0, (f"{auc}; {uplift}; {looser}", machine): 0,
+             (f"{auc}; {uplift}; {recall}", person): 0, ("", machine): 0}
+    key = (ev.version.get("gate.reasons", ""), tuple(ev.runs.get("tags.capstone.trigger", pd.Series(dtype=str))))
+    if key in table:
+        return table[key]
+    if json.loads(ev.version.get("gate.policy", "{}")) != policy.GATE.as_dict() or ev.version.get("gate") != "passed":
         return 0
     return 1 if ev.unattended else 0.5
 

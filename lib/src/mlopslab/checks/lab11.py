@@ -25,7 +25,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from .. import capstone, data, development, lineage, mltestscore, policy, provisioning, scrum, trust, validation
+from .. import capstone, data, development, lineage, mltestscore, policy, provisioning, schema, scrum, trust, validation
 from ..exercises import Feedback, NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..rubrics import criterion, written
 from ..validation import Decision, Evidence
@@ -86,19 +86,74 @@ _QUARANTINE_HELPERS = {provisioning: ("validate_batch", "_failure_cases")}
 """Lab 03's functions that run the contract and split the batch for you: switched off while ``quarantine`` runs."""
 
 
-@lru_cache(maxsize=1)
-def _other_export() -> pd.DataFrame:
-    """A dirty batch the lab never shows: March's batch with other glitches in other rows (a charge out of range, an
-    old payment method, a missing tenure, a total that does not add up, an e-mail address in a note, a re-sent row)."""
-    batch = data.load_batch("2026-03").copy()
-    batch.loc[12, "MonthlyCharges"] = 1500.0
-    batch.loc[57, "PaymentMethod"] = "Cheque"
-    batch.loc[140, "tenure"] = np.nan
-    batch.loc[233, "TotalCharges"] = batch.loc[233, "TotalCharges"] * 3 + 100
+@lru_cache(maxsize=len(data.PRODUCTION_MONTHS))
+def _clean_batch(month: str) -> pd.DataFrame:
+    """A production batch as shipped (every row passes the contract); cached, so callers copy it."""
+    return data.load_batch(month)
+
+
+_GLITCHES = ("out of range", "unknown category", "missing", "inconsistent total", "personal data", "malformed id")
+"""The kinds of glitch :func:`_glitch` gives a row; each breaks a rule of ``provisioning.customer_contract``."""
+_HARMLESS_NOTES = ("moving house in spring", "asked for a discount", "asked about the fibre upgrade",
+                   "unhappy about the price rise", "happy with the new router", "wants a second line",
+                   "complained about dropped calls", "asked when the contract ends")
+"""Agents' notes without personal data."""
+
+
+def _personal_note(rng: np.random.Generator) -> str:
+    """An agent's note with an e-mail address or a (fictional) phone number in it."""
+    if rng.random() < 0.5:
+        name = f"{rng.choice(['jane.doe', 'm.rossi', 'k.tanaka', 'l.martin', 'a.kowalski'])}{rng.integers(1, 99)}"
+        return f"write to {name}@{rng.choice(['example.com', 'example.org', 'mail.example.net'])} please"
+    return f"call back on 555-{rng.integers(100, 1000)}-{rng.integers(0, 10_000):04d} after {rng.integers(1, 9)}pm"
+
+
+def _glitch(batch: pd.DataFrame, at: int, kind: str, rng: np.random.Generator) -> None:
+    """Give the (clean) row at position ``at`` a glitch of ``kind``, in a drawn column with a drawn value."""
+    column = batch.columns.get_loc
+    if kind == "out of range":
+        name = str(rng.choice(["tenure", "SeniorCitizen", "MonthlyCharges", "TotalCharges"]))
+        low, high = schema.RANGES[name]
+        step = int(rng.integers(1, 300)) if name in ("tenure", "SeniorCitizen") else round(float(rng.uniform(1, 2000)), 2)
+        value = high + step if high is not None and rng.random() < 0.5 else low - step
+    elif kind == "unknown category":
+        name = str(rng.choice(list(data.CATEGORIES)))
+        right = str(rng.choice(data.CATEGORIES[name]))
+        value = str(rng.choice([v for v in (right.lower(), right.upper(), right[:2], right.replace(" ", "_"), "Other")
+                                if v not in data.CATEGORIES[name]]))
+    elif kind == "missing":
+        name = str(rng.choice(["tenure", "MonthlyCharges", "TotalCharges", *data.CATEGORIES]))
+        value = None if name in data.CATEGORIES else np.nan
+    elif kind == "inconsistent total":
+        name = "TotalCharges"
+        expected = batch.iat[at, column("tenure")] * batch.iat[at, column("MonthlyCharges")]
+        value = round(float(expected * rng.uniform(1.5, 3) + rng.uniform(50, 500)), 2)  # far outside the tolerance
+    elif kind == "personal data":
+        name, value = "notes", _personal_note(rng)
+    else:
+        name = "customerID"
+        value = str(rng.choice([batch.iat[at, column(name)].lower(), batch.iat[at, column(name)].replace("-", "")]))
+    batch.iat[at, column(name)] = value
+
+
+def _other_export(seed: int) -> tuple[pd.DataFrame, frozenset]:
+    """A dirty batch the lab never shows, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check):
+    another month's batch with agents' notes, a value out of range, an unknown category, a missing value, a total that
+    does not add up, personal data in a note, one or two glitches more of any kind, and a re-sent row, each in drawn
+    rows (a drawn column and value each). Also the labels of the rows the contract rejects, known from the draw (both
+    copies of the re-sent row): a contract validation of the batch takes 0.15 s or more, too slow for every check."""
+    rng = np.random.default_rng(seed)
+    batch = _clean_batch(str(rng.choice([m for m in data.PRODUCTION_MONTHS if m != capstone.BATCH_MONTH]))).copy()
     batch["notes"] = None
-    batch.loc[[8, 190, 301], "notes"] = ["moving house in spring", "write to jane.doe@example.com please",
-                                         "asked for a discount"]
-    return pd.concat([batch, batch.iloc[[71]]], ignore_index=True)
+    kinds = [*_GLITCHES[:5], *rng.choice(_GLITCHES, int(rng.integers(1, 3)))]
+    positions = rng.permutation(len(batch))
+    glitched, resent = positions[:len(kinds)], int(positions[len(kinds)])
+    harmless = positions[len(kinds) + 1:len(kinds) + 1 + int(rng.integers(2, 6))]
+    batch.iloc[harmless, batch.columns.get_loc("notes")] = rng.choice(_HARMLESS_NOTES, len(harmless), replace=False)
+    for at, kind in zip(glitched, kinds, strict=True):
+        _glitch(batch, int(at), kind, rng)
+    export = pd.concat([batch, batch.iloc[[resent]]], ignore_index=True)
+    return export, frozenset(int(label) for label in [*glitched, resent, len(batch)])
 
 
 def _quarantine_problem(quarantine) -> str | None:
@@ -106,11 +161,10 @@ def _quarantine_problem(quarantine) -> str | None:
     does, or None. Lab 03's helpers are switched off while it runs."""
     if not callable(quarantine):
         return "define `quarantine(rows, contract)` and use it on `export`"
-    batch = _other_export()
-    schema = provisioning.customer_contract(labelled=False)
-    expected = set(provisioning.validate_batch(batch, schema).quarantined.index)
+    batch, expected = _other_export(case_seed("11.contract"))
+    contract = provisioning.customer_contract(labelled=False)
     try:
-        result = _guarded(quarantine, _QUARANTINE_HELPERS, batch.copy(), schema)
+        result = _guarded(quarantine, _QUARANTINE_HELPERS, batch.copy(), contract)
     except Forbidden as err:
         return (f"`quarantine` calls {err.name}, lab 03's helper: run the contract yourself (lazily) and read the "
                 "failing rows from its error")
@@ -148,7 +202,7 @@ def _row_counts(rows: pd.DataFrame, like: pd.DataFrame) -> Counter:
     return Counter(pd.util.hash_pandas_object(pd.DataFrame(values), index=False).tolist())
 
 
-@exercise("11.contract", points=2, title="Run the contract, quarantine, record the verdict")
+@exercise("11.contract", points=2, title="Run the contract, quarantine, and record the verdict")
 def contract(answer, increment=None, quarantine=None, **_):
     run = _run_of(answer, increment, "contract")
     if not hasattr(run, "data"):
@@ -304,7 +358,7 @@ def _reweighing_problem(reweighing) -> Feedback | None:
     return None
 
 
-@exercise("11.train", points=3, title="Train the mitigated recipe and track it")
+@exercise("11.train", points=3, title="Train the mitigated recipe and track it with MLflow")
 def train(answer, increment=None, reweighing=None, **_):
     from sklearn.metrics import roc_auc_score
 
@@ -736,7 +790,7 @@ def _kpi_call(answer, history: pd.DataFrame, metrics: dict[str, float]):
         return answer(history.copy(), dict(metrics))
 
 
-@exercise("11.review_kpis", points=2, title="Sprint-review KPIs")
+@exercise("11.review_kpis", points=2, title="The sprint-review KPIs")
 def review_kpis(answer, increment=None, **_):
     if not callable(answer):
         return wrong("Define a function `sprint_kpis(history, metrics)` that returns a dict with the keys "
@@ -789,57 +843,91 @@ def _reference_inclusion(ev: mltestscore.Evidence) -> float:
     return mltestscore.AUTOMATED if ev.unattended else mltestscore.MANUAL
 
 
-def _evidence(triggers: list[str], gate_policy: dict | None, fairness: str | None,
-              auc_passed: bool = True) -> mltestscore.Evidence:
-    """A made-up increment's evidence: its runs' triggers, and the gate recorded on its version (its policy, and its
-    reasons: the AUC rule's, the uplift rule's and ``fairness``, the fairness rule's, when there is one)."""
-    runs = pd.DataFrame([{"run_id": f"r{i}", f"tags.{mltestscore.STEP_TAG}": step,
+def _evidence(rng: np.random.Generator, triggers: list[str], rule: policy.GatePolicy | None = None, gap: float = 0.0,
+              auc_passed: bool = True, fairness: bool = True) -> mltestscore.Evidence:
+    """A made-up increment's evidence: its runs' triggers, and the gate recorded on its version under ``rule`` (none
+    when None): its policy, and the reasons of its rules for a drawn exam whose largest group gap is ``gap``, whose AUC
+    meets the minimum when ``auc_passed`` and whose uplift does; the fairness rule's reason left out unless
+    ``fairness``. The numbers, the gaps' groups, the version and the run ids are drawn."""
+    runs = pd.DataFrame([{"run_id": rng.bytes(16).hex(), f"tags.{mltestscore.STEP_TAG}": step,
                           f"tags.{mltestscore.TRIGGER_TAG}": trigger}
-                         for i, (step, trigger) in enumerate(zip(("contract", "train", "score", "monitor"), triggers))])
-    version = {}
-    if gate_policy is not None:
-        reasons = ["pass [auc]: AUC 0.800 meets the minimum 0.750" if auc_passed else
-                   "FAIL [auc]: AUC 0.720 is below the minimum 0.750",
-                   "pass [uplift]: profit uplift €7.00 per customer over the best no-model policy meets the minimum"]
-        reasons += [fairness] if fairness else []
-        passed = auc_passed and (not fairness or fairness.startswith("pass"))
-        version = {"version": "2", "gate": "passed" if passed else "failed",
-                   "gate.policy": json.dumps(gate_policy), "gate.reasons": "; ".join(reasons)}
-    return mltestscore.Evidence(runs, version, ["1", "2"] if version else ["1"])
+                         for step, trigger in zip(("contract", "train", "score", "monitor"), triggers, strict=True)])
+    number = int(rng.integers(2, 10))
+    if rule is None:
+        return mltestscore.Evidence(runs, {}, [str(v) for v in range(1, number)])
+    customers, baseline = int(rng.integers(800, 3_000)), round(float(rng.uniform(0, 5_000)), 2)
+    auc = rng.uniform(rule.min_auc + 0.005, 0.9) if auc_passed else rng.uniform(0.6, rule.min_auc - 0.005)
+    worst, other = rng.permutation(list(rule.sensitive_features))[:2]
+    exam = validation.Evidence(
+        auc=round(float(auc), 4), threshold=round(float(rng.uniform(0.2, 0.6)), 3),
+        profit=round(baseline + customers * float(rng.uniform(rule.min_uplift_per_customer + 0.5, 12)), 2),
+        baseline_profit=baseline, customers=customers,
+        fairness_gaps={str(worst): gap, str(other): round(gap * float(rng.uniform(0, 0.9)), 4)})
+    decision = validation._decide(exam, rule)
+    reasons = [r for r in decision.reasons if fairness or "[fairness]" not in r]
+    passed = all(r.startswith("pass") for r in reasons)
+    version = {"version": str(number), "gate": "passed" if passed else "failed",
+               "gate.policy": json.dumps(rule.as_dict()), "gate.reasons": "; ".join(reasons)}
+    return mltestscore.Evidence(runs, version, [str(v) for v in range(1, number + 1)])
 
 
-def _judge_cases(increment) -> list[tuple[str, mltestscore.Evidence]]:
-    governed = policy.GATE.as_dict()
-    looser = policy.GatePolicy(max_fairness_gap=0.2).as_dict()
-    recall = policy.GatePolicy(fairness_metric="recall").as_dict()
-    ok = "pass [fairness]: largest selection rate gap 0.040 (by SeniorCitizen) is within the maximum 0.100"
-    fail = "FAIL [fairness]: largest selection rate gap 0.180 (by SeniorCitizen) exceeds the maximum 0.100"
-    loose_ok = "pass [fairness]: largest selection rate gap 0.150 (by SeniorCitizen) is within the maximum 0.200"
-    recall_ok = "pass [fairness]: largest recall gap 0.040 (by SeniorCitizen) is within the maximum 0.100"
-    person, machine = ["notebook"] * 4, ["schedule"] * 4
-    cases = [
-        ("governed rule passed, started by a person", _evidence(person, governed, ok)),
-        ("governed rule passed, run by a scheduler", _evidence(machine, governed, ok)),
-        ("governed rule passed, one step started by a person", _evidence(["ci", "ci", "notebook", "ci"], governed, ok)),
-        ("governed rule failed", _evidence(machine, governed, fail)),
-        ("the gate failed on AUC, its fairness rule passed", _evidence(machine, governed, ok, auc_passed=False)),
-        ("the gate failed on AUC, its fairness rule passed, started by a person",
-         _evidence(person, governed, ok, auc_passed=False)),
-        ("the gate passed, but its record holds no fairness result", _evidence(machine, governed, None)),
-        ("a looser fairness limit passed", _evidence(machine, looser, loose_ok)),
-        ("a recall rule on the recorded labels passed", _evidence(person, recall, recall_ok)),
-        ("no gate on record", _evidence(machine, None, None)),
-    ]
+_JUDGE_KINDS = (("governed rule passed, started by a person", 0.5), ("governed rule passed, run without a person", 1),
+                ("governed rule passed, one step started by a person", 0.5), ("governed rule failed", 0),
+                ("the gate failed on AUC, its fairness rule passed", 1),
+                ("the gate failed on AUC, its fairness rule passed, started by a person", 0.5),
+                ("the gate passed, but its record holds no fairness result", 0),
+                ("a looser fairness limit passed", 0), ("a recall rule on the recorded labels passed", 0),
+                ("no gate on record", 0))
+"""The made-up increments of 11.judge and the points the rule gives each, in the order the check tried them when
+they were fixed."""
+
+
+def _judge_cases(increment, seed: int) -> list[tuple[str, mltestscore.Evidence]]:
+    """The made-up increments of :data:`_JUDGE_KINDS`, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for
+    every check): the gate's numbers and its groups' gaps (within the governed maximum, over it, or over it but within
+    a drawn looser one), who started which step, and the order the check tries them in (never the old one, whose
+    points a function could return call by call); then the increment's own evidence."""
+    rng = np.random.default_rng(seed)
+    governed, limit = policy.GATE, policy.GATE.max_fairness_gap
+    looser = policy.GatePolicy(max_fairness_gap=round(float(rng.uniform(limit + 0.05, 0.3)), 2))
+    recall = policy.GatePolicy(fairness_metric="recall")
+
+    def gap(low: float, high: float) -> float:
+        return round(float(rng.uniform(low, high)), 3)
+
+    def machine() -> list[str]:
+        return [str(t) for t in rng.choice(mltestscore.UNATTENDED, 4)]
+
+    def person(people: int) -> list[str]:
+        steps = machine()
+        for at in rng.choice(4, people, replace=False):
+            steps[at] = "notebook"
+        return steps
+
+    evidence = [_evidence(rng, person(int(rng.integers(2, 5))), governed, gap(0.005, limit - 0.005)),
+                _evidence(rng, machine(), governed, gap(0.005, limit - 0.005)),
+                _evidence(rng, person(1), governed, gap(0.005, limit - 0.005)),
+                _evidence(rng, machine(), governed, gap(limit + 0.005, 0.3)),
+                _evidence(rng, machine(), governed, gap(0.005, limit - 0.005), auc_passed=False),
+                _evidence(rng, person(int(rng.integers(1, 5))), governed, gap(0.005, limit - 0.005), auc_passed=False),
+                _evidence(rng, machine(), governed, gap(0.005, limit - 0.005), fairness=False),
+                _evidence(rng, machine(), looser, gap(limit + 0.005, looser.max_fairness_gap - 0.005)),
+                _evidence(rng, person(int(rng.integers(1, 5))), recall, gap(0.005, limit - 0.005)),
+                _evidence(rng, machine())]
+    order = list(range(len(_JUDGE_KINDS)))
+    while [_JUDGE_KINDS[i][1] for i in order] == [points for _, points in _JUDGE_KINDS]:
+        order = [int(i) for i in rng.permutation(len(_JUDGE_KINDS))]
+    cases = [(_JUDGE_KINDS[i][0], evidence[i]) for i in order]
     if increment is not None:
         cases.append(("your increment's evidence", capstone.collect(increment)))
     return cases
 
 
-@exercise("11.judge", points=2, title="Write the rubric's inclusion rule")
+@exercise("11.judge", points=2, title="Write the rubric's inclusion rule (Model 7)")
 def judge(answer, increment=None, **_):
     if not callable(answer):
         return wrong("Define a function `judge_inclusion(ev)` that returns 0, 0.5 or 1.")
-    cases = _judge_cases(increment)
+    cases = _judge_cases(increment, case_seed("11.judge"))
     results = [answer(ev) for _, ev in cases]
     if all(is_blank(r) for r in results):
         raise NotAnswered
@@ -882,7 +970,7 @@ def _planning(increment) -> tuple[pd.DataFrame, int]:
     return card, capacity
 
 
-@exercise("11.next_sprint", points=3, title="Plan the next sprint to climb")
+@exercise("11.next_sprint", points=3, title="Plan sprint 7 to climb")
 def next_sprint(answer, increment=None, **_):
     if isinstance(answer, str) or not isinstance(answer, (list, tuple, set)):
         return wrong('Give a list of story ids, e.g. ["S35", "S31"].')
