@@ -215,7 +215,7 @@ def _reference_bins(feature: str) -> tuple[np.ndarray | None, pd.Series]:
     """The bins of ``monitoring.bin_shares`` for the reference's ``feature``: (edges, shares), or (None, shares by
     category)."""
     values = _reference()[feature]
-    if not pd.api.types.is_numeric_dtype(values):
+    if not pd.api.types.is_numeric_dtype(values.dtype):  # categories: one bin each
         return None, values.astype(str).value_counts(normalize=True)
     inner = np.unique(np.quantile(values.to_numpy(dtype=float), np.linspace(0.0, 1.0, 11)))[1:-1]
     edges = np.concatenate([[-np.inf], inner, [np.inf]])
