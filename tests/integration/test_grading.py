@@ -120,8 +120,10 @@ def test_pages_are_written_and_readable(graded) -> None:
     page = (out / "feedback" / "syntax_error_sys_exit.html").read_text(encoding="utf-8")
     assert "SyntaxError" in page and "your exercise cell" in page and "churn_rate = (customers" in page
     assert "The churn rate, unrounded" in page  # the hidden check has its own row
+    assert "00.1 — The churn rate of month-to-month customers" in page  # the number and title the lab's heading shows
     summary = (out / "summary.html").read_text(encoding="utf-8")
-    assert "<svg" in summary and "kernel_crash" in summary and "tamper_registry" in summary and "00.yearly_value" in summary
+    assert "<svg" in summary and "kernel_crash" in summary and "tamper_registry" in summary
+    assert "00.3 (00.yearly_value)" in summary  # an exercise's number, then its id
     assert len(list((out / "feedback").glob("*.html"))) == len(EXPECTED) + len(UNGRADABLE)
     assert (out / "executed" / "complete" / "00_welcome.ipynb").is_file()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ...exercises import number
+from ...exercises import label, number
 from .collect import slug
 from .report import columns, max_points
 from .roster import Person
@@ -140,7 +140,7 @@ def summary_page(grades: list[SubmissionGrade]) -> str:
             partial = sum(e.status == "partial" for e in found) / n
             mean = sum(e.points for e in found) / n
             flagged = sum(e.status == "flagged" for e in found)
-            rows += (f"<tr><td>{escape(ex_id)}</td><td>{escape(found[0].title if found else '')}</td>"
+            rows += (f"<tr><td>{escape(label(ex_id))}</td><td>{escape(found[0].title if found else '')}</td>"
                      f"<td class='num'>{passed:.0%} <span class='bar' style='width:{80 * passed:.0f}px'></span></td>"
                      f"<td class='num'>{partial:.0%}</td><td class='num'>{mean:.2f} / {maxima[ex_id]:g}</td>"
                      f"<td class='num'>{flagged or ''}</td></tr>")
