@@ -4,7 +4,8 @@ Lab 10 writes the loop itself, in the notebook: the retraining trigger, the prom
 the student's. This module keeps the parts the loop needs and that are not the lesson:
 
 * :func:`labelled` — a month's batch joined with its churn labels (they arrive a month later);
-* CI: :func:`ci_check` (the data contract of lab 03 on a batch) and :func:`run_code_checks` (pytest, in-process);
+* CI: :func:`ci_check` (the data contract of lab 03 on a batch) and :func:`run_code_checks` (pytest, in-process,
+  run by :mod:`mlopslab._pytest_runner`);
 * :func:`start_lifecycle` — the registered model's ``champion`` back at the governed champion, as a :class:`Candidate`
   whose reference AUC is lab 09's (the hold-out months' audited outcomes, :func:`mlopslab.monitoring.champion_data`);
 * CM: :func:`monitor_month` — the month's alerts, under the governed alert rules (``policy.ALERTS``) and the governed
@@ -23,17 +24,14 @@ The governed rules come from :mod:`mlopslab.policy`: the gate (``policy.GATE``),
 from __future__ import annotations
 
 import contextlib
-import io
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from . import data, lineage, monitoring, policy
+from ._pytest_runner import run_sources
 from .development import expected_profit
 from .preparation import frame_hash, split_xy
 
@@ -138,70 +136,18 @@ def run_code_checks(*test_sources) -> pd.DataFrame:
     is left out; a file that does not collect (a syntax error, a failed import) fails, as in CI, and so does a source
     that is not text (a list of test functions): a row that says so, never an exception.
 
-    Test source is the notebook's code whoever runs it: it is written to a folder whose name tells the checks' seal so
-    (:data:`mlopslab.checks._guards.NOTEBOOK_TESTS`).
+    Test source is the notebook's code whoever runs it: :func:`mlopslab._pytest_runner.run_sources` writes it to a
+    folder whose name tells the checks' seal so (:data:`mlopslab.checks._guards.NOTEBOOK_TESTS`).
     """
-    import sys
-
-    import pytest
-
-    from .checks._guards import NOTEBOOK_TESTS
-
     given = [s for s in test_sources if s is not None and s is not Ellipsis]
-    sources = [s for s in given if isinstance(s, str)]
     not_text = [{"test": "(a test file)", "outcome": "failed",
                  "message": f"not a test file: a {type(s).__name__}, where CI expects a test file's source as text "
                             "(in triple quotes: its imports, then functions whose names start with test_)"}
                 for s in given if not isinstance(s, str)]  # CI fails on it, as on a file that does not collect
-
-    class Collector:
-        def __init__(self) -> None:
-            self.rows: list[dict[str, str]] = []
-
-        def pytest_collectreport(self, report) -> None:
-            if report.failed:
-                lines = [line for line in str(report.longrepr).strip().splitlines() if line.strip()]
-                self.rows.append({"test": f"(collecting {Path(report.nodeid).name or 'the tests'})",
-                                  "outcome": "failed", "message": lines[-1].lstrip("E ").strip() if lines else ""})
-
-        def pytest_runtest_logreport(self, report) -> None:
-            if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-                crash = getattr(report.longrepr, "reprcrash", None)  # "AssertionError: ..." without the temp path
-                message = "" if not report.failed else (crash.message.splitlines()[0] if crash else
-                                                         str(report.longrepr).strip().splitlines()[-1])
-                self.rows.append({"test": report.nodeid.split("::")[-1], "outcome": report.outcome,
-                                  "message": message})
-
-    collector = Collector()
-    modules = [f"test_lab10_checks{'' if i == 0 else f'_{i + 1}'}" for i in range(len(sources))]
-    with tempfile.TemporaryDirectory(prefix=NOTEBOOK_TESTS) as folder:
-        paths = [Path(folder) / f"{module}.py" for module in modules]
-        for path, source in zip(paths, sources):
-            path.write_text(source)
-        ini = Path(folder) / "pytest.ini"
-        ini.write_text("[pytest]\n")  # keep the repo's pytest.ini (nbval, xdist) out
-        autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no nbval/xdist/playwright plugins: seconds saved
-        for module in modules:  # a file of the same name from an earlier run: pytest would refuse this one
-            sys.modules.pop(module, None)
-        try:
-            if paths:
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    # no:unraisableexception: that plugin runs a full garbage collection twice per session, 0.1-0.3 s
-                    # each in a kernel holding a lab's objects (most of a check's run); it only adds warnings
-                    pytest.main([*map(str, paths), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                                 "-p", "no:unraisableexception", "--continue-on-collection-errors", "--rootdir", folder,
-                                 "-c", str(ini)], plugins=[collector])
-        finally:
-            for module in modules:
-                sys.modules.pop(module, None)
-            if autoload is None:
-                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-            else:
-                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
-    if not collector.rows and not not_text:
+    rows = run_sources([s for s in given if isinstance(s, str)])
+    if not rows and not not_text:
         raise ValueError("no test ran: define functions whose names start with test_")
-    return pd.DataFrame(collector.rows + not_text, columns=["test", "outcome", "message"])
+    return pd.DataFrame(rows + not_text, columns=["test", "outcome", "message"])
 
 
 # --- the starting point: the governed champion ---------------------------------------------------------------------

@@ -5,7 +5,8 @@ Two ways to put the champion to work:
 * **batch** — :func:`score_batch` scores a month's production batch in-process and :func:`write_scores` hands
   the ranked list to the marketing team as a CSV file;
 * **real time** — :class:`ScoringServer` runs ``mlflow models serve --env-manager local`` on a free 127.0.0.1
-  port, and :class:`ScoringClient` calls it over HTTP.
+  port, and :class:`ScoringClient` calls it over HTTP. The operating-system plumbing under the server (free ports,
+  process groups, clean-up at exit) is in :mod:`mlopslab._processes`.
 
 The served model is :class:`ValidatingModel`, a thin MLflow pyfunc around one version of ``churn`` that checks
 every request against the model's inputs (:data:`mlopslab.data.FEATURES`, :func:`validate_request`), answers a bad
@@ -20,15 +21,12 @@ the new version), a new server, then the old one stopped (lab 08 shows it).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import io
 import json
 import os
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,10 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
 from . import registry, schema
+
+# the server's operating-system plumbing (lab 08 shows with group_processes and port_in_use that a stopped server is gone)
+from ._processes import LIVE as _LIVE
+from ._processes import free_port, group_processes, port_in_use, read_tail, start_group, stop_group  # noqa: F401
 from .config import MODEL_NAME, setup_tracking
 from .data import FEATURES
 from .policy import SLO
@@ -242,60 +244,6 @@ def payload(frame: pd.DataFrame, orient: str = "split") -> dict:
 
 # ------------------------------------------------------------------------------------------------ the server
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_in_use(port: int) -> bool:
-    """Whether something accepts connections on 127.0.0.1:``port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def group_processes(pgid: int) -> list[int]:
-    """The live (non-zombie) processes of a process group."""
-    proc = Path("/proc")
-    if not proc.is_dir():  # not Linux: signal 0 tells whether any member exists
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return []
-        return [pgid]
-    members = []
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(stat.parent.name))
-    return sorted(members)
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the parent dies (Linux), so a killed kernel leaves no server."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-_LIVE: set[ScoringServer] = set()
-
-
-@atexit.register
-def _stop_all() -> None:
-    """At interpreter exit, stop every server that is still running."""
-    for server in list(_LIVE):
-        server.stop()
-
-
 @dataclass(eq=False)
 class ScoringServer:
     """A real MLflow scoring server on a free 127.0.0.1 port: what ``mlflow models serve --env-manager local`` runs.
@@ -357,17 +305,7 @@ class ScoringServer:
         _LIVE.discard(self)
         if self.process is None:
             return
-        pgid = self.process.pid
-        _signal_group(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while group_processes(pgid) and time.monotonic() < deadline:
-            self.process.poll()  # reap our direct child so that it does not linger as a zombie
-            time.sleep(0.05)
-        if group_processes(pgid):
-            _signal_group(pgid, signal.SIGKILL)
-            while group_processes(pgid) and time.monotonic() < deadline + 5:
-                time.sleep(0.05)
-        self.process.wait(timeout=5)
+        stop_group(self.process, timeout)
         self.process = None
         if self._log is not None:
             self._log.close()
@@ -380,9 +318,7 @@ class ScoringServer:
         """The last lines the server wrote (stdout and stderr), for error messages."""
         if self._log is None:
             return ""
-        fd = self._log.fileno()
-        text = os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", errors="replace")  # keeps the shared offset
-        return "\n".join(text.splitlines()[-lines:])
+        return read_tail(self._log, lines)
 
     def __enter__(self) -> ScoringServer:
         return self.start()
@@ -418,11 +354,7 @@ class ScoringServer:
                     "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
         self._log = tempfile.TemporaryFile(prefix="mlopslab-serve-", suffix=".log")  # gone even after a crash
         self.port = port
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", *shlex.split(command)], env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
+        self.process = start_group([sys.executable, "-m", *shlex.split(command)], env, self._log)
         _LIVE.add(self)
 
     def _wait_healthy(self) -> None:
@@ -449,13 +381,6 @@ class ScoringServer:
 
 class _PortTaken(Exception):
     """The chosen port was taken between choosing it and binding it."""
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # ------------------------------------------------------------------------------------------------ the client
