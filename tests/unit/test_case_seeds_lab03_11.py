@@ -12,20 +12,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pandera.pandas as pa
 import pytest
+from draws import SEEDS, scores
 from mlopslab import lineage, policy, provisioning
-from mlopslab.checks import _guards, lab03, lab11
-from mlopslab.exercises import evaluate
-
-SEEDS = range(100, 108)
-
-
-def scores(exercise_id: str, answer, seeds=SEEDS, **context) -> list[float]:
-    """The answer's score on the draws of ``seeds`` (each replayed, as the grader's re-check does)."""
-    found = []
-    for seed in seeds:
-        _guards.replay({exercise_id: seed})
-        found.append(evaluate(exercise_id, answer, **context).score)
-    return found
+from mlopslab.checks import lab03, lab11
 
 
 def failing_labels(batch: pd.DataFrame, contract, *, lazy: bool = True, labels: bool = True) -> set:

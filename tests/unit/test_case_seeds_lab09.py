@@ -6,7 +6,9 @@ declared wrong idea stays below full points, and a lookup of the old fixed year 
 from __future__ import annotations
 
 import time
+from functools import partial
 
+import draws
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,15 +21,7 @@ SEEDS = range(100, 124)
 OLD_DRIFT = data.Drift(price_rise=0.25, price_rise_month=3, competitor_month=4, new_customer_shift=0.5)
 """The year the checks used before, fixed in their source: what a lookup table would be typed in from."""
 OLD_MONTHS = ["2026-02", "2026-05", "2026-09"]
-
-
-def scores(exercise_id: str, answer, seeds=SEEDS) -> list[float]:
-    """The answer's score on the draws of ``seeds`` (each replayed, as the grader's re-check does)."""
-    found = []
-    for seed in seeds:
-        _guards.replay({exercise_id: seed})
-        found.append(evaluate(exercise_id, answer).score)
-    return found
+scores = partial(draws.scores, seeds=SEEDS)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +89,7 @@ def test_psi_the_drawn_case_lies_partly_beyond_the_reference() -> None:
 
 def test_psi_right_on_every_draw_and_the_wrong_ideas_are_not() -> None:
     assert scores("09.psi", psi_table) == [1.0] * len(SEEDS)
-    assert scores("09.psi", lambda r, c: psi_table(r, c).round(3), SEEDS[:8]) == [1.0] * 8
+    assert scores("09.psi", lambda r, c: psi_table(r, c).round(3), seeds=SEEDS[:8]) == [1.0] * 8
     for wrong in (psi_table_closed_edges, psi_table_counts):
         assert max(scores("09.psi", wrong)) < 1, wrong.__name__
 
@@ -157,7 +151,7 @@ def test_drift_the_drawn_case_keeps_what_it_tests() -> None:
 
 def test_drift_right_on_every_draw_and_the_wrong_ideas_are_not() -> None:
     assert scores("09.drift_alerts", drift_alerts) == [1.0] * len(SEEDS)
-    assert scores("09.drift_alerts", lambda *args: drift_alerts(*args, digits=3), SEEDS[:8]) == [1.0] * 8
+    assert scores("09.drift_alerts", lambda *args: drift_alerts(*args, digits=3), seeds=SEEDS[:8]) == [1.0] * 8
     for wrong in (drift_alerts_only_alerts, drift_alerts_with_ok):
         assert max(scores("09.drift_alerts", wrong)) < 1, wrong.__name__
 

@@ -8,22 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from draws import SEEDS, scores
 from fairlearn.metrics import MetricFrame, equal_opportunity_difference, selection_rate
 from mlopslab import config, data, development, policy, preparation, registry, trust
 from mlopslab.checks import _guards, lab00, lab02, lab05, lab06, lab07, lab08, lab10, lab11  # noqa: F401 -- registers the checks
 from mlopslab.exercises import evaluate
 from mlopslab.validation import Evidence
-
-SEEDS = range(100, 108)
-
-
-def scores(exercise_id: str, answer, **context) -> list[float]:
-    """The answer's score on the draws of :data:`SEEDS` (each replayed, as the grader's re-check does)."""
-    found = []
-    for seed in SEEDS:
-        _guards.replay({exercise_id: seed})
-        found.append(evaluate(exercise_id, answer, **context).score)
-    return found
 
 
 def test_the_draws_replay_and_differ() -> None:
