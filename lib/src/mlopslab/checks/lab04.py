@@ -139,7 +139,7 @@ def _judge_step(answer, frame: pd.DataFrame) -> tuple[str, str] | None:
                        "`provisioning.total_matches_tenure_x_monthly(out)`, and blank where it is False.")
 
 
-@exercise("04.clean_totals", points=2, title="A cleaning step: totals that break the contract's rule")
+@exercise("04.clean_totals", points=2, title="A cleaning step")
 def clean_totals(answer, **_):
     if not callable(answer):
         return wrong("Define a function `blank_inconsistent_totals(df)` that returns the cleaned frame.")
@@ -167,18 +167,38 @@ _PACKAGE_PIPELINES = ("build_preprocessor", "make_pipeline")
 """preparation's own preprocessing, shown after the exercise."""
 
 
-def _preprocessor_cases() -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[list[str], list[str]]]]:
-    """Training rows (the first six months), a serving batch with a contract type nobody has seen, and two choices
-    of columns: the team's, and fewer."""
+_UNSEEN = {"Contract": ("Quarterly", "Six months"), "PaymentMethod": ("Direct debit (automatic)", "Mobile wallet"),
+           "InternetService": ("Satellite", "5G home")}
+"""Category values production may send that the training months never had."""
+
+
+def _preprocessor_cases(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[list[str], list[str]]]]:
+    """Training rows (six consecutive months of customers), a serving batch (200 rows of January 2026's, one to three
+    of them with a category value nobody has seen) and two choices of columns: the team's, and fewer (a part of each
+    list, in its order), drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no matrix and no
+    scaling computed before fits)."""
     from ..preparation import CATEGORICAL, NUMERIC
 
-    customers = load_customers()
+    rng = np.random.default_rng(seed)
+    files = [data_dir() / "customers.csv", data_dir() / "production" / "batch_2026-01.csv"]
+    customers, batch = _preprocessor_rows(*[(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files])
     months = sorted(customers["month"].unique())
-    train = customers[customers["month"].isin(months[:6])][FEATURES]
-    serving = load_batch("2026-01")[FEATURES].head(200).copy()
-    serving.iloc[7, serving.columns.get_loc("Contract")] = "Quarterly"
-    fewer = (["tenure", "MonthlyCharges", "services"], ["Contract", "tenure_band"])
+    first = int(rng.integers(len(months) - 5))
+    train = customers.loc[customers["month"].isin(months[first:first + 6]), FEATURES]
+    serving = batch.iloc[rng.choice(len(batch), 200, replace=False)].copy()
+    for row in rng.choice(len(serving), int(rng.integers(1, 4)), replace=False):
+        column = list(_UNSEEN)[int(rng.integers(len(_UNSEEN)))]
+        serving.iloc[row, serving.columns.get_loc(column)] = str(rng.choice(_UNSEEN[column]))
+    fewer = tuple([names[i] for i in sorted(rng.choice(len(names), int(rng.integers(2, len(names))), replace=False))]
+                  for names in (NUMERIC, CATEGORICAL))
     return train, serving, [(list(NUMERIC), list(CATEGORICAL)), fewer]
+
+
+@lru_cache(maxsize=2)
+def _preprocessor_rows(*files: tuple[str, int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The customers (inputs and month) and January 2026's batch (inputs), read once per version of the files (the
+    arguments only key the cache: the shortcut probe asks hundreds of times). Callers take copies of parts."""
+    return load_customers()[[*FEATURES, "month"]], load_batch("2026-01")[FEATURES]
 
 
 def _holds_pipeline(obj, depth: int = 0) -> bool:
@@ -254,7 +274,7 @@ def _dense(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-@exercise("04.preprocessor", points=2, title="The preprocessing pipeline: features, scaled numbers, encoded categories")
+@exercise("04.preprocessor", points=2, title="The preprocessing pipeline")
 def preprocessor(answer, **_):
     from sklearn.base import clone
 
@@ -271,7 +291,7 @@ def preprocessor(answer, **_):
         return wrong(f"Your function starts from a Pipeline or ColumnTransformer built outside it ({prebuilt[0]}). "
                      "Build the whole object inside the function, from FeatureEngineer(), a StandardScaler and a "
                      "OneHotEncoder: a copy of an object made before (the team's included) is not the exercise.")
-    train, serving, column_choices = _preprocessor_cases()
+    train, serving, column_choices = _preprocessor_cases(case_seed("04.preprocessor"))
     for number, (numeric, categorical) in enumerate(column_choices):
         try:
             with without(preparation, list(_PACKAGE_PIPELINES)):
@@ -292,9 +312,9 @@ def preprocessor(answer, **_):
             got = _dense(fitted.transform(serving.copy()))
         except ValueError as err:
             if "unknown" in str(err).lower():
-                return wrong("A serving batch holds a contract type the training rows never had, and your pipeline "
-                             "fails on it: in production that is an error at 3 a.m. Tell the encoder to ignore "
-                             "categories it has not seen.")
+                return wrong("A serving batch holds a category value the training rows never had (a new contract type, "
+                             "say), and your pipeline fails on it: in production that is an error at 3 a.m. Tell the "
+                             "encoder to ignore categories it has not seen.")
             return wrong(f"Your fitted pipeline fails on a serving batch: {type(err).__name__}: {err}")
         want = preparation.build_preprocessor(numeric, categorical).fit(train.copy()).transform(serving.copy())
         if got.shape != want.shape:
@@ -371,7 +391,7 @@ def _validation_aucs(answer) -> tuple[float, float]:
     return aucs[0], aucs[1]
 
 
-@exercise("04.new_feature", points=2, title="An engineered feature for the pipeline")
+@exercise("04.new_feature", points=2, title="An engineered feature")
 def new_feature(answer, **_):
     if not callable(answer):
         return wrong(f"Define a function `add_{FEATURE}(X)` that returns X with the new column.")
@@ -449,7 +469,7 @@ _SCAN_DIGITS = 6e-4
 """How far an AUC of the scan may be from the reference: an AUC rounded to 3 digits (as the lab prints it) is right."""
 
 
-@exercise("04.leak_scan", points=3, title="The leak scan: how well does each column alone rank churners?")
+@exercise("04.leak_scan", points=3, title="The leak scan")
 def leak_scan(answer, **_):
     if not callable(answer):
         return wrong("Define a function `leak_scan(df)` that returns a Series: column name -> AUC alone.")
@@ -519,7 +539,7 @@ def _index_sets(parts) -> list[set] | None:
     return None
 
 
-@exercise("04.split_by_time", points=2, title="Train, validation and test months, in time order")
+@exercise("04.split_by_time", points=2, title="Train, validation and test months")
 def split_by_time(answer, **_):
     from .. import development, preparation
 

@@ -745,42 +745,45 @@ def lineage_answer(answer, **_):
 # --- 10.rollback -------------------------------------------------------------------------------------------------
 
 _START = {continuous.START_TAG: "true", "gate": "passed"}
-
-
-def _promoted(month: str) -> dict[str, str]:
-    return {"gate": "passed", continuous.PROMOTED_TAG: month}
-
-
+_NOT_PROMOTED = ({"gate": "passed"}, {"gate": "failed"}, {})
+"""Versions nobody promoted: a challenger that passed its gate and did not win, one that failed it, one registered by
+hand without a gate."""
 _INCIDENT = {"incident": "hotfix without gate"}
+_ROLLBACK_STORIES = {"hotfix": ("the pipeline promoted at least twice, then a hotfix went live", 9, 3),
+                     "never": ("the pipeline never promoted anything", 8, 1),
+                     "own": ("the pipeline's own last promotion is the incident", 8, 2)}
+"""Each story's name, its lowest broken version (the highest is 4 more) and its lowest version to return to."""
+
+
 def _rollback_scenarios(seed: int) -> list[tuple[str, list[dict[str, str]], int, str]]:
-    """(what, the versions' tags (1, 2, ...), the champion (the broken version), the version to return to), with
-    other versions in between and other months each time, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh
-    for every check: the version to return to varies for a given registry size and broken version, and the old fixed
-    scenarios (7, 5 and 6 versions) never come back together). One to four versions always sit between the one to
-    return to and the broken one, so the version just below the broken one is never the answer."""
+    """(what, the versions' tags (1, 2, ...), the champion (the broken version), the version to return to) for each
+    story, drawn from ``seed`` (:func:`~._guards.case_seed`, fresh for every check). The version to return to is drawn
+    evenly from every place its story leaves it, at least two below the broken one (so the version just below the
+    broken one is never the answer): a table keyed on (versions registered, broken version) passes all three stories
+    on fewer than 1 check in 250. Zero or one version follows the broken one; promotion months rise with the versions."""
     rng = np.random.default_rng(seed)
-
-    def others(low: int, high: int) -> list[dict[str, str]]:
-        return [[{"gate": "passed"}, {}][int(rng.integers(2))] for _ in range(int(rng.integers(low, high + 1)))]
-
-    while True:
-        first, second = (f"2026-{m:02d}" for m in sorted(rng.choice(np.arange(1, 13), 2, replace=False)))
-        hotfix = [*others(0, 1), _START, *others(0, 1), _promoted(first), *others(0, 2)]
-        hotfix_target = len(hotfix) + 1
-        hotfix += [_promoted(second), *others(1, 4), _INCIDENT]
-        never = [*others(0, 3), _START]
-        never_target = len(never)
-        never += [*others(1, 4), _INCIDENT]
-        own = [_START, *others(0, 3), _promoted(first)]
-        own_target = len(own)
-        own += [*others(1, 4), {**_promoted(second), **_INCIDENT}]
-        own_broken = len(own)
-        own += others(0, 1)
-        scenarios = [("the pipeline promoted twice, then a hotfix went live", hotfix, len(hotfix), str(hotfix_target)),
-                     ("the pipeline never promoted anything", never, len(never), str(never_target)),
-                     ("the pipeline's own last promotion is the incident", own, own_broken, str(own_target))]
-        if [(len(v), b, t) for _, v, b, t in scenarios] != [(7, 7, "4"), (5, 5, "2"), (6, 5, "3")]:
-            return scenarios
+    scenarios = []
+    for story, (what, lowest_broken, lowest_target) in _ROLLBACK_STORIES.items():
+        broken = int(rng.integers(lowest_broken, lowest_broken + 5))
+        target = int(rng.integers(lowest_target, broken - 1))
+        start = target if story == "never" else int(rng.integers(1, target - lowest_target + 2))
+        earlier = int(rng.integers(start + 1, target)) if story == "hotfix" else None  # its first promotion
+        versions = []
+        for version in range(1, broken + int(rng.integers(2)) + 1):
+            if version == start:
+                versions.append(dict(_START))
+            elif version == broken:  # the pipeline's own promotion, or a hotfix moved in by hand
+                tags = {"gate": "passed", continuous.PROMOTED_TAG: ""} if story == "own" else {"gate": "skipped"}
+                versions.append({**tags, **_INCIDENT})
+            elif version in (target, earlier) or (start < version < target and rng.random() < 1 / 3):
+                versions.append({"gate": "passed", continuous.PROMOTED_TAG: ""})
+            else:
+                versions.append(dict(_NOT_PROMOTED[int(rng.integers(len(_NOT_PROMOTED)))]))
+        promotions = [tags for tags in versions if continuous.PROMOTED_TAG in tags]
+        for tags, month in zip(promotions, sorted(rng.choice(np.arange(1, 13), len(promotions), replace=False))):
+            tags[continuous.PROMOTED_TAG] = f"2026-{month:02d}"
+        scenarios.append((what, versions, broken, str(target)))
+    return scenarios
 
 
 @exercise("10.rollback", points=2, title="Roll back, safely enough to run twice")
