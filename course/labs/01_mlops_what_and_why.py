@@ -170,11 +170,13 @@ def train_churn_model(customers, C=1.0, test_size=0.25, seed=config.SEED):
 customers = data.load_customers()
 model, holdout_auc = train_churn_model(customers)
 print(f"Trained on {len(customers):,} customers; ROC AUC on the hold-out set: {holdout_auc:.3f}")
+print(f"-> {'at or above' if holdout_auc >= policy.GATE.min_auc else 'below'} the governance board's minimum AUC "
+      f"({policy.GATE.min_auc}, section 4)")
 
 # %% [markdown]
-# A good model. In January 2026 it goes into production: at the start of each month it scores that month's customers,
-# and the retention team calls the riskiest. Later that year, once the churn labels of a few months are in, two people
-# come by.
+# A good model, by the bar the last line checks. In January 2026 it goes into production: at the start of each month
+# it scores that month's customers, and the retention team calls the riskiest. Later that year, once the churn labels
+# of a few months are in, two people come by.
 #
 # * The **regulator** (through Compliance): *which data trained it, with which settings and which code, and who approved
 #   its use?*
@@ -331,15 +333,26 @@ for span, keep in ((f"until {before}", lambda m: m < changed), (f"from {data.mon
     actual = [a for m, a in zip(months, history["churn_actual"]) if keep(m)]
     expected = [e for m, e in zip(months, history["churn_expected"]) if keep(m)]
     print(f"{span}: {share_range(actual)} of each batch churned; the model expected {share_range(expected)}")
+holdout_auc, drop = record["metrics.roc_auc_holdout"], policy.ALERTS.auc_drop
+far_below = sum(auc < holdout_auc - drop for auc in history["roc_auc_production"])
+print(f"-> ranking: production AUC above the hold-out's in {sum(auc > holdout_auc for auc in history['roc_auc_production'])}"
+      f" of {len(months)} months, {'never' if not far_below else f'in {far_below} of them'} more than {drop:g} below it"
+      " (lab 09's alert rule)")
+rates = pd.DataFrame({"actual": history["churn_actual"], "expected": history["churn_expected"]}, index=months)
+early, late = rates[rates.index < changed], rates[rates.index >= changed]
+print(f"-> churn rate: expected above actual in {int((early['expected'] > early['actual']).sum())} of {len(early)} months "
+      f"until {before}; from {data.month_name(changed)} churn {'is above' if late['actual'].min() > early['actual'].max() else 'is not above'}"
+      f" every earlier month, and the model's expectation {'falls behind' if (late['expected'] < late['actual']).all() else 'keeps up'}")
 
 # %% [markdown]
-# The model still **ranks** customers about as well as on its hold-out set, and most months better (left). Looking
-# *better* in production is not the model improving: the 2025 labels it was trained and tested on are noisy (a legacy process
-# recorded some senior and female customers who stayed as churners, lab 07), while the 2026 labels record who really
-# left, and clean labels are easier to rank. The churn *rate* tells another story (right, and the two lines under the
-# chart): at first the model expected more churn than happened (the same label bias); then, in one month, the actual
-# rate jumps well above what it had been, and the model's expectation falls behind — something changed in the
-# market. Finding out *what* is lab 09's job; noticing it at all is what a record and a little monitoring buy you.
+# The first line with an arrow compares the model's **ranking** in production with its hold-out set, month by month
+# (left). Where production looks *better*, it is not the model improving: the 2025 labels it was trained and tested
+# on are noisy (a legacy process recorded some customers who stayed as churners, lab 07), while the 2026 labels record
+# who really left, and clean labels are easier to rank. The churn *rate* tells another story (right, and the lines
+# under the chart). Where the model at first expected more churn than happened, that is the same label bias. Then, in
+# one month, the actual rate jumps above what it had been and the model's expectation falls behind (the last line
+# checks both): something changed in the market. Finding out *what* is lab 09's job; noticing it at all is what a
+# record and a little monitoring buy you.
 #
 # ### Exercise 01.2 — record the challenger yourself
 # Dana has a second candidate in her notebook: the same training function with stronger regularisation, `C=0.1`,

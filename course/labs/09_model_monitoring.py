@@ -120,14 +120,17 @@ ax.set_title("MonthlyCharges: reference deciles vs two production batches")
 ax.legend()
 plt.tight_layout()
 plt.show()
+psi_of = {m: monitoring.psi(reference["MonthlyCharges"], batches[m]["MonthlyCharges"]) for m in shares}
 for m in shares:
-    print(f"PSI of MonthlyCharges in {m}: {monitoring.psi(reference['MonthlyCharges'], batches[m]['MonthlyCharges']):.3f}")
+    print(f"PSI of MonthlyCharges in {m}: {psi_of[m]:.3f}")
+print(f"-> the price rise's month: {psi_of[rise] / psi_of['2026-01']:.0f} times January's PSI, "
+      f"{monitoring.level(psi_of[rise], rules)} level under the governed rules")
 
 
 # %% [markdown]
 # January's shares scatter around a tenth per bin: that is the sampling noise of a batch of a few hundred customers,
-# and its PSI is small. In the month of the price rise the customers have moved up a bin or two: the cheapest deciles
-# thin out, the top bin swells, and the PSI is many times larger.
+# and its PSI is small. In the month of the price rise the customers move up the bins: the cheapest deciles thin
+# out, the top bin swells, and the PSI grows by the factor the last line prints.
 #
 # ### Exercise 09.1 — compute PSI yourself, bin by bin
 # Write `psi_table(reference, current)` for a numeric feature. It returns a DataFrame with **one row per bin** and
@@ -255,9 +258,11 @@ plt.show()
 print(f"largest noise PSI in {noise.size} no-drift batches: {noise.to_numpy().max():.3f} "
       f"(99th percentile {np.quantile(noise.to_numpy(), 0.99):.3f}); "
       f"warn line {rules.psi_warn:g}, alert line {rules.psi_alert:g}")
+print("-> none of the no-drift batches reaches the warn line" if noise.to_numpy().max() < rules.psi_warn
+      else "-> some no-drift batches reach the warn line: it would cry wolf")
 
 # %% [markdown]
-# Even the largest noise PSI stays well below the warn line: with these rules, a warning means more than bad luck.
+# The last line says whether any noise PSI reaches the warn line. If none does, a warning means more than bad luck.
 #
 # ### Exercise 09.2 — write the drift monitor loop
 # Write `drift_alerts(reference, batches, features, rules)`: for **every month** of `batches` (a dict month → batch)
@@ -388,6 +393,11 @@ performance.round(3)
 
 # %% id="facts"
 table = year.table.set_index("month")
+warned = table[["psi_MonthlyCharges", "psi_tenure"]] >= rules.psi_warn
+print(f"data drift: MonthlyCharges at or above the warn line in {warned.loc[rise:, 'psi_MonthlyCharges'].sum()} of "
+      f"{len(warned.loc[rise:])} months from the price rise, tenure in {warned.loc[competitor:, 'psi_tenure'].sum()} of "
+      f"{len(warned.loc[competitor:])} from the competitor's month; {warned[warned.index < rise].to_numpy().sum()} "
+      "warnings on either before the price rise")
 auc_line = year.reference_auc - rules.auc_drop
 lowest = table["auc"].idxmin()
 recorded_auc = roc_auc_score(monitoring.champion_data()[1]["Churn"] == "Yes", monitoring.score(champion, holdout))
@@ -395,12 +405,24 @@ print(f"AUC: reference {year.reference_auc:.3f} on the hold-out months' audited 
       f"{recorded_auc:.3f}); alert line {auc_line:.3f}; lowest month {lowest} at {table.at[lowest, 'auc']:.3f} -> "
       f"{'alert' if table.at[lowest, 'auc'] < auc_line else 'no alert'}; "
       f"{int((table['auc'] < year.reference_auc).sum())} of 12 months below the reference")
+under_line = list(table.index[table["auc"] < auc_line])
+print("-> AUC above the alert line all year" if not under_line else
+      f"-> AUC below the alert line in {len(under_line)} of 12 months ({', '.join(under_line)})")
+recorded_line = recorded_auc - rules.auc_drop
+print(f"-> a reference on the recorded labels would draw the alert line {auc_line - recorded_line:.3f} lower, at "
+      f"{recorded_line:.3f}: {'below' if recorded_line < table['auc'].min() else 'not below'} every month's AUC")
 widest = table["fairness_gap"].idxmax()
 seniors = [int(data.load_batch(month)["SeniorCitizen"].sum()) for month in table.index]
 print(f"fairness: largest gap in the share contacted {table.at[widest, 'fairness_gap']:.3f} ({widest}, by "
       f"{table.at[widest, 'fairness_by']}); the gate's maximum {policy.GATE.max_fairness_gap:.2f} -> "
       f"{int((table['fairness_gap'] > policy.GATE.max_fairness_gap).sum())} fairness alerts; seniors per batch "
       f"{min(seniors)} to {max(seniors)}")
+moved = {"before the price rise": table.index < rise, "from it": (table.index >= rise) & (table.index < competitor),
+         "from the competitor's month": table.index >= competitor}
+print("prediction drift: mean score " + ", ".join(f"{table.loc[rows, 'prediction_mean'].mean():.3f} {span}"
+                                                  for span, rows in moved.items() if rows.any())
+      + f"; largest score PSI {table['prediction_psi'].max():.3f} -> "
+      f"{int((table['prediction_psi'] >= rules.prediction_psi_alert).sum())} prediction alerts")
 before, after = table.loc[table.index < competitor], table.loc[competitor:]  # before and since the competitor
 named = data.month_name(before.index[-1]), data.month_name(competitor)
 print(f"January-{named[0]}: observed churn {before['churn_rate'].mean():.3f}, predicted "
@@ -412,35 +434,44 @@ fibre = year.gaps[year.gaps["segment"] == "InternetService=Fiber optic"].set_ind
 early, late = fibre.loc[fibre.index < competitor], fibre.loc[competitor:]
 print(f"fibre customers, observed - predicted: {early.min():+.3f} to {early.max():+.3f} before {named[1]}, "
       f"{late.min():+.3f} to {late.max():+.3f} from {named[1]} on")
+steady_over = (before["predicted_rate"] > before["churn_rate"]).all()
+steady_under = (after["predicted_rate"] < after["churn_rate"]).all()
+print(f"-> before {named[1]}: " + ("over-prediction month after month" if steady_over else "no steady over-prediction")
+      + f"; from {named[1]} on: " + ("under-prediction month after month" if steady_under else "no steady under-prediction")
+      + (", fibre customers above their prediction every month" if late.min() > 0 else ""))
+print(f"profit per batch: {before['profit'].mean():,.0f} before {named[1]}, {after['profit'].mean():,.0f} from {named[1]} on")
 
 # %% [markdown]
-# Read it signal by signal:
+# Read it signal by signal (the lines starting with an arrow are the monitor's verdicts):
 #
-# * **Data drift** jumps in the month of the price rise (prices) and the competitor's month (tenure) and stays: the
-#   world does not go back.
-# * **Prediction drift** is moderate: the mean score rises with the prices and again with the competitor's month, and
-#   from then on the scores' PSI climbs to around the features' warn line, far from the scores' own alert line
-#   (`policy.ALERTS` has no warn line for the scores). The model *sees* the higher prices and the new customers and
-#   scores them as riskier.
-# * **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy) but stays above the
-#   alert line all year: the model still *ranks* customers well. A monitor that watched only AUC would stay silent
-#   all year. The reference is the AUC on the hold-out months' *audited* outcomes. On their *recorded* labels it is
-#   much lower: lab 07's false churners, which the champion (blind to age and gender) cannot pick out, drag it
-#   down. A reference measured there would put the alert line far below anything 2026's real outcomes produce, and
-#   the AUC rule would miss a real drop of the size it was written to catch. Compare like with like: production's
-#   labels are real outcomes, so is the reference.
-# * **Fairness** holds: in every batch the gap in the share contacted stays under the gate's maximum, although the
-#   customers changed. It is noisy (a batch holds only about a hundred seniors, as the fairness line above shows) and
-#   some months come close to the line: a single alert would call for a look at the next batches, several in a row for
+# * **Data drift**: the data-drift line counts the months prices and tenure stay at or above the warn line from the
+#   event that moved them. Where they stay there, the world does not go back.
+# * **Prediction drift**: the mean score moves with the prices and again with the competitor's month (the
+#   prediction-drift line): the model *sees* the higher prices and the new customers and scores them as riskier. The
+#   same line counts the months the scores' PSI reached its own alert line (`policy.ALERTS` has no warn line for the
+#   scores).
+# * **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy). The verdict under
+#   the AUC line says whether it ever fell below the alert line. While it stays above, the model still *ranks*
+#   customers well, and a monitor that watched only AUC would stay silent, whatever the calibration does. The reference
+#   is the AUC on the hold-out months' *audited* outcomes. On their *recorded* labels it is lower: lab 07's false
+#   churners, which the champion (blind to age and gender) cannot pick out, drag it down. A reference measured there
+#   would lower the alert line by as much (the next verdict says where it would sit), and the AUC rule would miss a
+#   real drop of the size it was written to catch. Compare like with like: production's labels are real outcomes, so
+#   is the reference.
+# * **Fairness** is judged on every batch, although the customers changed: the fairness line counts the batches
+#   whose gap in the share contacted exceeds the gate's maximum. The gap is noisy (a batch holds only about a hundred
+#   seniors, as the same line shows): a single alert would call for a look at the next batches, several in a row for
 #   a new review (lab 07).
-# * **Calibration is off from the first labelled month**: until the competitor arrives the model predicts *more*
-#   churn than happens, month after month — from before any drift. From the competitor's month the error flips sign:
-#   fibre customers churn far more than predicted (the three lines printed above give the months and the figures).
-# * **Profit** goes up once the competitor is in the market, because there are more churners to save. Profit alone
-#   hides the decay: lab 10 shows how much more a retrained model would have earned.
+# * **Calibration**: the two churn lines compare predicted and observed churn before the competitor and from its
+#   month on, the fibre line does the same for fibre customers, and the verdict under them says whether the model
+#   over-predicts month after month before the competitor arrives, and under-predicts from then on. An
+#   over-prediction from the first labelled month is there before any drift; an error that flips sign in the
+#   competitor's month is the competitor.
+# * **Profit** per batch (the last line) follows the number of churners there are to save, not the model's quality:
+#   profit alone hides the decay. Lab 10 shows how much more a retrained model would have earned.
 #
-# Two different stories hide in the calibration. The flip in the competitor's month is the competitor (section 9). The
-# over-prediction from January is older than any drift.
+# Two different stories can hide in the calibration. A flip in the competitor's month is the competitor (section 9).
+# An over-prediction from January on is older than any drift.
 #
 # ## 6. Why does the champion over-predict? Lab 07's labels, seen from production
 #
@@ -466,20 +497,28 @@ pooled["unmitigated"] = monitoring.score(unmitigated, pooled)
 pooled["group"] = np.where(pooled["SeniorCitizen"] == 1, "senior", "not senior") + ", " + pooled["gender"].str.lower()
 by_group = pooled.groupby("group")[["observed", "unmitigated", "champion"]].mean()
 by_group.loc["all customers"] = pooled[["observed", "unmitigated", "champion"]].mean()
+off = by_group.drop(index="all customers")[["unmitigated", "champion"]].sub(by_group["observed"].drop("all customers"), axis=0)
+print(f"-> unmitigated: furthest over for {off['unmitigated'].idxmax()}; champion: furthest over for "
+      f"{off['champion'].idxmax()}, {(off['champion'] > 0).sum()} of {len(off)} groups over-predicted")
+everyone = by_group.at["all customers", "champion"] - by_group.at["all customers", "observed"]
+print(f"-> the champion predicts {'more' if everyone > 0 else 'less'} churn than happens, over all customers")
 by_group.assign(**{"unmitigated - observed": by_group["unmitigated"] - by_group["observed"],
                    "champion - observed": by_group["champion"] - by_group["observed"]}).round(3)
 
 # %% [markdown]
-# Read the last two columns (predicted minus observed churn; positive = over-prediction):
+# Read the last two columns (predicted minus observed churn; positive = over-prediction), with the two lines above
+# the table:
 #
-# * **Without reweighing**, the over-prediction sits where the false labels were: on seniors (above all senior women)
-#   and, less, on women. That is the disparity lab 07 measured, now visible in production.
+# * **Without reweighing**, the over-prediction sits where the false labels were: on the groups the datasheet's label
+#   bias hit (the first line names the group furthest over). That is the disparity lab 07 measured, now visible in
+#   production.
 # * **Reweighing** made group and (recorded) label independent in training, so the champion no longer singles out
-#   seniors: the over-prediction is spread over *every* group — including men who are not seniors, whom the
-#   unmitigated model got about right. Mitigation moved the error; it did not remove it.
-# * It **did not fix the labels**. Reweighing keeps the overall share of "churned" labels, false ones included, so the
-#   champion still predicts more churn than happens, for everyone. The campaign over-contacts a little, across the
-#   board, instead of over-contacting seniors.
+#   those groups: its error is spread over the groups (the first line counts those it over-predicts). Mitigation moved
+#   the error; it did not remove it.
+# * It **did not fix the labels**. Reweighing keeps the overall share of "churned" labels, false ones included; the
+#   second line says whether the champion therefore predicts more churn than happens over all customers. Where it
+#   does, the campaign over-contacts a little, across the board, instead of over-contacting the groups the false
+#   labels hit.
 #
 # The cure is in the labels, not in the monitor. The 2025 training labels cannot be corrected (lab 07: the audit
 # covers only the hold-out months), but 2026's outcomes are recorded from billing closures, so the team can retrain on
@@ -596,16 +635,19 @@ summary = performance_alerts.pivot_table(index=["raised_in", "batch"], columns="
 for kind in ("data", "fairness"):
     raised = year.alerts[year.alerts["kind"] == kind]
     print(f"{kind} alerts:", ", ".join(f"{r.raised_in} {r.rule}" for r in raised.itertuples()) or "none")
+print(f"-> first over-prediction alert raised in {year.first_alert('performance', 'over-predicted') or 'none'}, first "
+      f"under-prediction alert in {year.first_alert('performance', 'under-predicted') or 'none'} (first labels: "
+      f"{monitoring.next_month(data.PRODUCTION_MONTHS[0])}; the competitor's first labels: {monitoring.next_month(competitor)})")
 summary
 
 # %% [markdown]
-# Over-prediction alerts start with the first labels, as soon as February: the label bias, surfacing in production.
-# In the months after the competitor arrived, under-prediction alerts join them. A rule that fires every month is a
-# rule the team will learn to ignore ("alert fatigue") — unless someone acts on it. For the over-prediction the action
-# is known: retrain on real outcomes (lab 10), which removes it. The under-prediction is the world moving faster than
-# any model trained on last quarter's labels: in lab 10 the retrained models still raise under-prediction alerts in
-# those months (its yardstick table counts them per version), and deciding what to do about them is a judgement, not a
-# rule.
+# The last line says when each direction of the calibration alert starts. Over-prediction alerts raised with the first
+# labels are the label bias, surfacing in production; under-prediction alerts from the competitor's labels on are the
+# competitor. A rule that fires every month is a rule the team will learn to ignore ("alert fatigue") — unless someone
+# acts on it. For the over-prediction the action is known: retrain on real outcomes (lab 10), which removes it. The
+# under-prediction is the world moving faster than any model trained on last quarter's labels: in lab 10 the retrained
+# models still raise under-prediction alerts in those months (its yardstick table counts them per version), and
+# deciding what to do about them is a judgement, not a rule.
 #
 # ## 8. The monitoring dashboard
 #
@@ -695,8 +737,9 @@ drift_type = {
 # memory with another drift (`data.make_production` with a `data.Drift`), runs the same monitor with the same rules,
 # and reports when each kind of alert first fires. Its defaults are this term's scenario (`data.term().drift`, the
 # datasheet's): only the price rise and the competitor's effect change, the months stay.
-# The label bias is the same in every scenario (it is in the champion, not in 2026): check in the table that the
-# over-prediction alerts start with the first labels every time. The *under*-prediction alerts are the competitor's.
+# The label bias is the same in every scenario (it is in the champion, not in 2026): the table's first
+# over-prediction alert should not move with the drift (the last line under the cell checks). The *under*-prediction
+# alerts are the competitor's.
 
 # %% id="what-if"
 def what_if(price_rise=term_drift.price_rise, competitor_effect=term_drift.competitor_effect, rules=rules):
@@ -719,15 +762,25 @@ def what_if(price_rise=term_drift.price_rise, competitor_effect=term_drift.compe
 
 
 scenarios = [(0.0, 0.0), (0.05, 0.4), (term_drift.price_rise, term_drift.competitor_effect), (0.30, 2.5)]
-pd.DataFrame([what_if(p, c)[0] for p, c in scenarios]).fillna("none")
+outcomes = pd.DataFrame([what_if(p, c)[0] for p, c in scenarios]).fillna("none")
+small, this_term = outcomes.iloc[1], outcomes.iloc[2]
+print(f"-> a {small['price rise']} price rise: {monitoring.level(small[f'{data.month_name(rise)} PSI MonthlyCharges'], rules)}"
+      f" level; a {small['competitor effect']:g} competitor: "
+      + (f"first under-prediction alert in {small['first under-prediction alert']}"
+         if small["first under-prediction alert"] != "none" else "no under-prediction alert all year")
+      + f" (this term's: {this_term['first under-prediction alert']})")
+print("-> first over-prediction alert: " + ("the same month in every scenario" if
+      outcomes["first over-prediction alert"].nunique() == 1 else "not the same in every scenario"))
+outcomes
 
 # %% [markdown]
 # Read it row by row. Without a price rise or a competitor, the wave of new sign-ups (in the competitor's month) still
-# raises a (data) alert, and rightly so, but the fibre customers stay over-predicted like everyone else. A small price
-# rise only reaches the warn line, and a weak competitor is hard to see: its extra churn roughly cancels the
-# over-prediction the label bias gives fibre customers, so its under-prediction alert comes late or not at all (read
-# its row). Small concept drift hides in the noise of a segment's churn rate, and here behind an error in the opposite
-# direction. The bigger the drift, the sooner and louder the alert.
+# raises a (data) alert, and rightly so, while the fibre customers' gap (last column) stays where the label bias puts
+# it. A small drift is hard to see (the first line under the cell): a small price rise stays near the warn line, and
+# a weak competitor's extra churn is partly offset by the over-prediction the label bias gives fibre customers, so its
+# under-prediction alert comes later than this term's, or not at all. Small concept drift hides in the noise of a
+# segment's churn rate, and here behind an error in the opposite direction. The bigger the drift, the sooner and
+# louder the alert.
 #
 # In JupyterLab, move the sliders below to watch the whole dashboard react (each move regenerates and re-monitors a
 # year: give it a few seconds). Run headless, the cell only creates the controls; the table above is the same
@@ -767,8 +820,8 @@ panel
 # * **Calibration alerts must fire in both directions**: over-prediction wastes the campaign budget as surely as
 #   under-prediction loses customers.
 # * Not every alert is drift. **Concept drift** (P(churn | X) changed) only shows in labelled data; **data drift**
-#   alone may need no retraining; and an error present from the first labels, like the over-prediction here, is a
-#   problem of the **training labels** (lab 07's bias, mitigated for the groups but not removed).
+#   alone may need no retraining; and an error present from the first labels, before any drift, is a problem of the
+#   **training labels** (lab 07's bias, mitigated for the groups but not removed).
 #
 # ### In the real world
 # * Monitoring tools such as **Evidently**, **NannyML**, **WhyLabs**, **Arize** or cloud services (SageMaker Model
