@@ -36,7 +36,7 @@
 #
 # ### Why this matters to the business
 # The Business Analyst's question is simple: *is retraining worth it?* This lab answers it in euros, month by month,
-# and separates the gain of retraining after the drift from gains and losses that have other causes. It also builds
+# and separates the value of retraining after the drift from gains and losses that have other causes. It also builds
 # the safety nets (the gate, the promotion rule, the lineage, the rollback) that let the team retrain without fear.
 
 # %% [markdown]
@@ -278,7 +278,8 @@ code_checks
 # model's reference AUC, and their **calibration** by segment, in both directions (one alert, for the segment
 # furthest off). It leaves out lab 09's prediction drift, on which the loop does not act. Here is what the monitor
 # says about the governed champion in June, the first month with enough labelled months for the retraining rule of
-# the next cells (the first line printed says where June stands in this year's drift):
+# the next cells (the first line printed says where June stands in this year's drift, the second whether June's
+# alerts are of a kind that triggers retraining):
 
 # %% id="monitor-june"
 frames = {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}  # each batch with its labels
@@ -287,6 +288,9 @@ june_alerts = continuous.monitor_month(start, data.load_batch("2026-06"), last=m
 rise = data.term().drift.price_rise_batch  # the datasheet's price rise (data.term(): the scenario of the data in data/)
 print(f"June 2026 is {'the month of' if rise == '2026-06' else 'after' if rise < '2026-06' else 'before'} the price "
       f"rise ({data.month_name(rise)})")
+triggers = sorted({alert["kind"] for alert in june_alerts} & set(policy.PROMOTION.retrain_on))
+print(f"-> June raises {' and '.join(triggers) + ' alerts' if triggers else 'no alert'} of a kind that triggers "
+      "retraining (policy.PROMOTION, below)")
 pd.DataFrame(june_alerts)
 
 # %% [markdown]
@@ -299,7 +303,7 @@ pd.DataFrame(june_alerts)
 # one: `continuous.start_lifecycle` measures the governed champion's reference on the hold-out months' **audited**
 # outcomes (lab 07's audit, `monitoring.champion_data(audited=True)`). The same customers' recorded 2025 labels hold
 # lab 07's false churners, which a model that never sees age or gender cannot pick out. Measured on them, the
-# reference drops, and the alert line with it:
+# reference moves, and the alert line with it (the line that starts with an arrow says which way):
 
 # %% id="reference"
 _, audited = monitoring.champion_data(audited=True)  # the hold-out months, with lab 07's audited outcomes
@@ -314,6 +318,9 @@ print(f"the loop's monitor: reference {start.reference_auc:.3f} -> alert line "
 slack = reference["audited outcomes"] - reference["recorded labels"] + policy.ALERTS.auc_drop
 print(f"with the recorded labels' line, a month's AUC could fall {slack:.3f} below the real reference before an alert "
       f"(the rule's limit: {policy.ALERTS.auc_drop:g})")
+lower = reference["audited outcomes"] - reference["recorded labels"]
+print(f"-> the recorded labels draw the alert line {lower:.3f} lower: more slack than the rule's limit" if lower > 0
+      else "-> the recorded labels do not draw a lower alert line: no more slack than the rule's limit")
 may_batch, may_labels = data.load_batch("2026-05"), data.load_labels("2026-05")
 lab09 = monitoring.monitor_year(start.pipeline, start.reference, audited, {"2026-05": may_batch},
                                 {"2026-05": may_labels}, threshold=start.threshold)  # lab 09's monitor, on May
@@ -324,8 +331,9 @@ print(f"lab 09's monitor, same champion: reference {lab09.reference_auc:.3f} -> 
 
 # %% [markdown]
 # The last line runs lab 09's own monitor (`monitoring.monitor_year`) on the same champion: it draws the same line as
-# the loop's monitor, one yardstick under one policy. A line drawn from the recorded labels would let ranking decay
-# by more than the rule's own limit before anyone heard of it (the printed slack): a lax rule that only looks strict.
+# the loop's monitor, one yardstick under one policy. Where the recorded labels draw the line lower (the arrow's
+# verdict), that line would let ranking decay by more than the rule's own limit before anyone heard of it (the printed
+# slack): a lax rule that only looks strict.
 # Compare like with like: production's labels are real outcomes, and so is the reference.
 #
 # An alert says *something changed*; it does not say *retrain now*. Retraining needs **labels**, and labels arrive a
@@ -424,8 +432,9 @@ def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
 #
 # A challenger must clear two bars. First the **governed gate** of lab 06 (`policy.GATE`: minimum AUC, minimum profit
 # uplift per customer, and the fairness rule the board adopted in lab 07), on the gate months. Here is June's
-# challenger. The loop retrains the **champion's own recipe**, `continuous.RECIPE`: lab 05's logistic regression with
-# lab 07's mitigation, only on newer months. A retrain changes the data the model learns from, never the model
+# challenger (the verdict under June's monitor, section 3, says whether June's alerts call for one). The loop retrains
+# the **champion's own recipe**, `continuous.RECIPE`: lab 05's logistic regression with lab 07's mitigation, only on
+# newer months. A retrain changes the data the model learns from, never the model
 # family, its inputs or the mitigation. It keeps the champion's governed threshold too: retraining changes the model,
 # not the campaign's decision rule, which only the approval chain of lab 06 may change.
 
@@ -653,19 +662,38 @@ for month in months:
     last = (frames[month], scores)  # next month, these scores meet their labels
 log = pd.DataFrame(log).reindex(columns=["month", "alerts", "first alert", "plan", "challenger", "exam gain €",
                                          "served by", "contacted", "profit"])  # the same columns if CI stopped
+if log["served by"].notna().any():  # the loop ran: read its alerts
+    first_plan = months[policy.PROMOTION.window + policy.PROMOTION.gate_months]  # the first month with enough labels
+    early = [alert["detail"] for m in months if m < first_plan for alert in raised[m] if alert["rule"] == "calibration"]
+    print(f"-> before {first_plan}: {len(early)} calibration alert{'' if len(early) == 1 else 's'}, "
+          f"{sum('over-predicted' in detail for detail in early)} of them over-prediction")
+    rang = [m for m in months if any(alert["rule"] == "PSI MonthlyCharges" for alert in raised[m])]  # the price alert
+    price_alert = f"-> the price alert (PSI MonthlyCharges) rings in {len(rang)} months"
+    if not rang:
+        print(f"{price_alert} (the price rise: {rise})")
+    elif rang[-1] == months[-1]:
+        print(f"{price_alert}, from {rang[0]} (the price rise: {rise}) to the end of the year")
+    else:
+        quiet = months[months.index(rang[-1]) + 1]
+        against = models.get(log.set_index("month").at[rang[-1], "served by"][1:])  # what the monitor compares with next
+        print(f"{price_alert}, {rang[0]}..{rang[-1]} (the price rise: {rise}); none from {quiet}"
+              + (f", against v{against.version}, trained on {against.train_months[0]}..{against.train_months[-1]}"
+                 if against is not None else ""))
 log
 
 # %% [markdown]
 # Read the log from the top (if the `plan` column is empty in every row, your trigger never planned a challenger: go
 # back to exercise 10.2). Before June, whatever alerts fire cannot lead to retraining: there are not yet enough
-# labelled months of 2026. (A calibration alert there is lab 09's finding again: the governed champion learned from
-# 2025's recorded labels, and since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, each month
-# with an alert of a kind in `retrain_on` plans a challenger (from the month of the price rise, printed in section 3,
-# its data-drift alerts are among them), and each one must pass the gate and your promotion rule before it serves (one
-# that passes the gate but not your rule is registered and never serves: `served by` skips its version). Data drift is
-# measured against the training data of the model that serves: once a model trained on months after the price rise
-# serves, the price alert stops (read the `first alert` column; if your loop never promoted, the drift alerts ring all
-# year).
+# labelled months of 2026. (The first line with an arrow, above the log, counts the calibration alerts there. An
+# over-prediction alert there is lab 09's finding again: the governed champion learned from 2025's recorded labels, and
+# since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, each month with an alert of a kind in
+# `retrain_on` plans a challenger (the price alert is among them from the month it first rings: the second line with
+# an arrow gives that month and the price rise's), and each one must pass the gate and your promotion rule before it
+# serves (one that passes the gate but not your rule is registered and never serves: `served by` skips its version).
+# Data drift is measured against the training data of the model that serves: once a model that learned the new prices
+# serves, the price alert can stop. The same line says whether it did, and if so, on which months the model it was then
+# compared with was trained (read the `first alert` column too; if your loop never promoted, the model it is compared
+# with never changes).
 #
 # ### Yardsticks: every served model against its own line
 #
@@ -690,6 +718,20 @@ over, under = count["over-predicted"], count["under-predicted"]
 print(f"alerts of the year: data {count['data']} (one per drifting feature a month), calibration {over + under} "
       f"(churn over-predicted {over}, under-predicted {under}), AUC drop {count['AUC drop']}, "
       f"fairness {count['fairness']}")
+if log["served by"].notna().any():  # the loop ran: read its performance alerts
+    drops = [m for m in months if any(alert["rule"] == "AUC drop" for alert in raised[m])]
+    print("-> no AUC alert all year" if not drops else
+          f"-> AUC alerts in {len(drops)} month{'' if len(drops) == 1 else 's'} ({', '.join(drops)}): ranking fell "
+          "below a line too")
+    scored = dict(zip(months[1:], zip(months[:-1], log["served by"].iloc[:-1])))  # alerts of m -> the scores they judge
+    over_on = sorted({scored[m][1] for m in months for alert in raised[m] if kind_of(alert) == "over-predicted"})
+    under = [scored[m][0] for m in months if any(kind_of(alert) == "under-predicted" for alert in raised[m])]
+    rival = data.term().drift.competitor_batch
+    when = "before" if under and under[0] < rival else "in" if under and under[0] == rival else "after"
+    print(f"-> over-prediction alerts on the scores of {' and '.join(over_on) or 'no model'} (the 2025 champion: "
+          f"v{start.version}); " + ("no under-prediction alert" if not under else
+                                    f"the first under-prediction alert on {under[0]}'s scores, {when} the competitor's "
+                                    f"month ({rival})"))
 yardsticks = []
 for served_by, served_months in log.groupby("served by", sort=False)["month"]:
     model = models.get(served_by[1:])
@@ -706,12 +748,15 @@ for served_by, served_months in log.groupby("served by", sort=False)["month"]:
 pd.DataFrame(yardsticks)
 
 # %% [markdown]
-# Compare the alert line with the weakest month: each model's weakest month against its own line. Ranking is not what
-# raised the alarms; as in lab 09, the drift shows in the data and in calibration, and the calibration alerts (last
-# column, in the months each version served) tell lab 09's two stories: over-prediction on the 2025 champion's scores (its labels over-record churn), under-prediction once the
-# competitor arrives, which a model can learn only months later. The yardstick still matters: it is what makes the
-# AUC rule's silence mean something. Its price shows in the `reference AUC` column: a challenger's reference comes
-# from a small exam, its gate months, and it moves from one challenger to the next.
+# Compare the alert line with the weakest month: each model's weakest month against its own line. The first line with
+# an arrow, above the table, says whether a month's AUC raised an alert. Where none did, ranking is not what raised the
+# alarms; as in lab 09, the drift shows in the data and in calibration. The calibration alerts (last column, in the
+# months each version served) can tell lab 09's two stories, and the second line with an arrow says whether they do
+# this year, by the scores each alert judged: over-prediction on the 2025 champion's scores (its labels over-record
+# churn), under-prediction once the competitor arrives, which a model can learn only months later. The yardstick still
+# matters: it is what makes the AUC rule's silence, or its alert, mean something. Its price shows in the `reference
+# AUC` column: a challenger's reference comes from a small exam, its gate months, and it moves from one challenger to
+# the next.
 #
 # ## 7. Business value: static vs continuously retrained, on equal terms
 #
@@ -762,8 +807,12 @@ else:
         print(f"  {strategy:31} €{euros:,.0f}")
     gain = after["recipe, retrained"] - after["recipe, trained once"]
     print(f"retraining the recipe, on equal terms: {signed(gain)} ({gain / after['recipe, trained once']:+.1%})")
-    print(f"the loop against never retraining the champion: "
-          f"{signed(after['what the loop served'] - after['2025 champion, never retrained'])}")
+    print(f"-> retraining {'pays' if gain > 0 else 'does not pay'} on equal terms: the retrained recipe earns "
+          f"{'more' if gain > 0 else 'no more'} than the once-trained one")
+    against_nothing = after["what the loop served"] - after["2025 champion, never retrained"]
+    print(f"the loop against never retraining the champion: {signed(against_nothing)}")
+    print(f"-> the loop earns {'more' if against_nothing > 0 else 'no more'} than doing nothing (the 2025 champion, "
+          "never retrained)")
 
 # %% [markdown]
 # Once your trigger (exercise 10.2), promotion rule (exercise 10.3) and alias move (exercise 10.4) have run (with
@@ -783,17 +832,27 @@ for month, model in learned[:1]:
           f"{'kept the champion' if kept else 'promoted it'} that month")
 if not learned:
     print(f"no challenger that passed the gate was trained on {competitor}")
+if gated:  # the retrained recipe against the once-trained one, before and after its window holds the new prices
+    gap = (value["recipe, retrained"] - value["recipe, trained once"]).set_axis(months)
+    new_prices = [m for m in months if max(recipe(m, retrained=True).train_months) >= rise]
+    same_world = [m for m in months if min(gated) <= m and m not in new_prices]
+    print(f"-> retrained minus trained once: {signed(gap[same_world].sum())} in the {len(same_world)} month"
+          f"{'' if len(same_world) == 1 else 's'} before its window held the price rise ({rise}), "
+          + (f"{signed(gap[new_prices].sum())} in the {len(new_prices)} month{'' if len(new_prices) == 1 else 's'} from "
+             f"{new_prices[0]}" if new_prices
+             else "and no month after"))
 
 # %% [markdown]
 # Compare the bars with the log. A retrained model can only differ from the once-trained one in what its training
 # window holds: while the window holds no month after the drift, the two learned the same world, and what one earns
 # more than the other is noise between two samples of it. Once the window holds the price rise and then the
-# competitor's months, the gap is the value of retraining, and it arrives months after the first alarm, because
-# labels arrive late and the gate months are kept out of training.
+# competitor's months, the gap is the value of retraining (the line with an arrow above sums the gap in both
+# periods). It can come only months after the first alarm, because labels arrive late and the gate months are kept
+# out of training.
 #
-# The second question has a less comfortable answer, once your loop has promoted a challenger: read the last line
-# printed under the chart (with the exercises' stubs there is no such line, and the cell below says the loop never
-# promoted). The log's `exam gain €` column and the figures below say why.
+# The second question's answer is the last line printed under the chart, once your loop has promoted a challenger
+# (with the exercises' stubs there is no such line, and the cell below says the loop never promoted). Where the loop
+# earns no more than doing nothing, the log's `exam gain €` column and the figures below say why.
 
 # %% id="loop-vs-champion"
 promotions = list(log.loc[log["challenger"] == "promoted", "month"])
@@ -809,11 +868,17 @@ else:
     churn = {m: (frames[m][data.TARGET] == "Yes").mean() for m in months}
     print(f"churn rate: {sum(churn[m] for m in months if m < promotions[0]) / (len(months) - len(since)):.0%} a "
           f"month on average before {promotions[0]}, {sum(churn[m] for m in since) / len(since):.0%} from it")
-    print(pd.DataFrame({
+    contacts = pd.DataFrame({
         "churn rate": [f"{churn[m]:.0%}" for m in since],
         "contacted by the 2025 champion": [int((start.score(frames[m]) >= start.threshold).sum()) for m in since],
         "contacted by what the loop served": log.set_index("month").loc[since, "contacted"].to_numpy(),
-    }, index=since).to_string())
+    }, index=since)
+    print(contacts.to_string())
+    more = (contacts["contacted by the 2025 champion"] > contacts["contacted by what the loop served"]).sum()
+    before = [m for m in months if m not in since]
+    rose = sum(churn[m] for m in since) / len(since) > sum(churn[m] for m in before) / len(before)
+    print(f"-> the 2025 champion contacts more customers than what the loop served in {more} of {len(since)} months "
+          f"from {promotions[0]}, while churn is {'higher' if rose else 'not higher'} than before")
 
 # %% [markdown]
 # Once the loop has promoted (the cell above then prints its first promotion and the months since), three things are
@@ -825,8 +890,9 @@ else:
 #   again with the 2025 model.
 # * **The 2025 champion is not a weak model.** It is the same recipe, trained on several times as many customers.
 # * **The same threshold is not the same decision.** The 2025 labels over-record churn, so the 2025 champion's scores
-#   run higher than those of models trained on 2026's real outcomes: at the governed threshold it contacts more
-#   customers in most months. Once the price rise and the competitor push churn up, contacting more pays.
+#   can run higher than those of models trained on 2026's real outcomes, and at the governed threshold it then
+#   contacts more customers: the last line above counts the months where it did, and says whether churn rose. Where
+#   the price rise and the competitor push churn up, contacting more pays.
 #
 # The first point is the board's to change. Here is the year replayed with the same challengers, judged by your
 # `beats_champion` on the same gate months, under the governed rule and under rules that ask for a margin (an
@@ -835,6 +901,7 @@ else:
 # %% id="margin"
 from dataclasses import replace
 
+replayed = {}  # min_gain -> what the loop would earn in the year
 for min_gain in (policy.PROMOTION.min_gain, 500, 1000) if gated else ():
     rule = replace(policy.PROMOTION, min_gain=min_gain)  # illustration: the governed rule with another margin
     serving, earned, promoted = start, 0.0, []
@@ -845,19 +912,26 @@ for min_gain in (policy.PROMOTION.min_gain, 500, 1000) if gated else ():
                 serving = gated[month]
                 promoted.append(month)
         earned += continuous.profit(serving, frames[month])
+    replayed[min_gain] = earned
     print(f"{f'min_gain €{min_gain:,.0f}':15}: the loop would earn €{earned:,.0f} in the year, promoting in "
           f"{', '.join(promoted) or 'no month'}")
 print(f"never retraining the 2025 champion: €{value['2025 champion, never retrained'].sum():,.0f}"
       + ("" if gated else "; no challenger passed the gate, so there is nothing to replay (exercise 10.2 first)"))
+if replayed:
+    best = max(replayed, key=replayed.get)
+    extra = replayed[best] - replayed[policy.PROMOTION.min_gain]
+    print(f"-> a margin earns more: with min_gain €{best:,.0f} the loop would earn {signed(extra)} on the governed rule"
+          if extra > 0 else "-> no margin tried earns more than the governed rule")
 
 # %% [markdown]
-# With your loop run (your exercises of sections 3 to 5), the chart and the replay above show it: continuous training
-# pays when it is compared on equal terms (the first comparison), and a loop is only as good as its promotion rule: a
-# margin larger than the noise of the gate months keeps a stronger champion until a challenger really beats it. The
-# threshold is the other lesson: a retrain that moves from the recorded labels to real outcomes changes what the same
-# threshold means. The standing approval does not see it: it covers a threshold *inherited unchanged* and has no item
-# for a change of label source (`policy.STANDING_APPROVAL.not_covered`, printed in section 6), so this year's
-# promotions went through under it, as the governed policy allows. That is a gap in the policy, not in the loop, and
+# With your loop run (your exercises of sections 3 to 5), the lines with an arrow under the chart and under the replay
+# say how this year went: whether continuous training paid when compared on equal terms (the first comparison), and
+# whether a margin would have earned more. A loop is only as good as its promotion rule: a margin larger than the
+# noise of the gate months keeps a stronger champion until a challenger really beats it. The threshold is the other
+# lesson: a retrain that moves from the recorded labels to real outcomes changes what the same threshold means. The
+# standing approval does not see it: it covers a threshold *inherited unchanged* and has no item for a change of label
+# source (`policy.STANDING_APPROVAL.not_covered`, printed in section 6), so the loop's promotions go through under it,
+# as the governed policy allows. That is a gap in the policy, not in the loop, and
 # closing it is the board's decision: the team's recommendation is to add "a change of label source" to what the
 # standing approval does not cover, so that such a promotion, and its threshold, go through lab 06's whole approval
 # chain.
@@ -1076,7 +1150,7 @@ def roll_back(client, name):
 #   written so that running it twice changes nothing.
 # * **Value, on equal terms**: compare a retrained recipe with the same recipe never retrained; the loop retrains the
 #   champion's own recipe, so a retrain changes only the data. Gains or losses from other labels or more data are
-#   not the value of retraining after a drift, and a promotion rule without a margin lets noise replace a stronger
+#   not the value of retraining after a drift, and a promotion rule without a margin can let noise replace a stronger
 #   champion.
 # * **Lineage**: scoring runs and version tags answer "which model, which data" from the store alone; one data version
 #   tag (`lineage.TAG`) finds every run that touched the data.
