@@ -488,56 +488,6 @@ def test_06_promote(monkeypatch) -> None:
         assert evaluate("06.promote", promote_with_the_old_early_approval_typed_in).score < 1
 
 
-# --- 10.rollback ----------------------------------------------------------------------------------------------
-
-def roll_back(client, name, *, skip_incidents=True):
-    from mlopslab import continuous
-
-    versions = [v for v in client.search_model_versions(f"name='{name}'") if not skip_incidents or "incident" not in v.tags]
-    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
-    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
-    target = max(promoted or starts, key=lambda v: int(v.version))
-    client.set_registered_model_alias(name, "champion", target.version)
-    return str(target.version)
-
-
-def roll_back_one_version(client, name):
-    target = str(int(client.get_model_version_by_alias(name, "champion").version) - 1)
-    client.set_registered_model_alias(name, "champion", target)
-    return target
-
-
-def roll_back_below_the_broken_one(client, name):
-    broken = [v for v in client.search_model_versions(f"name='{name}'") if "incident" in v.tags]
-    target = str(int(max(broken, key=lambda v: int(v.version)).version) - 1)
-    client.set_registered_model_alias(name, "champion", target)
-    return target
-
-
-def roll_back_looked_up(client, name):
-    """The old scenarios' answers, by the number of registered versions."""
-    target = {7: "4", 5: "2", 6: "3"}.get(len(client.search_model_versions(f"name='{name}'")), "1")
-    client.set_registered_model_alias(name, "champion", target)
-    return target
-
-
-def test_10_rollback(monkeypatch) -> None:
-    from stores import fresh_store
-
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-rollback"))
-    config.setup_tracking()
-    wrongs = (lambda c, n: roll_back(c, n, skip_incidents=False), roll_back_one_version, roll_back_below_the_broken_one,
-              roll_back_looked_up)
-    for seed in list(SEEDS)[:3]:
-        for what, versions, broken, expected in lab10._rollback_scenarios(seed):
-            assert "incident" in versions[broken - 1] and int(expected) < broken - 1, what
-        _guards.replay({"10.rollback": seed})
-        assert evaluate("10.rollback", roll_back).score == 1.0
-        for number, wrong in enumerate(wrongs):
-            _guards.replay({"10.rollback": seed})
-            assert evaluate("10.rollback", wrong).score < 1, (seed, number)
-
-
 # --- 08.meets_slo ---------------------------------------------------------------------------------------------
 
 def meets_slo(latencies_ms, slo=policy.SLO):
