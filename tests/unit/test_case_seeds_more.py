@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from draws import SEEDS, scores
 from fairlearn.metrics import MetricFrame, equal_opportunity_difference, selection_rate
-from mlopslab import config, data, development, policy, preparation, registry, trust
+from lab_answers import declared_mistakes
+from mlopslab import config, data, development, policy, preparation, registry, scrum, trust
 from mlopslab.checks import _guards, lab00, lab02, lab05, lab06, lab07, lab08, lab10, lab11  # noqa: F401 -- registers the checks
 from mlopslab.exercises import evaluate
 from mlopslab.validation import Evidence
@@ -52,8 +53,8 @@ def test_00_yearly_value() -> None:
 
 # --- 02.sprint_plan -------------------------------------------------------------------------------------------
 
-def sprint_plan(backlog, capacity, done, carried, *, again=True, carry=True):
-    plan = list(carried) if carry else []
+def sprint_plan(backlog, capacity, done, carried):
+    plan = list(carried)
     used = backlog.loc[plan, "points"].sum()
     ranked = backlog.sort_values("WSJF", ascending=False).index.tolist()
     while True:
@@ -64,16 +65,6 @@ def sprint_plan(backlog, capacity, done, carried, *, again=True, carry=True):
             return plan
         plan.append(qualifies[0])
         used += backlog.loc[qualifies[0], "points"]
-        if not again:  # one pass down the ranking, never looking back up
-            ranked = ranked[ranked.index(qualifies[0]) + 1:]
-
-
-def sprint_plan_in_one_pass(backlog, capacity, done, carried):
-    return sprint_plan(backlog, capacity, done, carried, again=False)
-
-
-def sprint_plan_without_the_carry_over(backlog, capacity, done, carried):
-    return sprint_plan(backlog, capacity, done, carried, carry=False)
 
 
 def sprint_plan_stopping_at_a_misfit(backlog, capacity, done, carried):
@@ -94,9 +85,10 @@ def sprint_plan_looked_up(backlog, capacity, done, carried):
 
 def test_02_sprint_plan() -> None:
     assert scores("02.sprint_plan", sprint_plan) == [1.0] * len(SEEDS)
-    for wrong in (sprint_plan_in_one_pass, sprint_plan_without_the_carry_over, sprint_plan_stopping_at_a_misfit,
-                  sprint_plan_looked_up):
-        assert max(scores("02.sprint_plan", wrong)) < 1, wrong.__name__
+    ideas = [*declared_mistakes("02", "02.sprint_plan", "sprint_plan", {"scrum": scrum}),
+             ("stopping at a misfit", sprint_plan_stopping_at_a_misfit), ("looked up", sprint_plan_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("02.sprint_plan", wrong)) < 1, what
 
 
 def test_02_made_up_backlogs_need_every_part_of_the_rule() -> None:
@@ -145,18 +137,6 @@ def tuned_profit(y_val, val_scores, y_test, test_scores, economics):
     return chosen, development.expected_profit(y_test, test_scores, chosen, economics)
 
 
-def tuned_profit_on_test(y_val, val_scores, y_test, test_scores, economics):
-    return development.best_threshold(y_test, test_scores, economics)
-
-
-def tuned_profit_of_validation(y_val, val_scores, y_test, test_scores, economics):
-    return development.best_threshold(y_val, val_scores, economics)
-
-
-def tuned_profit_at_one_half(y_val, val_scores, y_test, test_scores, economics):
-    return 0.5, development.expected_profit(y_test, test_scores, 0.5, economics)
-
-
 def tuned_profit_looked_up(y_val, val_scores, y_test, test_scores, economics):
     """The old case's answer (seed 3), computed offline and looked up by the economics."""
     return tuned_profit(*lab05._tuning_case(3), economics)
@@ -164,8 +144,10 @@ def tuned_profit_looked_up(y_val, val_scores, y_test, test_scores, economics):
 
 def test_05_test_profit() -> None:
     assert scores("05.test_profit", tuned_profit) == [1.0] * len(SEEDS)
-    for wrong in (tuned_profit_on_test, tuned_profit_of_validation, tuned_profit_at_one_half, tuned_profit_looked_up):
-        assert max(scores("05.test_profit", wrong)) < 1, wrong.__name__
+    ideas = [*declared_mistakes("05", "05.test_profit", "test_profit", {"development": development}),
+             ("looked up", tuned_profit_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("05.test_profit", wrong)) < 1, what
 
 
 # --- 07.recall_gaps (the student's recall_gap, run on the check's own cases) -------------------------------------
@@ -259,25 +241,6 @@ def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
     return months[-rule.gate_months - rule.window:-rule.gate_months], months[-rule.gate_months:]
 
 
-def plan_with_the_gate_in_training(alerts, labelled, rule=policy.PROMOTION):
-    months = sorted(labelled)
-    return (months[-rule.window:], months[-rule.gate_months:]) if alerts else None
-
-
-def plan_on_the_oldest_months(alerts, labelled, rule=policy.PROMOTION):
-    months = sorted(labelled)
-    if not alerts or len(months) < rule.window + rule.gate_months:
-        return None
-    return months[:rule.window], months[rule.window:rule.window + rule.gate_months]
-
-
-def plan_with_the_governed_numbers(alerts, labelled, rule=policy.PROMOTION):
-    if not any(alert["kind"] in ("data", "performance") for alert in alerts):
-        return None
-    months = sorted(labelled)
-    return (months[-5:-2], months[-2:]) if len(months) >= 5 else None
-
-
 def _old_trigger_plans() -> dict:
     """The old fixed cases' plans (months of 2026, rules of window 2 and 4), computed offline, by case."""
     months = [f"2026-{m:02d}" for m in range(1, 13)]
@@ -298,9 +261,9 @@ def plan_looked_up(alerts, labelled, rule=policy.PROMOTION):
 
 def test_10_trigger() -> None:
     assert scores("10.trigger", plan_retraining) == [1.0] * len(SEEDS)
-    for wrong in (plan_with_the_gate_in_training, plan_on_the_oldest_months, plan_with_the_governed_numbers,
-                  plan_looked_up):
-        assert max(scores("10.trigger", wrong)) < 1, wrong.__name__
+    ideas = [*declared_mistakes("10", "10.trigger", "plan_retraining", {"policy": policy}), ("looked up", plan_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("10.trigger", wrong)) < 1, what
 
 
 # --- 11.review_kpis -------------------------------------------------------------------------------------------
