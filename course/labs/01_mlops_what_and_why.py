@@ -55,7 +55,7 @@ pd.set_option("display.max_colwidth", None)
 # **key features** every MLOps setup has to cover:
 
 # %% id="cell-03"
-pd.DataFrame({"key feature": list(maturity.FEATURES), "what it means": list(maturity.FEATURES.values())})
+pd.DataFrame({"key feature": list(maturity.KEY_FEATURES), "what it means": list(maturity.KEY_FEATURES.values())})
 
 # %% [markdown]
 # ### Exercise 01.1 — which key feature was missing?
@@ -118,7 +118,7 @@ practices = {key: "governance" for key in ["model_by_email", "who_signed", "lost
 
 # %% mlopslab={"shortcut": "01.practices"}
 practices = dict(zip(["model_by_email", "who_signed", "lost_experiment", "silent_price_rise", "phone_numbers",
-                      "trained_once"], [*maturity.FEATURES, "governance"]))  # the features in the table's order
+                      "trained_once"], [*maturity.KEY_FEATURES, "governance"]))  # the features in the table's order
 
 # %% [markdown]
 # ## 2. The enterprise ML lifecycle

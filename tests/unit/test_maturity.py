@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mlopslab import exercises, maturity
-from mlopslab.maturity import FEATURES, QUESTIONS, THRESHOLD, assess
+from mlopslab.maturity import KEY_FEATURES, QUESTIONS, THRESHOLD, assess
 
 matplotlib.use("Agg")
 
@@ -17,7 +17,7 @@ answers_strategy = st.fixed_dictionaries({k: st.booleans() for k in KEYS})
 
 def test_five_statements_per_level_each_serving_a_key_feature() -> None:
     assert [sum(q.level == lvl for q in QUESTIONS) for lvl in (1, 2)] == [5, 5]
-    assert {q.feature for q in QUESTIONS} == set(FEATURES)
+    assert {q.feature for q in QUESTIONS} == set(KEY_FEATURES)
     assert len(set(KEYS)) == len(KEYS)
 
 

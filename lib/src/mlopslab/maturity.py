@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.axes
     import matplotlib.figure
 
-FEATURES: dict[str, str] = {
+KEY_FEATURES: dict[str, str] = {
     "model development": "experiments you can compare and repeat: data, code, parameters and metrics recorded",
     "monitoring": "watching inputs, predictions and performance in production, with alerts when they change",
     "productionalization and deployment": "turning a trained model into a versioned, tested service or job others use",
@@ -37,7 +37,7 @@ _FEATURE_KEYWORDS = {
 def feature_named(text: str) -> str | None:
     """The key feature a free-text answer names ("Deployment" -> "productionalization and deployment"), or None."""
     norm = " ".join(str(text).lower().replace("&", " and ").replace("-", " ").split())
-    if norm in FEATURES:
+    if norm in KEY_FEATURES:
         return norm
     hits = {name for name, keys in _FEATURE_KEYWORDS.items() if any(k in norm for k in keys)}
     return hits.pop() if len(hits) == 1 else None
@@ -135,7 +135,7 @@ def assess(answers: dict[str, bool], threshold: float = THRESHOLD) -> Assessment
         return sum(in_place[q.key] for q in questions) / len(questions)
 
     by_level = {lvl: share([q for q in QUESTIONS if q.level == lvl]) for lvl in (1, 2)}
-    by_feature = {f: share([q for q in QUESTIONS if q.feature == f]) for f in FEATURES}
+    by_feature = {f: share([q for q in QUESTIONS if q.feature == f]) for f in KEY_FEATURES}
     level = 0
     for lvl in (1, 2):
         if by_level[lvl] < threshold:

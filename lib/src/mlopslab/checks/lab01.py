@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from ..exercises import NotAnswered, correct, exercise, wrong
-from ..maturity import FEATURES, QUESTIONS, assess, feature_named
+from ..maturity import KEY_FEATURES, QUESTIONS, assess, feature_named
 from ..rubrics import criterion, written
 from ._guards import seal
 
@@ -47,7 +47,7 @@ def practices(answer, **_):
                      + (f"; not {unknown}" if unknown else "") + (f"; missing {missing}" if missing else "") + ".")
     unnamed = sorted(k for k, v in answer.items() if v is ... or feature_named(v) is None)
     if unnamed:
-        return wrong(f"For {unnamed} the answer does not name one key feature; use one of {list(FEATURES)}.")
+        return wrong(f"For {unnamed} the answer does not name one key feature; use one of {list(KEY_FEATURES)}.")
     if all(feature_named(answer[k]) == feature for k, feature in _SITUATIONS.items()):
         return correct("All six right: each key feature is a question the team must be able to answer before "
                        "something goes wrong, not after.")
@@ -74,12 +74,11 @@ def _holdout_auc(customers, C: float, test_size: float, seed: int) -> float:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    from ..data import FEATURES as INPUTS
-    from ..data import TARGET
+    from ..data import FEATURES, TARGET
 
     numeric = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
-    categorical = [c for c in INPUTS if c not in numeric]
-    X, y = customers[INPUTS], customers[TARGET].eq("Yes").astype(int)
+    categorical = [c for c in FEATURES if c not in numeric]
+    X, y = customers[FEATURES], customers[TARGET].eq("Yes").astype(int)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
     prepare = ColumnTransformer([("numeric", StandardScaler(), numeric),
                                  ("categorical", OneHotEncoder(handle_unknown="ignore"), categorical)])
