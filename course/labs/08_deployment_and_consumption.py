@@ -19,11 +19,12 @@
 # By the end of this lab you can:
 # 1. load a model by its **registry alias** with MLflow, and read its **governed threshold** from the registry;
 # 2. write a **batch scoring job** that hands marketing a ranked contact list;
-# 3. start a real **scoring server** (MLflow's, as `mlflow models serve` starts it), call it over HTTP with
-#    `requests`, and stop it cleanly;
+# 3. run a real **scoring server** (MLflow's, as `mlflow models serve` starts it) and call it over HTTP with
+#    `requests`, in code you write;
 # 4. build a correct **request**, and handle the clear errors a bad request gets;
 # 5. measure **latency percentiles**, and judge them against the governed **service-level objective**;
-# 6. **redeploy** when the champion changes: a running server does not follow the alias by itself;
+# 6. explain why a **redeploy** is needed when the champion changes: a running server does not follow the alias by
+#    itself (you watch one happen);
 # 7. see the endpoint with an App Developer's eyes: a form for call-centre agents.
 #
 # ### Why this matters to the business
@@ -530,9 +531,6 @@ print("\nstill serving after all that:", scoring.ping(), "| a good request score
 slo = policy.SLO
 print(slo)
 latency = deployment.measure_latency(scoring, batch[data.FEATURES], single_calls=100, batch=batch[data.FEATURES])
-observed = np.percentile(latency.single_ms, slo.percentile)
-print(f"p{slo.percentile:g} of {len(latency.single_ms)} single calls: {observed:.0f} ms -> the objective of "
-      f"{slo.latency_ms:g} ms is {'met' if observed <= slo.latency_ms else 'missed'} on this machine")
 latency.table()
 
 
@@ -564,6 +562,13 @@ def meets_slo(latencies_ms, slo=policy.SLO):
 
 # %% mlopslab={"check": "08.meets_slo"}
 check("08.meets_slo", meets_slo, latencies=latency.single_ms)
+
+# %% [markdown]
+# Your function is now the team's SLO judgement. On the latencies measured above (machine-dependent, so this output
+# is not compared either):
+
+# %% tags=["nbval-ignore-output"] id="slo-verdict"
+print(f"-> your meets_slo on the {len(latency.single_ms)} single calls measured above: {meets_slo(latency.single_ms)}")
 
 
 # %% mlopslab={"wrong": "08.meets_slo"}

@@ -845,10 +845,10 @@ client.set_model_version_tag(MODEL, registered.version, "promotion.champion_auc"
 decide_and_promote(MODEL, registered.version, decision, old, policy.PROMOTION)
 
 # %% [markdown]
-# Is the margin real? The promotion rule compares euros earned on about a thousand customers, where a few hundred euros
-# either way can be noise, and the two AUCs need not even agree with the euros. The governed rule does not ask that
-# question of each release: it says once, in `min_gain` and `max_auc_drop`, how much is enough. Here is the rule, and
-# what it does with your margin:
+# Is the margin real? The promotion rule compares euros earned on the exam's customers (the line below counts them
+# once exercise 11.3 has run), where a few hundred euros either way can be noise, and the two AUCs need not even agree
+# with the euros. The governed rule does not ask that question of each release: it says once, in `min_gain` and
+# `max_auc_drop`, how much is enough. Here is the rule, and what it does with your margin:
 
 # %% id="promotion-rule"
 promotion_rule = policy.PROMOTION
@@ -980,9 +980,9 @@ drift.head(5) if drift is not None else None
 # still look like the ones the model learned from, and the AUC line whether last sprint's champion still ranks
 # churners as well as its yardstick promised. A calibration alert is different: the ranking can be fine while the
 # predicted churn rate of one segment is off. Churn *over*-predicted in a segment means offers to customers who would
-# have stayed; churn *under*-predicted means churners the campaign misses. The alert names the model that scored
-# January, last sprint's champion; it goes on the board (S23's tickets), and the next labelled month shows whether the
-# model serving February has the same gap. Under `policy.PROMOTION.retrain_on`, a performance alert is also a reason
+# have stayed; churn *under*-predicted means churners the campaign misses. When the `alerts:` line lists one, it names
+# the model that scored January, last sprint's champion; it goes on the board (S23's tickets), and the next labelled
+# month shows whether the model serving February has the same gap. Under `policy.PROMOTION.retrain_on`, a performance alert is also a reason
 # to retrain; this sprint has already done so.
 #
 # The pipeline ran from a raw export to a monitored retention list. Each step left a run or a registry entry behind,
@@ -1336,8 +1336,9 @@ with pd.option_context("display.max_colwidth", None):
 # ### Exercise 11.6 — plan sprint 7 to climb
 # Choose the stories for sprint 7: the Product Owner's `capstone.MUST_HAVE` among them, together at most the capacity
 # above, and raising the **final** ML Test Score as far as any such plan can. Remember: the final score is the minimum
-# over the sections, so a story that lifts a strong section changes nothing. `capstone.after_stories(card, [...])` shows the
-# scorecard after a set of stories; try plans with it.
+# over the sections, so a story that lifts a strong section changes nothing. `capstone.after_stories(card, [...])` shows
+# the scorecard after a set of stories; try plans with it. The capacity is forecast from the sprints so far, sprint 6
+# included, whose done stories come from your increment's evidence: it rises as your earlier exercises pass.
 
 # %% mlopslab={"exercise": "11.next_sprint"}
 # BEGIN STUB
