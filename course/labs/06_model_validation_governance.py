@@ -114,22 +114,32 @@ for fit_rows, val_rows in development.month_folds(train, n_folds=policy.THRESHOL
 validated = pd.concat(parts, ignore_index=True)
 
 rows = [("validation", month, roc_auc_score(g["y"], g["score"])) for month, g in validated.groupby("month")]
+monthly = [auc for _, _, auc in rows]   # the single validation months' AUCs
 rows.append(("validation", "all three", roc_auc_score(validated["y"], validated["score"])))
 for month in sorted(holdout["month"].unique()):
     in_month = (holdout["month"] == month).to_numpy()
     rows.append(("hold-out (test)", month, roc_auc_score(y_hold[in_month], scores[in_month])))
-rows.append(("hold-out (test)", "all three", roc_auc_score(y_hold, scores)))
-rows.append(("training months, in-sample", "Jan-Sep", roc_auc_score(y_train, validation.churn_scores(candidate, X_train))))
+holdout_auc = roc_auc_score(y_hold, scores)
+in_sample_auc = roc_auc_score(y_train, validation.churn_scores(candidate, X_train))
+rows.append(("hold-out (test)", "all three", holdout_auc))
+rows.append(("training months, in-sample", "Jan-Sep", in_sample_auc))
+gap = in_sample_auc - holdout_auc
+print(f"-> the hold-out AUC is {'within' if min(monthly) <= holdout_auc <= max(monthly) else 'outside'} the single "
+      f"validation months' range; in-sample minus hold-out: {gap:+.3f}, {'small' if abs(gap) < 0.03 else 'not small'}")
 pd.DataFrame(rows, columns=["months", "which", "AUC"]).round(3)
 
 # %% [markdown]
 # Compare like with like. The validation months and the hold-out months are both *later* than the data the model
-# learned from, so their AUCs measure the same thing, and they agree within the wobble of single months (a few
-# hundred customers each). That agreement is the evidence that the hold-out figure is the model's real level, not
-# luck. The last row is what a careless report would quote: the model scored on the customers it learned from. For a
-# logistic regression, with one weight per input column, it is only a little higher than the later months; a flexible
-# model such as lab 05's gradient boosting, which can memorise its training customers, can look much better there than
-# it is. Either way, never report an in-sample figure as the model's quality.
+# learned from, so their AUCs measure the same thing. Single months are small (a few hundred customers each), so
+# their AUCs wobble; the line above the table says whether the hold-out figure lies within the range of the single
+# validation months. If it does, that agreement is the evidence that the hold-out figure is the model's real level,
+# not luck; if it does not, find out why (a change in the customers, lab 09) before quoting either. The last row is
+# what a careless report would quote: the model scored on the customers it learned from, compared with the hold-out
+# in the line's second figure. For a logistic regression, with one weight per input column, the difference is
+# usually small (the line says whether it is here) and can even come out below zero when the later months happen to
+# be easier to rank; a flexible model such as lab 05's gradient boosting, which can memorise its training customers,
+# can look much better there than it is.
+# Either way, never report an in-sample figure as the model's quality.
 #
 # ## 2. Calibration: does a score of 30 % mean 30 %?
 #
@@ -160,25 +170,43 @@ plt.show()
 
 per_bin = len(y_hold) / len(observed)   # customers per bin
 bins = pd.DataFrame({"mean score": predicted, "observed churn": observed, "observed - score": observed - predicted,
-                     "chance ± (2 s.e.)": 2 * np.sqrt(observed * (1 - observed) / per_bin)})
+                     "chance ± (2 s.e.)": 2 * np.sqrt(observed * (1 - observed) / per_bin),
+                     "runner-up observed - score": other_observed - other_predicted},
+                    index=pd.RangeIndex(1, len(observed) + 1, name="bin"))
+miss, chance = bins["observed - score"], bins["chance ± (2 s.e.)"]
+within = int((miss.abs() <= chance).sum())   # bins that miss by less than chance
+worst = miss.abs().idxmax()                  # the bin with the largest miss
+
+
+def reading(k):
+    """Bin k's calibration in words: which way its scores miss the outcomes, and whether beyond chance."""
+    return (f"bin {k} of {len(bins)} (scores {'overstate' if miss[k] < 0 else 'understate'} its churn by "
+            f"{abs(miss[k]):.3f}, {'beyond' if abs(miss[k]) > chance[k] else 'within'} chance)")
+
+
 constant = np.full(len(y_hold), y_train.mean())
 print(f"Brier score: candidate {brier_score_loss(y_hold, scores):.3f}, runner-up {brier_score_loss(y_hold, other_scores):.3f}, "
       f"always the training churn rate {brier_score_loss(y_hold, constant):.3f}")
 print(f"expected churners (sum of the candidate's scores) {scores.sum():.0f}, recorded churners {y_hold.sum()}")
+print(f"-> {within} of {len(bins)} bins within chance; the largest miss: {reading(worst)}")
+print(f"-> the top bin: {reading(len(bins))}; the runner-up's top bin: observed - score "
+      f"{bins['runner-up observed - score'].iloc[-1]:+.3f}")
 bins.round(3)
 
 # %% [markdown]
 # Read the table with the plot. In total the candidate's scores are close to the outcomes (expected and recorded
-# churners nearly agree), so campaign-level planning is fine. Bin by bin, its points follow the diagonal: most bins
-# miss by less than the chance wobble of a bin of this size (last column), and they miss in both directions. The
-# clearest miss is the **top bin**: the customers scored highest churned less often than scored, so a retention agent
-# should read a top score as "high risk", not as a literal probability.
+# churners nearly agree), so campaign-level planning is fine. Bin by bin, compare each bin's miss (`observed - score`)
+# with the chance wobble of a bin of this size (`chance ±`): a miss within it could be luck, a miss beyond it is
+# unlikely to be. The two lines starting with `->` read the table for you: how many bins lie within chance, which bin
+# misses most and which way, and the same for the **top bin**, the customers a retention campaign contacts first. Where
+# a bin's scores overstate its churn beyond chance, a retention agent should read those scores as "high risk", not as
+# literal probabilities; a miss within chance is no reason to distrust them.
 #
-# The runner-up's points miss in one pattern: above the diagonal at low and middle scores, below it at the top (where
-# its top bin misses about as much as the candidate's). Scores spread wider than the outcomes are **over-confidence**,
-# the typical sign of a flexible model that fitted its training months closely; its Brier score is a little worse. A
-# logistic regression is usually better calibrated: it is fitted by making the recorded outcomes as likely as possible
-# with one weight per input, which pulls its scores towards the observed rates and leaves it little room to memorise.
+# The runner-up's points (last column) miss in a pattern: above the diagonal at low and middle scores, below it at the
+# top. Scores spread wider than the outcomes are **over-confidence**, the typical sign of a flexible model that fitted
+# its training months closely; compare its Brier score with the candidate's in the first line. A logistic regression
+# is usually better calibrated: it is fitted by making the recorded outcomes as likely as possible with one weight per
+# input, which pulls its scores towards the observed rates and leaves it little room to memorise.
 # (Calibrated to *recorded* churn, that is: lab 07 asks whether those labels are right.) If individual probabilities
 # at the top mattered, the team would recalibrate on the validation months
 # (`sklearn.calibration.CalibratedClassifierCV`).
@@ -569,7 +597,6 @@ ev = decision.evidence
 by_group = pd.concat({feature: validation.metrics_by_group(y_hold, scores, ev.threshold, X_hold[feature])
                       for feature in policy.GATE.sensitive_features}, names=["feature", "group"])
 top = bins.iloc[-1]
-within = int((bins["observed - score"].abs() <= bins["chance ± (2 s.e.)"]).sum())
 offer = f"€{policy.ECONOMICS.offer_cost:g}"  # the governed offer cost
 proposed = {1: f"choose which customers receive this month's {offer} retention offer",   # the uses of exercise 06.3
             2: "refuse a contract upgrade to customers with a high churn score",
@@ -604,8 +631,9 @@ card = validation.model_card({
                f"{top['observed churn']:.2f}.",
     "Metrics by group": validation.markdown_table(by_group),
     "Limitations": "Trained on 2025 behaviour: price changes or competitor offers will shift it (monitoring, lab 09). "
-                   "Scores are calibrated to the recorded churn labels, which the datasheet flags; the top scores "
-                   "overstate the risk, so read them as a ranking there.",
+                   "Scores are calibrated to the recorded churn labels, which the datasheet flags. Largest calibration "
+                   f"miss on the hold-out months: {reading(worst)}"
+                   + ("; read the scores there as a ranking, not as probabilities." if abs(miss[worst]) > chance[worst] else "."),
     "Ethical considerations": "; ".join(r for r in decision.reasons if r.startswith("FAIL")) + ". The churn labels "
                               "come from a legacy retention process the datasheet flags; the trustworthy-AI review "
                               "(lab 07) examines them before any release.",
