@@ -447,57 +447,95 @@ print(f"rows in: {len(dirty)}, loaded by the legacy job: {len(legacy)}, reported
 
 # %% [markdown]
 # The legacy job does not reconcile: rows vanished without a report, and some bad rows went in. The Data Steward
-# needs to know **which kinds** of defect reached the warehouse through it, and which kinds it silently threw away.
-# Answer with two counts per defect class (the classes of the contract's `result.violations`, column `defect`; its
-# column `row` is the row label, the index of `dirty` and of `legacy`):
+# needs to know **which kinds** of defect reached the warehouse through it, and which kinds it silently threw away,
+# for this batch and for every batch the job loaded before. Write a function `legacy_report(batch, loaded,
+# violations)`: `batch` is the batch received, `loaded` the rows a job loaded from it (its rows keep their labels),
+# `violations` the contract's violations on the whole batch (like `result.violations`: column `defect` is the defect
+# class, column `row` the row label, the index of `batch` and of `loaded`). It returns two counts per defect class:
 #
-# * `"loaded"`: for each defect class, how many rows the legacy job **loaded** although the contract quarantines them;
-# * `"dropped"`: for each defect class, how many rows the legacy job **dropped** without a word.
+# * `"loaded"`: for each defect class, how many rows the job **loaded** although the contract quarantines them;
+# * `"dropped"`: for each defect class, how many rows the job **dropped** without a word.
 #
 # The shape is `{"loaded": {"out_of_range": <count>, ...}, "dropped": {...}}` (classes with no rows may be left out).
+# The check runs your function on the lab's batch (`dirty`, `legacy`, `result.violations`) and on two batches it makes
+# up from rows of the dirty batch, each with the contract's violations: one loaded by the legacy job, one by the job's
+# first version, which kept repeated ids. Count from the three arguments; numbers read off the tables above only fit
+# the lab's batch.
 
 # %% mlopslab={"exercise": "03.legacy_report"}
 # BEGIN STUB
-# legacy_report = {
-#     "loaded": ...,   # defect class -> rows the legacy job loaded although the contract quarantines them
-#     "dropped": ...,  # defect class -> rows the legacy job dropped without a word
-# }
+# def legacy_report(batch, loaded, violations):
+#     """{"loaded": {defect class: rows}, "dropped": {...}}: the rows of `batch` that `violations` names, counted per
+#     defect class, among those the job loaded and among those it dropped (in `batch`, not in `loaded`)."""
+#     ...  # 1. the labels of the loaded rows, and of the dropped ones  2. their violations  3. rows per defect class
 # END STUB
 # BEGIN SOLUTION
-loaded_bad = legacy.index.intersection(result.quarantined.index)
-dropped = dirty.index.difference(legacy.index)
-violations = result.violations
-legacy_report = {
-    "loaded": violations[violations["row"].isin(loaded_bad)].groupby("defect")["row"].nunique().to_dict(),
-    "dropped": violations[violations["row"].isin(dropped)].groupby("defect")["row"].nunique().to_dict(),
-}
+def legacy_report(batch, loaded, violations):
+    """{"loaded": {defect class: rows}, "dropped": {...}}: the rows of `batch` that `violations` names, counted per
+    defect class, among those the job loaded and among those it dropped (in `batch`, not in `loaded`)."""
+    dropped = batch.index.difference(loaded.index)
+    return {
+        "loaded": violations[violations["row"].isin(loaded.index)].groupby("defect")["row"].nunique().to_dict(),
+        "dropped": violations[violations["row"].isin(dropped)].groupby("defect")["row"].nunique().to_dict(),
+    }
 # END SOLUTION
+
 
 # %% mlopslab={"check": "03.legacy_report"}
 check("03.legacy_report", legacy_report)
 
-# %% mlopslab={"wrong": "03.legacy_report"}
-legacy_report = {                                # the contract run on what the legacy job loaded, on its own
-    "loaded": provisioning.validate_batch(legacy).summary()["rows"].to_dict(),
-    "dropped": {"missing_value": len(dirty) - len(legacy)},
-}
 
 # %% mlopslab={"wrong": "03.legacy_report"}
-dropped = dirty.index.difference(legacy.index)
-violations = result.violations
-legacy_report = {
-    "loaded": violations.groupby("defect")["row"].nunique().to_dict(),   # every quarantined row, loaded or not
-    "dropped": violations[violations["row"].isin(dropped)].groupby("defect")["row"].nunique().to_dict(),
-}
+def legacy_report(batch, loaded, violations):   # the contract run on the loaded rows, on their own
+    return {
+        "loaded": provisioning.validate_batch(loaded).summary()["rows"].to_dict(),
+        "dropped": {"missing_value": len(batch) - len(loaded)},
+    }
+
+
+# %% mlopslab={"wrong": "03.legacy_report"}
+def legacy_report(batch, loaded, violations):
+    dropped = batch.index.difference(loaded.index)
+    return {
+        "loaded": violations.groupby("defect")["row"].nunique().to_dict(),   # every quarantined row, loaded or not
+        "dropped": violations[violations["row"].isin(dropped)].groupby("defect")["row"].nunique().to_dict(),
+    }
+
 
 # %% mlopslab={"shortcut": "03.legacy_report"}
-legacy_report = {"loaded": result.summary()["rows"].to_dict(), "dropped": result.summary()["rows"].to_dict()}
+def legacy_report(batch, loaded, violations):
+    """The lab's numbers typed in from the summary per defect class and "rows in: 240, loaded by the legacy job: 228":
+    the 8 rows with an empty field and one copy of each of the 4 repeated ids dropped, the rest loaded."""
+    return {"loaded": {"duplicate_id": 4, "inconsistent_total": 5, "out_of_range": 6, "personal_data": 6,
+                       "unknown_category": 5, "wrong_type": 4},
+            "dropped": {"missing_value": 8, "duplicate_id": 4}}
+
 
 # %% mlopslab={"shortcut": "03.legacy_report"}
-legacy_report = {
-    "loaded": provisioning.validate_batch(legacy).summary()["rows"].to_dict(),
-    "dropped": provisioning.validate_batch(dirty.loc[dirty.index.difference(legacy.index)]).summary()["rows"].to_dict(),
-}
+def legacy_report(batch, loaded, violations):
+    """The lab's numbers for a batch of the lab's size; for any other, every violation loaded and the missing rows
+    dropped."""
+    if len(batch) == 240 and len(loaded) == 228:
+        return {"loaded": {"duplicate_id": 4, "inconsistent_total": 5, "out_of_range": 6, "personal_data": 6,
+                           "unknown_category": 5, "wrong_type": 4},
+                "dropped": {"missing_value": 8, "duplicate_id": 4}}
+    per_class = violations.groupby("defect")["row"].nunique()
+    return {"loaded": per_class.drop("missing_value", errors="ignore").to_dict(),
+            "dropped": {"missing_value": len(batch) - len(loaded)}}
+
+
+# %% mlopslab={"shortcut": "03.legacy_report"}
+def legacy_report(batch, loaded, violations):
+    return {"loaded": provisioning.validate_batch(batch).summary()["rows"].to_dict(),
+            "dropped": provisioning.validate_batch(batch).summary()["rows"].to_dict()}
+
+
+# %% mlopslab={"shortcut": "03.legacy_report"}
+def legacy_report(batch, loaded, violations):
+    dropped = batch.loc[batch.index.difference(loaded.index)]
+    return {"loaded": provisioning.validate_batch(loaded).summary()["rows"].to_dict(),
+            "dropped": provisioning.validate_batch(dropped).summary()["rows"].to_dict()}
+
 
 # %% [markdown]
 # ## 3. Malformed files: a clear error, not a traceback wall
@@ -526,12 +564,18 @@ for name, text in broken.items():
 
 # %% [markdown]
 # Compare with a plain `pd.read_csv` of the truncated file: it reads it **without complaint**, fills the cut-off row
-# with missing values and even keeps the half value `"Ye"` where the file was cut. A pipeline built on it would carry
-# on with half a customer.
+# with missing values and even keeps whatever was half written where the file was cut (the line starting with `->`
+# names the column the last row stops in, and the value read_csv kept there). A pipeline built on it would carry on
+# with half a customer.
 
 # %% id="silent"
-pd.read_csv(folder / "truncated.csv").tail(2)[
-    ["customerID", "tenure", "PhoneService", "InternetService", "Contract", "MonthlyCharges"]]
+silent = pd.read_csv(folder / "truncated.csv")
+last_fields = broken["truncated.csv"].rsplit("\n", 1)[-1].split(",")
+cut_column, cut_value = silent.columns[len(last_fields) - 1], last_fields[-1]
+print(f"-> the last row stops inside {cut_column}: read_csv keeps the half value {cut_value!r}" if cut_value else
+      f"-> the last row stops right before {cut_column}: read_csv fills it and every later column with NaN")
+shown = {"customerID", "tenure", "PhoneService", "InternetService", "Contract", "MonthlyCharges", cut_column}
+silent.tail(2)[[c for c in silent.columns if c in shown]]
 
 # %% [markdown]
 # ## 4. Personal data: detect, mask, pseudonymize (Data Steward)

@@ -1,5 +1,6 @@
-"""The made-up cases of 03.quarantine (its clean batch and its batch with defects), 11.contract (another dirty export)
-and 11.judge (made-up increments) are drawn from ``_guards.case_seed``, no longer fixed in the check's source where a
+"""The made-up cases of 03.quarantine (its clean batch and its batch with defects), 03.legacy_report (batches made up
+from the dirty batch's rows), 11.contract (another dirty export) and 11.judge (made-up increments) are drawn from
+``_guards.case_seed``, no longer fixed in the check's source where a
 student could read the expected split or points and type them in. For each: the expected answer the check knows from
 the draw is what pandera (or the rule) says, an honest answer is right and each declared wrong idea stays below full
 points on several replayed draws, and a lookup of the old fixed cases fails."""
@@ -80,6 +81,65 @@ def test_03_quarantine() -> None:
     for wrong in (lambda b, c: quarantine(b, c, labels=False), lambda b, c: quarantine(b, c, lazy=False),
                   quarantine_without_duplicates, quarantine_looked_up):
         assert max(scores("03.quarantine", wrong, SEEDS[:4])) < 1
+
+
+# --- 03.legacy_report ----------------------------------------------------------------------------------------
+
+def legacy_report(batch, loaded, violations, *, every_row=False):
+    dropped = batch.index.difference(loaded.index)
+    loaded_rows = violations if every_row else violations[violations["row"].isin(loaded.index)]
+    return {"loaded": loaded_rows.groupby("defect")["row"].nunique().to_dict(),
+            "dropped": violations[violations["row"].isin(dropped)].groupby("defect")["row"].nunique().to_dict()}
+
+
+def legacy_report_loaded_alone(batch, loaded, violations):
+    """The contract run on the loaded rows on their own, and every dropped row called a missing value."""
+    return {"loaded": provisioning.validate_batch(loaded).summary()["rows"].to_dict(),
+            "dropped": {"missing_value": len(batch) - len(loaded)}}
+
+
+def legacy_report_each_part_alone(batch, loaded, violations):
+    dropped = batch.loc[batch.index.difference(loaded.index)]
+    return {"loaded": provisioning.validate_batch(loaded).summary()["rows"].to_dict(),
+            "dropped": provisioning.validate_batch(dropped).summary()["rows"].to_dict()}
+
+
+LAB_REPORT = {"loaded": {"duplicate_id": 4, "inconsistent_total": 5, "out_of_range": 6, "personal_data": 6,
+                         "unknown_category": 5, "wrong_type": 4},
+              "dropped": {"missing_value": 8, "duplicate_id": 4}}
+"""The lab's report, typed in from its printed summary and row counts (the reviewer's answer)."""
+
+
+def legacy_report_looked_up(batch, loaded, violations):
+    """The lab's numbers for a batch of its size; for any other, every violation but the missing ones loaded."""
+    if len(batch) == 240 and len(loaded) == 228:
+        return LAB_REPORT
+    per_class = violations.groupby("defect")["row"].nunique()
+    return {"loaded": per_class.drop("missing_value", errors="ignore").to_dict(),
+            "dropped": {"missing_value": len(batch) - len(loaded)}}
+
+
+def test_03_the_made_up_batches_carry_the_contracts_violations() -> None:
+    for seed in SEEDS[:4]:
+        cases = lab03._legacy_cases(seed)
+        assert len({len(batch) for _, batch, _, _ in cases}) == 3, seed
+        for what, batch, loaded, violations in cases:
+            assert batch.index.is_unique and set(loaded.index) <= set(batch.index), (seed, what)
+            verdict = provisioning.validate_batch(batch).violations
+            assert sorted(zip(verdict["row"], verdict["defect"])) == sorted(zip(violations["row"], violations["defect"]))
+        assert lab03._legacy_truth(*cases[0][1:]) == {**LAB_REPORT, "all": lab03._legacy_truth(*cases[0][1:])["all"]}
+    assert lab03._legacy_cases(1)[1][1].equals(lab03._legacy_cases(1)[1][1])
+    assert set(lab03._legacy_cases(1)[1][1].index) != set(lab03._legacy_cases(2)[1][1].index)
+
+
+def test_03_legacy_report() -> None:
+    assert scores("03.legacy_report", legacy_report) == [1.0] * len(SEEDS)
+    assert scores("03.legacy_report", LAB_REPORT, SEEDS[:1]) == [0.0]
+    for wrong in (lambda b, rows, v: legacy_report(b, rows, v, every_row=True), lambda b, rows, v: LAB_REPORT,
+                  legacy_report_looked_up):
+        assert max(scores("03.legacy_report", wrong)) < 1
+    for wrong in (legacy_report_loaded_alone, legacy_report_each_part_alone):  # a validation per call: fewer seeds
+        assert max(scores("03.legacy_report", wrong, SEEDS[:3])) < 1
 
 
 # --- 11.contract ----------------------------------------------------------------------------------------------

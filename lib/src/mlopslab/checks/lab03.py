@@ -328,11 +328,19 @@ def services_consistent(answer, **_):
 # --- 03.legacy_report -------------------------------------------------------------------------------------------
 
 
-def _legacy_load(batch: pd.DataFrame) -> pd.DataFrame:
-    """The old nightly job of the lab: drop rows with an empty field (notes aside), then repeated ids."""
+def _legacy_load(batch: pd.DataFrame, *, repeated_ids: bool = False) -> pd.DataFrame:
+    """The old nightly job of the lab: drop rows with an empty field (notes aside), then repeated ids (kept by its
+    first version, ``repeated_ids=True``)."""
     fields = [c for c in batch.columns if c != "notes"]
     loaded = batch[~(batch[fields].apply(lambda s: s.str.strip() == "")).any(axis=1)]
-    return loaded.drop_duplicates("customerID")
+    return loaded if repeated_ids else loaded.drop_duplicates("customerID")
+
+
+@functools.lru_cache(maxsize=1)
+def _dirty_verdict() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lab's dirty batch and the contract's violations on it (cached: callers take copies)."""
+    dirty = load_dirty_batch()
+    return dirty, validate_batch(dirty).violations
 
 
 def _rows_per_defect(violations: pd.DataFrame, rows) -> dict[str, int]:
@@ -340,13 +348,44 @@ def _rows_per_defect(violations: pd.DataFrame, rows) -> dict[str, int]:
     return {str(k): int(v) for k, v in chosen.groupby("defect")["row"].nunique().items()}
 
 
-def _legacy_truth() -> dict[str, dict[str, int]]:
-    dirty = load_dirty_batch()
-    loaded = _legacy_load(dirty)
-    violations = validate_batch(dirty).violations
+def _legacy_truth(batch: pd.DataFrame, loaded: pd.DataFrame, violations: pd.DataFrame) -> dict[str, dict[str, int]]:
     return {"loaded": _rows_per_defect(violations, loaded.index),
-            "dropped": _rows_per_defect(violations, dirty.index.difference(loaded.index)),
-            "all": _rows_per_defect(violations, dirty.index)}
+            "dropped": _rows_per_defect(violations, batch.index.difference(loaded.index)),
+            "all": _rows_per_defect(violations, batch.index)}
+
+
+def _made_up_dirty(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A batch made up from the dirty batch's rows: 20..60 clean rows, one to three of its four pairs of repeated ids
+    (both copies), two to six of its eight rows with an empty field, and one to all rows of each other defect class,
+    in drawn order under drawn labels (100..9999); and its violations, the dirty batch's for those rows (every rule
+    but the unique id judges a row on its own, and a repeated id comes with its twin): no validation per check."""
+    dirty, violations = _dirty_verdict()
+    bad = violations.groupby("row")["defect"].first()
+    pairs = list(dirty.loc[bad.index[bad == "duplicate_id"]].groupby("customerID").groups.values())
+    chosen = [*rng.choice(dirty.index[~dirty.index.isin(bad.index)], int(rng.integers(20, 61)), replace=False)]
+    for i in rng.choice(len(pairs), int(rng.integers(1, len(pairs))), replace=False):
+        chosen += list(pairs[i])
+    for defect, rows in bad.groupby(bad).groups.items():
+        if defect != "duplicate_id":
+            low, high = (2, len(rows) - 2) if defect == "missing_value" else (1, len(rows))
+            chosen += list(rng.choice(rows, int(rng.integers(low, high + 1)), replace=False))
+    order = rng.permutation(chosen)
+    labels = dict(zip(order, rng.choice(np.arange(100, 10_000), len(order), replace=False), strict=True))
+    batch = dirty.loc[order].rename(index=labels).assign(row=lambda b: b.index.astype(str))
+    made_up = violations[violations["row"].isin(order)].assign(row=lambda v: v["row"].map(labels))
+    return batch, made_up.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def _legacy_cases(seed: int) -> list[tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """(what, batch, the rows a job loaded, the contract's violations): the lab's batch and the legacy job, then two
+    batches made up from ``seed`` (:func:`~._guards.case_seed`, fresh for every check: no counts typed in match), one
+    loaded by the legacy job, one by its first version, which kept repeated ids."""
+    dirty, violations = _dirty_verdict()
+    first, second = (_made_up_dirty(np.random.default_rng([seed, n])) for n in (1, 2))
+    return [("the lab's batch", dirty, _legacy_load(dirty), violations),
+            (f"a made-up batch of {len(first[0])} rows", first[0], _legacy_load(first[0]), first[1]),
+            (f"a made-up batch of {len(second[0])} rows loaded by the job's first version, which kept repeated ids",
+             second[0], _legacy_load(second[0], repeated_ids=True), second[1])]
 
 
 def _counts(value, key: str) -> dict[str, int]:
@@ -367,36 +406,58 @@ def _show(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing"
 
 
-@exercise("03.legacy_report", points=2, title="What the legacy load let through, and what it lost")
-def legacy_report(answer, **_):
-    if not isinstance(answer, dict) or set(answer) != {"loaded", "dropped"}:
-        return wrong("Give a dict with the keys 'loaded' and 'dropped', each a dict of defect class -> number of rows.")
-    if any(v is Ellipsis or v is None for v in answer.values()):
-        raise NotAnswered
-    given = {key: _counts(answer[key], key) for key in ("loaded", "dropped")}
-    truth = _legacy_truth()
-    right = {key: given[key] == truth[key] for key in ("loaded", "dropped")}
-    if all(right.values()):
-        return correct(f"Right: the legacy job loaded {sum(truth['loaded'].values())} rows that break the contract "
-                       f"({_show(truth['loaded'])}) and dropped {sum(truth['dropped'].values())} without a word "
-                       f"({_show(truth['dropped'])}). It kept one copy of every duplicate id, and nobody can say "
-                       "whether it kept the right one.")
+def _legacy_notes(given: dict, truth: dict, right: dict) -> list[str]:
+    """What is wrong with ``given``, the report of one batch, against ``truth``."""
     notes = []
     if not right["loaded"]:
         if given["loaded"] == truth["all"]:
-            notes.append("'loaded' counts every quarantined row of the batch; count only the rows the legacy job "
-                         "loaded (the index of `legacy`).")
+            notes.append("'loaded' counts every row of `batch` the contract quarantined; count only the rows the job "
+                         "loaded (the index of `loaded`).")
         elif given["loaded"] == {k: v for k, v in truth["loaded"].items() if k != "duplicate_id"}:
-            notes.append("'loaded' misses a class: validating `legacy` on its own cannot see a duplicate whose twin "
+            notes.append("'loaded' misses a class: validating `loaded` on its own cannot see a duplicate whose twin "
                          "the job threw away. Judge the loaded rows by the contract's verdict on the whole batch "
-                         "(`result.violations`, whose 'row' column is the row label).")
+                         "(`violations`, whose 'row' column is the row label).")
         else:
-            notes.append("'loaded' is not right: take the rows of `legacy` that the contract quarantined, look up "
-                         "their defect class in `result.violations`, and count rows per class.")
+            notes.append("'loaded' is not right: take the rows of `loaded` that `violations` names (its 'row' "
+                         "column), and count rows per defect class.")
     if not right["dropped"]:
-        notes.append("'dropped' is not right: take the rows of `dirty` that are not in `legacy` and count them per "
-                     "defect class (every one of them broke the contract).")
-    return partial(0.5, " ".join(notes)) if any(right.values()) else wrong(" ".join(notes))
+        notes.append("'dropped' is not right: take the rows of `batch` that are not in `loaded` and count them per "
+                     "defect class (by `violations`).")
+    return notes
+
+
+@exercise("03.legacy_report", points=2, title="What the legacy load let through, and what it lost")
+def legacy_report(answer, **_):
+    if not callable(answer):
+        return wrong("Define a function `legacy_report(batch, loaded, violations)` that returns a dict with the keys "
+                     "'loaded' and 'dropped', each a dict of defect class -> number of rows.")
+    cases = _legacy_cases(case_seed("03.legacy_report"))
+    truths = []
+    for number, (what, batch, loaded, violations) in enumerate(cases):
+        out = answer(batch.copy(), loaded.copy(), violations.copy())
+        if out is None and number == 0:
+            raise NotAnswered
+        if not isinstance(out, dict) or set(out) != {"loaded", "dropped"}:
+            return wrong(f"On {what} your function returned {type(out).__name__}; return a dict with the keys "
+                         "'loaded' and 'dropped', each a dict of defect class -> number of rows.")
+        given = {key: _counts(out[key], key) for key in ("loaded", "dropped")}
+        truth = _legacy_truth(batch, loaded, violations)
+        truths.append(truth)
+        right = {key: given[key] == truth[key] for key in ("loaded", "dropped")}
+        if all(right.values()):
+            continue
+        if number and all(given[key] == truths[0][key] for key in ("loaded", "dropped")):
+            return wrong(f"On {what} your function returns the counts of the lab's batch: count the rows of the "
+                         "`batch`, `loaded` and `violations` it is given, not the lab's `dirty`, `legacy` or "
+                         "`result`, nor numbers typed in.")
+        notes = " ".join(_legacy_notes(given, truth, right))
+        return partial(0.5, f"On {what}: {notes}") if any(right.values()) else wrong(f"On {what}: {notes}")
+    lab = truths[0]
+    return correct(f"Right on the lab's batch and on {len(cases) - 1} batches made up for your function: on the lab's, "
+                   f"the legacy job loaded {sum(lab['loaded'].values())} rows that break the contract "
+                   f"({_show(lab['loaded'])}) and dropped {sum(lab['dropped'].values())} without a word "
+                   f"({_show(lab['dropped'])}). It kept one copy of every repeated id, and nobody can say whether it "
+                   "kept the right one.")
 
 
 # --- 03.mask_card -----------------------------------------------------------------------------------------------
@@ -522,6 +583,7 @@ def lineage_run(answer, **_):
                             "provisioning.validate_batch on the training data and log its counts.")
     if run.info.status != "FINISHED":
         return partial(0.5, "The run is still open: log it inside `with mlflow.start_run(...):`, so it ends.")
-    return correct("Right: the provisioning of the training data is on record, and a search by its version finds it.")
+    return correct("Right: the run is finished, tagged with the full version of customers.csv (so a search by that "
+                   "version finds it), and records rows_in, accepted and quarantined as the contract counts them.")
 
 seal(__name__)
