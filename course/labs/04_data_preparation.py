@@ -316,12 +316,12 @@ plt.show()
 
 # %% [markdown]
 # New customers churn far more often than loyal ones: the first line with an arrow gives the factor. The number of
-# services tells a story too, with care for the small bars (the customer counts are under each bar). Customers with
-# one service are almost all phone-only, and the first arrow line says whether they churn less than average. The
-# second says where churn peaks and how it falls as a customer takes more add-ons; the customers with two services
-# mostly have phone and internet and no extras (the line above the arrows). The "0 services" bar holds customers with
-# neither phone nor internet who still pay a monthly fee: an oddity of the source system the Data Engineer has asked
-# the CRM team about. Both features are worth giving the model.
+# services tells a story too, with care for the small bars (the customer counts are under each bar). The two lines
+# above the arrows say who the customers with one service and with two are: the share with phone only, and the share
+# with phone and internet and no extras. The first arrow line says whether customers with one service churn less than
+# average; the second says where churn peaks and how it falls as a customer takes more add-ons. The "0 services" bar
+# holds customers with neither phone nor internet who still pay a monthly fee: an oddity of the source system the
+# Data Engineer has asked the CRM team about. Both features are worth giving the model.
 #
 # Models need numbers, on comparable scales. A `ColumnTransformer` sends each group of columns to its own step: the
 # **numeric** columns (`NUMERIC`: the raw numbers and the numeric engineered features) to a `StandardScaler` (mean 0,
@@ -522,7 +522,7 @@ add_new_month_to_month = preparation.add_features  # the team's features, not th
 # %% [markdown]
 # A feature that separates churners well on its own need not help a model that already sees its ingredients: the
 # logistic regression has `is_month_to_month` and `tenure` already. Read the check's message: when the validation
-# months show a gain of less than 0.005 in AUC (the team's rule, `policy.FEATURE_MIN_GAIN`), the feature stays out,
+# months show a gain in AUC of less than `policy.FEATURE_MIN_GAIN` (the team's rule), the feature stays out,
 # because every feature is code to run, test and monitor in production. Every feature the team keeps has to pass the same test.
 #
 # ## 3. The leakage trap
@@ -746,7 +746,9 @@ pd.DataFrame(later)
 # `test` holds the rows of the last `test_months` months of `df["month"]`, `validation` the rows of the
 # `validation_months` months before those, and `train` every earlier row. The rows need not be in month order. Filter
 # the rows and keep their index, so that every row of a part points back to its row in `df`; do not modify `df`. (The
-# months are text like `"2025-10"`, which sorts in time order.)
+# months are text like `"2025-10"`, which sorts in time order.) The defaults are the team's split: as many test months
+# as `time_split` held out above (its `test_months`), and before them `policy.THRESHOLD.validation_months` validation
+# months, the months on which lab 05 makes its choices.
 
 # %% mlopslab={"exercise": "04.split_by_time"}
 def split_by_time(df, validation_months=3, test_months=3):
