@@ -98,6 +98,7 @@ with development.one_thread():
 importance = pd.DataFrame({"feature": data.FEATURES, "auc_drop": shuffled.importances_mean,
                            "std": shuffled.importances_std})
 importance = importance.sort_values("auc_drop", ascending=False, ignore_index=True).round(4)
+rank = dict(zip(importance["feature"], importance.index + 1))   # 1 = the strongest input
 
 top = importance.head(10).iloc[::-1]
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -107,13 +108,16 @@ ax.set_xlabel("drop in AUC when the column is shuffled")
 ax.set_title("Permutation importance (top 10; red: protected attributes)")
 plt.tight_layout()
 plt.show()
+print(f"-> strongest input: {importance.loc[0, 'feature']}; of the {len(rank)} inputs SeniorCitizen ranks "
+      f"{rank['SeniorCitizen']}, gender {rank['gender']}")
 importance.head(6)
 
 # %% [markdown]
-# Contract type leads by far and the charges follow, as the business would expect. But **SeniorCitizen** is among the
-# strongest inputs, level with the monthly charges, and gender appears too, weakly. The datasheet lists the true
-# drivers of churn (contract, tenure, charges, fibre, payment, support, partners); age and gender are not among them.
-# Why would the model need them? Keep the question open for section 3.
+# The contract type and the charges are among the strongest inputs, as the business would expect. But the line above
+# also ranks the two protected attributes: **SeniorCitizen** is up among the strongest inputs, and gender has a rank of
+# its own further down. The datasheet lists the true drivers of churn (contract, tenure, charges, fibre, payment,
+# support, partners); age and gender are not among them. Why would the model need them? Keep the question open for
+# section 3.
 #
 # Tenure, a true driver, barely registers. That is a property of the method, not of churn: the model also sees tenure
 # through `TotalCharges` (roughly tenure × monthly charges) and lab 04's tenure bands, so shuffling the `tenure` column
@@ -182,15 +186,20 @@ print(f"customer {example_id}:")
 print(customer[["SeniorCitizen", "gender", "tenure", "Contract", "InternetService", "MonthlyCharges"]].to_string(index=False))
 print()
 print("\n".join(trust.reasons_in_words(effects, score, top=5)))
+reason = effects.assign(rank=effects.index + 1).set_index("feature")   # effects come largest first
+senior, gender = reason.loc["SeniorCitizen"], reason.loc["gender"]
+print(f"-> strongest reason: {effects.loc[0, 'feature']}; being a senior: {100 * senior['effect']:+.1f} points (rank "
+      f"{senior['rank']}); being {gender['value'].lower()}: {100 * gender['effect']:+.1f} points (rank {gender['rank']})")
 effects.head(8)
 
 
 # %% [markdown]
 # Most reasons are things the agent can talk about and an offer can address: the month-to-month contract, the fibre
 # service, the payment method; the long tenure and the charges paid so far speak for the customer staying. But the
-# strongest reason of all is simply **being a senior**: a reason the agent could not (and should not) give a customer.
-# Further down the table, being a woman raises the score too. That is a warning sign for the fairness review. (Effects
-# are not additive and small ones are noisy: read the top few, not the decimals.)
+# line above puts **being a senior** among the strongest reasons (its rank and points): a reason the agent could not
+# (and should not) give a customer. The same line gives gender's effect, which should be nil: where being a woman or
+# a man moves the score by more than a point or so, that is a second warning sign. Both are for the fairness review.
+# (Effects are not additive and small ones are noisy: read the top few, not the decimals.)
 #
 # ### Exercise 07.1 — explain one prediction yourself
 # Write `feature_effect(model, customer, feature, background)`: the customer's own score minus their **average** score
@@ -248,26 +257,30 @@ def feature_effect(model, customer, feature, background):  # the lab's own table
 #
 # The Business Analyst wants to know which offer would lower this customer's risk most. `trust.what_if(model,
 # customer, Contract=None, MonthlyCharges=None)` re-scores the customer; `None` (the default) keeps the customer's own
-# value, and new monthly charges also update the total charges. In JupyterLab the control below lets you pick a
-# contract and move the monthly bill up or down; the table after it runs the same function for a few fixed offers,
-# so the lab reads the same without widgets (for example in a headless run).
+# value. New monthly charges are an offer from now on: what the customer has paid so far (`TotalCharges`) stays as
+# it is. In JupyterLab the control below lets you pick a contract and move the monthly bill up or down; the cell after
+# it runs the same function for a few fixed offers, so the lab reads the same without widgets (for example in a
+# headless run).
 
 # %% id="cell-12"
 trust.what_if_widget(candidate, customer)
 
 # %% id="cell-13"
 own = customer.loc[0, "MonthlyCharges"]
-offers = {"no change": {}, "one-year contract": {"Contract": "One year"}, "two-year contract": {"Contract": "Two year"},
+offers = {"one-year contract": {"Contract": "One year"}, "two-year contract": {"Contract": "Two year"},
           "€10 discount": {"MonthlyCharges": own - 10},
           "one-year contract + €10 discount": {"Contract": "One year", "MonthlyCharges": own - 10}}
-pd.DataFrame({"churn score": {name: trust.what_if(candidate, customer, **change)
-                              for name, change in offers.items()}}).round(3)
+now = trust.what_if(candidate, customer)   # no change: the customer's own score
+print(f"churn score now: {now:.3f}")
+for name, change in offers.items():
+    after = trust.what_if(candidate, customer, **change)
+    print(f"-> {name}: {after:.3f}, {'lowers' if after < now else 'raises'} the score by {100 * abs(after - now):.1f} points")
 
 # %% [markdown]
-# A one-year contract lowers the score far more than a €10 discount: useful input for designing the offer. A
-# two-year contract lowers it only a little further, as the partial dependence showed: leaving month-to-month is what
-# counts. None of the offers touches the largest reason, being a senior: part of every score in the table comes from
-# age alone. And what-if answers describe the *model*, not guaranteed customer behaviour; few customers in the training
+# Read the lines above: a one-year contract lowers the score far more than a €10 discount, useful input for designing
+# the offer. A two-year contract lowers it only a little further, as the partial dependence showed: leaving
+# month-to-month is what counts. None of the offers touches one of the strongest reasons, being a senior: part of every
+# score above comes from age alone. And what-if answers describe the *model*, not guaranteed customer behaviour; few customers in the training
 # data may look like this one on the new terms, and only an experiment, such as an A/B test of offers, shows what
 # customers actually do.
 #
@@ -531,9 +544,10 @@ ax.set_title("Share contacted by group, before and after mitigation (hold-out mo
 ax.tick_params(axis="x", labelsize=8)
 plt.tight_layout()
 plt.show()
+shares.round(3)
 
 # %% [markdown]
-# Group by group (senior × gender), the candidate contacts senior women most often and non-senior men least, although
+# Group by group (senior × gender, the table under the chart), the candidate contacts senior women most often and non-senior men least, although
 # every group's audited churn rate is about the same; the mitigated model contacts every group at about the same share.
 #
 # ## 5. May it ship? The board's rule, tested

@@ -57,12 +57,28 @@ def test_what_if_and_its_errors(customers) -> None:
     model = ContractModel()
     assert trust.what_if(model, customer) == pytest.approx(model.predict_proba(customer)[0, 1])
     assert trust.what_if(model, customer, Contract="Two year") < trust.what_if(model, customer)
+    assert trust.what_if(model, customer, MonthlyCharges=60.0) < trust.what_if(model, customer, MonthlyCharges=70.0)
     with pytest.raises(ValueError, match="Contract must be one of"):
         trust.what_if(model, customer, Contract="Monthly")
     with pytest.raises(ValueError, match="one customer at a time"):
         trust.what_if(model, customers.head(2))
     with pytest.raises(KeyError, match="tenure"):
         trust.what_if(model, customer.drop(columns="tenure"))
+
+
+def test_what_if_keeps_what_was_paid(customers) -> None:
+    """A new price applies from now on: TotalCharges, the charges already paid, stays the customer's own."""
+    seen = []
+
+    class Recorder(ContractModel):
+        def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+            seen.append(X.copy())
+            return super().predict_proba(X)
+
+    customer = customers[customers["tenure"] > 12].head(1)
+    trust.what_if(Recorder(), customer, MonthlyCharges=float(customer["MonthlyCharges"].iloc[0]) - 10)
+    assert seen[0]["TotalCharges"].iloc[0] == pytest.approx(float(customer["TotalCharges"].iloc[0]))
+    assert seen[0]["MonthlyCharges"].iloc[0] == pytest.approx(float(customer["MonthlyCharges"].iloc[0]) - 10)
 
 
 def test_comparable_customers_share_internet_and_phone_status(customers) -> None:

@@ -140,8 +140,8 @@ def what_if(model, customer: pd.Series | pd.DataFrame, Contract: str | None = No
             MonthlyCharges: float | None = None) -> float:
     """The customer's churn score with another contract and/or other monthly charges.
 
-    Defaults (``None``) keep the customer's own values. New monthly charges also update TotalCharges
-    (tenure × monthly charges), as the billing system would.
+    Defaults (``None``) keep the customer's own values. New monthly charges are an offer from now on: TotalCharges,
+    what the customer has paid so far, stays as it is.
     """
     row = customer_frame(customer).copy()
     if Contract is not None:
@@ -152,7 +152,6 @@ def what_if(model, customer: pd.Series | pd.DataFrame, Contract: str | None = No
         if not 0 < MonthlyCharges < 500:
             raise ValueError(f"MonthlyCharges must be between 0 and 500 euros, got {MonthlyCharges}")
         row["MonthlyCharges"] = float(MonthlyCharges)
-        row["TotalCharges"] = float(MonthlyCharges) * max(float(row.loc[0, "tenure"]), 1.0)
     return float(scores(model, row)[0])
 
 

@@ -353,6 +353,13 @@ def _recall_gap_problem(fn) -> str | None:
     return None
 
 
+def _compared(gaps: dict, outcomes: str) -> str:
+    """The candidate's recall gap on ``outcomes`` against the mitigated model's, in words (from the check's gaps)."""
+    candidate, mitigated = gaps[("candidate", outcomes)], gaps[("mitigated", outcomes)]
+    word = "smaller than" if candidate < mitigated else "larger than" if candidate > mitigated else "the same as"
+    return f"{word} the mitigated model's ({candidate:.3f} against {mitigated:.3f})"
+
+
 @exercise("07.recall_gaps", points=2, title="The recall gap, on recorded and on audited outcomes")
 def recall_gaps(answer, recall_gap=None, mitigated=None, mitigated_threshold=None, **_):
     models, kinds = ("candidate", "mitigated"), ("recorded", "audited")
@@ -387,9 +394,9 @@ def recall_gaps(answer, recall_gap=None, mitigated=None, mitigated_threshold=Non
     if problem:
         return wrong(problem[0].upper() + problem[1:])
     if len(right) == len(expected):
-        return correct("Right: on the recorded labels the recall gap is small for the biased candidate and large for "
-                       "the fair model; on the audited outcomes it is the other way round. A rule measured on "
-                       "biased labels rewards the biased model.")
+        return correct(f"Right: on the recorded labels the candidate's recall gap is {_compared(expected, 'recorded')}; "
+                       f"on the audited outcomes it is {_compared(expected, 'audited')}. A recall rule is only as "
+                       "trustworthy as the labels it is measured on.")
     first = next(key for key in expected if key not in right)
     selection = {"candidate": contacted, "mitigated": mitigated_contacted}[first[0]]
     share_gap = float(pd.Series(selection).groupby(np.asarray(seniors)).mean().agg(np.ptp))
