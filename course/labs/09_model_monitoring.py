@@ -389,7 +389,8 @@ performance = year.table[["month", "labels_known", "auc", "churn_rate", "predict
 performance.round(3)
 
 # %% [markdown]
-# What the table says, in numbers the monitor computes rather than impressions:
+# What the table says, in numbers the monitor computes rather than impressions, signal by signal (the lines starting
+# with an arrow are the monitor's verdicts). First the two signals known the day a batch arrives:
 
 # %% id="facts"
 table = year.table.set_index("month")
@@ -398,12 +399,29 @@ print(f"data drift: MonthlyCharges at or above the warn line in {warned.loc[rise
       f"{len(warned.loc[rise:])} months from the price rise, tenure in {warned.loc[competitor:, 'psi_tenure'].sum()} of "
       f"{len(warned.loc[competitor:])} from the competitor's month; {warned[warned.index < rise].to_numpy().sum()} "
       "warnings on either before the price rise")
+spans = {"before the price rise": table.index < rise, "from it": (table.index >= rise) & (table.index < competitor),
+         "from the competitor's month": table.index >= competitor}
+mean_scores = [f"{table.loc[rows, 'prediction_mean'].mean():.3f} {span}" for span, rows in spans.items() if rows.any()]
+print(f"prediction drift: mean score {', '.join(mean_scores)}; largest score PSI {table['prediction_psi'].max():.3f} -> "
+      f"{int((table['prediction_psi'] >= rules.prediction_psi_alert).sum())} prediction alerts")
+
+# %% [markdown]
+# * **Data drift**: the data-drift line counts the months prices and tenure stay at or above the warn line from the
+#   event that moved them. Where they stay there, the world does not go back.
+# * **Prediction drift**: the mean score moves with the prices and again with the competitor's month (the
+#   prediction-drift line): the model *sees* the higher prices and the new customers and scores them as riskier. The
+#   same line counts the months the scores' PSI reached its own alert line (`policy.ALERTS` has no warn line for the
+#   scores).
+#
+# Then ranking, known once the labels arrive. The reference is the AUC on the hold-out months' *audited* outcomes; the
+# cell also computes it on their *recorded* labels:
+
+# %% id="facts-auc"
 auc_line = year.reference_auc - rules.auc_drop
 lowest = table["auc"].idxmin()
 recorded_auc = roc_auc_score(monitoring.champion_data()[1]["Churn"] == "Yes", monitoring.score(champion, holdout))
 print(f"AUC: reference {year.reference_auc:.3f} on the hold-out months' audited outcomes (on their recorded labels "
-      f"{recorded_auc:.3f}); alert line {auc_line:.3f}; lowest month {lowest} at {table.at[lowest, 'auc']:.3f} -> "
-      f"{'alert' if table.at[lowest, 'auc'] < auc_line else 'no alert'}; "
+      f"{recorded_auc:.3f}); alert line {auc_line:.3f}; lowest month {lowest} at {table.at[lowest, 'auc']:.3f}; "
       f"{int((table['auc'] < year.reference_auc).sum())} of 12 months below the reference")
 under_line = list(table.index[table["auc"] < auc_line])
 print("-> AUC above the alert line all year" if not under_line else
@@ -411,18 +429,35 @@ print("-> AUC above the alert line all year" if not under_line else
 recorded_line = recorded_auc - rules.auc_drop
 print(f"-> a reference on the recorded labels would draw the alert line {auc_line - recorded_line:.3f} lower, at "
       f"{recorded_line:.3f}: {'below' if recorded_line < table['auc'].min() else 'not below'} every month's AUC")
+
+# %% [markdown]
+# **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy). The first verdict says
+# whether it ever fell below the alert line. While it stays above, the model still *ranks* customers well, and a
+# monitor that watched only AUC would stay silent, whatever the calibration does. On the *recorded* labels the
+# reference is lower: lab 07's false churners, which the champion (blind to age and gender) cannot pick out, drag it
+# down. A reference measured there would lower the alert line by as much (the second verdict says where it would
+# sit), and the AUC rule would miss a real drop of the size it was written to catch. Compare like with like:
+# production's labels are real outcomes, so is the reference.
+#
+# **Fairness** is judged on every batch, although the customers changed:
+
+# %% id="facts-fairness"
 widest = table["fairness_gap"].idxmax()
-seniors = [int(data.load_batch(month)["SeniorCitizen"].sum()) for month in table.index]
+seniors = [int(batch["SeniorCitizen"].sum()) for batch in batches.values()]
 print(f"fairness: largest gap in the share contacted {table.at[widest, 'fairness_gap']:.3f} ({widest}, by "
       f"{table.at[widest, 'fairness_by']}); the gate's maximum {policy.GATE.max_fairness_gap:.2f} -> "
       f"{int((table['fairness_gap'] > policy.GATE.max_fairness_gap).sum())} fairness alerts; seniors per batch "
       f"{min(seniors)} to {max(seniors)}")
-moved = {"before the price rise": table.index < rise, "from it": (table.index >= rise) & (table.index < competitor),
-         "from the competitor's month": table.index >= competitor}
-print("prediction drift: mean score " + ", ".join(f"{table.loc[rows, 'prediction_mean'].mean():.3f} {span}"
-                                                  for span, rows in moved.items() if rows.any())
-      + f"; largest score PSI {table['prediction_psi'].max():.3f} -> "
-      f"{int((table['prediction_psi'] >= rules.prediction_psi_alert).sum())} prediction alerts")
+
+# %% [markdown]
+# The line counts the batches whose gap in the share contacted exceeds the gate's maximum. The gap is noisy (a batch
+# holds only about a hundred seniors, as the same line shows): a single alert would call for a look at the next
+# batches, several in a row for a new review (lab 07).
+#
+# Last, **calibration** and **profit**: predicted and observed churn before the competitor and from its month on,
+# over all customers and for fibre customers.
+
+# %% id="facts-calibration"
 before, after = table.loc[table.index < competitor], table.loc[competitor:]  # before and since the competitor
 named = data.month_name(before.index[-1]), data.month_name(competitor)
 print(f"January-{named[0]}: observed churn {before['churn_rate'].mean():.3f}, predicted "
@@ -442,43 +477,20 @@ print(f"-> before {named[1]}: " + ("over-prediction month after month" if steady
 print(f"profit per batch: {before['profit'].mean():,.0f} before {named[1]}, {after['profit'].mean():,.0f} from {named[1]} on")
 
 # %% [markdown]
-# Read it signal by signal (the lines starting with an arrow are the monitor's verdicts):
-#
-# * **Data drift**: the data-drift line counts the months prices and tenure stay at or above the warn line from the
-#   event that moved them. Where they stay there, the world does not go back.
-# * **Prediction drift**: the mean score moves with the prices and again with the competitor's month (the
-#   prediction-drift line): the model *sees* the higher prices and the new customers and scores them as riskier. The
-#   same line counts the months the scores' PSI reached its own alert line (`policy.ALERTS` has no warn line for the
-#   scores).
-# * **AUC** varies from month to month around the reference (a batch is small, so AUC is noisy). The verdict under
-#   the AUC line says whether it ever fell below the alert line. While it stays above, the model still *ranks*
-#   customers well, and a monitor that watched only AUC would stay silent, whatever the calibration does. The reference
-#   is the AUC on the hold-out months' *audited* outcomes. On their *recorded* labels it is lower: lab 07's false
-#   churners, which the champion (blind to age and gender) cannot pick out, drag it down. A reference measured there
-#   would lower the alert line by as much (the next verdict says where it would sit), and the AUC rule would miss a
-#   real drop of the size it was written to catch. Compare like with like: production's labels are real outcomes, so
-#   is the reference.
-# * **Fairness** is judged on every batch, although the customers changed: the fairness line counts the batches
-#   whose gap in the share contacted exceeds the gate's maximum. The gap is noisy (a batch holds only about a hundred
-#   seniors, as the same line shows): a single alert would call for a look at the next batches, several in a row for
-#   a new review (lab 07).
 # * **Calibration**: the two churn lines compare predicted and observed churn before the competitor and from its
 #   month on, the fibre line does the same for fibre customers, and the verdict under them says whether the model
-#   over-predicts month after month before the competitor arrives, and under-predicts from then on. An
-#   over-prediction from the first labelled month is there before any drift; an error that flips sign in the
-#   competitor's month is the competitor.
+#   over-predicts month after month before the competitor arrives, and under-predicts from then on.
 # * **Profit** per batch (the last line) follows the number of churners there are to save, not the model's quality:
 #   profit alone hides the decay. Lab 10 shows how much more a retrained model would have earned.
 #
-# Two different stories can hide in the calibration. A flip in the competitor's month is the competitor (section 9).
-# An over-prediction from January on is older than any drift.
+# Two different stories can hide in the calibration; section 9 asks you to tell them apart.
 #
-# ## 6. Why does the champion over-predict? Lab 07's labels, seen from production
+# ## 6. Lab 07's labels, seen from production
 #
 # Lab 07's Data Steward found that the 2025 **training labels are biased**: a legacy retention process recorded plan
 # downgrades of senior customers as churn, and a call-centre script did the same for some female customers. Some
 # customers who stayed carry the label "churned". The 2026 outcomes the monitor receives are the *real* outcomes:
-# who actually left. A model that learned from inflated labels predicts inflated churn.
+# who actually left. What does a model that learned from inflated labels predict?
 #
 # Lab 07 mitigated the bias by **reweighing** the training rows (and by no longer giving the model age and gender as
 # inputs), and that mitigated model is today's champion. What did the mitigation change? The next cell compares the
@@ -641,13 +653,8 @@ print(f"-> first over-prediction alert raised in {year.first_alert('performance'
 summary
 
 # %% [markdown]
-# The last line says when each direction of the calibration alert starts. Over-prediction alerts raised with the first
-# labels are the label bias, surfacing in production; under-prediction alerts from the competitor's labels on are the
-# competitor. A rule that fires every month is a rule the team will learn to ignore ("alert fatigue") — unless someone
-# acts on it. For the over-prediction the action is known: retrain on real outcomes (lab 10), which removes it. The
-# under-prediction is the world moving faster than any model trained on last quarter's labels: in lab 10 the retrained
-# models still raise under-prediction alerts in those months (its yardstick table counts them per version), and
-# deciding what to do about them is a judgement, not a rule.
+# The last line says when each direction of the calibration alert starts, next to the month of the first labels and
+# of the competitor's first labels. What each direction means is the question of section 9.
 #
 # ## 8. The monitoring dashboard
 #
@@ -665,11 +672,12 @@ plt.show()
 # ## 9. Data drift, concept drift — or neither?
 #
 # * **Data drift** (covariate shift): the distribution of the *inputs* X changes; the relation P(churn | X) stays.
-#   A good model may cope: it has seen high prices before and knows they raise churn.
-# * **Concept drift**: the *relation* P(churn | X) changes; the same customer is now more likely to leave. No input
-#   statistic can show it; only labels can.
-# * **Label bias**: the relation the model learned was wrong *from the start*, because its training labels were
-#   (lab 07). Nothing changed in production; the first labels simply reveal it.
+#   The monitor can see it the day a batch arrives, without labels. A good model may cope: it has seen high prices
+#   before and knows they raise churn.
+# * **Concept drift**: the *relation* P(churn | X) changes from some moment on; the same customer is now more likely
+#   to leave. No input statistic can show it; only labels can.
+# * **Label bias**: the relation the model learned was never the real one, because its training labels were wrong
+#   (lab 07). It needs no change in production at all.
 #
 # Compare the calibration by segment before and after the two events: the month before the price rise, the month of
 # the price rise and the competitor's first month (one column each; one fewer if the two events share a month):
@@ -680,54 +688,136 @@ year.gaps[year.gaps["month"].isin([data.PRODUCTION_MONTHS[term_drift.price_rise_
 
 # %% [markdown]
 # ### Exercise 09.4 — name what the monitor saw
-# For each of the four findings, say which it is: `"data drift"`, `"concept drift"` or `"label bias"`. Use the
-# evidence above (PSI, the calibration gaps by month and segment, the over-prediction by group). All four must be
-# right for the points.
+# Four findings of the year: the **over-prediction** (the model predicting more churn than happens), the **price
+# rise**, the **new sign-ups** (the wave of customers with under a year of tenure) and the **competitor's fibre
+# offer**. For each, give
+# * in `drift_type`, which kind it is: `"data drift"`, `"concept drift"` or `"label bias"`;
+# * in `evidence`, what shows it: a pair (signal, month), the signal one of `"psi"`, `"calibration gap"`, `"auc"`
+#   or `"fairness gap"`, and the month of the first batch whose signal crossed its governed alert line for this finding.
+#
+# The monitor's alerts (`year.alerts`: one row per alert, with its `batch`, its `kind` and its `rule`, such as `"PSI
+# tenure"`) hold the evidence; read the months from them with code, since another term moves them. Let the evidence
+# decide the kind: what moved (the inputs, or only the outcomes against the predictions), and when it started (with
+# an event, or before any). Everything must be right for the points (kinds, signals and months), and the feedback
+# does not say which item is off.
 
 # %% mlopslab={"exercise": "09.drift_types", "choices": ["data drift", "concept drift", "label bias"]}
 # BEGIN STUB
-# drift_type = {
-#     "over-prediction from the first labels on": ...,
-#     "price rise": ...,            # from its month on: monthly charges up
-#     "new sign-ups": ...,          # from the competitor's month on: many recent sign-ups in each batch
-#     "competitor's fibre offer": ...,  # from its month on
+# drift_type = {  # each one of "data drift", "concept drift", "label bias"
+#     "over-prediction": ...,
+#     "price rise": ...,
+#     "new sign-ups": ...,
+#     "competitor's fibre offer": ...,
+# }
+# evidence = {  # each (signal, month of the first batch that shows it), read from year.alerts
+#     "over-prediction": (..., ...),
+#     "price rise": (..., ...),
+#     "new sign-ups": (..., ...),
+#     "competitor's fibre offer": (..., ...),
 # }
 # END STUB
 # BEGIN SOLUTION
+def first_batch(kind, rule):
+    # the first batch with an alert of this kind whose rule starts with `rule`
+    raised = year.alerts[(year.alerts["kind"] == kind) & year.alerts["rule"].str.startswith(rule)]
+    return raised["batch"].min()
+
+
 drift_type = {
-    "over-prediction from the first labels on": "label bias",
+    "over-prediction": "label bias",
     "price rise": "data drift",
     "new sign-ups": "data drift",
     "competitor's fibre offer": "concept drift",
 }
+evidence = {
+    "over-prediction": ("calibration gap", first_batch("performance", "over-predicted")),
+    "price rise": ("psi", first_batch("data", "PSI MonthlyCharges")),
+    "new sign-ups": ("psi", first_batch("data", "PSI tenure")),
+    "competitor's fibre offer": ("calibration gap", first_batch("performance", "under-predicted")),
+}
 # END SOLUTION
 
 # %% mlopslab={"check": "09.drift_types"}
-check("09.drift_types", drift_type)
+check("09.drift_types", drift_type, evidence=evidence)
+
 
 # %% mlopslab={"wrong": "09.drift_types"}
+def first_alert_batch(kind, rule):
+    return year.alerts.loc[(year.alerts["kind"] == kind) & year.alerts["rule"].str.startswith(rule), "batch"].min()
+
+
 drift_type = {
-    "over-prediction from the first labels on": "concept drift",
-    "price rise": "concept drift",
+    "over-prediction": "concept drift",  # only labels show it, so concept drift: when it started is not looked at
+    "price rise": "concept drift",  # dearer prices make the same customer likelier to leave, yet only inputs moved
     "new sign-ups": "data drift",
-    "competitor's fibre offer": "data drift",
+    "competitor's fibre offer": "concept drift",
+}
+evidence = {
+    "over-prediction": ("calibration gap", first_alert_batch("performance", "over-predicted")),
+    "price rise": ("psi", first_alert_batch("data", "PSI MonthlyCharges")),
+    "new sign-ups": ("psi", first_alert_batch("data", "PSI tenure")),
+    "competitor's fibre offer": ("calibration gap", first_alert_batch("performance", "under-predicted")),
 }
 
+
 # %% mlopslab={"wrong": "09.drift_types"}
+def first_alert_batch(kind, rule):
+    return year.alerts.loc[(year.alerts["kind"] == kind) & year.alerts["rule"].str.startswith(rule), "batch"].min()
+
+
 drift_type = {
-    "over-prediction from the first labels on": "label bias",
+    "over-prediction": "label bias",
     "price rise": "data drift",
     "new sign-ups": "data drift",
-    "competitor's fibre offer": "data drift",   # the fibre customers' inputs did not move: their churn did
+    "competitor's fibre offer": "data drift",  # PSI alerts in its month: but they are the sign-ups' tenure
+}
+evidence = {
+    "over-prediction": ("calibration gap", first_alert_batch("performance", "over-predicted")),
+    "price rise": ("psi", first_alert_batch("data", "PSI MonthlyCharges")),
+    "new sign-ups": ("psi", first_alert_batch("data", "PSI tenure")),
+    "competitor's fibre offer": ("psi", first_alert_batch("data", "PSI tenure")),
 }
 
 # %% mlopslab={"shortcut": "09.drift_types"}
+first_data_alert = year.alerts.loc[year.alerts["kind"] == "data", "batch"].min()
 drift_type = {
-    "over-prediction from the first labels on": "data drift",
+    "over-prediction": "data drift",
     "price rise": "data drift",
     "new sign-ups": "data drift",
     "competitor's fibre offer": "data drift",
 }
+evidence = dict.fromkeys(drift_type, ("psi", first_data_alert))
+
+# %% mlopslab={"shortcut": "09.drift_types"}
+drift_type = {  # the kinds as recalled, no evidence looked up
+    "over-prediction": "label bias",
+    "price rise": "data drift",
+    "new sign-ups": "data drift",
+    "competitor's fibre offer": "concept drift",
+}
+evidence = dict.fromkeys(drift_type, ("calibration gap", data.PRODUCTION_MONTHS[0]))
+
+# %% [markdown]
+# What the evidence shows, once you have answered:
+#
+# * The **price rise** and the **new sign-ups** show in the inputs the day their batch arrives: PSI alerts on the
+#   monthly charges, then on tenure, from the batch of each event (the data alerts printed in section 7). The model
+#   has seen high prices and short tenures before and scores them as riskier (the prediction-drift line of section
+#   5): **data drift**.
+# * The **competitor's fibre offer** moves no input of the fibre customers. It shows in their outcomes, a month later:
+#   from the competitor's batch on, fibre customers churn more than predicted (the fibre line of section 5, the
+#   under-prediction alerts of section 7). The same customer is now likelier to leave: **concept drift**. The PSI
+#   alerts of that month are the sign-ups' tenure, a separate finding.
+# * The **over-prediction** shows in the calibration too, but from the batch of its first over-prediction alert (the
+#   verdict line of section 7), which comes before either event when the story holds: nothing in production had
+#   changed yet. The training labels were wrong (section 6): **label bias**.
+#
+# So the calibration alert's two directions tell two stories here: the over-prediction alerts are the label bias
+# surfacing in production; the under-prediction alerts from the competitor's labels on are the competitor. A rule that fires every month is a rule the team will learn to ignore ("alert fatigue") — unless someone acts on it.
+# For the over-prediction the action is known: retrain on real outcomes (lab 10), which removes it. The
+# under-prediction is the world moving faster than any model trained on last quarter's labels: in lab 10 the retrained
+# models still raise under-prediction alerts in those months (its yardstick table counts them per version), and
+# deciding what to do about them is a judgement, not a rule.
 
 
 # %% [markdown]

@@ -50,6 +50,40 @@ def _as_series(values, where: str) -> pd.Series:
     return series
 
 
+def reference_bins(reference, bins: int = 10) -> tuple[np.ndarray | None, pd.Series]:
+    """The reference's bins, made once for any number of batches (:func:`psi_against`): ``(edges, shares)``.
+
+    Numbers: the edges of ``bins`` quantile bins (outer edges open) and the reference's share per bin.
+    Categories (text): ``None`` and the reference's share per category.
+    """
+    ref = _as_series(reference, "the reference sample")
+    if _is_categorical(ref):
+        return None, ref.astype(str).value_counts(normalize=True)
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    values = ref.to_numpy(dtype=float)
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))
+    edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]]) if len(edges) > 2 else np.array([-np.inf, np.inf])
+    return edges, pd.Series(np.histogram(values, edges)[0] / len(values))
+
+
+def _shares_in(reference: tuple[np.ndarray | None, pd.Series], current: pd.Series) -> tuple[list | None, np.ndarray,
+                                                                                            np.ndarray]:
+    """(categories or None, reference shares, current shares) of ``current`` in the reference's bins; for categories
+    every category seen in either sample is a bin, sorted."""
+    edges, ref_share = reference
+    if edges is None:
+        seen, counts = np.unique(current.astype(str).to_numpy(), return_counts=True)
+        cur_share = dict(zip(seen, counts / len(current)))
+        ref_of = ref_share.to_dict()
+        labels = sorted(set(ref_of) | set(cur_share))
+        return (labels, np.array([ref_of.get(c, 0.0) for c in labels], dtype=float),
+                np.array([cur_share.get(c, 0.0) for c in labels], dtype=float))
+    if _is_categorical(current):
+        raise TypeError("the reference's bins are numeric but the current sample holds text")
+    return None, ref_share.to_numpy(), np.histogram(current.to_numpy(dtype=float), edges)[0] / len(current)
+
+
 def bin_shares(reference, current, bins: int = 10) -> pd.DataFrame:
     """The share of reference and current values per bin (the table PSI is computed from).
 
@@ -59,20 +93,23 @@ def bin_shares(reference, current, bins: int = 10) -> pd.DataFrame:
     Categories (text): one bin per category seen in either sample.
     """
     ref, cur = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
-    if _is_categorical(ref) or _is_categorical(cur):
-        ref_share = ref.astype(str).value_counts(normalize=True)
-        cur_share = cur.astype(str).value_counts(normalize=True)
-        labels = sorted(ref_share.index.union(cur_share.index))
-        ref_share, cur_share = ref_share.reindex(labels, fill_value=0.0), cur_share.reindex(labels, fill_value=0.0)
-        return pd.DataFrame({"bin": labels, "reference": ref_share.to_numpy(), "current": cur_share.to_numpy()})
-    if bins < 2:
-        raise ValueError(f"bins must be at least 2, got {bins}")
-    edges = np.unique(np.quantile(ref.to_numpy(dtype=float), np.linspace(0, 1, bins + 1)))
-    edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]]) if len(edges) > 2 else np.array([-np.inf, np.inf])
-    ref_count = np.histogram(ref.to_numpy(dtype=float), edges)[0]
-    cur_count = np.histogram(cur.to_numpy(dtype=float), edges)[0]
-    names = [f"{'(' if np.isinf(lo) else '['}{lo:.4g}, {hi:.4g})" for lo, hi in zip(edges[:-1], edges[1:])]
-    return pd.DataFrame({"bin": names, "reference": ref_count / len(ref), "current": cur_count / len(cur)})
+    bins_of_ref = reference_bins(ref.astype(str) if _is_categorical(cur) else ref, bins)
+    labels, ref_share, cur_share = _shares_in(bins_of_ref, cur)
+    if labels is None:
+        edges = bins_of_ref[0]
+        labels = [f"{'(' if np.isinf(lo) else '['}{lo:.4g}, {hi:.4g})" for lo, hi in zip(edges[:-1], edges[1:])]
+    return pd.DataFrame({"bin": labels, "reference": ref_share, "current": cur_share})
+
+
+def _psi_of(reference: tuple[np.ndarray | None, pd.Series], current: pd.Series) -> float:
+    _, ref_share, cur_share = _shares_in(reference, current)
+    ref, cur = np.clip(ref_share, EPSILON, None), np.clip(cur_share, EPSILON, None)
+    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+
+
+def psi_against(reference: tuple[np.ndarray | None, pd.Series], current) -> float:
+    """PSI of ``current`` against the reference's bins (:func:`reference_bins`), made once for many batches."""
+    return _psi_of(reference, _as_series(current, "the current sample"))
 
 
 def psi(reference, current, bins: int = 10) -> float:
@@ -81,10 +118,8 @@ def psi(reference, current, bins: int = 10) -> float:
     0 means the same distribution; by custom below 0.1 is stable, 0.1–0.25 a moderate shift, above 0.25 a
     major one. Empty bins count as a share of :data:`EPSILON`.
     """
-    shares = bin_shares(reference, current, bins)
-    ref = np.clip(shares["reference"].to_numpy(), EPSILON, None)
-    cur = np.clip(shares["current"].to_numpy(), EPSILON, None)
-    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+    ref, cur = _as_series(reference, "the reference sample"), _as_series(current, "the current sample")
+    return _psi_of(reference_bins(ref.astype(str) if _is_categorical(cur) else ref, bins), cur)
 
 
 def ks(reference, current) -> float:

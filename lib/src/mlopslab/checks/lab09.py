@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data, monitoring
-from ..exercises import NotAnswered, correct, exercise, partial, wrong
+from ..exercises import NotAnswered, correct, exercise, is_blank, partial, wrong
 from ..policy import ALERTS, AlertRules
 from ._guards import Forbidden, case_seed, references, seal, without
 from ._tolerance import rounded
@@ -164,7 +164,8 @@ def psi_by_hand(answer, **_):
     if not callable(answer):
         return wrong("Define a function `psi_table(reference, current)` that returns a DataFrame, one row per bin.")
     for feature, where, ref, cur in _psi_cases():
-        result, blocked = _guarded(answer, ["psi", "bin_shares", "feature_drift"], "PSI", ref.copy(), cur.copy())
+        result, blocked = _guarded(answer, ["psi", "psi_against", "reference_bins", "bin_shares", "feature_drift"], "PSI",
+                                   ref.copy(), cur.copy())
         if blocked:
             return blocked
         if result is None:
@@ -212,28 +213,13 @@ _QUIET_FEATURES = ["InternetService", "Contract", "PaymentMethod", "PaperlessBil
 
 @cache
 def _reference_bins(feature: str) -> tuple[np.ndarray | None, pd.Series]:
-    """The bins of ``monitoring.bin_shares`` for the reference's ``feature``: (edges, shares), or (None, shares by
-    category)."""
-    values = _reference()[feature]
-    if not pd.api.types.is_numeric_dtype(values.dtype):  # categories: one bin each
-        return None, values.astype(str).value_counts(normalize=True)
-    inner = np.unique(np.quantile(values.to_numpy(dtype=float), np.linspace(0.0, 1.0, 11)))[1:-1]
-    edges = np.concatenate([[-np.inf], inner, [np.inf]])
-    return edges, pd.Series(np.histogram(values.to_numpy(dtype=float), edges)[0] / len(values))
+    """The reference's bins of ``feature`` (``monitoring.reference_bins``), made once: a draw tries a few cases."""
+    return monitoring.reference_bins(_reference()[feature])
 
 
 def _quick_psi(feature: str, current: pd.Series) -> float:
-    """``monitoring.psi(reference[feature], current)`` with the reference's bins computed once (a draw tries a few
-    cases)."""
-    edges, ref = _reference_bins(feature)
-    if edges is None:
-        cur = current.value_counts(normalize=True)
-        labels = ref.index.union(cur.index)
-        ref, cur = ref.reindex(labels, fill_value=0.0), cur.reindex(labels, fill_value=0.0)
-    else:
-        cur = pd.Series(np.histogram(current.to_numpy(dtype=float), edges)[0] / len(current))
-    ref, cur = np.maximum(ref.to_numpy(), monitoring.EPSILON), np.maximum(cur.to_numpy(), monitoring.EPSILON)
-    return float(max(np.sum((cur - ref) * np.log(cur / ref)), 0.0))
+    """``monitoring.psi(reference[feature], current)``, on the reference's bins made once."""
+    return monitoring.psi_against(_reference_bins(feature), current)
 
 
 def _unseen_drift(seed: int) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -355,12 +341,12 @@ def _later(month: str, months: int) -> str:
 
 @lru_cache(maxsize=1)
 def _scored_months() -> dict[str, pd.DataFrame]:
+    """Every production batch, scored by the champion."""
     from ..registry import load
 
     champion = load("champion")
-    months = ["2026-01", "2026-02", "2026-03", "2026-06", "2026-07", "2026-08", "2026-09"]
     return {m: data.load_batch(m).assign(churn_probability=monitoring.score(champion, data.load_batch(m)))
-            for m in months}
+            for m in data.PRODUCTION_MONTHS}
 
 
 def _calibration_cases():
@@ -446,26 +432,86 @@ def calibration_alerts(answer, **_):
                                     "(label_available).")
             return partial(0.5, "The alerts are right, but raised in the wrong month when the labels come late: read "
                                 "the month from the labels' label_available column instead of assuming one month.")
-    return correct("Right: the rule sees errors in both directions, raised when the outcomes are known — the "
-                   "over-prediction of the label bias from the first labels, the competitor's under-prediction later.")
+    return correct("Right: your rule sees errors in both directions, on months, segments and limits of the check's own, "
+                   "raised in the month the outcomes arrive, also when they arrive late and shuffled.")
 
 
 # ---------------------------------------------------------------------------------------------- 09.drift_types
 
-FINDINGS = ("over-prediction from the first labels on", "price rise", "new sign-ups", "competitor's fibre offer")
+FINDINGS = ("over-prediction", "price rise", "new sign-ups", "competitor's fibre offer")
 _KINDS = ("data drift", "concept drift", "label bias")
-_KEY = "896d2cbebdde2d2ae6a04526ac69c235ab79d45cf5a8ba986ae093ed1ce2ac65"
-"""SHA-256 of the right answer (findings in order, each with its kind): the release ships this module to students."""
+SIGNALS = ("psi", "calibration gap", "auc", "fairness gap")
+"""The signals a finding's evidence is named by: a feature's PSI, a segment's calibration gap, the batch's AUC, the
+fairness gap (the monitor's alert rules and the dashboard's panels)."""
+_KEY = "5b38d138ff1e33c0fd30ba3bb749601a873f8b915492598352211dcaca3e9f2c"
+"""SHA-256 of the right kinds and signals (findings in order): the release ships this module to students."""
 
 
-def _digest(kinds: dict[str, str]) -> str:
+def _digest(kinds: dict[str, str], signals: dict[str, str]) -> str:
     import hashlib
 
-    return hashlib.sha256("|".join(f"{f}={kinds[f]}" for f in FINDINGS).encode()).hexdigest()
+    return hashlib.sha256("|".join(f"{f}={kinds[f]}/{signals[f]}" for f in FINDINGS).encode()).hexdigest()
+
+
+def _first(rows: pd.DataFrame) -> set[str]:
+    """The first batch month of ``rows`` (alerts) and the month its alert was raised in; {"none"} without alerts."""
+    if rows.empty:
+        return {"none"}
+    first = rows.sort_values(["batch", "raised_in"]).iloc[0]
+    return {str(first["batch"]), str(first["raised_in"])}
+
+
+@lru_cache(maxsize=1)
+def _evidence_months() -> dict[str, set[str]]:
+    """Per finding, where its evidence first shows in this term's data, under the governed rules: the first batch
+    whose signal crossed its alert line (a PSI alert on the feature the event moves; a calibration alert in the
+    direction of the error), or the month that alert was raised in."""
+    batches = {m: data.load_batch(m) for m in data.PRODUCTION_MONTHS}
+    psi_alerts = pd.DataFrame([(m, m, f) for m, b in batches.items() for f in ("MonthlyCharges", "tenure")
+                               if _quick_psi(f, b[f]) >= ALERTS.psi_alert], columns=["batch", "raised_in", "feature"])
+    calibration = _calibration_rows(_scored_months(), {m: data.load_labels(m) for m in data.PRODUCTION_MONTHS},
+                                    list(monitoring.SEGMENTS), ALERTS)
+    under = calibration[calibration["direction"] == "under-predicted"]
+    fibre = under[under["segment"] == "InternetService=Fiber optic"]
+    return {
+        "over-prediction": _first(calibration[calibration["direction"] == "over-predicted"]),
+        "price rise": _first(psi_alerts[psi_alerts["feature"] == "MonthlyCharges"]),
+        "new sign-ups": _first(psi_alerts[psi_alerts["feature"] == "tenure"]),
+        "competitor's fibre offer": _first(under) | (_first(fibre) if len(fibre) else set()),
+    }
+
+
+def _month(value) -> str:
+    """A month as the lab writes it ("2026-07"), from a string, a Period or a Timestamp; "none" for None or NaN."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "none"
+    return str(value).strip()[:7]
+
+
+def _read_evidence(evidence) -> tuple[dict[str, tuple[str, str]] | None, str | None]:
+    """The evidence as {finding: (signal, month)}, or None and what is wrong with its form."""
+    if not isinstance(evidence, dict) or is_blank(evidence):
+        return None, ("Give the evidence too: `evidence`, a dict mapping each finding to (the signal that shows it, "
+                      "the first batch month it shows in), and pass it to the check as `evidence=evidence`.")
+    found = {str(k).strip().lower(): v for k, v in evidence.items()}
+    if set(found) != set(FINDINGS):
+        return None, f"Give evidence for the same four findings: {list(FINDINGS)}."
+    read = {}
+    for finding, value in found.items():
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            return None, (f"The evidence of {finding!r} is {value!r}: give a pair (signal, month), like "
+                          "(\"auc\", \"2026-03\").")
+        signal, month = str(value[0]).strip().lower(), _month(value[1])
+        if signal not in SIGNALS:
+            return None, f"Name each signal as one of {list(SIGNALS)}, not {value[0]!r}."
+        if month != "none" and not (len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit()):
+            return None, f"Give each month as the lab writes it (\"2026-03\"), not {value[1]!r}."
+        read[finding] = (signal, month)
+    return read, None
 
 
 @exercise("09.drift_types", points=2, title="Name what the monitor saw")
-def drift_types(answer, **_):
+def drift_types(answer, evidence=None, **_):
     if not isinstance(answer, dict):
         return wrong(f"Give a dict mapping each finding to one of {list(_KINDS)}, like {dict.fromkeys(FINDINGS)}.")
     given = {str(k).strip().lower(): str(v).strip().lower() for k, v in answer.items() if v is not ...}
@@ -476,12 +522,19 @@ def drift_types(answer, **_):
     invalid = sorted({v for v in given.values() if v not in _KINDS})
     if invalid:
         return wrong(f"Answer each finding with one of {list(_KINDS)}, not {invalid[0]!r}.")
-    if _digest(given) == _KEY:
-        return correct("Right: prices and the customer mix moved the inputs (the model coped); the competitor changed "
-                       "what the same inputs mean for fibre customers; the over-prediction was there before anything "
-                       "changed — the training labels were wrong.")
-    return wrong("Not all four are right yet. For each finding ask: did the inputs change (PSI), did the relation "
-                 "between inputs and churn change at some moment (a calibration gap that appears after an event), "
-                 "or was the model off from the very first labels (what it learned was wrong)?")
+    shown, problem = _read_evidence(evidence)
+    if problem:
+        return wrong(problem)
+    months = _evidence_months()
+    if _digest(given, {f: shown[f][0] for f in FINDINGS}) == _KEY and all(shown[f][1] in months[f] for f in FINDINGS):
+        return correct("Right, and with the evidence of this year's data: prices and the customer mix moved the inputs "
+                       "(PSI, in the batch of each event); the competitor changed what the same inputs mean for fibre "
+                       "customers (a calibration gap that opens with its batch, where no PSI of theirs moved); the "
+                       "over-prediction was in the calibration from the first labelled batch, before anything changed "
+                       "— the training labels were wrong.")
+    return wrong("Not all four are right yet (kind, signal and month; all must be right). For each finding: which "
+                 "signal crossed its governed line for it, and in which batch first (the `batch` column of "
+                 "`year.alerts`)? Did the inputs move (PSI), or only the outcomes against the predictions (a "
+                 "calibration gap)? Did it start with an event, or was it there from the first labelled batch?")
 
 seal(__name__)
