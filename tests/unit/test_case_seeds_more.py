@@ -1,20 +1,32 @@
 """More checks whose made-up cases are drawn from ``_guards.case_seed`` (fresh for every check, replayed by the
 grader's re-check), instead of being fixed in the check's source where a student could compute the expected results
-offline and type them in. For each: an honest answer is right, and each declared wrong answer's idea stays below full
-points, on several draws (replayed seeds, so the test is the same every run); a lookup of the old fixed case fails."""
+offline and type them in. For each: the lab's reference answer is right, and each of its declared wrong and shortcut
+answers stays below full points, on several draws (replayed seeds, so the test is the same every run); so does a
+lookup of the old fixed case. The answers are the lab's own cells (``lab_answers``), not copies of them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 from draws import SEEDS, scores
-from fairlearn.metrics import MetricFrame, equal_opportunity_difference, selection_rate
-from lab_answers import declared_mistakes
-from mlopslab import config, data, development, policy, preparation, registry, scrum, trust
+from fairlearn.metrics import MetricFrame, equal_opportunity_difference, selection_rate, true_positive_rate
+from lab_answers import declared_mistakes, defined
+from mlopslab import config, data, development, policy, preparation, provisioning, registry, scrum, trust, validation
 from mlopslab.checks import _guards, lab00, lab02, lab05, lab06, lab07, lab08, lab10, lab11  # noqa: F401 -- registers the checks
 from mlopslab.exercises import evaluate
 from mlopslab.validation import Evidence
+
+
+def declared(lab: str, exercise: str, name: str, namespace: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The lab's declared wrong and shortcut answers to ``exercise``; at least the two wrong ones every exercise
+    declares, so that a renamed cell cannot leave a test with nothing to refuse."""
+    found = declared_mistakes(lab, exercise, name, namespace)
+    assert sum(what.startswith("wrong") for what, _ in found) >= 2, (exercise, [what for what, _ in found])
+    return found
 
 
 def test_the_draws_replay_and_differ() -> None:
@@ -23,51 +35,28 @@ def test_the_draws_replay_and_differ() -> None:
 
 # --- 00.yearly_value ------------------------------------------------------------------------------------------
 
-def yearly_value(table):
-    return 12 * table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum()
+yearly_value = defined("00", "00.yearly_value", "yearly_value", {})
 
 
-def yearly_value_everyone(table):
-    return 12 * table["MonthlyCharges"].sum()
-
-
-def yearly_value_one_month(table):
-    return table.loc[table["Churn"] == "Yes", "MonthlyCharges"].sum()
-
-
-def yearly_value_of_the_notebook(table):
-    customers = data.load_customers()
-    return 12 * customers.loc[customers["Churn"] == "Yes", "MonthlyCharges"].sum()
-
-
-def yearly_value_looked_up(table):
+def yearly_value_looked_up(table):  # not a lab cell: a lookup of the old fixed case
     """Right on the lab's customers, the old small table's value typed in for any other table."""
     return yearly_value(table) if len(table) > 100 else 12 * (20.0 + 45.25 + 10.5)
 
 
 def test_00_yearly_value() -> None:
     assert scores("00.yearly_value", yearly_value) == [1.0] * len(SEEDS)
-    for wrong in (yearly_value_everyone, yearly_value_one_month, yearly_value_of_the_notebook, yearly_value_looked_up):
-        assert max(scores("00.yearly_value", wrong)) < 1, wrong.__name__
+    ideas = [*declared("00", "00.yearly_value", "yearly_value", {"customers": data.load_customers()}),
+             ("looked up", yearly_value_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("00.yearly_value", wrong)) < 1, what
 
 
 # --- 02.sprint_plan -------------------------------------------------------------------------------------------
 
-def sprint_plan(backlog, capacity, done, carried):
-    plan = list(carried)
-    used = backlog.loc[plan, "points"].sum()
-    ranked = backlog.sort_values("WSJF", ascending=False).index.tolist()
-    while True:
-        qualifies = [sid for sid in ranked if sid not in plan and sid not in done
-                     and all(dep in done or dep in plan for dep in backlog.loc[sid, "depends_on"])
-                     and used + backlog.loc[sid, "points"] <= capacity]
-        if not qualifies:
-            return plan
-        plan.append(qualifies[0])
-        used += backlog.loc[qualifies[0], "points"]
+sprint_plan = defined("02", "02.sprint_plan", "sprint_plan", {"scrum": scrum})
 
 
-def sprint_plan_stopping_at_a_misfit(backlog, capacity, done, carried):
+def sprint_plan_stopping_at_a_misfit(backlog, capacity, done, carried):  # not a lab cell: a test-only misfit
     plan, used = list(carried), backlog.loc[list(carried), "points"].sum()
     while True:
         ready = [sid for sid in backlog.sort_values("WSJF", ascending=False).index if sid not in plan
@@ -78,14 +67,14 @@ def sprint_plan_stopping_at_a_misfit(backlog, capacity, done, carried):
         used += backlog.loc[ready[0], "points"]
 
 
-def sprint_plan_looked_up(backlog, capacity, done, carried):
+def sprint_plan_looked_up(backlog, capacity, done, carried):  # not a lab cell: a lookup of the old fixed case
     """Right on the lab's backlog, the old made-up backlog's plan typed in for any other."""
     return sprint_plan(backlog, capacity, done, carried) if len(backlog) > 10 else ["A1", "B1", "B3", "B2", "B6"]
 
 
 def test_02_sprint_plan() -> None:
     assert scores("02.sprint_plan", sprint_plan) == [1.0] * len(SEEDS)
-    ideas = [*declared_mistakes("02", "02.sprint_plan", "sprint_plan", {"scrum": scrum}),
+    ideas = [*declared("02", "02.sprint_plan", "sprint_plan", {"scrum": scrum}),
              ("stopping at a misfit", sprint_plan_stopping_at_a_misfit), ("looked up", sprint_plan_looked_up)]
     for what, wrong in ideas:
         assert max(scores("02.sprint_plan", wrong)) < 1, what
@@ -102,14 +91,8 @@ def test_02_made_up_backlogs_need_every_part_of_the_rule() -> None:
 
 # --- 05.campaign and 05.test_profit -----------------------------------------------------------------------------
 
-def campaign(y_true, scores, threshold, economics, *, strict=False, churners_only=False, governed=False):
-    y_true, scores = np.asarray(y_true), np.asarray(scores)
-    matrix = (policy.ECONOMICS if governed else economics).cost_matrix()
-    reached = scores > threshold if strict else scores >= threshold
-    churners = int((reached & (y_true == 1)).sum())
-    stayers = 0 if churners_only else int(reached.sum()) - churners
-    return {"contacted": int(reached.sum()), "churners_contacted": churners,
-            "profit": float(churners * matrix.loc["churns", "contacted"] + stayers * matrix.loc["stays", "contacted"])}
+LAB05 = {"np": np, "policy": policy, "development": development}
+campaign = defined("05", "05.campaign", "campaign", LAB05)
 
 
 def _old_campaign_case():
@@ -119,7 +102,7 @@ def _old_campaign_case():
     return y, np.clip(np.round((0.25 + 0.35 * y + rng.normal(0, 0.2, 400)) * 20) / 20, 0, 1)
 
 
-def campaign_looked_up(y_true, scores, threshold, economics):
+def campaign_looked_up(y_true, scores, threshold, economics):  # not a lab cell: a lookup of the old fixed case
     """The old case's counts and profits, computed offline and looked up by threshold and economics."""
     y, old = _old_campaign_case()
     return campaign(y, old, threshold, economics)
@@ -127,37 +110,30 @@ def campaign_looked_up(y_true, scores, threshold, economics):
 
 def test_05_campaign() -> None:
     assert scores("05.campaign", campaign) == [1.0] * len(SEEDS)
-    for mistake in ({"strict": True}, {"churners_only": True}, {"governed": True}):
-        assert max(scores("05.campaign", lambda *a, m=mistake: campaign(*a, **m))) < 1, mistake
-    assert max(scores("05.campaign", campaign_looked_up)) < 1
+    for what, wrong in [*declared("05", "05.campaign", "campaign", LAB05), ("looked up", campaign_looked_up)]:
+        assert max(scores("05.campaign", wrong)) < 1, what
 
 
-def tuned_profit(y_val, val_scores, y_test, test_scores, economics):
-    chosen, _ = development.best_threshold(y_val, val_scores, economics)
-    return chosen, development.expected_profit(y_test, test_scores, chosen, economics)
+tuned_profit = defined("05", "05.test_profit", "test_profit", LAB05)  # not named test_profit: pytest would run it
 
 
-def tuned_profit_looked_up(y_val, val_scores, y_test, test_scores, economics):
+def tuned_profit_looked_up(y_val, val_scores, y_test, test_scores, economics):  # not a lab cell: a lookup
     """The old case's answer (seed 3), computed offline and looked up by the economics."""
     return tuned_profit(*lab05._tuning_case(3), economics)
 
 
 def test_05_test_profit() -> None:
     assert scores("05.test_profit", tuned_profit) == [1.0] * len(SEEDS)
-    ideas = [*declared_mistakes("05", "05.test_profit", "test_profit", {"development": development}),
-             ("looked up", tuned_profit_looked_up)]
+    ideas = [*declared("05", "05.test_profit", "test_profit", LAB05), ("looked up", tuned_profit_looked_up)]
     for what, wrong in ideas:
         assert max(scores("05.test_profit", wrong)) < 1, what
 
 
 # --- 07.recall_gaps (the student's recall_gap, run on the check's own cases) -------------------------------------
 
-def recall_gap(outcomes, decisions, groups):
-    return equal_opportunity_difference(outcomes, decisions, sensitive_features=groups)
-
-
-def share_contacted_gap(outcomes, decisions, groups):
-    return MetricFrame(metrics=selection_rate, y_true=outcomes, y_pred=decisions, sensitive_features=groups).difference()
+LAB07 = {"np": np, "pd": pd, "MetricFrame": MetricFrame, "selection_rate": selection_rate,
+         "true_positive_rate": true_positive_rate, "trust": trust, "validation": validation}
+recall_gap = defined("07", "07.recall_gaps", "recall_gap", LAB07)
 
 
 def _old_recall_cases():
@@ -174,7 +150,7 @@ def _old_recall_cases():
     return cases
 
 
-def recall_gap_looked_up(outcomes, decisions, groups):
+def recall_gap_looked_up(outcomes, decisions, groups):  # not a lab cell: a lookup of the old fixed cases
     """Right for the two SeniorCitizen groups; for the check's three groups, the old case's gap typed in."""
     if pd.Series(groups).nunique() == 2:
         return recall_gap(outcomes, decisions, groups)
@@ -191,29 +167,17 @@ def _recall_gap_problems(fn) -> list[str | None]:
 
 def test_07_recall_gap_on_the_checks_cases() -> None:
     assert _recall_gap_problems(recall_gap) == [None] * len(SEEDS)
+    # not lab cells: two other honest answers, fairlearn's own gap function and the lab's gap rounded
+    assert _recall_gap_problems(lambda o, d, g: equal_opportunity_difference(o, d, sensitive_features=g)) == \
+        [None] * len(SEEDS)
     assert _recall_gap_problems(lambda *a: round(recall_gap(*a), 3)) == [None] * len(SEEDS)
-    for wrong in (share_contacted_gap, recall_gap_looked_up):
-        assert all(_recall_gap_problems(wrong)), wrong.__name__
+    for what, wrong in [*declared("07", "07.recall_gaps", "recall_gap", LAB07), ("looked up", recall_gap_looked_up)]:
+        assert all(_recall_gap_problems(wrong)), what
 
 
 # --- 10.promotion_policy and 10.trigger -------------------------------------------------------------------------
 
-def beats_champion(challenger, champion, rule=policy.PROMOTION):
-    return challenger["profit"] - champion["profit"] > rule.min_gain and \
-        champion["auc"] - challenger["auc"] <= rule.max_auc_drop
-
-
-def beats_on_profit_only(challenger, champion, rule=policy.PROMOTION):
-    return challenger["profit"] > champion["profit"]
-
-
-def beats_with_the_drop_reversed(challenger, champion, rule=policy.PROMOTION):
-    return challenger["profit"] - champion["profit"] > rule.min_gain and \
-        challenger["auc"] - champion["auc"] <= rule.max_auc_drop
-
-
-def beats_with_the_governed_numbers(challenger, champion, rule=policy.PROMOTION):
-    return challenger["profit"] > champion["profit"] and challenger["auc"] >= champion["auc"] - 0.02
+beats_champion = defined("10", "10.promotion_policy", "beats_champion", {"policy": policy})
 
 
 _OLD_VERDICTS = {(0.8434, 10280.0): True, (0.81, 9860.0): False, (0.8077, 9861.0): True, (0.7776, 11000.0): False,
@@ -222,23 +186,18 @@ _OLD_VERDICTS = {(0.8434, 10280.0): True, (0.81, 9860.0): False, (0.8077, 9861.0
 """The old fixed cases' verdicts, by the challenger's AUC and profit."""
 
 
-def beats_looked_up(challenger, champion, rule=policy.PROMOTION):
+def beats_looked_up(challenger, champion, rule=policy.PROMOTION):  # not a lab cell: a lookup of the old cases
     return _OLD_VERDICTS.get((challenger["auc"], challenger["profit"]), False)
 
 
 def test_10_promotion_policy() -> None:
     assert scores("10.promotion_policy", beats_champion) == [1.0] * len(SEEDS)
-    for wrong in (beats_on_profit_only, beats_with_the_drop_reversed, beats_with_the_governed_numbers, beats_looked_up):
-        assert max(scores("10.promotion_policy", wrong)) < 1, wrong.__name__
+    ideas = [*declared("10", "10.promotion_policy", "beats_champion", {"policy": policy}), ("looked up", beats_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("10.promotion_policy", wrong)) < 1, what
 
 
-def plan_retraining(alerts, labelled, rule=policy.PROMOTION):
-    if not any(alert["kind"] in rule.retrain_on for alert in alerts):
-        return None
-    months = sorted(labelled)
-    if len(months) < rule.window + rule.gate_months:
-        return None
-    return months[-rule.gate_months - rule.window:-rule.gate_months], months[-rule.gate_months:]
+plan_retraining = defined("10", "10.trigger", "plan_retraining", {"policy": policy})
 
 
 def _old_trigger_plans() -> dict:
@@ -255,13 +214,13 @@ def _old_trigger_plans() -> dict:
             for kinds, labelled, rule in cases}
 
 
-def plan_looked_up(alerts, labelled, rule=policy.PROMOTION):
+def plan_looked_up(alerts, labelled, rule=policy.PROMOTION):  # not a lab cell: a lookup of the old fixed cases
     return _old_trigger_plans().get((tuple(a["kind"] for a in alerts), tuple(labelled), rule))
 
 
 def test_10_trigger() -> None:
     assert scores("10.trigger", plan_retraining) == [1.0] * len(SEEDS)
-    ideas = [*declared_mistakes("10", "10.trigger", "plan_retraining", {"policy": policy}), ("looked up", plan_looked_up)]
+    ideas = [*declared("10", "10.trigger", "plan_retraining", {"policy": policy}), ("looked up", plan_looked_up)]
     for what, wrong in ideas:
         assert max(scores("10.trigger", wrong)) < 1, what
 
@@ -279,24 +238,10 @@ def this_sprint(monkeypatch) -> None:
     monkeypatch.setattr(lab11, "_sprint_case", lambda increment: THIS_SPRINT)
 
 
-def sprint_kpis(history, metrics):
-    last = history.tail(3)
-    return {"velocity": last["done"].mean(), "commitment_reliability": last["done"].sum() / last["committed"].sum(),
-            "profit_uplift": metrics["profit"] - metrics["baseline_profit"]}
+sprint_kpis = defined("11", "11.review_kpis", "sprint_kpis", {"scrum": scrum})
 
 
-def sprint_kpis_every_sprint(history, metrics):
-    return {"velocity": history["done"].mean(), "commitment_reliability": (history["done"] / history["committed"]).mean(),
-            "profit_uplift": metrics["profit"]}
-
-
-def sprint_kpis_mean_of_ratios(history, metrics):
-    last = history.tail(3)
-    return {"velocity": last["done"].mean(), "commitment_reliability": (last["done"] / last["committed"]).mean(),
-            "profit_uplift": metrics["baseline_profit"] - metrics["profit"]}
-
-
-def sprint_kpis_looked_up(history, metrics):
+def sprint_kpis_looked_up(history, metrics):  # not a lab cell: a lookup of the old fixed case
     """Right for this sprint; the old other team's KPIs, computed offline, typed in for any other review."""
     if history.equals(THIS_SPRINT[0]):
         return sprint_kpis(history, metrics)
@@ -306,36 +251,28 @@ def sprint_kpis_looked_up(history, metrics):
 @pytest.mark.usefixtures("this_sprint")
 def test_11_review_kpis() -> None:
     assert scores("11.review_kpis", sprint_kpis, increment=None) == [1.0] * len(SEEDS)
-    for wrong in (sprint_kpis_every_sprint, sprint_kpis_mean_of_ratios, sprint_kpis_looked_up):
-        assert max(scores("11.review_kpis", wrong, increment=None)) < 1, wrong.__name__
+    ideas = [*declared("11", "11.review_kpis", "sprint_kpis", {"scrum": scrum}), ("looked up", sprint_kpis_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("11.review_kpis", wrong, increment=None)) < 1, what
 
 
 # --- 06.gate_decision -----------------------------------------------------------------------------------------
 
-def gate_decision(evidence, gate, strict=False, names=("auc", "uplift", "fairness"), typed=False):
-    limits = (0.75, 2.0, 0.10) if typed else (gate.min_auc, gate.min_uplift_per_customer, gate.max_fairness_gap)
-    if strict:
-        fails = [not evidence.auc > limits[0], not evidence.uplift_per_customer > limits[1],
-                 not evidence.fairness_gap < limits[2]]
-    else:
-        fails = [evidence.auc < limits[0], evidence.uplift_per_customer < limits[1], evidence.fairness_gap > limits[2]]
-    failed = [name for name, fail in zip(names, fails, strict=True) if fail]
-    return not failed, failed
+gate_decision = defined("06", "06.gate_decision", "gate_decision", {"validation": validation})
 
 
-def gate_decision_looked_up(evidence, gate):
+def gate_decision_looked_up(evidence, gate):  # not a lab cell: a lookup of the old fixed cases
     """The governed limits typed in, and the old cases of the two other boards looked up by their numbers."""
     boards = {(0.81, 0.85, 0.10): (False, ["auc"]), (0.81, 0.75, 0.2): (True, [])}
-    return boards.get((evidence.auc, gate.min_auc, gate.max_fairness_gap)) or gate_decision(evidence, gate, typed=True)
+    return boards.get((evidence.auc, gate.min_auc, gate.max_fairness_gap)) or gate_decision(evidence, policy.GATE)
 
 
 def test_06_gate_decision() -> None:
     assert scores("06.gate_decision", gate_decision) == [1.0] * len(SEEDS)
-    wrongs = [lambda e, g: gate_decision(e, g, strict=True),
-              lambda e, g: gate_decision(e, g, names=("min_auc", "min_uplift_per_customer", "max_fairness_gap")),
-              lambda e, g: (False, ["fairness"]), gate_decision_looked_up]
-    for number, wrong in enumerate(wrongs):
-        assert max(scores("06.gate_decision", wrong)) < 1, number
+    ideas = [*declared("06", "06.gate_decision", "gate_decision", {"validation": validation}),
+             ("looked up", gate_decision_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("06.gate_decision", wrong)) < 1, what
 
 
 def test_06_every_gate_case_fails_the_same_rules_on_every_draw() -> None:
@@ -347,47 +284,34 @@ def test_06_every_gate_case_fails_the_same_rules_on_every_draw() -> None:
 
 # --- 07.reweighing --------------------------------------------------------------------------------------------
 
-def reweighing_weights(groups, y, flip=False, within_group=False):
-    rows = pd.DataFrame({"group": np.asarray(groups), "label": np.asarray(y)})
-    share_group = rows["group"].map(rows["group"].value_counts(normalize=True))
-    share_label = rows["label"].map(rows["label"].value_counts(normalize=True))
-    if within_group:
-        share_both = rows.groupby("group")["label"].transform(lambda s: s.map(s.value_counts(normalize=True)))
-    else:
-        share_both = rows.groupby(["group", "label"])["label"].transform("size") / len(rows)
-    weights = share_group * share_label / share_both
-    return (1 / weights if flip else weights).to_numpy()
+LAB07_REWEIGHING = {"np": np, "pd": pd, "trust": trust}
+reweighing_weights = defined("07", "07.reweighing", "reweighing_weights", LAB07_REWEIGHING)
 
 
-def reweighing_looked_up(groups, y):
-    """Honest on the customers (wrong: P(label | group)); the old eight rows' weights typed in."""
-    if len(groups) == 8:
-        return reweighing_weights(pd.Series(["a", "a", "a", "b", "b", "b", "b", "c"]), pd.Series([1, 1, 0, 0, 0, 0, 1, 0]))
-    return reweighing_weights(groups, y, within_group=True)
+def typed_in_the_old_rows(formula):  # not a lab cell: a lookup of the old fixed case
+    """``formula`` (a wrong one), with the old eight rows' right weights typed in for any eight rows."""
+    def looked_up(groups, y):
+        if len(groups) == 8:
+            return reweighing_weights(pd.Series(["a", "a", "a", "b", "b", "b", "b", "c"]),
+                                      pd.Series([1, 1, 0, 0, 0, 0, 1, 0]))
+        return formula(groups, y)
+    return looked_up
 
 
 def test_07_reweighing() -> None:
     assert scores("07.reweighing", reweighing_weights) == [1.0] * len(SEEDS)
-    for wrong in (lambda g, y: reweighing_weights(g, y, flip=True), lambda g, y: reweighing_weights(g, y, within_group=True),
-                  reweighing_looked_up):
-        assert max(scores("07.reweighing", wrong)) < 1
+    mistakes = declared("07", "07.reweighing", "reweighing_weights", LAB07_REWEIGHING)
+    ideas = [*mistakes, *((f"{what}, the old rows looked up", typed_in_the_old_rows(wrong)) for what, wrong in mistakes)]
+    for what, wrong in ideas:
+        assert max(scores("07.reweighing", wrong)) < 1, what
 
 
 # --- 11.release (the student's `beats`, and the decision cases' verdicts) -----------------------------------------
 
-def release_beats(new, old, rule):
-    return new.profit - old.profit > rule.min_gain and old.auc - new.auc <= rule.max_auc_drop
+release_beats = defined("11", "11.release", "beats", {})
 
 
-def release_beats_on_profit(new, old, rule):
-    return new.profit >= old.profit
-
-
-def release_beats_with_the_drop_reversed(new, old, rule):
-    return new.profit - old.profit > rule.min_gain and new.auc - old.auc <= rule.max_auc_drop
-
-
-def release_beats_looked_up(new, old, rule):
+def release_beats_looked_up(new, old, rule):  # not a lab cell: a lookup of the old fixed cases
     """The old cases' verdicts, by the candidate's profit and AUC; the governed rule with typed numbers otherwise."""
     old_cases = {(e.profit, e.auc): lab11._beats(e, o, r) for _, e, o, r in lab11._BEATS_CASES}
     return old_cases.get((new.profit, new.auc), new.profit > old.profit and old.auc - new.auc <= 0.02)
@@ -396,10 +320,14 @@ def release_beats_looked_up(new, old, rule):
 def test_11_release_rule_on_the_checks_cases() -> None:
     mine = Evidence(auc=0.81, threshold=0.3, profit=9800.0, baseline_profit=4000.0, customers=1100)
     champion = Evidence(auc=0.8, threshold=0.3, profit=9000.0, baseline_profit=4000.0, customers=1100)
+    ideas = dict(declared("11", "11.release", "beats", {}))
+    # shortcut 3 writes `beats` right and never asks it: its mistake is in decide_and_promote, which needs the store
+    assert lab11._beats_problem(ideas.pop("shortcut 3"), mine, champion, SEEDS[0]) is None
+    ideas["looked up"] = release_beats_looked_up
     for seed in SEEDS:
         assert lab11._beats_problem(release_beats, mine, champion, seed) is None
-        for wrong in (release_beats_on_profit, release_beats_with_the_drop_reversed, lambda *_: True, release_beats_looked_up):
-            assert lab11._beats_problem(wrong, mine, champion, seed), (seed, wrong)
+        for what, wrong in ideas.items():
+            assert lab11._beats_problem(wrong, mine, champion, seed), (seed, what)
 
 
 def test_11_shifted_cases_keep_every_verdict() -> None:
@@ -415,25 +343,21 @@ def test_11_shifted_cases_keep_every_verdict() -> None:
 
 # --- 06.promote -----------------------------------------------------------------------------------------------
 
-def promote(client, name, version, *, times=True):
-    tags = client.get_model_version(name, version).tags
-    chain = policy.APPROVAL
-    card_logged = tags.get(chain.card_tag, "")
-    if tags.get("gate") != "passed" or not card_logged:
+LAB06_PROMOTE = {"policy": policy, "validation": validation}
+promote = defined("06", "06.promote", "promote", LAB06_PROMOTE)
+
+
+def promote_with_the_old_early_approval_typed_in(client, name, version):  # not a lab cell: a lookup of the old case
+    """No comparison of the times: the old case's early approval time, typed in, is refused."""
+    tags, chain = client.get_model_version(name, version).tags, policy.APPROVAL
+    if tags.get(chain.approved_at_tag) == "2026-03-01T16:05:00+00:00":
+        raise PermissionError("approved before its model card existed")
+    if tags.get("gate") != "passed" or not tags.get(chain.card_tag, ""):
         raise PermissionError("the gate did not pass, or no model card")
     if not chain.may_approve(tags.get(chain.author_tag, ""), tags.get(chain.approver_tag, "")):
         raise PermissionError("not approved by someone other than its author")
-    if times and tags.get(chain.approved_at_tag, "") < card_logged:
-        raise PermissionError("approved before its model card existed")
     client.set_registered_model_alias(name, "champion", version)
     return version
-
-
-def promote_with_the_old_early_approval_typed_in(client, name, version):
-    """No comparison of the times: the old case's early approval time, typed in, is refused."""
-    if client.get_model_version(name, version).tags.get(policy.APPROVAL.approved_at_tag) == "2026-03-01T16:05:00+00:00":
-        raise PermissionError("approved before its model card existed")
-    return promote(client, name, version, times=False)
 
 
 def test_06_promote(monkeypatch) -> None:
@@ -441,70 +365,55 @@ def test_06_promote(monkeypatch) -> None:
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-promote"))
     config.setup_tracking()
-    for seed in list(SEEDS)[:3]:
+    ideas = [*declared("06", "06.promote", "promote", LAB06_PROMOTE),
+             ("looked up", promote_with_the_old_early_approval_typed_in)]
+    for seed in list(SEEDS)[:2]:  # two draws: each idea's call registers versions in a store
         scenarios = lab06._promotion_scenarios(seed)
         early = next(tags for label, tags, _ in scenarios if "before its model card" in label)
         assert early[policy.APPROVAL.approved_at_tag] < early[policy.APPROVAL.card_tag]
         _guards.replay({"06.promote": seed})
         assert evaluate("06.promote", promote).score == 1.0
-        _guards.replay({"06.promote": seed})
-        assert evaluate("06.promote", promote_with_the_old_early_approval_typed_in).score < 1
+        for what, wrong in ideas:
+            _guards.replay({"06.promote": seed})
+            assert evaluate("06.promote", wrong).score < 1, (seed, what)
 
 
 # --- 08.meets_slo ---------------------------------------------------------------------------------------------
 
-def meets_slo(latencies_ms, slo=policy.SLO):
-    if len(latencies_ms) < 100 / (100 - slo.percentile):
-        raise ValueError("too few calls")
-    return bool(np.percentile(latencies_ms, slo.percentile) <= slo.latency_ms)
+LAB08 = {"np": np, "policy": policy}
+meets_slo = defined("08", "08.meets_slo", "meets_slo", LAB08)
 
 
-def meets_slo_nearest_rank(latencies_ms, slo=policy.SLO):
+def meets_slo_nearest_rank(latencies_ms, slo=policy.SLO):  # not a lab cell: another honest answer
     ordered = sorted(latencies_ms)
     if len(ordered) < np.ceil(100 / (100 - slo.percentile)):
         raise ValueError("too few calls")
     return ordered[int(np.ceil(slo.percentile / 100 * len(ordered))) - 1] <= slo.latency_ms
 
 
-def meets_slo_on_the_mean(latencies_ms, slo=policy.SLO):
-    return bool(np.mean(latencies_ms) <= slo.latency_ms)
-
-
-def meets_slo_however_few(latencies_ms, slo=policy.SLO):
-    return bool(np.percentile(latencies_ms, slo.percentile) <= slo.latency_ms)
-
-
-def meets_slo_looked_up(latencies_ms, slo=policy.SLO):
+def meets_slo_looked_up(latencies_ms, slo=policy.SLO):  # not a lab cell: a lookup of the old fixed samples
     """The old samples' verdicts, by the number of calls and the objective; the percentile otherwise."""
     old = {(100, 300.0, 95.0): None, (12, 300.0, 95.0): ValueError, (62, 300.0, 99.0): ValueError}
     verdict = old.get((len(latencies_ms), slo.latency_ms, slo.percentile), False)
     if verdict is ValueError:
         raise ValueError("too few calls")
-    return meets_slo_however_few(latencies_ms, slo)
+    return bool(np.percentile(latencies_ms, slo.percentile) <= slo.latency_ms)
 
 
 def test_08_meets_slo() -> None:
     for honest in (meets_slo, meets_slo_nearest_rank):
         assert scores("08.meets_slo", honest) == [1.0] * len(SEEDS), honest.__name__
-    for wrong in (meets_slo_on_the_mean, meets_slo_however_few, meets_slo_looked_up):
-        assert max(scores("08.meets_slo", wrong)) < 1, wrong.__name__
+    for what, wrong in [*declared("08", "08.meets_slo", "meets_slo", LAB08), ("looked up", meets_slo_looked_up)]:
+        assert max(scores("08.meets_slo", wrong)) < 1, what
 
 
 # --- 03.quarantine --------------------------------------------------------------------------------------------
 
-def quarantine(batch, contract, *, labels=True, lazy=True):
-    import pandera.pandas as pa
-
-    try:
-        contract.validate(batch, lazy=lazy)
-        bad = []
-    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as err:
-        bad = err.failure_cases["index"].dropna().unique() if labels else err.failure_cases.index
-    is_bad = batch.index.isin(bad)
-    return batch[~is_bad], batch[is_bad]
+LAB03 = {"pa": pa, "data": data, "provisioning": provisioning}
+quarantine = defined("03", "03.quarantine", "quarantine", LAB03)
 
 
-def quarantine_looked_up(batch, contract):
+def quarantine_looked_up(batch, contract):  # not a lab cell: a lookup of the old fixed case
     """Right on the batches; the old small table's quarantine typed in."""
     if len(batch) > 20:
         return quarantine(batch, contract)
@@ -519,28 +428,17 @@ def test_03_quarantine() -> None:
         _, small, contract, broken = lab03._small_case(seed)
         assert set(lab03._reference_quarantine(small, contract)) == set(broken), seed
     assert scores("03.quarantine", quarantine) == [1.0] * len(SEEDS)
-    for wrong in (lambda b, c: quarantine(b, c, labels=False), lambda b, c: quarantine(b, c, lazy=False),
-                  quarantine_looked_up):
-        assert max(scores("03.quarantine", wrong)) < 1
+    for what, wrong in [*declared("03", "03.quarantine", "quarantine", LAB03), ("looked up", quarantine_looked_up)]:
+        assert max(scores("03.quarantine", wrong)) < 1, what
 
 
 # --- 04.split_by_time and 04.new_feature ------------------------------------------------------------------------
 
-def split_by_time(df, validation_months=3, test_months=3):
-    months = sorted(df["month"].unique())
-    first_test, first_validation = months[-test_months], months[-test_months - validation_months]
-    return (df[df["month"] < first_validation], df[(df["month"] >= first_validation) & (df["month"] < first_test)],
-            df[df["month"] >= first_test])
+LAB04 = {"np": np, "pd": pd, "preparation": preparation}
+split_by_time = defined("04", "04.split_by_time", "split_by_time", LAB04)
 
 
-def split_with_validation_after_test(df, validation_months=3, test_months=3):
-    months = sorted(df["month"].unique())
-    first_validation, first_test = months[-validation_months], months[-validation_months - test_months]
-    return (df[df["month"] < first_test], df[df["month"] >= first_validation],
-            df[(df["month"] >= first_test) & (df["month"] < first_validation)])
-
-
-def split_looked_up(df, validation_months=3, test_months=3):
+def split_looked_up(df, validation_months=3, test_months=3):  # not a lab cell: a lookup of the old fixed cases
     """The old cases' cut months (the year, the year without its last two months, 2 and 1 months), by the last month."""
     cuts = {("2025-12", 3, 3): ("2025-07", "2025-10"), ("2025-10", 3, 3): ("2025-05", "2025-08"),
             ("2025-12", 2, 1): ("2025-10", "2025-12")}
@@ -552,18 +450,14 @@ def split_looked_up(df, validation_months=3, test_months=3):
 def test_04_split_by_time() -> None:
     assert sorted(data.load_customers()["month"].unique())[-1] == "2025-12"  # the table above is the year's
     assert scores("04.split_by_time", split_by_time) == [1.0] * len(SEEDS)
-    for wrong in (split_with_validation_after_test, split_looked_up):
-        assert max(scores("04.split_by_time", wrong)) < 1, wrong.__name__
+    for what, wrong in [*declared("04", "04.split_by_time", "split_by_time", LAB04), ("looked up", split_looked_up)]:
+        assert max(scores("04.split_by_time", wrong)) < 1, what
 
 
-def add_new_month_to_month(X, below=False):
-    out = X.copy()
-    first_year = out["tenure"] < 12 if below else out["tenure"] <= 12
-    out["new_month_to_month"] = ((out["Contract"] == "Month-to-month") & first_year).astype(int)
-    return out
+add_new_month_to_month = defined("04", "04.new_feature", "add_new_month_to_month", LAB04)
 
 
-def feature_looked_up(X):
+def feature_looked_up(X):  # not a lab cell: a lookup of the old fixed case
     """Right on the customers; the old edge rows' values typed in by row label."""
     if len(X) > 100:
         return add_new_month_to_month(X)
@@ -579,18 +473,15 @@ def test_04_new_feature() -> None:
         assert {("Month-to-month", 12), ("Month-to-month", 13), ("Month-to-month", 0)} <= set(
             zip(edges["Contract"], edges["tenure"], strict=True))
     assert scores("04.new_feature", add_new_month_to_month) == [1.0] * len(SEEDS)
-    for wrong in (lambda X: add_new_month_to_month(X, below=True), feature_looked_up):
-        assert max(scores("04.new_feature", wrong)) < 1
+    ideas = [*declared("04", "04.new_feature", "add_new_month_to_month", LAB04), ("looked up", feature_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("04.new_feature", wrong)) < 1, what
 
 
 # --- 07.feature_effect ----------------------------------------------------------------------------------------
 
-def feature_effect(model, customer, feature, background, flip=False, replaced_only=False):
-    own = model.predict_proba(customer)[:, 1][0]
-    variants = pd.concat([customer] * len(background), ignore_index=True)
-    variants[feature] = background[feature].to_numpy()
-    replaced = model.predict_proba(variants)[:, 1].mean()
-    return replaced if replaced_only else (replaced - own if flip else own - replaced)
+LAB07_EFFECT = {"pd": pd, "trust": trust}
+feature_effect = defined("07", "07.feature_effect", "feature_effect", LAB07_EFFECT)
 
 
 def test_07_feature_effect() -> None:
@@ -598,40 +489,32 @@ def test_07_feature_effect() -> None:
     X_train, _ = preparation.split_xy(train)
     customer = trust.customer_frame(holdout[holdout["customerID"] == "9339-JOZSO"])
     context = {"model": model, "customer": customer, "background": trust.comparable_customers(X_train, customer, n=200)}
-    lab_table = {f: feature_effect(model, customer, f, context["background"]) for f in ("Contract", "MonthlyCharges")}
-
-    def read_off_the_labs_table(model, customer, feature, background):
-        return lab_table.get(feature, feature_effect(model, customer, feature, background))
+    # the lab's table of effects for its customer (an earlier cell's `effects`), which shortcut 2 reads off
+    effects = trust.feature_effects(model, customer, context["background"], n_background=len(context["background"]))
 
     first_other = lab07._other_customers()[1].iloc[[0]]  # the old fixed case: the first such customer, seed SEED + 1
     old_case = trust.customer_frame(first_other)
     old_background = trust.comparable_customers(X_train, old_case, n=150, seed=config.SEED + 1)
     old_table = {f: feature_effect(model, old_case, f, old_background) for f in ("Contract", "MonthlyCharges")}
 
-    def typed_from_the_old_case(model, customer, feature, background):
+    def typed_from_the_old_case(model, customer, feature, background):  # not a lab cell: a lookup of the old case
         if customer["Contract"].iloc[0] == "Two year":
             return old_table[feature]
         return feature_effect(model, customer, feature, background)
 
     assert scores("07.feature_effect", feature_effect, **context) == [1.0] * len(SEEDS)
-    for wrong in (lambda *a: feature_effect(*a, flip=True), lambda *a: feature_effect(*a, replaced_only=True),
-                  read_off_the_labs_table, typed_from_the_old_case):
-        assert max(scores("07.feature_effect", wrong, **context)) < 1
+    ideas = [*declared("07", "07.feature_effect", "feature_effect", {**LAB07_EFFECT, "effects": effects}),
+             ("looked up", typed_from_the_old_case)]
+    for what, wrong in ideas:  # three draws each: a call costs about 0.4 s, and the probe tries each on another draw
+        assert max(scores("07.feature_effect", wrong, seeds=list(SEEDS)[:3], **context)) < 1, what
 
 
 # --- 03.services_consistent -----------------------------------------------------------------------------------
 
-def services_consistent(df, *, both_ways=True, phone=True, addons=data.ADDONS):
-    ok = (df["PhoneService"] == "No") == (df["MultipleLines"] == "No phone service") if phone else df.index == df.index
-    for addon in addons:
-        if both_ways:
-            ok &= (df["InternetService"] == "No") == (df[addon] == "No internet service")
-        else:
-            ok &= ~((df["InternetService"] == "No") & (df[addon] != "No internet service"))
-    return ok
+services_consistent = defined("03", "03.services_consistent", "services_consistent", LAB03)
 
 
-def services_looked_up(df):
+def services_looked_up(df):  # not a lab cell: a lookup of the old fixed case
     """The phone rule only, and the old batch's conflicting rows (the course seed), typed in by label."""
     from mlopslab.checks import lab03
 
@@ -639,16 +522,14 @@ def services_looked_up(df):
     typed = {row for rows in injected.values() for row in rows}
     if len(df) == len(data.load_customers()):  # the training data: nothing to flag
         return services_consistent(df)
-    return services_consistent(df, addons=[]) & ~df.index.isin(typed)
+    return ((df["PhoneService"] == "No") == (df["MultipleLines"] == "No phone service")) & ~df.index.isin(typed)
 
 
 def test_03_services_consistent() -> None:
     assert scores("03.services_consistent", services_consistent) == [1.0] * len(SEEDS)
-    wrongs = [lambda df: services_consistent(df, both_ways=False), lambda df: services_consistent(df, phone=False),
-              lambda df: services_consistent(df, addons=[a for a in data.ADDONS if a != "OnlineBackup"]),
-              services_looked_up]
-    for number, wrong in enumerate(wrongs):
-        assert max(scores("03.services_consistent", wrong)) < 1, number
+    ideas = [*declared("03", "03.services_consistent", "services_consistent", LAB03), ("looked up", services_looked_up)]
+    for what, wrong in ideas:
+        assert max(scores("03.services_consistent", wrong)) < 1, what
 
 
 # --- 08.score_online (its customers; the server's answers are judged in the lab's own test) -----------------------
@@ -662,17 +543,10 @@ def test_08_score_online_draws_other_customers() -> None:
 
 # --- 10.promote -----------------------------------------------------------------------------------------------
 
-def promote_version(client, name, version, *, gated=True, trace=True, error=ValueError):
-    if gated and client.get_model_version(name, version).tags.get("gate") != "passed":
-        raise error(f"{name} version {version} has not passed the gate")
-    previous = str(client.get_model_version_by_alias(name, "champion").version)
-    if trace and previous != str(version):
-        client.set_model_version_tag(name, version, "replaces", previous)
-    client.set_registered_model_alias(name, "champion", version)
-    return previous
+promote_version = defined("10", "10.promote", "promote", {})
 
 
-def promote_typed_in(client, name, version):
+def promote_typed_in(client, name, version):  # not a lab cell: a lookup of the old fixed layout
     """The old layout's numbers typed in: refuse '3' and '4', record and return '1'."""
     if version in ("3", "4"):
         raise ValueError("not gated")
@@ -687,14 +561,13 @@ def test_10_promote(monkeypatch) -> None:
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-promote-10"))
     config.setup_tracking()
+    ideas = [*declared("10", "10.promote", "promote", {}), ("looked up", promote_typed_in)]
     for seed in list(SEEDS)[:3]:
         versions, champion, target, (failed, ungated) = lab10._promote_case(seed)
         assert versions[int(champion) - 1] == versions[int(target) - 1] == {"gate": "passed"} and champion != target
         assert versions[int(failed) - 1] == {"gate": "failed"} and versions[int(ungated) - 1] == {}
         _guards.replay({"10.promote": seed})
         assert evaluate("10.promote", promote_version).score == 1.0
-        wrongs = (lambda c, n, v: promote_version(c, n, v, gated=False, trace=False),
-                  lambda c, n, v: promote_version(c, n, v, error=AssertionError), promote_typed_in)
-        for number, wrong in enumerate(wrongs):
+        for what, wrong in ideas:
             _guards.replay({"10.promote": seed})
-            assert evaluate("10.promote", wrong).score < 1, (seed, number)
+            assert evaluate("10.promote", wrong).score < 1, (seed, what)

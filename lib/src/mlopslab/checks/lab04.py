@@ -362,8 +362,9 @@ def _feature_edge_rows(seed: int) -> pd.DataFrame:
     return rows.set_axis(rng.choice(np.arange(10, 10_000), len(edges), replace=False))
 
 
-def _validation_aucs(answer) -> tuple[float, float]:
-    """Validation AUC of the logistic-regression pipeline with and without the student's feature."""
+def _validation_aucs(answer) -> tuple[float, float, str]:
+    """Validation AUC of the logistic-regression pipeline with and without the student's feature, and the validation
+    months ("2025-07 to 2025-09")."""
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -388,7 +389,7 @@ def _validation_aucs(answer) -> tuple[float, float]:
     for extra in ([FEATURE], []):
         model = pipeline(extra).fit(fit[FEATURES], y_fit)
         aucs.append(roc_auc_score(y_val, model.predict_proba(val[FEATURES])[:, 1]))
-    return aucs[0], aucs[1]
+    return aucs[0], aucs[1], f"{months[-6]} to {months[-4]}"
 
 
 @exercise("04.new_feature", points=2, title="An engineered feature")
@@ -425,13 +426,13 @@ def new_feature(answer, **_):
             return wrong(f"On {where}, {int(differ.sum())} rows get the wrong value (e.g. a {row['Contract']} "
                          f"customer with tenure {row['tenure']}). The feature is 1 for a month-to-month customer in "
                          "the first year (tenure of at most 12 months), else 0.")
-    with_feature, without = _validation_aucs(answer)
+    with_feature, without, validation_months = _validation_aucs(answer)
     gain = with_feature - without
     verdict = ("no real gain: the model already combines contract and tenure, so the feature stays out of the "
                "team's pipeline" if abs(gain) < FEATURE_MIN_GAIN else
                "a gain worth a second look on more months before the feature joins the team's pipeline")
-    return correct(f"Right, on training rows and on a serving batch alike. On the validation months (July to "
-                   f"September) the logistic regression ranks with AUC {with_feature:.4f} with your feature and "
+    return correct(f"Right, on training rows and on a serving batch alike. On the validation months "
+                   f"({validation_months}) the logistic regression ranks with AUC {with_feature:.4f} with your feature and "
                    f"{without:.4f} without: {verdict}.")
 
 
