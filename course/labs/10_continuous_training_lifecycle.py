@@ -61,10 +61,22 @@ config.setup_tracking()
 pd.set_option("display.width", 130)
 pd.set_option("display.max_colwidth", 60)
 
+
+
+def span(months):
+    """A list of months as its first and last: '2026-01..2026-03'."""
+    return f"{min(months)}..{max(months)}"
+
+
+def counted(n, word):
+    """'1 month', '3 months'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 MODEL = "churn-lifecycle"
 client = MlflowClient()
 start = continuous.start_lifecycle(MODEL)  # churn-lifecycle@champion -> the governed champion
-print(f"{MODEL}@champion: version {start.version}, trained on {start.train_months[0]}..{start.train_months[-1]}, "
+print(f"{MODEL}@champion: version {start.version}, trained on {span(start.train_months)}, "
       f"governed threshold ({policy.THRESHOLD.tag}) {start.threshold:.2f}")
 
 # %% [markdown]
@@ -286,8 +298,8 @@ frames = {m: continuous.labelled(m) for m in data.PRODUCTION_MONTHS}  # each bat
 may = frames["2026-05"]
 june_alerts = continuous.monitor_month(start, data.load_batch("2026-06"), last=may, last_scores=start.score(may))
 rise = data.term().drift.price_rise_batch  # the datasheet's price rise (data.term(): the scenario of the data in data/)
-print(f"June 2026 is {'the month of' if rise == '2026-06' else 'after' if rise < '2026-06' else 'before'} the price "
-      f"rise ({data.month_name(rise)})")
+when = "the month of" if rise == "2026-06" else "after" if rise < "2026-06" else "before"
+print(f"June 2026 is {when} the price rise ({data.month_name(rise)})")
 triggers = sorted({alert["kind"] for alert in june_alerts} & set(policy.PROMOTION.retrain_on))
 print(f"-> June raises {' and '.join(triggers) + ' alerts' if triggers else 'no alert'} of a kind that triggers "
       "retraining (policy.PROMOTION, below)")
@@ -303,37 +315,32 @@ pd.DataFrame(june_alerts)
 # one: `continuous.start_lifecycle` measures the governed champion's reference on the hold-out months' **audited**
 # outcomes (lab 07's audit, `monitoring.champion_data(audited=True)`). The same customers' recorded 2025 labels hold
 # lab 07's false churners, which a model that never sees age or gender cannot pick out. Measured on them, the
-# reference moves, and the alert line with it (the line that starts with an arrow says which way):
+# reference moves, and the alert line with it (the line that starts with an arrow says how far below the real
+# reference that line lies):
 
 # %% id="reference"
 _, audited = monitoring.champion_data(audited=True)  # the hold-out months, with lab 07's audited outcomes
 _, recorded = monitoring.champion_data()  # the same customers, with their recorded 2025 labels
-reference = {}
-for labels, holdout in (("audited outcomes", audited), ("recorded labels", recorded)):
-    reference[labels] = roc_auc_score(holdout[data.TARGET] == "Yes", start.score(holdout))
-    print(f"reference AUC on the {labels:16}: {reference[labels]:.3f} -> alert line "
-          f"{reference[labels] - policy.ALERTS.auc_drop:.3f}")
-print(f"the loop's monitor: reference {start.reference_auc:.3f} -> alert line "
-      f"{start.reference_auc - policy.ALERTS.auc_drop:.3f}, measured on {start.reference_on}")
-slack = reference["audited outcomes"] - reference["recorded labels"] + policy.ALERTS.auc_drop
-print(f"with the recorded labels' line, a month's AUC could fall {slack:.3f} below the real reference before an alert "
-      f"(the rule's limit: {policy.ALERTS.auc_drop:g})")
-lower = reference["audited outcomes"] - reference["recorded labels"]
-print(f"-> the recorded labels draw the alert line {lower:.3f} lower: more slack than the rule's limit" if lower > 0
-      else "-> the recorded labels do not draw a lower alert line: no more slack than the rule's limit")
-may_batch, may_labels = data.load_batch("2026-05"), data.load_labels("2026-05")
-lab09 = monitoring.monitor_year(start.pipeline, start.reference, audited, {"2026-05": may_batch},
-                                {"2026-05": may_labels}, threshold=start.threshold)  # lab 09's monitor, on May
-auc_alert = (lab09.alerts["rule"] == "AUC drop").any()
+drop = policy.ALERTS.auc_drop
+reference = {"audited outcomes": roc_auc_score(audited[data.TARGET] == "Yes", start.score(audited)),
+             "recorded labels": roc_auc_score(recorded[data.TARGET] == "Yes", start.score(recorded))}
+for labels in reference:
+    print(f"reference AUC on the {labels:16}: {reference[labels]:.3f} -> alert line {reference[labels] - drop:.3f}")
+print(f"the loop's monitor: reference {start.reference_auc:.3f} -> alert line {start.reference_auc - drop:.3f}, "
+      f"measured on {start.reference_on}")
+slack = reference["audited outcomes"] - (reference["recorded labels"] - drop)  # down to the recorded labels' line
+print(f"-> with the recorded labels' line, a month's AUC could fall {slack:.3f} below the real reference before an "
+      f"alert: {'more' if slack > drop else 'no more'} than the rule's limit ({drop:g})")
+lab09 = monitoring.monitor_year(start.pipeline, start.reference, audited, {"2026-05": data.load_batch("2026-05")},
+                                {"2026-05": data.load_labels("2026-05")}, threshold=start.threshold)  # on May
 print(f"lab 09's monitor, same champion: reference {lab09.reference_auc:.3f} -> alert line "
-      f"{lab09.reference_auc - policy.ALERTS.auc_drop:.3f}; May's AUC, known in June: "
-      f"{lab09.table['auc'].iloc[0]:.3f} -> {'an AUC alert' if auc_alert else 'no AUC alert'}")
+      f"{lab09.reference_auc - drop:.3f}; May's AUC, known in June: {lab09.table['auc'].iloc[0]:.3f}")
 
 # %% [markdown]
 # The last line runs lab 09's own monitor (`monitoring.monitor_year`) on the same champion: it draws the same line as
-# the loop's monitor, one yardstick under one policy. Where the recorded labels draw the line lower (the arrow's
-# verdict), that line would let ranking decay by more than the rule's own limit before anyone heard of it (the printed
-# slack): a lax rule that only looks strict.
+# the loop's monitor, one yardstick under one policy. Where the arrow says *more than the rule's limit*, the recorded
+# labels' line would let ranking decay further than the rule allows before anyone heard of it: a lax rule that only
+# looks strict.
 # Compare like with like: production's labels are real outcomes, and so is the reference.
 #
 # An alert says *something changed*; it does not say *retrain now*. Retraining needs **labels**, and labels arrive a
@@ -609,6 +616,7 @@ months = data.PRODUCTION_MONTHS
 models = {start.version: start}  # registry version -> the model, as the loop knows it
 gated = {}  # month -> the challenger trained that month, if it passed the gate
 raised = {}  # month -> the monitor's alerts that month
+serving = {}  # month -> the model that scored its batch
 champion, last, log = start, None, []
 for month in months:
     if not code_ok:  # a failed code test stops the whole line: no batch is monitored or scored
@@ -651,56 +659,59 @@ for month in months:
             outcome = "failed the gate: " + ", ".join(decision.failed)
     served = str(client.get_model_version_by_alias(MODEL, "champion").version)
     champion = models.get(served, champion)  # what the alias serves (the loop keeps each registered model in memory)
+    serving[month] = champion
     scores = champion.score(batch)
     continuous.log_scoring(MODEL, month, served, batch, scores, champion.threshold)
+    planned = "" if challenger is None else f"train {span(challenger.train_months)}, gate {span(challenger.gate_months)}"
     log.append({"month": month, "alerts": len(alerts), "first alert": alerts[0]["rule"] if alerts else "",
-                "plan": "" if challenger is None else (f"train {challenger.train_months[0]}..{challenger.train_months[-1]}"
-                                                       f", gate {challenger.gate_months[0]}..{challenger.gate_months[-1]}"),
-                "challenger": outcome, "exam gain €": exam_gain, "served by": f"v{served}",
+                "plan": planned, "challenger": outcome, "exam gain €": exam_gain, "served by": f"v{served}",
                 "contacted": int((scores >= champion.threshold).sum()),
                 "profit": continuous.profit(champion, frames[month])})
     last = (frames[month], scores)  # next month, these scores meet their labels
 log = pd.DataFrame(log).reindex(columns=["month", "alerts", "first alert", "plan", "challenger", "exam gain €",
                                          "served by", "contacted", "profit"])  # the same columns if CI stopped
-if log["served by"].notna().any():  # the loop ran: read its alerts
-    first_plan = months[policy.PROMOTION.window + policy.PROMOTION.gate_months]  # the first month with enough labels
-    early = [alert["detail"] for m in months if m < first_plan for alert in raised[m] if alert["rule"] == "calibration"]
-    print(f"-> before {first_plan}: {len(early)} calibration alert{'' if len(early) == 1 else 's'}, "
-          f"{sum('over-predicted' in detail for detail in early)} of them over-prediction")
-    rang = [m for m in months if any(alert["rule"] == "PSI MonthlyCharges" for alert in raised[m])]  # the price alert
-    price_alert = f"-> the price alert (PSI MonthlyCharges) rings in {len(rang)} months"
-    if not rang:
-        print(f"{price_alert} (the price rise: {rise})")
-    elif rang[-1] == months[-1]:
-        print(f"{price_alert}, from {rang[0]} (the price rise: {rise}) to the end of the year")
-    else:
-        quiet = months[months.index(rang[-1]) + 1]
-        against = models.get(log.set_index("month").at[rang[-1], "served by"][1:])  # what the monitor compares with next
-        print(f"{price_alert}, {rang[0]}..{rang[-1]} (the price rise: {rise}); none from {quiet}"
-              + (f", against v{against.version}, trained on {against.train_months[0]}..{against.train_months[-1]}"
-                 if against is not None else ""))
 log
+
+# %% id="loop-alerts"
+first_plan = months[policy.PROMOTION.window + policy.PROMOTION.gate_months]  # the first month with enough labels
+early = [alert["detail"] for m in months if m < first_plan for alert in raised[m] if alert["rule"] == "calibration"]
+over = sum("over-predicted" in detail for detail in early)
+rang = [m for m in months if any(alert["rule"] == "PSI MonthlyCharges" for alert in raised[m])]  # the price alert
+price = f"-> the price alert (PSI MonthlyCharges) rings in {counted(len(rang), 'month')} (the price rise: {rise})"
+if rang and rang[-1] == months[-1]:
+    price += f", from {rang[0]} to the end of the year"
+elif rang:  # it stopped: the monitor then compared prices with the training data of what served in its last month
+    against = serving[rang[-1]]
+    price += (f", {span(rang)}; none from {months[months.index(rang[-1]) + 1]}, against v{against.version}, "
+              f"trained on {span(against.train_months)}")
+if serving:
+    print(f"-> before {first_plan}: {counted(len(early), 'calibration alert')}, {over} of them over-prediction")
+    print(price)
+else:
+    print("-> CI stopped the line: no month was monitored")
 
 # %% [markdown]
 # Read the log from the top (if the `plan` column is empty in every row, your trigger never planned a challenger: go
-# back to exercise 10.2). Before June, whatever alerts fire cannot lead to retraining: there are not yet enough
-# labelled months of 2026. (The first line with an arrow, above the log, counts the calibration alerts there. An
-# over-prediction alert there is lab 09's finding again: the governed champion learned from 2025's recorded labels, and
-# since lab 07's audit the outcomes of 2026 are recorded correctly.) From June, each month with an alert of a kind in
-# `retrain_on` plans a challenger (the price alert is among them from the month it first rings: the second line with
-# an arrow gives that month and the price rise's), and each one must pass the gate and your promotion rule before it
-# serves (one that passes the gate but not your rule is registered and never serves: `served by` skips its version).
+# back to exercise 10.2), then the two lines with an arrow under it. Before June, whatever alerts fire cannot lead to
+# retraining: there are not yet enough labelled months of 2026. (The first arrow counts the calibration alerts there.
+# An over-prediction alert there is lab 09's finding again: the governed champion learned from 2025's recorded labels,
+# and since lab 07's audit the outcomes of 2026 are recorded correctly.) With your trigger, from June each month with
+# an alert of a kind in `retrain_on` plans a challenger (the price alert is a `data` alert: the second arrow gives the
+# months it rings and the price rise's), and each one must pass the gate and your promotion rule before it serves (one
+# that passes the gate but not your rule is registered and never serves: `served by` skips its version).
 # Data drift is measured against the training data of the model that serves: once a model that learned the new prices
-# serves, the price alert can stop. The same line says whether it did, and if so, on which months the model it was then
-# compared with was trained (read the `first alert` column too; if your loop never promoted, the model it is compared
-# with never changes).
+# serves, the price alert can stop. The second arrow says whether it did, and if so, on which months the model it was
+# then compared with was trained (read the `first alert` column too; if your loop never promoted, the model it is
+# compared with never changes).
 #
 # ### Yardsticks: every served model against its own line
 #
 # The monitor held each model that served to its own reference AUC: the governed champion to lab 09's line, each
 # promoted challenger to the AUC of its exam. Here are the alerts of the year by kind, and for each model that served,
-# its reference, its alert line and its weakest month. (December's AUC is included, although its labels arrive only
-# in January 2027, after this year's loop.)
+# its reference, its alert line, its weakest month and the calibration alerts on its scores. A month's performance
+# alerts judge the scores of the month before, whose labels have just arrived, so they count for the model that made
+# those scores. (December's AUC is included, although its labels arrive only in January 2027, after this year's loop:
+# no alert of the year judges December's scores.)
 
 # %% id="yardsticks"
 from collections import Counter
@@ -718,45 +729,41 @@ over, under = count["over-predicted"], count["under-predicted"]
 print(f"alerts of the year: data {count['data']} (one per drifting feature a month), calibration {over + under} "
       f"(churn over-predicted {over}, under-predicted {under}), AUC drop {count['AUC drop']}, "
       f"fairness {count['fairness']}")
-if log["served by"].notna().any():  # the loop ran: read its performance alerts
-    drops = [m for m in months if any(alert["rule"] == "AUC drop" for alert in raised[m])]
-    print("-> no AUC alert all year" if not drops else
-          f"-> AUC alerts in {len(drops)} month{'' if len(drops) == 1 else 's'} ({', '.join(drops)}): ranking fell "
-          "below a line too")
-    scored = dict(zip(months[1:], zip(months[:-1], log["served by"].iloc[:-1])))  # alerts of m -> the scores they judge
-    over_on = sorted({scored[m][1] for m in months for alert in raised[m] if kind_of(alert) == "over-predicted"})
-    under = [scored[m][0] for m in months if any(kind_of(alert) == "under-predicted" for alert in raised[m])]
-    rival = data.term().drift.competitor_batch
-    when = "before" if under and under[0] < rival else "in" if under and under[0] == rival else "after"
+judged = {scored: [kind_of(alert) for alert in raised[month] if alert["kind"] == "performance"]
+          for scored, month in zip(months, months[1:])}  # month -> the alerts on its scores (raised the month after)
+over_on = sorted({f"v{serving[m].version}" for m in judged if "over-predicted" in judged[m]})
+under_on = [m for m in judged if "under-predicted" in judged[m]]
+rival = data.term().drift.competitor_batch
+if serving:
+    first_under = "no under-prediction alert"
+    if under_on:
+        when = "before" if under_on[0] < rival else "in" if under_on[0] == rival else "after"
+        first_under = f"the first under-prediction alert on {under_on[0]}'s scores, {when} the competitor's month ({rival})"
     print(f"-> over-prediction alerts on the scores of {' and '.join(over_on) or 'no model'} (the 2025 champion: "
-          f"v{start.version}); " + ("no under-prediction alert" if not under else
-                                    f"the first under-prediction alert on {under[0]}'s scores, {when} the competitor's "
-                                    f"month ({rival})"))
+          f"v{start.version}); {first_under}")
 yardsticks = []
 for served_by, served_months in log.groupby("served by", sort=False)["month"]:
-    model = models.get(served_by[1:])
-    if model is None:  # a version the loop did not register (only if a hand-made move put it there)
-        continue
+    model = serving[served_months.iloc[0]]
     auc = {m: continuous.on_months(model, frames[m])["auc"] for m in served_months}
     weakest = min(auc, key=auc.get)
-    kinds = Counter(kind_of(alert) for m in served_months for alert in raised[m])
+    on_its_scores = Counter(kind for m in served_months for kind in judged.get(m, []))
     yardsticks.append({"served by": served_by, "reference AUC": f"{model.reference_auc:.3f}",
                        "measured on": model.reference_on,
                        "alert line": f"{model.reference_auc - policy.ALERTS.auc_drop:.3f}",
                        "weakest month": f"{weakest}: {auc[weakest]:.3f}",
-                       "calibration alerts (over / under)": f"{kinds['over-predicted']} / {kinds['under-predicted']}"})
+                       "calibration alerts on its scores": f"{on_its_scores['over-predicted']} over, "
+                                                           f"{on_its_scores['under-predicted']} under"})
 pd.DataFrame(yardsticks)
 
 # %% [markdown]
-# Compare the alert line with the weakest month: each model's weakest month against its own line. The first line with
-# an arrow, above the table, says whether a month's AUC raised an alert. Where none did, ranking is not what raised the
-# alarms; as in lab 09, the drift shows in the data and in calibration. The calibration alerts (last column, in the
-# months each version served) can tell lab 09's two stories, and the second line with an arrow says whether they do
-# this year, by the scores each alert judged: over-prediction on the 2025 champion's scores (its labels over-record
-# churn), under-prediction once the competitor arrives, which a model can learn only months later. The yardstick still
-# matters: it is what makes the AUC rule's silence, or its alert, mean something. Its price shows in the `reference
-# AUC` column: a challenger's reference comes from a small exam, its gate months, and it moves from one challenger to
-# the next.
+# Compare the alert line with the weakest month: each model's weakest month against its own line. The first line
+# printed counts the year's alerts by kind: where it counts no `AUC drop`, ranking is not what raised the alarms; as
+# in lab 09, the drift shows in the data and in calibration. The calibration alerts (last column) can tell lab 09's two
+# stories, and the line with an arrow says whether they do this year: over-prediction on the 2025 champion's scores
+# (its labels over-record churn), under-prediction once the competitor arrives, which a model can learn only months
+# later. The yardstick still matters: it is what makes the AUC rule's silence, or its alert, mean something. Its price
+# shows in the `reference AUC` column: a challenger's reference comes from a small exam, its gate months, and it moves
+# from one challenger to the next.
 #
 # ## 7. Business value: static vs continuously retrained, on equal terms
 #
@@ -801,46 +808,43 @@ if not gated:
 else:
     first_month = min(gated)
     after = value[value["month"] >= first_month].drop(columns="month").sum()
-    print(f"from {first_month} (the recipe's first gated challenger, trained on {gated[first_month].train_months[0]}.."
-          f"{gated[first_month].train_months[-1]}) to {months[-1]}:")
+    print(f"from {first_month} (the recipe's first gated challenger, trained on {span(gated[first_month].train_months)}) "
+          f"to {months[-1]}:")
     for strategy, euros in after.items():
         print(f"  {strategy:31} €{euros:,.0f}")
     gain = after["recipe, retrained"] - after["recipe, trained once"]
-    print(f"retraining the recipe, on equal terms: {signed(gain)} ({gain / after['recipe, trained once']:+.1%})")
-    print(f"-> retraining {'pays' if gain > 0 else 'does not pay'} on equal terms: the retrained recipe earns "
-          f"{'more' if gain > 0 else 'no more'} than the once-trained one")
+    print(f"-> retraining the recipe, on equal terms: {signed(gain)} ({gain / after['recipe, trained once']:+.1%}), "
+          f"so retraining {'pays' if gain > 0 else 'does not pay'}")
     against_nothing = after["what the loop served"] - after["2025 champion, never retrained"]
-    print(f"the loop against never retraining the champion: {signed(against_nothing)}")
-    print(f"-> the loop earns {'more' if against_nothing > 0 else 'no more'} than doing nothing (the 2025 champion, "
-          "never retrained)")
+    print(f"-> the loop against doing nothing (the 2025 champion, never retrained): {signed(against_nothing)}, so the "
+          f"loop earns {'more' if against_nothing > 0 else 'no more'}")
 
 # %% [markdown]
 # Once your trigger (exercise 10.2), promotion rule (exercise 10.3) and alias move (exercise 10.4) have run (with
-# their stubs, as the notebook is handed out, no challenger passes and the chart has only the 2025 champion's line),
-# the bottom panel answers the first question, month by month. When did the retrained recipe first learn from the
+# their stubs, as the notebook is handed out, the loop trains no challenger and the chart's four lines are all the
+# 2025 champion's), the bottom panel answers the first question, month by month. When did the retrained recipe first learn from the
 # competitor's world? The competitor arrived in the month the datasheet gives (`data.term()`, printed below); a model
 # can learn from a month only once that month is labelled **and** has left the gate:
 
 # %% id="competitor"
 competitor = data.term().drift.competitor_batch
 print(f"the competitor arrived in {data.month_name(competitor)} ({competitor})")
-learned = [(m, c) for m, c in sorted(gated.items()) if competitor in c.train_months]
-for month, model in learned[:1]:
-    kept = log.set_index("month").at[month, "challenger"] != "promoted"
+learned = [m for m in sorted(gated) if competitor in gated[m].train_months]  # months whose challenger learned it
+if learned:
+    model = gated[learned[0]]
+    did = "promoted it" if log.set_index("month").at[learned[0], "challenger"] == "promoted" else "kept the champion"
     print(f"first gated challenger trained on a month with the competitor: {model.name} (v{model.version}), trained "
-          f"on {model.train_months[0]}..{model.train_months[-1]}; the loop "
-          f"{'kept the champion' if kept else 'promoted it'} that month")
-if not learned:
+          f"on {span(model.train_months)}; the loop {did} that month")
+else:
     print(f"no challenger that passed the gate was trained on {competitor}")
 if gated:  # the retrained recipe against the once-trained one, before and after its window holds the new prices
     gap = (value["recipe, retrained"] - value["recipe, trained once"]).set_axis(months)
     new_prices = [m for m in months if max(recipe(m, retrained=True).train_months) >= rise]
     same_world = [m for m in months if min(gated) <= m and m not in new_prices]
-    print(f"-> retrained minus trained once: {signed(gap[same_world].sum())} in the {len(same_world)} month"
-          f"{'' if len(same_world) == 1 else 's'} before its window held the price rise ({rise}), "
-          + (f"{signed(gap[new_prices].sum())} in the {len(new_prices)} month{'' if len(new_prices) == 1 else 's'} from "
-             f"{new_prices[0]}" if new_prices
-             else "and no month after"))
+    after_rise = (f"{signed(gap[new_prices].sum())} in the {counted(len(new_prices), 'month')} from {new_prices[0]}"
+                  if new_prices else "and no month after")
+    print(f"-> retrained minus trained once: {signed(gap[same_world].sum())} in the {counted(len(same_world), 'month')} "
+          f"before its window held the price rise ({rise}), {after_rise}")
 
 # %% [markdown]
 # Compare the bars with the log. A retrained model can only differ from the once-trained one in what its training
@@ -850,24 +854,24 @@ if gated:  # the retrained recipe against the once-trained one, before and after
 # periods). It can come only months after the first alarm, because labels arrive late and the gate months are kept
 # out of training.
 #
-# The second question's answer is the last line printed under the chart, once your loop has promoted a challenger
-# (with the exercises' stubs there is no such line, and the cell below says the loop never promoted). Where the loop
-# earns no more than doing nothing, the log's `exam gain €` column and the figures below say why.
+# The second question's answer is the last line with an arrow under the chart (with the exercises' stubs there is no
+# such line, and the cell below says the loop never promoted). Where the loop earns no more than doing nothing, the
+# log's `exam gain €` column and the figures below say why.
 
 # %% id="loop-vs-champion"
 promotions = list(log.loc[log["challenger"] == "promoted", "month"])
 if not promotions:
     print("the loop never promoted a challenger: what it served is the 2025 champion")
 else:
-    first = log.set_index("month").loc[promotions[0]]
-    print(f"the loop's first promotion: {promotions[0]}, won its exam by €{first['exam gain €'].lstrip('+')} "
+    first = promotions[0]
+    before, since = [m for m in months if m < first], [m for m in months if m >= first]
+    print(f"the loop's first promotion: {first}, won its exam by €{log.set_index('month').at[first, 'exam gain €'][1:]} "
           f"(policy.PROMOTION.min_gain = {policy.PROMOTION.min_gain:g})")
     print(f"customers trained on: the 2025 champion {len(start.reference):,}; that challenger "
-          f"{len(models[first['served by'][1:]].reference):,}")
-    since = [m for m in months if m >= promotions[0]]
+          f"{len(serving[first].reference):,}")
     churn = {m: (frames[m][data.TARGET] == "Yes").mean() for m in months}
-    print(f"churn rate: {sum(churn[m] for m in months if m < promotions[0]) / (len(months) - len(since)):.0%} a "
-          f"month on average before {promotions[0]}, {sum(churn[m] for m in since) / len(since):.0%} from it")
+    print(f"churn rate: {sum(churn[m] for m in before) / len(before):.0%} a month on average before {first}, "
+          f"{sum(churn[m] for m in since) / len(since):.0%} from it")
     contacts = pd.DataFrame({
         "churn rate": [f"{churn[m]:.0%}" for m in since],
         "contacted by the 2025 champion": [int((start.score(frames[m]) >= start.threshold).sum()) for m in since],
@@ -875,24 +879,23 @@ else:
     }, index=since)
     print(contacts.to_string())
     more = (contacts["contacted by the 2025 champion"] > contacts["contacted by what the loop served"]).sum()
-    before = [m for m in months if m not in since]
-    rose = sum(churn[m] for m in since) / len(since) > sum(churn[m] for m in before) / len(before)
-    print(f"-> the 2025 champion contacts more customers than what the loop served in {more} of {len(since)} months "
-          f"from {promotions[0]}, while churn is {'higher' if rose else 'not higher'} than before")
+    print(f"-> the 2025 champion contacts more customers than what the loop served in {more} of "
+          f"{counted(len(since), 'month')} from {first}")
 
 # %% [markdown]
 # Once the loop has promoted (the cell above then prints its first promotion and the months since), three things are
 # at work.
 #
 # * **The first promotion decides the rest.** A challenger is promoted when it earns more than the serving champion
-#   on the gate months, by any amount: `policy.PROMOTION.min_gain` is zero (printed above). A first win by a small
-#   sum on the gate months' customers may be noise; after it, every challenger is compared with the last one, never
-#   again with the 2025 model.
-# * **The 2025 champion is not a weak model.** It is the same recipe, trained on several times as many customers.
+#   on the gate months by more than `policy.PROMOTION.min_gain` (printed above, beside what the first promotion won
+#   by). A first win by a small sum on the gate months' customers may be noise; after it, every challenger is
+#   compared with the last one, never again with the 2025 model.
+# * **The 2025 champion is not a weak model.** It is the same recipe, trained on many more customers (the second line
+#   above counts them).
 # * **The same threshold is not the same decision.** The 2025 labels over-record churn, so the 2025 champion's scores
 #   can run higher than those of models trained on 2026's real outcomes, and at the governed threshold it then
-#   contacts more customers: the last line above counts the months where it did, and says whether churn rose. Where
-#   the price rise and the competitor push churn up, contacting more pays.
+#   contacts more customers: the line with an arrow counts the months where it did. Where the price rise and the
+#   competitor push churn up (compare the two churn rates printed above), contacting more pays.
 #
 # The first point is the board's to change. Here is the year replayed with the same challengers, judged by your
 # `beats_champion` on the same gate months, under the governed rule and under rules that ask for a margin (an
@@ -904,17 +907,17 @@ from dataclasses import replace
 replayed = {}  # min_gain -> what the loop would earn in the year
 for min_gain in (policy.PROMOTION.min_gain, 500, 1000) if gated else ():
     rule = replace(policy.PROMOTION, min_gain=min_gain)  # illustration: the governed rule with another margin
-    serving, earned, promoted = start, 0.0, []
+    now_serving, earned, promoted = start, 0.0, []
     for month in months:
         if month in gated:  # the same challengers, judged on the same gate months
             exam = continuous.gate_data(frames, gated[month].gate_months)
-            if beats_champion(continuous.on_months(gated[month], exam), continuous.on_months(serving, exam), rule):
-                serving = gated[month]
+            if beats_champion(continuous.on_months(gated[month], exam), continuous.on_months(now_serving, exam), rule):
+                now_serving = gated[month]
                 promoted.append(month)
-        earned += continuous.profit(serving, frames[month])
+        earned += continuous.profit(now_serving, frames[month])
     replayed[min_gain] = earned
-    print(f"{f'min_gain €{min_gain:,.0f}':15}: the loop would earn €{earned:,.0f} in the year, promoting in "
-          f"{', '.join(promoted) or 'no month'}")
+    margin = f"min_gain €{min_gain:,.0f}"
+    print(f"{margin:15}: the loop would earn €{earned:,.0f} in the year, promoting in {', '.join(promoted) or 'no month'}")
 print(f"never retraining the 2025 champion: €{value['2025 champion, never retrained'].sum():,.0f}"
       + ("" if gated else "; no challenger passed the gate, so there is nothing to replay (exercise 10.2 first)"))
 if replayed:
@@ -931,10 +934,9 @@ if replayed:
 # lesson: a retrain that moves from the recorded labels to real outcomes changes what the same threshold means. The
 # standing approval does not see it: it covers a threshold *inherited unchanged* and has no item for a change of label
 # source (`policy.STANDING_APPROVAL.not_covered`, printed in section 6), so the loop's promotions go through under it,
-# as the governed policy allows. That is a gap in the policy, not in the loop, and
-# closing it is the board's decision: the team's recommendation is to add "a change of label source" to what the
-# standing approval does not cover, so that such a promotion, and its threshold, go through lab 06's whole approval
-# chain.
+# as the governed policy allows. That is a gap in the policy, not in the loop, and closing it is the board's decision:
+# the team's recommendation is to add "a change of label source" to what the standing approval does not cover, so
+# that such a promotion, and its threshold, go through lab 06's whole approval chain.
 #
 # ## 8. Lineage: from a scored month to its data
 #
@@ -1028,8 +1030,8 @@ print(table.to_string(index=False))
 aliases = {a: registry.alias_version(a, MODEL) for a in ("champion", "challenger")}
 fig = continuous.lineage_figure(table, aliases)
 plt.show()
-december = client.get_model_version(MODEL, registry.alias_version("champion", MODEL)).tags
-touched = mlflow.search_runs(filter_string=f"tags.{lineage.TAG} = '{december.get(lineage.TAG, '')}'")
+serving_tags = client.get_model_version(MODEL, aliases["champion"]).tags  # the version serving now
+touched = mlflow.search_runs(filter_string=f"tags.{lineage.TAG} = '{serving_tags.get(lineage.TAG, '')}'")
 print(f"runs that touched the data of the version serving now: {list(touched['tags.mlflow.runName'])}")
 
 # %% [markdown]
@@ -1049,7 +1051,8 @@ for attempt, frame in (("hotfix-2027-01-a", december_labelled), ("hotfix-2027-01
     fit = development.fit_candidate(development.candidate_models()["logistic_regression"], frame)
     run_id = development.log_run(fit, attempt, frame, december_labelled, lineage.data_version(frame),
                                  tags={"gate": "skipped"})
-    broken = registry.register(run_id, name=MODEL)
+    version = registry.register(run_id, name=MODEL)
+broken = version  # the second attempt, with the shuffled labels
 try:
     promote(client, MODEL, broken)
 except ValueError as refusal:
