@@ -339,7 +339,8 @@ def test_a_renamed_copy_in_a_file_of_its_own_is_caught(tmp_path) -> None:
     from mlopslab.checks._guards import Forbidden, references, without
 
     copy = tmp_path / "helpers.py"
-    copy.write_text("from mlopslab.monitoring import *  # noqa\nimport numpy as np\n\n"
+    copy.write_text("from mlopslab.monitoring import *  # noqa\n"
+                    "from mlopslab.monitoring import _as_series, _is_categorical, _psi_of  # noqa\nimport numpy as np\n\n"
                     + inspect.getsource(monitoring.psi).replace("def psi(", "def drift_index(", 1))
     renamed = runpy.run_path(str(copy))["drift_index"]
     a, b = np.linspace(0, 1, 200), np.linspace(0.2, 1.2, 200)
