@@ -14,7 +14,7 @@
 # 1. run a lab in JupyterLab (locally or on Binder) and restart it cleanly;
 # 2. check that your environment is complete: packages, data checksums, and where experiment tracking goes;
 # 3. take a first look at the customer data the whole course uses, and compute a churn rate with pandas;
-# 4. answer the three kinds of exercise (a number, a list, a function) and read their instant feedback.
+# 4. answer the two kinds of checked exercise (a number, a function) and read their instant feedback.
 #
 # ### Why this matters to the business
 # A model that only runs on one person's laptop is a liability. Every lab in this course runs the same way for
@@ -196,8 +196,11 @@ plt.show()
 # `stage_leads` below has one row per stage and lead persona.
 #
 # Which personas lead **more than one** of the six stages? They are the people every hand-off between stages runs
-# through. Count the rows per persona (pandas counts the values of a column with `.value_counts()`), keep the personas
-# whose count is above one, and give their names as a list.
+# through. This exercise asks for a **function**, so that the check can call it on a table of its own as well: write
+# `lead_personas(table)` that takes a table like `stage_leads` (columns `stage` and `persona`) and returns the names of
+# the personas who lead more than one stage, as a list. Count the rows per persona (pandas counts the values of a
+# column with `.value_counts()`), keep the personas whose count is above one, and take their names (the index of the
+# counts) with `.index.tolist()`. Use the `table` you are given, not the notebook's `stage_leads`.
 
 # %% id="cell-stage-leads"
 stages = {
@@ -212,36 +215,51 @@ stage_leads = pd.DataFrame([(stage, persona) for stage, leads in stages.items() 
                            columns=["stage", "persona"])
 stage_leads
 
-# %% mlopslab={"exercise": "00.lead_persona", "choices": ["Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer"]}
-# BEGIN STUB
-# stages_per_persona = ...  # how many stages each persona leads
-# lead_persona = [...]      # the names of the personas who lead more than one stage
-# END STUB
-# BEGIN SOLUTION
-stages_per_persona = stage_leads["persona"].value_counts()
-lead_persona = stages_per_persona[stages_per_persona > 1].index.tolist()
-# END SOLUTION
+# %% mlopslab={"exercise": "00.lead_persona"}
+def lead_personas(table):
+    """The personas who lead more than one stage in `table` (one row per stage and lead persona), as a list."""
+    # BEGIN STUB
+    # stages_per_persona = ...  # how many stages each persona leads
+    # return ...                # the names of the personas whose count is above one, as a list
+    # END STUB
+    # BEGIN SOLUTION
+    stages_per_persona = table["persona"].value_counts()
+    return stages_per_persona[stages_per_persona > 1].index.tolist()
+    # END SOLUTION
+
 
 # %% mlopslab={"check": "00.lead_persona"}
-check("00.lead_persona", lead_persona)
+check("00.lead_persona", lead_personas)
+
 
 # %% mlopslab={"wrong": "00.lead_persona"}
-lead_persona = ["Data Steward", "Data Engineer"]  # the first row of the table
+def lead_personas(table):
+    stages_per_persona = table["persona"].value_counts()
+    return [stages_per_persona.index[0]]  # only the one who leads the most
+
 
 # %% mlopslab={"wrong": "00.lead_persona"}
-stages_per_persona = stage_leads["persona"].value_counts()
-lead_persona = [stages_per_persona.index[0]]  # only the one who leads the most
+def lead_personas(table):
+    stages_per_persona = stage_leads["persona"].value_counts()  # the notebook's table, not `table`
+    return stages_per_persona[stages_per_persona > 1].index.tolist()
+
 
 # %% mlopslab={"shortcut": "00.lead_persona"}
-lead_persona = stage_leads["persona"].unique().tolist()  # every persona in the table
+def lead_personas(table):
+    return ["Data Engineer", "Data Scientist"]  # read off the table above
+
+
+# %% mlopslab={"shortcut": "00.lead_persona"}
+def lead_personas(table):
+    return table["persona"].unique().tolist()  # every persona in the table
 
 
 # %% [markdown]
 # ### Exercise 00.3 — write a function: the revenue churn takes away
-# Some exercises ask for a function, so that the check can call it on data of its own. Every customer who churns takes
-# their monthly bill with them. Write `yearly_value(table)` that returns how much revenue a year the churners in
-# `table` (any table with the columns `Churn` and `MonthlyCharges`, such as `customers`) took away: twelve times the
-# sum of their monthly charges. Use the `table` you are given, not the notebook's `customers`.
+# One more function, this time on the customers. Every customer who churns takes their monthly bill with them. Write
+# `yearly_value(table)` that returns how much revenue a year the churners in `table` (any table with the columns
+# `Churn` and `MonthlyCharges`, such as `customers`) took away: twelve times the sum of their monthly charges. Use the
+# `table` you are given, not the notebook's `customers`.
 
 # %% mlopslab={"exercise": "00.yearly_value"}
 def yearly_value(table):
@@ -280,7 +298,7 @@ def yearly_value(table):
 # * Counting the stage leads per persona (`value_counts()`) shows who leads more than one stage: the hand-offs of the
 #   model's life run through those people.
 # * Exercises give instant feedback: ✅, ❌ with a hint, or ⏳ not answered yet. Compute your answers; the grader re-runs
-#   your notebook.
+#   your notebook, and a check calls the functions you write on data of its own too.
 #
 # ### In the real world
 # * Teams pin their environment (a `requirements.txt` or lock file) and run notebooks in CI, exactly as this course

@@ -258,10 +258,13 @@ print(f"{approver} ({policy.APPROVAL.approver_role}) approved the run of {author
 # In production the model scores each month's batch of customers, and a month later the churn labels arrive. Each month
 # we log, on the same run, the AUC on the newly labelled batch, the churn rate the model **expected** (its mean score)
 # and the churn rate that **actually** happened; `step` numbers the months. `TODAY` is the latest month whose labels are
-# in (set from the data's scenario, `data.term()`, late enough in the year for its story to show).
+# in: in the data's scenario (`data.term()`) the market changes in one month of the year, and `TODAY` is the month after
+# that change, so that its story shows.
 
 # %% id="cell-19"
-TODAY = data.PRODUCTION_MONTHS[min(data.term().drift.competitor_month, 11)]
+changed = data.term().drift.competitor_batch  # the month the market changed, in the data's scenario
+after_change = data.PRODUCTION_MONTHS.index(changed) + 1  # the position of the month after it (0 is January)
+TODAY = data.PRODUCTION_MONTHS[min(after_change, len(data.PRODUCTION_MONTHS) - 1)]  # December at the latest
 months = data.PRODUCTION_MONTHS[: data.PRODUCTION_MONTHS.index(TODAY) + 1]
 for step, month in enumerate(months, start=1):
     batch, labels = data.load_batch(month), data.load_labels(month)
@@ -322,12 +325,14 @@ for ax in (left, right):
 fig.suptitle("How the churn model performs in production (from the tracking record)")
 fig.tight_layout()
 plt.show()
+
+
+# %% id="cell-history-says"
 def share_range(values):
     low, high = f"{min(values):.0%}", f"{max(values):.0%}"
     return low if low == high else f"{low} to {high}"
 
 
-changed = data.term().drift.competitor_batch  # the month the market changed
 before = data.month_name(data.PRODUCTION_MONTHS[data.PRODUCTION_MONTHS.index(changed) - 1])
 for span, keep in ((f"until {before}", lambda m: m < changed), (f"from {data.month_name(changed)}", lambda m: m >= changed)):
     actual = [a for m, a in zip(months, history["churn_actual"]) if keep(m)]

@@ -286,11 +286,13 @@ calendar.apply(lambda day: day.dt.strftime("%a %d %b %Y"))
 # 2. a story goes in only if **each of its dependencies is done or planned in the same sprint**.
 #
 # The sprint goal of sprint 1 is *“the customer data is documented and protected”* (S01 and S02). The team's first
-# guess at its capacity is 20 points. `scrum.plan_sprint` walks the backlog in WSJF order and takes the best story that
-# is ready and fits, again and again, until nothing more fits (in section 10 you write this planner yourself):
+# guess at its capacity is `scrum.CAPACITY` points a sprint (the first line below). `scrum.plan_sprint` walks the
+# backlog in WSJF order and takes the best story that is ready and fits, again and again, until nothing more fits (in
+# section 10 you write this planner yourself):
 
 # %% id="cell-15"
-CAPACITY = scrum.CAPACITY  # 20 points
+CAPACITY = scrum.CAPACITY  # the team's first guess at its capacity
+print(f"The team's capacity: {CAPACITY} points a sprint")
 SPRINT_GOAL = ["S01", "S02"]
 plan = scrum.plan_sprint(scrum.BACKLOG, CAPACITY)
 planned = [s.id for s in plan]
@@ -619,12 +621,12 @@ with pd.option_context("display.max_colwidth", None):
 # %% [markdown]
 # The Scrum Master takes the impediments away and follows up at the next retrospective whether they came back. The
 # “stop” item is the hardest to act on after one sprint: a single sprint is not yet a velocity. The team keeps its
-# capacity of 20 points for now and measures; section 11 shows what five sprints tell.
+# capacity for now and measures; section 11 shows what five sprints tell.
 #
 # ## 10. Planning sprint 2: your own planner
 #
 # Sprint 2 starts from the refined backlog, the stories done in sprint 1, and the two stories carried over (S02 with
-# most of its work done, and S05, not started). The team keeps its capacity of 20 points. Its planning rule:
+# most of its work done, and S05, not started). The team keeps its capacity. Its planning rule:
 #
 # 1. the **carried-over** stories go in first, whatever their WSJF, at their full points (the team does not
 #    re-estimate the work left; that is the team's choice to make);
@@ -746,7 +748,7 @@ pd.DataFrame([{"story": sid, "task": task} for sid in sprint2.committed for task
 #   promises?
 # * **cycle time** — working days from the start of a story to its finish: how long does the business wait?
 #
-# Here is the team's history over its first five sprints, each planned at a capacity of 20 points:
+# Here is the team's history over its first five sprints, each planned at the team's capacity:
 
 # %% id="cell-34"
 hist = scrum.history(sprints)
@@ -822,7 +824,7 @@ cycles.head(6)
 
 # %% [markdown]
 # ### Forecasting the next sprint
-# Planning at 20 points every sprint keeps breaking the promise. A better commitment is **“yesterday's weather”**: plan
+# Planning at the full capacity every sprint keeps breaking the promise. A better commitment is **“yesterday's weather”**: plan
 # the next sprint at the mean velocity of the last three sprints, with the worst and best of them as the range. If a
 # person is on holiday, scale by the share of person-days available. With five sprints of history the team now acts on
 # its retrospective's “stop” item: lab 11 plans sprint 6 at this forecast.

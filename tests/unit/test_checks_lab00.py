@@ -3,9 +3,8 @@ say what is wrong."""
 
 from __future__ import annotations
 
-import pandas as pd
 from mlopslab import data
-from mlopslab.checks import lab00  # noqa: F401 -- registers the checks
+from mlopslab.checks import lab00
 from mlopslab.exercises import evaluate
 
 
@@ -34,11 +33,30 @@ def test_churn_rate_as_a_percentage_is_told_it_is_a_percentage() -> None:
 
 
 def test_lead_persona_takes_the_index_without_tolist() -> None:
-    counts = pd.Series(["Data Engineer"] * 5 + ["Data Scientist"] * 4 + ["Data Steward", "Business Analyst"]).value_counts()
-    index = counts[counts > 1].index
-    assert evaluate("00.lead_persona", index).status == "correct"
-    assert evaluate("00.lead_persona", index.values).status == "correct"
-    assert evaluate("00.lead_persona", index.to_numpy()).status == "correct"
+    def as_index(table):
+        counts = table["persona"].value_counts()
+        return counts[counts > 1].index
+
+    assert evaluate("00.lead_persona", as_index).status == "correct"
+    assert evaluate("00.lead_persona", lambda table: as_index(table).values).status == "correct"
+    assert evaluate("00.lead_persona", lambda table: as_index(table).to_numpy()).status == "correct"
+
+
+def test_lead_persona_typed_from_the_lab_fails_on_the_checks_own_table() -> None:
+    def typed(table):
+        return ["Data Engineer", "Data Scientist"]
+
+    result = evaluate("00.lead_persona", typed)
+    assert result.status == "wrong" and "argument `table`" in result.message
+
+
+def test_lead_persona_made_up_tables_differ_from_the_course_table_and_keep_a_single_lead() -> None:
+    real = {"Data Engineer", "Data Scientist"}
+    for seed in range(200):
+        table = lab00._made_up_leads(seed, real)
+        counts = table["persona"].value_counts()
+        leading = set(counts[counts > 1].index)
+        assert len(leading) >= 2 and leading != real and (counts == 1).any()
 
 
 def test_yearly_value_written_as_a_loop_rounded_to_cents_counts() -> None:

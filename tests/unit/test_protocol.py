@@ -47,7 +47,7 @@ def test_partial_credit() -> None:
 
 
 def test_render_carries_machine_readable_json() -> None:
-    bundle = exercises.render(evaluate("00.lead_persona", ["Data Engineer", "Data Scientist"]))
+    bundle = exercises.render(evaluate("00.yearly_value", lambda t: 12 * t.loc[t["Churn"] == "Yes", "MonthlyCharges"].sum()))
     payload = bundle[exercises.MIME]
     assert payload["status"] == "correct" and payload["points"] == 1.0
     assert bundle["text/plain"].startswith("✅")

@@ -33,13 +33,16 @@ CHURN = [
     'churn_rate = table.loc["Month-to-month", "Yes"]\n',
 ]
 LEADS = [
-    'counts = stage_leads["persona"].value_counts()\nlead_persona = list(counts[counts >= 2].index)\n',
-    'lead_persona = [p for p in stage_leads["persona"].unique() if (stage_leads["persona"] == p).sum() > 1]\n',
-    'from collections import Counter\nc = Counter(stage_leads["persona"])\nlead_persona = [k for k, v in c.items() if v > 1]\n',
-    'g = stage_leads.groupby("persona").size()\nlead_persona = g[g > 1].index.tolist()\n',
-    'dupes = stage_leads[stage_leads.duplicated("persona", keep=False)]\nlead_persona = sorted(dupes["persona"].unique())\n',
-    'lead_persona = []\nfor persona in stage_leads["persona"]:\n    if list(stage_leads["persona"]).count(persona) > 1 '
-    'and persona not in lead_persona:\n        lead_persona.append(persona)\n',
+    'def lead_personas(table):\n    counts = table["persona"].value_counts()\n    return list(counts[counts >= 2].index)\n',
+    'def lead_personas(table):\n    return [p for p in table["persona"].unique() if (table["persona"] == p).sum() > 1]\n',
+    'from collections import Counter\n\ndef lead_personas(table):\n    c = Counter(table["persona"])\n'
+    '    return [k for k, v in c.items() if v > 1]\n',
+    'def lead_personas(table):\n    g = table.groupby("persona").size()\n    return g[g > 1].index.tolist()\n',
+    'def lead_personas(table):\n    dupes = table[table.duplicated("persona", keep=False)]\n'
+    '    return sorted(dupes["persona"].unique())\n',
+    'def lead_personas(table):\n    found = []\n    for persona in table["persona"]:\n'
+    '        if list(table["persona"]).count(persona) > 1 and persona not in found:\n            found.append(persona)\n'
+    '    return found\n',
 ]
 YEARLY = [
     'def yearly_value(table):\n    lost = table.loc[table["Churn"] == "Yes", "MonthlyCharges"]\n    return lost.sum() * 12\n',

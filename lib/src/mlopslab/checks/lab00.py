@@ -1,7 +1,7 @@
-"""Checks of lab 00 (welcome): a number, a list and a function, each needing one idea (a filter, a count, a sum).
+"""Checks of lab 00 (welcome): a number and two functions, each needing one idea (a filter, a count, a sum).
 
-Every check recomputes what it compares against from the data or from the lecture's stage table kept here; it never
-reads a value the notebook computed.
+Every check recomputes what it compares against from the data or from the lecture's stage table (the A and R of
+:data:`mlopslab.scrum.RACI`); it never reads a value the notebook computed.
 """
 
 from __future__ import annotations
@@ -11,20 +11,16 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from .. import scrum
 from ..data import load_customers
 from ..exercises import NotAnswered, correct, exercise, partial, wrong
 from ._guards import case_seed, seal
 
-_PERSONAS = ("Data Steward", "Data Engineer", "Data Scientist", "Business Analyst", "App Developer")
-_STAGE_LEADS = {
-    "data provisioning with governance": ("Data Steward", "Data Engineer"),
-    "data preparation for the model": ("Data Engineer", "Data Scientist"),
-    "model development": ("Data Scientist", "Business Analyst"),
-    "model validation and governance": ("Data Scientist", "Data Engineer"),
-    "model deployment and insight consumption": ("Data Engineer", "App Developer"),
-    "model monitoring": ("Data Engineer", "Data Scientist"),
-}
-"""The lecture's six stages and their lead personas."""
+_PERSONAS = tuple(scrum.PERSONAS)
+_STAGE_LEADS = {name: tuple(p for letter in "AR" for p, given in scrum.RACI[key].items() if given == letter)
+                for key, name in scrum.STAGES.items()}
+"""The lecture's six stages and their two lead personas: the accountable one (A in :data:`mlopslab.scrum.RACI`), then
+the responsible one (R)."""
 
 
 def _is_number(value) -> bool:
@@ -63,26 +59,70 @@ def churn_rate(answer, **_):
                  "over those rows.")
 
 
+def _lead_table(leads: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """One row per stage and lead persona, as the lab's ``stage_leads``."""
+    return pd.DataFrame([(stage, p) for stage, personas in leads.items() for p in personas], columns=["stage", "persona"])
+
+
+def _leading(table: pd.DataFrame) -> set[str]:
+    counts = table["persona"].value_counts()
+    return set(counts[counts > 1].index)
+
+
+def _made_up_leads(seed: int, real: set[str]) -> pd.DataFrame:
+    """A stage table of the check's own, drawn from ``seed`` (:func:`~._guards.case_seed`): four to seven made-up
+    stages with one to three leads each, where two or more personas lead more than one stage, one or more lead only one,
+    and the answer differs from the course's table's (so a list typed from the lab matches neither)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        leads = {f"stage {chr(65 + n)}": tuple(map(str, rng.choice(_PERSONAS, int(rng.integers(1, 4)), replace=False)))
+                 for n in range(int(rng.integers(4, 8)))}
+        table = _lead_table(leads).sample(frac=1, random_state=int(rng.integers(2**31))).reset_index(drop=True)
+        counts, leading = table["persona"].value_counts(), _leading(table)
+        if len(leading) >= 2 and (counts == 1).any() and leading != real:
+            return table
+
+
+def _names(result) -> set[str] | None:
+    """The persona names ``result`` lists (a list, tuple, set, Index or array of strings), or None."""
+    if isinstance(result, (pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):  # `.index` without `.tolist()`
+        result = result.tolist()
+    if not isinstance(result, (list, tuple, set)) or not all(isinstance(a, str) for a in result):
+        return None
+    by_name = {p.lower(): p for p in _PERSONAS}
+    return {by_name.get(" ".join(a.split()).lower(), a) for a in result}
+
+
 @exercise("00.lead_persona", points=1, title="Who carries the hand-offs?")
 def lead_persona(answer, **_):
-    if isinstance(answer, (pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):  # `.index` without `.tolist()`
-        answer = answer.tolist()
-    if not isinstance(answer, (list, tuple, set)) or not all(isinstance(a, str) for a in answer):
-        return wrong("Give a list of persona names (strings), e.g. ['Data Steward'].")
-    by_name = {p.lower(): p for p in _PERSONAS}
-    given = {" ".join(a.split()).lower() for a in answer}
-    unknown = sorted(given - set(by_name))
-    if unknown:
-        return wrong(f"{unknown} is not one of the five personas: {list(_PERSONAS)}.")
-    counts = pd.Series([p for leads in _STAGE_LEADS.values() for p in leads]).value_counts()
-    expected = {p.lower() for p in counts[counts > 1].index}
-    if given == expected:
+    if not callable(answer):
+        return wrong("Define a function `lead_personas(table)` that returns a list of persona names.")
+    real = _lead_table(_STAGE_LEADS)
+    expected_real = _leading(real)
+    made_up = _made_up_leads(case_seed("00.lead_persona"), expected_real)
+    expected_made_up = _leading(made_up)
+    got_made_up = answer(made_up.copy())  # the made-up table first: a function that fails, fails fast
+    if got_made_up is None or got_made_up is Ellipsis:
+        raise NotAnswered
+    if isinstance(got_made_up, pd.Series):
+        return wrong("That is a Series of counts; return the names of the personas (its index), as a list.")
+    got_made_up, got_real = _names(got_made_up), _names(answer(real.copy()))
+    if got_made_up is None or got_real is None:
+        return wrong("Return a list of persona names (strings), e.g. ['Data Steward'].")
+    if got_real == expected_real and got_made_up == expected_made_up:
+        counts = real["persona"].value_counts()
         (first, n_first), *others = counts[counts > 1].items()
         rest = "".join(f" and the {p} {n}" for p, n in others)
-        return correct(f"Right: the {first} leads {n_first} of the six stages{rest}. Most hand-offs between stages "
-                       "run through them.")
-    return wrong("Not yet. Count the rows of stage_leads per persona, then keep every persona whose count is "
-                 "above one.")
+        return correct(f"Right, on the course's table and on one of the check's own: the {first} leads {n_first} of the "
+                       f"six stages{rest}. Most hand-offs between stages run through them.")
+    if got_made_up == expected_real:  # the notebook's table, whatever the argument
+        return wrong("Right for the notebook's stage_leads, but not for the table the check passed in: compute the "
+                     "answer from the argument `table` (not from the global `stage_leads`, and not typed in).")
+    if got_made_up == set(made_up["persona"]):
+        return wrong("That is every persona in the table; keep only those whose count is above one.")
+    if len(got_made_up) == 1 and got_made_up < expected_made_up:
+        return wrong("That is only the persona who leads the most stages; keep every persona whose count is above one.")
+    return wrong("Not yet. Count the rows of the table per persona, then keep every persona whose count is above one.")
 
 
 def _example_table(seed: int) -> pd.DataFrame:
