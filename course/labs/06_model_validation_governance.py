@@ -189,7 +189,8 @@ print(f"Brier score: candidate {brier_score_loss(y_hold, scores):.3f}, runner-up
       f"always the training churn rate {brier_score_loss(y_hold, constant):.3f}")
 print(f"expected churners (sum of the candidate's scores) {scores.sum():.0f}, recorded churners {y_hold.sum()}")
 print(f"-> {within} of {len(bins)} bins within chance; the largest miss: {reading(worst)}")
-print(f"-> the top bin: {reading(len(bins))}; the runner-up's top bin: observed - score "
+top_bin = "the same bin" if worst == len(bins) else reading(len(bins))
+print(f"-> the top bin: {top_bin}; the runner-up's top bin: observed - score "
       f"{bins['runner-up observed - score'].iloc[-1]:+.3f}")
 bins.round(3)
 
@@ -202,8 +203,8 @@ bins.round(3)
 # a bin's scores overstate its churn beyond chance, a retention agent should read those scores as "high risk", not as
 # literal probabilities; a miss within chance is no reason to distrust them.
 #
-# The runner-up's points (last column) miss in a pattern: above the diagonal at low and middle scores, below it at the
-# top. Scores spread wider than the outcomes are **over-confidence**, the typical sign of a flexible model that fitted
+# The runner-up's misses are the last column. Where they run positive at low and middle scores and negative at the
+# top, its scores spread wider than the outcomes: **over-confidence**, the typical sign of a flexible model that fitted
 # its training months closely; compare its Brier score with the candidate's in the first line. A logistic regression
 # is usually better calibrated: it is fitted by making the recorded outcomes as likely as possible with one weight per
 # input, which pulls its scores towards the observed rates and leaves it little room to memorise.

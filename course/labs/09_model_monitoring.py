@@ -395,7 +395,7 @@ performance.round(3)
 # %% id="facts"
 table = year.table.set_index("month")
 warned = table[["psi_MonthlyCharges", "psi_tenure"]] >= rules.psi_warn
-print(f"data drift: MonthlyCharges at or above the warn line in {warned.loc[rise:, 'psi_MonthlyCharges'].sum()} of "
+print(f"inputs (PSI): MonthlyCharges at or above the warn line in {warned.loc[rise:, 'psi_MonthlyCharges'].sum()} of "
       f"{len(warned.loc[rise:])} months from the price rise, tenure in {warned.loc[competitor:, 'psi_tenure'].sum()} of "
       f"{len(warned.loc[competitor:])} from the competitor's month; {warned[warned.index < rise].to_numpy().sum()} "
       "warnings on either before the price rise")
@@ -406,8 +406,8 @@ print(f"prediction drift: mean score {', '.join(mean_scores)}; largest score PSI
       f"{int((table['prediction_psi'] >= rules.prediction_psi_alert).sum())} prediction alerts")
 
 # %% [markdown]
-# * **Data drift**: the data-drift line counts the months prices and tenure stay at or above the warn line from the
-#   event that moved them. Where they stay there, the world does not go back.
+# * **Inputs**: the PSI line counts the months prices and tenure stay at or above the warn line from the event that
+#   moved them. Where they stay there, the world does not go back.
 # * **Prediction drift**: the mean score moves with the prices and again with the competitor's month (the
 #   prediction-drift line): the model *sees* the higher prices and the new customers and scores them as riskier. The
 #   same line counts the months the scores' PSI reached its own alert line (`policy.ALERTS` has no warn line for the
@@ -672,8 +672,8 @@ plt.show()
 # ## 9. Data drift, concept drift — or neither?
 #
 # * **Data drift** (covariate shift): the distribution of the *inputs* X changes; the relation P(churn | X) stays.
-#   The monitor can see it the day a batch arrives, without labels. A good model may cope: it has seen high prices
-#   before and knows they raise churn.
+#   The monitor can see it the day a batch arrives, without labels. A good model may cope: if more customers took
+#   two-year contracts, it has seen such customers before and scores them as it should.
 # * **Concept drift**: the *relation* P(churn | X) changes from some moment on; the same customer is now more likely
 #   to leave. No input statistic can show it; only labels can.
 # * **Label bias**: the relation the model learned was never the real one, because its training labels were wrong
@@ -695,11 +695,13 @@ year.gaps[year.gaps["month"].isin([data.PRODUCTION_MONTHS[term_drift.price_rise_
 # * in `evidence`, what shows it: a pair (signal, month), the signal one of `"psi"`, `"calibration gap"`, `"auc"`
 #   or `"fairness gap"`, and the month of the first batch whose signal crossed its governed alert line for this finding.
 #
-# The monitor's alerts (`year.alerts`: one row per alert, with its `batch`, its `kind` and its `rule`, such as `"PSI
-# tenure"`) hold the evidence; read the months from them with code, since another term moves them. Let the evidence
-# decide the kind: what moved (the inputs, or only the outcomes against the predictions), and when it started (with
-# an event, or before any). Everything must be right for the points (kinds, signals and months), and the feedback
-# does not say which item is off.
+# The monitor's alerts (`year.alerts`: one row per alert, with its `batch`, its `kind` and its `rule`) hold the
+# evidence. Their `kind` groups the signals: `"data"` alerts are PSI (rule `"PSI <feature>"`), `"performance"` alerts
+# are the AUC (`"AUC drop"`) and the calibration gaps (`"over-predicted churn in <segment>"`, `"under-predicted ..."`),
+# `"fairness"` alerts the fairness gap (and `"prediction"` alerts the scores' own PSI); read the months from them with
+# code, since another term moves them. Let the evidence decide the kind: what moved (the inputs, or only the outcomes
+# against the predictions), and when it started (with an event, or before any). Everything must be right for the points
+# (kinds, signals and months), and the feedback does not say which item is off.
 
 # %% mlopslab={"exercise": "09.drift_types", "choices": ["data drift", "concept drift", "label bias"]}
 # BEGIN STUB
@@ -769,7 +771,7 @@ drift_type = {
     "over-prediction": "label bias",
     "price rise": "data drift",
     "new sign-ups": "data drift",
-    "competitor's fibre offer": "data drift",  # PSI alerts in its month: but they are the sign-ups' tenure
+    "competitor's fibre offer": "data drift",  # PSI alerts in its month: but they are tenure's and the prices'
 }
 evidence = {
     "over-prediction": ("calibration gap", first_alert_batch("performance", "over-predicted")),
@@ -807,14 +809,15 @@ evidence = dict.fromkeys(drift_type, ("calibration gap", data.PRODUCTION_MONTHS[
 # * The **competitor's fibre offer** moves no input of the fibre customers. It shows in their outcomes, a month later:
 #   from the competitor's batch on, fibre customers churn more than predicted (the fibre line of section 5, the
 #   under-prediction alerts of section 7). The same customer is now likelier to leave: **concept drift**. The PSI
-#   alerts of that month are the sign-ups' tenure, a separate finding.
+#   alerts of that month belong to the other findings (tenure: the sign-ups; monthly charges: the prices).
 # * The **over-prediction** shows in the calibration too, but from the batch of its first over-prediction alert (the
 #   verdict line of section 7), which comes before either event when the story holds: nothing in production had
 #   changed yet. The training labels were wrong (section 6): **label bias**.
 #
 # So the calibration alert's two directions tell two stories here: the over-prediction alerts are the label bias
-# surfacing in production; the under-prediction alerts from the competitor's labels on are the competitor. A rule that fires every month is a rule the team will learn to ignore ("alert fatigue") — unless someone acts on it.
-# For the over-prediction the action is known: retrain on real outcomes (lab 10), which removes it. The
+# surfacing in production; the under-prediction alerts from the competitor's labels on are the competitor. A rule that
+# fires every month is a rule the team will learn to ignore ("alert fatigue") — unless someone acts on it. For the
+# over-prediction the action is known: retrain on real outcomes (lab 10), which removes it. The
 # under-prediction is the world moving faster than any model trained on last quarter's labels: in lab 10 the retrained
 # models still raise under-prediction alerts in those months (its yardstick table counts them per version), and
 # deciding what to do about them is a judgement, not a rule.

@@ -527,11 +527,10 @@ def drift_types(answer, evidence=None, **_):
         return wrong(problem)
     months = _evidence_months()
     if _digest(given, {f: shown[f][0] for f in FINDINGS}) == _KEY and all(shown[f][1] in months[f] for f in FINDINGS):
-        return correct("Right, and with the evidence of this year's data: prices and the customer mix moved the inputs "
-                       "(PSI, in the batch of each event); the competitor changed what the same inputs mean for fibre "
-                       "customers (a calibration gap that opens with its batch, where no PSI of theirs moved); the "
-                       "over-prediction was in the calibration from the first labelled batch, before anything changed "
-                       "— the training labels were wrong.")
+        return correct("Right: every kind, signal and month matches this year's alerts. Prices and the customer mix "
+                       "moved the inputs (PSI); the competitor changed what the same inputs mean for fibre customers "
+                       "(a calibration gap, with no PSI of theirs moving); the over-prediction is the training labels' "
+                       "error (lab 07), not a change in production.")
     return wrong("Not all four are right yet (kind, signal and month; all must be right). For each finding: which "
                  "signal crossed its governed line for it, and in which batch first (the `batch` column of "
                  "`year.alerts`)? Did the inputs move (PSI), or only the outcomes against the predictions (a "
