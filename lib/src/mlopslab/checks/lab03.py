@@ -422,7 +422,8 @@ def _legacy_notes(given: dict, truth: dict, right: dict) -> list[str]:
                          "column), and count rows per defect class.")
     if not right["dropped"]:
         notes.append("'dropped' is not right: take the rows of `batch` that are not in `loaded` and count them per "
-                     "defect class (by `violations`).")
+                     "defect class (by `violations`). Match rows by their label (the index), not by customerID: a "
+                     "repeated id's dropped copy has the same customerID as the copy the job loaded.")
     return notes
 
 
