@@ -259,7 +259,7 @@ print(f"{approver} ({policy.APPROVAL.approver_role}) approved the run of {author
 # we log, on the same run, the AUC on the newly labelled batch, the churn rate the model **expected** (its mean score)
 # and the churn rate that **actually** happened; `step` numbers the months. `TODAY` is the latest month whose labels are
 # in: in the data's scenario (`data.term()`) the market changes in one month of the year, and `TODAY` is the month after
-# that change, so that its story shows.
+# that change (December at the latest), so that its story shows.
 
 # %% id="cell-19"
 changed = data.term().drift.competitor_batch  # the month the market changed, in the data's scenario

@@ -682,8 +682,8 @@ if rang and rang[-1] == months[-1]:
     price += f", from {rang[0]} to the end of the year"
 elif rang:  # it stopped: the monitor then compared prices with the training data of what served in its last month
     against = serving[rang[-1]]
-    price += (f", {span(rang)}; none from {months[months.index(rang[-1]) + 1]}, against v{against.version}, "
-              f"trained on {span(against.train_months)}")
+    price += (f", {span(rang)}; none from {months[months.index(rang[-1]) + 1]} on, when the monitor compared prices "
+              f"with the training months of v{against.version} ({span(against.train_months)})")
 if serving:
     print(f"-> before {first_plan}: {counted(len(early), 'calibration alert')}, {over} of them over-prediction")
     print(price)
@@ -923,7 +923,8 @@ print(f"never retraining the 2025 champion: €{value['2025 champion, never retr
 if replayed:
     best = max(replayed, key=replayed.get)
     extra = replayed[best] - replayed[policy.PROMOTION.min_gain]
-    print(f"-> a margin earns more: with min_gain €{best:,.0f} the loop would earn {signed(extra)} on the governed rule"
+    print(f"-> a margin earns more: with min_gain €{best:,.0f} the loop would earn €{extra:,.0f} more than under the "
+          "governed rule"
           if extra > 0 else "-> no margin tried earns more than the governed rule")
 
 # %% [markdown]

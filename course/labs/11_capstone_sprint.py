@@ -980,7 +980,7 @@ drift.head(5) if drift is not None else None
 # still look like the ones the model learned from, and the AUC line whether last sprint's champion still ranks
 # churners as well as its yardstick promised. A calibration alert is different: the ranking can be fine while the
 # predicted churn rate of one segment is off. Churn *over*-predicted in a segment means offers to customers who would
-# have stayed; churn *under*-predicted means churners the campaign misses. When the `alerts:` line lists one, it names
+# have stayed; churn *under*-predicted means churners the campaign misses. When the `alerts:` line lists one, it is about
 # the model that scored January, last sprint's champion; it goes on the board (S23's tickets), and the next labelled
 # month shows whether the model serving February has the same gap. Under `policy.PROMOTION.retrain_on`, a performance alert is also a reason
 # to retrain; this sprint has already done so.
@@ -1338,7 +1338,8 @@ with pd.option_context("display.max_colwidth", None):
 # above, and raising the **final** ML Test Score as far as any such plan can. Remember: the final score is the minimum
 # over the sections, so a story that lifts a strong section changes nothing. `capstone.after_stories(card, [...])` shows
 # the scorecard after a set of stories; try plans with it. The capacity is forecast from the sprints so far, sprint 6
-# included, whose done stories come from your increment's evidence: it rises as your earlier exercises pass.
+# included, whose done stories come from your increment's evidence: it rises as your earlier exercises pass, so answer
+# this exercise last, after re-running the capacity cell above.
 
 # %% mlopslab={"exercise": "11.next_sprint"}
 # BEGIN STUB

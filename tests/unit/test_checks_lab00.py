@@ -42,6 +42,16 @@ def test_lead_persona_takes_the_index_without_tolist() -> None:
     assert evaluate("00.lead_persona", lambda table: as_index(table).to_numpy()).status == "correct"
 
 
+def test_lead_persona_without_a_return_is_told_so_and_the_stub_is_not_answered() -> None:
+    def forgot_return(table):
+        counts = table["persona"].value_counts()
+        counts[counts > 1].index.tolist()
+
+    result = evaluate("00.lead_persona", forgot_return)
+    assert result.status == "wrong" and "return" in result.message
+    assert evaluate("00.lead_persona", lambda table: ...).status == "unanswered"
+
+
 def test_lead_persona_typed_from_the_lab_fails_on_the_checks_own_table() -> None:
     def typed(table):
         return ["Data Engineer", "Data Scientist"]

@@ -102,10 +102,13 @@ def lead_persona(answer, **_):
     made_up = _made_up_leads(case_seed("00.lead_persona"), expected_real)
     expected_made_up = _leading(made_up)
     got_made_up = answer(made_up.copy())  # the made-up table first: a function that fails, fails fast
-    if got_made_up is None or got_made_up is Ellipsis:
+    if got_made_up is Ellipsis:  # the stub, as handed out
         raise NotAnswered
+    if got_made_up is None:
+        return wrong("Your function returns nothing (None): end it with `return` and the list of names.")
     if isinstance(got_made_up, pd.Series):
-        return wrong("That is a Series of counts; return the names of the personas (its index), as a list.")
+        return wrong("That is a Series (one value per persona); return the names of the personas whose count is above "
+                     "one (its index), as a list.")
     got_made_up, got_real = _names(got_made_up), _names(answer(real.copy()))
     if got_made_up is None or got_real is None:
         return wrong("Return a list of persona names (strings), e.g. ['Data Steward'].")
