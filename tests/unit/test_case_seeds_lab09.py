@@ -211,6 +211,8 @@ def first_batches(year_alerts: pd.DataFrame) -> dict[str, tuple[str, str]]:
 def test_drift_types_evidence_one_signal_or_month_away_gets_nothing_and_the_same_message() -> None:
     """The probe changes the kinds one at a time; here the evidence: any signal or month changed, no credit, and one
     message whichever it is (no enumeration). The months come from the term's data, as the lab's monitor finds them."""
+    # the check scores the year with the store's champion: this test must not rely on another having registered it
+    registry.ensure_champion()
     champion = registry.load("champion")
     reference, holdout = monitoring.champion_data(audited=True)
     year = monitoring.monitor_year(champion, reference, holdout, features=monitoring.KEY_FEATURES)

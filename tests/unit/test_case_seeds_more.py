@@ -15,6 +15,7 @@ import pytest
 from draws import SEEDS, scores
 from fairlearn.metrics import MetricFrame, equal_opportunity_difference, selection_rate, true_positive_rate
 from lab_answers import declared_mistakes, defined
+from lab_examples import lab07_customer
 from mlopslab import config, data, development, policy, preparation, provisioning, registry, scrum, trust, validation
 from mlopslab.checks import _guards, lab00, lab02, lab05, lab06, lab07, lab08, lab10, lab11  # noqa: F401 -- registers the checks
 from mlopslab.exercises import evaluate
@@ -487,7 +488,7 @@ feature_effect = defined("07", "07.feature_effect", "feature_effect", LAB07_EFFE
 def test_07_feature_effect() -> None:
     model, train, holdout = registry.train_reference_model()
     X_train, _ = preparation.split_xy(train)
-    customer = trust.customer_frame(holdout[holdout["customerID"] == "9339-JOZSO"])
+    customer = trust.customer_frame(lab07_customer(holdout))
     context = {"model": model, "customer": customer, "background": trust.comparable_customers(X_train, customer, n=200)}
     # the lab's table of effects for its customer (an earlier cell's `effects`), which shortcut 2 reads off
     effects = trust.feature_effects(model, customer, context["background"], n_background=len(context["background"]))

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, equal_opportunity_difference, false_positive_rate, selection_rate, true_positive_rate
+from lab_examples import lab07_customer
 from mlopslab import preparation, registry, trust
 from mlopslab.checks import lab07  # noqa: F401 -- registers the checks
 from mlopslab.exercises import evaluate
@@ -17,7 +18,7 @@ def review():
     """Lab 07's candidate, its example customer with the background, and the campaign on the hold-out months."""
     model, train, holdout = registry.train_reference_model()
     X_train, _ = preparation.split_xy(train)
-    customer = trust.customer_frame(holdout[holdout["customerID"] == "9339-JOZSO"])
+    customer = trust.customer_frame(lab07_customer(holdout))
     y, _, seniors, contacted = lab07._candidate_campaign()
     return {"model": model, "customer": customer, "background": trust.comparable_customers(X_train, customer, n=200),
             "y": y, "seniors": seniors, "contacted": contacted}
