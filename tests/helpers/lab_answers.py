@@ -26,8 +26,11 @@ def defined(lab: str, exercise: str, name: str, namespace: dict[str, Any]) -> An
 
 def declared_mistakes(lab: str, exercise: str, name: str, namespace: dict[str, Any]) -> list[tuple[str, Any]]:
     """("wrong 1", object), ..., ("shortcut 1", object), ...: the object ``name`` each declared wrong and shortcut cell
-    of ``exercise`` defines, run as :func:`defined` runs the solution."""
+    of ``exercise`` defines, run as :func:`defined` runs the solution. At least the two wrong ones every exercise
+    declares, so that a renamed cell cannot leave a test with nothing to refuse."""
     found = answers.of(lab)
+    if len(found.wrong.get(exercise, [])) < 2:
+        raise LookupError(f"{exercise} (lab {lab}) declares fewer than two wrong answers")
     return [(f"{kind} {number}", _define(source, f"{kind} {number} of {exercise} (lab {lab})", name, namespace))
             for kind, cells in (("wrong", found.wrong), ("shortcut", found.shortcut))
             for number, source in enumerate(cells.get(exercise, []), start=1)]

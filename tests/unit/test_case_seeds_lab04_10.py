@@ -12,6 +12,7 @@ import pickle
 import numpy as np
 import pytest
 from draws import SEEDS, scores
+from lab_answers import declared_mistakes, defined
 from mlopslab import config, continuous, data, preparation
 from mlopslab.checks import lab04, lab10
 from mlopslab.preparation import CATEGORICAL, NUMERIC, FeatureEngineer
@@ -117,26 +118,7 @@ def test_04_the_lookup_passed_the_old_case() -> None:
 
 # --- 10.rollback ----------------------------------------------------------------------------------------------
 
-def roll_back(client, name, *, skip_incidents=True):
-    versions = [v for v in client.search_model_versions(f"name='{name}'") if not skip_incidents or "incident" not in v.tags]
-    promoted = [v for v in versions if continuous.PROMOTED_TAG in v.tags]
-    starts = [v for v in versions if v.tags.get(continuous.START_TAG) == "true"]
-    target = max(promoted or starts, key=lambda v: int(v.version))
-    client.set_registered_model_alias(name, "champion", target.version)
-    return str(target.version)
-
-
-def roll_back_one_version(client, name):
-    target = str(int(client.get_model_version_by_alias(name, "champion").version) - 1)
-    client.set_registered_model_alias(name, "champion", target)
-    return target
-
-
-def roll_back_below_the_broken_one(client, name):
-    broken = [v for v in client.search_model_versions(f"name='{name}'") if "incident" in v.tags]
-    target = str(int(max(broken, key=lambda v: int(v.version)).version) - 1)
-    client.set_registered_model_alias(name, "champion", target)
-    return target
+roll_back = defined("10", "10.rollback", "roll_back", {"continuous": continuous})
 
 
 def roll_back_newest_without_incident(client, name):
@@ -191,9 +173,10 @@ def store(monkeypatch):
 
 
 def test_10_rollback(store) -> None:
-    wrongs = (lambda c, n: roll_back(c, n, skip_incidents=False), roll_back_one_version, roll_back_below_the_broken_one,
-              roll_back_newest_without_incident, roll_back_looked_up)
+    wrongs = [*declared_mistakes("10", "10.rollback", "roll_back", {"continuous": continuous}),
+              ("not a lab cell: the newest version without an incident", roll_back_newest_without_incident),
+              ("not a lab cell: a lookup of the scenarios", roll_back_looked_up)]
     seeds = list(SEEDS)[:3]
     assert scores("10.rollback", roll_back, seeds) == [1.0] * len(seeds)
-    for number, wrong in enumerate(wrongs):
-        assert max(scores("10.rollback", wrong, seeds)) < 1, number
+    for what, wrong in wrongs:
+        assert max(scores("10.rollback", wrong, seeds)) < 1, what

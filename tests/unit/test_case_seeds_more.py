@@ -6,8 +6,6 @@ lookup of the old fixed case. The answers are the lab's own cells (``lab_answers
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -20,14 +18,6 @@ from mlopslab import config, data, development, policy, preparation, provisionin
 from mlopslab.checks import _guards, lab00, lab02, lab05, lab06, lab07, lab08, lab10, lab11  # noqa: F401 -- registers the checks
 from mlopslab.exercises import evaluate
 from mlopslab.validation import Evidence
-
-
-def declared(lab: str, exercise: str, name: str, namespace: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The lab's declared wrong and shortcut answers to ``exercise``; at least the two wrong ones every exercise
-    declares, so that a renamed cell cannot leave a test with nothing to refuse."""
-    found = declared_mistakes(lab, exercise, name, namespace)
-    assert sum(what.startswith("wrong") for what, _ in found) >= 2, (exercise, [what for what, _ in found])
-    return found
 
 
 def test_the_draws_replay_and_differ() -> None:
@@ -46,7 +36,7 @@ def yearly_value_looked_up(table):  # not a lab cell: a lookup of the old fixed 
 
 def test_00_yearly_value() -> None:
     assert scores("00.yearly_value", yearly_value) == [1.0] * len(SEEDS)
-    ideas = [*declared("00", "00.yearly_value", "yearly_value", {"customers": data.load_customers()}),
+    ideas = [*declared_mistakes("00", "00.yearly_value", "yearly_value", {"customers": data.load_customers()}),
              ("looked up", yearly_value_looked_up)]
     for what, wrong in ideas:
         assert max(scores("00.yearly_value", wrong)) < 1, what
@@ -75,7 +65,7 @@ def sprint_plan_looked_up(backlog, capacity, done, carried):  # not a lab cell: 
 
 def test_02_sprint_plan() -> None:
     assert scores("02.sprint_plan", sprint_plan) == [1.0] * len(SEEDS)
-    ideas = [*declared("02", "02.sprint_plan", "sprint_plan", {"scrum": scrum}),
+    ideas = [*declared_mistakes("02", "02.sprint_plan", "sprint_plan", {"scrum": scrum}),
              ("stopping at a misfit", sprint_plan_stopping_at_a_misfit), ("looked up", sprint_plan_looked_up)]
     for what, wrong in ideas:
         assert max(scores("02.sprint_plan", wrong)) < 1, what
@@ -111,7 +101,7 @@ def campaign_looked_up(y_true, scores, threshold, economics):  # not a lab cell:
 
 def test_05_campaign() -> None:
     assert scores("05.campaign", campaign) == [1.0] * len(SEEDS)
-    for what, wrong in [*declared("05", "05.campaign", "campaign", LAB05), ("looked up", campaign_looked_up)]:
+    for what, wrong in [*declared_mistakes("05", "05.campaign", "campaign", LAB05), ("looked up", campaign_looked_up)]:
         assert max(scores("05.campaign", wrong)) < 1, what
 
 
@@ -125,7 +115,7 @@ def tuned_profit_looked_up(y_val, val_scores, y_test, test_scores, economics):  
 
 def test_05_test_profit() -> None:
     assert scores("05.test_profit", tuned_profit) == [1.0] * len(SEEDS)
-    ideas = [*declared("05", "05.test_profit", "test_profit", LAB05), ("looked up", tuned_profit_looked_up)]
+    ideas = [*declared_mistakes("05", "05.test_profit", "test_profit", LAB05), ("looked up", tuned_profit_looked_up)]
     for what, wrong in ideas:
         assert max(scores("05.test_profit", wrong)) < 1, what
 
@@ -172,7 +162,7 @@ def test_07_recall_gap_on_the_checks_cases() -> None:
     assert _recall_gap_problems(lambda o, d, g: equal_opportunity_difference(o, d, sensitive_features=g)) == \
         [None] * len(SEEDS)
     assert _recall_gap_problems(lambda *a: round(recall_gap(*a), 3)) == [None] * len(SEEDS)
-    for what, wrong in [*declared("07", "07.recall_gaps", "recall_gap", LAB07), ("looked up", recall_gap_looked_up)]:
+    for what, wrong in [*declared_mistakes("07", "07.recall_gaps", "recall_gap", LAB07), ("looked up", recall_gap_looked_up)]:
         assert all(_recall_gap_problems(wrong)), what
 
 
@@ -193,7 +183,8 @@ def beats_looked_up(challenger, champion, rule=policy.PROMOTION):  # not a lab c
 
 def test_10_promotion_policy() -> None:
     assert scores("10.promotion_policy", beats_champion) == [1.0] * len(SEEDS)
-    ideas = [*declared("10", "10.promotion_policy", "beats_champion", {"policy": policy}), ("looked up", beats_looked_up)]
+    ideas = [*declared_mistakes("10", "10.promotion_policy", "beats_champion", {"policy": policy}),
+             ("looked up", beats_looked_up)]
     for what, wrong in ideas:
         assert max(scores("10.promotion_policy", wrong)) < 1, what
 
@@ -221,7 +212,7 @@ def plan_looked_up(alerts, labelled, rule=policy.PROMOTION):  # not a lab cell: 
 
 def test_10_trigger() -> None:
     assert scores("10.trigger", plan_retraining) == [1.0] * len(SEEDS)
-    ideas = [*declared("10", "10.trigger", "plan_retraining", {"policy": policy}), ("looked up", plan_looked_up)]
+    ideas = [*declared_mistakes("10", "10.trigger", "plan_retraining", {"policy": policy}), ("looked up", plan_looked_up)]
     for what, wrong in ideas:
         assert max(scores("10.trigger", wrong)) < 1, what
 
@@ -252,7 +243,7 @@ def sprint_kpis_looked_up(history, metrics):  # not a lab cell: a lookup of the 
 @pytest.mark.usefixtures("this_sprint")
 def test_11_review_kpis() -> None:
     assert scores("11.review_kpis", sprint_kpis, increment=None) == [1.0] * len(SEEDS)
-    ideas = [*declared("11", "11.review_kpis", "sprint_kpis", {"scrum": scrum}), ("looked up", sprint_kpis_looked_up)]
+    ideas = [*declared_mistakes("11", "11.review_kpis", "sprint_kpis", {"scrum": scrum}), ("looked up", sprint_kpis_looked_up)]
     for what, wrong in ideas:
         assert max(scores("11.review_kpis", wrong, increment=None)) < 1, what
 
@@ -270,7 +261,7 @@ def gate_decision_looked_up(evidence, gate):  # not a lab cell: a lookup of the 
 
 def test_06_gate_decision() -> None:
     assert scores("06.gate_decision", gate_decision) == [1.0] * len(SEEDS)
-    ideas = [*declared("06", "06.gate_decision", "gate_decision", {"validation": validation}),
+    ideas = [*declared_mistakes("06", "06.gate_decision", "gate_decision", {"validation": validation}),
              ("looked up", gate_decision_looked_up)]
     for what, wrong in ideas:
         assert max(scores("06.gate_decision", wrong)) < 1, what
@@ -301,7 +292,7 @@ def typed_in_the_old_rows(formula):  # not a lab cell: a lookup of the old fixed
 
 def test_07_reweighing() -> None:
     assert scores("07.reweighing", reweighing_weights) == [1.0] * len(SEEDS)
-    mistakes = declared("07", "07.reweighing", "reweighing_weights", LAB07_REWEIGHING)
+    mistakes = declared_mistakes("07", "07.reweighing", "reweighing_weights", LAB07_REWEIGHING)
     ideas = [*mistakes, *((f"{what}, the old rows looked up", typed_in_the_old_rows(wrong)) for what, wrong in mistakes)]
     for what, wrong in ideas:
         assert max(scores("07.reweighing", wrong)) < 1, what
@@ -321,7 +312,7 @@ def release_beats_looked_up(new, old, rule):  # not a lab cell: a lookup of the 
 def test_11_release_rule_on_the_checks_cases() -> None:
     mine = Evidence(auc=0.81, threshold=0.3, profit=9800.0, baseline_profit=4000.0, customers=1100)
     champion = Evidence(auc=0.8, threshold=0.3, profit=9000.0, baseline_profit=4000.0, customers=1100)
-    ideas = dict(declared("11", "11.release", "beats", {}))
+    ideas = dict(declared_mistakes("11", "11.release", "beats", {}))
     # shortcut 3 writes `beats` right and never asks it: its mistake is in decide_and_promote, which needs the store
     assert lab11._beats_problem(ideas.pop("shortcut 3"), mine, champion, SEEDS[0]) is None
     ideas["looked up"] = release_beats_looked_up
@@ -366,7 +357,7 @@ def test_06_promote(monkeypatch) -> None:
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-promote"))
     config.setup_tracking()
-    ideas = [*declared("06", "06.promote", "promote", LAB06_PROMOTE),
+    ideas = [*declared_mistakes("06", "06.promote", "promote", LAB06_PROMOTE),
              ("looked up", promote_with_the_old_early_approval_typed_in)]
     for seed in list(SEEDS)[:2]:  # two draws: each idea's call registers versions in a store
         scenarios = lab06._promotion_scenarios(seed)
@@ -404,7 +395,7 @@ def meets_slo_looked_up(latencies_ms, slo=policy.SLO):  # not a lab cell: a look
 def test_08_meets_slo() -> None:
     for honest in (meets_slo, meets_slo_nearest_rank):
         assert scores("08.meets_slo", honest) == [1.0] * len(SEEDS), honest.__name__
-    for what, wrong in [*declared("08", "08.meets_slo", "meets_slo", LAB08), ("looked up", meets_slo_looked_up)]:
+    for what, wrong in [*declared_mistakes("08", "08.meets_slo", "meets_slo", LAB08), ("looked up", meets_slo_looked_up)]:
         assert max(scores("08.meets_slo", wrong)) < 1, what
 
 
@@ -429,7 +420,7 @@ def test_03_quarantine() -> None:
         _, small, contract, broken = lab03._small_case(seed)
         assert set(lab03._reference_quarantine(small, contract)) == set(broken), seed
     assert scores("03.quarantine", quarantine) == [1.0] * len(SEEDS)
-    for what, wrong in [*declared("03", "03.quarantine", "quarantine", LAB03), ("looked up", quarantine_looked_up)]:
+    for what, wrong in [*declared_mistakes("03", "03.quarantine", "quarantine", LAB03), ("looked up", quarantine_looked_up)]:
         assert max(scores("03.quarantine", wrong)) < 1, what
 
 
@@ -451,7 +442,7 @@ def split_looked_up(df, validation_months=3, test_months=3):  # not a lab cell: 
 def test_04_split_by_time() -> None:
     assert sorted(data.load_customers()["month"].unique())[-1] == "2025-12"  # the table above is the year's
     assert scores("04.split_by_time", split_by_time) == [1.0] * len(SEEDS)
-    for what, wrong in [*declared("04", "04.split_by_time", "split_by_time", LAB04), ("looked up", split_looked_up)]:
+    for what, wrong in [*declared_mistakes("04", "04.split_by_time", "split_by_time", LAB04), ("looked up", split_looked_up)]:
         assert max(scores("04.split_by_time", wrong)) < 1, what
 
 
@@ -474,7 +465,7 @@ def test_04_new_feature() -> None:
         assert {("Month-to-month", 12), ("Month-to-month", 13), ("Month-to-month", 0)} <= set(
             zip(edges["Contract"], edges["tenure"], strict=True))
     assert scores("04.new_feature", add_new_month_to_month) == [1.0] * len(SEEDS)
-    ideas = [*declared("04", "04.new_feature", "add_new_month_to_month", LAB04), ("looked up", feature_looked_up)]
+    ideas = [*declared_mistakes("04", "04.new_feature", "add_new_month_to_month", LAB04), ("looked up", feature_looked_up)]
     for what, wrong in ideas:
         assert max(scores("04.new_feature", wrong)) < 1, what
 
@@ -504,7 +495,7 @@ def test_07_feature_effect() -> None:
         return feature_effect(model, customer, feature, background)
 
     assert scores("07.feature_effect", feature_effect, **context) == [1.0] * len(SEEDS)
-    ideas = [*declared("07", "07.feature_effect", "feature_effect", {**LAB07_EFFECT, "effects": effects}),
+    ideas = [*declared_mistakes("07", "07.feature_effect", "feature_effect", {**LAB07_EFFECT, "effects": effects}),
              ("looked up", typed_from_the_old_case)]
     for what, wrong in ideas:  # three draws each: a call costs about 0.4 s, and the probe tries each on another draw
         assert max(scores("07.feature_effect", wrong, seeds=list(SEEDS)[:3], **context)) < 1, what
@@ -528,7 +519,7 @@ def services_looked_up(df):  # not a lab cell: a lookup of the old fixed case
 
 def test_03_services_consistent() -> None:
     assert scores("03.services_consistent", services_consistent) == [1.0] * len(SEEDS)
-    ideas = [*declared("03", "03.services_consistent", "services_consistent", LAB03), ("looked up", services_looked_up)]
+    ideas = [*declared_mistakes("03", "03.services_consistent", "services_consistent", LAB03), ("looked up", services_looked_up)]
     for what, wrong in ideas:
         assert max(scores("03.services_consistent", wrong)) < 1, what
 
@@ -562,7 +553,7 @@ def test_10_promote(monkeypatch) -> None:
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fresh_store("case-seeds-promote-10"))
     config.setup_tracking()
-    ideas = [*declared("10", "10.promote", "promote", {}), ("looked up", promote_typed_in)]
+    ideas = [*declared_mistakes("10", "10.promote", "promote", {}), ("looked up", promote_typed_in)]
     for seed in list(SEEDS)[:3]:
         versions, champion, target, (failed, ungated) = lab10._promote_case(seed)
         assert versions[int(champion) - 1] == versions[int(target) - 1] == {"gate": "passed"} and champion != target
